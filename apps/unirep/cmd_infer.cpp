@@ -1,0 +1,93 @@
+// unirep infer: a .npy batch in, logits / pooled features / stage maps out.
+#include "commands.h"
+#include "model_options.h"
+
+#include <unirep/io/format_error.h>
+#include <unirep/io/npy.h>
+
+#include <ATen/ATen.h>
+#include <torch/types.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+namespace unirep::cli {
+namespace {
+
+at::Tensor read_input(const std::string& path, int64_t in_chans) {
+  auto x = io::read_npy(path);
+  if (x.dim() != 4) {
+    std::ostringstream ss;
+    ss << "input must be N x C x H x W, got shape " << x.sizes();
+    throw io::FormatError(path, ss.str());
+  }
+  if (x.size(1) != in_chans)
+    throw io::FormatError(path, "input has " + std::to_string(x.size(1)) + " channels, the model expects " +
+                                    std::to_string(in_chans));
+  if (x.numel() == 0) throw io::FormatError(path, "input is empty");
+  if (!x.is_floating_point()) throw io::FormatError(path, "input must be float32 or float64");
+  return x.to(at::kFloat);
+}
+
+// "out/y.npy" -> "out/y.stage2.npy"
+std::string stage_path(const std::string& path, int stage) {
+  std::filesystem::path p(path);
+  auto stem = p.extension() == ".npy" ? p.stem().string() : p.filename().string();
+  return (p.parent_path() / (stem + ".stage" + std::to_string(stage) + ".npy")).string();
+}
+
+}  // namespace
+
+Command add_infer(CLI::App& app) {
+  struct Args {
+    ModelOptions model;
+    std::string input, output, mode = "logits";
+    bool reparam = false;
+  };
+  auto args = std::make_shared<Args>();
+  args->model.add_to(app, /*weights_required=*/true);
+  app.add_option("--input-npy,-i", args->input, "Input batch, N x C x H x W float32 .npy")->required()->check(CLI::ExistingFile);
+  app.add_option("--output-npy,-o", args->output, "Output .npy (features: Y.stage0.npy .. Y.stage3.npy)")->required();
+  app.add_option("--output", args->mode, "logits | pooled | features")
+      ->check(CLI::IsMember({"logits", "pooled", "features"}));
+  app.add_flag("--reparam", args->reparam, "Fuse train-structure weights into the deploy structure before running");
+  return [args]() {
+    args->model.spec.reparameterize = args->reparam;
+    args->model.finalize();
+    auto loaded = sdk::load_backbone(args->model.spec);
+    for (const auto& note : loaded.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+    auto x = read_input(args->input, loaded.model->config().in_chans);
+
+    std::vector<std::pair<std::string, at::Tensor>> outputs;
+    {
+      torch::InferenceMode guard;
+      if (args->mode == "features") {
+        auto maps = loaded.model->forward_stages(x, loaded.model->has_stage_norms());
+        for (int i = 0; i < 4; ++i) outputs.emplace_back(stage_path(args->output, i), maps[i].contiguous());
+      } else {
+        auto mode = args->mode == "pooled" ? models::OutputMode::Pooled : models::OutputMode::Logits;
+        outputs.emplace_back(args->output, loaded.model->forward(x, mode).contiguous());
+      }
+    }
+    // Everything is computed before the first file is written; if a write fails, remove what was written.
+    std::vector<std::string> written;
+    try {
+      for (const auto& [path, t] : outputs) {
+        io::write_npy(path, t);
+        written.push_back(path);
+      }
+    } catch (...) {
+      for (const auto& p : written) std::filesystem::remove(p);
+      throw;
+    }
+    for (const auto& [path, t] : outputs) {
+      std::ostringstream ss;
+      ss << t.sizes();
+      std::fprintf(stderr, "wrote %s %s\n", path.c_str(), ss.str().c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace unirep::cli

@@ -1,0 +1,17 @@
+#pragma once
+// The unirep subcommands. Each registers its options on the CLI11 app and returns the function
+// that runs it; main() dispatches and turns exceptions into a one-line error and exit code 1.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace unirep::cli {
+
+using Command = std::function<int()>;
+
+Command add_info(CLI::App& app);
+Command add_infer(CLI::App& app);
+Command add_reparam(CLI::App& app);
+Command add_demo(CLI::App& app);
+
+}  // namespace unirep::cli

@@ -1,0 +1,39 @@
+// unirep: UniRepLKNet from the command line.
+//
+//   unirep info    --model a                     parameters and FLOPs of both structures
+//   unirep infer   --model a --weights W --input-npy X.npy --output-npy Y.npy
+//   unirep reparam --model a --weights TRAIN.pth --output DEPLOY.safetensors
+//   unirep demo                                  fuse a model and compare both structures
+//
+// Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage.
+#include "commands.h"
+
+#include <iostream>
+#include <map>
+
+int main(int argc, char** argv) {
+  CLI::App app{"unirep: UniRepLKNet inference, reparameterization and tools"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("unirep 0.1.0"));
+  std::map<CLI::App*, unirep::cli::Command> commands;
+  auto add = [&](const char* name, const char* help, unirep::cli::Command (*make)(CLI::App&)) {
+    auto* sub = app.add_subcommand(name, help);
+    commands[sub] = make(*sub);
+  };
+  add("info", "Print parameters and FLOPs of a model in train and deploy structure", unirep::cli::add_info);
+  add("infer", "Run a backbone on a .npy input and write the output as .npy", unirep::cli::add_infer);
+  add("reparam", "Fuse a train-structure checkpoint into the deploy structure", unirep::cli::add_reparam);
+  add("demo", "Build a model, reparameterize it, and compare both structures", unirep::cli::add_demo);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    for (auto* sub : app.get_subcommands()) return commands.at(sub)();
+  } catch (const std::exception& e) {
+    std::cerr << "unirep: error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

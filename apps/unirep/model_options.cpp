@@ -1,0 +1,26 @@
+#include "model_options.h"
+
+#include <unirep/sdk/threads.h>
+
+namespace unirep::cli {
+
+void ModelOptions::add_to(CLI::App& app, bool weights_required) {
+  app.add_option("--model,-m", spec.model, "Variant (a, f, p, n, t, s, b, l, xl) or a JSON config file")->required();
+  auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")->check(CLI::ExistingFile);
+  if (weights_required) w->required();
+  app.add_option("--in-chans", in_chans, "Input channels of a named variant (default: from the weights, else 3)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--num-classes", num_classes, "Classes of a named variant (default: from the weights, else 1000)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--threads,-t", threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  app.add_flag("--non-strict", non_strict, "Load matching keys and report the rest instead of failing");
+}
+
+void ModelOptions::finalize() {
+  if (in_chans > 0) spec.in_chans = in_chans;
+  if (num_classes >= 0) spec.num_classes = num_classes;
+  spec.strict = !non_strict;
+  sdk::configure_threads(threads);
+}
+
+}  // namespace unirep::cli

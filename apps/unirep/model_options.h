@@ -1,0 +1,22 @@
+#pragma once
+// The model options shared by the commands that load a backbone (--model, --weights, --in-chans,
+// --num-classes, --threads, --non-strict).
+#include <unirep/sdk/backbone_loader.h>
+
+#include <CLI/CLI.hpp>
+
+namespace unirep::cli {
+
+struct ModelOptions {
+  sdk::BackboneSpec spec;
+  int64_t in_chans = 0;     // 0: not given
+  int64_t num_classes = -1; // -1: not given
+  int threads = 0;          // 0: all cores
+  bool non_strict = false;
+
+  void add_to(CLI::App& app, bool weights_required);
+  // Applies the parsed values to `spec` and configures the thread count.
+  void finalize();
+};
+
+}  // namespace unirep::cli

@@ -1,0 +1,52 @@
+#pragma once
+// The shape of a UniRepLKNet backbone: widths, depths and the kernel size of every block.
+//
+// Named variants (A, F, P, N, T, S, B, L, XL) mirror the official builders; any other layout comes
+// from a JSON file with the keys `depths`, `dims`, `kernel_sizes` (one list per stage, one entry per
+// block), `in_chans` and `num_classes`, the format of the reference fixtures' *.config.json.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace unirep::models {
+
+struct BackboneConfig {
+  std::vector<int64_t> depths;                     // blocks per stage, 4 stages
+  std::vector<int64_t> dims;                       // channels per stage
+  std::vector<std::vector<int64_t>> kernel_sizes;  // per stage, per block: 0 (identity), 3, 5, or odd 7..17
+  int64_t in_chans = 3;
+  int64_t num_classes = 1000;  // 0: no classification head (pooled features or stage maps only)
+
+  // Throws std::invalid_argument with a message naming the first problem found (mismatched
+  // lengths, unknown kernel size, non-positive dims, ...). `source` prefixes the message.
+  void validate(const std::string& source = "config") const;
+
+  // The JSON text of this config, in the fixture format.
+  std::string to_json() const;
+};
+
+// Official variant by name, case-insensitive ("a", "S", "xl", ...). Throws std::invalid_argument
+// listing the known names when `name` is not one of them.
+BackboneConfig variant_config(const std::string& name);
+
+// Known variant names, lower case, smallest first.
+const std::vector<std::string>& variant_names();
+
+bool is_variant_name(const std::string& name);
+
+// Parses and validates a JSON config; errors name the file.
+BackboneConfig config_from_json_text(const std::string& text, const std::string& source = "config");
+BackboneConfig load_config_file(const std::string& path);
+
+// `name_or_path`: a variant name, or a path to a JSON config file.
+BackboneConfig resolve_config(const std::string& name_or_path);
+
+// The dilated branches of a Dilated Reparam Block with large kernel `kernel_size` (reference
+// §11.1): parallel lists of branch kernel sizes and dilations. Throws for sizes without a table.
+struct DilatedBranches {
+  std::vector<int64_t> kernel_sizes;
+  std::vector<int64_t> dilations;
+};
+DilatedBranches dilated_branches(int64_t kernel_size);
+
+}  // namespace unirep::models

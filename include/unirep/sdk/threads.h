@@ -1,0 +1,9 @@
+#pragma once
+// Thread settings. LibTorch starts with one intra-op thread on this platform, so the SDK sets the
+// count explicitly: every entry point calls configure_threads() before running a model.
+namespace unirep::sdk {
+
+// n <= 0 means all cores (std::thread::hardware_concurrency). Returns the count in effect.
+int configure_threads(int n = 0);
+
+}  // namespace unirep::sdk

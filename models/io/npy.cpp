@@ -1,0 +1,191 @@
+// NumPy .npy reading and writing (format spec: numpy/lib/format.py, "NEP 1").
+#include <unirep/io/npy.h>
+
+#include <unirep/io/atomic_file.h>
+#include <unirep/io/format_error.h>
+
+#include "file_reader.h"
+
+#include <ATen/ATen.h>
+
+#include <cctype>
+#include <limits>
+
+namespace unirep::io {
+namespace {
+
+struct Descr {
+  const char* text;
+  at::ScalarType type;
+};
+const Descr kDescrs[] = {{"<f4", at::kFloat}, {"<f8", at::kDouble}, {"<f2", at::kHalf}, {"<i8", at::kLong},
+                         {"<i4", at::kInt},   {"|u1", at::kByte},   {"|i1", at::kChar}, {"|b1", at::kBool}};
+
+// A tiny parser for the header's Python dict literal, e.g.
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+struct HeaderParser {
+  const std::string& s;
+  const std::string& path;
+  size_t i = 0;
+
+  [[noreturn]] void fail(const std::string& what) const { throw FormatError(path, "bad .npy header: " + what); }
+  void skip() {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  }
+  bool eat(char c) {
+    skip();
+    if (i < s.size() && s[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  void expect(char c) {
+    if (!eat(c)) fail(std::string("expected '") + c + "'");
+  }
+  std::string quoted() {
+    skip();
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) fail("expected a quoted string");
+    const char q = s[i++];
+    const size_t start = i;
+    while (i < s.size() && s[i] != q) ++i;
+    if (i >= s.size()) fail("unterminated string");
+    return s.substr(start, i++ - start);
+  }
+  std::string word() {
+    skip();
+    const size_t start = i;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+    return s.substr(start, i - start);
+  }
+  int64_t integer() {
+    skip();
+    const size_t start = i;
+    int64_t v = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      if (v > (std::numeric_limits<int64_t>::max() - 9) / 10) fail("dimension too large");
+      v = v * 10 + (s[i++] - '0');
+    }
+    if (i == start) fail("expected a non-negative integer dimension");
+    if (i < s.size() && s[i] == 'L') ++i;  // Python 2 long suffix
+    return v;
+  }
+};
+
+}  // namespace
+
+at::Tensor read_npy(const std::string& path) {
+  FileReader file(path);
+  unsigned char pre[10];
+  if (file.size() < 10) throw FormatError(path, "not a .npy file (too short for the NumPy magic)");
+  file.read_at(0, pre, 10, "magic");
+  if (pre[0] != 0x93 || std::string(reinterpret_cast<char*>(pre + 1), 5) != "NUMPY")
+    throw FormatError(path, "not a .npy file (wrong magic)");
+  const int major = pre[6];
+  if (major < 1 || major > 3) throw FormatError(path, "unsupported .npy format version " + std::to_string(major));
+  uint64_t header_len, header_start;
+  if (major == 1) {
+    header_len = load_le(pre + 8, 2);
+    header_start = 10;
+  } else {
+    unsigned char len4[4];
+    file.read_at(8, len4, 4, "header length");
+    header_len = load_le(len4, 4);
+    header_start = 12;
+  }
+  if (header_len > (1u << 20)) throw FormatError(path, "absurd .npy header length " + std::to_string(header_len));
+  const std::string header = file.read_string(header_start, header_len, "header");
+
+  HeaderParser p{header, path};
+  std::string descr;
+  bool fortran = false, have_descr = false, have_order = false, have_shape = false;
+  std::vector<int64_t> shape;
+  p.expect('{');
+  while (!p.eat('}')) {
+    const std::string key = p.quoted();
+    p.expect(':');
+    if (key == "descr") {
+      descr = p.quoted();
+      have_descr = true;
+    } else if (key == "fortran_order") {
+      const auto w = p.word();
+      if (w != "True" && w != "False") p.fail("fortran_order must be True or False");
+      fortran = w == "True";
+      have_order = true;
+    } else if (key == "shape") {
+      p.expect('(');
+      while (!p.eat(')')) {
+        shape.push_back(p.integer());
+        if (!p.eat(',')) {
+          p.expect(')');
+          break;
+        }
+      }
+      have_shape = true;
+    } else {
+      p.fail("unknown key '" + key + "'");
+    }
+    if (!p.eat(',')) {
+      p.expect('}');
+      break;
+    }
+  }
+  if (!have_descr || !have_order || !have_shape) p.fail("missing descr, fortran_order or shape");
+  if (fortran) throw FormatError(path, "Fortran-order arrays are not supported (save with np.ascontiguousarray)");
+  if (shape.size() > 16) throw FormatError(path, "too many dimensions (" + std::to_string(shape.size()) + ")");
+  at::ScalarType type = at::kFloat;
+  bool known = false;
+  for (const auto& d : kDescrs)
+    if (descr == d.text) type = d.type, known = true;
+  if (!known) throw FormatError(path, "unsupported dtype '" + descr + "' (float32, float64, float16, int64, int32, uint8, int8, bool)");
+
+  const uint64_t item = at::elementSize(type);
+  uint64_t numel = 1;
+  for (auto d : shape) {
+    if (d != 0 && numel > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d) / item)
+      throw FormatError(path, "shape is too large");
+    numel *= static_cast<uint64_t>(d);
+  }
+  const uint64_t data_start = header_start + header_len;
+  const uint64_t available = file.size() - data_start;
+  if (numel * item != available)
+    throw FormatError(path, "data is " + std::to_string(available) + " bytes, shape and dtype need " +
+                                std::to_string(numel * item) + (available < numel * item ? " (truncated)" : " (trailing bytes)"));
+  auto t = at::empty(shape, at::TensorOptions().dtype(type));
+  if (numel > 0) file.read_at(data_start, t.data_ptr(), numel * item, "array data");
+  if (type == at::kBool) {
+    // Any byte other than 0/1 would be an invalid bool in LibTorch.
+    auto bytes = t.view(at::kByte);
+    if (bytes.gt(1).any().item<bool>()) throw FormatError(path, "bool array holds values other than 0 and 1");
+  }
+  return t;
+}
+
+void write_npy(const std::string& path, const at::Tensor& tensor) {
+  auto t = tensor.detach().to(at::kCPU).contiguous();
+  const char* descr = nullptr;
+  for (const auto& d : kDescrs)
+    if (t.scalar_type() == d.type) descr = d.text;
+  if (!descr) throw FormatError(path, std::string("cannot write dtype ") + at::toString(t.scalar_type()) + " to .npy");
+  std::string shape = "(";
+  for (int64_t i = 0; i < t.dim(); ++i) shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
+  shape += ")";
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Pad with spaces so the data starts on a 64-byte boundary; the header ends with '\n'.
+  const size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  if (header.size() > 65535) throw FormatError(path, "shape too long for a version 1.0 header");
+  std::string pre = "\x93NUMPY";
+  pre.push_back(1);
+  pre.push_back(0);
+  pre.push_back(static_cast<char>(header.size() & 0xff));
+  pre.push_back(static_cast<char>(header.size() >> 8));
+  AtomicFile out(path);
+  out.write(pre);
+  out.write(header);
+  out.write(t.data_ptr(), t.numel() * t.element_size());
+  out.commit();
+}
+
+}  // namespace unirep::io

@@ -1,0 +1,155 @@
+// safetensors reading and writing, validating the header before trusting any of it.
+#include <unirep/io/safetensors.h>
+
+#include <unirep/io/atomic_file.h>
+#include <unirep/io/format_error.h>
+
+#include "file_reader.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+namespace unirep::io {
+namespace {
+
+struct DType {
+  const char* name;
+  at::ScalarType type;
+};
+const DType kDTypes[] = {{"F64", at::kDouble}, {"F32", at::kFloat}, {"F16", at::kHalf}, {"BF16", at::kBFloat16},
+                         {"I64", at::kLong},   {"I32", at::kInt},   {"I16", at::kShort}, {"I8", at::kChar},
+                         {"U8", at::kByte},    {"BOOL", at::kBool}};
+
+constexpr uint64_t kMaxHeader = 100u << 20;
+
+struct Entry {
+  std::string name;
+  at::ScalarType type;
+  std::vector<int64_t> shape;
+  uint64_t begin, end;
+};
+
+}  // namespace
+
+NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
+  FileReader file(path);
+  if (file.size() < 8) throw FormatError(path, "not a safetensors file (shorter than the 8-byte header size)");
+  unsigned char len8[8];
+  file.read_at(0, len8, 8, "header size");
+  const uint64_t header_size = load_le(len8, 8);
+  if (header_size > kMaxHeader || header_size > file.size() - 8)
+    throw FormatError(path, "header size " + std::to_string(header_size) + " exceeds the file (" +
+                                std::to_string(file.size()) + " bytes) or the 100 MB limit");
+  const std::string text = file.read_string(8, header_size, "header");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(path, std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) throw FormatError(path, "header is not a JSON object");
+  const uint64_t data_start = 8 + header_size;
+  const uint64_t data_size = file.size() - data_start;
+
+  std::vector<Entry> entries;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();
+    const auto& v = it.value();
+    if (name == "__metadata__") {
+      if (!v.is_object()) throw FormatError(path, "__metadata__ must be an object of strings");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (!m.value().is_string()) throw FormatError(path, "__metadata__ value for '" + m.key() + "' is not a string");
+        if (metadata) (*metadata)[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    auto bad = [&](const std::string& what) { throw FormatError(path, "tensor '" + name + "': " + what); };
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
+      bad("needs dtype, shape and data_offsets");
+    if (!v["dtype"].is_string()) bad("dtype must be a string");
+    Entry e{name, at::kFloat, {}, 0, 0};
+    const auto dtype = v["dtype"].get<std::string>();
+    bool known = false;
+    for (const auto& d : kDTypes)
+      if (dtype == d.name) e.type = d.type, known = true;
+    if (!known) bad("unsupported dtype '" + dtype + "'");
+    if (!v["shape"].is_array() || v["shape"].size() > 16) bad("shape must be a list of at most 16 sizes");
+    uint64_t numel = 1;
+    for (const auto& d : v["shape"]) {
+      if (!d.is_number_unsigned()) bad("shape entries must be non-negative integers");
+      const auto n = d.get<uint64_t>();
+      if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
+          (n != 0 && numel > std::numeric_limits<uint64_t>::max() / n / 8))
+        bad("shape is too large");
+      numel *= n;
+      e.shape.push_back(static_cast<int64_t>(n));
+    }
+    const auto& off = v["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+      bad("data_offsets must be two non-negative integers");
+    e.begin = off[0].get<uint64_t>();
+    e.end = off[1].get<uint64_t>();
+    if (e.begin > e.end || e.end > data_size)
+      bad("data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ") lie outside the " +
+          std::to_string(data_size) + "-byte data area");
+    if (numel * at::elementSize(e.type) != e.end - e.begin)
+      bad("shape and dtype need " + std::to_string(numel * at::elementSize(e.type)) + " bytes, offsets span " +
+          std::to_string(e.end - e.begin));
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t cursor = 0;
+  for (const auto& e : entries) {
+    if (e.begin < cursor) throw FormatError(path, "tensor '" + e.name + "' overlaps the previous tensor");
+    if (e.begin > cursor) throw FormatError(path, "hole in the data area before tensor '" + e.name + "'");
+    cursor = e.end;
+  }
+  if (cursor != data_size)
+    throw FormatError(path, std::to_string(data_size - cursor) + " bytes after the last tensor are not described by the header");
+
+  NamedTensors out;
+  for (const auto& e : entries) {
+    auto t = at::empty(e.shape, at::TensorOptions().dtype(e.type));
+    if (e.end > e.begin) file.read_at(data_start + e.begin, t.data_ptr(), e.end - e.begin, "tensor data");
+    out.push_back({e.name, t});
+  }
+  return out;
+}
+
+void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<at::Tensor> data;
+  std::set<std::string> names;
+  uint64_t offset = 0;
+  for (const auto& nt : tensors) {
+    if (!names.insert(nt.name).second) throw FormatError(path, "duplicate tensor name '" + nt.name + "'");
+    if (nt.name == "__metadata__") throw FormatError(path, "'__metadata__' is reserved");
+    auto t = nt.tensor.detach().to(at::kCPU).contiguous();
+    const char* dtype = nullptr;
+    for (const auto& d : kDTypes)
+      if (t.scalar_type() == d.type) dtype = d.name;
+    if (!dtype) throw FormatError(path, "tensor '" + nt.name + "': dtype " + at::toString(t.scalar_type()) + " cannot be stored");
+    const uint64_t bytes = t.numel() * t.element_size();
+    header[nt.name] = {{"dtype", dtype}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+    data.push_back(t);
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  unsigned char len8[8];
+  for (int i = 0; i < 8; ++i) len8[i] = static_cast<unsigned char>(static_cast<uint64_t>(text.size()) >> (8 * i));
+  AtomicFile out(path);
+  out.write(len8, 8);
+  out.write(text);
+  for (const auto& t : data) out.write(t.data_ptr(), t.numel() * t.element_size());
+  out.commit();
+}
+
+}  // namespace unirep::io

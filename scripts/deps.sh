@@ -1,0 +1,40 @@
+# Sourced by scripts/demo and scripts/test: makes sure the Debian 12 packages the build needs are
+# installed. As root it installs what is missing; otherwise it prints the one apt-get line to run.
+# Why each package is here: docs/dependencies.md.
+
+UNIREP_PACKAGES=(
+  g++ cmake ninja-build pkg-config ccache
+  libtorch-dev libopenblas0-openmp libgloo-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+  libsndfile1-dev libpcl-dev libeigen3-dev
+  libgtest-dev libcli11-dev nlohmann-json3-dev
+)
+
+# Usage: unirep_ensure_packages [extra packages...]
+unirep_ensure_packages() {
+  local wanted=("${UNIREP_PACKAGES[@]}" "$@") missing=() p
+  for p in "${wanted[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  ((${#missing[@]} == 0)) && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "unirep needs these Debian packages; install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Installing ${#missing[@]} missing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Configures and builds the release preset (build/release) with all cores.
+unirep_build() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  cd "$root" || exit 1
+  cmake --preset release >/dev/null || cmake --preset release
+  cmake --build --preset release "$@"
+}

@@ -1,0 +1,119 @@
+#include "support/test_support.h"
+
+#include <ATen/ATen.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace unirep::testing {
+
+bool ci_mode() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+std::string fixtures_dir() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(UNIREP_FIXTURES_DIR, ec)) return UNIREP_FIXTURES_DIR;
+  return "";
+}
+
+std::string fixture(const std::string& relative) { return std::string(UNIREP_FIXTURES_DIR) + "/" + relative; }
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "unirep-test-XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + std::string(strerror(errno)));
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+CommandResult run_cli(const std::vector<std::string>& args) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    std::string exe = UNIREP_CLI_PATH;
+    argv.push_back(exe.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  CommandResult result;
+  std::array<char, 4096> chunk;
+  ssize_t n;
+  while ((n = read(fds[0], chunk.data(), chunk.size())) > 0) result.output.append(chunk.data(), n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
+  if (a.sizes() != b.sizes()) throw std::runtime_error("max_abs_diff: shape mismatch");
+  if (a.numel() == 0) return 0.0;
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
+double max_abs(const at::Tensor& a) {
+  if (a.numel() == 0) return 0.0;
+  return a.to(at::kDouble).abs().max().item<double>();
+}
+
+::testing::AssertionResult within_fixture_tolerance(const at::Tensor& ours, const at::Tensor& ref, double rel) {
+  if (ours.sizes() != ref.sizes()) {
+    std::ostringstream ss;
+    ss << "shape " << ours.sizes() << " != reference " << ref.sizes();
+    return ::testing::AssertionFailure() << ss.str();
+  }
+  double diff = max_abs_diff(ours, ref);
+  double bound = rel * std::max(1.0, max_abs(ref));
+  if (diff <= bound) return ::testing::AssertionSuccess() << "max abs diff " << diff << " <= " << bound;
+  return ::testing::AssertionFailure() << "max abs diff " << diff << " > tolerance " << bound;
+}
+
+}  // namespace unirep::testing

@@ -1,0 +1,71 @@
+#pragma once
+// Shared helpers for the GoogleTest suites: where the reference fixtures are, scratch folders,
+// running the `unirep` binary, and tensor comparisons.
+#include <ATen/Tensor.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "test_paths.h"
+
+namespace unirep::testing {
+
+// True when the environment says CI=true: missing fixtures are then a failure, not a skip.
+bool ci_mode();
+
+// ../shared/fixtures (relative to the project root), or "" when it is absent.
+std::string fixtures_dir();
+
+// Path of a fixture file, e.g. fixture("backbone/tiny_mono.input.npy").
+std::string fixture(const std::string& relative);
+
+// Use at the top of a test that needs ../shared/fixtures: skips with a clear message when it is
+// absent in a user's clone, fails when CI=true.
+#define UNIREP_REQUIRE_FIXTURES()                                                              \
+  do {                                                                                         \
+    if (::unirep::testing::fixtures_dir().empty()) {                                           \
+      if (::unirep::testing::ci_mode()) {                                                      \
+        FAIL() << "reference fixtures not found at " UNIREP_FIXTURES_DIR " (CI=true)";         \
+      }                                                                                        \
+      GTEST_SKIP() << "reference fixtures not found at " UNIREP_FIXTURES_DIR                   \
+                   << "; clone the shared fixtures beside the project to run this test";       \
+    }                                                                                          \
+  } while (0)
+
+// A fresh scratch folder, removed with everything in it when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs the built `unirep` binary with `args` (no shell), capturing its output and exit status.
+CommandResult run_cli(const std::vector<std::string>& args);
+
+// Reads a whole file as bytes / writes bytes to a file.
+std::string read_bytes(const std::string& path);
+void write_bytes(const std::string& path, const std::string& bytes);
+bool file_exists(const std::string& path);
+
+// max |a - b| over all elements (shapes must match; both converted to double).
+double max_abs_diff(const at::Tensor& a, const at::Tensor& b);
+double max_abs(const at::Tensor& a);
+
+// The fixtures README's tolerance: max|ours - ref| <= 5e-5 * max(1, max|ref|).
+::testing::AssertionResult within_fixture_tolerance(const at::Tensor& ours, const at::Tensor& ref,
+                                                    double rel = 5e-5);
+
+}  // namespace unirep::testing
