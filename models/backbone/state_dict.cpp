@@ -117,10 +117,9 @@ io::NamedTensors normalize_keys(io::NamedTensors tensors, std::vector<std::strin
 
 io::NamedTensors extract_state_dict(const io::PyValue& checkpoint, const std::string& source,
                                     std::vector<std::string>* notes) {
+  // Known wrappers first: a training checkpoint also holds tensors of its own (e.g. RNG state).
   const io::PyValue* sd = nullptr;
-  if (is_tensor_map(checkpoint)) {
-    sd = &checkpoint;
-  } else if (checkpoint.is_dict()) {
+  if (checkpoint.is_dict()) {
     for (const char* key : {"model", "state_dict", "model_state", "module", "model_ema", "state_dict_ema"}) {
       const auto* v = checkpoint.find(key);
       if (v && is_tensor_map(*v)) {
@@ -130,6 +129,7 @@ io::NamedTensors extract_state_dict(const io::PyValue& checkpoint, const std::st
       }
     }
   }
+  if (!sd && is_tensor_map(checkpoint)) sd = &checkpoint;
   if (!sd)
     throw std::invalid_argument(source + ": no state dict found (expected a name -> tensor mapping, or one under "
                                          "'model' or 'state_dict'; the file holds a " + checkpoint.describe() + ")");

@@ -1,0 +1,74 @@
+#pragma once
+// The training engine: give it a task (model + forward), datasets and options; it runs the
+// epochs, evaluates, logs, checkpoints (atomically, resumable), exports the best model fused, and
+// stops cleanly on Ctrl-C. With a Communicator it trains data-parallel: rank 0's initial weights
+// are broadcast, gradients are averaged after each backward, and only rank 0 writes files.
+#include <unirep/sdk/train/communicator.h>
+#include <unirep/sdk/train/dataset.h>
+#include <unirep/sdk/train/losses.h>
+#include <unirep/sdk/train/optimizer.h>
+#include <unirep/sdk/train/task.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace unirep::sdk::train {
+
+struct TrainOptions {
+  int64_t epochs = 10;
+  size_t batch_size = 32;  // per process
+  int workers = 2;         // loader threads
+  uint64_t seed = 0;
+  bool drop_last = true;
+
+  double lr = 1e-3, min_lr = 1e-6, warmup_lr = 0.0;
+  double warmup_epochs = 0.0;
+  OptimizerOptions optimizer;
+  double clip_grad = 0.0;  // max gradient norm; 0: off
+  LossKind loss = LossKind::CrossEntropy;
+  double label_smoothing = 0.0;
+  double ema_decay = 0.0;  // 0: off
+  bool bf16 = false;       // bfloat16 autocast on CPU for the forward pass
+  int trainable_stages = -1;  // freezing: -1 everything, 0 head only, N head + last N stages
+
+  std::string output_dir;      // checkpoint.pth, metrics.jsonl, best_deploy.safetensors
+  bool resume = true;          // continue from output_dir/checkpoint.pth when it exists
+  int patience = 0;            // early stopping after this many epochs without improvement; 0: off
+  std::string monitor;         // metric for "best": default top1 (classification) or loss
+  int64_t max_steps = -1;      // stop after this many optimizer steps in total (tests, smoke runs)
+  bool progress = true;
+};
+
+// Reads options from a JSON object (keys as the field names above, plus "optimizer", "weight_decay",
+// "layer_decay", "momentum", "betas"); unknown keys are an error naming the key.
+void apply_options_json(TrainOptions& options, const std::string& json_text, const std::string& source);
+
+struct TrainResult {
+  int64_t epochs_completed = 0;
+  int64_t steps = 0;
+  bool interrupted = false;
+  bool early_stopped = false;
+  double best_metric = 0.0;
+  std::map<std::string, double> last_eval;
+  double samples_per_second = 0.0;  // training throughput of this process over the run
+};
+
+class Trainer {
+ public:
+  Trainer(Task& task, TrainOptions options, Communicator* comm = nullptr);
+  TrainResult fit(std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val = nullptr);
+  std::map<std::string, double> evaluate(const Dataset& data);
+
+  // Ctrl-C handling: the first SIGINT/SIGTERM asks the running fit() to stop after the current
+  // step and save a resumable checkpoint; a second one ends the process at once.
+  static void install_interrupt_handler();
+  static void request_stop();
+
+ private:
+  Task& task_;
+  TrainOptions options_;
+  Communicator* comm_;
+};
+
+}  // namespace unirep::sdk::train

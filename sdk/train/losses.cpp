@@ -1,0 +1,45 @@
+#include <unirep/sdk/train/losses.h>
+
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+
+namespace unirep::sdk::train {
+
+LossKind parse_loss(const std::string& name) {
+  if (name == "ce") return LossKind::CrossEntropy;
+  if (name == "soft_ce") return LossKind::SoftTargetCrossEntropy;
+  if (name == "bce") return LossKind::BCEWithLogits;
+  if (name == "mse") return LossKind::MSE;
+  if (name == "mae") return LossKind::MAE;
+  throw std::invalid_argument("unknown loss '" + name + "' (ce, soft_ce, bce, mse, mae)");
+}
+
+at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& classes, double eps) {
+  auto logp = at::log_softmax(logits, -1);
+  auto nll = -logp.gather(-1, classes.to(at::kLong).unsqueeze(-1)).squeeze(-1);
+  if (eps <= 0) return nll.mean();
+  auto smooth = -logp.mean(-1);
+  return ((1.0 - eps) * nll + eps * smooth).mean();
+}
+
+at::Tensor soft_target_cross_entropy(const at::Tensor& logits, const at::Tensor& target_probs) {
+  return (-target_probs * at::log_softmax(logits, -1)).sum(-1).mean();
+}
+
+at::Tensor bce_with_logits(const at::Tensor& logits, const at::Tensor& targets) {
+  return at::binary_cross_entropy_with_logits(logits, targets.to(logits.scalar_type()));
+}
+
+at::Tensor compute_loss(LossKind kind, const at::Tensor& output, const at::Tensor& target, double label_smoothing) {
+  switch (kind) {
+    case LossKind::CrossEntropy: return cross_entropy(output, target, label_smoothing);
+    case LossKind::SoftTargetCrossEntropy: return soft_target_cross_entropy(output, target);
+    case LossKind::BCEWithLogits: return bce_with_logits(output, target);
+    case LossKind::MSE: return at::mse_loss(output, target.to(output.scalar_type()));
+    case LossKind::MAE: return at::l1_loss(output, target.to(output.scalar_type()));
+  }
+  throw std::logic_error("unhandled loss");
+}
+
+}  // namespace unirep::sdk::train
