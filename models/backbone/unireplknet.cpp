@@ -48,7 +48,7 @@ UniRepLKNetImpl::UniRepLKNetImpl(const UniRepLKNetOptions& opts) : options(opts)
   if (options.head_kind() == HeadKind::Classifier) {
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims[3]}).eps(1e-6)));
     if (cfg.num_classes > 0) head = register_module("head", torch::nn::Linear(dims[3], cfg.num_classes));
-  } else {
+  } else if (options.head_kind() == HeadKind::StageNorms) {
     for (int i = 0; i < 4; ++i)
       stage_norms.push_back(register_module("norm" + std::to_string(i), ChannelsFirstLayerNorm(dims[i])));
   }

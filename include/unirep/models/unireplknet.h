@@ -33,6 +33,7 @@ enum class OutputMode {
 enum class HeadKind {
   Classifier,  // norm + head (num_classes > 0) or norm only (num_classes == 0), the official default
   StageNorms,  // norm0..norm3 on the stage outputs, the official dense-task backbone
+  None,        // no head parameters: a body whose pooled output feeds a task head of its own
 };
 
 struct UniRepLKNetOptions {
