@@ -35,6 +35,9 @@ unirep_build() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   cd "$root" || exit 1
+  # ccache across fresh clones (CI): paths relative to the checkout, and precompiled headers allowed.
+  export CCACHE_BASEDIR="$root"
+  export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
   cmake --preset release >/dev/null || cmake --preset release
   cmake --build --preset release "$@"
 }

@@ -2,12 +2,19 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace unirep::sdk {
 
 int configure_threads(int n) {
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n <= 0) {
+    // Workers of one local job (torchrun or --nproc set LOCAL_WORLD_SIZE) share the cores.
+    int local = 1;
+    if (const char* v = std::getenv("LOCAL_WORLD_SIZE")) local = std::max(1, std::atoi(v));
+    n = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
+  }
   at::set_num_threads(n);
   return at::get_num_threads();
 }

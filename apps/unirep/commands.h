@@ -13,5 +13,8 @@ Command add_info(CLI::App& app);
 Command add_infer(CLI::App& app);
 Command add_reparam(CLI::App& app);
 Command add_demo(CLI::App& app);
+Command add_train(CLI::App& app);
+Command add_evaluate(CLI::App& app);
+Command add_bench(CLI::App& app);
 
 }  // namespace unirep::cli

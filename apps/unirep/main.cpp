@@ -4,6 +4,9 @@
 //   unirep infer   --model a --weights W --input-npy X.npy --output-npy Y.npy
 //   unirep reparam --model a --weights TRAIN.pth --output DEPLOY.safetensors
 //   unirep demo                                  fuse a model and compare both structures
+//   unirep bench   --model s --size 224 --batch 8   inference speed of both structures
+//   unirep train tensors --model a --inputs X.npy --labels y.npy --output-dir run/
+//   unirep evaluate tensors --model a --weights W --inputs X.npy --labels y.npy
 //
 // Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage.
 #include "commands.h"
@@ -24,6 +27,9 @@ int main(int argc, char** argv) {
   add("infer", "Run a backbone on a .npy input and write the output as .npy", unirep::cli::add_infer);
   add("reparam", "Fuse a train-structure checkpoint into the deploy structure", unirep::cli::add_reparam);
   add("demo", "Build a model, reparameterize it, and compare both structures", unirep::cli::add_demo);
+  add("train", "Train or fine-tune a task (one process or data parallel)", unirep::cli::add_train);
+  add("evaluate", "Evaluate weights on a labelled dataset", unirep::cli::add_evaluate);
+  add("bench", "Measure inference speed of both structures", unirep::cli::add_bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -29,11 +29,11 @@ DilatedReparamBlockImpl::DilatedReparamBlockImpl(int64_t channels_, int64_t kern
   branch_dilations = branches.dilations;
   lk_origin = register_module("lk_origin", depthwise_conv(channels, kernel_size, /*bias=*/deploy));
   if (deploy) return;
-  origin_bn = register_module("origin_bn", torch::nn::BatchNorm2d(channels));
+  origin_bn = register_module("origin_bn", BatchNorm2d(channels));
   for (size_t i = 0; i < branch_kernels.size(); ++i) {
     const auto k = branch_kernels[i], r = branch_dilations[i];
     dil_convs.push_back(register_module("dil_conv_" + branch_suffix(k, r), depthwise_conv(channels, k, false, r)));
-    dil_bns.push_back(register_module("dil_bn_" + branch_suffix(k, r), torch::nn::BatchNorm2d(channels)));
+    dil_bns.push_back(register_module("dil_bn_" + branch_suffix(k, r), BatchNorm2d(channels)));
   }
 }
 

@@ -7,7 +7,7 @@
 namespace unirep::models {
 
 std::pair<torch::Tensor, torch::Tensor> fold_batchnorm(const torch::Tensor& weight, const torch::Tensor& bias,
-                                                       const torch::nn::BatchNorm2d& bn) {
+                                                       const BatchNorm2d& bn) {
   const double eps = bn->options.eps();
   auto std = (bn->running_var + eps).sqrt();
   auto t = bn->weight / std;  // per output channel

@@ -31,7 +31,7 @@ UniRepLKNetBlockImpl::UniRepLKNetBlockImpl(const UniRepLKNetBlockOptions& opts)
   } else if (k != 0) {
     throw std::invalid_argument("unsupported block kernel size " + std::to_string(k));
   }
-  if (!deploy && k != 0) norm_ = register_module("norm", torch::nn::BatchNorm2d(dim));
+  if (!deploy && k != 0) norm_ = register_module("norm", BatchNorm2d(dim));
   se_ = register_module("se", SEBlock(dim, dim / 4));
 
   const auto hidden = options.ffn_factor() * dim;
@@ -41,7 +41,7 @@ UniRepLKNetBlockImpl::UniRepLKNetBlockImpl(const UniRepLKNetBlockOptions& opts)
   grn_ = act_->register_module("1", GRN(hidden, /*use_bias=*/!deploy));
   pwconv2_ = register_module("pwconv2", std::make_shared<torch::nn::Module>());
   fc2_ = pwconv2_->register_module("0", torch::nn::Linear(torch::nn::LinearOptions(hidden, dim).bias(deploy)));
-  if (!deploy) fc2_bn_ = pwconv2_->register_module("2", torch::nn::BatchNorm2d(dim));
+  if (!deploy) fc2_bn_ = pwconv2_->register_module("2", BatchNorm2d(dim));
 }
 
 torch::Tensor UniRepLKNetBlockImpl::depthwise(const torch::Tensor& x) {

@@ -27,10 +27,14 @@ FileReader::~FileReader() {
   if (fd_ >= 0) close(fd_);
 }
 
-void FileReader::read_at(uint64_t offset, void* out, uint64_t size, const char* what) const {
+void FileReader::check_range(uint64_t offset, uint64_t size, const char* what) const {
   if (offset > size_ || size > size_ - offset)
-    throw FormatError(path_, std::string("truncated: ") + what + " needs bytes " + std::to_string(offset) + ".." +
-                                 std::to_string(offset + size) + " but the file has " + std::to_string(size_));
+    throw FormatError(path_, std::string("truncated: ") + what + " needs " + std::to_string(size) + " bytes at offset " +
+                                 std::to_string(offset) + " but the file has " + std::to_string(size_));
+}
+
+void FileReader::read_at(uint64_t offset, void* out, uint64_t size, const char* what) const {
+  check_range(offset, size, what);
   char* p = static_cast<char*>(out);
   while (size > 0) {
     ssize_t n = pread(fd_, p, size, static_cast<off_t>(offset));
@@ -43,7 +47,7 @@ void FileReader::read_at(uint64_t offset, void* out, uint64_t size, const char* 
 }
 
 std::string FileReader::read_string(uint64_t offset, uint64_t size, const char* what) const {
-  if (offset > size_ || size > size_ - offset) read_at(offset, nullptr, size, what);  // throws the truncation error
+  check_range(offset, size, what);  // before allocating: `size` may come from a hostile header
   std::string s(size, '\0');
   read_at(offset, s.data(), size, what);
   return s;

@@ -20,6 +20,8 @@ class FileReader {
   std::string read_string(uint64_t offset, uint64_t size, const char* what) const;
 
  private:
+  void check_range(uint64_t offset, uint64_t size, const char* what) const;
+
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;

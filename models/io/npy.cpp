@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -18,6 +19,9 @@ struct Descr {
   const char* text;
   at::ScalarType type;
 };
+constexpr size_t kMaxDims = 64;
+constexpr uint64_t kMaxHeader = 1u << 20;  // NumPy itself refuses headers over 10 kB by default
+
 const Descr kDescrs[] = {{"<f4", at::kFloat}, {"<f8", at::kDouble}, {"<f2", at::kHalf}, {"<i8", at::kLong},
                          {"<i4", at::kInt},   {"|u1", at::kByte},   {"|i1", at::kChar}, {"|b1", at::kBool}};
 
@@ -81,8 +85,9 @@ at::Tensor read_npy(const std::string& path) {
   file.read_at(0, pre, 10, "magic");
   if (pre[0] != 0x93 || std::string(reinterpret_cast<char*>(pre + 1), 5) != "NUMPY")
     throw FormatError(path, "not a .npy file (wrong magic)");
-  const int major = pre[6];
-  if (major < 1 || major > 3) throw FormatError(path, "unsupported .npy format version " + std::to_string(major));
+  const int major = pre[6], minor = pre[7];
+  if (major < 1 || major > 3 || minor != 0)
+    throw FormatError(path, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
   uint64_t header_len, header_start;
   if (major == 1) {
     header_len = load_le(pre + 8, 2);
@@ -93,7 +98,7 @@ at::Tensor read_npy(const std::string& path) {
     header_len = load_le(len4, 4);
     header_start = 12;
   }
-  if (header_len > (1u << 20)) throw FormatError(path, "absurd .npy header length " + std::to_string(header_len));
+  if (header_len > kMaxHeader) throw FormatError(path, "absurd .npy header length " + std::to_string(header_len));
   const std::string header = file.read_string(header_start, header_len, "header");
 
   HeaderParser p{header, path};
@@ -104,26 +109,28 @@ at::Tensor read_npy(const std::string& path) {
   while (!p.eat('}')) {
     const std::string key = p.quoted();
     p.expect(':');
+    bool* seen = key == "descr" ? &have_descr : key == "fortran_order" ? &have_order : key == "shape" ? &have_shape : nullptr;
+    if (!seen) p.fail("unknown key '" + key + "'");
+    if (*seen) p.fail("key '" + key + "' appears twice");
+    *seen = true;
     if (key == "descr") {
       descr = p.quoted();
-      have_descr = true;
     } else if (key == "fortran_order") {
       const auto w = p.word();
       if (w != "True" && w != "False") p.fail("fortran_order must be True or False");
       fortran = w == "True";
-      have_order = true;
-    } else if (key == "shape") {
+    } else {
       p.expect('(');
       while (!p.eat(')')) {
+        if (shape.size() >= kMaxDims) p.fail("more than " + std::to_string(kMaxDims) + " dimensions");
         shape.push_back(p.integer());
+        // A one-element tuple needs its comma: "(3,)"; "(3)" is an int, not a shape.
         if (!p.eat(',')) {
+          if (shape.size() == 1) p.fail("a 1-D shape must be written (n,)");
           p.expect(')');
           break;
         }
       }
-      have_shape = true;
-    } else {
-      p.fail("unknown key '" + key + "'");
     }
     if (!p.eat(',')) {
       p.expect('}');
@@ -131,8 +138,9 @@ at::Tensor read_npy(const std::string& path) {
     }
   }
   if (!have_descr || !have_order || !have_shape) p.fail("missing descr, fortran_order or shape");
-  if (fortran) throw FormatError(path, "Fortran-order arrays are not supported (save with np.ascontiguousarray)");
-  if (shape.size() > 16) throw FormatError(path, "too many dimensions (" + std::to_string(shape.size()) + ")");
+  // NumPy pads the dict with spaces and ends it with a newline; nothing else may follow.
+  p.skip();
+  if (p.i != header.size()) p.fail("unexpected text after the dict");
   at::ScalarType type = at::kFloat;
   bool known = false;
   for (const auto& d : kDescrs)
@@ -151,12 +159,19 @@ at::Tensor read_npy(const std::string& path) {
   if (numel * item != available)
     throw FormatError(path, "data is " + std::to_string(available) + " bytes, shape and dtype need " +
                                 std::to_string(numel * item) + (available < numel * item ? " (truncated)" : " (trailing bytes)"));
-  auto t = at::empty(shape, at::TensorOptions().dtype(type));
+  // Fortran order is C order of the reversed shape; such files are read as that, then transposed
+  // back into a C-order tensor. (np.save writes Fortran order for transposed arrays, as the audio
+  // fixtures are.)
+  std::vector<int64_t> stored = shape;
+  if (fortran) std::reverse(stored.begin(), stored.end());
+  at::Tensor t = at::empty(stored, at::TensorOptions().dtype(type));
   if (numel > 0) file.read_at(data_start, t.data_ptr(), numel * item, "array data");
-  if (type == at::kBool) {
-    // Any byte other than 0/1 would be an invalid bool in LibTorch.
-    auto bytes = t.view(at::kByte);
-    if (bytes.gt(1).any().item<bool>()) throw FormatError(path, "bool array holds values other than 0 and 1");
+  if (type == at::kBool && numel > 0 && t.view(at::kByte).gt(1).any().item<bool>())
+    throw FormatError(path, "bool array holds values other than 0 and 1");
+  if (fortran && t.dim() > 1) {
+    std::vector<int64_t> reverse(static_cast<size_t>(t.dim()));
+    for (size_t i = 0; i < reverse.size(); ++i) reverse[i] = static_cast<int64_t>(reverse.size() - 1 - i);
+    t = t.permute(reverse).contiguous();
   }
   return t;
 }

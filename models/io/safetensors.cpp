@@ -24,7 +24,8 @@ const DType kDTypes[] = {{"F64", at::kDouble}, {"F32", at::kFloat}, {"F16", at::
                          {"I64", at::kLong},   {"I32", at::kInt},   {"I16", at::kShort}, {"I8", at::kChar},
                          {"U8", at::kByte},    {"BOOL", at::kBool}};
 
-constexpr uint64_t kMaxHeader = 100u << 20;
+constexpr uint64_t kMaxHeader = 100u << 20;  // the limit the reference implementation enforces
+constexpr size_t kMaxDims = 64;
 
 struct Entry {
   std::string name;
@@ -41,29 +42,43 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
   unsigned char len8[8];
   file.read_at(0, len8, 8, "header size");
   const uint64_t header_size = load_le(len8, 8);
+  if (header_size < 2) throw FormatError(path, "header size " + std::to_string(header_size) + " is too small for a JSON object");
   if (header_size > kMaxHeader || header_size > file.size() - 8)
     throw FormatError(path, "header size " + std::to_string(header_size) + " exceeds the file (" +
                                 std::to_string(file.size()) + " bytes) or the 100 MB limit");
   const std::string text = file.read_string(8, header_size, "header");
+  if (text.empty() || text[0] != '{') throw FormatError(path, "header does not start with '{' (not a safetensors file)");
+  // A JSON object may repeat a key and nlohmann keeps only the last; a repeated tensor name would
+  // then hide a tensor, so top-level keys are collected while parsing.
+  std::set<std::string> top_keys;
+  std::string repeated;
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(text);
+    header = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+      if (event == nlohmann::json::parse_event_t::key && depth == 1 && !top_keys.insert(parsed.get<std::string>()).second &&
+          repeated.empty())
+        repeated = parsed.get<std::string>();
+      return true;
+    });
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) throw FormatError(path, "header is not a JSON object");
+  if (!repeated.empty()) throw FormatError(path, "tensor name '" + repeated + "' appears twice in the header");
   const uint64_t data_start = 8 + header_size;
   const uint64_t data_size = file.size() - data_start;
 
   std::vector<Entry> entries;
+  Metadata meta;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const auto& v = it.value();
     if (name == "__metadata__") {
+      if (v.is_null()) continue;
       if (!v.is_object()) throw FormatError(path, "__metadata__ must be an object of strings");
       for (auto m = v.begin(); m != v.end(); ++m) {
         if (!m.value().is_string()) throw FormatError(path, "__metadata__ value for '" + m.key() + "' is not a string");
-        if (metadata) (*metadata)[m.key()] = m.value().get<std::string>();
+        meta[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
@@ -77,7 +92,8 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
     for (const auto& d : kDTypes)
       if (dtype == d.name) e.type = d.type, known = true;
     if (!known) bad("unsupported dtype '" + dtype + "'");
-    if (!v["shape"].is_array() || v["shape"].size() > 16) bad("shape must be a list of at most 16 sizes");
+    if (!v["shape"].is_array() || v["shape"].size() > kMaxDims)
+      bad("shape must be a list of at most " + std::to_string(kMaxDims) + " sizes");
     uint64_t numel = 1;
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned()) bad("shape entries must be non-negative integers");
@@ -101,7 +117,8 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
           std::to_string(e.end - e.begin));
     entries.push_back(std::move(e));
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  // The format requires the tensors to cover the data area exactly once each.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   uint64_t cursor = 0;
@@ -117,8 +134,12 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
   for (const auto& e : entries) {
     auto t = at::empty(e.shape, at::TensorOptions().dtype(e.type));
     if (e.end > e.begin) file.read_at(data_start + e.begin, t.data_ptr(), e.end - e.begin, "tensor data");
+    // A bool byte other than 0 or 1 is undefined behaviour for LibTorch's kernels.
+    if (e.type == at::kBool && t.numel() > 0 && t.view(at::kByte).gt(1).any().item<bool>())
+      throw FormatError(path, "tensor '" + e.name + "' holds bool values other than 0 and 1");
     out.push_back({e.name, t});
   }
+  if (metadata) *metadata = std::move(meta);
   return out;
 }
 

@@ -19,6 +19,8 @@ class AtomicFile {
   void write(const void* data, size_t size);
   void write(const std::string& bytes) { write(bytes.data(), bytes.size()); }
   uint64_t position() const { return written_; }
+  // The target path (not the temporary file), for error messages.
+  const std::string& path() const { return path_; }
   // fsync, rename over the target, fsync the directory.
   void commit();
 

@@ -5,7 +5,7 @@
 //
 // Parameter names follow the official module: lk_origin, origin_bn, dil_conv_k{k}_{r}, dil_bn_k{k}_{r}.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
+#include <unirep/models/batch_norm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 
@@ -28,9 +28,9 @@ class DilatedReparamBlockImpl : public torch::nn::Module {
   std::vector<int64_t> branch_kernels;
   std::vector<int64_t> branch_dilations;
   torch::nn::Conv2d lk_origin{nullptr};
-  torch::nn::BatchNorm2d origin_bn{nullptr};
+  BatchNorm2d origin_bn{nullptr};
   std::vector<torch::nn::Conv2d> dil_convs;
-  std::vector<torch::nn::BatchNorm2d> dil_bns;
+  std::vector<BatchNorm2d> dil_bns;
 };
 TORCH_MODULE(DilatedReparamBlock);
 

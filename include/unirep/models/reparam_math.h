@@ -1,6 +1,6 @@
 #pragma once
 // The arithmetic of structural re-parameterization (reference §11.3), as plain tensor functions.
-#include <torch/nn/modules/batchnorm.h>
+#include <unirep/models/batch_norm.h>
 #include <torch/types.h>
 
 #include <utility>
@@ -11,7 +11,7 @@ namespace unirep::models {
 // and optional `bias` into one weight and bias:
 //   w' = w * gamma / sqrt(var + eps),  b' = beta + (b - mean) * gamma / sqrt(var + eps).
 std::pair<torch::Tensor, torch::Tensor> fold_batchnorm(const torch::Tensor& weight, const torch::Tensor& bias,
-                                                       const torch::nn::BatchNorm2d& bn);
+                                                       const BatchNorm2d& bn);
 
 // A depthwise kernel (C x 1 x k x k) with dilation r, rewritten as the equivalent dense kernel of
 // size r*(k-1)+1 with zeros between the taps.

@@ -15,7 +15,7 @@
 #include <unirep/models/se_block.h>
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
+#include <unirep/models/batch_norm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
@@ -50,13 +50,13 @@ class UniRepLKNetBlockImpl : public torch::nn::Module {
   // dwconv: one of these (or none for kernel 0).
   DilatedReparamBlock drb_{nullptr};
   torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d norm_{nullptr};
+  BatchNorm2d norm_{nullptr};
   SEBlock se_{nullptr};
   std::shared_ptr<torch::nn::Module> pwconv1_, act_, pwconv2_;
   torch::nn::Linear fc1_{nullptr};
   GRN grn_{nullptr};
   torch::nn::Linear fc2_{nullptr};
-  torch::nn::BatchNorm2d fc2_bn_{nullptr};
+  BatchNorm2d fc2_bn_{nullptr};
   torch::Tensor gamma_;
 };
 TORCH_MODULE(UniRepLKNetBlock);

@@ -3,7 +3,8 @@
 // count explicitly: every entry point calls configure_threads() before running a model.
 namespace unirep::sdk {
 
-// n <= 0 means all cores (std::thread::hardware_concurrency). Returns the count in effect.
+// n <= 0 means all cores, shared evenly among LOCAL_WORLD_SIZE local workers when that is set.
+// Returns the count in effect.
 int configure_threads(int n = 0);
 
 }  // namespace unirep::sdk

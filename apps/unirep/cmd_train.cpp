@@ -1,0 +1,199 @@
+// unirep train / unirep evaluate: the training engine from the command line.
+//
+//   unirep train tensors --model a --inputs X.npy --labels y.npy --output-dir run/ [--config train.json]
+//   unirep evaluate tensors --model a --weights run/best_deploy.safetensors --inputs X.npy --labels y.npy
+//
+// `tensors` is the task on raw .npy tensors (N x C x H x W inputs, int64 class labels or float
+// N x K soft / multi-hot targets); modality tasks (audio, image, ...) plug in the same way.
+#include "commands.h"
+#include "model_options.h"
+
+#include <unirep/io/format_error.h>
+#include <unirep/io/npy.h>
+#include <unirep/models/state_dict.h>
+#include <unirep/sdk/distributed/launch.h>
+#include <unirep/sdk/distributed/process_group.h>
+#include <unirep/sdk/distributed/sync_batchnorm.h>
+#include <unirep/sdk/threads.h>
+#include <unirep/sdk/train/trainer.h>
+
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace unirep::cli {
+namespace {
+
+std::shared_ptr<sdk::train::TensorDataset> load_tensors(const std::string& inputs, const std::string& labels) {
+  auto x = io::read_npy(inputs);
+  auto y = io::read_npy(labels);
+  if (x.dim() != 4) throw io::FormatError(inputs, "inputs must be N x C x H x W");
+  if (!x.is_floating_point()) throw io::FormatError(inputs, "inputs must be float32 or float64");
+  if (y.dim() < 1 || y.size(0) != x.size(0))
+    throw io::FormatError(labels, "labels must have one row per input (" + std::to_string(x.size(0)) + ")");
+  if (y.dim() == 1 && y.is_floating_point()) throw io::FormatError(labels, "class labels must be integers (int64)");
+  return std::make_shared<sdk::train::TensorDataset>(x.to(at::kFloat), y.dim() == 1 ? y.to(at::kLong) : y.to(at::kFloat));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Command add_train(CLI::App& app) {
+  struct Args {
+    ModelOptions model;
+    std::string task = "tensors", inputs, labels, val_inputs, val_labels, config, optimizer, loss;
+    sdk::train::TrainOptions train;
+    double drop_path = 0.0, weight_decay = -1, layer_decay = -1;
+    int nproc = 1;
+    bool no_resume = false;
+    int timeout_s = 300;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("task", a->task, "Task: tensors")->check(CLI::IsMember({"tensors"}));
+  a->model.add_to(app, /*weights_required=*/false);
+  app.add_option("--inputs", a->inputs, "Training inputs .npy (N x C x H x W)")->required()->check(CLI::ExistingFile);
+  app.add_option("--labels", a->labels, "Training labels .npy (int64 N, or float N x K)")->required()->check(CLI::ExistingFile);
+  app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(CLI::ExistingFile);
+  app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(CLI::ExistingFile);
+  app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(CLI::ExistingFile);
+  app.add_option("--output-dir,-o", a->train.output_dir, "Checkpoints, metrics.jsonl and best_deploy.safetensors")->required();
+  app.add_option("--epochs", a->train.epochs, "Epochs");
+  app.add_option("--batch-size", a->train.batch_size, "Batch size per process");
+  app.add_option("--lr", a->train.lr, "Base learning rate");
+  app.add_option("--min-lr", a->train.min_lr, "Final learning rate of the cosine schedule");
+  app.add_option("--warmup-epochs", a->train.warmup_epochs, "Linear warm-up epochs");
+  app.add_option("--optimizer", a->optimizer, "adamw | adam | sgd");
+  app.add_option("--weight-decay", a->weight_decay, "Weight decay (not applied to norms, biases, layer scale, GRN)");
+  app.add_option("--layer-decay", a->layer_decay, "Layer-wise learning-rate decay (1 = off)");
+  app.add_option("--clip-grad", a->train.clip_grad, "Max gradient norm (0 = off)");
+  app.add_option("--loss", a->loss, "ce | soft_ce | bce | mse | mae");
+  app.add_option("--label-smoothing", a->train.label_smoothing, "Label smoothing for ce");
+  app.add_option("--drop-path", a->drop_path, "Drop path rate of the backbone");
+  app.add_option("--ema", a->train.ema_decay, "EMA decay of the weights (0 = off)");
+  app.add_flag("--bf16", a->train.bf16, "bfloat16 autocast on CPU");
+  app.add_option("--trainable-stages", a->train.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages");
+  app.add_option("--patience", a->train.patience, "Early stopping patience in epochs (0 = off)");
+  app.add_option("--seed", a->train.seed, "Seed for data order and initialization");
+  app.add_option("--workers", a->train.workers, "Data loader threads");
+  app.add_option("--max-steps", a->train.max_steps, "Stop after this many steps (smoke runs)");
+  app.add_flag("--no-resume", a->no_resume, "Start over even if output-dir has a checkpoint");
+  app.add_option("--nproc", a->nproc, "Launch this many local worker processes (data parallel)")->check(CLI::PositiveNumber);
+  app.add_option("--timeout", a->timeout_s, "Seconds to wait for peers before failing (distributed)")->check(CLI::PositiveNumber);
+  app.add_flag("--sync-bn", "Synchronize BatchNorm statistics across processes (distributed)");
+  return [a, &app]() {
+    if (a->nproc > 1 && !sdk::distributed::is_worker()) return sdk::distributed::launch_local_workers(a->nproc);
+    a->model.finalize();
+    auto& t = a->train;
+    if (!a->config.empty()) {
+      sdk::train::TrainOptions from_file;
+      sdk::train::apply_options_json(from_file, read_text(a->config), a->config);
+      // Flags given on the command line override the file.
+      auto given = [&](const char* flag) { return app.count(flag) > 0; };
+      if (!given("--epochs")) t.epochs = from_file.epochs;
+      if (!given("--batch-size")) t.batch_size = from_file.batch_size;
+      if (!given("--lr")) t.lr = from_file.lr;
+      if (!given("--min-lr")) t.min_lr = from_file.min_lr;
+      if (!given("--warmup-epochs")) t.warmup_epochs = from_file.warmup_epochs;
+      if (!given("--clip-grad")) t.clip_grad = from_file.clip_grad;
+      if (!given("--label-smoothing")) t.label_smoothing = from_file.label_smoothing;
+      if (!given("--ema")) t.ema_decay = from_file.ema_decay;
+      if (!given("--bf16")) t.bf16 = from_file.bf16;
+      if (!given("--trainable-stages")) t.trainable_stages = from_file.trainable_stages;
+      if (!given("--patience")) t.patience = from_file.patience;
+      if (!given("--seed")) t.seed = from_file.seed;
+      if (!given("--workers")) t.workers = from_file.workers;
+      if (!given("--max-steps")) t.max_steps = from_file.max_steps;
+      if (!given("--loss")) t.loss = from_file.loss;
+      t.optimizer = from_file.optimizer;
+      t.warmup_lr = from_file.warmup_lr;
+      t.monitor = from_file.monitor;
+      t.drop_last = from_file.drop_last;
+    }
+    if (!a->optimizer.empty()) t.optimizer.kind = sdk::train::parse_optimizer(a->optimizer);
+    if (a->weight_decay >= 0) t.optimizer.weight_decay = a->weight_decay;
+    if (a->layer_decay > 0) t.optimizer.layer_decay = a->layer_decay;
+    if (!a->loss.empty()) t.loss = sdk::train::parse_loss(a->loss);
+    t.resume = !a->no_resume;
+
+    auto train = load_tensors(a->inputs, a->labels);
+    std::shared_ptr<sdk::train::TensorDataset> val;
+    if (!a->val_inputs.empty() != !a->val_labels.empty()) throw std::invalid_argument("--val-inputs and --val-labels go together");
+    if (!a->val_inputs.empty()) val = load_tensors(a->val_inputs, a->val_labels);
+
+    // The model: the named variant or config, sized to the data; optionally initialized from weights.
+    auto config = models::resolve_config(a->model.spec.model);
+    const auto x0 = train->get(0);
+    config.in_chans = x0.input.size(0);
+    int64_t max_label = -1;
+    if (x0.target.dim() == 0)
+      for (size_t i = 0; i < train->size(); ++i) max_label = std::max(max_label, train->get(i).target.item<int64_t>());
+    if (a->model.spec.num_classes) config.num_classes = *a->model.spec.num_classes;
+    else if (x0.target.dim() == 1) config.num_classes = x0.target.size(0);  // soft or multi-hot targets
+    else if (models::is_variant_name(a->model.spec.model)) config.num_classes = max_label + 1;
+    // (a JSON config keeps its own num_classes)
+    if (max_label >= config.num_classes)
+      throw io::FormatError(a->labels, "label " + std::to_string(max_label) + " is out of range for " +
+                                           std::to_string(config.num_classes) + " classes");
+    sdk::train::BackboneClassifier task(models::UniRepLKNetOptions(config).drop_path_rate(a->drop_path));
+    if (!a->model.spec.weights.empty()) {
+      std::vector<std::string> notes;
+      auto w = sdk::read_weights(a->model.spec.weights, &notes);
+      auto report = models::load_state_dict(task.model(), w, a->model.spec.strict);
+      if (!report.clean()) std::fprintf(stderr, "note: initial weights: skipped keys\n%s\n", report.describe().c_str());
+    }
+
+    std::unique_ptr<sdk::distributed::ProcessGroup> group;
+    if (sdk::distributed::is_worker() || sdk::distributed::world_size_from_env() > 1)
+      group = sdk::distributed::ProcessGroup::from_env(std::chrono::seconds(a->timeout_s));
+    if (group && app.count("--sync-bn")) sdk::distributed::convert_sync_batchnorm(task.model(), *group);
+    sdk::train::Trainer::install_interrupt_handler();
+    sdk::train::Trainer trainer(task, t, group.get());
+    auto result = trainer.fit(train, val);
+    if (!group || group->rank() == 0) {
+      std::printf("trained %lld steps over %lld epochs (%.1f samples/s per process)%s%s\n", (long long)result.steps,
+                  (long long)result.epochs_completed, result.samples_per_second, result.interrupted ? ", interrupted" : "",
+                  result.early_stopped ? ", stopped early" : "");
+      for (const auto& [k, v] : result.last_eval) std::printf("%s %.6g\n", k.c_str(), v);
+    }
+    return result.interrupted ? 130 : 0;
+  };
+}
+
+Command add_evaluate(CLI::App& app) {
+  struct Args {
+    ModelOptions model;
+    std::string task = "tensors", inputs, labels, loss = "ce";
+    size_t batch_size = 32;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("task", a->task, "Task: tensors")->check(CLI::IsMember({"tensors"}));
+  a->model.add_to(app, /*weights_required=*/true);
+  app.add_option("--inputs", a->inputs, "Inputs .npy")->required()->check(CLI::ExistingFile);
+  app.add_option("--labels", a->labels, "Labels .npy")->required()->check(CLI::ExistingFile);
+  app.add_option("--loss", a->loss, "Loss reported: ce | soft_ce | bce | mse | mae");
+  app.add_option("--batch-size", a->batch_size, "Batch size");
+  return [a]() {
+    a->model.finalize();
+    auto loaded = sdk::load_backbone(a->model.spec);
+    auto data = load_tensors(a->inputs, a->labels);
+    sdk::train::BackboneClassifier task(models::UniRepLKNetOptions(loaded.model->config()).deploy(loaded.model->deployed()));
+    models::load_state_dict(task.model(), models::state_dict(*loaded.model));
+    sdk::train::TrainOptions t;
+    t.batch_size = a->batch_size;
+    t.loss = sdk::train::parse_loss(a->loss);
+    sdk::train::Trainer trainer(task, t);
+    for (const auto& [k, v] : trainer.evaluate(*data)) std::printf("%s %.6g\n", k.c_str(), v);
+    return 0;
+  };
+}
+
+}  // namespace unirep::cli

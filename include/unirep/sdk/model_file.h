@@ -1,0 +1,28 @@
+#pragma once
+// A trained model as one file: a safetensors file whose weights are the deploy structure and whose
+// metadata says everything needed to use it: what kind of model it is, the backbone layout, the
+// labels, and the task's preprocessing settings. Applications load it with nothing else.
+//
+// Metadata keys: "unirep.format" ("1"), "unirep.kind" (e.g. "audio_classifier"), "unirep.backbone"
+// (the backbone config JSON), "unirep.labels" (JSON list), "unirep.task" (task settings JSON).
+#include <unirep/io/named_tensors.h>
+#include <unirep/models/backbone_config.h>
+
+#include <string>
+#include <vector>
+
+namespace unirep::sdk {
+
+struct ModelFile {
+  std::string kind;
+  models::BackboneConfig backbone;
+  std::vector<std::string> labels;
+  std::string task_json = "{}";  // task-specific settings (e.g. audio preprocessing)
+  io::NamedTensors tensors;
+};
+
+void write_model_file(const std::string& path, const ModelFile& model);
+// Errors name the file: not a unirep model file, missing or malformed metadata, wrong kind.
+ModelFile read_model_file(const std::string& path, const std::string& expected_kind = "");
+
+}  // namespace unirep::sdk
