@@ -143,6 +143,8 @@ Command add_train(CLI::App& app) {
     if (max_label >= config.num_classes)
       throw io::FormatError(a->labels, "label " + std::to_string(max_label) + " is out of range for " +
                                            std::to_string(config.num_classes) + " classes");
+    // LibTorch seeds its default generator non-deterministically; the initialization follows --seed.
+    at::manual_seed(t.seed);
     sdk::train::BackboneClassifier task(models::UniRepLKNetOptions(config).drop_path_rate(a->drop_path));
     if (!a->model.spec.weights.empty()) {
       std::vector<std::string> notes;

@@ -41,6 +41,7 @@ std::string describe(const std::exception& e) {
 // parameter lists, so each dtype group travels as one flat buffer and is copied back afterwards.
 template <class Op>
 void flat_collective(std::vector<at::Tensor>& tensors, Op op) {
+  at::NoGradGuard no_grad;  // results are written into parameters in place
   std::vector<at::ScalarType> types;
   for (const auto& t : tensors)
     if (std::find(types.begin(), types.end(), t.scalar_type()) == types.end()) types.push_back(t.scalar_type());

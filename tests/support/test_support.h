@@ -55,6 +55,17 @@ struct CommandResult {
 // Runs the built `unirep` binary with `args` (no shell), capturing its output and exit status.
 CommandResult run_cli(const std::vector<std::string>& args);
 
+// Starts the `unirep` binary in the background with extra environment variables ("NAME=value"),
+// its stdout and stderr going to `log_path`. Returns the process id.
+int spawn_cli(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log_path);
+
+// Waits up to `timeout_s` for a spawned process; returns its exit code (128+signal when killed),
+// or -1 if it is still running at the deadline (it is then killed).
+int wait_exit(int pid, double timeout_s);
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_tcp_port();
+
 // Reads a whole file as bytes / writes bytes to a file.
 std::string read_bytes(const std::string& path);
 void write_bytes(const std::string& path, const std::string& bytes);
