@@ -7,14 +7,18 @@
 
 namespace unirep::sdk {
 
-void write_model_file(const std::string& path, const ModelFile& model) {
+io::Metadata model_file_metadata(const ModelFile& model) {
   io::Metadata meta;
   meta["unirep.format"] = "1";
   meta["unirep.kind"] = model.kind;
   meta["unirep.backbone"] = model.backbone.to_json();
   meta["unirep.labels"] = nlohmann::json(model.labels).dump();
   meta["unirep.task"] = model.task_json;
-  io::write_safetensors(path, model.tensors, meta);
+  return meta;
+}
+
+void write_model_file(const std::string& path, const ModelFile& model) {
+  io::write_safetensors(path, model.tensors, model_file_metadata(model));
 }
 
 ModelFile read_model_file(const std::string& path, const std::string& expected_kind) {

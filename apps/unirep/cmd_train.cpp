@@ -1,10 +1,14 @@
 // unirep train / unirep evaluate: the training engine from the command line.
 //
 //   unirep train tensors --model a --inputs X.npy --labels y.npy --output-dir run/ [--config train.json]
+//   unirep train audio --model s --data speech_commands/ --output-dir run/
 //   unirep evaluate tensors --model a --weights run/best_deploy.safetensors --inputs X.npy --labels y.npy
+//   unirep evaluate audio --model-file run/best_deploy.safetensors --data speech_commands/ --split test
 //
 // `tensors` is the task on raw .npy tensors (N x C x H x W inputs, int64 class labels or float
-// N x K soft / multi-hot targets); modality tasks (audio, image, ...) plug in the same way.
+// N x K soft / multi-hot targets); `audio` classifies clips (audio_task_setup.cpp); the other
+// modality tasks plug in the same way.
+#include "audio_task_setup.h"
 #include "commands.h"
 #include "model_options.h"
 
@@ -20,6 +24,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -51,6 +56,7 @@ Command add_train(CLI::App& app) {
   struct Args {
     ModelOptions model;
     std::string task = "tensors", inputs, labels, val_inputs, val_labels, config, optimizer, loss;
+    AudioTaskOptions audio;
     sdk::train::TrainOptions train;
     double drop_path = 0.0, weight_decay = -1, layer_decay = -1;
     int nproc = 1;
@@ -58,10 +64,11 @@ Command add_train(CLI::App& app) {
     int timeout_s = 300;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors")->check(CLI::IsMember({"tensors"}));
+  app.add_option("task", a->task, "Task: tensors | audio")->check(CLI::IsMember({"tensors", "audio"}));
   a->model.add_to(app, /*weights_required=*/false);
-  app.add_option("--inputs", a->inputs, "Training inputs .npy (N x C x H x W)")->required()->check(CLI::ExistingFile);
-  app.add_option("--labels", a->labels, "Training labels .npy (int64 N, or float N x K)")->required()->check(CLI::ExistingFile);
+  app.add_option("--inputs", a->inputs, "tensors: training inputs .npy (N x C x H x W)")->check(CLI::ExistingFile);
+  app.add_option("--labels", a->labels, "tensors: training labels .npy (int64 N, or float N x K)")->check(CLI::ExistingFile);
+  a->audio.add_to(app);
   app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(CLI::ExistingFile);
   app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(CLI::ExistingFile);
@@ -124,6 +131,25 @@ Command add_train(CLI::App& app) {
     if (!a->loss.empty()) t.loss = sdk::train::parse_loss(a->loss);
     t.resume = !a->no_resume;
 
+    std::unique_ptr<sdk::train::Task> task_holder;
+    std::shared_ptr<const sdk::train::Dataset> train_set, val_set, test_set;
+    if (a->task == "audio") {
+      // Soft targets (mixup): soft-target cross entropy, or BCE for multi-label data.
+      if (!app.count("--loss") && a->config.empty()) t.loss = sdk::train::LossKind::SoftTargetCrossEntropy;
+      at::manual_seed(t.seed);
+      auto built = build_audio_training(a->audio, a->model.spec.model, a->drop_path, t.seed);
+      if (built.task->spec().multi_label && !app.count("--loss")) t.loss = sdk::train::LossKind::BCEWithLogits;
+      if (!a->model.spec.weights.empty()) {
+        auto w = sdk::read_weights(a->model.spec.weights);
+        auto report = models::load_state_dict(built.task->model(), w, a->model.spec.strict);
+        if (!report.clean()) std::fprintf(stderr, "note: initial weights: skipped keys\n%s\n", report.describe().c_str());
+      }
+      task_holder = std::move(built.task);
+      train_set = built.train;
+      val_set = built.validation;
+      test_set = built.test;
+    } else {
+      if (a->inputs.empty() || a->labels.empty()) throw std::invalid_argument("train tensors needs --inputs and --labels");
     auto train = load_tensors(a->inputs, a->labels);
     std::shared_ptr<sdk::train::TensorDataset> val;
     if (!a->val_inputs.empty() != !a->val_labels.empty()) throw std::invalid_argument("--val-inputs and --val-labels go together");
@@ -145,13 +171,18 @@ Command add_train(CLI::App& app) {
                                            std::to_string(config.num_classes) + " classes");
     // LibTorch seeds its default generator non-deterministically; the initialization follows --seed.
     at::manual_seed(t.seed);
-    sdk::train::BackboneClassifier task(models::UniRepLKNetOptions(config).drop_path_rate(a->drop_path));
+    auto tensor_task = std::make_unique<sdk::train::BackboneClassifier>(models::UniRepLKNetOptions(config).drop_path_rate(a->drop_path));
     if (!a->model.spec.weights.empty()) {
       std::vector<std::string> notes;
       auto w = sdk::read_weights(a->model.spec.weights, &notes);
-      auto report = models::load_state_dict(task.model(), w, a->model.spec.strict);
+      auto report = models::load_state_dict(tensor_task->model(), w, a->model.spec.strict);
       if (!report.clean()) std::fprintf(stderr, "note: initial weights: skipped keys\n%s\n", report.describe().c_str());
     }
+    task_holder = std::move(tensor_task);
+    train_set = train;
+    val_set = val;
+    }
+    auto& task = *task_holder;
 
     std::unique_ptr<sdk::distributed::ProcessGroup> group;
     if (sdk::distributed::is_worker() || sdk::distributed::world_size_from_env() > 1)
@@ -159,12 +190,19 @@ Command add_train(CLI::App& app) {
     if (group && app.count("--sync-bn")) sdk::distributed::convert_sync_batchnorm(task.model(), *group);
     sdk::train::Trainer::install_interrupt_handler();
     sdk::train::Trainer trainer(task, t, group.get());
-    auto result = trainer.fit(train, val);
+    auto result = trainer.fit(train_set, val_set);
     if (!group || group->rank() == 0) {
       std::printf("trained %lld steps over %lld epochs (%.1f samples/s per process)%s%s\n", (long long)result.steps,
                   (long long)result.epochs_completed, result.samples_per_second, result.interrupted ? ", interrupted" : "",
                   result.early_stopped ? ", stopped early" : "");
       for (const auto& [k, v] : result.last_eval) std::printf("%s %.6g\n", k.c_str(), v);
+      // The held-out test split, scored with the exported best model.
+      const std::string best = t.output_dir + "/best_deploy.safetensors";
+      if (a->task == "audio" && test_set && !result.interrupted && std::filesystem::exists(best)) {
+        const bool own = !a->audio.test_data.empty();
+        for (const auto& [k, v] : evaluate_audio_model(best, own ? a->audio.test_data : a->audio.data, own ? "all" : "test", t.batch_size))
+          std::printf("test_%s %.6g\n", k.c_str(), v);
+      }
     }
     return result.interrupted ? 130 : 0;
   };
@@ -173,18 +211,32 @@ Command add_train(CLI::App& app) {
 Command add_evaluate(CLI::App& app) {
   struct Args {
     ModelOptions model;
-    std::string task = "tensors", inputs, labels, loss = "ce";
+    std::string task = "tensors", inputs, labels, loss = "ce", model_file, data, split = "test";
     size_t batch_size = 32;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors")->check(CLI::IsMember({"tensors"}));
-  a->model.add_to(app, /*weights_required=*/true);
-  app.add_option("--inputs", a->inputs, "Inputs .npy")->required()->check(CLI::ExistingFile);
-  app.add_option("--labels", a->labels, "Labels .npy")->required()->check(CLI::ExistingFile);
-  app.add_option("--loss", a->loss, "Loss reported: ce | soft_ce | bce | mse | mae");
-  app.add_option("--batch-size", a->batch_size, "Batch size");
+  app.add_option("task", a->task, "Task: tensors | audio")->check(CLI::IsMember({"tensors", "audio"}));
+  app.add_option("--model,-m", a->model.spec.model, "tensors: variant or JSON config");
+  app.add_option("--weights,-w", a->model.spec.weights, "tensors: weights (.pth or .safetensors)")->check(CLI::ExistingFile);
+  app.add_option("--threads,-t", a->model.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--inputs", a->inputs, "tensors: inputs .npy")->check(CLI::ExistingFile);
+  app.add_option("--labels", a->labels, "tensors: labels .npy")->check(CLI::ExistingFile);
+  app.add_option("--loss", a->loss, "tensors: loss reported: ce | soft_ce | bce | mse | mae");
+  app.add_option("--model-file", a->model_file, "audio: model file written by unirep train audio")->check(CLI::ExistingFile);
+  app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label");
+  app.add_option("--split", a->split, "audio: test | validation | train | all (a CSV is always all)")
+      ->check(CLI::IsMember({"test", "validation", "train", "all"}));
+  app.add_option("--batch-size", a->batch_size, "Batch size")->check(CLI::PositiveNumber);
   return [a]() {
     a->model.finalize();
+    if (a->task == "audio") {
+      if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate audio needs --model-file and --data");
+      for (const auto& [k, v] : evaluate_audio_model(a->model_file, a->data, a->split, a->batch_size))
+        std::printf("%s %.6g\n", k.c_str(), v);
+      return 0;
+    }
+    if (a->model.spec.model.empty() || a->model.spec.weights.empty() || a->inputs.empty() || a->labels.empty())
+      throw std::invalid_argument("evaluate tensors needs --model, --weights, --inputs and --labels");
     auto loaded = sdk::load_backbone(a->model.spec);
     auto data = load_tensors(a->inputs, a->labels);
     sdk::train::BackboneClassifier task(models::UniRepLKNetOptions(loaded.model->config()).deploy(loaded.model->deployed()));

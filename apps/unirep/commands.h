@@ -16,5 +16,8 @@ Command add_demo(CLI::App& app);
 Command add_train(CLI::App& app);
 Command add_evaluate(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_preprocess(CLI::App& app);
+Command add_classify_audio(CLI::App& app);
+Command add_data(CLI::App& app);
 
 }  // namespace unirep::cli

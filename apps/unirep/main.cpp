@@ -7,6 +7,10 @@
 //   unirep bench   --model s --size 224 --batch 8   inference speed of both structures
 //   unirep train tensors --model a --inputs X.npy --labels y.npy --output-dir run/
 //   unirep evaluate tensors --model a --weights W --inputs X.npy --labels y.npy
+//   unirep train audio --model a --data keywords/ --output-dir run/
+//   unirep classify-audio clip.wav --model-file run/best_deploy.safetensors
+//   unirep preprocess audio clip.wav --output-npy input.npy [--raw-fbank]
+//   unirep data keywords --out keywords/
 //
 // Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage.
 #include "commands.h"
@@ -30,6 +34,9 @@ int main(int argc, char** argv) {
   add("train", "Train or fine-tune a task (one process or data parallel)", unirep::cli::add_train);
   add("evaluate", "Evaluate weights on a labelled dataset", unirep::cli::add_evaluate);
   add("bench", "Measure inference speed of both structures", unirep::cli::add_bench);
+  add("preprocess", "Turn a file into the backbone input (.npy)", unirep::cli::add_preprocess);
+  add("classify-audio", "Classify audio files with a trained model (labels, scores, timeline)", unirep::cli::add_classify_audio);
+  add("data", "Make data sets (keywords: synthesized speech commands)", unirep::cli::add_data);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -223,6 +223,9 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
   }
   if (!ema && options_.ema_decay > 0) ema = std::make_unique<WeightEma>(model, options_.ema_decay);
 
+  auto export_model = [&] {
+    io::write_safetensors(options_.output_dir + "/best_deploy.safetensors", task_.deploy_state(), task_.deploy_metadata());
+  };
   auto save_checkpoint = [&] {
     if (!writer) return;
     auto root = io::PyValue::dict();
@@ -307,11 +310,12 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
         s.has_best = true;
         s.best = current;
         s.bad_epochs = 0;
-        if (writer) io::write_safetensors(options_.output_dir + "/best_deploy.safetensors", task_.deploy_state());
+        if (writer) export_model();
       } else {
         ++s.bad_epochs;
       }
     }
+    if (!val && writer) export_model();  // without a validation set, the latest model is the best we know
     if (options_.progress && rank == 0) {
       std::ostringstream status;
       for (const auto& [k, v] : metrics) status << k << " " << v << "  ";

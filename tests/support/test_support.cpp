@@ -50,6 +50,20 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+namespace {
+// In a forked child: becomes the `unirep` binary with `args`; never returns.
+[[noreturn]] void exec_cli(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  std::string exe = UNIREP_CLI_PATH;
+  argv.push_back(exe.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(exe.c_str(), argv.data());
+  _exit(127);
+}
+}  // namespace
+
 CommandResult run_cli(const std::vector<std::string>& args) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
@@ -60,14 +74,7 @@ CommandResult run_cli(const std::vector<std::string>& args) {
     dup2(fds[1], STDERR_FILENO);
     close(fds[0]);
     close(fds[1]);
-    std::vector<char*> argv;
-    std::string exe = UNIREP_CLI_PATH;
-    argv.push_back(exe.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(exe.c_str(), argv.data());
-    _exit(127);
+    exec_cli(args);
   }
   close(fds[1]);
   CommandResult result;
@@ -92,14 +99,7 @@ int spawn_cli(const std::vector<std::string>& args, const std::vector<std::strin
       close(fd);
     }
     for (const auto& e : env) putenv(strdup(e.c_str()));
-    std::vector<char*> argv;
-    std::string exe = UNIREP_CLI_PATH;
-    argv.push_back(exe.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(exe.c_str(), argv.data());
-    _exit(127);
+    exec_cli(args);
   }
   return pid;
 }

@@ -8,6 +8,7 @@
 #include <unirep/io/named_tensors.h>
 #include <unirep/models/backbone_config.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct ModelFile {
 };
 
 void write_model_file(const std::string& path, const ModelFile& model);
+// The metadata write_model_file stores (for writers that store the tensors themselves).
+std::map<std::string, std::string> model_file_metadata(const ModelFile& model);
 // Errors name the file: not a unirep model file, missing or malformed metadata, wrong kind.
 ModelFile read_model_file(const std::string& path, const std::string& expected_kind = "");
 

@@ -7,6 +7,9 @@
 
 #include <torch/nn/module.h>
 
+#include <map>
+#include <string>
+
 namespace unirep::sdk::train {
 
 class Task {
@@ -18,6 +21,9 @@ class Task {
   virtual bool classification() const = 0;
   // The current weights fused into the deploy structure, for export. The model is left unchanged.
   virtual io::NamedTensors deploy_state() = 0;
+  // Metadata stored with the exported model (e.g. labels and preprocessing, so the file is usable
+  // on its own). Empty by default.
+  virtual std::map<std::string, std::string> deploy_metadata() { return {}; }
 };
 
 class BackboneClassifier : public Task {

@@ -1,0 +1,101 @@
+#include "audio_task_setup.h"
+
+#include <unirep/models/backbone_config.h>
+#include <unirep/sdk/audio/audio_classifier.h>
+#include <unirep/sdk/progress.h>
+#include <unirep/sdk/train/losses.h>
+#include <unirep/sdk/train/metrics.h>
+
+#include <ATen/ATen.h>
+
+#include <cstdio>
+
+namespace unirep::cli {
+namespace audio = modalities::audio;
+
+void AudioTaskOptions::add_to(CLI::App& app) {
+  app.add_option("--data", data, "audio: training clips, a folder per class (Speech Commands layout) or a CSV of path,label");
+  app.add_option("--val-data", val_data, "audio: validation clips (default: the folder's validation_list.txt)");
+  app.add_option("--test-data", test_data, "audio: test clips (default: the folder's testing_list.txt)");
+  app.add_option("--target-frames", target_frames, "audio: fbank frames per input (default 128)")->check(CLI::PositiveNumber);
+  app.add_option("--norm-mean", norm_mean, "audio: normalization mean of the log-mel (default -6.845978)");
+  app.add_option("--norm-std", norm_std, "audio: normalization std, applied as /(2*std) (default 5.5654526)")->check(CLI::PositiveNumber);
+  app.add_flag("--no-augment", no_augment, "audio: no SpecAugment, noise or mixup");
+  app.add_option("--mixup", mixup, "audio: waveform mixup probability (default 0.6)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--freqm", freq_mask, "audio: SpecAugment frequency mask width (default 48)")->check(CLI::NonNegativeNumber);
+  app.add_option("--timem", time_mask, "audio: SpecAugment time mask width (default 48)")->check(CLI::NonNegativeNumber);
+}
+
+AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string& model, double drop_path, uint64_t seed) {
+  if (o.data.empty()) throw std::invalid_argument("train audio needs --data (a folder per class, or a CSV)");
+  auto list = audio::list_audio_dataset(o.data);
+  if (!o.val_data.empty()) list.validation = audio::list_audio_dataset(o.val_data, list.labels).train;
+  if (!o.test_data.empty()) list.test = audio::list_audio_dataset(o.test_data, list.labels).train;
+  if (list.train.empty()) throw std::invalid_argument(o.data + ": no training clips");
+
+  sdk::audio::AudioModelSpec spec;
+  spec.backbone = models::resolve_config(model);
+  spec.backbone.in_chans = 1;
+  spec.labels = list.labels;
+  spec.multi_label = list.multi_label;
+  spec.input.target_frames = o.target_frames;
+  spec.input.norm_mean = o.norm_mean;
+  spec.input.norm_std = o.norm_std;
+
+  std::optional<audio::AudioAugmentOptions> augment;
+  if (!o.no_augment) {
+    audio::AudioAugmentOptions a;
+    a.mixup = o.mixup;
+    a.freq_mask = o.freq_mask;
+    a.time_mask = o.time_mask;
+    augment = a;
+  }
+  AudioTraining t;
+  t.task = std::make_unique<sdk::audio::AudioTask>(spec, drop_path);
+  const size_t k = list.labels.size();
+  t.train = std::make_shared<sdk::audio::AudioDataset>(list.train, k, spec.input, augment, seed);
+  if (!list.validation.empty()) t.validation = std::make_shared<sdk::audio::AudioDataset>(list.validation, k, spec.input);
+  if (!list.test.empty()) t.test = std::make_shared<sdk::audio::AudioDataset>(list.test, k, spec.input);
+  std::fprintf(stderr, "audio data: %zu labels, %zu train, %zu validation, %zu test clips%s\n", k, list.train.size(),
+               list.validation.size(), list.test.size(), spec.multi_label ? " (multi-label)" : "");
+  return t;
+}
+
+std::map<std::string, double> evaluate_audio_model(const std::string& model_file, const std::string& data,
+                                                   const std::string& split, size_t batch_size) {
+  auto clf = sdk::audio::AudioClassifier::load(model_file);
+  auto list = audio::list_audio_dataset(data, clf.labels());
+  std::vector<audio::AudioItem> items;
+  auto add = [&](const std::vector<audio::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
+  if (split == "train" || split == "all") add(list.train);
+  if (split == "validation" || split == "all") add(list.validation);
+  if (split == "test" || split == "all") add(list.test);
+  // A CSV (or a folder without split lists) has everything in "train": evaluate all of it.
+  if (items.empty() && list.validation.empty() && list.test.empty()) add(list.train);
+  if (items.empty()) throw std::invalid_argument(data + ": no clips in split '" + split + "'");
+
+  sdk::audio::AudioDataset ds(items, clf.labels().size(), clf.spec().input);
+  sdk::train::MetricAccumulator metrics(true);
+  sdk::Progress progress("evaluate", static_cast<int64_t>(items.size()), "clip");
+  for (size_t start = 0; start < items.size(); start += batch_size) {
+    std::vector<at::Tensor> xs, ys;
+    for (size_t i = start; i < std::min(items.size(), start + batch_size); ++i) {
+      auto e = ds.get(i);
+      xs.push_back(e.input);
+      ys.push_back(e.target);
+    }
+    auto probs = clf.predict(at::stack(xs));
+    auto target = at::stack(ys);
+    const double loss = clf.spec().multi_label
+                            ? sdk::train::bce_with_logits(probs.clamp(1e-7, 1 - 1e-7).logit(), target).item<double>()
+                            : sdk::train::soft_target_cross_entropy(probs.clamp_min(1e-12).log(), target).item<double>();
+    metrics.add(probs, target, loss);
+    progress.update(static_cast<int64_t>(std::min(items.size(), start + batch_size)), "");
+  }
+  progress.finish("");
+  auto r = metrics.result();
+  r["clips"] = static_cast<double>(items.size());
+  return r;
+}
+
+}  // namespace unirep::cli

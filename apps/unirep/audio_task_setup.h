@@ -1,0 +1,38 @@
+#pragma once
+// `unirep train audio` / `unirep evaluate audio`: datasets and model for the audio task, built from
+// command-line options (the engine itself is shared with the other tasks, see cmd_train.cpp).
+#include <unirep/modalities/audio/audio_file_list.h>
+#include <unirep/sdk/audio/audio_dataset.h>
+#include <unirep/sdk/audio/audio_model.h>
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace unirep::cli {
+
+struct AudioTaskOptions {
+  std::string data, val_data, test_data;  // folder (Speech Commands layout) or CSV of path,label
+  int target_frames = 128;
+  double norm_mean = -6.845978, norm_std = 5.5654526;
+  bool no_augment = false;
+  double mixup = 0.6;
+  int freq_mask = 48, time_mask = 48;
+
+  void add_to(CLI::App& app);
+};
+
+struct AudioTraining {
+  std::unique_ptr<sdk::audio::AudioTask> task;
+  std::shared_ptr<sdk::audio::AudioDataset> train, validation, test;
+};
+
+AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string& model, double drop_path, uint64_t seed);
+
+// Accuracy and loss of a model file on labelled clips (labels must be among the model's).
+std::map<std::string, double> evaluate_audio_model(const std::string& model_file, const std::string& data,
+                                                   const std::string& split, size_t batch_size);
+
+}  // namespace unirep::cli

@@ -1,0 +1,101 @@
+// Audio from the command line:
+//
+//   unirep preprocess audio FILE --output-npy OUT.npy [--raw-fbank]    backbone input or raw log-mel
+//   unirep classify-audio FILE... --model-file M [--top-k K] [--json]   labels, scores, timeline
+#include "commands.h"
+
+#include <unirep/io/npy.h>
+#include <unirep/modalities/audio/audio_input.h>
+#include <unirep/sdk/audio/audio_classifier.h>
+#include <unirep/sdk/audio/audio_dataset.h>
+#include <unirep/sdk/threads.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace unirep::cli {
+
+Command add_preprocess(CLI::App& app) {
+  struct Args {
+    std::string modality = "audio", input, output, model_file;
+    bool raw = false;
+    int target_frames = 128;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("modality", a->modality, "What to preprocess: audio")->required()->check(CLI::IsMember({"audio"}));
+  app.add_option("file", a->input, "Input file (any audio format, any rate)")->required()->check(CLI::ExistingFile);
+  app.add_option("--output-npy,-o", a->output, "Output .npy")->required();
+  app.add_flag("--raw-fbank", a->raw, "Write the frames x 128 log-mel before padding and normalization");
+  app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")->check(CLI::PositiveNumber);
+  app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(CLI::ExistingFile);
+  return [a]() {
+    modalities::audio::AudioInputOptions o;
+    if (!a->model_file.empty()) o = sdk::audio::AudioClassifier::load(a->model_file).spec().input;
+    else o.target_frames = a->target_frames;
+    const auto samples = sdk::audio::load_waveform(a->input, o.sample_rate);
+    auto out = a->raw ? modalities::audio::waveform_to_fbank(samples, o) : modalities::audio::waveform_to_input(samples, o);
+    io::write_npy(a->output, out.contiguous());
+    std::printf("%s: %lld x %lld x ... written to %s\n", a->input.c_str(), (long long)out.size(0), (long long)out.size(1),
+                a->output.c_str());
+    return 0;
+  };
+}
+
+Command add_classify_audio(CLI::App& app) {
+  struct Args {
+    std::vector<std::string> files;
+    std::string model_file;
+    sdk::audio::ClassifyOptions options;
+    bool json = false;
+    int threads = 0;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("files", a->files, "Audio files (any format, any rate, any length)")->required()->check(CLI::ExistingFile);
+  app.add_option("--model-file,-m", a->model_file, "Trained audio model (.safetensors written by unirep train audio)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--top-k,-k", a->options.top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
+  app.add_option("--hop", a->options.hop_s, "Sliding-window hop in seconds for long files (default 0.5)")->check(CLI::PositiveNumber);
+  app.add_flag("--json", a->json, "One JSON object per file (labels, scores, windows, segments)");
+  app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  return [a]() {
+    sdk::configure_threads(a->threads);
+    auto clf = sdk::audio::AudioClassifier::load(a->model_file);
+    int failures = 0;
+    for (const auto& f : a->files) {
+      sdk::audio::AudioClassification r;
+      try {
+        r = clf.classify_file(f, a->options);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "unirep: error: %s\n", e.what());
+        ++failures;
+        continue;
+      }
+      if (a->json) {
+        nlohmann::json j;
+        j["file"] = f;
+        j["duration_s"] = r.duration_s;
+        for (const auto& t : r.top) j["top"].push_back({{"label", t.label}, {"score", t.score}});
+        if (r.windows.size() > 1) {
+          for (const auto& s : r.segments)
+            j["segments"].push_back({{"start_s", s.start_s}, {"end_s", s.end_s}, {"label", s.label}, {"score", s.score}});
+          for (const auto& w : r.windows) j["windows"].push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"scores", w.scores}});
+        }
+        std::printf("%s\n", j.dump().c_str());
+      } else {
+        std::printf("%s (%.2f s)\n", f.c_str(), r.duration_s);
+        for (const auto& t : r.top) std::printf("  %-12s %.4f\n", t.label.c_str(), t.score);
+        if (r.windows.size() > 1) {
+          std::printf("  timeline:\n");
+          for (const auto& s : r.segments)
+            std::printf("    %8.2f - %8.2f s  %-12s %.4f\n", s.start_s, s.end_s, s.label.c_str(), s.score);
+        }
+      }
+      std::fflush(stdout);
+    }
+    return failures ? 1 : 0;
+  };
+}
+
+}  // namespace unirep::cli

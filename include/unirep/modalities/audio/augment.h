@@ -1,0 +1,38 @@
+#pragma once
+// Training-time augmentation of the official audio recipe (reference §2.2 steps 5, 7, 8):
+// SpecAugment frequency and time masking, uniform noise plus a random roll in time, and waveform
+// mixup. All take an explicit random generator so a data set can be deterministic for a seed.
+#include <ATen/Tensor.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace unirep::modalities::audio {
+
+struct AudioAugmentOptions {
+  int freq_mask = 48;   // SpecAugment: frequency mask width drawn from [0, freq_mask); 0 = off
+  int time_mask = 48;   // time mask width drawn from [0, time_mask); 0 = off
+  bool noise = true;    // add U[0,1) * r / 10 (r ~ U[0,1) per clip), then roll in time
+  int max_roll = 10;    // roll by an integer in [-max_roll, max_roll - 1]
+  double mixup = 0.6;   // probability of waveform mixup with another clip; 0 = off
+  double mixup_alpha = 10.0;  // lambda ~ Beta(alpha, alpha)
+};
+
+// torchaudio's FrequencyMasking / TimeMasking on a 1 x F x T backbone input, in place: a band of
+// width floor(U * max_width) starting at floor(U' * (size - width)) takes `fill` (the normalized
+// value of the official 0.0 fill, since masking happens before normalization there).
+void spec_augment(at::Tensor& input, int freq_mask, int time_mask, float fill, std::mt19937_64& rng);
+
+// The official noise augmentation on a 1 x F x T input, in place: + U[0,1) * r / 10, then a roll
+// along time by an integer in [-max_roll, max_roll - 1].
+void add_noise_and_roll(at::Tensor& input, int max_roll, std::mt19937_64& rng);
+
+// lambda ~ Beta(alpha, alpha).
+double sample_mixup_lambda(double alpha, std::mt19937_64& rng);
+
+// lambda * a + (1 - lambda) * b, with b zero-padded or cut to a's length, then the mean removed
+// again (as the official loader does).
+std::vector<float> mix_waveforms(const std::vector<float>& a, const std::vector<float>& b, double lambda);
+
+}  // namespace unirep::modalities::audio

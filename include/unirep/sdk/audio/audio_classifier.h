@@ -1,0 +1,72 @@
+#pragma once
+// Classify audio with a trained model file: from any audio file (or samples) to labels and scores.
+//
+//   auto clf = unirep::sdk::audio::AudioClassifier::load("keywords.safetensors");
+//   auto result = clf.classify_file("clip.wav");        // result.top[0].label, .score
+//
+// A recording longer than the model's window (128 frames, 1.295 s at 16 kHz) is streamed through
+// sliding windows (hop 0.5 s by default): each window gets scores, `windows` is the timeline,
+// `segments` merges neighbouring windows with the same top label, and `top` ranks labels by their
+// highest window score (a keyword anywhere in the recording counts). Memory stays bounded
+// whatever the length.
+#include <unirep/sdk/audio/audio_model.h>
+
+#include <ATen/Tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace unirep::sdk::audio {
+
+struct LabelScore {
+  std::string label;
+  int index = 0;
+  float score = 0;  // probability: softmax (single-label) or sigmoid (multi-label)
+};
+
+struct WindowScores {
+  double start_s = 0, end_s = 0;
+  std::vector<float> scores;  // one per label
+};
+
+struct Segment {
+  double start_s = 0, end_s = 0;
+  std::string label;
+  float score = 0;  // highest window score within the segment
+};
+
+struct AudioClassification {
+  std::vector<LabelScore> top;  // best first, at most top_k
+  std::vector<WindowScores> windows;
+  std::vector<Segment> segments;
+  double duration_s = 0;
+};
+
+struct ClassifyOptions {
+  int top_k = 5;
+  double hop_s = 0.5;  // sliding-window hop for long recordings
+  int batch = 8;       // windows per forward pass
+};
+
+class AudioClassifier {
+ public:
+  // Reads a model file (errors name the file and the problem).
+  static AudioClassifier load(const std::string& model_path);
+  AudioClassifier(models::PooledClassifier net, AudioModelSpec spec);
+
+  const std::vector<std::string>& labels() const { return spec_.labels; }
+  const AudioModelSpec& spec() const { return spec_; }
+  // N x 1 x F x T backbone inputs -> N x K probabilities.
+  at::Tensor predict(const at::Tensor& inputs);
+
+  AudioClassification classify_file(const std::string& path, const ClassifyOptions& options = {});
+  // Samples at spec().input.sample_rate.
+  AudioClassification classify_samples(const std::vector<float>& samples, const ClassifyOptions& options = {});
+
+ private:
+  class Session;
+  models::PooledClassifier net_;
+  AudioModelSpec spec_;
+};
+
+}  // namespace unirep::sdk::audio

@@ -1,0 +1,45 @@
+#pragma once
+// A real-speech keyword dataset made here, since none can be downloaded: the ten Speech Commands
+// core words spoken by two synthesizers (espeak-ng with its English accents and voice variants,
+// flite with its voices) over many speeds and pitches, placed at random in a 1 s window, with
+// background noise mixed at random SNRs. Written in the Speech Commands layout (a folder per word,
+// validation_list.txt, testing_list.txt), split by voice as Speech Commands splits by speaker:
+// whole voices are held out for validation and test, so the test score measures generalization
+// to unseen speakers.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace unirep::sdk::data {
+
+struct KeywordDataOptions {
+  std::string out_dir;
+  int clips_per_word_per_voice = 6;  // for each (word, voice): random speed, pitch, variant, placement, noise
+  uint64_t seed = 0;
+  double min_snr_db = 5.0, max_snr_db = 30.0;
+  int threads = 0;  // synthesizer processes at once; 0: all cores
+};
+
+struct SynthVoice {
+  std::string synthesizer;  // "espeak-ng" or "flite"
+  std::string name;         // espeak-ng voice (accent) or flite voice
+  std::string split;        // "train", "validation" or "test"
+};
+
+const std::vector<std::string>& keyword_words();
+// The voices and their split: test holds out flite "slt" and the espeak-ng accents en-gb-scotland
+// and en-029; validation holds out flite "rms" and espeak-ng en-gb-x-gbcwmd.
+std::vector<SynthVoice> keyword_voices();
+
+struct KeywordDataSummary {
+  size_t train = 0, validation = 0, test = 0;
+  std::vector<std::string> missing_synthesizers;
+};
+
+// Generates the dataset; `progress(done, total)` is called as clips are written. Deterministic for
+// a seed. Fails with a clear message when neither synthesizer is installed.
+KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& options,
+                                            const std::function<void(size_t, size_t)>& progress = {});
+
+}  // namespace unirep::sdk::data

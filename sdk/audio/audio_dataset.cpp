@@ -1,0 +1,82 @@
+#include <unirep/sdk/audio/audio_dataset.h>
+
+#include <unirep/modalities/audio/decode.h>
+#include <unirep/modalities/audio/resample.h>
+
+#include <ATen/ATen.h>
+
+#include <numeric>
+
+namespace unirep::sdk::audio {
+namespace audio = modalities::audio;
+
+std::vector<float> load_waveform(const std::string& path, int sample_rate) {
+  auto decoded = audio::decode_audio(path);
+  auto samples = decoded.sample_rate == sample_rate ? std::move(decoded.samples)
+                                                    : audio::resample(decoded.samples, decoded.sample_rate, sample_rate);
+  return samples;
+}
+
+AudioDataset::AudioDataset(std::vector<audio::AudioItem> items, size_t num_labels, audio::AudioInputOptions input,
+                           std::optional<audio::AudioAugmentOptions> augment, uint64_t seed)
+    : items_(std::move(items)),
+      num_labels_(num_labels),
+      input_(std::move(input)),
+      augment_(std::move(augment)),
+      seed_(seed),
+      cache_(items_.size()),
+      reads_(new std::atomic<uint32_t>[items_.size()]) {
+  for (size_t i = 0; i < items_.size(); ++i) {
+    reads_[i].store(0);
+    for (int label : items_[i].labels)
+      if (label < 0 || static_cast<size_t>(label) >= num_labels_)
+        throw std::invalid_argument(items_[i].path + ": label index out of range");
+  }
+}
+
+std::shared_ptr<const std::vector<float>> AudioDataset::waveform(size_t index) const {
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_[index]) return cache_[index];
+  }
+  auto w = std::make_shared<const std::vector<float>>(load_waveform(items_[index].path, input_.sample_rate));
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (!cache_[index]) cache_[index] = w;
+  return cache_[index];
+}
+
+train::Example AudioDataset::get(size_t index) const {
+  auto target = at::zeros({static_cast<int64_t>(num_labels_)});
+  auto set_target = [&](size_t i, float weight) {
+    for (int label : items_[i].labels) target[label] += weight;
+  };
+  auto wave = waveform(index);
+  if (!augment_) {
+    set_target(index, 1.0f);
+    return {audio::waveform_to_input(*wave, input_), target};
+  }
+  const auto& a = *augment_;
+  const uint32_t read = reads_[index].fetch_add(1);
+  std::seed_seq seq{static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32), static_cast<uint32_t>(index),
+                    static_cast<uint32_t>(static_cast<uint64_t>(index) >> 32), read};
+  std::mt19937_64 rng(seq);
+  std::vector<float> samples;
+  if (a.mixup > 0 && items_.size() > 1 && std::uniform_real_distribution<double>(0, 1)(rng) < a.mixup) {
+    const size_t other = std::uniform_int_distribution<size_t>(0, items_.size() - 1)(rng);
+    const double lambda = audio::sample_mixup_lambda(a.mixup_alpha, rng);
+    samples = audio::mix_waveforms(*wave, *waveform(other), lambda);
+    set_target(index, static_cast<float>(lambda));
+    set_target(other, static_cast<float>(1.0 - lambda));
+  } else {
+    samples = *wave;
+    set_target(index, 1.0f);
+  }
+  auto input = audio::waveform_to_input(samples, input_);
+  // The official masks fill 0.0 before normalization; after it that value is:
+  const float fill = static_cast<float>((0.0 - input_.norm_mean) / (2.0 * input_.norm_std));
+  audio::spec_augment(input, a.freq_mask, a.time_mask, fill, rng);
+  if (a.noise) audio::add_noise_and_roll(input, a.max_roll, rng);
+  return {input, target};
+}
+
+}  // namespace unirep::sdk::audio

@@ -1,0 +1,243 @@
+#include <unirep/sdk/data/keyword_dataset.h>
+
+#include <unirep/modalities/audio/decode.h>
+#include <unirep/modalities/audio/resample.h>
+#include <unirep/modalities/audio/wav_writer.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace unirep::sdk::data {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kRate = 16000;
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Runs a program (no shell) with stdout/stderr discarded; returns its exit status.
+int run(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Clip {
+  size_t voice, word;
+  int take;
+};
+
+// Background noise of a random colour (white, pink, brown) or mains hum, unit RMS.
+std::vector<float> make_noise(size_t n, std::mt19937_64& rng) {
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  std::vector<float> x(n);
+  const int kind = static_cast<int>(rng() % 4);
+  if (kind == 0) {
+    for (auto& v : x) v = g(rng);
+  } else if (kind == 1) {  // pink: Paul Kellet's filter over white noise
+    float b0 = 0, b1 = 0, b2 = 0;
+    for (auto& v : x) {
+      const float w = g(rng);
+      b0 = 0.99765f * b0 + w * 0.0990460f;
+      b1 = 0.96300f * b1 + w * 0.2965164f;
+      b2 = 0.57000f * b2 + w * 1.0526913f;
+      v = b0 + b1 + b2 + w * 0.1848f;
+    }
+  } else if (kind == 2) {  // brown: leaky integrated white noise
+    float acc = 0;
+    for (auto& v : x) v = acc = 0.995f * acc + 0.1f * g(rng);
+  } else {  // hum at 50 or 60 Hz with harmonics, plus a little hiss
+    const double f = rng() % 2 ? 50.0 : 60.0;
+    for (size_t i = 0; i < n; ++i) {
+      const double t = static_cast<double>(i) / kRate;
+      x[i] = static_cast<float>(std::sin(2 * M_PI * f * t) + 0.5 * std::sin(4 * M_PI * f * t) + 0.25 * std::sin(6 * M_PI * f * t)) +
+             0.05f * g(rng);
+    }
+  }
+  double ss = 0;
+  for (float v : x) ss += static_cast<double>(v) * v;
+  const float rms = static_cast<float>(std::sqrt(ss / std::max<size_t>(1, n)));
+  for (auto& v : x) v /= rms > 0 ? rms : 1.0f;
+  return x;
+}
+
+std::string safe(std::string s) {
+  for (auto& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::string>& keyword_words() {
+  static const std::vector<std::string> words = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"};
+  return words;
+}
+
+std::vector<SynthVoice> keyword_voices() {
+  return {
+      {"espeak-ng", "en-us", "train"},          {"espeak-ng", "en-gb", "train"},
+      {"espeak-ng", "en-gb-x-rp", "train"},     {"espeak-ng", "en-gb-x-gbclan", "train"},
+      {"espeak-ng", "en-gb-x-gbcwmd", "validation"},
+      {"espeak-ng", "en-gb-scotland", "test"},  {"espeak-ng", "en-029", "test"},
+      {"flite", "kal", "train"},                {"flite", "awb", "train"},
+      {"flite", "kal16", "train"},              {"flite", "rms", "validation"},
+      {"flite", "slt", "test"},
+  };
+}
+
+KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
+  if (o.out_dir.empty()) throw std::invalid_argument("keyword data: an output folder is required");
+  KeywordDataSummary summary;
+  std::vector<SynthVoice> voices;
+  for (const auto& v : keyword_voices()) {
+    if (on_path(v.synthesizer)) voices.push_back(v);
+    else if (std::find(summary.missing_synthesizers.begin(), summary.missing_synthesizers.end(), v.synthesizer) ==
+             summary.missing_synthesizers.end())
+      summary.missing_synthesizers.push_back(v.synthesizer);
+  }
+  if (voices.empty())
+    throw std::runtime_error("keyword data needs a speech synthesizer: apt-get install espeak-ng flite");
+  const auto& words = keyword_words();
+  fs::create_directories(o.out_dir);
+  for (const auto& w : words) fs::create_directories(fs::path(o.out_dir) / w);
+
+  std::vector<Clip> clips;
+  for (size_t v = 0; v < voices.size(); ++v)
+    for (size_t w = 0; w < words.size(); ++w)
+      for (int k = 0; k < o.clips_per_word_per_voice; ++k) clips.push_back({v, w, k});
+
+  std::vector<std::string> relative(clips.size());
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex mu;
+  std::exception_ptr error;
+  const fs::path tmp_dir = fs::temp_directory_path() / ("unirep-keywords-" + std::to_string(getpid()));
+  fs::create_directories(tmp_dir);
+
+  auto worker = [&]() {
+    while (true) {
+      const size_t i = next++;
+      if (i >= clips.size()) return;
+      try {
+        const Clip& c = clips[i];
+        const SynthVoice& voice = voices[c.voice];
+        const std::string& word = words[c.word];
+        // Every clip's randomness derives from (seed, clip), so the data do not depend on threading.
+        std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 7919 + 17);
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
+        std::string variant;
+        int rc;
+        if (voice.synthesizer == "espeak-ng") {
+          static const char* variants[] = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "klatt"};
+          variant = variants[rng() % 12];
+          const int speed = 110 + static_cast<int>(u(rng) * 100), pitch = 15 + static_cast<int>(u(rng) * 70);
+          rc = run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch), "-w",
+                    raw, word});
+        } else {
+          const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
+          rc = run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
+                    "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
+        }
+        if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);
+        auto audio = modalities::audio::decode_audio(raw);
+        fs::remove(raw);
+        auto speech = audio.sample_rate == kRate ? audio.samples : modalities::audio::resample(audio.samples, audio.sample_rate, kRate);
+        // Trim leading and trailing silence, then place the word at a random offset in 1 s.
+        float peak = 0;
+        for (float s : speech) peak = std::max(peak, std::abs(s));
+        if (peak <= 0) throw std::runtime_error(voice.synthesizer + " produced silence for '" + word + "'");
+        size_t first = 0, last = speech.size();
+        while (first < last && std::abs(speech[first]) < 0.02f * peak) ++first;
+        while (last > first && std::abs(speech[last - 1]) < 0.02f * peak) --last;
+        std::vector<float> word_audio(speech.begin() + first, speech.begin() + last);
+        if (word_audio.size() > kRate) word_audio.erase(word_audio.begin() + kRate, word_audio.end());
+        const float level = static_cast<float>(0.3 + 0.6 * u(rng)) / peak;
+        std::vector<float> clip(kRate, 0.0f);
+        const size_t offset = static_cast<size_t>(u(rng) * (kRate - word_audio.size() + 1)) % (kRate - word_audio.size() + 1);
+        double speech_ss = 0;
+        for (size_t t = 0; t < word_audio.size(); ++t) {
+          clip[offset + t] = word_audio[t] * level;
+          speech_ss += static_cast<double>(clip[offset + t]) * clip[offset + t];
+        }
+        const double speech_rms = std::sqrt(speech_ss / std::max<size_t>(1, word_audio.size()));
+        const double snr_db = o.min_snr_db + (o.max_snr_db - o.min_snr_db) * u(rng);
+        const auto noise = make_noise(kRate, rng);
+        const float noise_gain = static_cast<float>(speech_rms / std::pow(10.0, snr_db / 20.0));
+        for (size_t t = 0; t < clip.size(); ++t) clip[t] += noise_gain * noise[t];
+
+        const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
+                                 "_nohash_" + std::to_string(c.take) + ".wav";
+        relative[i] = word + "/" + name;
+        modalities::audio::write_wav((fs::path(o.out_dir) / relative[i]).string(), clip, kRate);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        next = clips.size();
+        return;
+      }
+      const size_t d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(mu);
+        progress(d, clips.size());
+      }
+    }
+  };
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  std::error_code ec;
+  fs::remove_all(tmp_dir, ec);
+  if (error) std::rethrow_exception(error);
+
+  std::ofstream val(fs::path(o.out_dir) / "validation_list.txt"), test(fs::path(o.out_dir) / "testing_list.txt");
+  for (size_t i = 0; i < clips.size(); ++i) {
+    const auto& split = voices[clips[i].voice].split;
+    if (split == "validation") val << relative[i] << "\n", ++summary.validation;
+    else if (split == "test") test << relative[i] << "\n", ++summary.test;
+    else ++summary.train;
+  }
+  if (!val || !test) throw std::runtime_error(o.out_dir + ": cannot write the split lists");
+  return summary;
+}
+
+}  // namespace unirep::sdk::data
