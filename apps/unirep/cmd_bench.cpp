@@ -1,8 +1,9 @@
 // unirep bench: inference speed of a backbone, both structures, at a given size, batch and thread
-// count. Medians over repeated runs after a warm-up; the machine is shared, so compare numbers
-// taken in one run.
+// count; with --fbank, the audio front end's speed (seconds of audio per second). Medians over
+// repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
 #include "commands.h"
 
+#include <unirep/modalities/audio/fbank.h>
 #include <unirep/models/randomize.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/threads.h>
@@ -21,7 +22,7 @@ Command add_bench(CLI::App& app) {
     std::string model = "a";
     int64_t size = 224, batch = 1;
     int runs = 10, warmup = 2, threads = 0;
-    bool json = false;
+    bool json = false, fbank = false;
   };
   auto a = std::make_shared<Args>();
   app.add_option("--model,-m", a->model, "Variant or JSON config (default a)");
@@ -31,8 +32,29 @@ Command add_bench(CLI::App& app) {
   app.add_option("--warmup", a->warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   app.add_flag("--json", a->json, "One JSON object per structure");
+  app.add_flag("--fbank", a->fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
+    if (a->fbank) {
+      // The official audio settings on 60 s of noise; compare with torchaudio's kaldi.fbank on the
+      // same thread count (apps/benchmarks/torchaudio_fbank.py).
+      modalities::audio::Fbank fb;
+      auto wave = (torch::rand({60 * 16000}) * 2 - 1) * 0.3;
+      const float* x = wave.data_ptr<float>();
+      for (int i = 0; i < a->warmup; ++i) fb.compute(x, wave.numel());
+      std::vector<double> s;
+      for (int i = 0; i < a->runs; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fb.compute(x, wave.numel());
+        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+      std::sort(s.begin(), s.end());
+      const double median = s[s.size() / 2];
+      std::printf(a->json ? "{\"fbank_audio_seconds_per_second\": %.1f, \"median_s\": %.4f}\n"
+                          : "fbank (128 mel, 25/10 ms, 16 kHz): %.1f s of audio per second (median %.4f s per 60 s)\n",
+                  60.0 / median, median);
+      return 0;
+    }
     auto config = models::resolve_config(a->model);
     models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
     models::randomize_for_checks(*model, 0);

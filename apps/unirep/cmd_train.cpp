@@ -134,11 +134,12 @@ Command add_train(CLI::App& app) {
     std::unique_ptr<sdk::train::Task> task_holder;
     std::shared_ptr<const sdk::train::Dataset> train_set, val_set, test_set;
     if (a->task == "audio") {
-      // Soft targets (mixup): soft-target cross entropy, or BCE for multi-label data.
-      if (!app.count("--loss") && a->config.empty()) t.loss = sdk::train::LossKind::SoftTargetCrossEntropy;
+      // Targets are probability vectors (mixup makes them soft); cross entropy takes them as they
+      // are. Multi-label data train with BCE unless a loss was chosen.
       at::manual_seed(t.seed);
       auto built = build_audio_training(a->audio, a->model.spec.model, a->drop_path, t.seed);
-      if (built.task->spec().multi_label && !app.count("--loss")) t.loss = sdk::train::LossKind::BCEWithLogits;
+      if (built.task->spec().multi_label && !app.count("--loss") && t.loss == sdk::train::LossKind::CrossEntropy)
+        t.loss = sdk::train::LossKind::BCEWithLogits;
       if (!a->model.spec.weights.empty()) {
         auto w = sdk::read_weights(a->model.spec.weights);
         auto report = models::load_state_dict(built.task->model(), w, a->model.spec.strict);

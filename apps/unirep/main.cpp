@@ -15,6 +15,8 @@
 // Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage.
 #include "commands.h"
 
+#include <c10/util/Exception.h>
+
 #include <iostream>
 #include <map>
 
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
   }
   try {
     for (auto* sub : app.get_subcommands()) return commands.at(sub)();
+  } catch (const c10::Error& e) {
+    // LibTorch's own errors: the message without the C++ backtrace.
+    std::cerr << "unirep: error: " << e.what_without_backtrace() << std::endl;
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "unirep: error: " << e.what() << std::endl;
     return 1;

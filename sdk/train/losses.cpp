@@ -33,7 +33,13 @@ at::Tensor bce_with_logits(const at::Tensor& logits, const at::Tensor& targets) 
 
 at::Tensor compute_loss(LossKind kind, const at::Tensor& output, const at::Tensor& target, double label_smoothing) {
   switch (kind) {
-    case LossKind::CrossEntropy: return cross_entropy(output, target, label_smoothing);
+    case LossKind::CrossEntropy:
+      // Probability targets (e.g. from mixup) are accepted too, as torch's cross_entropy does.
+      if (target.is_floating_point() && target.dim() == output.dim()) {
+        const double k = static_cast<double>(output.size(-1));
+        return soft_target_cross_entropy(output, target * (1.0 - label_smoothing) + label_smoothing / k);
+      }
+      return cross_entropy(output, target, label_smoothing);
     case LossKind::SoftTargetCrossEntropy: return soft_target_cross_entropy(output, target);
     case LossKind::BCEWithLogits: return bce_with_logits(output, target);
     case LossKind::MSE: return at::mse_loss(output, target.to(output.scalar_type()));

@@ -151,3 +151,15 @@ TEST(Freezing, HeadOnlyAndLastStages) {
   EXPECT_FALSE(trainable_under_freeze("stages.2.0.gamma", 1));
   EXPECT_TRUE(trainable_under_freeze("backbone.stages.0.0.gamma", -1));
 }
+
+// Cross entropy takes class indices or probability vectors (mixup), like torch's cross_entropy.
+TEST(Losses, CrossEntropyAcceptsProbabilityTargets) {
+  auto logits = at::randn({5, 4});
+  auto classes = at::tensor({0, 3, 1, 2, 3}, at::kLong);
+  auto one_hot = at::one_hot(classes, 4).to(at::kFloat);
+  for (double eps : {0.0, 0.1}) {
+    auto a = compute_loss(LossKind::CrossEntropy, logits, classes, eps).item<double>();
+    auto b = compute_loss(LossKind::CrossEntropy, logits, one_hot, eps).item<double>();
+    EXPECT_NEAR(a, b, 1e-6) << "label smoothing " << eps;
+  }
+}
