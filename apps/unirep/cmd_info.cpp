@@ -28,8 +28,8 @@ Command add_info(CLI::App& app) {
     if (args->in_chans > 0) config.in_chans = args->in_chans;
     if (args->num_classes >= 0) config.num_classes = args->num_classes;
     const int64_t h = args->height ? args->height : args->size, w = args->width ? args->width : args->size;
-    const auto train = models::count_complexity(config, false, h, w);
-    const auto deploy = models::count_complexity(config, true, h, w);
+    const auto train = models::count_complexity(config, false, h, w, config.layer_scale_init_value);
+    const auto deploy = models::count_complexity(config, true, h, w, config.layer_scale_init_value);
     auto join = [](const std::vector<int64_t>& v) {
       std::string s;
       for (auto x : v) s += (s.empty() ? "" : ",") + std::to_string(x);

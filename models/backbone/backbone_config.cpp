@@ -108,6 +108,8 @@ std::string BackboneConfig::to_json() const {
   j["in_chans"] = in_chans;
   j["num_classes"] = num_classes;
   j["kernel_sizes"] = kernel_sizes;
+  if (layer_scale_init_value != 1e-6)  // the official default stays implicit (fixture format)
+    j["layer_scale_init_value"] = layer_scale_init_value > 0 ? nlohmann::json(layer_scale_init_value) : nlohmann::json(nullptr);
   return j.dump(1);
 }
 
@@ -166,6 +168,12 @@ BackboneConfig config_from_json_text(const std::string& text, const std::string&
   }
   c.in_chans = int_value(j, "in_chans", 3, source);
   c.num_classes = int_value(j, "num_classes", 1000, source);
+  if (j.contains("layer_scale_init_value")) {
+    const auto& v = j.at("layer_scale_init_value");
+    if (v.is_null()) c.layer_scale_init_value = 0;
+    else if (v.is_number()) c.layer_scale_init_value = v.get<double>();
+    else throw std::invalid_argument(source + ": 'layer_scale_init_value' must be a number or null");
+  }
   c.validate(source);
   return c;
 }

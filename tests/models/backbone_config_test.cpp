@@ -1,4 +1,10 @@
 #include <unirep/models/backbone_config.h>
+#include <unirep/models/randomize.h>
+#include <unirep/models/unireplknet.h>
+
+#include <torch/types.h>
+
+#include <regex>
 
 #include <gtest/gtest.h>
 
@@ -100,4 +106,28 @@ TEST(BackboneConfig, AcceptsEveryKernelSizeTheOfficialCodeAccepts) {
     c.kernel_sizes = {{k}, {k}, {k}, {k}};
     EXPECT_NO_THROW(c.validate()) << k;
   }
+}
+
+// layer_scale_init_value: absent = official 1e-6 (no key written back), null = no layer scale
+// (blocks without gamma, and still an exact reparameterization), numbers kept.
+TEST(BackboneConfig, LayerScaleSettingRoundTripsAndRemovesGamma) {
+  const std::string base = R"({"depths":[1,1,1,1],"dims":[8,8,16,16],"kernel_sizes":[[3],[7],[3],[5]],"in_chans":1,"num_classes":2)";
+  EXPECT_DOUBLE_EQ(config_from_json_text(base + "}").layer_scale_init_value, 1e-6);
+  EXPECT_EQ(config_from_json_text(base + "}").to_json().find("layer_scale"), std::string::npos);
+  auto none = config_from_json_text(base + R"(,"layer_scale_init_value":null})");
+  EXPECT_LE(none.layer_scale_init_value, 0.0);
+  EXPECT_LE(config_from_json_text(none.to_json()).layer_scale_init_value, 0.0);
+  EXPECT_DOUBLE_EQ(config_from_json_text(base + R"(,"layer_scale_init_value":0.5})").layer_scale_init_value, 0.5);
+  EXPECT_THROW(config_from_json_text(base + R"(,"layer_scale_init_value":"big"})"), std::invalid_argument);
+
+  unirep::models::UniRepLKNet net{unirep::models::UniRepLKNetOptions(none)};
+  for (const auto& p : net->named_parameters())  // the block's layer scale, not GRN's act.1.gamma
+    EXPECT_FALSE(std::regex_match(p.key(), std::regex(R"(stages\.\d+\.\d+\.gamma)"))) << p.key();
+  unirep::models::randomize_for_checks(*net, 1);
+  net->eval();
+  auto x = torch::randn({2, 1, 32, 40});
+  torch::NoGradGuard g;
+  auto before = net->forward(x);
+  net->reparameterize();
+  EXPECT_LT(unirep::testing::max_abs_diff(net->forward(x), before), 1e-4);
 }

@@ -16,6 +16,10 @@ struct BackboneConfig {
   std::vector<std::vector<int64_t>> kernel_sizes;  // per stage, per block: 0 (identity), 3, 5, or odd 7..17
   int64_t in_chans = 3;
   int64_t num_classes = 1000;  // 0: no classification head (pooled features or stage maps only)
+  // Initial layer scale (the official constructor's layer_scale_init_value); <= 0 or JSON null: no
+  // layer scale (no `gamma`). 1e-6 (official) keeps blocks near identity at first, which suits long
+  // training; short from-scratch runs on small data learn far faster without it.
+  double layer_scale_init_value = 1e-6;
 
   // Throws std::invalid_argument with a message naming the first problem found (mismatched
   // lengths, unknown kernel size, non-positive dims, ...). `source` prefixes the message.
