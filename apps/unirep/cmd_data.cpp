@@ -14,6 +14,9 @@ Command add_data(CLI::App& app) {
   auto o = std::make_shared<sdk::data::KeywordDataOptions>();
   keywords->add_option("--out,-o", o->out_dir, "Output folder (Speech Commands layout with split lists)")->required();
   keywords->add_option("--clips", o->clips_per_word_per_voice, "Clips per word and voice (default 6)")->check(CLI::PositiveNumber);
+  keywords->add_option("--speed-perturbation", o->speed_perturbation,
+                       "Training clips: random speed x0.8..x1.25 for 0.25 (pitch and formants move too); 0 = off")
+      ->check(CLI::Range(0.0, 1.0));
   keywords->add_option("--seed", o->seed, "Seed (the data set is deterministic for a seed)");
   keywords->add_option("--threads,-t", o->threads, "Synthesizer processes at once (default: all cores)");
   return [o]() {

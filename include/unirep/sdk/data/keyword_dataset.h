@@ -18,6 +18,9 @@ struct KeywordDataOptions {
   int clips_per_word_per_voice = 6;  // for each (word, voice): random speed, pitch, variant, placement, noise
   uint64_t seed = 0;
   double min_snr_db = 5.0, max_snr_db = 30.0;
+  // Training clips only: speed x exp(U(-1, 1) * log(1 + speed_perturbation)), pitch and formants
+  // moving together (0.25: x0.8..x1.25); 0 = off.
+  double speed_perturbation = 0.25;
   int threads = 0;  // synthesizer processes at once; 0: all cores
 };
 
@@ -29,7 +32,7 @@ struct SynthVoice {
 
 const std::vector<std::string>& keyword_words();
 // The voices and their split: test holds out flite "slt" and the espeak-ng accents en-gb-scotland
-// and en-029; validation holds out flite "rms" and espeak-ng en-gb-x-gbcwmd.
+// and en-029; validation holds out flite "kal16" and espeak-ng en-gb-x-gbcwmd.
 std::vector<SynthVoice> keyword_voices();
 
 struct KeywordDataSummary {

@@ -1,0 +1,115 @@
+// The keyword data generator (unirep data keywords): Speech Commands layout, split by whole voices,
+// clips that are 1 s of real 16 kHz audio, and the same bytes for the same seed.
+#include <unirep/modalities/audio/decode.h>
+#include <unirep/sdk/data/keyword_dataset.h>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "support/test_support.h"
+
+namespace {
+using namespace unirep;
+using unirep::testing::TempDir;
+namespace fs = std::filesystem;
+
+bool have_tool(const std::string& name) { return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0; }
+
+std::set<std::string> read_list(const std::string& path) {
+  std::set<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.insert(line);
+  return lines;
+}
+
+// The voice part of a clip name: "espeak-ng-en-029-f2_nohash_0.wav" -> held-out accent "en-029".
+std::string synth_voice_of(const std::string& relative) { return relative.substr(relative.find('/') + 1); }
+
+TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
+  if (!have_tool("espeak-ng") || !have_tool("flite")) {
+    if (unirep::testing::ci_mode()) FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
+    GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
+  }
+  TempDir a, b;
+  sdk::data::KeywordDataOptions o;
+  o.clips_per_word_per_voice = 1;
+  o.seed = 5;
+  o.threads = 2;
+  o.out_dir = a.path();
+  size_t calls = 0;
+  const auto summary = sdk::data::generate_keyword_dataset(o, [&](size_t, size_t) { ++calls; });
+  const size_t voices = sdk::data::keyword_voices().size();
+  const size_t words = sdk::data::keyword_words().size();
+  EXPECT_EQ(summary.train + summary.validation + summary.test, voices * words);
+  EXPECT_EQ(calls, voices * words);
+  EXPECT_TRUE(summary.missing_synthesizers.empty());
+
+  const auto val = read_list(a.file("validation_list.txt"));
+  const auto test = read_list(a.file("testing_list.txt"));
+  EXPECT_EQ(val.size(), summary.validation);
+  EXPECT_EQ(test.size(), summary.test);
+  // Held out as whole voices: every test clip is one of the test voices, none of them is in training.
+  std::set<std::string> test_voices, val_voices, train_voices;
+  for (const auto& v : sdk::data::keyword_voices()) {
+    const std::string tag = v.synthesizer + "-" + v.name;
+    (v.split == "test" ? test_voices : v.split == "validation" ? val_voices : train_voices).insert(tag);
+  }
+  auto voice_of = [&](const std::string& rel) {
+    const std::string name = synth_voice_of(rel);
+    std::string best;  // the longest voice tag the name starts with ("en-gb-x-rp" over "en-gb")
+    for (const auto* set : {&test_voices, &val_voices, &train_voices})
+      for (const auto& t : *set) {
+        std::string safe = t;
+        for (auto& c : safe)
+          if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+        if (name.rfind(safe, 0) == 0 && (name.size() == safe.size() || name[safe.size()] == '-' || name[safe.size()] == '_') &&
+            safe.size() > best.size())
+          best = t;
+      }
+    return best;
+  };
+  for (const auto& rel : test) EXPECT_EQ(test_voices.count(voice_of(rel)), 1u) << rel;
+  for (const auto& rel : val) EXPECT_EQ(val_voices.count(voice_of(rel)), 1u) << rel;
+  EXPECT_GE(test_voices.size(), 3u);
+
+  size_t files = 0;
+  for (const auto& w : sdk::data::keyword_words()) {
+    ASSERT_TRUE(fs::is_directory(a.file(w))) << w;
+    for (const auto& entry : fs::directory_iterator(a.file(w))) {
+      ++files;
+      const std::string rel = w + "/" + entry.path().filename().string();
+      if (!test.count(rel) && !val.count(rel)) EXPECT_EQ(train_voices.count(voice_of(rel)), 1u) << rel;
+    }
+  }
+  EXPECT_EQ(files, voices * words);
+
+  // A clip is 1 s at 16 kHz, within [-1, 1], and not silent.
+  const auto clip = modalities::audio::decode_audio(a.file(*test.begin()));
+  EXPECT_EQ(clip.sample_rate, 16000);
+  ASSERT_EQ(clip.samples.size(), 16000u);
+  float peak = 0;
+  for (float s : clip.samples) peak = std::max(peak, std::abs(s));
+  EXPECT_GT(peak, 0.05f);
+  EXPECT_LE(peak, 1.0f);
+
+  // Same seed, same bytes (synthesizers run in parallel, so order must not matter).
+  o.out_dir = b.path();
+  o.threads = 1;
+  sdk::data::generate_keyword_dataset(o);
+  EXPECT_EQ(unirep::testing::read_bytes(a.file("testing_list.txt")), unirep::testing::read_bytes(b.file("testing_list.txt")));
+  for (const auto& rel : test) EXPECT_EQ(unirep::testing::read_bytes(a.file(rel)), unirep::testing::read_bytes(b.file(rel))) << rel;
+}
+
+TEST(KeywordData, NoOutputFolderIsAnError) {
+  sdk::data::KeywordDataOptions o;
+  EXPECT_THROW(sdk::data::generate_keyword_dataset(o), std::invalid_argument);
+}
+
+}  // namespace
