@@ -7,10 +7,12 @@ UNIREP_PACKAGES=(
   libtorch-dev libopenblas0-openmp libgloo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsndfile1-dev libpcl-dev libeigen3-dev
-  libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
+  libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev libcairo2-dev
 )
 # The keyword data set is real speech made by two synthesizers.
 UNIREP_DATA_PACKAGES=(espeak-ng flite)
+# Real time series (Seattle weather, hourly temperatures) for the forecasting demo and tests.
+UNIREP_DATA_PACKAGES+=(python3-vega-datasets)
 # Tests make audio files in every container with sox and ffmpeg, and compare against PyTorch and
 # torchaudio as an independent reference (never used by the SDK itself).
 UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy "${UNIREP_DATA_PACKAGES[@]}")

@@ -19,5 +19,6 @@ Command add_bench(CLI::App& app);
 Command add_preprocess(CLI::App& app);
 Command add_classify_audio(CLI::App& app);
 Command add_data(CLI::App& app);
+Command add_forecast(CLI::App& app);
 
 }  // namespace unirep::cli

@@ -1,0 +1,52 @@
+#pragma once
+// A time series read from CSV: a time column and numeric columns, either wide (one column per
+// variable) or long (`time,series_id,value` rows, pivoted to one variable per id). The file is read
+// line by line (only the selected columns are kept), checked, and made regular:
+//  * empty cells and NaN are filled by linear interpolation in time (nearest value at the ends)
+//    and counted;
+//  * timestamps must increase: unsorted or duplicate times, unparsable times and non-numeric cells
+//    are errors naming the file and line;
+//  * spacing must be regular unless a resampling frequency is given, in which case values are
+//    interpolated linearly onto a regular grid from the first to the last time.
+#include <unirep/modalities/timeseries/time_stamp.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace unirep::modalities::timeseries {
+
+struct SeriesCsvOptions {
+  std::string time_col;                 // default: the first column
+  std::vector<std::string> targets;     // wide: target columns (default: every numeric column left);
+                                        // long: the series ids to keep (default: all)
+  std::vector<std::string> covariates;  // wide format only: extra input columns, not forecast
+  std::string series_id_col;            // non-empty: long format with this id column ...
+  std::string value_col = "value";      // ... and this value column
+  std::optional<double> resample_seconds;  // regular grid step; nullopt: spacing must be regular
+};
+
+struct SeriesTable {
+  std::string source;               // the file, for messages
+  std::string time_column;          // the time column's name
+  std::vector<double> times;        // seconds (or plain numbers), strictly increasing, regular
+  ParsedTime time_style;            // how the file writes times (for forecasts)
+  std::vector<std::string> names;   // targets first, then covariates
+  size_t num_targets = 0;
+  std::vector<float> values;        // times.size() x names.size(), row-major
+  size_t filled_missing = 0;        // cells filled by interpolation
+  double step = 0;                  // spacing of `times`
+  bool resampled = false;
+
+  size_t length() const { return times.size(); }
+  size_t num_columns() const { return names.size(); }
+  float at(size_t t, size_t column) const { return values[t * names.size() + column]; }
+};
+
+// Throws std::runtime_error "FILE:LINE: problem" (or "FILE: problem") on bad input.
+SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& options);
+
+// Splits one CSV record (RFC 4180 quotes, a trailing \r dropped).
+std::vector<std::string> split_csv_line(const std::string& line);
+
+}  // namespace unirep::modalities::timeseries

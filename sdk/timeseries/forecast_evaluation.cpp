@@ -1,0 +1,80 @@
+#include <unirep/sdk/timeseries/forecast_evaluation.h>
+
+#include <unirep/models/timeseries/linear_forecaster.h>
+#include <unirep/sdk/timeseries/forecast_data.h>
+
+#include <ATen/ATen.h>
+#include <torch/autograd.h>
+
+namespace unirep::sdk::timeseries {
+namespace ts = modalities::timeseries;
+
+ForecastErrors forecast_errors(const at::Tensor& forecast, const at::Tensor& truth) {
+  TORCH_CHECK(forecast.sizes() == truth.sizes(), "forecast and truth shapes differ: ", forecast.sizes(), " vs ", truth.sizes());
+  auto d = (forecast.to(at::kDouble) - truth.to(at::kDouble));
+  return {d.pow(2).mean().item<double>(), d.abs().mean().item<double>()};
+}
+
+at::Tensor persistence_forecast(const at::Tensor& inputs, int64_t pred_len) {
+  return inputs.narrow(1, inputs.size(1) - 1, 1).expand({inputs.size(0), pred_len, inputs.size(2)}).contiguous();
+}
+
+at::Tensor seasonal_naive_forecast(const at::Tensor& inputs, int64_t pred_len, int64_t season) {
+  const int64_t L = inputs.size(1);
+  TORCH_CHECK(season >= 1 && season <= L, "the season (", season, ") must be between 1 and seq_len (", L, ")");
+  std::vector<at::Tensor> steps;
+  for (int64_t h = 0; h < pred_len; ++h) {
+    // Row L + h of the window's timeline, minus enough whole seasons to land inside the input.
+    const int64_t k = h / season + 1;
+    steps.push_back(inputs.select(1, L + h - k * season));
+  }
+  return at::stack(steps, 1);
+}
+
+at::Tensor run_forecaster(models::UniRepLKNetForecaster& net, const at::Tensor& inputs, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = net->is_training();
+  net->eval();
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < inputs.size(0); i += batch_size)
+    out.push_back(net->forward(inputs.narrow(0, i, std::min(batch_size, inputs.size(0) - i))));
+  net->train(was_training);
+  return at::cat(out, 0);
+}
+
+namespace {
+at::Tensor restore(const at::Tensor& standardized, const ForecastSpec& spec) {
+  const auto V = static_cast<int64_t>(spec.targets.size());
+  auto mean = at::from_blob(const_cast<float*>(spec.scaler.mean.data()), {V}, at::kFloat).clone();
+  auto std = at::from_blob(const_cast<float*>(spec.scaler.std.data()), {V}, at::kFloat).clone();
+  return standardized * std + mean;
+}
+}  // namespace
+
+ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const ForecastSpec& spec, const ts::SeriesTable& table) {
+  const auto prepared = prepare_series(table, spec);
+  const auto split = ts::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
+  const auto V = static_cast<int64_t>(spec.targets.size());
+  ForecastWindows test(prepared, ts::window_starts(split.test, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len, V);
+  ForecastWindows train(prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len, V);
+
+  const auto inputs = test.inputs();
+  const auto truth = restore(test.targets(), spec);
+  const auto history = restore(inputs.narrow(2, 0, V), spec);
+  ForecastEvaluation e;
+  e.test_windows = test.size();
+  e.season = spec.season;
+  e.model = forecast_errors(restore(run_forecaster(net, inputs), spec), truth);
+  e.baselines["persistence"] = forecast_errors(persistence_forecast(history, spec.pred_len), truth);
+  if (spec.season >= 1 && spec.season <= spec.seq_len)
+    e.baselines["seasonal_naive"] = forecast_errors(seasonal_naive_forecast(history, spec.pred_len, spec.season), truth);
+  models::LinearForecaster linear(spec.seq_len, spec.pred_len);
+  linear->fit(train.inputs().narrow(2, 0, V), train.targets());
+  {
+    torch::NoGradGuard no_grad;
+    e.baselines["linear"] = forecast_errors(restore(linear->forward(inputs.narrow(2, 0, V)), spec), truth);
+  }
+  return e;
+}
+
+}  // namespace unirep::sdk::timeseries

@@ -1,0 +1,138 @@
+#include <unirep/sdk/timeseries/forecast_model.h>
+
+#include <unirep/io/format_error.h>
+#include <unirep/models/state_dict.h>
+
+#include <nlohmann/json.hpp>
+
+namespace unirep::sdk::timeseries {
+namespace ts = modalities::timeseries;
+
+models::UniRepLKNetForecasterOptions ForecastSpec::model_options(bool deploy, double drop_path_rate) const {
+  return models::UniRepLKNetForecasterOptions(backbone, seq_len, pred_len, static_cast<int64_t>(targets.size()))
+      .num_covariates(static_cast<int64_t>(covariates.size()))
+      .d_model(d_model)
+      .moving_avg(moving_avg)
+      .deploy(deploy)
+      .drop_path_rate(drop_path_rate);
+}
+
+namespace {
+const char* format_name(ts::TimeFormat f) {
+  switch (f) {
+    case ts::TimeFormat::Number: return "number";
+    case ts::TimeFormat::Date: return "date";
+    case ts::TimeFormat::DateTime: return "datetime";
+    case ts::TimeFormat::DateTimeSecs: return "datetime_seconds";
+  }
+  return "number";
+}
+ts::TimeFormat format_from(const std::string& s) {
+  if (s == "number") return ts::TimeFormat::Number;
+  if (s == "date") return ts::TimeFormat::Date;
+  if (s == "datetime") return ts::TimeFormat::DateTime;
+  if (s == "datetime_seconds") return ts::TimeFormat::DateTimeSecs;
+  throw std::invalid_argument("unknown time format '" + s + "'");
+}
+}  // namespace
+
+std::string forecast_task_json(const ForecastSpec& s) {
+  nlohmann::json j;
+  j["seq_len"] = s.seq_len;
+  j["pred_len"] = s.pred_len;
+  j["d_model"] = s.d_model;
+  j["moving_avg"] = s.moving_avg;
+  j["time_col"] = s.csv.time_col;
+  j["series_id_col"] = s.csv.series_id_col;
+  j["value_col"] = s.csv.value_col;
+  j["resample_seconds"] = s.csv.resample_seconds ? nlohmann::json(*s.csv.resample_seconds) : nlohmann::json(nullptr);
+  j["targets"] = s.targets;
+  j["covariates"] = s.covariates;
+  j["time_format"] = format_name(s.time_style.format);
+  j["date_separator"] = std::string(1, s.time_style.date_separator);
+  j["time_separator"] = std::string(1, s.time_style.time_separator);
+  j["step"] = s.step;
+  j["season"] = s.season;
+  j["split"] = {{"train", s.split.train}, {"validation", s.split.validation}};
+  j["scaler"] = {{"mean", s.scaler.mean}, {"std", s.scaler.std}};
+  j["time_features"] = s.time_features;
+  return j.dump();
+}
+
+ForecastSpec forecast_spec(const ModelFile& file) {
+  ForecastSpec s;
+  s.backbone = file.backbone;
+  try {
+    const auto j = nlohmann::json::parse(file.task_json);
+    s.seq_len = j.at("seq_len").get<int64_t>();
+    s.pred_len = j.at("pred_len").get<int64_t>();
+    s.d_model = j.at("d_model").get<int64_t>();
+    s.moving_avg = j.at("moving_avg").get<int64_t>();
+    s.csv.time_col = j.at("time_col").get<std::string>();
+    s.csv.series_id_col = j.at("series_id_col").get<std::string>();
+    s.csv.value_col = j.at("value_col").get<std::string>();
+    if (!j.at("resample_seconds").is_null()) s.csv.resample_seconds = j.at("resample_seconds").get<double>();
+    s.targets = j.at("targets").get<std::vector<std::string>>();
+    s.covariates = j.at("covariates").get<std::vector<std::string>>();
+    s.csv.targets = s.targets;
+    s.csv.covariates = s.covariates;
+    s.time_style.format = format_from(j.at("time_format").get<std::string>());
+    s.time_style.date_separator = j.at("date_separator").get<std::string>().at(0);
+    s.time_style.time_separator = j.at("time_separator").get<std::string>().at(0);
+    s.step = j.at("step").get<double>();
+    s.season = j.at("season").get<int64_t>();
+    s.split.train = j.at("split").at("train").get<double>();
+    s.split.validation = j.at("split").at("validation").get<double>();
+    s.scaler.mean = j.at("scaler").at("mean").get<std::vector<float>>();
+    s.scaler.std = j.at("scaler").at("std").get<std::vector<float>>();
+    s.time_features = j.at("time_features").get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("forecaster settings are malformed: ") + e.what());
+  } catch (const std::out_of_range&) {
+    throw std::invalid_argument("forecaster settings are malformed: empty separator");
+  }
+  if (s.targets.empty() || s.seq_len < 2 || s.pred_len < 1 || !(s.step > 0) ||
+      s.scaler.mean.size() != s.targets.size() + s.covariates.size() || s.scaler.std.size() != s.scaler.mean.size())
+    throw std::invalid_argument("forecaster settings are inconsistent (targets, window lengths, step or scaler)");
+  return s;
+}
+
+ForecastTask::ForecastTask(ForecastSpec spec, double drop_path_rate)
+    : spec_(std::move(spec)), net_(spec_.model_options(false, drop_path_rate)) {}
+
+io::NamedTensors ForecastTask::deploy_state() {
+  models::UniRepLKNetForecaster copy(spec_.model_options(false));
+  models::load_state_dict(*copy, models::state_dict(*net_));
+  copy->eval();
+  copy->reparameterize();
+  return models::state_dict(*copy);
+}
+
+std::map<std::string, std::string> ForecastTask::deploy_metadata() {
+  ModelFile f;
+  f.kind = kForecasterKind;
+  f.backbone = spec_.backbone;
+  f.labels = spec_.targets;
+  f.task_json = forecast_task_json(spec_);
+  return model_file_metadata(f);
+}
+
+LoadedForecaster load_forecaster(const std::string& path) {
+  auto file = read_model_file(path, kForecasterKind);
+  LoadedForecaster out;
+  try {
+    out.spec = forecast_spec(file);
+  } catch (const std::invalid_argument& e) {
+    throw io::FormatError(path, e.what());
+  }
+  try {
+    out.net = models::UniRepLKNetForecaster(out.spec.model_options(/*deploy=*/true));
+    models::load_state_dict(*out.net, file.tensors);
+  } catch (const std::exception& e) {
+    throw io::FormatError(path, std::string("weights do not fit the stored architecture: ") + e.what());
+  }
+  out.net->eval();
+  return out;
+}
+
+}  // namespace unirep::sdk::timeseries
