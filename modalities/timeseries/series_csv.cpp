@@ -118,7 +118,26 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
   std::vector<std::string> header = split_csv_line(line);
   for (auto& h : header) h = trim(h);
   if (header.size() < 2) fail(path, 1, "a header with a time column and at least one value column is needed");
-  const size_t time_idx = o.time_col.empty() ? 0 : column_index(header, o.time_col, path);
+  // Without --time-col: the first column whose first value is a date, else the first column.
+  size_t time_idx = 0;
+  if (!o.time_col.empty()) {
+    time_idx = column_index(header, o.time_col, path);
+  } else {
+    const auto data_start = in.tellg();
+    std::string first;
+    while (std::getline(in, first) && trim(first).empty()) {
+    }
+    const auto cells = split_csv_line(first);
+    for (size_t c = 0; c < cells.size() && c < header.size(); ++c) {
+      const auto t = parse_time(cells[c]);
+      if (t && t->format != TimeFormat::Number) {
+        time_idx = c;
+        break;
+      }
+    }
+    in.clear();
+    in.seekg(data_start);
+  }
   table.time_column = header[time_idx];
   const bool long_format = !o.series_id_col.empty();
 

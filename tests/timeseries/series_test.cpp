@@ -115,6 +115,11 @@ TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
   // Default targets: the numeric columns (the text column is left out).
   ts::SeriesCsvOptions d;
   EXPECT_EQ(ts::read_series_csv(path, d).names, (std::vector<std::string>{"a", "b"}));
+  // Default time column: the first one holding dates, wherever it is.
+  const auto t2 = ts::read_series_csv(write(dir, "late.csv", "v,when\n1.5,2010/01/01 00:00:00\n2.5,2010/01/01 01:00:00\n"), d);
+  EXPECT_EQ(t2.time_column, "when");
+  EXPECT_EQ(t2.names, (std::vector<std::string>{"v"}));
+  EXPECT_DOUBLE_EQ(t2.step, 3600.0);
 }
 
 TEST(SeriesCsv, LongFormatIsPivotedPerSeries) {

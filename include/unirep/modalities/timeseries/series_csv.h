@@ -17,7 +17,7 @@
 namespace unirep::modalities::timeseries {
 
 struct SeriesCsvOptions {
-  std::string time_col;                 // default: the first column
+  std::string time_col;                 // default: the first column holding dates, else the first column
   std::vector<std::string> targets;     // wide: target columns (default: every numeric column left);
                                         // long: the series ids to keep (default: all)
   std::vector<std::string> covariates;  // wide format only: extra input columns, not forecast
