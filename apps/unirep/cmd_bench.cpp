@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include <unirep/modalities/audio/fbank.h>
+#include <unirep/modalities/points/farthest_point_sampling.h>
 #include <unirep/models/randomize.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/threads.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <cstdio>
 
 namespace unirep::cli {
@@ -23,6 +25,7 @@ Command add_bench(CLI::App& app) {
     int64_t size = 224, batch = 1;
     int runs = 10, warmup = 2, threads = 0;
     bool json = false, fbank = false;
+    int64_t fps_points = 0, fps_samples = 4096;
   };
   auto a = std::make_shared<Args>();
   app.add_option("--model,-m", a->model, "Variant or JSON config (default a)");
@@ -33,8 +36,34 @@ Command add_bench(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   app.add_flag("--json", a->json, "One JSON object per structure");
   app.add_flag("--fbank", a->fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
+  app.add_option("--fps", a->fps_points, "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--fps-samples", a->fps_samples, "Points kept by --fps (default 4096)")->check(CLI::PositiveNumber);
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
+    if (a->fps_points > 0) {
+      // One thread, like Open3D's farthest_point_down_sample (apps/benchmarks/open3d_fps.py).
+      std::mt19937 rng(0);
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      std::vector<std::array<float, 3>> cloud(static_cast<size_t>(a->fps_points));
+      for (auto& p : cloud) p = {u(rng), u(rng), u(rng)};
+      for (int i = 0; i < a->warmup; ++i) modalities::points::farthest_point_sampling(cloud, static_cast<size_t>(a->fps_samples));
+      std::vector<double> s;
+      for (int i = 0; i < a->runs; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        modalities::points::farthest_point_sampling(cloud, static_cast<size_t>(a->fps_samples));
+        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+      std::sort(s.begin(), s.end());
+      const double ms = s[s.size() / 2] * 1e3;
+      if (a->json)
+        std::printf("{\"fps_median_ms\": %.2f, \"points\": %lld, \"samples\": %lld}\n", ms, (long long)a->fps_points,
+                    (long long)a->fps_samples);
+      else
+        std::printf("farthest point sampling %lld -> %lld points: median %.2f ms (1 thread)\n", (long long)a->fps_points,
+                    (long long)a->fps_samples, ms);
+      return 0;
+    }
     if (a->fbank) {
       // The official audio settings on 60 s of noise; compare with torchaudio's kaldi.fbank on the
       // same thread count (apps/benchmarks/torchaudio_fbank.py).

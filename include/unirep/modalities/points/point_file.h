@@ -1,0 +1,25 @@
+#pragma once
+// Reading point clouds and meshes, picked by content (then extension):
+//   OFF (ModelNet's meshes, including its "OFF490 518 0" first lines), PLY (ascii, binary little
+//   and big endian; vertices with optional normals, faces as polygon lists), OBJ (v / vn / f),
+//   and text XYZ / TXT / CSV rows of x y z [nx ny nz ...] separated by spaces or commas (the
+//   ModelNet40 `modelnet40_normal_resampled` files).
+// Counts and sizes in headers are never trusted: a header that promises more data than the file
+// holds is an error before anything is allocated. NaN/Inf points are dropped and counted; faces
+// that name missing vertices are errors; polygons are split into triangles (fan).
+#include <unirep/modalities/points/point_cloud.h>
+
+#include <cstdint>
+#include <string>
+
+namespace unirep::modalities::points {
+
+// Throws std::runtime_error "FILE: problem" (with a line number for text formats).
+PointCloud read_point_file(const std::string& path);
+
+// Points sampled uniformly on a mesh's surface (triangle chosen by area, uniform barycentric
+// coordinates), with the triangle's normal; deterministic for a seed. Throws if the mesh has no
+// triangle of positive area.
+PointCloud sample_mesh_surface(const PointCloud& mesh, size_t count, uint64_t seed = 0);
+
+}  // namespace unirep::modalities::points

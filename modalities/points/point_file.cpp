@@ -1,0 +1,395 @@
+#include <unirep/modalities/points/point_file.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace unirep::modalities::points {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, size_t line = 0) {
+  throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + what);
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string lower_ext(const std::string& path) {
+  const auto dot = path.find_last_of('.');
+  std::string e = dot == std::string::npos ? "" : path.substr(dot + 1);
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+bool finite3(const std::array<float, 3>& p) { return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]); }
+
+// A text cursor over the whole file that counts lines.
+struct Text {
+  const std::string& s;
+  size_t i = 0, line = 1;
+  void skip_space() {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) line += s[i++] == '\n';
+  }
+  bool next_token(std::string& out) {
+    skip_space();
+    if (i >= s.size()) return false;
+    const size_t a = i;
+    while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    out.assign(s, a, i - a);
+    return true;
+  }
+};
+
+double to_number(const std::string& tok, const std::string& path, size_t line) {
+  char* end = nullptr;
+  const double v = std::strtod(tok.c_str(), &end);
+  if (tok.empty() || end != tok.c_str() + tok.size()) fail(path, "'" + tok + "' is not a number", line);
+  return v;
+}
+
+uint64_t to_count(const std::string& tok, const std::string& path, size_t line) {
+  if (tok.empty() || !std::all_of(tok.begin(), tok.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+      tok.size() > 15)
+    fail(path, "'" + tok + "' is not a valid count", line);
+  return std::stoull(tok);
+}
+
+void add_polygon(PointCloud& c, const std::vector<uint64_t>& idx, size_t vertices, const std::string& path, size_t line) {
+  for (auto v : idx)
+    if (v >= vertices) fail(path, "a face names vertex " + std::to_string(v) + " of " + std::to_string(vertices), line);
+  for (size_t k = 1; k + 1 < idx.size(); ++k)
+    c.triangles.push_back({static_cast<uint32_t>(idx[0]), static_cast<uint32_t>(idx[k]), static_cast<uint32_t>(idx[k + 1])});
+}
+
+// Drops non-finite vertices of a point cloud (meshes keep them so face indices stay valid, and
+// fail if a face uses one).
+void drop_non_finite(PointCloud& c, const std::string& path) {
+  if (c.is_mesh()) {
+    for (const auto& t : c.triangles)
+      for (auto v : t)
+        if (!finite3(c.xyz[v])) fail(path, "a face uses a vertex that is NaN or infinite");
+    return;
+  }
+  PointCloud out;
+  for (size_t i = 0; i < c.xyz.size(); ++i) {
+    if (!finite3(c.xyz[i])) {
+      ++out.dropped_non_finite;
+      continue;
+    }
+    out.xyz.push_back(c.xyz[i]);
+    if (!c.normals.empty()) out.normals.push_back(c.normals[i]);
+  }
+  out.dropped_non_finite += c.dropped_non_finite;
+  c = std::move(out);
+}
+
+PointCloud read_off(const std::string& path, const std::string& s) {
+  Text t{s};
+  std::string tok;
+  t.next_token(tok);
+  // "OFF", or ModelNet's "OFF490" with the vertex count glued on.
+  std::string first_count = tok.size() > 3 ? tok.substr(3) : "";
+  if (tok.compare(0, 3, "OFF") != 0) fail(path, "not an OFF file");
+  if (first_count.empty() && !t.next_token(first_count)) fail(path, "the header has no counts");
+  std::string nf_tok, ne_tok;
+  if (!t.next_token(nf_tok) || !t.next_token(ne_tok)) fail(path, "the header has no counts", t.line);
+  const uint64_t nv = to_count(first_count, path, t.line), nf = to_count(nf_tok, path, t.line);
+  // Each vertex needs at least 6 bytes of text ("0 0 0\n"), each face 8.
+  if (nv * 6 + nf * 8 > s.size() - t.i + 16)
+    fail(path, "the header promises " + std::to_string(nv) + " vertices and " + std::to_string(nf) + " faces, more than the file holds");
+  PointCloud c;
+  c.xyz.resize(nv);
+  for (uint64_t v = 0; v < nv; ++v)
+    for (int a = 0; a < 3; ++a) {
+      if (!t.next_token(tok)) fail(path, "ends inside the vertex list", t.line);
+      c.xyz[v][a] = static_cast<float>(to_number(tok, path, t.line));
+    }
+  for (uint64_t f = 0; f < nf; ++f) {
+    if (!t.next_token(tok)) fail(path, "ends inside the face list", t.line);
+    const uint64_t k = to_count(tok, path, t.line);
+    if (k > 1000000) fail(path, "a face with " + std::to_string(k) + " vertices", t.line);
+    std::vector<uint64_t> idx(k);
+    for (auto& v : idx) {
+      if (!t.next_token(tok)) fail(path, "ends inside the face list", t.line);
+      v = to_count(tok, path, t.line);
+    }
+    // Anything after the indices on the line (face colours) is ignored.
+    while (t.i < s.size() && s[t.i] != '\n') ++t.i;
+    add_polygon(c, idx, nv, path, t.line);
+  }
+  return c;
+}
+
+PointCloud read_obj(const std::string& path, const std::string& s) {
+  PointCloud c;
+  std::vector<std::vector<uint64_t>> faces;
+  std::vector<size_t> face_lines;
+  std::istringstream in(s);
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    std::istringstream ls(line);
+    std::string kind;
+    ls >> kind;
+    if (kind == "v") {
+      std::array<float, 3> p{};
+      std::string tok;
+      for (auto& a : p) {
+        if (!(ls >> tok)) fail(path, "a vertex needs three coordinates", n);
+        a = static_cast<float>(to_number(tok, path, n));
+      }
+      c.xyz.push_back(p);
+    } else if (kind == "f") {
+      std::vector<uint64_t> idx;
+      std::string tok;
+      while (ls >> tok) {
+        const std::string first = tok.substr(0, tok.find('/'));
+        char* end = nullptr;
+        const long long v = std::strtoll(first.c_str(), &end, 10);
+        if (first.empty() || end != first.c_str() + first.size() || v == 0) fail(path, "bad face index '" + tok + "'", n);
+        // Negative indices count back from the latest vertex.
+        const long long abs_index = v > 0 ? v - 1 : static_cast<long long>(c.xyz.size()) + v;
+        if (abs_index < 0) fail(path, "bad face index '" + tok + "'", n);
+        idx.push_back(static_cast<uint64_t>(abs_index));
+      }
+      faces.push_back(std::move(idx));
+      face_lines.push_back(n);
+    }
+  }
+  for (size_t f = 0; f < faces.size(); ++f) add_polygon(c, faces[f], c.xyz.size(), path, face_lines[f]);
+  return c;
+}
+
+PointCloud read_xyz(const std::string& path, const std::string& s) {
+  PointCloud c;
+  std::istringstream in(s);
+  std::string line;
+  size_t n = 0, width = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    for (auto& ch : line)
+      if (ch == ',' || ch == ';' || ch == '\t' || ch == '\r') ch = ' ';
+    std::istringstream ls(line);
+    std::vector<double> v;
+    std::string tok;
+    if (n == 1) {  // a CSV header ("x,y,z,...") is skipped
+      std::istringstream peek(line);
+      std::string first;
+      if (peek >> first && std::isalpha(static_cast<unsigned char>(first[0])) && first != "nan" && first != "NaN") continue;
+    }
+    while (ls >> tok) {
+      // NaN rows are kept as NaN here and dropped (and counted) afterwards.
+      if (tok == "nan" || tok == "NaN" || tok == "-nan") v.push_back(std::nan(""));
+      else v.push_back(to_number(tok, path, n));
+    }
+    if (v.empty()) continue;
+    if (v.size() < 3) fail(path, "a row needs at least x y z", n);
+    if (width == 0) width = v.size();
+    else if (v.size() != width) fail(path, "has " + std::to_string(v.size()) + " values, earlier rows have " + std::to_string(width), n);
+    c.xyz.push_back({static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2])});
+    if (width >= 6) c.normals.push_back({static_cast<float>(v[3]), static_cast<float>(v[4]), static_cast<float>(v[5])});
+  }
+  return c;
+}
+
+// PLY: header, then elements in order; we keep vertex x/y/z (+ nx/ny/nz) and face vertex lists.
+struct PlyProperty {
+  std::string name, type, count_type;  // count_type non-empty: a list
+};
+struct PlyElement {
+  std::string name;
+  uint64_t count = 0;
+  std::vector<PlyProperty> props;
+};
+
+size_t ply_size(const std::string& t, const std::string& path) {
+  static const std::map<std::string, size_t> sizes = {
+      {"char", 1},  {"uchar", 1},  {"int8", 1},   {"uint8", 1},   {"short", 2}, {"ushort", 2},  {"int16", 2},
+      {"uint16", 2}, {"int", 4},   {"uint", 4},   {"int32", 4},   {"uint32", 4}, {"float", 4}, {"float32", 4},
+      {"double", 8}, {"float64", 8}};
+  const auto it = sizes.find(t);
+  if (it == sizes.end()) fail(path, "unknown PLY type '" + t + "'");
+  return it->second;
+}
+
+double ply_binary_value(const char* p, const std::string& t, bool swap) {
+  unsigned char b[8];
+  const size_t n = t == "double" || t == "float64" ? 8 : (t == "float" || t == "float32" || t == "int" || t == "uint" || t == "int32" || t == "uint32") ? 4
+                   : (t == "short" || t == "ushort" || t == "int16" || t == "uint16") ? 2 : 1;
+  std::memcpy(b, p, n);
+  if (swap) std::reverse(b, b + n);
+  if (t == "float" || t == "float32") { float v; std::memcpy(&v, b, 4); return v; }
+  if (t == "double" || t == "float64") { double v; std::memcpy(&v, b, 8); return v; }
+  if (t == "int" || t == "int32") { int32_t v; std::memcpy(&v, b, 4); return v; }
+  if (t == "uint" || t == "uint32") { uint32_t v; std::memcpy(&v, b, 4); return v; }
+  if (t == "short" || t == "int16") { int16_t v; std::memcpy(&v, b, 2); return v; }
+  if (t == "ushort" || t == "uint16") { uint16_t v; std::memcpy(&v, b, 2); return v; }
+  if (t == "char" || t == "int8") return static_cast<int8_t>(b[0]);
+  return b[0];
+}
+
+PointCloud read_ply(const std::string& path, const std::string& s) {
+  const size_t end_header = s.find("end_header");
+  if (end_header == std::string::npos) fail(path, "a PLY header without end_header");
+  size_t body = s.find('\n', end_header);
+  if (body == std::string::npos) fail(path, "nothing after the PLY header");
+  ++body;
+  std::istringstream hs(s.substr(0, end_header));
+  std::string line, format;
+  std::vector<PlyElement> elements;
+  size_t n = 0;
+  while (std::getline(hs, line)) {
+    ++n;
+    std::istringstream ls(line);
+    std::string kw;
+    ls >> kw;
+    if (kw == "format") ls >> format;
+    else if (kw == "element") {
+      PlyElement e;
+      std::string count;
+      ls >> e.name >> count;
+      e.count = to_count(count, path, n);
+      elements.push_back(e);
+    } else if (kw == "property") {
+      if (elements.empty()) fail(path, "a property before any element", n);
+      PlyProperty p;
+      ls >> p.type;
+      if (p.type == "list") ls >> p.count_type >> p.type;
+      ls >> p.name;
+      ply_size(p.type, path);
+      if (!p.count_type.empty()) ply_size(p.count_type, path);
+      elements.back().props.push_back(p);
+    }
+  }
+  const bool ascii = format == "ascii";
+  const bool swap = format == "binary_big_endian";  // this machine is little endian
+  if (!ascii && format != "binary_little_endian" && !swap) fail(path, "unknown PLY format '" + format + "'");
+  // Never trust the counts: each element needs at least its fixed-size part (binary) or 2 bytes
+  // per value (ascii) in what is left of the file.
+  uint64_t need = 0;
+  for (const auto& e : elements) {
+    uint64_t per = 0;
+    for (const auto& p : e.props) per += ascii ? 2 : (p.count_type.empty() ? ply_size(p.type, path) : ply_size(p.count_type, path));
+    if (per && e.count > (s.size() - body) / per + 1) fail(path, "the header promises " + std::to_string(e.count) + " " + e.name + "s, more than the file holds");
+    need += e.count * per;
+  }
+  if (need > s.size() - body + 1) fail(path, "the header promises more data than the file holds");
+
+  PointCloud c;
+  size_t pos = body;
+  Text t{s};
+  t.i = body;
+  t.line = n + 2;
+  auto read_value = [&](const std::string& type) -> double {
+    if (ascii) {
+      std::string tok;
+      if (!t.next_token(tok)) fail(path, "ends early (truncated)", t.line);
+      return to_number(tok, path, t.line);
+    }
+    const size_t sz = ply_size(type, path);
+    if (pos + sz > s.size()) fail(path, "ends early (truncated binary data)");
+    const double v = ply_binary_value(s.data() + pos, type, swap);
+    pos += sz;
+    return v;
+  };
+  uint64_t vertex_count = 0;
+  for (const auto& e : elements) {
+    const bool is_vertex = e.name == "vertex", is_face = e.name == "face";
+    if (is_vertex) vertex_count = e.count, c.xyz.resize(e.count);
+    bool has_normals = false;
+    for (const auto& p : e.props) has_normals |= is_vertex && p.name == "nx";
+    if (has_normals) c.normals.resize(e.count);
+    for (uint64_t r = 0; r < e.count; ++r) {
+      for (const auto& p : e.props) {
+        if (p.count_type.empty()) {
+          const double v = read_value(p.type);
+          if (!is_vertex) continue;
+          if (p.name == "x") c.xyz[r][0] = static_cast<float>(v);
+          else if (p.name == "y") c.xyz[r][1] = static_cast<float>(v);
+          else if (p.name == "z") c.xyz[r][2] = static_cast<float>(v);
+          else if (p.name == "nx") c.normals[r][0] = static_cast<float>(v);
+          else if (p.name == "ny") c.normals[r][1] = static_cast<float>(v);
+          else if (p.name == "nz") c.normals[r][2] = static_cast<float>(v);
+        } else {
+          const double k = read_value(p.count_type);
+          if (k < 0 || k > 1000000) fail(path, "a list of " + std::to_string(k) + " entries");
+          std::vector<uint64_t> idx(static_cast<size_t>(k));
+          for (auto& v : idx) {
+            const double x = read_value(p.type);
+            if (x < 0) fail(path, "a negative vertex index in a face");
+            v = static_cast<uint64_t>(x);
+          }
+          if (is_face && (p.name == "vertex_indices" || p.name == "vertex_index")) add_polygon(c, idx, vertex_count, path, ascii ? t.line : 0);
+        }
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+PointCloud read_point_file(const std::string& path) {
+  const std::string s = read_all(path);
+  if (s.empty()) fail(path, "the file is empty");
+  const std::string ext = lower_ext(path);
+  PointCloud c;
+  if (s.compare(0, 3, "OFF") == 0) c = read_off(path, s);
+  else if (s.compare(0, 3, "ply") == 0) c = read_ply(path, s);
+  else if (ext == "obj" || s.compare(0, 2, "v ") == 0) c = read_obj(path, s);
+  else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0) fail(path, "PCD files are not supported yet (convert to PLY or XYZ)");
+  else if (ext == "off" || ext == "ply") fail(path, "not a valid " + ext + " file (bad signature)");
+  else c = read_xyz(path, s);
+  drop_non_finite(c, path);
+  if (c.xyz.empty()) fail(path, c.dropped_non_finite ? "every point is NaN or infinite" : "no points in the file");
+  return c;
+}
+
+PointCloud sample_mesh_surface(const PointCloud& mesh, size_t count, uint64_t seed) {
+  std::vector<double> cumulative;
+  std::vector<std::array<float, 3>> face_normals;
+  double total = 0;
+  for (const auto& t : mesh.triangles) {
+    const auto &a = mesh.xyz[t[0]], &b = mesh.xyz[t[1]], &c = mesh.xyz[t[2]];
+    const double u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, v[3] = {c[0] - a[0], c[1] - a[1], c[2] - a[2]};
+    const double n[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};
+    const double len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    total += 0.5 * len;
+    cumulative.push_back(total);
+    face_normals.push_back(len > 0 ? std::array<float, 3>{static_cast<float>(n[0] / len), static_cast<float>(n[1] / len), static_cast<float>(n[2] / len)}
+                                   : std::array<float, 3>{0, 0, 0});
+  }
+  if (!(total > 0)) throw std::invalid_argument("the mesh has no surface (no triangle of positive area)");
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  PointCloud out;
+  out.xyz.reserve(count);
+  out.normals.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    const double r = U(rng) * total;
+    const size_t f = std::min(static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin()),
+                              cumulative.size() - 1);
+    const auto& t = mesh.triangles[f];
+    const double s1 = std::sqrt(U(rng)), r2 = U(rng);
+    const double wa = 1 - s1, wb = s1 * (1 - r2), wc = s1 * r2;
+    std::array<float, 3> p{};
+    for (int a = 0; a < 3; ++a) p[a] = static_cast<float>(wa * mesh.xyz[t[0]][a] + wb * mesh.xyz[t[1]][a] + wc * mesh.xyz[t[2]][a]);
+    out.xyz.push_back(p);
+    out.normals.push_back(face_normals[f]);
+  }
+  return out;
+}
+
+}  // namespace unirep::modalities::points

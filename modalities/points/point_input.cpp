@@ -1,0 +1,34 @@
+#include <unirep/modalities/points/point_input.h>
+
+#include <unirep/modalities/points/farthest_point_sampling.h>
+#include <unirep/modalities/points/normalize.h>
+#include <unirep/modalities/points/point_file.h>
+
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+
+namespace unirep::modalities::points {
+
+at::Tensor cloud_to_input(PointCloud cloud, const PointInputOptions& o) {
+  if (o.points < 1) throw std::invalid_argument("the number of points must be positive");
+  if (cloud.is_mesh()) cloud = sample_mesh_surface(cloud, static_cast<size_t>(std::max(o.surface_points, o.points)), o.seed);
+  normalize_points(cloud, {o.modelnet_axes});
+  const auto idx = farthest_point_sampling(cloud.xyz, static_cast<size_t>(o.points));
+  auto out = at::empty({static_cast<int64_t>(idx.size()), 3}, at::kFloat);
+  auto a = out.accessor<float, 2>();
+  for (size_t i = 0; i < idx.size(); ++i)
+    for (int k = 0; k < 3; ++k) a[static_cast<int64_t>(i)][k] = cloud.xyz[idx[i]][k];
+  return out;
+}
+
+at::Tensor load_point_input(const std::string& path, const PointInputOptions& o) {
+  auto cloud = read_point_file(path);
+  try {
+    return cloud_to_input(std::move(cloud), o);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace unirep::modalities::points
