@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include <unirep/sdk/data/keyword_dataset.h>
+#include <unirep/sdk/data/shape_dataset.h>
 #include <unirep/sdk/progress.h>
 
 #include <cstdio>
@@ -19,7 +20,26 @@ Command add_data(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   keywords->add_option("--seed", o->seed, "Seed (the data set is deterministic for a seed)");
   keywords->add_option("--threads,-t", o->threads, "Synthesizer processes at once (default: all cores)");
-  return [o]() {
+  auto* shapes = app.add_subcommand("shapes", "Generate labelled 3-D shapes as point clouds (ModelNet-style layout)");
+  auto so = std::make_shared<sdk::data::ShapeDataOptions>();
+  shapes->add_option("--out,-o", so->out_dir, "Output folder (shape_names.txt, shapes_train.txt, shapes_test.txt)")->required();
+  shapes->add_option("--per-class", so->shapes_per_class, "Shapes per class (default 60)")->check(CLI::Range(2, 1000000));
+  shapes->add_option("--points", so->points, "Surface points per shape before occlusion and thinning (default 2048)")
+      ->check(CLI::Range(64, 10000000));
+  shapes->add_option("--seed", so->seed, "Seed (the data set is deterministic for a seed)");
+  shapes->add_option("--threads,-t", so->threads, "Threads (default: all cores)");
+  return [o, so, shapes]() {
+    if (shapes->parsed()) {
+      std::unique_ptr<sdk::Progress> bar;
+      auto summary = sdk::data::generate_shape_dataset(*so, [&](size_t done, size_t total) {
+        if (!bar) bar = std::make_unique<sdk::Progress>("shapes", static_cast<int64_t>(total), "shape");
+        bar->update(static_cast<int64_t>(done));
+      });
+      if (bar) bar->finish();
+      std::printf("%s: %zu classes, %zu train, %zu test shapes\n", so->out_dir.c_str(), sdk::data::shape_classes().size(),
+                  summary.train, summary.test);
+      return 0;
+    }
     std::unique_ptr<sdk::Progress> bar;
     auto summary = sdk::data::generate_keyword_dataset(*o, [&](size_t done, size_t total) {
       if (!bar) bar = std::make_unique<sdk::Progress>("keywords", static_cast<int64_t>(total), "clip");

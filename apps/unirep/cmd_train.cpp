@@ -9,6 +9,7 @@
 // N x K soft / multi-hot targets); `audio` classifies clips (audio_task_setup.cpp); the other
 // modality tasks plug in the same way.
 #include "audio_task_setup.h"
+#include "point_task_setup.h"
 #include "commands.h"
 #include "model_options.h"
 
@@ -57,6 +58,7 @@ Command add_train(CLI::App& app) {
     ModelOptions model;
     std::string task = "tensors", inputs, labels, val_inputs, val_labels, config, optimizer, loss;
     AudioTaskOptions audio;
+    PointTaskOptions points;
     sdk::train::TrainOptions train;
     double drop_path = 0.0, weight_decay = -1, layer_decay = -1;
     int nproc = 1;
@@ -64,11 +66,12 @@ Command add_train(CLI::App& app) {
     int timeout_s = 300;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors | audio")->check(CLI::IsMember({"tensors", "audio"}));
+  app.add_option("task", a->task, "Task: tensors | audio | points")->check(CLI::IsMember({"tensors", "audio", "points"}));
   a->model.add_to(app, /*weights_required=*/false);
   app.add_option("--inputs", a->inputs, "tensors: training inputs .npy (N x C x H x W)")->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "tensors: training labels .npy (int64 N, or float N x K)")->check(CLI::ExistingFile);
   a->audio.add_to(app);
+  a->points.add_to(app);
   app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(CLI::ExistingFile);
   app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(CLI::ExistingFile);
@@ -133,7 +136,16 @@ Command add_train(CLI::App& app) {
 
     std::unique_ptr<sdk::train::Task> task_holder;
     std::shared_ptr<const sdk::train::Dataset> train_set, val_set, test_set;
-    if (a->task == "audio") {
+    if (a->task == "points") {
+      if (a->points.data.empty()) a->points.data = a->audio.data;  // --data serves both
+      at::manual_seed(t.seed);
+      auto built = build_point_training(a->points, a->model.spec.model, a->drop_path, t.seed);
+      task_holder = std::move(built.task);
+      train_set = built.train;
+      // No validation split in these layouts: the model of the last epoch is exported, and scored
+      // on the test split after training (never used to choose it).
+      test_set = built.test;
+    } else if (a->task == "audio") {
       // Targets are probability vectors (mixup makes them soft); cross entropy takes them as they
       // are. Multi-label data train with BCE unless a loss was chosen.
       at::manual_seed(t.seed);
@@ -199,6 +211,9 @@ Command add_train(CLI::App& app) {
       for (const auto& [k, v] : result.last_eval) std::printf("%s %.6g\n", k.c_str(), v);
       // The held-out test split, scored with the exported best model.
       const std::string best = t.output_dir + "/best_deploy.safetensors";
+      if (a->task == "points" && test_set && !result.interrupted && std::filesystem::exists(best)) {
+        for (const auto& [k, v] : evaluate_point_model(best, a->points.data, true)) std::printf("test_%s %.6g\n", k.c_str(), v);
+      }
       if (a->task == "audio" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         const bool own = !a->audio.test_data.empty();
         for (const auto& [k, v] : evaluate_audio_model(best, own ? a->audio.test_data : a->audio.data, own ? "all" : "test", t.batch_size))
@@ -214,22 +229,29 @@ Command add_evaluate(CLI::App& app) {
     ModelOptions model;
     std::string task = "tensors", inputs, labels, loss = "ce", model_file, data, split = "test";
     size_t batch_size = 32;
+    bool all_rotations = false;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors | audio")->check(CLI::IsMember({"tensors", "audio"}));
+  app.add_option("task", a->task, "Task: tensors | audio | points")->check(CLI::IsMember({"tensors", "audio", "points"}));
   app.add_option("--model,-m", a->model.spec.model, "tensors: variant or JSON config");
   app.add_option("--weights,-w", a->model.spec.weights, "tensors: weights (.pth or .safetensors)")->check(CLI::ExistingFile);
   app.add_option("--threads,-t", a->model.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   app.add_option("--inputs", a->inputs, "tensors: inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "tensors: labels .npy")->check(CLI::ExistingFile);
   app.add_option("--loss", a->loss, "tensors: loss reported: ce | soft_ce | bce | mse | mae");
-  app.add_option("--model-file", a->model_file, "audio: model file written by unirep train audio")->check(CLI::ExistingFile);
+  app.add_option("--model-file", a->model_file, "audio, points: model file written by unirep train")->check(CLI::ExistingFile);
+  app.add_flag("--all-rotations", a->all_rotations, "points: also score the average over the 8 test rotations");
   app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label");
   app.add_option("--split", a->split, "audio: test | validation | train | all (a CSV is always all)")
       ->check(CLI::IsMember({"test", "validation", "train", "all"}));
   app.add_option("--batch-size", a->batch_size, "Batch size")->check(CLI::PositiveNumber);
   return [a]() {
     a->model.finalize();
+    if (a->task == "points") {
+      if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate points needs --model-file and --data");
+      for (const auto& [k, v] : evaluate_point_model(a->model_file, a->data, a->all_rotations)) std::printf("%s %.6g\n", k.c_str(), v);
+      return 0;
+    }
     if (a->task == "audio") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate audio needs --model-file and --data");
       for (const auto& [k, v] : evaluate_audio_model(a->model_file, a->data, a->split, a->batch_size))

@@ -20,5 +20,6 @@ Command add_preprocess(CLI::App& app);
 Command add_classify_audio(CLI::App& app);
 Command add_data(CLI::App& app);
 Command add_forecast(CLI::App& app);
+Command add_classify_points(CLI::App& app);
 
 }  // namespace unirep::cli

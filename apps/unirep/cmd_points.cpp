@@ -1,0 +1,74 @@
+// unirep classify-points FILE... --model-file MODEL: labels with scores for point clouds and meshes.
+#include "commands.h"
+
+#include <unirep/modalities/points/point_input.h>
+#include <unirep/sdk/points/point_model.h>
+#include <unirep/sdk/points/view_images_png.h>
+#include <unirep/sdk/threads.h>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace unirep::cli {
+
+Command add_classify_points(CLI::App& app) {
+  struct Args {
+    std::vector<std::string> files;
+    std::string model_file, views_png;
+    int top_k = 5, threads = 0;
+    bool json = false, all_rotations = false;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("files", a->files, "Point clouds or meshes (OFF, PLY, OBJ, XYZ/TXT/CSV)")->required()->check(CLI::ExistingFile);
+  app.add_option("--model-file,-m", a->model_file, "Trained point classifier (written by unirep train points)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
+  app.add_flag("--all-rotations", a->all_rotations, "Average the scores over the 8 test rotations");
+  app.add_option("--views-png", a->views_png, "Write the projected views of the first file (what the backbone sees)");
+  app.add_flag("--json", a->json, "One JSON object per file");
+  app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
+  return [a]() {
+    sdk::configure_threads(a->threads);
+    auto clf = sdk::points::PointClassifier::load(a->model_file);
+    const auto& labels = clf.spec().labels;
+    int failures = 0;
+    for (size_t f = 0; f < a->files.size(); ++f) {
+      const auto& file = a->files[f];
+      at::Tensor points;
+      try {
+        points = modalities::points::load_point_input(file, clf.spec().input);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "unirep: error: %s\n", e.what());
+        ++failures;
+        continue;
+      }
+      const auto probs = clf.probabilities(points, a->all_rotations);
+      const int64_t k = std::min<int64_t>(a->top_k, probs.size(0));
+      const auto top = probs.topk(k);
+      if (a->json) {
+        nlohmann::json j;
+        j["file"] = file;
+        j["points"] = points.size(0);
+        for (int64_t i = 0; i < k; ++i)
+          j["top"].push_back({{"label", labels[static_cast<size_t>(std::get<1>(top)[i].item<int64_t>())]},
+                              {"score", std::get<0>(top)[i].item<double>()}});
+        std::printf("%s\n", j.dump().c_str());
+      } else {
+        std::printf("%s (%lld points)\n", file.c_str(), (long long)points.size(0));
+        for (int64_t i = 0; i < k; ++i)
+          std::printf("  %-14s %.4f\n", labels[static_cast<size_t>(std::get<1>(top)[i].item<int64_t>())].c_str(),
+                      std::get<0>(top)[i].item<double>());
+      }
+      if (f == 0 && !a->views_png.empty()) {
+        sdk::points::write_view_images_png(a->views_png, clf.view_images(points).squeeze(0).reshape({-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));
+        std::fprintf(stderr, "views of %s: %s\n", file.c_str(), a->views_png.c_str());
+      }
+    }
+    return failures ? 1 : 0;
+  };
+}
+
+}  // namespace unirep::cli

@@ -1,0 +1,38 @@
+#pragma once
+// The point-cloud classifier of the paper (reference §4.4): point-to-pixel projection into V
+// images, the shared backbone on all (B V) images, and the head on the last-stage maps
+// concatenated over views: (B V) x C x h x w -> B x (V C) x h x w (channel blocks by view),
+// average pool, LayerNorm(V C), Linear.
+//
+// Parameter names: projection.*, backbone.* (official), head_norm.*, head.*.
+#include <unirep/models/points/point_to_pixel.h>
+#include <unirep/models/unireplknet.h>
+
+namespace unirep::models {
+
+struct PointCloudClassifierOptions {
+  PointCloudClassifierOptions(BackboneConfig backbone, int64_t num_classes)
+      : backbone_(std::move(backbone)), num_classes_(num_classes) {}
+  TORCH_ARG(BackboneConfig, backbone);  // in_chans forced to 3
+  TORCH_ARG(int64_t, num_classes);
+  TORCH_ARG(PointToPixelOptions, projection) = {};
+  TORCH_ARG(bool, deploy) = false;
+  TORCH_ARG(double, drop_path_rate) = 0.0;
+};
+
+class PointCloudClassifierImpl : public torch::nn::Module {
+ public:
+  explicit PointCloudClassifierImpl(const PointCloudClassifierOptions& options);
+  torch::Tensor forward(const torch::Tensor& points);  // B x N x 6 -> B x num_classes logits
+  torch::Tensor images(const torch::Tensor& points) { return projection->forward(points); }
+  void reparameterize() { backbone->reparameterize(); }
+
+  PointCloudClassifierOptions options;
+  PointToPixel projection{nullptr};
+  UniRepLKNet backbone{nullptr};
+  torch::nn::LayerNorm head_norm{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(PointCloudClassifier);
+
+}  // namespace unirep::models

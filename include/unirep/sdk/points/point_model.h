@@ -1,0 +1,64 @@
+#pragma once
+// The point-cloud classifier as a training task and as a file (kind "point_classifier"): the
+// deploy-structure safetensors with the labels, the projection sizes and the point preprocessing,
+// so `classify-points` needs nothing else.
+#include <unirep/modalities/points/point_input.h>
+#include <unirep/models/points/point_cloud_classifier.h>
+#include <unirep/sdk/model_file.h>
+#include <unirep/sdk/train/task.h>
+
+#include <string>
+#include <vector>
+
+namespace unirep::sdk::points {
+
+inline constexpr const char* kPointClassifierKind = "point_classifier";
+
+struct PointModelSpec {
+  models::BackboneConfig backbone;
+  models::PointToPixelOptions projection;
+  std::vector<std::string> labels;
+  modalities::points::PointInputOptions input;
+  models::PointCloudClassifierOptions model_options(bool deploy = false, double drop_path_rate = 0.0) const;
+};
+
+std::string point_task_json(const PointModelSpec& spec);
+PointModelSpec point_model_spec(const ModelFile& file);  // throws std::invalid_argument when malformed
+
+class PointTask : public train::Task {
+ public:
+  explicit PointTask(PointModelSpec spec, double drop_path_rate = 0.0);
+  torch::nn::Module& model() override { return *net_; }
+  at::Tensor forward(const at::Tensor& input) override { return net_->forward(input); }
+  bool classification() const override { return true; }
+  io::NamedTensors deploy_state() override;
+  std::map<std::string, std::string> deploy_metadata() override;
+  const PointModelSpec& spec() const { return spec_; }
+  models::PointCloudClassifier& net() { return net_; }
+
+ private:
+  PointModelSpec spec_;
+  models::PointCloudClassifier net_;
+};
+
+// B x N x 3 normalized points -> B x N x 6 model input: the points, and the points rotated by the
+// k-th of the reference's 8 test rotations (the placement that decides the pixels).
+at::Tensor with_test_rotation(const at::Tensor& points, int k);
+
+class PointClassifier {
+ public:
+  static PointClassifier load(const std::string& path);
+  const PointModelSpec& spec() const { return spec_; }
+  // Class probabilities of one file's points (N x 3 from load_point_input): softmax of the logits
+  // under test rotation 0, or averaged over all 8 rotations when `all_rotations`.
+  at::Tensor probabilities(const at::Tensor& points, bool all_rotations = false);
+  // The (V) x 3 x S x S images the backbone sees for rotation 0 (ImageNet-normalized).
+  at::Tensor view_images(const at::Tensor& points);
+
+ private:
+  PointClassifier(models::PointCloudClassifier net, PointModelSpec spec);
+  models::PointCloudClassifier net_;
+  PointModelSpec spec_;
+};
+
+}  // namespace unirep::sdk::points

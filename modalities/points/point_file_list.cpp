@@ -1,0 +1,113 @@
+#include <unirep/modalities/points/point_file_list.h>
+
+#include <unirep/modalities/timeseries/series_csv.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+namespace unirep::modalities::points {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> read_lines(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw std::runtime_error(p.string() + ": cannot open the file");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string find_shape_file(const fs::path& dir, const std::string& cls, const std::string& name, const fs::path& list) {
+  for (const char* ext : {".txt", ".ply", ".off", ".obj", ".xyz"}) {
+    const fs::path p = dir / cls / (name + ext);
+    if (fs::exists(p)) return p.string();
+  }
+  throw std::runtime_error(list.string() + ": no file for shape '" + name + "' in " + (dir / cls).string());
+}
+
+}  // namespace
+
+PointFileList list_point_dataset(const std::string& path) {
+  PointFileList out;
+  if (fs::is_directory(path)) {
+    const fs::path dir(path);
+    out.labels = read_lines(dir / "shape_names.txt");
+    std::map<std::string, int64_t> index;
+    for (size_t i = 0; i < out.labels.size(); ++i) index[out.labels[i]] = static_cast<int64_t>(i);
+    bool any = false;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const std::string f = entry.path().filename().string();
+      const bool train = f.size() > 10 && f.compare(f.size() - 10, 10, "_train.txt") == 0;
+      const bool test = f.size() > 9 && f.compare(f.size() - 9, 9, "_test.txt") == 0;
+      if (!train && !test) continue;
+      any = true;
+      for (const auto& name : read_lines(entry.path())) {
+        const auto us = name.rfind('_');
+        const std::string cls = us == std::string::npos ? name : name.substr(0, us);
+        const auto it = index.find(cls);
+        if (it == index.end()) throw std::runtime_error(entry.path().string() + ": '" + name + "' is of a class not in shape_names.txt");
+        (train ? out.train : out.test).push_back({find_shape_file(dir, cls, name, entry.path()), it->second});
+      }
+    }
+    if (!any) throw std::runtime_error(path + ": no *_train.txt or *_test.txt split list");
+    auto by_path = [](const PointItem& a, const PointItem& b) { return a.path < b.path; };
+    std::sort(out.train.begin(), out.train.end(), by_path);
+    std::sort(out.test.begin(), out.test.end(), by_path);
+    return out;
+  }
+  // A CSV of path,label.
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the file");
+  const fs::path base = fs::path(path).parent_path();
+  std::map<std::string, int64_t> index;
+  size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const auto cells = timeseries::split_csv_line(line);
+    if (cells.size() == 1 && cells[0].empty()) continue;
+    if (cells.size() != 2) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": expected path,label");
+    if (line_no == 1 && cells[0] == "path") continue;
+    fs::path p(cells[0]);
+    if (p.is_relative()) p = base / p;
+    if (!fs::exists(p)) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": no file " + p.string());
+    auto it = index.find(cells[1]);
+    if (it == index.end()) {
+      it = index.emplace(cells[1], static_cast<int64_t>(out.labels.size())).first;
+      out.labels.push_back(cells[1]);
+    }
+    out.train.push_back({p.string(), it->second});
+  }
+  if (out.train.empty()) throw std::runtime_error(path + ": no rows");
+  return out;
+}
+
+std::array<float, 9> theta_phi_rotation(double theta, double phi) {
+  auto axis_angle = [](double kx, double ky, double kz, double a) {
+    const double c = std::cos(a), s = std::sin(a), t = 1 - c;
+    return std::array<double, 9>{c + kx * kx * t,      kx * ky * t - kz * s, kx * kz * t + ky * s,
+                                 ky * kx * t + kz * s, c + ky * ky * t,      ky * kz * t - kx * s,
+                                 kz * kx * t - ky * s, kz * ky * t + kx * s, c + kz * kz * t};
+  };
+  const auto r1 = axis_angle(0, 0, 1, -theta);
+  const auto r2 = axis_angle(std::sin(theta), -std::cos(theta), 0, -phi);
+  std::array<float, 9> r{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      double v = 0;
+      for (int k = 0; k < 3; ++k) v += r1[i * 3 + k] * r2[k * 3 + j];
+      r[i * 3 + j] = static_cast<float>(v);
+    }
+  return r;
+}
+
+std::array<float, 9> test_rotation(int k) { return theta_phi_rotation((0.1 + 0.2375 * k) * M_PI, -0.35 * M_PI); }
+
+}  // namespace unirep::modalities::points

@@ -1,0 +1,45 @@
+#include <unirep/sdk/points/view_images_png.h>
+
+#include <ATen/ATen.h>
+#include <cairo.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace unirep::sdk::points {
+
+void write_view_images_png(const std::string& path, const at::Tensor& images) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "view images must be V x 3 x S x S");
+  const int V = static_cast<int>(images.size(0)), S = static_cast<int>(images.size(2)), gap = 4;
+  auto mean = at::tensor({0.485f, 0.456f, 0.406f}).view({1, 3, 1, 1});
+  auto std = at::tensor({0.229f, 0.224f, 0.225f}).view({1, 3, 1, 1});
+  auto rgb = (images.to(at::kFloat) * std + mean).clamp(0, 1).mul(255).round().to(at::kByte).contiguous();
+  const int width = V * S + (V - 1) * gap, height = S;
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+  cairo_surface_flush(surface);
+  unsigned char* data = cairo_image_surface_get_data(surface);
+  const int stride = cairo_image_surface_get_stride(surface);
+  auto a = rgb.accessor<uint8_t, 4>();
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      auto* px = reinterpret_cast<uint32_t*>(data + y * stride) + x;
+      const int v = x / (S + gap), xs = x % (S + gap);
+      if (xs >= S) {
+        *px = 0xFFFFFF;
+        continue;
+      }
+      *px = (uint32_t(a[v][0][y][xs]) << 16) | (uint32_t(a[v][1][y][xs]) << 8) | a[v][2][y][xs];
+    }
+  cairo_surface_mark_dirty(surface);
+  const std::string tmp = path + ".tmp";
+  const auto status = cairo_surface_write_to_png(surface, tmp.c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(path + ": cannot write the PNG (" + cairo_status_to_string(status) + ")");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace unirep::sdk::points
