@@ -13,6 +13,8 @@ UNIREP_PACKAGES=(
 UNIREP_DATA_PACKAGES=(espeak-ng flite)
 # Real time series (Seattle weather, hourly temperatures) for the forecasting demo and tests.
 UNIREP_DATA_PACKAGES+=(python3-vega-datasets)
+# Real meshes (OFF/PLY: polyhedra, spheres, tori, scans) for the point-cloud tests and demo.
+UNIREP_DATA_PACKAGES+=(libcgal-demo)
 # Tests make audio files in every container with sox and ffmpeg, and compare against PyTorch and
 # torchaudio as an independent reference (never used by the SDK itself).
 UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy "${UNIREP_DATA_PACKAGES[@]}")

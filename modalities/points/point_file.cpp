@@ -94,39 +94,63 @@ void drop_non_finite(PointCloud& c, const std::string& path) {
   c = std::move(out);
 }
 
+// OFF as found in the wild: '#' comments anywhere, the [ST][C][N][4]OFF header variants (colours
+// and normals after the coordinates are ignored), counts on the header line or the next one, and
+// ModelNet's "OFF490 518 0" with the count glued on. Line-based: a vertex is the first three
+// numbers of its line, a face the first 1 + k numbers of its line.
 PointCloud read_off(const std::string& path, const std::string& s) {
-  Text t{s};
-  std::string tok;
-  t.next_token(tok);
-  // "OFF", or ModelNet's "OFF490" with the vertex count glued on.
-  std::string first_count = tok.size() > 3 ? tok.substr(3) : "";
-  if (tok.compare(0, 3, "OFF") != 0) fail(path, "not an OFF file");
-  if (first_count.empty() && !t.next_token(first_count)) fail(path, "the header has no counts");
-  std::string nf_tok, ne_tok;
-  if (!t.next_token(nf_tok) || !t.next_token(ne_tok)) fail(path, "the header has no counts", t.line);
-  const uint64_t nv = to_count(first_count, path, t.line), nf = to_count(nf_tok, path, t.line);
-  // Each vertex needs at least 6 bytes of text ("0 0 0\n"), each face 8.
-  if (nv * 6 + nf * 8 > s.size() - t.i + 16)
+  std::vector<std::pair<size_t, std::vector<std::string>>> lines;  // (line number, tokens)
+  {
+    size_t line_no = 0, start = 0;
+    while (start <= s.size()) {
+      size_t end = s.find('\n', start);
+      if (end == std::string::npos) end = s.size();
+      ++line_no;
+      std::string line = s.substr(start, end - start);
+      const auto hash = line.find('#');
+      if (hash != std::string::npos) line.erase(hash);
+      std::istringstream ls(line);
+      std::vector<std::string> tokens;
+      for (std::string t; ls >> t;) tokens.push_back(t);
+      if (!tokens.empty()) lines.emplace_back(line_no, std::move(tokens));
+      start = end + 1;
+    }
+  }
+  if (lines.empty()) fail(path, "no OFF header");
+  size_t li = 0;
+  auto header = lines[li].second;
+  const std::string& kw = header[0];
+  const auto off_at = kw.find("OFF");
+  if (off_at == std::string::npos || kw.find_first_not_of("STCN4n") < off_at) fail(path, "not an OFF file", lines[li].first);
+  if (kw.find('4') != std::string::npos || kw.find('n') < off_at) fail(path, "4-D and n-D OFF files are not supported", lines[li].first);
+  std::vector<std::string> counts;
+  if (kw.size() > off_at + 3) counts.push_back(kw.substr(off_at + 3));  // "OFF490"
+  counts.insert(counts.end(), header.begin() + 1, header.end());
+  ++li;
+  if (counts.empty()) {
+    if (li >= lines.size()) fail(path, "the header has no counts");
+    counts = lines[li++].second;
+  }
+  if (counts.size() < 2) fail(path, "the header needs vertex and face counts", lines[li - 1].first);
+  const size_t count_line = lines[li - 1].first;
+  const uint64_t nv = to_count(counts[0], path, count_line), nf = to_count(counts[1], path, count_line);
+  // Never trust the counts: one line per vertex and per face must be there.
+  if (nv + nf > lines.size() - li)
     fail(path, "the header promises " + std::to_string(nv) + " vertices and " + std::to_string(nf) + " faces, more than the file holds");
   PointCloud c;
   c.xyz.resize(nv);
-  for (uint64_t v = 0; v < nv; ++v)
-    for (int a = 0; a < 3; ++a) {
-      if (!t.next_token(tok)) fail(path, "ends inside the vertex list", t.line);
-      c.xyz[v][a] = static_cast<float>(to_number(tok, path, t.line));
-    }
-  for (uint64_t f = 0; f < nf; ++f) {
-    if (!t.next_token(tok)) fail(path, "ends inside the face list", t.line);
-    const uint64_t k = to_count(tok, path, t.line);
-    if (k > 1000000) fail(path, "a face with " + std::to_string(k) + " vertices", t.line);
+  for (uint64_t v = 0; v < nv; ++v, ++li) {
+    const auto& [n, tok] = lines[li];
+    if (tok.size() < 3) fail(path, "a vertex needs three coordinates", n);
+    for (int a = 0; a < 3; ++a) c.xyz[v][a] = static_cast<float>(to_number(tok[static_cast<size_t>(a)], path, n));
+  }
+  for (uint64_t f = 0; f < nf; ++f, ++li) {
+    const auto& [n, tok] = lines[li];
+    const uint64_t k = to_count(tok[0], path, n);
+    if (tok.size() < k + 1) fail(path, "a face lists fewer than its " + std::to_string(k) + " vertices", n);
     std::vector<uint64_t> idx(k);
-    for (auto& v : idx) {
-      if (!t.next_token(tok)) fail(path, "ends inside the face list", t.line);
-      v = to_count(tok, path, t.line);
-    }
-    // Anything after the indices on the line (face colours) is ignored.
-    while (t.i < s.size() && s[t.i] != '\n') ++t.i;
-    add_polygon(c, idx, nv, path, t.line);
+    for (uint64_t i = 0; i < k; ++i) idx[i] = to_count(tok[i + 1], path, n);
+    add_polygon(c, idx, nv, path, n);
   }
   return c;
 }
@@ -346,11 +370,24 @@ PointCloud read_point_file(const std::string& path) {
   if (s.empty()) fail(path, "the file is empty");
   const std::string ext = lower_ext(path);
   PointCloud c;
-  if (s.compare(0, 3, "OFF") == 0) c = read_off(path, s);
+  // The first word that is not in a '#' comment decides OFF ("OFF", "COFF", "NOFF", "OFF490", ...).
+  std::string first_word;
+  {
+    std::istringstream in(s.substr(0, 4096));
+    for (std::string line; first_word.empty() && std::getline(in, line);) {
+      const auto hash = line.find('#');
+      if (hash != std::string::npos) line.erase(hash);
+      std::istringstream ls(line);
+      ls >> first_word;
+    }
+  }
+  const auto off_at = first_word.find("OFF");
+  const bool looks_off = off_at != std::string::npos && first_word.find_first_not_of("STCN4n") >= off_at;
+  if (looks_off || (ext == "off" && s.compare(0, 3, "ply") != 0)) c = read_off(path, s);
   else if (s.compare(0, 3, "ply") == 0) c = read_ply(path, s);
   else if (ext == "obj" || s.compare(0, 2, "v ") == 0) c = read_obj(path, s);
   else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0) fail(path, "PCD files are not supported yet (convert to PLY or XYZ)");
-  else if (ext == "off" || ext == "ply") fail(path, "not a valid " + ext + " file (bad signature)");
+  else if (ext == "ply") fail(path, "not a valid ply file (bad signature)");
   else c = read_xyz(path, s);
   drop_non_finite(c, path);
   if (c.xyz.empty()) fail(path, c.dropped_non_finite ? "every point is NaN or infinite" : "no points in the file");

@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -100,6 +102,12 @@ TEST(PointFiles, OffMeshAndModelNetHeaderAndSurfaceSampling) {
   std::string glued = kCubeOff;
   glued.replace(0, 6, "OFF8 ");
   EXPECT_EQ(pts::read_point_file(write(d, "glued.off", glued)).triangles.size(), 12u);
+  // As found in CGAL's data: comments before and inside, COFF with colours after each vertex/face.
+  const auto coff = pts::read_point_file(write(d, "c.off", "# made by a tool\nCOFF\n3 1 0 # counts\n0 0 0 255 0 0 255\n"
+                                                           "1 0 0 0 255 0 255\n0 1 0 0 0 255 255\n3 0 1 2 9 9 9\n"));
+  EXPECT_EQ(coff.size(), 3u);
+  EXPECT_EQ(coff.triangles.size(), 1u);
+  EXPECT_FLOAT_EQ(coff.xyz[1][0], 1.0f);
   // Uniform on the surface: every sample lies on a face of the unit cube, about 1/6 on each.
   const auto s = pts::sample_mesh_surface(cube, 6000, 1);
   int on_bottom = 0;
@@ -166,7 +174,8 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
   expect_error("huge.ply", "ply\nformat binary_little_endian 1.0\nelement vertex 1000000000000\nproperty float x\nend_header\n\x01\x02",
                "more than the file holds");
   expect_error("face.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n", "names vertex 7");
-  expect_error("short.off", "OFF\n3 0 0\n0 0 0\n1 0\n", "ends inside the vertex list");
+  expect_error("short.off", "OFF\n3 0 0\n0 0 0\n1 0\n0 1 0\n", "a vertex needs three coordinates");
+  expect_error("missing.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n", "more than the file holds");
   expect_error("letters.xyz", "1 2 3\n4 five 6\n", "'five' is not a number");
   expect_error("ragged.xyz", "1 2 3\n4 5 6 7\n", "earlier rows have 3");
   expect_error("nan.xyz", "nan nan nan\nnan 0 0\n", "every point is NaN");
@@ -188,4 +197,34 @@ TEST(PreprocessPointsCli, WritesTheSampledPointsAndRefusesBadFiles) {
   EXPECT_FALSE(ut::file_exists(d.file("y.npy")));
 }
 
+}  // namespace
+
+namespace {
+// Real meshes shipped by Debian (libcgal-demo's data: cubes, spheres, tori, animals, CAD parts, in
+// OFF with comments, COFF colours and polygons, and PLY): every one must load and sample.
+TEST(RealMeshes, EveryCgalDataMeshLoadsAndSamples) {
+  const std::string archive = "/usr/share/doc/libcgal-dev/data.tar.gz";
+  if (!ut::file_exists(archive)) {
+    if (ut::ci_mode()) FAIL() << archive << " is missing (CI=true): apt-get install libcgal-demo";
+    GTEST_SKIP() << archive << " is missing: apt-get install libcgal-demo";
+  }
+  TempDir d;
+  const std::string cmd = "tar xzf " + archive + " -C " + d.path() + " --wildcards 'data/meshes/*.off' 'data/meshes/*.ply' 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  size_t files = 0;
+  pts::PointInputOptions o;
+  o.points = 256;
+  o.surface_points = 1024;
+  for (const auto& entry : std::filesystem::directory_iterator(d.file("data/meshes"))) {
+    const auto path = entry.path().string();
+    SCOPED_TRACE(path);
+    at::Tensor x;
+    ASSERT_NO_THROW(x = pts::load_point_input(path, o));
+    EXPECT_EQ(x.size(1), 3);
+    EXPECT_GT(x.size(0), 3);
+    EXPECT_LE(x.norm(2, 1).max().item<float>(), 1.0f + 1e-4f);
+    ++files;
+  }
+  EXPECT_GT(files, 100u);
+}
 }  // namespace
