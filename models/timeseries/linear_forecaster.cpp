@@ -10,7 +10,7 @@ LinearForecasterImpl::LinearForecasterImpl(int64_t seq_len, int64_t pred_len) {
   bias = register_parameter("bias", at::zeros({pred_len}));
 }
 
-void LinearForecasterImpl::fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge) {
+void LinearForecasterImpl::fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge, const at::Tensor& row_weights) {
   TORCH_CHECK(inputs.dim() == 3 && targets.dim() == 3 && inputs.size(0) == targets.size(0) && inputs.size(2) == targets.size(2),
               "LinearForecaster::fit expects N x L x V inputs and N x H x V targets");
   const int64_t L = weight.size(1), H = weight.size(0);
@@ -19,6 +19,11 @@ void LinearForecasterImpl::fit(const at::Tensor& inputs, const at::Tensor& targe
   auto X = inputs.to(at::kDouble).permute({0, 2, 1}).reshape({-1, L});
   auto Y = targets.to(at::kDouble).permute({0, 2, 1}).reshape({-1, H});
   X = at::cat({X, at::ones({X.size(0), 1}, X.options())}, 1);
+  if (row_weights.defined()) {
+    auto w = row_weights.to(at::kDouble).reshape({-1, 1});  // N x V -> (N V) x 1, the same row order
+    X = X * w;
+    Y = Y * w;
+  }
   auto A = X.t().mm(X);
   // Ridge relative to the mean diagonal, so it means the same whatever the number of rows.
   A = A + at::eye(L + 1, A.options()) * (ridge * A.diagonal().mean().item<double>());

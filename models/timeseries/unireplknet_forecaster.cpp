@@ -1,4 +1,5 @@
 #include <unirep/models/timeseries/unireplknet_forecaster.h>
+#include <unirep/models/timeseries/linear_forecaster.h>
 #include <unirep/models/timeseries/series_decomposition.h>
 
 #include <ATen/ATen.h>
@@ -55,6 +56,25 @@ UniRepLKNetForecasterImpl::UniRepLKNetForecasterImpl(const UniRepLKNetForecaster
   trend_linear->weight.fill_(1.0 / static_cast<double>(L));
   trend_linear->bias.zero_();
   seasonal_linear->weight.fill_(1.0 / static_cast<double>(L));
+  seasonal_linear->bias.zero_();
+}
+
+void UniRepLKNetForecasterImpl::fit_linear_paths(const torch::Tensor& x, const torch::Tensor& y, double ridge) {
+  torch::NoGradGuard no_grad;
+  const int64_t V = options.num_vars();
+  auto values = x.narrow(2, 0, V);
+  auto mean = values.mean(1, true);
+  auto std = (values.var(1, /*unbiased=*/false, true) + 1e-5).sqrt();
+  auto w = revin_weight.detach(), b = revin_bias.detach();
+  auto xn = (values - mean) / std * w + b;
+  auto yn = (y - mean) / std * w + b;
+  // Weighted by std / w, so the fit minimizes the error in the units of the loss, not in each
+  // window's own normalized units (a near-constant window would otherwise dominate).
+  LinearForecaster fit(options.seq_len(), options.pred_len());
+  fit->fit(xn, yn, ridge, (std / w).squeeze(1));
+  trend_linear->weight.copy_(fit->weight);
+  seasonal_linear->weight.copy_(fit->weight);
+  trend_linear->bias.copy_(fit->bias);
   seasonal_linear->bias.zero_();
 }
 

@@ -18,7 +18,9 @@ class LinearForecasterImpl : public torch::nn::Module {
   LinearForecasterImpl(int64_t seq_len, int64_t pred_len);
   // inputs: N x seq_len x V, targets: N x pred_len x V (the same standardized units). Replaces the
   // weights by the least-squares solution over every (window, variable) pair.
-  void fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge = 1e-4);
+  // `row_weights` (N x V, optional): each (window, variable) pair's squared error counts this much
+  // squared (weighted least squares).
+  void fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge = 1e-4, const at::Tensor& row_weights = {});
   at::Tensor forward(const at::Tensor& x);  // N x seq_len x V -> N x pred_len x V
 
   at::Tensor weight;  // pred_len x seq_len

@@ -58,6 +58,11 @@ class UniRepLKNetForecasterImpl : public torch::nn::Module {
   // The N x 1 x S x S map the backbone reads (for inspection and tests).
   torch::Tensor embed_map(const torch::Tensor& x);
   void reparameterize() { backbone->reparameterize(); }
+  // Starts the linear paths at the least-squares optimum over training windows (x: N x L x C
+  // inputs, y: N x H x V targets, both as forward() takes them): in the instance-normalized space
+  // the paths act in, one map W of the window (trend and seasonal both get W, since they sum to the
+  // window) and a bias. Training then begins where the linear baseline ends.
+  void fit_linear_paths(const torch::Tensor& x, const torch::Tensor& y, double ridge = 1e-4);
 
   UniRepLKNetForecasterOptions options;
   torch::Tensor revin_weight, revin_bias;
