@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <cairo.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -10,7 +11,8 @@ namespace unirep::sdk::points {
 
 void write_view_images_png(const std::string& path, const at::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "view images must be V x 3 x S x S");
-  const int V = static_cast<int>(images.size(0)), S = static_cast<int>(images.size(2)), gap = 4;
+  const int V = static_cast<int>(images.size(0)), S0 = static_cast<int>(images.size(2)), gap = 4;
+  const int zoom = std::max(1, 224 / S0), S = S0 * zoom;  // small CPU-sized views are enlarged (nearest)
   auto mean = at::tensor({0.485f, 0.456f, 0.406f}).view({1, 3, 1, 1});
   auto std = at::tensor({0.229f, 0.224f, 0.225f}).view({1, 3, 1, 1});
   auto rgb = (images.to(at::kFloat) * std + mean).clamp(0, 1).mul(255).round().to(at::kByte).contiguous();
@@ -28,7 +30,8 @@ void write_view_images_png(const std::string& path, const at::Tensor& images) {
         *px = 0xFFFFFF;
         continue;
       }
-      *px = (uint32_t(a[v][0][y][xs]) << 16) | (uint32_t(a[v][1][y][xs]) << 8) | a[v][2][y][xs];
+      const int sy = y / zoom, sx = xs / zoom;
+      *px = (uint32_t(a[v][0][sy][sx]) << 16) | (uint32_t(a[v][1][sy][sx]) << 8) | a[v][2][sy][sx];
     }
   cairo_surface_mark_dirty(surface);
   const std::string tmp = path + ".tmp";
