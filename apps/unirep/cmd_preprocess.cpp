@@ -1,0 +1,54 @@
+// unirep preprocess audio|points FILE --output-npy OUT.npy: what a model's input is, as a tensor
+// (the backbone input or raw fbank of an audio file; the sampled, normalized points of a cloud).
+#include "commands.h"
+
+#include <unirep/io/npy.h>
+#include <unirep/modalities/audio/audio_input.h>
+#include <unirep/modalities/points/point_input.h>
+#include <unirep/sdk/audio/audio_classifier.h>
+#include <unirep/sdk/audio/audio_dataset.h>
+
+#include <cstdio>
+
+namespace unirep::cli {
+
+Command add_preprocess(CLI::App& app) {
+  struct Args {
+    std::string modality = "audio", input, output, model_file;
+    bool raw = false;
+    int target_frames = 128;
+    modalities::points::PointInputOptions points;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("modality", a->modality, "What to preprocess: audio | points")->required()->check(CLI::IsMember({"audio", "points"}));
+  app.add_option("file", a->input, "Input file (audio: any format and rate; points: OFF, PLY, OBJ, XYZ/TXT/CSV)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--points", a->points.points, "points: N after farthest point sampling (default 4096)")->check(CLI::PositiveNumber);
+  app.add_option("--surface-points", a->points.surface_points, "points: meshes are sampled on the surface first (default 8192)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--modelnet-axes", a->points.modelnet_axes, "points: ModelNet's axis convention (x, y, z) <- (-z, -x, y)");
+  app.add_option("--output-npy,-o", a->output, "Output .npy")->required();
+  app.add_flag("--raw-fbank", a->raw, "Write the frames x 128 log-mel before padding and normalization");
+  app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")->check(CLI::PositiveNumber);
+  app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(CLI::ExistingFile);
+  return [a]() {
+    if (a->modality == "points") {
+      auto pts = modalities::points::load_point_input(a->input, a->points);
+      io::write_npy(a->output, pts);
+      std::printf("%s: %lld x 3 points written to %s\n", a->input.c_str(), (long long)pts.size(0), a->output.c_str());
+      return 0;
+    }
+    modalities::audio::AudioInputOptions o;
+    if (!a->model_file.empty()) o = sdk::audio::AudioClassifier::load(a->model_file).spec().input;
+    else o.target_frames = a->target_frames;
+    const auto samples = sdk::audio::load_waveform(a->input, o.sample_rate);
+    auto out = a->raw ? modalities::audio::waveform_to_fbank(samples, o) : modalities::audio::waveform_to_input(samples, o);
+    io::write_npy(a->output, out.contiguous());
+    std::printf("%s: %lld x %lld x ... written to %s\n", a->input.c_str(), (long long)out.size(0), (long long)out.size(1),
+                a->output.c_str());
+    return 0;
+  };
+}
+
+}  // namespace unirep::cli
