@@ -63,11 +63,13 @@ std::map<std::string, double> evaluate_point_model(const std::string& model_file
   sdk::Progress progress("evaluate", static_cast<int64_t>(items.size()), "shape");
   for (size_t i = 0; i < items.size(); ++i) {
     const auto p = ds.points(i);
-    const auto probs = clf.probabilities(p, false);
+    // Rotation 0 is the first of the 8 test rotations, so one batch gives both scores.
+    const auto per_rotation = all_rotations ? clf.rotation_probabilities(p) : clf.probabilities(p, false).unsqueeze(0);
+    const auto probs = per_rotation[0];
     const int64_t label = items[i].label;
     correct += probs.argmax().item<int64_t>() == label;
     loss -= std::log(std::max(probs[label].item<double>(), 1e-12));
-    if (all_rotations) correct_avg += clf.probabilities(p, true).argmax().item<int64_t>() == label;
+    if (all_rotations) correct_avg += per_rotation.mean(0).argmax().item<int64_t>() == label;
     progress.update(static_cast<int64_t>(i + 1));
   }
   progress.finish();

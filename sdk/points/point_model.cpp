@@ -94,12 +94,17 @@ PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpe
   net_->eval();
 }
 
-at::Tensor PointClassifier::probabilities(const at::Tensor& points, bool all_rotations) {
+at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) {
   torch::NoGradGuard no_grad;
-  const int n = all_rotations ? 8 : 1;
   std::vector<at::Tensor> batch;
-  for (int k = 0; k < n; ++k) batch.push_back(with_test_rotation(points, k));
-  return at::softmax(net_->forward(at::stack(batch)), 1).mean(0);
+  for (int k = 0; k < 8; ++k) batch.push_back(with_test_rotation(points, k));
+  return at::softmax(net_->forward(at::stack(batch)), 1);
+}
+
+at::Tensor PointClassifier::probabilities(const at::Tensor& points, bool all_rotations) {
+  if (all_rotations) return rotation_probabilities(points).mean(0);
+  torch::NoGradGuard no_grad;
+  return at::softmax(net_->forward(with_test_rotation(points, 0).unsqueeze(0)), 1).squeeze(0);
 }
 
 at::Tensor PointClassifier::view_images(const at::Tensor& points) {

@@ -52,6 +52,8 @@ class PointClassifier {
   // Class probabilities of one file's points (N x 3 from load_point_input): softmax of the logits
   // under test rotation 0, or averaged over all 8 rotations when `all_rotations`.
   at::Tensor probabilities(const at::Tensor& points, bool all_rotations = false);
+  // 8 x K: the class probabilities under each of the 8 test rotations.
+  at::Tensor rotation_probabilities(const at::Tensor& points);
   // The (V) x 3 x S x S images the backbone sees for rotation 0 (ImageNet-normalized).
   at::Tensor view_images(const at::Tensor& points);
 
