@@ -3,8 +3,9 @@
 #include <ATen/ATen.h>
 #include <cairo.h>
 
+#include "../png_file.h"
+
 #include <algorithm>
-#include <filesystem>
 #include <stdexcept>
 
 namespace unirep::sdk::points {
@@ -34,15 +35,13 @@ void write_view_images_png(const std::string& path, const at::Tensor& images) {
       *px = (uint32_t(a[v][0][sy][sx]) << 16) | (uint32_t(a[v][1][sy][sx]) << 8) | a[v][2][sy][sx];
     }
   cairo_surface_mark_dirty(surface);
-  const std::string tmp = path + ".tmp";
-  const auto status = cairo_surface_write_to_png(surface, tmp.c_str());
-  cairo_surface_destroy(surface);
-  if (status != CAIRO_STATUS_SUCCESS) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error(path + ": cannot write the PNG (" + cairo_status_to_string(status) + ")");
+  try {
+    write_png_atomically(surface, path);
+  } catch (...) {
+    cairo_surface_destroy(surface);
+    throw;
   }
-  std::filesystem::rename(tmp, path);
+  cairo_surface_destroy(surface);
 }
 
 }  // namespace unirep::sdk::points

@@ -2,10 +2,11 @@
 
 #include <cairo.h>
 
+#include "../png_file.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <stdexcept>
 
@@ -90,15 +91,13 @@ void plot_forecast(const std::string& path, const std::vector<PlotSeries>& serie
   cairo_show_text(cr, last_time.c_str());
 
   cairo_destroy(cr);
-  const std::string tmp = path + ".tmp";
-  const auto status = cairo_surface_write_to_png(surface, tmp.c_str());
-  cairo_surface_destroy(surface);
-  if (status != CAIRO_STATUS_SUCCESS) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error(path + ": cannot write the plot (" + cairo_status_to_string(status) + ")");
+  try {
+    write_png_atomically(surface, path);
+  } catch (...) {
+    cairo_surface_destroy(surface);
+    throw;
   }
-  std::filesystem::rename(tmp, path);
+  cairo_surface_destroy(surface);
 }
 
 }  // namespace unirep::sdk::timeseries
