@@ -61,12 +61,8 @@ UniRepLKNetForecasterImpl::UniRepLKNetForecasterImpl(const UniRepLKNetForecaster
 
 void UniRepLKNetForecasterImpl::fit_linear_paths(const torch::Tensor& x, const torch::Tensor& y, double ridge) {
   torch::NoGradGuard no_grad;
-  const int64_t V = options.num_vars();
-  auto values = x.narrow(2, 0, V);
-  auto mean = values.mean(1, true);
-  auto std = (values.var(1, /*unbiased=*/false, true) + 1e-5).sqrt();
+  const auto [xn, mean, std] = instance_normalize(x);
   auto w = revin_weight.detach(), b = revin_bias.detach();
-  auto xn = (values - mean) / std * w + b;
   auto yn = (y - mean) / std * w + b;
   // Weighted by std / w, so the fit minimizes the error in the units of the loss, not in each
   // window's own normalized units (a near-constant window would otherwise dominate).
@@ -86,38 +82,36 @@ torch::Tensor UniRepLKNetForecasterImpl::normalized_embedding(const torch::Tenso
   return embedding_dropout->forward(emb);
 }
 
-torch::Tensor UniRepLKNetForecasterImpl::embed_map(const torch::Tensor& x) {
-  const int64_t V = options.num_vars();
-  auto values = x.narrow(2, 0, V);
+UniRepLKNetForecasterImpl::Normalized UniRepLKNetForecasterImpl::instance_normalize(const torch::Tensor& x) {
+  auto values = x.narrow(2, 0, options.num_vars());
   auto mean = values.mean(1, true);
   auto std = (values.var(1, /*unbiased=*/false, true) + 1e-5).sqrt();
-  auto xn = (values - mean) / std * revin_weight + revin_bias;
-  auto emb = normalized_embedding(xn, x);  // N x L x D
-  const int64_t N = x.size(0), S = options.map_side(), n = emb.size(1) * emb.size(2);
+  return {(values - mean) / std * revin_weight + revin_bias, mean, std};
+}
+
+torch::Tensor UniRepLKNetForecasterImpl::square_map(const torch::Tensor& emb) {
+  const int64_t N = emb.size(0), S = options.map_side(), n = emb.size(1) * emb.size(2);
   auto flat = emb.reshape({N, n});
   if (S * S > n) flat = at::cat({flat, at::zeros({N, S * S - n}, flat.options())}, 1);
   return flat.reshape({N, 1, S, S});
+}
+
+torch::Tensor UniRepLKNetForecasterImpl::embed_map(const torch::Tensor& x) {
+  return square_map(normalized_embedding(instance_normalize(x).xn, x));
 }
 
 torch::Tensor UniRepLKNetForecasterImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 3 && x.size(1) == options.seq_len() && x.size(2) == options.input_channels(),
               "forecaster input must be N x ", options.seq_len(), " x ", options.input_channels(), ", got ", x.sizes());
   const int64_t N = x.size(0), V = options.num_vars(), H = options.pred_len();
-  auto values = x.narrow(2, 0, V);
   // 1. instance normalization with the learnable affine
-  auto mean = values.mean(1, true);
-  auto std = (values.var(1, /*unbiased=*/false, true) + 1e-5).sqrt();
-  auto xn = (values - mean) / std * revin_weight + revin_bias;
+  const auto [xn, mean, std] = instance_normalize(x);
   // 2. decomposition; 6. the linear paths over time (on N x V x L)
   auto [seasonal, trend] = decompose_series(xn, options.moving_avg());
   auto out = trend_linear->forward(trend.transpose(1, 2)) + seasonal_linear->forward(seasonal.transpose(1, 2));
   out = out.transpose(1, 2);  // N x H x V
   // 3-5. embedding -> square map -> backbone -> head
-  auto emb = normalized_embedding(xn, x);
-  const int64_t S = options.map_side(), n = emb.size(1) * emb.size(2);
-  auto flat = emb.reshape({N, n});
-  if (S * S > n) flat = at::cat({flat, at::zeros({N, S * S - n}, flat.options())}, 1);
-  auto map = flat.reshape({N, 1, S, S}).contiguous(at::MemoryFormat::ChannelsLast);
+  auto map = square_map(normalized_embedding(xn, x)).contiguous(at::MemoryFormat::ChannelsLast);
   auto features = backbone->forward(map, OutputMode::Pooled);
   out = out + head->forward(head_norm->forward(features)).reshape({N, H, V});
   // undo the instance normalization

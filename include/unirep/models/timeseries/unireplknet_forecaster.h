@@ -74,7 +74,13 @@ class UniRepLKNetForecasterImpl : public torch::nn::Module {
   torch::nn::Linear head{nullptr}, trend_linear{nullptr}, seasonal_linear{nullptr};
 
  private:
-  torch::Tensor normalized_embedding(const torch::Tensor& xn, const torch::Tensor& x);
+  // Step 1 on the target columns of x: the normalized window and the statistics to undo it.
+  struct Normalized {
+    torch::Tensor xn, mean, std;
+  };
+  Normalized instance_normalize(const torch::Tensor& x);
+  torch::Tensor normalized_embedding(const torch::Tensor& xn, const torch::Tensor& x);  // step 3
+  torch::Tensor square_map(const torch::Tensor& embedding);                            // step 4
 };
 TORCH_MODULE(UniRepLKNetForecaster);
 
