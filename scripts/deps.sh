@@ -17,7 +17,8 @@ UNIREP_DATA_PACKAGES+=(python3-vega-datasets)
 UNIREP_DATA_PACKAGES+=(libcgal-demo)
 # Tests make audio files in every container with sox and ffmpeg, and compare against PyTorch and
 # torchaudio as an independent reference (never used by the SDK itself).
-UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy "${UNIREP_DATA_PACKAGES[@]}")
+# python3-open3d writes the PCD files the point reader is checked against.
+UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d "${UNIREP_DATA_PACKAGES[@]}")
 
 # Usage: unirep_ensure_packages [extra packages...]
 unirep_ensure_packages() {

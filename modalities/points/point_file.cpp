@@ -1,5 +1,7 @@
 #include <unirep/modalities/points/point_file.h>
 
+#include "pcd_file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -385,8 +387,8 @@ PointCloud read_point_file(const std::string& path) {
   const bool looks_off = off_at != std::string::npos && first_word.find_first_not_of("STCN4n") >= off_at;
   if (looks_off || (ext == "off" && s.compare(0, 3, "ply") != 0)) c = read_off(path, s);
   else if (s.compare(0, 3, "ply") == 0) c = read_ply(path, s);
+  else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0 || first_word == "VERSION" || first_word == "FIELDS") c = detail::read_pcd(path, s);
   else if (ext == "obj" || s.compare(0, 2, "v ") == 0) c = read_obj(path, s);
-  else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0) fail(path, "PCD files are not supported yet (convert to PLY or XYZ)");
   else if (ext == "ply") fail(path, "not a valid ply file (bad signature)");
   else c = read_xyz(path, s);
   drop_non_finite(c, path);

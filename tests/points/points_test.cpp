@@ -200,31 +200,34 @@ TEST(PreprocessPointsCli, WritesTheSampledPointsAndRefusesBadFiles) {
 }  // namespace
 
 namespace {
-// Real meshes shipped by Debian (libcgal-demo's data: cubes, spheres, tori, animals, CAD parts, in
-// OFF with comments, COFF colours and polygons, and PLY): every one must load and sample.
-TEST(RealMeshes, EveryCgalDataMeshLoadsAndSamples) {
+// Real meshes and scans shipped by Debian (libcgal-demo's data: cubes, spheres, tori, animals, CAD
+// parts in OFF with comments, COFF colours and polygons, and PLY; laser and synthetic scans in XYZ,
+// PWN (points with normals) and PLY): every one must load and sample.
+TEST(RealMeshes, EveryCgalDataMeshAndScanLoadsAndSamples) {
   const std::string archive = "/usr/share/doc/libcgal-dev/data.tar.gz";
   if (!ut::file_exists(archive)) {
     if (ut::ci_mode()) FAIL() << archive << " is missing (CI=true): apt-get install libcgal-demo";
     GTEST_SKIP() << archive << " is missing: apt-get install libcgal-demo";
   }
   TempDir d;
-  const std::string cmd = "tar xzf " + archive + " -C " + d.path() + " --wildcards 'data/meshes/*.off' 'data/meshes/*.ply' 2>/dev/null";
+  const std::string cmd = "tar xzf " + archive + " -C " + d.path() + " --wildcards 'data/meshes/*.off' 'data/meshes/*.ply' 'data/points_3/*' 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  size_t files = 0;
   pts::PointInputOptions o;
   o.points = 256;
   o.surface_points = 1024;
-  for (const auto& entry : std::filesystem::directory_iterator(d.file("data/meshes"))) {
-    const auto path = entry.path().string();
-    SCOPED_TRACE(path);
-    at::Tensor x;
-    ASSERT_NO_THROW(x = pts::load_point_input(path, o));
-    EXPECT_EQ(x.size(1), 3);
-    EXPECT_GT(x.size(0), 3);
-    EXPECT_LE(x.norm(2, 1).max().item<float>(), 1.0f + 1e-4f);
-    ++files;
+  for (const char* folder : {"data/meshes", "data/points_3"}) {
+    size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(d.file(folder))) {
+      const auto path = entry.path().string();
+      SCOPED_TRACE(path);
+      at::Tensor x;
+      ASSERT_NO_THROW(x = pts::load_point_input(path, o));
+      EXPECT_EQ(x.size(1), 3);
+      EXPECT_GE(x.size(0), 3);  // two example PLY files hold 3 points
+      EXPECT_LE(x.norm(2, 1).max().item<float>(), 1.0f + 1e-4f);
+      ++files;
+    }
+    EXPECT_GT(files, std::string(folder) == "data/meshes" ? 100u : 25u) << folder;
   }
-  EXPECT_GT(files, 100u);
 }
 }  // namespace

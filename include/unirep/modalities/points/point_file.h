@@ -2,6 +2,7 @@
 // Reading point clouds and meshes, picked by content (then extension):
 //   OFF (ModelNet's meshes, including its "OFF490 518 0" first lines), PLY (ascii, binary little
 //   and big endian; vertices with optional normals, faces as polygon lists), OBJ (v / vn / f),
+//   PCD (PCL's format: ascii, binary and binary_compressed; x y z and normal_x/y/z fields),
 //   and text XYZ / TXT / CSV rows of x y z [nx ny nz ...] separated by spaces or commas (the
 //   ModelNet40 `modelnet40_normal_resampled` files).
 // Counts and sizes in headers are never trusted: a header that promises more data than the file
