@@ -17,8 +17,9 @@ UNIREP_DATA_PACKAGES+=(python3-vega-datasets)
 UNIREP_DATA_PACKAGES+=(libcgal-demo)
 # Tests make audio files in every container with sox and ffmpeg, and compare against PyTorch and
 # torchaudio as an independent reference (never used by the SDK itself).
-# python3-open3d writes the PCD files the point reader is checked against.
-UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d "${UNIREP_DATA_PACKAGES[@]}")
+# python3-open3d writes the PCD files the point reader is checked against; python3-pil and
+# python3-torchvision compute the official image transform the image preprocessing must equal.
+UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d python3-pil python3-torchvision "${UNIREP_DATA_PACKAGES[@]}")
 
 # Usage: unirep_ensure_packages [extra packages...]
 unirep_ensure_packages() {

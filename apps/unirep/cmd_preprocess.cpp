@@ -1,9 +1,11 @@
-// unirep preprocess audio|points FILE --output-npy OUT.npy: what a model's input is, as a tensor
-// (the backbone input or raw fbank of an audio file; the sampled, normalized points of a cloud).
+// unirep preprocess audio|image|points FILE --output-npy OUT.npy: what a model's input is, as a
+// tensor (the backbone input or raw fbank of an audio file; the 3 x S x S input of an image after
+// the official evaluation transform; the sampled, normalized points of a cloud).
 #include "commands.h"
 
 #include <unirep/io/npy.h>
 #include <unirep/modalities/audio/audio_input.h>
+#include <unirep/modalities/image/image_transform.h>
 #include <unirep/modalities/points/point_input.h>
 #include <unirep/sdk/audio/audio_classifier.h>
 #include <unirep/sdk/audio/audio_dataset.h>
@@ -18,21 +20,35 @@ Command add_preprocess(CLI::App& app) {
     bool raw = false;
     int target_frames = 128;
     modalities::points::PointInputOptions points;
+    modalities::image::ImageTransformOptions image;
+    modalities::image::ImageDecodeOptions decode;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("modality", a->modality, "What to preprocess: audio | points")->required()->check(CLI::IsMember({"audio", "points"}));
-  app.add_option("file", a->input, "Input file (audio: any format and rate; points: OFF, PLY, OBJ, XYZ/TXT/CSV)")
+  app.add_option("modality", a->modality, "What to preprocess: audio | image | points")
+      ->required()
+      ->check(CLI::IsMember({"audio", "image", "points"}));
+  app.add_option("file", a->input, "Input file (audio: any format and rate; image: JPEG, PNG, BMP, WebP, TIFF, ...; points: OFF, PLY, OBJ, PCD, XYZ/TXT/CSV)")
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--points", a->points.points, "points: N after farthest point sampling (default 4096)")->check(CLI::PositiveNumber);
   app.add_option("--surface-points", a->points.surface_points, "points: meshes are sampled on the surface first (default 8192)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--modelnet-axes", a->points.modelnet_axes, "points: ModelNet's axis convention (x, y, z) <- (-z, -x, y)");
+  app.add_option("--size", a->image.size, "image: input side (default 224; 384 and above warp instead of crop)")->check(CLI::PositiveNumber);
+  app.add_option("--crop-pct", a->image.crop_pct, "image: short side resized to size / crop_pct before the crop (default 0.875)")
+      ->check(CLI::Range(0.05, 1.0));
+  app.add_flag("--exif-rotate", a->decode.exif_rotate, "image: honour EXIF orientation (the official pipeline ignores it)");
   app.add_option("--output-npy,-o", a->output, "Output .npy")->required();
   app.add_flag("--raw-fbank", a->raw, "Write the frames x 128 log-mel before padding and normalization");
   app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")->check(CLI::PositiveNumber);
   app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(CLI::ExistingFile);
   return [a]() {
+    if (a->modality == "image") {
+      auto x = modalities::image::load_image_input(a->input, a->image, a->decode);
+      io::write_npy(a->output, x);
+      std::printf("%s: 3 x %lld x %lld written to %s\n", a->input.c_str(), (long long)x.size(1), (long long)x.size(2), a->output.c_str());
+      return 0;
+    }
     if (a->modality == "points") {
       auto pts = modalities::points::load_point_input(a->input, a->points);
       io::write_npy(a->output, pts);

@@ -21,5 +21,6 @@ Command add_classify_audio(CLI::App& app);
 Command add_data(CLI::App& app);
 Command add_forecast(CLI::App& app);
 Command add_classify_points(CLI::App& app);
+Command add_classify_image(CLI::App& app);
 
 }  // namespace unirep::cli

@@ -1,0 +1,55 @@
+#pragma once
+// Image classification with a UniRepLKNet checkpoint: the official ImageNet-1K files as downloaded
+// (unireplknet_a_in1k_224_acc77.03.pth, ...; train or deploy structure, .pth or .safetensors), or any
+// backbone with a classification head. Files go through the official evaluation transform
+// (modalities/image/image_transform.h); the network runs in the deploy structure.
+#include <unirep/modalities/image/image_decode.h>
+#include <unirep/modalities/image/image_transform.h>
+#include <unirep/models/unireplknet.h>
+#include <unirep/sdk/backbone_loader.h>
+
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+namespace unirep::sdk::image {
+
+struct ImageClassifierOptions {
+  BackboneSpec backbone;  // model (variant or JSON config) and weights
+  modalities::image::ImageTransformOptions transform;
+  modalities::image::ImageDecodeOptions decode;
+  // Class names, one per output. Empty: the ImageNet-1K names for a 1000-class head, else "0", "1", ...
+  std::vector<std::string> labels;
+};
+
+struct ClassScore {
+  std::string label;
+  int64_t index = 0;
+  float probability = 0;
+};
+
+class ImageClassifier {
+ public:
+  // Loads the weights (fusing a train-structure checkpoint). Throws with a message naming the file.
+  explicit ImageClassifier(ImageClassifierOptions options);
+
+  // B x 3 x H x W normalized images -> B x K softmax probabilities.
+  at::Tensor probabilities(const at::Tensor& images);
+  // The backbone input of one file (3 x S x S), as `probabilities` expects it.
+  at::Tensor preprocess(const std::string& path) const;
+  // The k most probable classes of one file, best first.
+  std::vector<ClassScore> classify(const std::string& path, int top_k = 5);
+  std::vector<ClassScore> top_k(const at::Tensor& probabilities_row, int k) const;
+
+  const std::vector<std::string>& labels() const { return labels_; }
+  const ImageClassifierOptions& options() const { return options_; }
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ private:
+  ImageClassifierOptions options_;
+  models::UniRepLKNet model_{nullptr};
+  std::vector<std::string> labels_, notes_;
+};
+
+}  // namespace unirep::sdk::image

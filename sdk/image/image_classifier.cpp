@@ -1,0 +1,56 @@
+#include <unirep/sdk/image/image_classifier.h>
+#include <unirep/sdk/image/image_labels.h>
+
+#include <torch/types.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace unirep::sdk::image {
+
+ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std::move(options)) {
+  BackboneSpec spec = options_.backbone;
+  spec.reparameterize = true;  // a train-structure checkpoint runs fused: same outputs, faster
+  auto loaded = load_backbone(spec);
+  model_ = loaded.model;
+  notes_ = loaded.notes;
+  const int64_t classes = model_->config().num_classes;
+  if (classes <= 0)
+    throw std::invalid_argument((spec.weights.empty() ? spec.model : spec.weights) + ": the model has no classification head");
+  if (model_->config().in_chans != 3)
+    throw std::invalid_argument((spec.weights.empty() ? spec.model : spec.weights) + ": an image model needs 3 input channels, this one has " +
+                                std::to_string(model_->config().in_chans));
+  labels_ = options_.labels;
+  if (labels_.empty() && classes == 1000) labels_ = imagenet1k_labels();
+  if (labels_.empty())
+    for (int64_t i = 0; i < classes; ++i) labels_.push_back(std::to_string(i));
+  if (static_cast<int64_t>(labels_.size()) != classes)
+    throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) + " classes");
+}
+
+at::Tensor ImageClassifier::probabilities(const at::Tensor& images) {
+  if (images.dim() != 4 || images.size(1) != 3) throw std::invalid_argument("images must be B x 3 x H x W");
+  torch::InferenceMode guard;
+  return model_->forward(images.to(at::kFloat), models::OutputMode::Logits).softmax(1);
+}
+
+at::Tensor ImageClassifier::preprocess(const std::string& path) const {
+  return modalities::image::load_image_input(path, options_.transform, options_.decode);
+}
+
+std::vector<ClassScore> ImageClassifier::top_k(const at::Tensor& row, int k) const {
+  const int64_t n = std::min<int64_t>(std::max(k, 1), row.size(0));
+  const auto top = row.topk(n);
+  std::vector<ClassScore> out;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t idx = std::get<1>(top)[i].item<int64_t>();
+    out.push_back({labels_[static_cast<size_t>(idx)], idx, std::get<0>(top)[i].item<float>()});
+  }
+  return out;
+}
+
+std::vector<ClassScore> ImageClassifier::classify(const std::string& path, int k) {
+  return top_k(probabilities(preprocess(path).unsqueeze(0))[0], k);
+}
+
+}  // namespace unirep::sdk::image
