@@ -14,7 +14,7 @@ namespace unirep::cli {
 namespace audio = modalities::audio;
 
 void AudioTaskOptions::add_to(CLI::App& app) {
-  app.add_option("--data", data, "audio: training clips, a folder per class (Speech Commands layout) or a CSV of path,label");
+  app.add_option("--data", data, "Training data. audio: a folder per class (Speech Commands layout) or a CSV of path,label; image: an image folder (ImageNet layout train/ val/ test/, or class folders) or a CSV; points: a ModelNet-style folder or a CSV");
   app.add_option("--val-data", val_data, "audio: validation clips (default: the folder's validation_list.txt)");
   app.add_option("--test-data", test_data, "audio: test clips (default: the folder's testing_list.txt)");
   app.add_option("--target-frames", target_frames, "audio: fbank frames per input (default 128)")->check(CLI::PositiveNumber);

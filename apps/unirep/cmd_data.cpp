@@ -1,6 +1,8 @@
-// unirep data keywords --out DIR: the synthesized Speech Commands-style keyword dataset.
+// unirep data keywords|shapes|fashion-mnist --out DIR: the data sets the demo and the accuracy
+// checks use (synthesized keywords, generated 3-D shapes, Debian's Fashion-MNIST as image folders).
 #include "commands.h"
 
+#include <unirep/sdk/data/fashion_mnist.h>
 #include <unirep/sdk/data/keyword_dataset.h>
 #include <unirep/sdk/data/shape_dataset.h>
 #include <unirep/sdk/progress.h>
@@ -28,7 +30,25 @@ Command add_data(CLI::App& app) {
       ->check(CLI::Range(64, 10000000));
   shapes->add_option("--seed", so->seed, "Seed (the data set is deterministic for a seed)");
   shapes->add_option("--threads,-t", so->threads, "Threads (default: all cores)");
-  return [o, so, shapes]() {
+  auto* fashion = app.add_subcommand("fashion-mnist", "Write Debian's Fashion-MNIST as an image folder (train/ and test/, PNG)");
+  auto fo = std::make_shared<sdk::data::FashionMnistOptions>();
+  fashion->add_option("--out,-o", fo->out_dir, "Output folder (train/<class>/*.png, test/<class>/*.png)")->required();
+  fashion->add_option("--source", fo->source_dir, "Folder of the gzipped IDX files (default: dataset-fashion-mnist's)");
+  fashion->add_option("--train-per-class", fo->train_per_class, "Training images per class, the first in file order (default 6000: all)")
+      ->check(CLI::Range(1, 6000));
+  fashion->add_option("--test-per-class", fo->test_per_class, "Test images per class (default 1000: all)")->check(CLI::Range(1, 1000));
+  return [o, so, fo, shapes, fashion]() {
+    if (fashion->parsed()) {
+      std::unique_ptr<sdk::Progress> bar;
+      auto summary = sdk::data::write_fashion_mnist(*fo, [&](size_t done, size_t total) {
+        if (!bar) bar = std::make_unique<sdk::Progress>("fashion-mnist", static_cast<int64_t>(total), "image");
+        bar->update(static_cast<int64_t>(done));
+      });
+      if (bar) bar->finish();
+      std::printf("%s: %zu train, %zu test images%s\n", fo->out_dir.c_str(), summary.train, summary.test,
+                  summary.reused ? " (already there)" : "");
+      return 0;
+    }
     if (shapes->parsed()) {
       std::unique_ptr<sdk::Progress> bar;
       auto summary = sdk::data::generate_shape_dataset(*so, [&](size_t done, size_t total) {

@@ -1,5 +1,6 @@
 // unirep classify-image FILE... --model a --weights unireplknet_a_in1k_224_acc77.03.pth
 //   [--labels imagenet|FILE] [--top-k 5] [--json] [--size 224] [--exif-rotate]
+// unirep classify-image FILE... --model-file run/best_deploy.safetensors   (from `unirep train image`)
 // Official ImageNet checkpoints work as downloaded; files are decoded and transformed exactly as
 // the official evaluation does, batched, and each gets its top-k labels.
 #include "commands.h"
@@ -25,7 +26,9 @@ Command add_classify_image(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   app.add_option("files", a->files, "Images (JPEG, PNG, BMP, WebP, TIFF, GIF, ...)")->required()->check(CLI::ExistingFile);
-  a->model.add_to(app, /*weights_required=*/true);
+  a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
+  app.add_option("--model-file", a->options.model_file, "An image model written by `unirep train image` (instead of --model/--weights)")
+      ->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "imagenet (the built-in ImageNet-1K names), a file with one name per line, or auto "
                                         "(ImageNet-1K names for 1000 classes, else indices)");
   app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
@@ -38,6 +41,10 @@ Command add_classify_image(CLI::App& app) {
   app.add_flag("--json", a->json, "One JSON object per file");
   return [a]() {
     a->model.finalize();
+    if (a->options.model_file.empty() == a->model.spec.model.empty())
+      throw std::invalid_argument("give either --model-file, or --model with --weights");
+    if (a->options.model_file.empty() && a->model.spec.weights.empty())
+      throw std::invalid_argument("--model needs --weights (an ImageNet checkpoint or any classifier's weights)");
     a->options.backbone = a->model.spec;
     if (a->labels == "imagenet") a->options.labels = sdk::image::imagenet1k_labels();
     else if (a->labels != "auto") a->options.labels = sdk::image::read_label_file(a->labels);

@@ -2,6 +2,7 @@
 //
 //   unirep train tensors --model a --inputs X.npy --labels y.npy --output-dir run/ [--config train.json]
 //   unirep train audio --model s --data speech_commands/ --output-dir run/
+//   unirep train image --model a --weights unireplknet_a_in1k_224_acc77.03.pth --data images/ --output-dir run/
 //   unirep evaluate tensors --model a --weights run/best_deploy.safetensors --inputs X.npy --labels y.npy
 //   unirep evaluate audio --model-file run/best_deploy.safetensors --data speech_commands/ --split test
 //
@@ -9,6 +10,7 @@
 // N x K soft / multi-hot targets); `audio` classifies clips (audio_task_setup.cpp); the other
 // modality tasks plug in the same way.
 #include "audio_task_setup.h"
+#include "image_task_setup.h"
 #include "point_task_setup.h"
 #include "commands.h"
 #include "model_options.h"
@@ -59,6 +61,7 @@ Command add_train(CLI::App& app) {
     std::string task = "tensors", inputs, labels, val_inputs, val_labels, config, optimizer, loss;
     AudioTaskOptions audio;
     PointTaskOptions points;
+    ImageTaskOptions image;
     sdk::train::TrainOptions train;
     double drop_path = 0.0, weight_decay = -1, layer_decay = -1;
     int nproc = 1;
@@ -66,12 +69,13 @@ Command add_train(CLI::App& app) {
     int timeout_s = 300;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors | audio | points")->check(CLI::IsMember({"tensors", "audio", "points"}));
+  app.add_option("task", a->task, "Task: tensors | audio | image | points")->check(CLI::IsMember({"tensors", "audio", "image", "points"}));
   a->model.add_to(app, /*weights_required=*/false);
   app.add_option("--inputs", a->inputs, "tensors: training inputs .npy (N x C x H x W)")->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "tensors: training labels .npy (int64 N, or float N x K)")->check(CLI::ExistingFile);
   a->audio.add_to(app);
   a->points.add_to(app);
+  a->image.add_to(app);
   app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(CLI::ExistingFile);
   app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(CLI::ExistingFile);
@@ -145,6 +149,14 @@ Command add_train(CLI::App& app) {
       // No validation split in these layouts: the model of the last epoch is exported, and scored
       // on the test split after training (never used to choose it).
       test_set = built.test;
+    } else if (a->task == "image") {
+      at::manual_seed(t.seed);
+      auto built = build_image_training(a->image, a->audio.data, !a->audio.no_augment, a->model.spec.model, a->model.spec.weights,
+                                        a->drop_path, t.seed);
+      task_holder = std::move(built.task);
+      train_set = built.train;
+      val_set = built.validation;
+      test_set = built.test;
     } else if (a->task == "audio") {
       // Targets are probability vectors (mixup makes them soft); cross entropy takes them as they
       // are. Multi-label data train with BCE unless a loss was chosen.
@@ -214,6 +226,9 @@ Command add_train(CLI::App& app) {
       if (a->task == "points" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         for (const auto& [k, v] : evaluate_point_model(best, a->points.data, true)) std::printf("test_%s %.6g\n", k.c_str(), v);
       }
+      if (a->task == "image" && test_set && !result.interrupted && std::filesystem::exists(best)) {
+        for (const auto& [k, v] : evaluate_image_model(best, a->audio.data, "test", t.batch_size)) std::printf("test_%s %.6g\n", k.c_str(), v);
+      }
       if (a->task == "audio" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         const bool own = !a->audio.test_data.empty();
         for (const auto& [k, v] : evaluate_audio_model(best, own ? a->audio.test_data : a->audio.data, own ? "all" : "test", t.batch_size))
@@ -232,17 +247,17 @@ Command add_evaluate(CLI::App& app) {
     bool all_rotations = false;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors | audio | points")->check(CLI::IsMember({"tensors", "audio", "points"}));
+  app.add_option("task", a->task, "Task: tensors | audio | image | points")->check(CLI::IsMember({"tensors", "audio", "image", "points"}));
   app.add_option("--model,-m", a->model.spec.model, "tensors: variant or JSON config");
   app.add_option("--weights,-w", a->model.spec.weights, "tensors: weights (.pth or .safetensors)")->check(CLI::ExistingFile);
   app.add_option("--threads,-t", a->model.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   app.add_option("--inputs", a->inputs, "tensors: inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "tensors: labels .npy")->check(CLI::ExistingFile);
   app.add_option("--loss", a->loss, "tensors: loss reported: ce | soft_ce | bce | mse | mae");
-  app.add_option("--model-file", a->model_file, "audio, points: model file written by unirep train")->check(CLI::ExistingFile);
+  app.add_option("--model-file", a->model_file, "audio, image, points: model file written by unirep train")->check(CLI::ExistingFile);
   app.add_flag("--all-rotations", a->all_rotations, "points: also score the average over the 8 test rotations");
-  app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label");
-  app.add_option("--split", a->split, "audio: test | validation | train | all (a CSV is always all)")
+  app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label; image: an image folder or CSV; points: a ModelNet-style folder or CSV");
+  app.add_option("--split", a->split, "audio, image: test | validation | train | all (a CSV is always all)")
       ->check(CLI::IsMember({"test", "validation", "train", "all"}));
   app.add_option("--batch-size", a->batch_size, "Batch size")->check(CLI::PositiveNumber);
   return [a]() {
@@ -250,6 +265,12 @@ Command add_evaluate(CLI::App& app) {
     if (a->task == "points") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate points needs --model-file and --data");
       for (const auto& [k, v] : evaluate_point_model(a->model_file, a->data, a->all_rotations)) std::printf("%s %.6g\n", k.c_str(), v);
+      return 0;
+    }
+    if (a->task == "image") {
+      if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate image needs --model-file and --data");
+      for (const auto& [k, v] : evaluate_image_model(a->model_file, a->data, a->split, a->batch_size))
+        std::printf("%s %.6g\n", k.c_str(), v);
       return 0;
     }
     if (a->task == "audio") {

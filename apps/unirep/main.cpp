@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   add("classify-image", "Classify images with an ImageNet checkpoint or a fine-tuned image model", unirep::cli::add_classify_image);
   add("classify-points", "Classify point clouds and meshes with a trained point model", unirep::cli::add_classify_points);
   add("forecast", "Forecast time series from CSV (train, eval, predict)", unirep::cli::add_forecast);
-  add("data", "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds)", unirep::cli::add_data);
+  add("data", "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds; fashion-mnist: image folders)", unirep::cli::add_data);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,8 +4,9 @@
 
 namespace unirep::cli {
 
-void ModelOptions::add_to(CLI::App& app, bool weights_required) {
-  app.add_option("--model,-m", spec.model, "Variant (a, f, p, n, t, s, b, l, xl) or a JSON config file")->required();
+void ModelOptions::add_to(CLI::App& app, bool weights_required, bool model_required) {
+  auto* m = app.add_option("--model,-m", spec.model, "Variant (a, f, p, n, t, s, b, l, xl) or a JSON config file");
+  if (model_required) m->required();
   auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")->check(CLI::ExistingFile);
   if (weights_required) w->required();
   app.add_option("--in-chans", in_chans, "Input channels of a named variant (default: from the weights, else 3)")

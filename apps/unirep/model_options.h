@@ -14,7 +14,8 @@ struct ModelOptions {
   int threads = 0;          // 0: all cores
   bool non_strict = false;
 
-  void add_to(CLI::App& app, bool weights_required);
+  // `model_required` false: --model may be left out (a command that also takes a model file).
+  void add_to(CLI::App& app, bool weights_required, bool model_required = true);
   // Applies the parsed values to `spec` and configures the thread count.
   void finalize();
 };

@@ -1,5 +1,9 @@
 #include <unirep/sdk/image/image_classifier.h>
 #include <unirep/sdk/image/image_labels.h>
+#include <unirep/sdk/image/image_model.h>
+
+#include <unirep/io/format_error.h>
+#include <unirep/models/state_dict.h>
 
 #include <torch/types.h>
 
@@ -9,6 +13,25 @@
 namespace unirep::sdk::image {
 
 ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std::move(options)) {
+  if (!options_.model_file.empty()) {
+    auto file = read_model_file(options_.model_file, kImageClassifierKind);
+    ImageModelSpec spec;
+    try {
+      spec = image_model_spec(file);
+    } catch (const std::invalid_argument& e) {
+      throw io::FormatError(options_.model_file, e.what());
+    }
+    model_ = models::UniRepLKNet(models::UniRepLKNetOptions(spec.backbone).deploy(true));
+    try {
+      models::load_state_dict(*model_, file.tensors);
+    } catch (const std::exception& e) {
+      throw io::FormatError(options_.model_file, std::string("weights do not fit the stored architecture: ") + e.what());
+    }
+    model_->eval();
+    labels_ = spec.labels;
+    options_.transform = spec.transform;
+    return;
+  }
   BackboneSpec spec = options_.backbone;
   spec.reparameterize = true;  // a train-structure checkpoint runs fused: same outputs, faster
   auto loaded = load_backbone(spec);

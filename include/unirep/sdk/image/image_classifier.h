@@ -16,6 +16,9 @@
 namespace unirep::sdk::image {
 
 struct ImageClassifierOptions {
+  // A model file written by `unirep train image` (labels and transform inside; the two fields
+  // below are then ignored), or else:
+  std::string model_file;
   BackboneSpec backbone;  // model (variant or JSON config) and weights
   modalities::image::ImageTransformOptions transform;
   modalities::image::ImageDecodeOptions decode;

@@ -1,0 +1,111 @@
+#include "image_task_setup.h"
+
+#include <unirep/models/backbone_config.h>
+#include <unirep/models/state_dict.h>
+#include <unirep/sdk/backbone_loader.h>
+#include <unirep/sdk/image/image_classifier.h>
+#include <unirep/sdk/progress.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace unirep::cli {
+namespace img = modalities::image;
+
+void ImageTaskOptions::add_to(CLI::App& app) {
+  app.add_option("--size", size, "image: input side (default 224)")->check(CLI::PositiveNumber);
+  app.add_option("--crop-pct", crop_pct, "image: evaluation crop fraction (default 0.875)")->check(CLI::Range(0.05, 1.0));
+  app.add_option("--scale-min", scale_min, "image: smallest random-resized-crop area fraction (default 0.08)")->check(CLI::Range(0.01, 1.0));
+  app.add_option("--hflip", hflip, "image: probability of a horizontal flip (default 0.5)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--randaug-ops", randaug_ops, "image: RandAugment ops per image (default 2, 0 = off)")->check(CLI::NonNegativeNumber);
+  app.add_option("--randaug-magnitude", randaug_magnitude, "image: RandAugment magnitude of 10 (default 9)")->check(CLI::Range(0.0, 10.0));
+  app.add_option("--mix-prob", mix_prob, "image: probability of mixup/CutMix per example (default 1, 0 = off)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--mixup-alpha", mixup_alpha, "image: mixup Beta alpha (default 0.8, 0 = off)")->check(CLI::NonNegativeNumber);
+  app.add_option("--cutmix-alpha", cutmix_alpha, "image: CutMix Beta alpha (default 1.0, 0 = off)")->check(CLI::NonNegativeNumber);
+}
+
+ImageTraining build_image_training(const ImageTaskOptions& o, const std::string& data, bool augment, const std::string& model,
+                                   const std::string& weights, double drop_path, uint64_t seed) {
+  if (data.empty()) throw std::invalid_argument("train image needs --data (an image folder or a CSV of path,label)");
+  const auto list = img::list_image_dataset(data);
+  if (list.labels.size() < 2) throw std::invalid_argument(data + ": an image classifier needs at least two classes");
+  sdk::image::ImageModelSpec spec;
+  spec.backbone = models::resolve_config(model);
+  spec.backbone.in_chans = 3;
+  spec.backbone.num_classes = static_cast<int64_t>(list.labels.size());
+  spec.labels = list.labels;
+  spec.transform.size = o.size;
+  spec.transform.crop_pct = o.crop_pct;
+  ImageTraining t;
+  t.task = std::make_unique<sdk::image::ImageTask>(spec, drop_path);
+  if (!weights.empty()) {
+    auto report = models::load_state_dict(t.task->model(), sdk::read_weights(weights), /*strict=*/false);
+    for (const auto* names : {&report.missing, &report.mismatched})
+      for (const auto& n : *names)
+        if (n.rfind("head.", 0) != 0) throw std::invalid_argument(weights + ": does not fit the model (" + n + ")");
+    if (!report.mismatched.empty()) std::fprintf(stderr, "note: %s: new head for %zu classes\n", weights.c_str(), list.labels.size());
+  }
+  img::ImageAugmentOptions aug;
+  aug.size = o.size;
+  aug.scale_min = o.scale_min;
+  aug.hflip = o.hflip;
+  aug.randaug_ops = o.randaug_ops;
+  aug.randaug_magnitude = o.randaug_magnitude;
+  sdk::image::ImageMixOptions mix;
+  mix.prob = o.mix_prob;
+  mix.mixup_alpha = o.mixup_alpha;
+  mix.cutmix_alpha = o.cutmix_alpha;
+  const auto K = static_cast<int64_t>(list.labels.size());
+  t.train = std::make_shared<sdk::image::ImageDataset>(list.train, K, spec.transform, augment ? std::optional(aug) : std::nullopt, mix, seed);
+  if (!list.validation.empty()) t.validation = std::make_shared<sdk::image::ImageDataset>(list.validation, K, spec.transform);
+  if (!list.test.empty()) t.test = std::make_shared<sdk::image::ImageDataset>(list.test, K, spec.transform);
+  std::fprintf(stderr, "image data: %zu classes, %zu train, %zu validation, %zu test images at %d x %d\n", list.labels.size(),
+               list.train.size(), list.validation.size(), list.test.size(), o.size, o.size);
+  return t;
+}
+
+std::map<std::string, double> evaluate_image_model(const std::string& model_file, const std::string& data, const std::string& split,
+                                                   size_t batch_size) {
+  sdk::image::ImageClassifierOptions opts;
+  opts.model_file = model_file;
+  sdk::image::ImageClassifier clf(opts);
+  const auto list = img::list_image_dataset(data);
+  const std::vector<img::ImageItem>* chosen = nullptr;
+  if (split == "test") chosen = !list.test.empty() ? &list.test : !list.validation.empty() ? &list.validation : &list.train;
+  else if (split == "validation") chosen = &list.validation;
+  else chosen = &list.train;  // "train" or "all"
+  if (chosen->empty()) throw std::invalid_argument(data + ": no images in the " + split + " split");
+  // Labels by name, so the dataset's own class order does not matter.
+  std::vector<int64_t> to_model(list.labels.size());
+  for (size_t c = 0; c < list.labels.size(); ++c) {
+    const auto it = std::find(clf.labels().begin(), clf.labels().end(), list.labels[c]);
+    if (it == clf.labels().end()) throw std::invalid_argument(data + ": class '" + list.labels[c] + "' is not one of the model's");
+    to_model[c] = it - clf.labels().begin();
+  }
+  size_t top1 = 0, top5 = 0;
+  double loss = 0;
+  sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "image");
+  for (size_t start = 0; start < chosen->size(); start += batch_size) {
+    const size_t end = std::min(chosen->size(), start + batch_size);
+    std::vector<at::Tensor> batch;
+    for (size_t i = start; i < end; ++i) batch.push_back(clf.preprocess((*chosen)[i].path));
+    const auto probs = clf.probabilities(at::stack(batch));
+    const auto top = std::get<1>(probs.topk(std::min<int64_t>(5, probs.size(1)), 1));
+    for (size_t i = start; i < end; ++i) {
+      const int64_t label = to_model[static_cast<size_t>((*chosen)[i].label)];
+      const auto row = top[static_cast<int64_t>(i - start)];
+      top1 += row[0].item<int64_t>() == label;
+      top5 += (row == label).any().item<bool>();
+      loss -= std::log(std::max(probs[static_cast<int64_t>(i - start)][label].item<double>(), 1e-12));
+    }
+    progress.update(static_cast<int64_t>(end));
+  }
+  progress.finish();
+  const double n = static_cast<double>(chosen->size());
+  return {{"images", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+}
+
+}  // namespace unirep::cli

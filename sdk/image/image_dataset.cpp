@@ -1,0 +1,65 @@
+#include <unirep/sdk/image/image_dataset.h>
+
+#include <ATen/ATen.h>
+
+#include <random>
+
+namespace unirep::sdk::image {
+namespace img = modalities::image;
+
+ImageDataset::ImageDataset(std::vector<img::ImageItem> items, int64_t num_classes, img::ImageTransformOptions transform,
+                           std::optional<img::ImageAugmentOptions> augment, ImageMixOptions mix, uint64_t seed, size_t cache_bytes)
+    : items_(std::move(items)), num_classes_(num_classes), transform_(transform), augment_(augment), mix_(mix), seed_(seed),
+      cache_budget_(cache_bytes), cache_(items_.size()), reads_(items_.size(), 0) {}
+
+img::RgbImage ImageDataset::decoded(size_t index) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cache_.at(index).empty()) return cache_[index];
+  }
+  auto im = img::decode_image(items_[index].path);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_[index].empty() && cached_bytes_ + im.pixels.size() <= cache_budget_) {
+    cached_bytes_ += im.pixels.size();
+    cache_[index] = im;
+  }
+  return im;
+}
+
+train::Example ImageDataset::get(size_t index) const {
+  auto target = at::zeros({num_classes_}, at::kFloat);
+  const int64_t label = items_[index].label;
+  if (!augment_) {
+    target[label] = 1.0f;
+    return {img::eval_transform(decoded(index), transform_), target};
+  }
+  uint32_t read;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    read = reads_[index]++;
+  }
+  // Randomness from (seed, item, how often it was read): reproducible whatever the loader threads.
+  std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ULL + index * 7919 + read * 104729 + 11);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  auto im = img::augment_for_training(decoded(index), *augment_, rng);
+  double lambda = 1.0;
+  int64_t other_label = label;
+  const bool can_mix = mix_.mixup_alpha > 0 || mix_.cutmix_alpha > 0;
+  if (can_mix && items_.size() > 1 && U(rng) < mix_.prob) {
+    const size_t j = std::uniform_int_distribution<size_t>(0, items_.size() - 1)(rng);
+    const auto other = img::augment_for_training(decoded(j), *augment_, rng);
+    other_label = items_[j].label;
+    const bool cutmix = mix_.cutmix_alpha > 0 && (mix_.mixup_alpha <= 0 || U(rng) < mix_.switch_prob);
+    if (cutmix) {
+      lambda = img::cutmix_into(im, other, img::sample_beta(mix_.cutmix_alpha, rng), rng);
+    } else {
+      lambda = img::sample_beta(mix_.mixup_alpha, rng);
+      img::mixup_into(im, other, lambda);
+    }
+  }
+  target[label] += static_cast<float>(lambda);
+  target[other_label] += static_cast<float>(1.0 - lambda);
+  return {img::to_normalized_tensor(im, transform_), target};
+}
+
+}  // namespace unirep::sdk::image
