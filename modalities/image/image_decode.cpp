@@ -3,12 +3,11 @@
 // name and expands "%d" patterns, never sees a name), and only demuxers on the whitelist may.
 #include <unirep/modalities/image/image_decode.h>
 
+#include "frame_to_rgb.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libavutil/display.h>
-#include <libavutil/imgutils.h>
-#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 }
 
@@ -90,67 +89,6 @@ struct Decoder {
     avio_context_free(&io);
   }
 };
-
-uint16_t sample16(const uint8_t* p, bool big_endian) {
-  return big_endian ? static_cast<uint16_t>(p[0] << 8 | p[1]) : static_cast<uint16_t>(p[1] << 8 | p[0]);
-}
-
-// 16-bit formats by hand (high byte, as PIL keeps for 16-bit RGB); false for any other format.
-bool convert_16bit(const AVFrame* f, RgbImage& out) {
-  const auto fmt = static_cast<AVPixelFormat>(f->format);
-  int channels = 0;  // samples per pixel in the source
-  bool grey = false, big = false;
-  switch (fmt) {
-    case AV_PIX_FMT_GRAY16LE: channels = 1, grey = true; break;
-    case AV_PIX_FMT_GRAY16BE: channels = 1, grey = true, big = true; break;
-    case AV_PIX_FMT_YA16LE: channels = 2, grey = true; break;
-    case AV_PIX_FMT_YA16BE: channels = 2, grey = true, big = true; break;
-    case AV_PIX_FMT_RGB48LE: channels = 3; break;
-    case AV_PIX_FMT_RGB48BE: channels = 3, big = true; break;
-    case AV_PIX_FMT_RGBA64LE: channels = 4; break;
-    case AV_PIX_FMT_RGBA64BE: channels = 4, big = true; break;
-    default: return false;
-  }
-  for (int y = 0; y < out.height; ++y) {
-    const uint8_t* row = f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0];
-    for (int x = 0; x < out.width; ++x) {
-      const uint8_t* p = row + static_cast<size_t>(x) * channels * 2;
-      uint8_t* o = out.at(y, x);
-      for (int c = 0; c < 3; ++c) o[c] = static_cast<uint8_t>(sample16(p + (grey ? 0 : 2 * c), big) >> 8);
-    }
-  }
-  return true;
-}
-
-// Everything else through libswscale (exact for 8-bit RGB-family, grey and palette formats; alpha
-// is dropped, as swscale does by default). YUV uses the frame's matrix and range.
-void convert_swscale(Decoder& d, const std::string& name, RgbImage& out) {
-  const AVFrame* f = d.frame;
-  auto fmt = static_cast<AVPixelFormat>(f->format);
-  bool full_range = f->color_range == AVCOL_RANGE_JPEG;
-  // The deprecated "J" formats mean full-range YUV; swscale wants the plain format plus the range.
-  switch (fmt) {
-    case AV_PIX_FMT_YUVJ420P: fmt = AV_PIX_FMT_YUV420P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ422P: fmt = AV_PIX_FMT_YUV422P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ444P: fmt = AV_PIX_FMT_YUV444P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ440P: fmt = AV_PIX_FMT_YUV440P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ411P: fmt = AV_PIX_FMT_YUV411P, full_range = true; break;
-    default: break;
-  }
-  d.sws = sws_getContext(out.width, out.height, fmt, out.width, out.height, AV_PIX_FMT_RGB24,
-                         SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr);
-  if (!d.sws) fail(name, std::string("cannot convert pixel format ") + (av_get_pix_fmt_name(fmt) ? av_get_pix_fmt_name(fmt) : "?") + " to RGB");
-  const auto* desc = av_pix_fmt_desc_get(fmt);
-  if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && !(desc->flags & AV_PIX_FMT_FLAG_PAL) && desc->nb_components >= 3) {
-    const int space = f->colorspace == AVCOL_SPC_UNSPECIFIED || f->colorspace == AVCOL_SPC_RGB ? SWS_CS_ITU601 : f->colorspace;
-    const int* coeffs = sws_getCoefficients(space);
-    sws_setColorspaceDetails(d.sws, coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-  }
-  uint8_t* dst[4] = {out.pixels.data(), nullptr, nullptr, nullptr};
-  int dst_stride[4] = {out.width * 3, 0, 0, 0};
-  const int rows = sws_scale(d.sws, f->data, f->linesize, 0, out.height, dst, dst_stride);
-  if (rows != out.height) fail(name, "pixel format conversion failed");
-}
 
 // EXIF Orientation 2..8 applied as PIL's ImageOps.exif_transpose does.
 RgbImage orient(const RgbImage& in, int orientation) {
@@ -271,13 +209,9 @@ RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string&
     too_large();
     fail(name, "no picture could be decoded (truncated or corrupt data)");
   }
+  if (static_cast<int64_t>(d.frame->width) * d.frame->height > options.max_pixels) too_large();
   RgbImage out;
-  out.width = d.frame->width;
-  out.height = d.frame->height;
-  if (out.width <= 0 || out.height <= 0) fail(name, "the decoder returned an empty picture");
-  if (static_cast<int64_t>(out.width) * out.height > options.max_pixels) too_large();
-  out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
-  if (!convert_16bit(d.frame, out)) convert_swscale(d, name, out);
+  detail::frame_to_rgb(d.frame, name, &d.sws, out);
   if (options.exif_rotate) out = orient(out, exif_orientation(d.frame));
   return out;
 }

@@ -1,0 +1,20 @@
+#pragma once
+// Internal to modalities/: a decoded FFmpeg frame (any pixel format) to 8-bit RGB, shared by the
+// image decoder and the video reader so stills and video frames convert the same way.
+#include <unirep/modalities/image/rgb_image.h>
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libswscale/swscale.h>
+}
+
+#include <string>
+
+namespace unirep::modalities::image::detail {
+
+// Fills `out` (width, height, pixels) from `frame`. `sws` caches the conversion context between
+// calls (free it with sws_freeContext). Throws std::runtime_error "NAME: ..." when the pixel
+// format cannot be converted.
+void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sws, RgbImage& out);
+
+}  // namespace unirep::modalities::image::detail
