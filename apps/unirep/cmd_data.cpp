@@ -1,9 +1,11 @@
-// unirep data keywords|shapes|fashion-mnist --out DIR: the data sets the demo and the accuracy
-// checks use (synthesized keywords, generated 3-D shapes, Debian's Fashion-MNIST as image folders).
+// unirep data keywords|shapes|fashion-mnist|motions --out DIR: the data sets the demo and the accuracy
+// checks use (synthesized keywords, generated 3-D shapes, Debian's Fashion-MNIST as image folders,
+// motion-classified video clips made with FFmpeg).
 #include "commands.h"
 
 #include <unirep/sdk/data/fashion_mnist.h>
 #include <unirep/sdk/data/keyword_dataset.h>
+#include <unirep/sdk/data/motion_dataset.h>
 #include <unirep/sdk/data/shape_dataset.h>
 #include <unirep/sdk/progress.h>
 
@@ -37,7 +39,24 @@ Command add_data(CLI::App& app) {
   fashion->add_option("--train-per-class", fo->train_per_class, "Training images per class, the first in file order (default 6000: all)")
       ->check(CLI::Range(1, 6000));
   fashion->add_option("--test-per-class", fo->test_per_class, "Test images per class (default 1000: all)")->check(CLI::Range(1, 1000));
-  return [o, so, fo, shapes, fashion]() {
+  auto* motions = app.add_subcommand("motions", "Make labelled video clips whose class is their motion (FFmpeg sources and filters)");
+  auto mo = std::make_shared<sdk::data::MotionDataOptions>();
+  motions->add_option("--out,-o", mo->out_dir, "Output folder (train/<class>/*, test/<class>/*)")->required();
+  motions->add_option("--per-class", mo->clips_per_class, "Clips per class, a quarter of them for test (default 40)")->check(CLI::Range(2, 100000));
+  motions->add_option("--seed", mo->seed, "Seed (the data set is deterministic for a seed)");
+  motions->add_option("--threads,-t", mo->threads, "ffmpeg processes at once (default: all cores)");
+  return [o, so, fo, mo, shapes, fashion, motions]() {
+    if (motions->parsed()) {
+      std::unique_ptr<sdk::Progress> bar;
+      auto summary = sdk::data::generate_motion_dataset(*mo, [&](size_t done, size_t total) {
+        if (!bar) bar = std::make_unique<sdk::Progress>("motions", static_cast<int64_t>(total), "clip");
+        bar->update(static_cast<int64_t>(done));
+      });
+      if (bar) bar->finish();
+      std::printf("%s: %zu classes, %zu train, %zu test clips%s\n", mo->out_dir.c_str(), sdk::data::motion_classes().size(), summary.train,
+                  summary.test, summary.reused ? " (already there)" : "");
+      return 0;
+    }
     if (fashion->parsed()) {
       std::unique_ptr<sdk::Progress> bar;
       auto summary = sdk::data::write_fashion_mnist(*fo, [&](size_t done, size_t total) {

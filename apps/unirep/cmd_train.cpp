@@ -2,6 +2,7 @@
 //
 //   unirep train tensors --model a --inputs X.npy --labels y.npy --output-dir run/ [--config train.json]
 //   unirep train audio --model s --data speech_commands/ --output-dir run/
+//   unirep train video --model small.json --data motions/ --output-dir run/ --size 32
 //   unirep train image --model a --weights unireplknet_a_in1k_224_acc77.03.pth --data images/ --output-dir run/
 //   unirep evaluate tensors --model a --weights run/best_deploy.safetensors --inputs X.npy --labels y.npy
 //   unirep evaluate audio --model-file run/best_deploy.safetensors --data speech_commands/ --split test
@@ -12,6 +13,7 @@
 #include "audio_task_setup.h"
 #include "image_task_setup.h"
 #include "point_task_setup.h"
+#include "video_task_setup.h"
 #include "commands.h"
 #include "model_options.h"
 
@@ -62,6 +64,7 @@ Command add_train(CLI::App& app) {
     AudioTaskOptions audio;
     PointTaskOptions points;
     ImageTaskOptions image;
+    VideoTaskOptions video;
     sdk::train::TrainOptions train;
     double drop_path = 0.0, weight_decay = -1, layer_decay = -1;
     int nproc = 1;
@@ -69,13 +72,15 @@ Command add_train(CLI::App& app) {
     int timeout_s = 300;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors | audio | image | points")->check(CLI::IsMember({"tensors", "audio", "image", "points"}));
-  a->model.add_to(app, /*weights_required=*/false);
+  app.add_option("task", a->task, "Task: tensors | audio | image | video | points")
+      ->check(CLI::IsMember({"tensors", "audio", "image", "video", "points"}));
+  a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
   app.add_option("--inputs", a->inputs, "tensors: training inputs .npy (N x C x H x W)")->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "tensors: training labels .npy (int64 N, or float N x K)")->check(CLI::ExistingFile);
   a->audio.add_to(app);
   a->points.add_to(app);
   a->image.add_to(app);
+  a->video.add_to(app);
   app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(CLI::ExistingFile);
   app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(CLI::ExistingFile);
@@ -105,6 +110,8 @@ Command add_train(CLI::App& app) {
   app.add_flag("--sync-bn", "Synchronize BatchNorm statistics across processes (distributed)");
   return [a, &app]() {
     if (a->nproc > 1 && !sdk::distributed::is_worker()) return sdk::distributed::launch_local_workers(a->nproc);
+    // Only video has a default layout (the reference's Kinetics model).
+    if (a->model.spec.model.empty() && a->task != "video") throw std::invalid_argument("--model is required (a variant name or a JSON config)");
     a->model.finalize();
     auto& t = a->train;
     if (!a->config.empty()) {
@@ -148,6 +155,14 @@ Command add_train(CLI::App& app) {
       train_set = built.train;
       // No validation split in these layouts: the model of the last epoch is exported, and scored
       // on the test split after training (never used to choose it).
+      test_set = built.test;
+    } else if (a->task == "video") {
+      at::manual_seed(t.seed);
+      auto built = build_video_training(a->video, a->image.size, a->image.scale_min, a->image.hflip, a->audio.data, !a->audio.no_augment,
+                                        a->model.spec.model, a->model.spec.weights, a->drop_path, t.seed);
+      task_holder = std::move(built.task);
+      train_set = built.train;
+      val_set = built.validation;
       test_set = built.test;
     } else if (a->task == "image") {
       at::manual_seed(t.seed);
@@ -226,6 +241,9 @@ Command add_train(CLI::App& app) {
       if (a->task == "points" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         for (const auto& [k, v] : evaluate_point_model(best, a->points.data, true)) std::printf("test_%s %.6g\n", k.c_str(), v);
       }
+      if (a->task == "video" && test_set && !result.interrupted && std::filesystem::exists(best)) {
+        for (const auto& [k, v] : evaluate_video_model(best, a->audio.data, "test", 1)) std::printf("test_%s %.6g\n", k.c_str(), v);
+      }
       if (a->task == "image" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         for (const auto& [k, v] : evaluate_image_model(best, a->audio.data, "test", t.batch_size)) std::printf("test_%s %.6g\n", k.c_str(), v);
       }
@@ -245,17 +263,20 @@ Command add_evaluate(CLI::App& app) {
     std::string task = "tensors", inputs, labels, loss = "ce", model_file, data, split = "test";
     size_t batch_size = 32;
     bool all_rotations = false;
+    int views = 1;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: tensors | audio | image | points")->check(CLI::IsMember({"tensors", "audio", "image", "points"}));
+  app.add_option("task", a->task, "Task: tensors | audio | image | video | points")
+      ->check(CLI::IsMember({"tensors", "audio", "image", "video", "points"}));
   app.add_option("--model,-m", a->model.spec.model, "tensors: variant or JSON config");
   app.add_option("--weights,-w", a->model.spec.weights, "tensors: weights (.pth or .safetensors)")->check(CLI::ExistingFile);
   app.add_option("--threads,-t", a->model.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   app.add_option("--inputs", a->inputs, "tensors: inputs .npy")->check(CLI::ExistingFile);
   app.add_option("--labels", a->labels, "tensors: labels .npy")->check(CLI::ExistingFile);
   app.add_option("--loss", a->loss, "tensors: loss reported: ce | soft_ce | bce | mse | mae");
-  app.add_option("--model-file", a->model_file, "audio, image, points: model file written by unirep train")->check(CLI::ExistingFile);
+  app.add_option("--model-file", a->model_file, "audio, image, video, points: model file written by unirep train")->check(CLI::ExistingFile);
   app.add_flag("--all-rotations", a->all_rotations, "points: also score the average over the 8 test rotations");
+  app.add_option("--views", a->views, "video: 1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)");
   app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label; image: an image folder or CSV; points: a ModelNet-style folder or CSV");
   app.add_option("--split", a->split, "audio, image: test | validation | train | all (a CSV is always all)")
       ->check(CLI::IsMember({"test", "validation", "train", "all"}));
@@ -265,6 +286,11 @@ Command add_evaluate(CLI::App& app) {
     if (a->task == "points") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate points needs --model-file and --data");
       for (const auto& [k, v] : evaluate_point_model(a->model_file, a->data, a->all_rotations)) std::printf("%s %.6g\n", k.c_str(), v);
+      return 0;
+    }
+    if (a->task == "video") {
+      if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate video needs --model-file and --data");
+      for (const auto& [k, v] : evaluate_video_model(a->model_file, a->data, a->split, a->views)) std::printf("%s %.6g\n", k.c_str(), v);
       return 0;
     }
     if (a->task == "image") {

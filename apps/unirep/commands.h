@@ -22,5 +22,6 @@ Command add_data(CLI::App& app);
 Command add_forecast(CLI::App& app);
 Command add_classify_points(CLI::App& app);
 Command add_classify_image(CLI::App& app);
+Command add_classify_video(CLI::App& app);
 
 }  // namespace unirep::cli

@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
   add("preprocess", "Turn a file into the backbone input (.npy)", unirep::cli::add_preprocess);
   add("classify-audio", "Classify audio files with a trained model (labels, scores, timeline)", unirep::cli::add_classify_audio);
   add("classify-image", "Classify images with an ImageNet checkpoint or a fine-tuned image model", unirep::cli::add_classify_image);
+  add("classify-video", "Classify videos with a trained video model (1 or 15 views)", unirep::cli::add_classify_video);
   add("classify-points", "Classify point clouds and meshes with a trained point model", unirep::cli::add_classify_points);
   add("forecast", "Forecast time series from CSV (train, eval, predict)", unirep::cli::add_forecast);
-  add("data", "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds; fashion-mnist: image folders)", unirep::cli::add_data);
+  add("data", "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds; fashion-mnist: image folders; motions: video clips)", unirep::cli::add_data);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -121,27 +121,35 @@ RgbImage sharpen_degenerate(const RgbImage& im) {  // PIL's SMOOTH kernel [[1,1,
 
 }  // namespace
 
-RgbImage random_resized_crop(const RgbImage& im, const ImageAugmentOptions& o, std::mt19937_64& rng) {
+CropBox random_resized_crop_box(int width, int height, const ImageAugmentOptions& o, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> U(0.0, 1.0);
-  const double area = static_cast<double>(im.width) * im.height;
+  const double area = static_cast<double>(width) * height;
   const double log_lo = std::log(o.ratio_min), log_hi = std::log(o.ratio_max);
   for (int attempt = 0; attempt < 10; ++attempt) {
     const double target = area * (o.scale_min + (o.scale_max - o.scale_min) * U(rng));
     const double ratio = std::exp(log_lo + (log_hi - log_lo) * U(rng));
     const int w = static_cast<int>(std::round(std::sqrt(target * ratio)));
     const int h = static_cast<int>(std::round(std::sqrt(target / ratio)));
-    if (w > 0 && h > 0 && w <= im.width && h <= im.height) {
-      const int top = std::uniform_int_distribution<int>(0, im.height - h)(rng);
-      const int left = std::uniform_int_distribution<int>(0, im.width - w)(rng);
-      return pil_resize(crop(im, left, top, w, h), o.size, o.size);
+    if (w > 0 && h > 0 && w <= width && h <= height) {
+      const int top = std::uniform_int_distribution<int>(0, height - h)(rng);
+      const int left = std::uniform_int_distribution<int>(0, width - w)(rng);
+      return {left, top, w, h};
     }
   }
   // Fallback: the whole image cropped to the nearest allowed aspect ratio, centred.
-  const double in_ratio = static_cast<double>(im.width) / im.height;
-  int w = im.width, h = im.height;
+  const double in_ratio = static_cast<double>(width) / height;
+  int w = width, h = height;
   if (in_ratio < o.ratio_min) h = static_cast<int>(std::round(w / o.ratio_min));
   else if (in_ratio > o.ratio_max) w = static_cast<int>(std::round(h * o.ratio_max));
-  return pil_resize(crop(im, (im.width - w) / 2, (im.height - h) / 2, w, h), o.size, o.size);
+  return {(width - w) / 2, (height - h) / 2, w, h};
+}
+
+RgbImage crop_box(const RgbImage& im, const CropBox& b) { return crop(im, b.left, b.top, b.width, b.height); }
+
+void flip_left_right(RgbImage& im) { flip_lr(im); }
+
+RgbImage random_resized_crop(const RgbImage& im, const ImageAugmentOptions& o, std::mt19937_64& rng) {
+  return pil_resize(crop_box(im, random_resized_crop_box(im.width, im.height, o, rng)), o.size, o.size);
 }
 
 RgbImage rand_augment(const RgbImage& im, int n, double magnitude, double magnitude_std, std::mt19937_64& rng) {

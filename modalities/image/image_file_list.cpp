@@ -15,11 +15,10 @@ namespace fs = std::filesystem;
   throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + what);
 }
 
-bool is_image_file(const fs::path& p) {
+bool has_extension(const fs::path& p, const std::vector<std::string>& extensions) {
   std::string e = p.extension().string();
   std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const char* kExt[] = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pnm", ".qoi"};
-  return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* x) { return e == x; });
+  return std::find(extensions.begin(), extensions.end(), e) != extensions.end();
 }
 
 std::vector<std::string> class_folders(const fs::path& dir) {
@@ -30,7 +29,8 @@ std::vector<std::string> class_folders(const fs::path& dir) {
   return names;
 }
 
-std::vector<ImageItem> list_split(const fs::path& dir, const std::vector<std::string>& labels, bool classes_must_match) {
+std::vector<ImageItem> list_split(const fs::path& dir, const std::vector<std::string>& labels, bool classes_must_match,
+                                  const std::vector<std::string>& extensions) {
   std::vector<ImageItem> items;
   for (const auto& name : class_folders(dir)) {
     const auto it = std::find(labels.begin(), labels.end(), name);
@@ -40,7 +40,7 @@ std::vector<ImageItem> list_split(const fs::path& dir, const std::vector<std::st
     }
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(dir / name))
-      if (e.is_regular_file() && is_image_file(e.path())) files.push_back(e.path().string());
+      if (e.is_regular_file() && has_extension(e.path(), extensions)) files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     for (auto& f : files) items.push_back({std::move(f), it - labels.begin()});
   }
@@ -78,6 +78,10 @@ ImageFileList from_csv(const std::string& path) {
 }  // namespace
 
 ImageFileList list_image_dataset(const std::string& path) {
+  return list_labelled_files(path, {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pnm", ".qoi"});
+}
+
+ImageFileList list_labelled_files(const std::string& path, const std::vector<std::string>& extensions) {
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) return from_csv(path);
   if (!fs::is_directory(path, ec)) fail(path, "no such folder or CSV file");
@@ -87,15 +91,19 @@ ImageFileList list_image_dataset(const std::string& path) {
   const fs::path train = imagenet ? root / "train" : root;
   list.labels = class_folders(train);
   if (list.labels.empty()) fail(train.string(), "no class folders in it");
-  list.train = list_split(train, list.labels, true);
-  if (list.train.empty()) fail(train.string(), "no image files in its class folders");
+  list.train = list_split(train, list.labels, true, extensions);
+  if (list.train.empty()) {
+    std::string kinds;
+    for (size_t i = 0; i < extensions.size() && i < 4; ++i) kinds += (i ? ", " : "") + extensions[i];
+    fail(train.string(), "no files of the expected kinds (" + kinds + ", ...) in its class folders");
+  }
   if (imagenet) {
     for (const char* v : {"val", "validation"})
       if (fs::is_directory(root / v)) {
-        list.validation = list_split(root / v, list.labels, true);
+        list.validation = list_split(root / v, list.labels, true, extensions);
         break;
       }
-    if (fs::is_directory(root / "test")) list.test = list_split(root / "test", list.labels, true);
+    if (fs::is_directory(root / "test")) list.test = list_split(root / "test", list.labels, true, extensions);
   }
   return list;
 }

@@ -4,10 +4,7 @@
 #include <unirep/modalities/audio/resample.h>
 #include <unirep/modalities/audio/wav_writer.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "subprocess.h"
 
 #include <algorithm>
 #include <atomic>
@@ -20,45 +17,12 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
 
 namespace unirep::sdk::data {
 namespace fs = std::filesystem;
 namespace {
 
 constexpr int kRate = 16000;
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = dirs.find(':', start);
-    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return false;
-}
-
-// Runs a program (no shell) with stdout/stderr discarded; returns its exit status.
-int run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 // espeak-ng's voice variants that sound like people (its robots, whispers and croaks left out):
 // each changes pitch, formants and voice quality, so every accent is spoken by many "speakers".
@@ -141,7 +105,7 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
   KeywordDataSummary summary;
   std::vector<SynthVoice> voices;
   for (const auto& v : keyword_voices()) {
-    if (on_path(v.synthesizer)) voices.push_back(v);
+    if (detail::on_path(v.synthesizer)) voices.push_back(v);
     else if (std::find(summary.missing_synthesizers.begin(), summary.missing_synthesizers.end(), v.synthesizer) ==
              summary.missing_synthesizers.end())
       summary.missing_synthesizers.push_back(v.synthesizer);
@@ -181,11 +145,11 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
         if (voice.synthesizer == "espeak-ng") {
           variant = kEspeakVariants[rng() % (sizeof(kEspeakVariants) / sizeof(kEspeakVariants[0]))];
           const int speed = 110 + static_cast<int>(u(rng) * 100), pitch = 15 + static_cast<int>(u(rng) * 70);
-          rc = run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch), "-w",
+          rc = detail::run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch), "-w",
                     raw, word});
         } else {
           const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
-          rc = run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
+          rc = detail::run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
                     "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
         }
         if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);

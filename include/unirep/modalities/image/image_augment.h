@@ -19,6 +19,16 @@ struct ImageAugmentOptions {
   double randaug_magnitude_std = 0.5;        // magnitude drawn from N(m, std) per op, clipped to [0, 10]
 };
 
+struct CropBox {
+  int left = 0, top = 0, width = 0, height = 0;
+};
+
+// The box RandomResizedCrop picks for a width x height image (see below); a clip's frames share one.
+CropBox random_resized_crop_box(int width, int height, const ImageAugmentOptions& o, std::mt19937_64& rng);
+
+// `box` cut out of `image`.
+RgbImage crop_box(const RgbImage& image, const CropBox& box);
+
 // torchvision's RandomResizedCrop: 10 tries for an area in [scale_min, scale_max] x area and a
 // log-uniform aspect ratio that fit, else a centre crop at the nearest allowed ratio; the crop is
 // resized to size x size with Pillow's bicubic.
@@ -29,6 +39,9 @@ RgbImage random_resized_crop(const RgbImage& image, const ImageAugmentOptions& o
 // Sharpness, ShearX/Y, TranslateX/Y, each applied with probability 0.5. Geometric ops fill with
 // timm's mean colour (124, 116, 104) and sample bilinearly.
 RgbImage rand_augment(const RgbImage& image, int n, double magnitude, double magnitude_std, std::mt19937_64& rng);
+
+// Left-right mirror, in place.
+void flip_left_right(RgbImage& image);
 
 // Crop + flip + RandAugment, as above.
 RgbImage augment_for_training(const RgbImage& image, const ImageAugmentOptions& o, std::mt19937_64& rng);

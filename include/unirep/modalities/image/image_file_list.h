@@ -28,4 +28,7 @@ struct ImageFileList {
 // val/ or test/ that train/ lacks, a CSV row without a label, a missing file).
 ImageFileList list_image_dataset(const std::string& path);
 
+// The same layouts for files with other extensions (lower case, with the dot), e.g. videos.
+ImageFileList list_labelled_files(const std::string& path, const std::vector<std::string>& extensions);
+
 }  // namespace unirep::modalities::image

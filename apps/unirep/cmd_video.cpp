@@ -1,0 +1,79 @@
+// unirep classify-video FILE... --model-file run/best_deploy.safetensors [--views 1|15] [--top-k 5] [--json]
+// unirep classify-video FILE... --model CONFIG --weights W [--labels FILE]   (any backbone classifier)
+// One view is the centred validation clip; 15 are the reference's test views with averaged scores.
+#include "commands.h"
+#include "model_options.h"
+
+#include <unirep/sdk/image/image_labels.h>
+#include <unirep/sdk/video/video_classifier.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace unirep::cli {
+
+Command add_classify_video(CLI::App& app) {
+  struct Args {
+    ModelOptions model;
+    std::vector<std::string> files;
+    std::string labels;
+    int top_k = 5, views = 1, size = 224;
+    bool json = false;
+    sdk::video::VideoClassifierOptions options;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("files", a->files, "Videos (any container and codec FFmpeg reads)")->required()->check(CLI::ExistingFile);
+  a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
+  app.add_option("--model-file", a->options.model_file, "A video model written by `unirep train video` (instead of --model/--weights)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--labels", a->labels, "With --model: a file with one class name per line")->check(CLI::ExistingFile);
+  app.add_option("--size", a->size, "With --model: clip frame size (default 224)")->check(CLI::PositiveNumber);
+  app.add_option("--views", a->views, "1 (the validation clip, default) or 15 (5 temporal x 3 spatial, softmax averaged)")
+      ->check(CLI::IsMember({1, 15}));
+  app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
+  app.add_flag("--json", a->json, "One JSON object per file");
+  return [a]() {
+    a->model.finalize();
+    if (a->options.model_file.empty() == a->model.spec.model.empty())
+      throw std::invalid_argument("give either --model-file, or --model with --weights");
+    if (a->options.model_file.empty() && a->model.spec.weights.empty()) throw std::invalid_argument("--model needs --weights");
+    a->options.backbone = a->model.spec;
+    a->options.transform.size = a->size;
+    if (!a->labels.empty()) a->options.labels = sdk::image::read_label_file(a->labels);
+    sdk::video::VideoClassifier classifier(a->options);
+    for (const auto& note : classifier.notes()) std::fprintf(stderr, "note: %s\n", note.c_str());
+    int failures = 0;
+    for (const auto& file : a->files) {
+      at::Tensor probs;
+      try {
+        probs = classifier.probabilities(file, a->views);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "unirep: error: %s\n", e.what());
+        ++failures;
+        continue;
+      }
+      const int64_t k = std::min<int64_t>(a->top_k, probs.size(0));
+      const auto top = probs.topk(k);
+      const auto& labels = classifier.labels();
+      if (a->json) {
+        nlohmann::json j;
+        j["file"] = file;
+        j["views"] = a->views;
+        for (int64_t i = 0; i < k; ++i) {
+          const auto idx = std::get<1>(top)[i].item<int64_t>();
+          j["top"].push_back({{"label", labels[static_cast<size_t>(idx)]}, {"index", idx}, {"score", std::get<0>(top)[i].item<double>()}});
+        }
+        std::printf("%s\n", j.dump().c_str());
+      } else {
+        std::printf("%s\n", file.c_str());
+        for (int64_t i = 0; i < k; ++i)
+          std::printf("  %-20s %.4f\n", labels[static_cast<size_t>(std::get<1>(top)[i].item<int64_t>())].c_str(), std::get<0>(top)[i].item<double>());
+      }
+      std::fflush(stdout);
+    }
+    return failures ? 1 : 0;
+  };
+}
+
+}  // namespace unirep::cli

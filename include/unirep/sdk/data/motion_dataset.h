@@ -1,0 +1,37 @@
+#pragma once
+// A labelled video dataset made with FFmpeg's own sources and filters, since no video benchmark
+// can be downloaded: a still texture (cellular automaton, Mandelbrot set, colour gradients, test
+// charts, each with a random hue) that the clip's motion moves. The class is the motion (pan left,
+// right, up, down; rotate clockwise, counter-clockwise; zoom in, out; still), so no single frame
+// can tell it. Random speed, frame rate, length, size and orientation, temporal noise, and a random
+// container/codec (MP4 and MKV with H.264, AVI with MPEG-4, WebM with VP8).
+// Written in the ImageNet layout: OUT/train/<class>/*.ext and OUT/test/<class>/*.ext. Needs the
+// ffmpeg program.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace unirep::sdk::data {
+
+struct MotionDataOptions {
+  std::string out_dir;
+  int clips_per_class = 40;     // test_fraction of them go to test
+  double test_fraction = 0.25;
+  uint64_t seed = 0;
+  int threads = 0;              // ffmpeg processes at once (0: all cores)
+};
+
+const std::vector<std::string>& motion_classes();
+
+struct MotionDataSummary {
+  size_t train = 0, test = 0;
+  bool reused = false;
+};
+
+// Deterministic for a seed whatever the thread count (each clip's settings derive from (seed, clip)).
+// Writes into OUT.partial and renames it to OUT when complete. Throws std::runtime_error when
+// ffmpeg is missing or fails.
+MotionDataSummary generate_motion_dataset(const MotionDataOptions& options, const std::function<void(size_t, size_t)>& progress = {});
+
+}  // namespace unirep::sdk::data

@@ -1,0 +1,74 @@
+#include <unirep/sdk/video/video_dataset.h>
+
+#include <unirep/modalities/image/opencv_resize.h>
+#include <unirep/modalities/image/pil_resize.h>
+
+#include <ATen/ATen.h>
+
+#include <numeric>
+#include <random>
+
+namespace unirep::sdk::video {
+namespace img = modalities::image;
+namespace vid = modalities::video;
+
+VideoDataset::VideoDataset(std::vector<img::ImageItem> items, int64_t num_classes, vid::VideoTransformOptions transform,
+                           std::optional<VideoAugmentOptions> augment, uint64_t seed, size_t cache_bytes)
+    : items_(std::move(items)), num_classes_(num_classes), transform_(transform), augment_(augment), seed_(seed), cache_budget_(cache_bytes),
+      cache_(items_.size()), reads_(items_.size(), 0) {}
+
+std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t index) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cache_.at(index)) return cache_[index];
+  }
+  vid::VideoReader reader(items_[index].path);
+  std::vector<int64_t> all(static_cast<size_t>(reader.info().frames));
+  std::iota(all.begin(), all.end(), 0);
+  auto decoded = reader.frames(all);
+  size_t bytes = 0;
+  for (auto& f : decoded) {
+    f = img::opencv_resize_short_side(f, transform_.size);
+    bytes += f.pixels.size();
+  }
+  auto shared = std::make_shared<const std::vector<img::RgbImage>>(std::move(decoded));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!cache_[index] && cached_bytes_ + bytes <= cache_budget_) {
+    cached_bytes_ += bytes;
+    cache_[index] = shared;
+  }
+  return shared;
+}
+
+train::Example VideoDataset::get(size_t index) const {
+  const auto all = frames(index);
+  const int64_t n = static_cast<int64_t>(all->size());
+  auto target = at::zeros({num_classes_}, at::kFloat);
+  target[items_[index].label] = 1.0f;
+  std::vector<img::RgbImage> clip;
+  if (!augment_) {
+    for (int64_t i : vid::validation_indices(n, transform_.sampling))
+      clip.push_back(img::center_crop((*all)[static_cast<size_t>(i)], transform_.size, transform_.size));
+    return {vid::clip_to_backbone_image(vid::frames_to_clip(clip, transform_)), target};
+  }
+  uint32_t read;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    read = reads_[index]++;
+  }
+  std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ULL + index * 7919 + read * 104729 + 17);
+  const auto indices = vid::training_indices(n, transform_.sampling, rng);
+  img::ImageAugmentOptions crop;
+  crop.scale_min = augment_->scale_min;
+  const auto& first = (*all)[0];
+  const auto box = img::random_resized_crop_box(first.width, first.height, crop, rng);
+  const bool flip = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < augment_->hflip;
+  for (int64_t i : indices) {
+    auto f = img::opencv_resize_linear(img::crop_box((*all)[static_cast<size_t>(i)], box), transform_.size, transform_.size);
+    if (flip) img::flip_left_right(f);
+    clip.push_back(std::move(f));
+  }
+  return {vid::clip_to_backbone_image(vid::frames_to_clip(clip, transform_)), target};
+}
+
+}  // namespace unirep::sdk::video
