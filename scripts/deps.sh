@@ -7,7 +7,7 @@ UNIREP_PACKAGES=(
   libtorch-dev libopenblas0-openmp libgloo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsndfile1-dev libpcl-dev libeigen3-dev
-  libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev libcairo2-dev
+  libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev libcairo2-dev zlib1g-dev
 )
 # The keyword data set is real speech made by two synthesizers.
 UNIREP_DATA_PACKAGES=(espeak-ng flite)
@@ -15,11 +15,15 @@ UNIREP_DATA_PACKAGES=(espeak-ng flite)
 UNIREP_DATA_PACKAGES+=(python3-vega-datasets)
 # Real meshes (OFF/PLY: polyhedra, spheres, tori, scans) for the point-cloud tests and demo.
 UNIREP_DATA_PACKAGES+=(libcgal-demo)
+# Fashion-MNIST (gzipped IDX files) for the image demo and accuracy check; the ffmpeg program makes
+# the motion video data set from its own sources and filters.
+UNIREP_DATA_PACKAGES+=(dataset-fashion-mnist ffmpeg)
 # Tests make audio files in every container with sox and ffmpeg, and compare against PyTorch and
 # torchaudio as an independent reference (never used by the SDK itself).
 # python3-open3d writes the PCD files the point reader is checked against; python3-pil and
-# python3-torchvision compute the official image transform the image preprocessing must equal.
-UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d python3-pil python3-torchvision "${UNIREP_DATA_PACKAGES[@]}")
+# python3-torchvision compute the official image transform the image preprocessing must equal;
+# python3-opencv the video resize (cv2.INTER_LINEAR) of the official video pipeline.
+UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d python3-pil python3-torchvision python3-opencv "${UNIREP_DATA_PACKAGES[@]}")
 
 # Usage: unirep_ensure_packages [extra packages...]
 unirep_ensure_packages() {
