@@ -1,9 +1,13 @@
 // unirep bench: inference speed of a backbone, both structures, at a given size, batch and thread
-// count; with --fbank, the audio front end's speed (seconds of audio per second). Medians over
+// count; with --fbank, the audio front end's speed (seconds of audio per second); with --image or
+// --video, the preprocessing of a file into the backbone input (decode, resize, crop, normalize,
+// and for video the frame sampling and reshape). Medians over
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
 #include "commands.h"
 
 #include <unirep/modalities/audio/fbank.h>
+#include <unirep/modalities/image/image_transform.h>
+#include <unirep/modalities/video/video_transform.h>
 #include <unirep/modalities/points/farthest_point_sampling.h>
 #include <unirep/models/randomize.h>
 #include <unirep/models/unireplknet.h>
@@ -26,6 +30,7 @@ Command add_bench(CLI::App& app) {
     int runs = 10, warmup = 2, threads = 0;
     bool json = false, fbank = false;
     int64_t fps_points = 0, fps_samples = 4096;
+    std::string image, video;
   };
   auto a = std::make_shared<Args>();
   app.add_option("--model,-m", a->model, "Variant or JSON config (default a)");
@@ -39,8 +44,40 @@ Command add_bench(CLI::App& app) {
   app.add_option("--fps", a->fps_points, "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
       ->check(CLI::PositiveNumber);
   app.add_option("--fps-samples", a->fps_samples, "Points kept by --fps (default 4096)")->check(CLI::PositiveNumber);
+  app.add_option("--image", a->image, "Measure preprocessing of this image into the --size input instead")->check(CLI::ExistingFile);
+  app.add_option("--video", a->video, "Measure preprocessing of this video into its validation view instead")->check(CLI::ExistingFile);
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
+    if (!a->image.empty() || !a->video.empty()) {
+      // Single-threaded code (decoding with one FFmpeg thread, the resize loops).
+      modalities::image::ImageTransformOptions io;
+      io.size = static_cast<int>(a->size);
+      modalities::video::VideoTransformOptions vo;
+      vo.size = static_cast<int>(a->size);
+      auto once = [&]() {
+        if (!a->image.empty()) return modalities::image::load_image_input(a->image, io);
+        return modalities::video::load_video_input(a->video, vo);
+      };
+      for (int i = 0; i < a->warmup; ++i) once();
+      std::vector<double> s;
+      at::Tensor x;
+      for (int i = 0; i < a->runs; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        x = once();
+        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+      std::sort(s.begin(), s.end());
+      const double ms = s[s.size() / 2] * 1e3;
+      const char* what = a->image.empty() ? "video" : "image";
+      const std::string& file = a->image.empty() ? a->video : a->image;
+      if (a->json)
+        std::printf("{\"%s\": \"%s\", \"preprocess_median_ms\": %.2f, \"per_second\": %.2f, \"output\": [%lld, %lld, %lld]}\n", what,
+                    file.c_str(), ms, 1e3 / ms, (long long)x.size(0), (long long)x.size(1), (long long)x.size(2));
+      else
+        std::printf("preprocess %s %s -> 3 x %lld x %lld: median %.2f ms (%.1f per second)\n", what, file.c_str(), (long long)x.size(1),
+                    (long long)x.size(2), ms, 1e3 / ms);
+      return 0;
+    }
     if (a->fps_points > 0) {
       // One thread, like Open3D's farthest_point_down_sample (apps/benchmarks/open3d_fps.py).
       std::mt19937 rng(0);

@@ -125,13 +125,16 @@ MotionDataSummary generate_motion_dataset(const MotionDataOptions& o, const std:
       const int fps = std::vector<int>{24, 25, 30}[rng() % 3];
       const int frames = 72 + static_cast<int>(rng() % 25);
       const Container& box = kContainers[rng() % 10 < 8 ? rng() % 3 : 3];  // VP8 (slow to encode) for about 1 in 5
-      const std::string graph = texture(rng, w, h, fps, frames) + "," + motion(cls, rng, w, h, fps) + ",noise=alls=6:allf=t,format=yuv420p";
+      const std::string graph = texture(rng, w, h, fps, frames) + "," + motion(cls, rng, w, h, fps) + ",noise=alls=6:allf=t:all_seed=" +
+                                std::to_string(rng() % 1000000) + ",format=yuv420p";
       const bool test = take < test_per_class;
       char name[32];
       std::snprintf(name, sizeof name, "%04zu.%s", take, box.ext);
       const std::string file = (partial / (test ? "test" : "train") / motion_classes()[cls] / name).string();
+      // bitexact: no random track ids or encoder versions in the files, so a seed gives the same bytes.
       std::vector<std::string> args = {"ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-threads", "1", "-filter_complex", graph,
-                                       "-frames:v", std::to_string(frames), "-r", std::to_string(fps)};
+                                       "-frames:v", std::to_string(frames), "-r", std::to_string(fps), "-fflags", "+bitexact",
+                                       "-flags:v", "+bitexact"};
       args.insert(args.end(), box.codec_args.begin(), box.codec_args.end());
       args.push_back(file);
       if (detail::run(args) != 0 || !fs::exists(file)) {
