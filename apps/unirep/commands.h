@@ -23,5 +23,6 @@ Command add_forecast(CLI::App& app);
 Command add_classify_points(CLI::App& app);
 Command add_classify_image(CLI::App& app);
 Command add_classify_video(CLI::App& app);
+Command add_features(CLI::App& app);
 
 }  // namespace unirep::cli

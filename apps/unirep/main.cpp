@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   add("bench", "Measure inference speed of both structures", unirep::cli::add_bench);
   add("preprocess", "Turn a file into the backbone input (.npy)", unirep::cli::add_preprocess);
   add("classify-audio", "Classify audio files with a trained model (labels, scores, timeline)", unirep::cli::add_classify_audio);
+  add("features", "Write the four stage maps of an image (dense-task features, strides 4..32)", unirep::cli::add_features);
   add("classify-image", "Classify images with an ImageNet checkpoint or a fine-tuned image model", unirep::cli::add_classify_image);
   add("classify-video", "Classify videos with a trained video model (1 or 15 views)", unirep::cli::add_classify_video);
   add("classify-points", "Classify point clouds and meshes with a trained point model", unirep::cli::add_classify_points);

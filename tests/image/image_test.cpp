@@ -328,3 +328,39 @@ TEST(ClassifyImageCli, OfficialCheckpointTopClassesAndBadFiles) {
 }
 
 }  // namespace
+
+namespace {
+// Dense-task features: the four stage maps of an image equal `infer --output features` on its
+// preprocessed tensor; the dense input keeps the aspect ratio and pads to multiples of 32.
+TEST(FeaturesCli, StageMapsOfAnImageAndTheDenseInput) {
+  UNIREP_REQUIRE_FIXTURES();
+  REQUIRE_FFMPEG();
+  TempDir d;
+  run_ok(ffmpeg("-f lavfi -i testsrc2=size=320x240 -frames:v 1 " + d.file("a.png")));
+  const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
+  auto r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("f.npy"), "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no norm0..norm3"), std::string::npos) << r.output;  // a classification checkpoint
+  r = ut::run_cli({"preprocess", "image", d.file("a.png"), "--output-npy", d.file("x.npy")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  unirep::io::write_npy(d.file("batch.npy"), unirep::io::read_npy(d.file("x.npy")).unsqueeze(0));
+  r = ut::run_cli({"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("ref.npy"), "--output", "features"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const int64_t side[4] = {56, 28, 14, 7}, dims[4] = {40, 80, 160, 320};
+  for (int i = 0; i < 4; ++i) {
+    const auto ours = unirep::io::read_npy(d.file("f.stage" + std::to_string(i) + ".npy"));
+    const auto ref = unirep::io::read_npy(d.file("ref.stage" + std::to_string(i) + ".npy"));
+    EXPECT_EQ(ours.sizes(), (at::IntArrayRef{1, dims[i], side[i], side[i]}));
+    EXPECT_TRUE(ut::within_fixture_tolerance(ours, ref));
+  }
+  // 320 x 240 to fit 200 x 150: 200 x 150, padded to 224 x 160 (strides 4..32: 56 x 40 ... 7 x 5).
+  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("dense"), "--dense", "200x150"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("input 3 x 160 x 224"), std::string::npos) << r.output;
+  EXPECT_EQ(unirep::io::read_npy(d.file("dense.stage3.npy")).sizes(), (at::IntArrayRef{1, 320, 5, 7}));
+  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("bad"), "--dense", "200by150"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--dense wants LONGxSHORT"), std::string::npos) << r.output;
+  EXPECT_FALSE(ut::file_exists(d.file("bad.stage0.npy")));
+}
+}  // namespace
