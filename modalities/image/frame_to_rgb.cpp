@@ -7,7 +7,9 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace unirep::modalities::image::detail {
 namespace {
@@ -47,7 +49,7 @@ bool convert_16bit(const AVFrame* f, RgbImage& out) {
 
 // Everything else through libswscale (exact for 8-bit RGB-family, grey and palette formats; alpha
 // is dropped, as swscale does by default). YUV uses the frame's matrix and range.
-void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws, RgbImage& out) {
+void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws, RgbImage& out, YuvConversion yuv) {
   auto fmt = static_cast<AVPixelFormat>(f->format);
   bool full_range = f->color_range == AVCOL_RANGE_JPEG;
   // The deprecated "J" formats mean full-range YUV; swscale wants the plain format plus the range.
@@ -60,7 +62,9 @@ void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws
     default: break;
   }
   *sws = sws_getCachedContext(*sws, out.width, out.height, fmt, out.width, out.height, AV_PIX_FMT_RGB24,
-                              SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr);
+                              yuv == YuvConversion::Interpolated ? SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
+                                                                 : SWS_BICUBIC,
+                              nullptr, nullptr, nullptr);
   if (!*sws) fail(name, std::string("cannot convert pixel format ") + (av_get_pix_fmt_name(fmt) ? av_get_pix_fmt_name(fmt) : "?") + " to RGB");
   const auto* desc = av_pix_fmt_desc_get(fmt);
   if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && !(desc->flags & AV_PIX_FMT_FLAG_PAL) && desc->nb_components >= 3) {
@@ -68,20 +72,26 @@ void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws
     const int* coeffs = sws_getCoefficients(space);
     sws_setColorspaceDetails(*sws, coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
   }
-  uint8_t* dst[4] = {out.pixels.data(), nullptr, nullptr, nullptr};
-  int dst_stride[4] = {out.width * 3, 0, 0, 0};
+  // swscale's vector code writes whole blocks past the end of a row (and of the image), so it
+  // writes into a padded buffer with 64-byte aligned rows; the rows are then copied out.
+  const size_t row = static_cast<size_t>(out.width) * 3;
+  const size_t stride = (row + 63) / 64 * 64 + 64;
+  std::vector<uint8_t> padded(stride * static_cast<size_t>(out.height) + 256);
+  uint8_t* dst[4] = {padded.data(), nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(stride), 0, 0, 0};
   const int rows = sws_scale(*sws, f->data, f->linesize, 0, out.height, dst, dst_stride);
   if (rows != out.height) fail(name, "pixel format conversion failed");
+  for (int y = 0; y < out.height; ++y) std::memcpy(out.pixels.data() + y * row, padded.data() + y * stride, row);
 }
 
 }  // namespace
 
-void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sws, RgbImage& out) {
+void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sws, RgbImage& out, YuvConversion yuv) {
   out.width = frame->width;
   out.height = frame->height;
   if (out.width <= 0 || out.height <= 0) fail(name, "the decoder returned an empty picture");
   out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
-  if (!convert_16bit(frame, out)) convert_swscale(frame, name, sws, out);
+  if (!convert_16bit(frame, out)) convert_swscale(frame, name, sws, out, yuv);
 }
 
 }  // namespace unirep::modalities::image::detail

@@ -12,9 +12,15 @@ extern "C" {
 
 namespace unirep::modalities::image::detail {
 
+// How YUV becomes RGB: `Interpolated` (chroma interpolated, accurate rounding) is closest to what
+// libjpeg gives PIL for JPEG stills; `FfmpegDefault` is FFmpeg's default conversion (what the
+// ffmpeg program, PyAV, torchvision.io and decord, the official video loader, produce).
+enum class YuvConversion { Interpolated, FfmpegDefault };
+
 // Fills `out` (width, height, pixels) from `frame`. `sws` caches the conversion context between
 // calls (free it with sws_freeContext). Throws std::runtime_error "NAME: ..." when the pixel
 // format cannot be converted.
-void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sws, RgbImage& out);
+void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sws, RgbImage& out,
+                  YuvConversion yuv = YuvConversion::Interpolated);
 
 }  // namespace unirep::modalities::image::detail

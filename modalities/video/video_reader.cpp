@@ -177,7 +177,9 @@ struct VideoReader::Impl {
         if (std::binary_search(wanted.begin(), wanted.end(), idx) && !got.count(idx)) {
           if (static_cast<int64_t>(frame->width) * frame->height > options.max_pixels) fail(path, "frames larger than the pixel limit");
           image::RgbImage im;
-          image::detail::frame_to_rgb(frame, path, &sws, im);
+          // FFmpeg's default YUV conversion: the frames decord (the official loader), PyAV and the
+          // ffmpeg program give.
+          image::detail::frame_to_rgb(frame, path, &sws, im, image::detail::YuvConversion::FfmpegDefault);
           got.emplace(idx, std::move(im));
         }
         av_frame_unref(frame);

@@ -214,3 +214,28 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
 }
 
 }  // namespace
+
+namespace {
+// Fine-tuning starts from an official-format checkpoint: everything but the head loads, the head is
+// replaced for the new classes; a checkpoint of another layout is refused.
+TEST(TrainImageCli, FineTunesFromTheOfficialCheckpoint) {
+  UNIREP_REQUIRE_FIXTURES();
+  TempDir d;
+  std::filesystem::create_directories(d.file("src"));
+  write_idx(d.file("src"), "train", 20, 7);
+  write_idx(d.file("src"), "t10k", 10, 8);
+  unirep::sdk::data::FashionMnistOptions o;
+  o.source_dir = d.file("src");
+  o.out_dir = d.file("data");
+  unirep::sdk::data::write_fashion_mnist(o);
+  const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
+  auto r = ut::run_cli({"train", "image", "--model", "a", "--weights", weights, "--data", d.file("data"), "--output-dir", d.file("run"),
+                        "--size", "32", "--max-steps", "2", "--batch-size", "4", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("new head for 10 classes"), std::string::npos) << r.output;
+  r = ut::run_cli({"train", "image", "--model", "f", "--weights", weights, "--data", d.file("data"), "--output-dir", d.file("run2"),
+                   "--size", "32", "--max-steps", "1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("does not fit the model"), std::string::npos) << r.output;
+}
+}  // namespace
