@@ -1,5 +1,5 @@
-// unirep bench: inference speed of a backbone, both structures, at a given size, batch and thread
-// count; with --fbank, the audio front end's speed (seconds of audio per second); with --image or
+// unirep bench: inference speed of a backbone (deploy structure by default, or train, or both) at a
+// given size, batch and thread count, with GFLOP/s and peak RSS (the contract of issue 8); with --fbank, the audio front end's speed (seconds of audio per second); with --image or
 // --video, the preprocessing of a file into the backbone input (decode, resize, crop, normalize,
 // and for video the frame sampling and reshape). Medians over
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
@@ -9,6 +9,7 @@
 #include <unirep/modalities/image/image_transform.h>
 #include <unirep/modalities/video/video_transform.h>
 #include <unirep/modalities/points/farthest_point_sampling.h>
+#include <unirep/models/complexity.h>
 #include <unirep/models/randomize.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/threads.h>
@@ -17,9 +18,11 @@
 #include <torch/types.h>
 
 #include <algorithm>
+#include <sys/resource.h>
+
 #include <chrono>
-#include <random>
 #include <cstdio>
+#include <random>
 
 namespace unirep::cli {
 
@@ -30,16 +33,20 @@ Command add_bench(CLI::App& app) {
     int runs = 10, warmup = 2, threads = 0;
     bool json = false, fbank = false;
     int64_t fps_points = 0, fps_samples = 4096;
-    std::string image, video;
+    std::string image, video, path = "reference", structure = "deploy";
   };
   auto a = std::make_shared<Args>();
   app.add_option("--model,-m", a->model, "Variant or JSON config (default a)");
   app.add_option("--size", a->size, "Square input size (default 224)")->check(CLI::PositiveNumber);
   app.add_option("--batch", a->batch, "Batch size (default 1)")->check(CLI::PositiveNumber);
-  app.add_option("--runs", a->runs, "Timed runs (default 10)")->check(CLI::PositiveNumber);
+  app.add_option("--runs,--iters", a->runs, "Timed runs (default 10)")->check(CLI::PositiveNumber);
+  app.add_option("--path", a->path, "reference: the plain LibTorch network (channels-last); fast: the fused path (issue 8, not built yet)")
+      ->check(CLI::IsMember({"fast", "reference"}));
+  app.add_option("--structure", a->structure, "deploy (default), train, or both")->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a->warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
-  app.add_flag("--json", a->json, "One JSON object per structure");
+  app.add_flag("--json", a->json, "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
+                                    "gflops_per_s, peak_rss_mb, ...)");
   app.add_flag("--fbank", a->fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
   app.add_option("--fps", a->fps_points, "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
       ->check(CLI::PositiveNumber);
@@ -121,6 +128,8 @@ Command add_bench(CLI::App& app) {
                   60.0 / median, median);
       return 0;
     }
+    if (a->path == "fast")
+      throw std::invalid_argument("--path fast: the fused inference path is not built yet; --path reference measures the LibTorch network");
     auto config = models::resolve_config(a->model);
     models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
     models::randomize_for_checks(*model, 0);
@@ -128,6 +137,7 @@ Command add_bench(CLI::App& app) {
     auto x = torch::randn({a->batch, config.in_chans, a->size, a->size});
     for (const char* structure : {"train", "deploy"}) {
       if (std::string(structure) == "deploy") model->reparameterize();
+      if (a->structure != "both" && a->structure != structure) continue;
       torch::InferenceMode guard;
       for (int i = 0; i < a->warmup; ++i) model->forward(x);
       std::vector<double> ms;
@@ -138,14 +148,23 @@ Command add_bench(CLI::App& app) {
       }
       std::sort(ms.begin(), ms.end());
       const double median = ms[ms.size() / 2];
-      const double ips = a->batch * 1000.0 / median;
+      const double ips = static_cast<double>(a->batch) * 1000.0 / median;
+      // FLOPs as the issue counts them: 2 x multiply-accumulates of convs and linears.
+      const auto cx = models::count_complexity(config, std::string(structure) == "deploy", a->size, a->size, config.layer_scale_init_value);
+      const double gflops = 2.0 * static_cast<double>(cx.macs) * static_cast<double>(a->batch) / (median / 1000.0) / 1e9;
+      struct rusage ru {};
+      getrusage(RUSAGE_SELF, &ru);
+      const double peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
       if (a->json)
-        std::printf("{\"model\": \"%s\", \"structure\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
-                    "\"median_ms\": %.3f, \"min_ms\": %.3f, \"images_per_s\": %.2f}\n",
-                    a->model.c_str(), structure, (long)a->size, (long)a->batch, threads, median, ms.front(), ips);
+        std::printf("{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
+                    "\"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflops\": %.3f, "
+                    "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
+                    a->model.c_str(), structure, a->path.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, ms.front(), ips,
+                    2.0 * static_cast<double>(cx.macs) / 1e9, gflops, peak_rss_mb);
       else
-        std::printf("%-7s %s %ldx%ld batch %ld, %d threads: median %.1f ms (min %.1f), %.1f images/s\n", structure,
-                    a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, median, ms.front(), ips);
+        std::printf("%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB\n",
+                    structure, a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, a->path.c_str(), median, ms.front(), ips,
+                    gflops, peak_rss_mb);
     }
     return 0;
   };

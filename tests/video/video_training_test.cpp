@@ -77,8 +77,9 @@ TEST(TrainVideoCli, ShortRunLearnsTwoMotions) {
                   R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
                       "layer_scale_init_value": null, "in_chans": 3, "num_classes": 2})");
   auto r = ut::run_cli({"train", "video", "--model", d.file("model.json"), "--data", d.file("two.csv"), "--output-dir", d.file("run"),
-                        "--size", "16", "--hflip", "0", "--scale-min", "0.8", "--epochs", "25", "--batch-size", "6", "--lr", "3e-3",
-                        "--warmup-epochs", "1", "--threads", "2", "--seed", "1"});
+                        "--size", "16", "--hflip", "0", "--scale-min", "0.8", "--epochs", "80", "--batch-size", "6", "--lr", "2e-3",
+                        "--warmup-epochs", "2", "--threads", "2", "--seed", "1"});
+  // (80 short epochs: 100% on the training clips for seeds 1-5 when tried; 25 epochs at lr 3e-3 varied 67-100%.)
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string model = d.file("run/best_deploy.safetensors");
   r = ut::run_cli({"evaluate", "video", "--model-file", model, "--data", d.file("two.csv"), "--split", "train"});

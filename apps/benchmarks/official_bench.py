@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""The official UniRepLKNet model, reparameterized, frozen and optimized as TorchScript: the baseline
+`unirep bench --path fast|reference` is compared with (issue 8). Prints the same JSON fields.
+
+The official model file is not part of this repository (we never ship upstream code): download
+`unireplknet.py` from https://github.com/AILab-CVC/UniRepLKNet yourself and pass its path.
+
+    /usr/bin/python3 apps/benchmarks/official_bench.py PATH/TO/unireplknet.py --model a --batch 1 --threads 1
+"""
+import argparse
+import importlib.util
+import json
+import resource
+import sys
+import time
+
+import torch
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("official", help="path to the official unireplknet.py")
+    p.add_argument("--model", default="a", help="a f p n t s b l xl")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=3)
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    spec = importlib.util.spec_from_file_location("unireplknet", args.official)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["unireplknet"] = mod
+    spec.loader.exec_module(mod)
+    model = getattr(mod, f"unireplknet_{args.model}")(num_classes=1000)
+    model.eval()
+    model.reparameterize_unireplknet()
+    x = torch.randn(args.batch, 3, args.size, args.size)
+    with torch.inference_mode():
+        scripted = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
+        for _ in range(args.warmup):
+            scripted(x)
+        times = []
+        for _ in range(args.iters):
+            t0 = time.perf_counter()
+            scripted(x)
+            times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    median = times[len(times) // 2]
+    print(json.dumps({
+        "model": args.model, "path": "official_torchscript", "size": args.size, "batch": args.batch,
+        "threads": args.threads, "iters": args.iters, "ms_median": round(median, 3), "ms_min": round(times[0], 3),
+        "images_per_s": round(args.batch * 1000 / median, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+
+
+if __name__ == "__main__":
+    main()
