@@ -14,7 +14,38 @@ import resource
 import sys
 import time
 
+import types
+
 import torch
+
+
+def provide_timm_if_missing():
+    """The official file imports four helpers from timm (not in Debian 12). For inference the
+    stand-ins below are equivalent: DropPath is the identity in eval mode, trunc_normal_ only
+    initializes, register_model only registers."""
+    try:
+        import timm.models.layers  # noqa: F401
+        return
+    except ImportError:
+        pass
+
+    class DropPath(torch.nn.Module):
+        def __init__(self, drop_prob=0.0):
+            super().__init__()
+            self.drop_prob = drop_prob
+
+        def forward(self, x):
+            return x
+
+    layers = types.ModuleType("timm.models.layers")
+    layers.trunc_normal_ = torch.nn.init.trunc_normal_
+    layers.DropPath = DropPath
+    layers.to_2tuple = lambda x: tuple(x) if isinstance(x, (tuple, list)) else (x, x)
+    registry = types.ModuleType("timm.models.registry")
+    registry.register_model = lambda f: f
+    timm, models = types.ModuleType("timm"), types.ModuleType("timm.models")
+    timm.models, models.layers, models.registry = models, layers, registry
+    sys.modules.update({"timm": timm, "timm.models": models, "timm.models.layers": layers, "timm.models.registry": registry})
 
 
 def main():
@@ -29,11 +60,12 @@ def main():
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
+    provide_timm_if_missing()
     spec = importlib.util.spec_from_file_location("unireplknet", args.official)
     mod = importlib.util.module_from_spec(spec)
     sys.modules["unireplknet"] = mod
     spec.loader.exec_module(mod)
-    model = getattr(mod, f"unireplknet_{args.model}")(num_classes=1000)
+    model = getattr(mod, f"unireplknet_{args.model}")(num_classes=1000, attempt_use_lk_impl=False)
     model.eval()
     model.reparameterize_unireplknet()
     x = torch.randn(args.batch, 3, args.size, args.size)
