@@ -1,0 +1,30 @@
+// Writes valid files made by our own writers as seeds for the binary-format fuzz targets:
+//   fuzz_seeds DIR   ->  DIR/fuzz_npy/*, DIR/fuzz_safetensors/*, DIR/fuzz_torch_checkpoint/*
+// (scripts/fuzz writes the text-format and image seeds itself).
+#include <unirep/io/npy.h>
+#include <unirep/io/safetensors.h>
+#include <unirep/io/torch_checkpoint.h>
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  namespace fs = std::filesystem;
+  const fs::path dir(argv[1]);
+  for (const char* t : {"fuzz_npy", "fuzz_safetensors", "fuzz_torch_checkpoint"}) fs::create_directories(dir / t);
+  using unirep::io::write_npy;
+  write_npy((dir / "fuzz_npy" / "f32.npy").string(), at::arange(6, at::kFloat).reshape({2, 3}));
+  write_npy((dir / "fuzz_npy" / "i64.npy").string(), at::arange(4, at::kLong));
+  write_npy((dir / "fuzz_npy" / "scalar.npy").string(), at::scalar_tensor(1.5, at::kDouble));
+  write_npy((dir / "fuzz_npy" / "u8.npy").string(), at::ones({2, 2, 2}, at::kByte));
+  unirep::io::NamedTensors tensors;
+  tensors.push_back({"stem.weight", at::randn({4, 3, 3, 3})});
+  tensors.push_back({"stem.bias", at::zeros({4})});
+  tensors.push_back({"steps", at::arange(3, at::kLong)});
+  unirep::io::write_safetensors((dir / "fuzz_safetensors" / "a.safetensors").string(), tensors, {{"unirep.kind", "seed"}});
+  unirep::io::write_safetensors((dir / "fuzz_safetensors" / "empty.safetensors").string(), {});
+  unirep::io::write_torch_checkpoint((dir / "fuzz_torch_checkpoint" / "a.pth").string(), unirep::io::state_dict_value(tensors));
+  return 0;
+}

@@ -1,0 +1,17 @@
+// read_series_csv with automatic columns (wide format) on any bytes.
+#include <unirep/modalities/timeseries/series_csv.h>
+
+#include <exception>
+
+#include "fuzz_input.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string path = unirep::fuzz::write_input(data, size, ".csv");
+  try {
+    unirep::modalities::timeseries::SeriesCsvOptions o;
+    if (size > 0 && data[0] % 3 == 0) o.resample_seconds = 3600;
+    (void)unirep::modalities::timeseries::read_series_csv(path, o);
+  } catch (const std::exception&) {
+  }
+  return 0;
+}
