@@ -308,7 +308,15 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
   for (const auto& e : elements) {
     uint64_t per = 0;
     for (const auto& p : e.props) per += ascii ? 2 : (p.count_type.empty() ? ply_size(p.type, path) : ply_size(p.count_type, path));
+    // Rows of no bytes could be promised without end (found by fuzzing: a 'vertex' element without
+    // properties claiming 6.7e11 vertices made us allocate 8 TB).
+    if (e.count > 0 && e.props.empty()) fail(path, "element '" + e.name + "' has no properties");
     if (per && e.count > (s.size() - body) / per + 1) fail(path, "the header promises " + std::to_string(e.count) + " " + e.name + "s, more than the file holds");
+    if (e.name == "vertex") {
+      bool x = false, y = false, z = false;
+      for (const auto& p : e.props) x |= p.name == "x", y |= p.name == "y", z |= p.name == "z";
+      if (!(x && y && z)) fail(path, "the vertex element has no x, y and z properties");
+    }
     need += e.count * per;
   }
   if (need > s.size() - body + 1) fail(path, "the header promises more data than the file holds");

@@ -181,6 +181,12 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
   expect_error("nan.xyz", "nan nan nan\nnan 0 0\n", "every point is NaN");
   expect_error("empty.ply", "", "the file is empty");
   expect_error("noheader.ply", "ply\nformat ascii 1.0\n", "without end_header");
+  // Found by fuzzing (scripts/fuzz): elements without properties promise rows of no bytes.
+  expect_error("noprops.ply", "ply\nformat ascii 1.0\nelement vertex 666666666646\nend_header\n0 0 0\n", "element 'vertex' has no properties");
+  expect_error("noxyz.ply", "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n0\n", "no x, y and z");
+  expect_error("emptyface.ply",
+               "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 999999999999\nend_header\n0 0 0\n",
+               "element 'face' has no properties");
 }
 
 TEST(PreprocessPointsCli, WritesTheSampledPointsAndRefusesBadFiles) {
