@@ -358,11 +358,12 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
           else if (p.name == "nz") c.normals[r][2] = static_cast<float>(v);
         } else {
           const double k = read_value(p.count_type);
-          if (k < 0 || k > 1000000) fail(path, "a list of " + std::to_string(k) + " entries");
+          // Written so that NaN fails too (found by fuzzing: a NaN count was cast to an integer).
+          if (!(k >= 0 && k <= 1000000 && k == std::floor(k))) fail(path, "a list of " + std::to_string(k) + " entries");
           std::vector<uint64_t> idx(static_cast<size_t>(k));
           for (auto& v : idx) {
             const double x = read_value(p.type);
-            if (x < 0) fail(path, "a negative vertex index in a face");
+            if (!(x >= 0 && x < 4294967296.0 && x == std::floor(x))) fail(path, "'" + std::to_string(x) + "' is not a vertex index");
             v = static_cast<uint64_t>(x);
           }
           if (is_face && (p.name == "vertex_indices" || p.name == "vertex_index")) add_polygon(c, idx, vertex_count, path, ascii ? t.line : 0);

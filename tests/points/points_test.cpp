@@ -187,6 +187,10 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
   expect_error("emptyface.ply",
                "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 999999999999\nend_header\n0 0 0\n",
                "element 'face' has no properties");
+  const std::string tri = "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
+                          "element face 1\nproperty list float int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n";
+  expect_error("nancount.ply", tri + "nan 0 1 2\n", "a list of nan entries");
+  expect_error("nanindex.ply", tri + "3 0 nan 2\n", "is not a vertex index");
 }
 
 TEST(PreprocessPointsCli, WritesTheSampledPointsAndRefusesBadFiles) {
