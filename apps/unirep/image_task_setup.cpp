@@ -1,4 +1,5 @@
 #include "image_task_setup.h"
+#include "label_mapping.h"
 
 #include <unirep/models/backbone_config.h>
 #include <unirep/models/state_dict.h>
@@ -78,13 +79,7 @@ std::map<std::string, double> evaluate_image_model(const std::string& model_file
   else if (split == "validation") chosen = &list.validation;
   else chosen = &list.train;  // "train" or "all"
   if (chosen->empty()) throw std::invalid_argument(data + ": no images in the " + split + " split");
-  // Labels by name, so the dataset's own class order does not matter.
-  std::vector<int64_t> to_model(list.labels.size());
-  for (size_t c = 0; c < list.labels.size(); ++c) {
-    const auto it = std::find(clf.labels().begin(), clf.labels().end(), list.labels[c]);
-    if (it == clf.labels().end()) throw std::invalid_argument(data + ": class '" + list.labels[c] + "' is not one of the model's");
-    to_model[c] = it - clf.labels().begin();
-  }
+  const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
   size_t top1 = 0, top5 = 0;
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "image");

@@ -1,4 +1,5 @@
 #include "point_task_setup.h"
+#include "label_mapping.h"
 
 #include <unirep/models/backbone_config.h>
 #include <unirep/sdk/progress.h>
@@ -50,13 +51,8 @@ std::map<std::string, double> evaluate_point_model(const std::string& model_file
   auto clf = sdk::points::PointClassifier::load(model_file);
   auto list = pts::list_point_dataset(data);
   auto items = list.test.empty() ? list.train : list.test;
-  // Labels by name, so a CSV's own label order does not matter.
-  for (auto& item : items) {
-    const auto& name = list.labels[static_cast<size_t>(item.label)];
-    const auto it = std::find(clf.spec().labels.begin(), clf.spec().labels.end(), name);
-    if (it == clf.spec().labels.end()) throw std::invalid_argument(data + ": label '" + name + "' is not one of the model's");
-    item.label = it - clf.spec().labels.begin();
-  }
+  const auto to_model = map_labels_by_name(list.labels, clf.spec().labels, data);
+  for (auto& item : items) item.label = to_model[static_cast<size_t>(item.label)];
   sdk::points::PointDataset ds(items, clf.spec().input, false);
   size_t correct = 0, correct_avg = 0;
   double loss = 0;

@@ -1,4 +1,5 @@
 #include "video_task_setup.h"
+#include "label_mapping.h"
 
 #include <unirep/modalities/video/video_file_list.h>
 #include <unirep/models/backbone_config.h>
@@ -64,12 +65,7 @@ std::map<std::string, double> evaluate_video_model(const std::string& model_file
                        : split == "validation" ? &list.validation
                                                : &list.train;
   if (chosen->empty()) throw std::invalid_argument(data + ": no clips in the " + split + " split");
-  std::vector<int64_t> to_model(list.labels.size());
-  for (size_t c = 0; c < list.labels.size(); ++c) {
-    const auto it = std::find(clf.labels().begin(), clf.labels().end(), list.labels[c]);
-    if (it == clf.labels().end()) throw std::invalid_argument(data + ": class '" + list.labels[c] + "' is not one of the model's");
-    to_model[c] = it - clf.labels().begin();
-  }
+  const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
   size_t top1 = 0, top5 = 0;
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "clip");

@@ -5,6 +5,7 @@
 // Sample formats are converted by hand, with torchaudio's scaling (s16 / 32768, s32 / 2^31,
 // u8 (x - 128) / 128), and channels averaged to mono. Doing this per frame (rather than through one
 // SwrContext set up front) also copes with streams whose channel count changes midway.
+#include "../ffmpeg/ffmpeg_support.h"
 #include "audio_source.h"
 
 extern "C" {
@@ -21,6 +22,8 @@ extern "C" {
 
 namespace unirep::modalities::audio::detail {
 namespace {
+using modalities::detail::av_error;
+using modalities::detail::quiet_ffmpeg_logging;
 
 // Demuxers FFmpeg may pick for an audio input: media containers only, so that a crafted text file
 // cannot make it follow playlists (hls, concat, ...) to other files.
@@ -28,18 +31,7 @@ constexpr const char* kFormatWhitelist =
     "mp3,aac,loas,mov,matroska,webm,avi,asf,flv,ogg,wav,w64,rf64,flac,aiff,caf,au,amr,amrnb,amrwb,ac3,eac3,dts,"
     "truehd,mlp,wv,ape,tta,mpc,mpc8,mpeg,mpegts,mxf,rm,dsf,iff,voc,gsm,oma,nut,xwma,wsaud,mp2";
 
-std::string av_error(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
-// FFmpeg logs to stderr by default; the SDK reports problems through exceptions instead. This is a
-// process-wide FFmpeg setting, changed once, the first time a file goes through FFmpeg.
-void quiet_ffmpeg_logging() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
 
 // Sample `i` of channel `ch` as float, from packed or planar data of format `fmt`.
 inline float sample_at(const uint8_t* const* data, AVSampleFormat fmt, int channels, int i, int ch) {

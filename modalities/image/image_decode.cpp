@@ -3,6 +3,7 @@
 // name and expands "%d" patterns, never sees a name), and only demuxers on the whitelist may.
 #include <unirep/modalities/image/image_decode.h>
 
+#include "../ffmpeg/ffmpeg_support.h"
 #include "frame_to_rgb.h"
 
 extern "C" {
@@ -20,6 +21,8 @@ extern "C" {
 
 namespace unirep::modalities::image {
 namespace {
+using modalities::detail::av_error;
+using modalities::detail::quiet_ffmpeg_logging;
 
 constexpr const char* kImageDemuxers =
     "png_pipe,jpeg_pipe,jpegls_pipe,bmp_pipe,webp_pipe,tiff_pipe,gif,apng,ppm_pipe,pgm_pipe,pbm_pipe,pam_pipe,"
@@ -28,16 +31,7 @@ constexpr const char* kImageDemuxers =
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) { throw std::runtime_error(name + ": " + what); }
 
-std::string av_error(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
-void quiet_ffmpeg_logging() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
 
 // The encoded bytes, read by FFmpeg through the callbacks below.
 struct MemoryReader {

@@ -1,5 +1,6 @@
 #include <unirep/modalities/video/video_reader.h>
 
+#include "../ffmpeg/ffmpeg_support.h"
 #include "../image/frame_to_rgb.h"
 
 extern "C" {
@@ -15,6 +16,8 @@ extern "C" {
 
 namespace unirep::modalities::video {
 namespace {
+using modalities::detail::av_error;
+using modalities::detail::quiet_ffmpeg_logging;
 
 // Media demuxers only: a crafted text file cannot make FFmpeg follow playlists (hls, concat, ...)
 // to other files or URLs.
@@ -24,16 +27,7 @@ constexpr const char* kVideoDemuxers =
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) { throw std::runtime_error(path + ": " + what); }
 
-std::string av_error(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
-void quiet_ffmpeg_logging() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
 
 AVFormatContext* open_container(const std::string& path) {
   AVFormatContext* f = nullptr;
