@@ -51,7 +51,14 @@ bool convert_16bit(const AVFrame* f, RgbImage& out) {
 // is dropped, as swscale does by default). YUV uses the frame's matrix and range.
 void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws, RgbImage& out, YuvConversion yuv) {
   auto fmt = static_cast<AVPixelFormat>(f->format);
-  bool full_range = f->color_range == AVCOL_RANGE_JPEG;
+  // The colour fields come from the bitstream unchecked: a file can put any number there (found by
+  // fuzzing, UBSan: colorspace 32), and loading such a value as the enum type is undefined, so
+  // they are read as plain ints.
+  int range = 0, space = 0;
+  static_assert(sizeof(f->color_range) == sizeof(int) && sizeof(f->colorspace) == sizeof(int));
+  std::memcpy(&range, &f->color_range, sizeof range);
+  std::memcpy(&space, &f->colorspace, sizeof space);
+  bool full_range = range == AVCOL_RANGE_JPEG;
   // The deprecated "J" formats mean full-range YUV; swscale wants the plain format plus the range.
   switch (fmt) {
     case AV_PIX_FMT_YUVJ420P: fmt = AV_PIX_FMT_YUV420P, full_range = true; break;
@@ -68,8 +75,8 @@ void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws
   if (!*sws) fail(name, std::string("cannot convert pixel format ") + (av_get_pix_fmt_name(fmt) ? av_get_pix_fmt_name(fmt) : "?") + " to RGB");
   const auto* desc = av_pix_fmt_desc_get(fmt);
   if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && !(desc->flags & AV_PIX_FMT_FLAG_PAL) && desc->nb_components >= 3) {
-    const int space = f->colorspace == AVCOL_SPC_UNSPECIFIED || f->colorspace == AVCOL_SPC_RGB ? SWS_CS_ITU601 : f->colorspace;
-    const int* coeffs = sws_getCoefficients(space);
+    // sws_getCoefficients maps unknown values to its default (BT.601).
+    const int* coeffs = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED || space == AVCOL_SPC_RGB ? SWS_CS_ITU601 : space);
     sws_setColorspaceDetails(*sws, coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
   }
   // swscale's vector code writes whole blocks past the end of a row (and of the image), so it

@@ -182,6 +182,29 @@ TEST(VideoReader, BadFilesGiveClearErrors) {
   EXPECT_FALSE(error_of(d.file("cut.mp4")).empty());
 }
 
+// Found by fuzzing (scripts/fuzz, fuzz_video): an MPEG-TS stream whose frames carry colorspace 32,
+// a value outside FFmpeg's enum, which our conversion loaded as the enum type (undefined behaviour
+// under UBSan). Whatever the reader makes of it, it must be a result or a clean error.
+TEST(VideoReader, FuzzFoundColorspaceOutOfRange) {
+  TempDir d;
+  const std::string bytes(
+      "\x47\x58\x10\x00\x00\x00\x00\x00\x00\x40\x11\xff\xff\xff\xff\xff\xbc\xb0\xb9\x2a\xdf\xff\xb0\xb9"
+      "\xdf\xff\xff\xff\xff\xff\xff\xff\xff\x00\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x49\x49\x49"
+      "\x49\x49\x49\x49\x49\x49\x49\x49\x49\x49\x49\x61\x00\x00\x01\xb3\x02\x00\x18\x23\xff\xff\xe0\x18"
+      "\x00\x00\x01\xb5\x2d\x94\x8a\x20\x01\x00\x24\x00\x00\x01\xb8\x00\x08\x00\x40\x00\x00\x01\x00\x00"
+      "\x0f\xff\xf8\x00\x00\x01\xb5\x8f\xff\xf3\x41\x01\xb5\x8f\xff\xf3\x41\x80\x00\x00\x01\x01\x13\xf9"
+      "\xc1\x31\xff\x76\x66\xe9\x80\x80\x00",
+      129);
+  ut::write_bytes(d.file("fuzz.ts"), bytes);
+  try {
+    vid::VideoReader r(d.file("fuzz.ts"));
+    const int64_t n = r.info().frames;
+    (void)r.frames({n - 1, 0, n / 2});
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("fuzz.ts"), std::string::npos) << e.what();
+  }
+}
+
 // The whole official pipeline in Python (numpy indices, cv2 bilinear resize, round-half-even
 // centre crop, /255, normalization, row-major reshape) on frames the ffmpeg CLI decodes with its
 // default RGB conversion (what decord gives the official loader), against ours: the validation
