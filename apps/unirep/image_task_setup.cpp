@@ -1,5 +1,5 @@
 #include "image_task_setup.h"
-#include "label_mapping.h"
+#include "task_support.h"
 
 #include <unirep/models/backbone_config.h>
 #include <unirep/models/state_dict.h>
@@ -43,11 +43,7 @@ ImageTraining build_image_training(const ImageTaskOptions& o, const std::string&
   ImageTraining t;
   t.task = std::make_unique<sdk::image::ImageTask>(spec, drop_path);
   if (!weights.empty()) {
-    auto report = models::load_state_dict(t.task->model(), sdk::read_weights(weights), /*strict=*/false);
-    for (const auto* names : {&report.missing, &report.mismatched})
-      for (const auto& n : *names)
-        if (n.rfind("head.", 0) != 0) throw std::invalid_argument(weights + ": does not fit the model (" + n + ")");
-    if (!report.mismatched.empty()) std::fprintf(stderr, "note: %s: new head for %zu classes\n", weights.c_str(), list.labels.size());
+    load_fine_tune_weights(t.task->model(), weights, list.labels.size());
   }
   img::ImageAugmentOptions aug;
   aug.size = o.size;
@@ -74,11 +70,7 @@ std::map<std::string, double> evaluate_image_model(const std::string& model_file
   opts.model_file = model_file;
   sdk::image::ImageClassifier clf(opts);
   const auto list = img::list_image_dataset(data);
-  const std::vector<img::ImageItem>* chosen = nullptr;
-  if (split == "test") chosen = !list.test.empty() ? &list.test : !list.validation.empty() ? &list.validation : &list.train;
-  else if (split == "validation") chosen = &list.validation;
-  else chosen = &list.train;  // "train" or "all"
-  if (chosen->empty()) throw std::invalid_argument(data + ": no images in the " + split + " split");
+  const auto* chosen = &evaluation_split(list, split, data);
   const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
   size_t top1 = 0, top5 = 0;
   double loss = 0;

@@ -1,5 +1,5 @@
 #include "point_task_setup.h"
-#include "label_mapping.h"
+#include "task_support.h"
 
 #include <unirep/models/backbone_config.h>
 #include <unirep/sdk/progress.h>

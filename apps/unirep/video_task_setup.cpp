@@ -1,5 +1,5 @@
 #include "video_task_setup.h"
-#include "label_mapping.h"
+#include "task_support.h"
 
 #include <unirep/modalities/video/video_file_list.h>
 #include <unirep/models/backbone_config.h>
@@ -37,10 +37,7 @@ VideoTraining build_video_training(const VideoTaskOptions& o, int size, double s
   VideoTraining t;
   t.task = std::make_unique<sdk::video::VideoTask>(spec, drop_path);
   if (!weights.empty()) {
-    auto report = models::load_state_dict(t.task->model(), sdk::read_weights(weights), /*strict=*/false);
-    for (const auto* names : {&report.missing, &report.mismatched})
-      for (const auto& n : *names)
-        if (n.rfind("head.", 0) != 0) throw std::invalid_argument(weights + ": does not fit the model (" + n + ")");
+    load_fine_tune_weights(t.task->model(), weights, list.labels.size());
   }
   sdk::video::VideoAugmentOptions aug;
   aug.scale_min = scale_min;
@@ -61,10 +58,7 @@ std::map<std::string, double> evaluate_video_model(const std::string& model_file
   opts.model_file = model_file;
   sdk::video::VideoClassifier clf(opts);
   const auto list = vid::list_video_dataset(data);
-  const auto* chosen = split == "test" ? (!list.test.empty() ? &list.test : !list.validation.empty() ? &list.validation : &list.train)
-                       : split == "validation" ? &list.validation
-                                               : &list.train;
-  if (chosen->empty()) throw std::invalid_argument(data + ": no clips in the " + split + " split");
+  const auto* chosen = &evaluation_split(list, split, data);
   const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
   size_t top1 = 0, top5 = 0;
   double loss = 0;
