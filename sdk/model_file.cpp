@@ -1,5 +1,7 @@
 #include <unirep/sdk/model_file.h>
 
+#include <unirep/models/state_dict.h>
+
 #include <unirep/io/format_error.h>
 #include <unirep/io/safetensors.h>
 
@@ -48,6 +50,14 @@ ModelFile read_model_file(const std::string& path, const std::string& expected_k
     throw io::FormatError(path, std::string("malformed model metadata: ") + e.what());
   }
   return out;
+}
+
+void load_model_file_weights(torch::nn::Module& net, const ModelFile& file, const std::string& path) {
+  try {
+    models::load_state_dict(net, file.tensors);
+  } catch (const std::exception& e) {
+    throw io::FormatError(path, std::string("weights do not fit the stored architecture: ") + e.what());
+  }
 }
 
 }  // namespace unirep::sdk

@@ -27,11 +27,7 @@ AudioClassifier AudioClassifier::load(const std::string& model_path) {
   backbone.in_chans = 1;
   models::PooledClassifier net(
       models::PooledClassifierOptions(backbone, static_cast<int64_t>(spec.labels.size())).deploy(true));
-  try {
-    models::load_state_dict(*net, file.tensors);
-  } catch (const std::exception& e) {
-    throw io::FormatError(model_path, std::string("weights do not fit the stored architecture: ") + e.what());
-  }
+  load_model_file_weights(*net, file, model_path);
   return AudioClassifier(net, std::move(spec));
 }
 

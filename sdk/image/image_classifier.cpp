@@ -22,11 +22,7 @@ ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std:
       throw io::FormatError(options_.model_file, e.what());
     }
     model_ = models::UniRepLKNet(models::UniRepLKNetOptions(spec.backbone).deploy(true));
-    try {
-      models::load_state_dict(*model_, file.tensors);
-    } catch (const std::exception& e) {
-      throw io::FormatError(options_.model_file, std::string("weights do not fit the stored architecture: ") + e.what());
-    }
+    load_model_file_weights(*model_, file, options_.model_file);
     model_->eval();
     labels_ = spec.labels;
     options_.transform = spec.transform;

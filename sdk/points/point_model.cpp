@@ -82,11 +82,7 @@ PointClassifier PointClassifier::load(const std::string& path) {
     throw io::FormatError(path, e.what());
   }
   models::PointCloudClassifier net(spec.model_options(/*deploy=*/true));
-  try {
-    models::load_state_dict(*net, file.tensors);
-  } catch (const std::exception& e) {
-    throw io::FormatError(path, std::string("weights do not fit the stored architecture: ") + e.what());
-  }
+  load_model_file_weights(*net, file, path);
   return PointClassifier(net, std::move(spec));
 }
 

@@ -8,6 +8,8 @@
 #include <unirep/io/named_tensors.h>
 #include <unirep/models/backbone_config.h>
 
+#include <torch/nn/module.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -27,5 +29,9 @@ void write_model_file(const std::string& path, const ModelFile& model);
 std::map<std::string, std::string> model_file_metadata(const ModelFile& model);
 // Errors name the file: not a unirep model file, missing or malformed metadata, wrong kind.
 ModelFile read_model_file(const std::string& path, const std::string& expected_kind = "");
+
+// Loads a model file's tensors into the network its metadata describes, strictly; a mismatch is an
+// io::FormatError naming `path` ("weights do not fit the stored architecture: ...").
+void load_model_file_weights(torch::nn::Module& net, const ModelFile& file, const std::string& path);
 
 }  // namespace unirep::sdk
