@@ -9,6 +9,7 @@
 #include <unirep/sdk/timeseries/forecast_evaluation.h>
 #include <unirep/sdk/timeseries/forecast_model.h>
 #include <unirep/sdk/timeseries/forecast_plot.h>
+#include <unirep/sdk/timeseries/forecast_predict.h>
 #include <unirep/sdk/train/trainer.h>
 
 #include <ATen/ATen.h>
@@ -254,31 +255,21 @@ Command add_forecast_predict(CLI::App& app) {
     auto loaded = fts::load_forecaster(a->model);
     const auto& spec = loaded.spec;
     const auto table = ts::read_series_csv(a->csv.csv, spec.csv);
-    if (table.time_style.format != spec.time_style.format)
-      throw std::invalid_argument(a->csv.csv + ": times are written differently from the training file's");
-    if (std::abs(table.step - spec.step) > 1e-6 * spec.step)
-      throw std::invalid_argument(a->csv.csv + ": the step is " + std::to_string(table.step) + " s, the model was trained on " +
-                                  std::to_string(spec.step) + " s");
     const auto L = spec.seq_len, H = spec.pred_len, V = static_cast<int64_t>(spec.targets.size());
     const auto T = static_cast<int64_t>(table.length());
+    if (a->backtest && T < H)
+      throw std::invalid_argument(a->csv.csv + ": " + std::to_string(T) + " rows, fewer than the " + std::to_string(H) + " a back-test holds out");
     const int64_t end = a->backtest ? T - H : T;  // the window ends here; the forecast starts here
-    if (end < L)
-      throw std::invalid_argument(a->csv.csv + ": " + std::to_string(T) + " rows, the model needs " + std::to_string(L) +
-                                  (a->backtest ? " + " + std::to_string(H) + " for a back-test" : std::string()));
-    auto prepared = fts::prepare_series(table, spec);
-    auto window = prepared.narrow(0, end - L, L).unsqueeze(0);
-    auto forecast = fts::run_forecaster(loaded.net, window).squeeze(0).contiguous();  // H x V, standardized
-    spec.scaler.restore(forecast.data_ptr<float>(), static_cast<size_t>(H), static_cast<size_t>(V), static_cast<size_t>(V));
+    const auto result = fts::forecast_after(loaded, table, end);
+    const auto& forecast = result.values;
+    const auto& stamps = result.stamps;
 
     std::ostringstream csv;
     csv << table.time_column;
     for (const auto& name : spec.targets) csv << "," << name;
     csv << "\n";
-    std::vector<std::string> stamps;
     for (int64_t h = 0; h < H; ++h) {
-      const double t = table.times[static_cast<size_t>(end - 1)] + static_cast<double>(h + 1) * table.step;
-      stamps.push_back(ts::format_time(t, spec.time_style));
-      csv << stamps.back();
+      csv << stamps[static_cast<size_t>(h)];
       for (int64_t v = 0; v < V; ++v) csv << "," << forecast[h][v].item<float>();
       csv << "\n";
     }

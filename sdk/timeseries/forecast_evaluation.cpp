@@ -33,12 +33,14 @@ at::Tensor seasonal_naive_forecast(const at::Tensor& inputs, int64_t pred_len, i
 
 at::Tensor run_forecaster(models::UniRepLKNetForecaster& net, const at::Tensor& inputs, int64_t batch_size) {
   torch::NoGradGuard no_grad;
+  // Mode flags are only written when the net is training, so that a loaded (eval) forecaster can
+  // serve several threads at once.
   const bool was_training = net->is_training();
-  net->eval();
+  if (was_training) net->eval();
   std::vector<at::Tensor> out;
   for (int64_t i = 0; i < inputs.size(0); i += batch_size)
     out.push_back(net->forward(inputs.narrow(0, i, std::min(batch_size, inputs.size(0) - i))));
-  net->train(was_training);
+  if (was_training) net->train(true);
   return at::cat(out, 0);
 }
 

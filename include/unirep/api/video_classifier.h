@@ -1,0 +1,34 @@
+#pragma once
+// Classify videos (MP4, MKV, MOV, AVI, WebM) with a model file from `unirep train video`: one view
+// (the reference's validation clip) or the 15 test views with their scores averaged.
+//
+// Thread safety: classify_file may be called concurrently; copies share the loaded model.
+#include <unirep/api/export.h>
+#include <unirep/api/results.h>
+#include <unirep/api/runtime_options.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace unirep {
+
+class UNIREP_API VideoClassifier {
+ public:
+  explicit VideoClassifier(const std::string& model_file, const RuntimeOptions& options = {});
+  ~VideoClassifier();
+  VideoClassifier(const VideoClassifier&);
+  VideoClassifier& operator=(const VideoClassifier&);
+  VideoClassifier(VideoClassifier&&) noexcept;
+  VideoClassifier& operator=(VideoClassifier&&) noexcept;
+
+  const std::vector<std::string>& labels() const;
+  // views: 1 or 15.
+  std::vector<LabelScore> classify_file(const std::string& path, int top_k = 5, int views = 1) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace unirep

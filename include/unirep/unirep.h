@@ -1,0 +1,150 @@
+/* unirep C API: load UniRepLKNet models and run them from C, or from any language that calls C
+ * (Python ctypes, Rust, Go, C#).
+ *
+ * Conventions
+ * - Every function returns unirep_status; UNIREP_OK is 0. On failure, unirep_last_error() returns
+ *   the message of the last failed call on the calling thread ("FILE: problem"), valid until that
+ *   thread's next failing call.
+ * - Handles are opaque, created by *_load and released by *_free (NULL is allowed).
+ * - Results go into buffers the caller owns: pass the buffer and its capacity; the count written
+ *   comes back. Label scores fill at most `capacity` entries (the capacity is the top-k). Forecasts
+ *   and features need their whole size: a smaller buffer gives UNIREP_ERROR_BUFFER_TOO_SMALL, the
+ *   size needed, and nothing written.
+ * - No exception or signal crosses this boundary. A loaded handle may be used from several threads
+ *   at once; freeing it while calls are running is the caller's error.
+ * - Strings are UTF-8, NUL-terminated. Strings returned by the library live as long as the handle.
+ */
+#ifndef UNIREP_UNIREP_H
+#define UNIREP_UNIREP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <unirep/version.h>
+
+#if defined(_WIN32)
+#  if defined(UNIREP_BUILDING_LIBRARY)
+#    define UNIREP_C_API __declspec(dllexport)
+#  else
+#    define UNIREP_C_API __declspec(dllimport)
+#  endif
+#else
+#  define UNIREP_C_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum unirep_status {
+  UNIREP_OK = 0,
+  UNIREP_ERROR_INVALID_ARGUMENT = 1, /* a NULL handle or buffer, a bad option */
+  UNIREP_ERROR_FILE_NOT_FOUND = 2,
+  UNIREP_ERROR_BAD_FILE = 3,         /* unreadable, corrupt, truncated or of the wrong kind */
+  UNIREP_ERROR_MODEL_MISMATCH = 4,   /* weights that do not fit the architecture */
+  UNIREP_ERROR_UNSUPPORTED = 5,      /* e.g. a device this build cannot use */
+  UNIREP_ERROR_OUT_OF_MEMORY = 6,
+  UNIREP_ERROR_INTERNAL = 7,         /* a bug: please report the message */
+  UNIREP_ERROR_BUFFER_TOO_SMALL = 8  /* the count needed was returned; nothing written */
+} unirep_status;
+
+/* The version of the library actually loaded (compare with UNIREP_VERSION_* from the headers). */
+UNIREP_C_API const char* unirep_version_string(void);
+UNIREP_C_API void unirep_version(int* major, int* minor, int* patch);
+/* "ok", "invalid argument", ... */
+UNIREP_C_API const char* unirep_status_name(unirep_status status);
+/* The message of the calling thread's last failure ("" if none). */
+UNIREP_C_API const char* unirep_last_error(void);
+
+/* How a model runs. Zero-initialize, then set what you need: threads 0 = all cores, device NULL =
+ * "cpu", batch_size 0 = 8. */
+typedef struct unirep_options {
+  int threads;
+  const char* device;
+  int batch_size;
+} unirep_options;
+
+typedef struct unirep_label_score {
+  int32_t index;     /* class index; the name is unirep_classifier_label(handle, index) */
+  float score;       /* probability */
+} unirep_label_score;
+
+/* ---- Classifiers: audio, image, video and point-cloud model files -------------------------- */
+
+typedef struct unirep_classifier unirep_classifier;
+
+/* Loads a model file written by `unirep train audio|image|video|points`; its kind decides. */
+UNIREP_C_API unirep_status unirep_classifier_load(const char* model_file, const unirep_options* options,
+                                                  unirep_classifier** out);
+/* An image classifier from a variant name ("a".."xl" or a JSON config) and a weights file (an
+ * official ImageNet checkpoint as downloaded, for example), ImageNet-1K labels for 1000 classes. */
+UNIREP_C_API unirep_status unirep_classifier_load_image_weights(const char* model, const char* weights,
+                                                                const unirep_options* options,
+                                                                unirep_classifier** out);
+UNIREP_C_API void unirep_classifier_free(unirep_classifier* classifier);
+
+/* "audio_classifier", "image_classifier", "video_classifier" or "point_classifier". */
+UNIREP_C_API const char* unirep_classifier_kind(const unirep_classifier* classifier);
+UNIREP_C_API size_t unirep_classifier_num_labels(const unirep_classifier* classifier);
+/* NULL when index is out of range. */
+UNIREP_C_API const char* unirep_classifier_label(const unirep_classifier* classifier, size_t index);
+
+/* Any file of the classifier's modality: the best `capacity` labels, best first (*count = how many
+ * were written: min(capacity, labels)). */
+UNIREP_C_API unirep_status unirep_classify_file(const unirep_classifier* classifier, const char* path,
+                                                unirep_label_score* results, size_t capacity, size_t* count);
+/* Audio: `frames` frames of `channels` interleaved float samples at `sample_rate` Hz. */
+UNIREP_C_API unirep_status unirep_classify_samples(const unirep_classifier* classifier, const float* samples,
+                                                   size_t frames, int channels, int sample_rate,
+                                                   unirep_label_score* results, size_t capacity, size_t* count);
+/* Image: 8-bit RGB pixels, `stride` bytes per row (0: width * 3). */
+UNIREP_C_API unirep_status unirep_classify_pixels(const unirep_classifier* classifier, const uint8_t* rgb,
+                                                  int width, int height, int stride,
+                                                  unirep_label_score* results, size_t capacity, size_t* count);
+/* Points: `count_points` x, y, z triples. */
+UNIREP_C_API unirep_status unirep_classify_points(const unirep_classifier* classifier, const float* xyz,
+                                                  size_t count_points, unirep_label_score* results,
+                                                  size_t capacity, size_t* count);
+
+/* ---- Forecaster -------------------------------------------------------------------------------- */
+
+typedef struct unirep_forecaster unirep_forecaster;
+
+UNIREP_C_API unirep_status unirep_forecaster_load(const char* model_file, const unirep_options* options,
+                                                  unirep_forecaster** out);
+UNIREP_C_API void unirep_forecaster_free(unirep_forecaster* forecaster);
+UNIREP_C_API size_t unirep_forecaster_num_targets(const unirep_forecaster* forecaster);
+UNIREP_C_API const char* unirep_forecaster_target(const unirep_forecaster* forecaster, size_t index);
+UNIREP_C_API size_t unirep_forecaster_num_covariates(const unirep_forecaster* forecaster);
+UNIREP_C_API size_t unirep_forecaster_history_length(const unirep_forecaster* forecaster);
+UNIREP_C_API size_t unirep_forecaster_horizon(const unirep_forecaster* forecaster);
+
+/* The steps after the end of a CSV laid out like the training file. `values` receives horizon x
+ * targets floats (row-major), `times` (may be NULL) horizon seconds since the Unix epoch;
+ * `capacity` is the number of floats `values` holds. */
+UNIREP_C_API unirep_status unirep_forecast_csv(const unirep_forecaster* forecaster, const char* path,
+                                               float* values, size_t capacity, double* times, size_t* steps);
+/* `rows` x `columns` history values (targets then covariates, row-major) at regular `times`. */
+UNIREP_C_API unirep_status unirep_forecast_values(const unirep_forecaster* forecaster, const double* history_times,
+                                                  const float* history, size_t rows, size_t columns,
+                                                  float* values, size_t capacity, double* times, size_t* steps);
+
+/* ---- Backbone features ------------------------------------------------------------------------- */
+
+typedef struct unirep_backbone unirep_backbone;
+
+/* weights may be NULL or "" for random initialization. */
+UNIREP_C_API unirep_status unirep_backbone_load(const char* model, const char* weights,
+                                                const unirep_options* options, unirep_backbone** out);
+UNIREP_C_API void unirep_backbone_free(unirep_backbone* backbone);
+/* The pooled last-stage features of an N x C x H x W float input: N x width floats into
+ * `features` (`capacity` floats); *width = the last stage's channels. */
+UNIREP_C_API unirep_status unirep_backbone_pooled(const unirep_backbone* backbone, const float* input,
+                                                  const int64_t shape[4], float* features, size_t capacity,
+                                                  size_t* width);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UNIREP_UNIREP_H */

@@ -1,0 +1,112 @@
+#include "api_support.h"
+
+#include <unirep/io/format_error.h>
+#include <unirep/models/state_dict.h>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+#include <torch/cuda.h>
+
+#include <filesystem>
+#include <new>
+#include <thread>
+
+namespace unirep {
+
+Error::Error(StatusCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+
+const char* status_name(StatusCode code) noexcept {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kFileNotFound: return "file not found";
+    case StatusCode::kBadFile: return "bad file";
+    case StatusCode::kModelMismatch: return "model mismatch";
+    case StatusCode::kUnsupported: return "unsupported";
+    case StatusCode::kOutOfMemory: return "out of memory";
+    case StatusCode::kInternal: return "internal error";
+  }
+  return "unknown status";
+}
+
+namespace api_detail {
+
+void rethrow_as_error() {
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const io::FormatError& e) {
+    throw Error(StatusCode::kBadFile, e.what());
+  } catch (const models::StateDictError& e) {
+    throw Error(StatusCode::kModelMismatch, e.what());
+  } catch (const std::invalid_argument& e) {
+    throw Error(StatusCode::kInvalidArgument, e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error(StatusCode::kOutOfMemory, "out of memory");
+  } catch (const c10::Error& e) {
+    // LibTorch's own checks: with valid inputs these are our bugs.
+    throw Error(StatusCode::kInternal, e.what_without_backtrace());
+  } catch (const std::runtime_error& e) {
+    // The decoders and readers report unreadable or corrupt input as runtime errors naming the file.
+    throw Error(StatusCode::kBadFile, e.what());
+  } catch (const std::exception& e) {
+    throw Error(StatusCode::kInternal, e.what());
+  } catch (...) {
+    throw Error(StatusCode::kInternal, "unknown exception");
+  }
+}
+
+void require_file(const std::string& path, const char* what) {
+  if (path.empty()) throw Error(StatusCode::kInvalidArgument, std::string("no ") + what + " given (empty path)");
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw Error(StatusCode::kFileNotFound, path + ": no such file");
+  if (std::filesystem::is_directory(status))
+    throw Error(StatusCode::kFileNotFound, path + ": is a directory, not a " + what);
+}
+
+void check_options(const RuntimeOptions& options) {
+  if (options.threads < 0)
+    throw Error(StatusCode::kInvalidArgument, "threads must be 0 (all cores) or more, got " + std::to_string(options.threads));
+  if (options.batch_size < 1)
+    throw Error(StatusCode::kInvalidArgument, "batch_size must be at least 1, got " + std::to_string(options.batch_size));
+  const auto& d = options.device;
+  if (d == "cpu" || d.empty()) return;
+  if (d.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw Error(StatusCode::kUnsupported, "device '" + d + "': this build's LibTorch has no CUDA (use \"cpu\")");
+    throw Error(StatusCode::kUnsupported, "device '" + d + "': the app-facing API runs on the CPU only so far");
+  }
+  throw Error(StatusCode::kInvalidArgument, "unknown device '" + d + "' (use \"cpu\")");
+}
+
+void check_top_k(int top_k) {
+  if (top_k < 1) throw Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
+}
+
+CallThreads::CallThreads(int threads) {
+  const int n = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (at::get_num_threads() != n) at::set_num_threads(n);
+}
+
+std::vector<LabelScore> top_labels(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k) {
+  const auto p = probabilities.to(at::kFloat).contiguous();
+  const int64_t n = p.numel();
+  const int64_t take = std::min<int64_t>(k, n);
+  const auto top = p.topk(take);
+  const auto values = std::get<0>(top).contiguous(), indices = std::get<1>(top).contiguous();
+  std::vector<LabelScore> out;
+  for (int64_t i = 0; i < take; ++i) {
+    LabelScore s;
+    s.index = static_cast<int>(indices.data_ptr<int64_t>()[i]);
+    s.score = values.data_ptr<float>()[i];
+    s.label = static_cast<size_t>(s.index) < labels.size() ? labels[static_cast<size_t>(s.index)] : std::to_string(s.index);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace api_detail
+}  // namespace unirep

@@ -1,0 +1,49 @@
+#pragma once
+// What every app-facing task object shares (private to libunirep): the translation of internal
+// exceptions into unirep::Error codes, file and device checks, the per-call thread count, and
+// ranking probabilities into labels.
+#include <unirep/api/error.h>
+#include <unirep/api/results.h>
+#include <unirep/api/runtime_options.h>
+
+#include <ATen/Tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace unirep::api_detail {
+
+// Call inside a catch block: rethrows the exception in flight as unirep::Error with its code
+// (io::FormatError -> kBadFile, models::StateDictError -> kModelMismatch, std::invalid_argument ->
+// kInvalidArgument, std::bad_alloc -> kOutOfMemory, other runtime errors from readers -> kBadFile,
+// anything else -> kInternal).
+[[noreturn]] void rethrow_as_error();
+
+// Runs f, translating whatever it throws.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (...) {
+    rethrow_as_error();
+  }
+}
+
+// kFileNotFound unless `path` is an existing regular file (`what` says what it was meant to be).
+void require_file(const std::string& path, const char* what);
+// Validates options (kInvalidArgument, or kUnsupported for a device this build lacks).
+void check_options(const RuntimeOptions& options);
+// Top-k argument check (k >= 1).
+void check_top_k(int top_k);
+
+// Sets LibTorch's intra-op threads of the calling thread for a call (0: all cores); only touches
+// LibTorch when the count differs from the thread's current one.
+class CallThreads {
+ public:
+  explicit CallThreads(int threads);
+};
+
+// The k most probable labels of a K-vector of probabilities, best first.
+std::vector<LabelScore> top_labels(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k);
+
+}  // namespace unirep::api_detail

@@ -1,0 +1,89 @@
+// unirep::AudioClassifier: the app-facing face of sdk/audio/audio_classifier.
+#include <unirep/api/audio_classifier.h>
+
+#include "api_support.h"
+
+#include <unirep/modalities/audio/resample.h>
+#include <unirep/sdk/audio/audio_classifier.h>
+
+#include <cmath>
+
+namespace unirep {
+namespace sa = sdk::audio;
+
+struct AudioClassifier::Impl {
+  RuntimeOptions options;
+  // The classifier only reads its network during a call (each call has its own streaming session),
+  // so one instance serves concurrent calls; `mutable` because its methods are not marked const.
+  mutable sa::AudioClassifier classifier;
+
+  AudioClassification classify(const std::vector<float>& samples, int top_k) const {
+    sa::ClassifyOptions o;
+    o.top_k = top_k;
+    o.batch = options.batch_size;
+    return convert(classifier.classify_samples(samples, o));
+  }
+  static AudioClassification convert(const sa::AudioClassification& in) {
+    AudioClassification out;
+    out.duration_s = in.duration_s;
+    for (const auto& t : in.top) out.top.push_back({t.label, t.index, t.score});
+    for (const auto& s : in.segments) out.segments.push_back({s.start_s, s.end_s, s.label, s.score});
+    return out;
+  }
+};
+
+AudioClassifier::AudioClassifier(const std::string& model_file, const RuntimeOptions& options) {
+  api_detail::check_options(options);
+  api_detail::require_file(model_file, "model file");
+  impl_ = api_detail::guarded([&] {
+    return std::make_shared<const Impl>(Impl{options, sa::AudioClassifier::load(model_file)});
+  });
+}
+
+AudioClassifier::~AudioClassifier() = default;
+AudioClassifier::AudioClassifier(const AudioClassifier&) = default;
+AudioClassifier& AudioClassifier::operator=(const AudioClassifier&) = default;
+AudioClassifier::AudioClassifier(AudioClassifier&&) noexcept = default;
+AudioClassifier& AudioClassifier::operator=(AudioClassifier&&) noexcept = default;
+
+const std::vector<std::string>& AudioClassifier::labels() const { return impl_->classifier.labels(); }
+bool AudioClassifier::multi_label() const { return impl_->classifier.spec().multi_label; }
+int AudioClassifier::sample_rate() const { return impl_->classifier.spec().input.sample_rate; }
+
+AudioClassification AudioClassifier::classify_file(const std::string& path, int top_k) const {
+  api_detail::check_top_k(top_k);
+  api_detail::require_file(path, "audio file");
+  return api_detail::guarded([&] {
+    api_detail::CallThreads threads(impl_->options.threads);
+    sa::ClassifyOptions o;
+    o.top_k = top_k;
+    o.batch = impl_->options.batch_size;
+    return Impl::convert(impl_->classifier.classify_file(path, o));
+  });
+}
+
+AudioClassification AudioClassifier::classify_samples(const float* samples, size_t frames, int channels,
+                                                      int sample_rate, int top_k) const {
+  api_detail::check_top_k(top_k);
+  if (!samples && frames > 0) throw Error(StatusCode::kInvalidArgument, "samples: null buffer");
+  if (frames == 0) throw Error(StatusCode::kInvalidArgument, "samples: no audio (0 frames)");
+  if (channels < 1) throw Error(StatusCode::kInvalidArgument, "samples: channels must be at least 1");
+  if (sample_rate < 1000 || sample_rate > 768000)
+    throw Error(StatusCode::kInvalidArgument, "samples: sample rate " + std::to_string(sample_rate) + " Hz is out of range");
+  std::vector<float> mono(frames);
+  for (size_t f = 0; f < frames; ++f) {
+    double sum = 0;
+    for (int c = 0; c < channels; ++c) sum += samples[f * static_cast<size_t>(channels) + static_cast<size_t>(c)];
+    mono[f] = static_cast<float>(sum / channels);
+    if (!std::isfinite(mono[f]))
+      throw Error(StatusCode::kInvalidArgument, "samples: frame " + std::to_string(f) + " is NaN or infinite");
+  }
+  return api_detail::guarded([&] {
+    api_detail::CallThreads threads(impl_->options.threads);
+    const int rate = impl_->classifier.spec().input.sample_rate;
+    if (sample_rate != rate) mono = modalities::audio::resample(mono, sample_rate, rate);
+    return impl_->classify(mono, top_k);
+  });
+}
+
+}  // namespace unirep

@@ -1,0 +1,289 @@
+// The C API (include/unirep/unirep.h) over the C++ task objects: handles own a C++ object, every
+// entry point catches everything, and failures leave their message in a thread-local string.
+#include <unirep/unirep.h>
+#include <unirep/unirep.hpp>
+
+#include <unirep/sdk/model_file.h>
+
+#include "api_support.h"
+
+#include <cstring>
+#include <optional>
+#include <string>
+
+struct unirep_classifier {
+  std::string kind;
+  std::optional<unirep::AudioClassifier> audio;
+  std::optional<unirep::ImageClassifier> image;
+  std::optional<unirep::VideoClassifier> video;
+  std::optional<unirep::PointCloudRecognizer> points;
+
+  const std::vector<std::string>& labels() const {
+    if (audio) return audio->labels();
+    if (image) return image->labels();
+    if (video) return video->labels();
+    return points->labels();
+  }
+};
+
+struct unirep_forecaster {
+  unirep::Forecaster forecaster;
+};
+
+struct unirep_backbone {
+  unirep::Backbone backbone;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+unirep_status fail(unirep_status status, const std::string& message) {
+  last_error = message;
+  return status;
+}
+
+// Runs f; whatever it throws becomes a status and the thread's last error.
+template <class F>
+unirep_status call(F&& f) {
+  try {
+    try {
+      return f();
+    } catch (...) {
+      unirep::api_detail::rethrow_as_error();
+    }
+  } catch (const unirep::Error& e) {
+    return fail(static_cast<unirep_status>(e.code()), e.what());
+  } catch (...) {
+    return fail(UNIREP_ERROR_INTERNAL, "unknown failure");
+  }
+}
+
+unirep::RuntimeOptions runtime_options(const unirep_options* o) {
+  unirep::RuntimeOptions r;
+  if (!o) return r;
+  r.threads = o->threads;
+  if (o->device && *o->device) r.device = o->device;
+  if (o->batch_size > 0) r.batch_size = o->batch_size;
+  if (o->batch_size < 0) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "batch_size must be 0 (default) or more");
+  return r;
+}
+
+std::string text(const char* s, const char* what) {
+  if (!s) throw unirep::Error(unirep::StatusCode::kInvalidArgument, std::string(what) + ": null pointer");
+  return s;
+}
+
+unirep_status write_scores(const std::vector<unirep::LabelScore>& scores, unirep_label_score* out, size_t capacity,
+                           size_t* count) {
+  for (size_t i = 0; i < scores.size(); ++i) out[i] = {static_cast<int32_t>(scores[i].index), scores[i].score};
+  *count = scores.size();
+  return UNIREP_OK;
+}
+
+void check_results(const unirep_classifier* c, const unirep_label_score* out, size_t capacity, const size_t* count) {
+  if (!c) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "classifier: null handle");
+  if (!count) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "count: null pointer");
+  if (!out || capacity == 0) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "results: null buffer or capacity 0");
+}
+
+int top_k(size_t capacity) { return static_cast<int>(std::min<size_t>(capacity, 1 << 20)); }
+
+[[noreturn]] void wrong_kind(const unirep_classifier* c, const char* what) {
+  throw unirep::Error(unirep::StatusCode::kInvalidArgument, std::string(what) + " needs a classifier of that modality; this one is a " + c->kind);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* unirep_version_string(void) { return UNIREP_VERSION_STRING; }
+
+void unirep_version(int* major, int* minor, int* patch) {
+  if (major) *major = UNIREP_VERSION_MAJOR;
+  if (minor) *minor = UNIREP_VERSION_MINOR;
+  if (patch) *patch = UNIREP_VERSION_PATCH;
+}
+
+const char* unirep_status_name(unirep_status status) {
+  if (status == UNIREP_ERROR_BUFFER_TOO_SMALL) return "buffer too small";
+  if (status < UNIREP_OK || status > UNIREP_ERROR_BUFFER_TOO_SMALL) return "unknown status";
+  return unirep::status_name(static_cast<unirep::StatusCode>(status));
+}
+
+const char* unirep_last_error(void) { return last_error.c_str(); }
+
+// ---- classifiers ----
+
+unirep_status unirep_classifier_load(const char* model_file, const unirep_options* options, unirep_classifier** out) {
+  return call([&] {
+    if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
+    *out = nullptr;
+    const auto path = text(model_file, "model_file");
+    const auto o = runtime_options(options);
+    unirep::api_detail::require_file(path, "model file");
+    auto c = std::make_unique<unirep_classifier>();
+    c->kind = unirep::sdk::read_model_file_kind(path);
+    if (c->kind == "audio_classifier") c->audio.emplace(path, o);
+    else if (c->kind == "image_classifier") c->image.emplace(path, o);
+    else if (c->kind == "video_classifier") c->video.emplace(path, o);
+    else if (c->kind == "point_classifier") c->points.emplace(path, o);
+    else
+      throw unirep::Error(unirep::StatusCode::kBadFile, path + ": holds a '" + c->kind +
+                                                            "' model, not a classifier (use unirep_forecaster_load for forecasters)");
+    *out = c.release();
+    return UNIREP_OK;
+  });
+}
+
+unirep_status unirep_classifier_load_image_weights(const char* model, const char* weights, const unirep_options* options,
+                                                   unirep_classifier** out) {
+  return call([&] {
+    if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
+    *out = nullptr;
+    auto c = std::make_unique<unirep_classifier>();
+    c->kind = "image_classifier";
+    c->image.emplace(unirep::ImageClassifier::from_weights(text(model, "model"), text(weights, "weights"), runtime_options(options)));
+    *out = c.release();
+    return UNIREP_OK;
+  });
+}
+
+void unirep_classifier_free(unirep_classifier* classifier) { delete classifier; }
+
+const char* unirep_classifier_kind(const unirep_classifier* c) { return c ? c->kind.c_str() : ""; }
+
+size_t unirep_classifier_num_labels(const unirep_classifier* c) { return c ? c->labels().size() : 0; }
+
+const char* unirep_classifier_label(const unirep_classifier* c, size_t index) {
+  if (!c || index >= c->labels().size()) return nullptr;
+  return c->labels()[index].c_str();
+}
+
+unirep_status unirep_classify_file(const unirep_classifier* c, const char* path, unirep_label_score* results,
+                                   size_t capacity, size_t* count) {
+  return call([&] {
+    check_results(c, results, capacity, count);
+    const auto file = text(path, "path");
+    if (c->audio) return write_scores(c->audio->classify_file(file, top_k(capacity)).top, results, capacity, count);
+    if (c->image) return write_scores(c->image->classify_file(file, top_k(capacity)), results, capacity, count);
+    if (c->video) return write_scores(c->video->classify_file(file, top_k(capacity)), results, capacity, count);
+    return write_scores(c->points->recognize_file(file, top_k(capacity)), results, capacity, count);
+  });
+}
+
+unirep_status unirep_classify_samples(const unirep_classifier* c, const float* samples, size_t frames, int channels,
+                                      int sample_rate, unirep_label_score* results, size_t capacity, size_t* count) {
+  return call([&] {
+    check_results(c, results, capacity, count);
+    if (!c->audio) wrong_kind(c, "unirep_classify_samples");
+    return write_scores(c->audio->classify_samples(samples, frames, channels, sample_rate, top_k(capacity)).top, results,
+                        capacity, count);
+  });
+}
+
+unirep_status unirep_classify_pixels(const unirep_classifier* c, const uint8_t* rgb, int width, int height, int stride,
+                                     unirep_label_score* results, size_t capacity, size_t* count) {
+  return call([&] {
+    check_results(c, results, capacity, count);
+    if (!c->image) wrong_kind(c, "unirep_classify_pixels");
+    return write_scores(c->image->classify_pixels(rgb, width, height, stride, top_k(capacity)), results, capacity, count);
+  });
+}
+
+unirep_status unirep_classify_points(const unirep_classifier* c, const float* xyz, size_t count_points,
+                                     unirep_label_score* results, size_t capacity, size_t* count) {
+  return call([&] {
+    check_results(c, results, capacity, count);
+    if (!c->points) wrong_kind(c, "unirep_classify_points");
+    return write_scores(c->points->recognize_points(xyz, count_points, top_k(capacity)), results, capacity, count);
+  });
+}
+
+// ---- forecaster ----
+
+unirep_status unirep_forecaster_load(const char* model_file, const unirep_options* options, unirep_forecaster** out) {
+  return call([&] {
+    if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
+    *out = nullptr;
+    *out = new unirep_forecaster{unirep::Forecaster(text(model_file, "model_file"), runtime_options(options))};
+    return UNIREP_OK;
+  });
+}
+
+void unirep_forecaster_free(unirep_forecaster* f) { delete f; }
+size_t unirep_forecaster_num_targets(const unirep_forecaster* f) { return f ? f->forecaster.targets().size() : 0; }
+const char* unirep_forecaster_target(const unirep_forecaster* f, size_t index) {
+  if (!f || index >= f->forecaster.targets().size()) return nullptr;
+  return f->forecaster.targets()[index].c_str();
+}
+size_t unirep_forecaster_num_covariates(const unirep_forecaster* f) { return f ? f->forecaster.covariates().size() : 0; }
+size_t unirep_forecaster_history_length(const unirep_forecaster* f) { return f ? f->forecaster.history_length() : 0; }
+size_t unirep_forecaster_horizon(const unirep_forecaster* f) { return f ? f->forecaster.horizon() : 0; }
+
+static unirep_status write_forecast(const unirep::Forecast& fc, float* values, size_t capacity, double* times, size_t* steps) {
+  *steps = fc.steps();
+  if (capacity < fc.values.size())
+    return fail(UNIREP_ERROR_BUFFER_TOO_SMALL, "values: " + std::to_string(capacity) + " floats, the forecast needs " +
+                                                   std::to_string(fc.values.size()));
+  std::memcpy(values, fc.values.data(), fc.values.size() * sizeof(float));
+  if (times) std::memcpy(times, fc.times.data(), fc.times.size() * sizeof(double));
+  return UNIREP_OK;
+}
+
+static void check_forecast_out(const unirep_forecaster* f, const float* values, const size_t* steps) {
+  if (!f) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "forecaster: null handle");
+  if (!values || !steps) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "values or steps: null pointer");
+}
+
+unirep_status unirep_forecast_csv(const unirep_forecaster* f, const char* path, float* values, size_t capacity,
+                                  double* times, size_t* steps) {
+  return call([&] {
+    check_forecast_out(f, values, steps);
+    return write_forecast(f->forecaster.forecast_csv(text(path, "path")), values, capacity, times, steps);
+  });
+}
+
+unirep_status unirep_forecast_values(const unirep_forecaster* f, const double* history_times, const float* history,
+                                     size_t rows, size_t columns, float* values, size_t capacity, double* times,
+                                     size_t* steps) {
+  return call([&] {
+    check_forecast_out(f, values, steps);
+    return write_forecast(f->forecaster.forecast_values(history_times, history, rows, columns), values, capacity, times,
+                          steps);
+  });
+}
+
+// ---- backbone ----
+
+unirep_status unirep_backbone_load(const char* model, const char* weights, const unirep_options* options,
+                                   unirep_backbone** out) {
+  return call([&] {
+    if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
+    *out = nullptr;
+    *out = new unirep_backbone{unirep::Backbone(text(model, "model"), weights ? weights : "", runtime_options(options))};
+    return UNIREP_OK;
+  });
+}
+
+void unirep_backbone_free(unirep_backbone* b) { delete b; }
+
+unirep_status unirep_backbone_pooled(const unirep_backbone* b, const float* input, const int64_t shape[4], float* features,
+                                     size_t capacity, size_t* width) {
+  return call([&] {
+    if (!b) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "backbone: null handle");
+    if (!shape || !features || !width) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "shape, features or width: null pointer");
+    const auto channels = b->backbone.stage_channels();
+    *width = static_cast<size_t>(channels.back());
+    if (shape[0] < 1) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "shape: N must be at least 1");
+    const size_t needed = static_cast<size_t>(shape[0]) * *width;
+    if (capacity < needed)
+      return fail(UNIREP_ERROR_BUFFER_TOO_SMALL, "features: " + std::to_string(capacity) + " floats, " +
+                                                     std::to_string(needed) + " needed (N x width)");
+    const auto pooled = b->backbone.pooled_features(input, {shape[0], shape[1], shape[2], shape[3]});
+    std::memcpy(features, pooled.values.data(), pooled.values.size() * sizeof(float));
+    return UNIREP_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,44 @@
+// unirep::VideoClassifier: the app-facing face of sdk/video/video_classifier.
+#include <unirep/api/video_classifier.h>
+
+#include "api_support.h"
+
+#include <unirep/sdk/video/video_classifier.h>
+
+namespace unirep {
+namespace sv = sdk::video;
+
+struct VideoClassifier::Impl {
+  RuntimeOptions options;
+  // Calls only read the network (InferenceMode forward) and open their own reader.
+  mutable sv::VideoClassifier classifier;
+};
+
+VideoClassifier::VideoClassifier(const std::string& model_file, const RuntimeOptions& options) {
+  api_detail::check_options(options);
+  api_detail::require_file(model_file, "model file");
+  impl_ = api_detail::guarded([&] {
+    sv::VideoClassifierOptions o;
+    o.model_file = model_file;
+    return std::make_shared<const Impl>(Impl{options, sv::VideoClassifier(o)});
+  });
+}
+
+VideoClassifier::~VideoClassifier() = default;
+VideoClassifier::VideoClassifier(const VideoClassifier&) = default;
+VideoClassifier& VideoClassifier::operator=(const VideoClassifier&) = default;
+VideoClassifier::VideoClassifier(VideoClassifier&&) noexcept = default;
+VideoClassifier& VideoClassifier::operator=(VideoClassifier&&) noexcept = default;
+
+const std::vector<std::string>& VideoClassifier::labels() const { return impl_->classifier.labels(); }
+
+std::vector<LabelScore> VideoClassifier::classify_file(const std::string& path, int top_k, int views) const {
+  api_detail::check_top_k(top_k);
+  api_detail::require_file(path, "video file");
+  return api_detail::guarded([&] {
+    api_detail::CallThreads threads(impl_->options.threads);
+    return api_detail::top_labels(impl_->classifier.probabilities(path, views), labels(), top_k);
+  });
+}
+
+}  // namespace unirep

@@ -1,0 +1,110 @@
+#include "api_models.h"
+
+#include <unirep/io/safetensors.h>
+#include <unirep/models/randomize.h>
+#include <unirep/modalities/timeseries/time_stamp.h>
+#include <unirep/sdk/audio/audio_model.h>
+#include <unirep/sdk/image/image_model.h>
+#include <unirep/sdk/points/point_model.h>
+#include <unirep/sdk/video/video_model.h>
+#include <support/test_support.h>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace unirep::testing {
+namespace {
+
+models::BackboneConfig tiny(int64_t in_chans, int64_t classes) {
+  models::BackboneConfig c;
+  c.depths = {1, 1, 1, 1};
+  c.dims = {8, 16, 16, 32};
+  c.kernel_sizes = {{3}, {7}, {3}, {5}};
+  c.in_chans = in_chans;
+  c.num_classes = classes;
+  return c;
+}
+
+void write_task(sdk::train::Task& task, const std::string& path, uint64_t seed) {
+  models::randomize_for_checks(task.model(), seed);  // non-trivial norms, so outputs differ by input
+  task.model().eval();
+  io::write_safetensors(path, task.deploy_state(), task.deploy_metadata());
+}
+
+}  // namespace
+
+std::vector<std::string> write_audio_model(const std::string& path) {
+  sdk::audio::AudioModelSpec spec;
+  spec.backbone = tiny(1, 3);
+  spec.labels = {"yes", "no", "stop"};
+  sdk::audio::AudioTask task(spec);
+  write_task(task, path, 11);
+  return spec.labels;
+}
+
+void write_mismatched_audio_model(const std::string& path) {
+  sdk::audio::AudioModelSpec spec;
+  spec.backbone = tiny(1, 3);
+  spec.labels = {"yes", "no", "stop"};
+  sdk::audio::AudioTask task(spec);
+  auto meta = task.deploy_metadata();
+  auto other = spec.backbone;
+  other.dims = {8, 16, 16, 48};  // the stored layout no longer fits the weights
+  meta["unirep.backbone"] = other.to_json();
+  io::write_safetensors(path, task.deploy_state(), meta);
+}
+
+std::vector<std::string> write_image_model(const std::string& path) {
+  sdk::image::ImageModelSpec spec;
+  spec.labels = {"cat", "dog", "bird", "fish"};
+  spec.backbone = tiny(3, 4);
+  spec.transform.size = 64;
+  sdk::image::ImageTask task(spec);
+  write_task(task, path, 12);
+  return spec.labels;
+}
+
+std::vector<std::string> write_point_model(const std::string& path) {
+  sdk::points::PointModelSpec spec;
+  spec.backbone = tiny(3, 0);
+  spec.labels = {"cube", "sphere", "cone"};
+  spec.projection.num_views(2).image_size(28).graph_dim(8).neighbours(4).fusion_dim(16).heads(2).head_dim(8).mlp_dim(16);
+  spec.input.points = 128;
+  spec.input.surface_points = 512;
+  sdk::points::PointTask task(spec);
+  write_task(task, path, 13);
+  return spec.labels;
+}
+
+std::vector<std::string> write_video_model(const std::string& path) {
+  sdk::video::VideoModelSpec spec;
+  spec.labels = {"left", "right"};
+  spec.backbone = tiny(3, 2);
+  spec.transform.size = 16;
+  spec.transform.sampling.clip_len = 4;
+  spec.transform.sampling.sampling_rate = 2;
+  sdk::video::VideoTask task(spec);
+  write_task(task, path, 14);
+  return spec.labels;
+}
+
+std::string sinusoid_csv(int rows) {
+  std::ostringstream s;
+  s << "time,a,b\n";
+  const auto style = *modalities::timeseries::parse_time("2020-01-01 00:00");
+  for (int i = 0; i < rows; ++i) {
+    const double a = std::sin(2 * M_PI * i / 24.0) + 0.3 * std::sin(2 * M_PI * i / 7.0);
+    const double b = 2.0 * std::cos(2 * M_PI * i / 24.0) + 10;
+    s << modalities::timeseries::format_time(style.seconds + i * 3600.0, style) << "," << a << "," << b << "\n";
+  }
+  return s.str();
+}
+
+void write_forecaster(const std::string& csv, const std::string& path) {
+  auto r = run_cli({"forecast", "train", "--csv", csv, "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
+                    "--epochs", "1", "--out", path, "--seed", "1", "--threads", "1"});
+  if (r.exit_code != 0) throw std::runtime_error("forecast train failed: " + r.output);
+}
+
+}  // namespace unirep::testing
