@@ -24,6 +24,27 @@ VideoClassifier::VideoClassifier(const std::string& model_file, const RuntimeOpt
   });
 }
 
+VideoClassifier VideoClassifier::from_weights(const std::string& model, const std::string& weights,
+                                              const RuntimeOptions& options, int input_size,
+                                              std::vector<std::string> labels) {
+  api_detail::check_options(options);
+  if (model.empty()) throw Error(StatusCode::kInvalidArgument, "no model given (a variant name or a JSON config)");
+  api_detail::require_file(weights, "weights file");
+  if (input_size < 16 || input_size > 1024)
+    throw Error(StatusCode::kInvalidArgument, "input_size " + std::to_string(input_size) + " is out of range (16..1024)");
+  VideoClassifier out;
+  out.impl_ = api_detail::guarded([&] {
+    sv::VideoClassifierOptions o;
+    o.backbone.model = model;
+    o.backbone.weights = weights;
+    o.backbone.reparameterize = true;
+    o.transform.size = input_size;
+    o.labels = std::move(labels);
+    return std::make_shared<const Impl>(Impl{options, sv::VideoClassifier(o)});
+  });
+  return out;
+}
+
 VideoClassifier::~VideoClassifier() = default;
 VideoClassifier::VideoClassifier(const VideoClassifier&) = default;
 VideoClassifier& VideoClassifier::operator=(const VideoClassifier&) = default;

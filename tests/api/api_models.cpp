@@ -4,12 +4,14 @@
 #include <unirep/models/randomize.h>
 #include <unirep/modalities/timeseries/time_stamp.h>
 #include <unirep/sdk/audio/audio_model.h>
+#include <unirep/sdk/backbone_loader.h>
 #include <unirep/sdk/image/image_model.h>
 #include <unirep/sdk/points/point_model.h>
 #include <unirep/sdk/video/video_model.h>
 #include <support/test_support.h>
 
 #include <cmath>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -87,6 +89,16 @@ std::vector<std::string> write_video_model(const std::string& path) {
   sdk::video::VideoTask task(spec);
   write_task(task, path, 14);
   return spec.labels;
+}
+
+void write_video_backbone(const std::string& json_path, const std::string& weights_path) {
+  std::ofstream(json_path) << tiny(3, 2).to_json();
+  sdk::video::VideoModelSpec spec;
+  spec.backbone = tiny(3, 2);
+  sdk::video::VideoTask task(spec);
+  models::randomize_for_checks(task.model(), 15);
+  task.model().eval();
+  sdk::write_weights(weights_path, task.deploy_state());
 }
 
 std::string sinusoid_csv(int rows) {

@@ -11,6 +11,8 @@ std::vector<std::string> write_audio_model(const std::string& path);
 std::vector<std::string> write_image_model(const std::string& path);
 std::vector<std::string> write_point_model(const std::string& path);
 std::vector<std::string> write_video_model(const std::string& path);
+// The video model's backbone as a JSON config and a plain weights file (like an official checkpoint).
+void write_video_backbone(const std::string& json_path, const std::string& weights_path);
 // An audio model file whose stored layout does not fit its weights (dims changed after export).
 void write_mismatched_audio_model(const std::string& path);
 // A forecaster trained for one epoch on `csv` (hourly rows "time,a,b") by the CLI.

@@ -267,6 +267,21 @@ TEST(Api, VideoClassifierMatchesTheSdk) {
     for (const auto& s : api) EXPECT_FLOAT_EQ(s.score, probs[s.index].item<float>());
   }
   EXPECT_EQ(code_of([&] { clf.classify_file(d.file("v.mp4"), 2, 4); }), unirep::StatusCode::kInvalidArgument);
+
+  // A layout and a plain weights file, as with an official checkpoint.
+  ut::write_video_backbone(d.file("tiny.json"), d.file("w.safetensors"));
+  const auto fw = unirep::VideoClassifier::from_weights(d.file("tiny.json"), d.file("w.safetensors"), {1, "cpu", 8}, 16);
+  EXPECT_EQ(fw.labels(), (std::vector<std::string>{"0", "1"}));
+  unirep::sdk::video::VideoClassifierOptions wo;
+  wo.backbone.model = d.file("tiny.json");
+  wo.backbone.weights = d.file("w.safetensors");
+  wo.backbone.reparameterize = true;
+  wo.transform.size = 16;
+  unirep::sdk::video::VideoClassifier wref(wo);
+  const auto wprobs = wref.probabilities(d.file("v.mp4"), 1);
+  for (const auto& s : fw.classify_file(d.file("v.mp4"), 2)) EXPECT_FLOAT_EQ(s.score, wprobs[s.index].item<float>());
+  EXPECT_EQ(code_of([&] { unirep::VideoClassifier::from_weights(d.file("tiny.json"), d.file("nope.pth")); }),
+            unirep::StatusCode::kFileNotFound);
 }
 
 TEST(Api, BackboneFeaturesAndTheTensorHeader) {

@@ -16,6 +16,12 @@ namespace unirep {
 class UNIREP_API VideoClassifier {
  public:
   explicit VideoClassifier(const std::string& model_file, const RuntimeOptions& options = {});
+  // A variant name or JSON config and a weights file (an official Kinetics checkpoint, for example:
+  // train or deploy structure), with the reference's 16-frame sampling at `input_size`.
+  // `labels` empty: "0", "1", ...
+  static VideoClassifier from_weights(const std::string& model, const std::string& weights,
+                                      const RuntimeOptions& options = {}, int input_size = 224,
+                                      std::vector<std::string> labels = {});
   ~VideoClassifier();
   VideoClassifier(const VideoClassifier&);
   VideoClassifier& operator=(const VideoClassifier&);
@@ -27,6 +33,7 @@ class UNIREP_API VideoClassifier {
   std::vector<LabelScore> classify_file(const std::string& path, int top_k = 5, int views = 1) const;
 
  private:
+  VideoClassifier() = default;
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };
