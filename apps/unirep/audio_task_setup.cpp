@@ -24,6 +24,9 @@ void AudioTaskOptions::add_to(CLI::App& app) {
   app.add_option("--mixup", mixup, "audio: waveform mixup probability (default 0.6)")->check(CLI::Range(0.0, 1.0));
   app.add_option("--freqm", freq_mask, "audio: SpecAugment frequency mask width (default 48)")->check(CLI::NonNegativeNumber);
   app.add_option("--timem", time_mask, "audio: SpecAugment time mask width (default 48)")->check(CLI::NonNegativeNumber);
+  app.add_option("--speed-perturb", speed, "audio: speed perturbation on every read, factor in [1-x, 1+x] (default 0 = off)")
+      ->check(CLI::Range(0.0, 0.5));
+  app.add_flag("--no-noise", [this](int64_t) { noise = false; }, "audio: no noise-and-roll augmentation");
 }
 
 AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string& model, double drop_path, uint64_t seed) {
@@ -48,6 +51,8 @@ AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string&
     a.mixup = o.mixup;
     a.freq_mask = o.freq_mask;
     a.time_mask = o.time_mask;
+    a.speed = o.speed;
+    a.noise = o.noise;
     augment = a;
   }
   AudioTraining t;

@@ -20,6 +20,8 @@ struct AudioTaskOptions {
   bool no_augment = false;
   double mixup = 0.6;
   int freq_mask = 48, time_mask = 48;
+  double speed = 0.0;
+  bool noise = true;
 
   void add_to(CLI::App& app);
 };

@@ -1,9 +1,11 @@
 #include <unirep/modalities/audio/augment.h>
+#include <unirep/modalities/audio/resample.h>
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace unirep::modalities::audio {
 namespace {
@@ -61,6 +63,18 @@ std::vector<float> mix_waveforms(const std::vector<float>& a, const std::vector<
   const float mean = a.empty() ? 0.0f : static_cast<float>(sum / static_cast<double>(a.size()));
   for (auto& v : out) v -= mean;
   return out;
+}
+
+}  // namespace unirep::modalities::audio
+
+namespace unirep::modalities::audio {
+
+std::vector<float> change_speed(const std::vector<float>& samples, int rate, double factor) {
+  if (!(factor > 0.25 && factor < 4.0)) throw std::invalid_argument("speed factor must be in (0.25, 4)");
+  // Playing f times faster = resampling to rate / f and reading the result at `rate`.
+  const int to = std::max(100, static_cast<int>(std::lround(rate / factor / 100.0)) * 100);
+  if (to == rate) return samples;
+  return resample(samples, rate, to);
 }
 
 }  // namespace unirep::modalities::audio

@@ -61,14 +61,19 @@ train::Example AudioDataset::get(size_t index) const {
                     static_cast<uint32_t>(static_cast<uint64_t>(index) >> 32), read};
   std::mt19937_64 rng(seq);
   std::vector<float> samples;
+  auto speed_changed = [&](const std::vector<float>& w) {
+    if (a.speed <= 0) return w;
+    const double f = std::uniform_real_distribution<double>(1.0 - a.speed, 1.0 + a.speed)(rng);
+    return audio::change_speed(w, input_.sample_rate, f);
+  };
   if (a.mixup > 0 && items_.size() > 1 && std::uniform_real_distribution<double>(0, 1)(rng) < a.mixup) {
     const size_t other = std::uniform_int_distribution<size_t>(0, items_.size() - 1)(rng);
     const double lambda = audio::sample_mixup_lambda(a.mixup_alpha, rng);
-    samples = audio::mix_waveforms(*wave, *waveform(other), lambda);
+    samples = audio::mix_waveforms(speed_changed(*wave), speed_changed(*waveform(other)), lambda);
     set_target(index, static_cast<float>(lambda));
     set_target(other, static_cast<float>(1.0 - lambda));
   } else {
-    samples = *wave;
+    samples = speed_changed(*wave);
     set_target(index, 1.0f);
   }
   auto input = audio::waveform_to_input(samples, input_);

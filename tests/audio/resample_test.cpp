@@ -1,5 +1,6 @@
 // Resampling: tones keep frequency and level through the passband, are removed in the stopband,
 // streaming in odd blocks equals one-shot, and the output length rule holds.
+#include <unirep/modalities/audio/augment.h>
 #include <unirep/modalities/audio/resample.h>
 
 #include <gtest/gtest.h>
@@ -143,6 +144,28 @@ TEST(Resample, RejectsBadRates) {
   EXPECT_THROW(resample({0.0f}, 16000, -1), std::invalid_argument);
   EXPECT_THROW(Resampler(16000, 0), std::invalid_argument);
   EXPECT_THROW(Resampler(768000, 1), std::invalid_argument);  // 1:768000 is not a resampling task
+}
+
+}  // namespace
+}  // namespace unirep::modalities::audio
+
+namespace unirep::modalities::audio {
+namespace {
+
+// Speed perturbation: 1.25x faster raises a 440 Hz tone to 550 Hz and shortens it by 1.25; 0.8x
+// lowers it to 352 Hz; the level is kept; a factor of 1 returns the input unchanged.
+TEST(ChangeSpeed, ScalesFrequencyAndLengthTogether) {
+  namespace tone = unirep::testing::tone;
+  const auto in = tone::sine(440, 16000, 16000);
+  for (double f : {1.25, 0.8}) {
+    const auto out = change_speed(in, 16000, f);
+    EXPECT_NEAR(static_cast<double>(out.size()), 16000 / f, 2) << f;
+    const auto mid = tone::slice(out, out.size() / 4, out.size() * 3 / 4);
+    EXPECT_NEAR(tone::peak_frequency(mid, 16000), 440 * f, 3) << f;
+    EXPECT_NEAR(tone::db(tone::rms(mid) / tone::rms(tone::slice(in, 4000, 12000))), 0.0, 0.1) << f;
+  }
+  EXPECT_EQ(change_speed(in, 16000, 1.0), in);
+  EXPECT_THROW(change_speed(in, 16000, 0.0), std::invalid_argument);
 }
 
 }  // namespace

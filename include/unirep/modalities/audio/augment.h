@@ -17,7 +17,15 @@ struct AudioAugmentOptions {
   int max_roll = 10;    // roll by an integer in [-max_roll, max_roll - 1]
   double mixup = 0.6;   // probability of waveform mixup with another clip; 0 = off
   double mixup_alpha = 10.0;  // lambda ~ Beta(alpha, alpha)
+  // Speed perturbation on every read (not in the official recipe; Kaldi's): the waveform plays
+  // f times faster, f ~ U[1 - speed, 1 + speed], pitch and formants moving together as with a
+  // shorter or longer vocal tract. 0 = off.
+  double speed = 0.0;
 };
+
+// Resamples `samples` (at `rate` Hz) so that it plays `factor` times faster at the same rate; the
+// intermediate rate is kept on a 100 Hz grid so resampling filters stay small.
+std::vector<float> change_speed(const std::vector<float>& samples, int rate, double factor);
 
 // torchaudio's FrequencyMasking / TimeMasking on a 1 x F x T backbone input, in place: a band of
 // width floor(U * max_width) starting at floor(U' * (size - width)) takes `fill` (the normalized
