@@ -27,6 +27,9 @@ at::Tensor read_input(const std::string& path, int64_t in_chans) {
                                     std::to_string(in_chans));
   if (x.numel() == 0) throw io::FormatError(path, "input is empty");
   if (!x.is_floating_point()) throw io::FormatError(path, "input must be float32 or float64");
+  // A NaN or Inf would spread through every later layer and come out as a silent NaN output.
+  const auto bad = (~at::isfinite(x)).sum().item<int64_t>();
+  if (bad > 0) throw io::FormatError(path, std::to_string(bad) + " input values are NaN or infinite");
   return x.to(at::kFloat);
 }
 

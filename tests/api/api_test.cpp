@@ -4,7 +4,7 @@
 #include <unirep/api/tensors.h>
 #include <unirep/unirep.hpp>
 
-#include "api_models.h"
+#include <support/test_models.h>
 
 #include <unirep/modalities/audio/resample.h>
 #include <unirep/modalities/audio/wav_writer.h>

@@ -3,7 +3,7 @@
 #include <unirep/unirep.h>
 #include <unirep/unirep.hpp>
 
-#include "api_models.h"
+#include <support/test_models.h>
 
 #include <support/test_support.h>
 

@@ -5,7 +5,7 @@
 // benchmark: it prints calls per second and RSS at start and end.
 #include <unirep/unirep.hpp>
 
-#include "api_models.h"
+#include <support/test_models.h>
 
 #include <support/test_support.h>
 

@@ -1,4 +1,4 @@
-#include "api_models.h"
+#include "test_models.h"
 
 #include <unirep/io/safetensors.h>
 #include <unirep/models/randomize.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Model files for the API tests, written through the internal SDK with random (but fixed) weights:
+// Model files for the API and CLI tests, written through the internal SDK with random (but fixed) weights:
 // the API must give exactly what the internal classes give for the same file.
 #include <string>
 #include <vector>
