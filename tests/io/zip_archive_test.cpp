@@ -17,7 +17,8 @@ using unirep::io::ZipReader;
 using unirep::testing::TempDir;
 
 void put(std::string& s, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  // Bytes past the eighth are zero (a shift by 64 or more would be undefined).
+  for (int i = 0; i < bytes; ++i) s.push_back(i < 8 ? static_cast<char>((v >> (8 * i)) & 0xff) : '\0');
 }
 uint64_t get(const std::string& s, size_t at, int bytes) {
   uint64_t v = 0;
