@@ -166,11 +166,16 @@ void Optimizer::load_state_dict(const io::PyValue& state) {
   std::vector<at::Tensor> params;
   for (const auto& g : groups_) params.insert(params.end(), g.params.begin(), g.params.end());
   std::vector<State> fresh(state_.size());
-  for (const auto& [key, entry] : states->dict_items()) {
+  for (const auto& item : states->dict_items()) {
+    // Named, not a structured binding: the lambda below captures it (C++17 forbids capturing bindings).
+    const auto& key = item.first;
+    const auto& entry = item.second;
     const auto k = static_cast<size_t>(key.as_int());
     if (k >= fresh.size()) throw std::invalid_argument("optimizer state refers to parameter " + std::to_string(k));
     State& s = fresh[k];
-    s.step = entry.find("step")->as_int();
+    const auto* step = entry.find("step");
+    if (!step) throw std::invalid_argument("optimizer state of parameter " + std::to_string(k) + " has no 'step'");
+    s.step = step->as_int();
     auto take = [&](const char* name, at::Tensor& dst) {
       if (const auto* v = entry.find(name)) {
         if (v->as_tensor().sizes() != params[k].sizes())

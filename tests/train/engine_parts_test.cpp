@@ -163,3 +163,29 @@ TEST(Losses, CrossEntropyAcceptsProbabilityTargets) {
     EXPECT_NEAR(a, b, 1e-6) << "label smoothing " << eps;
   }
 }
+
+// A saved optimizer state whose per-parameter entry lacks 'step' (a hostile or hand-edited
+// checkpoint) is refused with a message, not dereferenced.
+TEST(Optimizer, StateWithoutStepIsRefused) {
+  auto w = torch::randn({4, 3}, torch::requires_grad());
+  Optimizer opt({ParamGroup{{"fc.weight"}, {w}, 0.05, 1.0}}, OptimizerOptions{});
+  opt.zero_grad();
+  at::linear(torch::randn({2, 3}), w).sum().backward();
+  opt.step(0.01);
+  auto state = opt.state_dict();
+  opt.load_state_dict(state);  // the round trip itself is fine
+  auto stripped = unirep::io::PyValue::dict();
+  for (auto& item : state.find("state")->dict_items()) {
+    auto entry = unirep::io::PyValue::dict();
+    for (auto& field : item.second.dict_items())
+      if (field.first.as_string() != "step") entry.dict_items().push_back(field);
+    stripped.dict_items().push_back({item.first, entry});
+  }
+  state.set("state", stripped);
+  try {
+    opt.load_state_dict(state);
+    FAIL() << "a state without 'step' was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'step'"), std::string::npos) << e.what();
+  }
+}
