@@ -7,8 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 namespace unirep::sdk {
 
 io::Metadata model_file_metadata(const ModelFile& model) {
@@ -26,26 +24,10 @@ void write_model_file(const std::string& path, const ModelFile& model) {
 }
 
 std::string read_model_file_kind(const std::string& path) {
-  // Only the header: the size field, then the JSON, each checked against the file's size.
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io::FormatError(path, "cannot open");
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
-  unsigned char len8[8];
-  if (size < 8 || !in.read(reinterpret_cast<char*>(len8), 8)) throw io::FormatError(path, "not a unirep model file (too short)");
-  uint64_t header = 0;
-  for (int i = 7; i >= 0; --i) header = header << 8 | len8[i];
-  if (header < 2 || header > size - 8 || header > (uint64_t{100} << 20))
-    throw io::FormatError(path, "not a unirep model file (header size " + std::to_string(header) + " does not fit the file)");
-  std::string text(static_cast<size_t>(header), '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(header))) throw io::FormatError(path, "truncated header");
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) throw io::FormatError(path, "not a unirep model file (header is not JSON)");
-  const auto meta = json.find("__metadata__");
-  if (meta == json.end() || !meta->is_object() || !meta->contains("unirep.kind") || !(*meta)["unirep.kind"].is_string())
-    throw io::FormatError(path, "not a unirep model file (metadata 'unirep.kind' is missing)");
-  return (*meta)["unirep.kind"].get<std::string>();
+  const auto meta = io::read_safetensors_metadata(path);
+  const auto it = meta.find("unirep.kind");
+  if (it == meta.end()) throw io::FormatError(path, "not a unirep model file (metadata 'unirep.kind' is missing)");
+  return it->second;
 }
 
 ModelFile read_model_file(const std::string& path, const std::string& expected_kind) {

@@ -34,10 +34,14 @@ struct Entry {
   uint64_t begin, end;
 };
 
-}  // namespace
+// The header: its size checked against the file, the JSON parsed with repeated top-level keys
+// refused (nlohmann would keep only the last, hiding a tensor).
+struct Header {
+  nlohmann::json json;
+  uint64_t data_start = 0, data_size = 0;
+};
 
-NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
-  FileReader file(path);
+Header read_header(FileReader& file, const std::string& path) {
   if (file.size() < 8) throw FormatError(path, "not a safetensors file (shorter than the 8-byte header size)");
   unsigned char len8[8];
   file.read_at(0, len8, 8, "header size");
@@ -65,23 +69,40 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
   }
   if (!header.is_object()) throw FormatError(path, "header is not a JSON object");
   if (!repeated.empty()) throw FormatError(path, "tensor name '" + repeated + "' appears twice in the header");
-  const uint64_t data_start = 8 + header_size;
-  const uint64_t data_size = file.size() - data_start;
+  return {std::move(header), 8 + header_size, file.size() - 8 - header_size};
+}
+
+Metadata parse_metadata(const nlohmann::json& header, const std::string& path) {
+  Metadata meta;
+  const auto it = header.find("__metadata__");
+  if (it == header.end() || it->is_null()) return meta;
+  if (!it->is_object()) throw FormatError(path, "__metadata__ must be an object of strings");
+  for (auto m = it->begin(); m != it->end(); ++m) {
+    if (!m.value().is_string()) throw FormatError(path, "__metadata__ value for '" + m.key() + "' is not a string");
+    meta[m.key()] = m.value().get<std::string>();
+  }
+  return meta;
+}
+
+}  // namespace
+
+Metadata read_safetensors_metadata(const std::string& path) {
+  FileReader file(path);
+  return parse_metadata(read_header(file, path).json, path);
+}
+
+NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
+  FileReader file(path);
+  const auto parsed = read_header(file, path);
+  const auto& header = parsed.json;
+  const uint64_t data_start = parsed.data_start, data_size = parsed.data_size;
+  Metadata meta = parse_metadata(header, path);
 
   std::vector<Entry> entries;
-  Metadata meta;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const auto& v = it.value();
-    if (name == "__metadata__") {
-      if (v.is_null()) continue;
-      if (!v.is_object()) throw FormatError(path, "__metadata__ must be an object of strings");
-      for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string()) throw FormatError(path, "__metadata__ value for '" + m.key() + "' is not a string");
-        meta[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
+    if (name == "__metadata__") continue;  // parse_metadata
     auto bad = [&](const std::string& what) { throw FormatError(path, "tensor '" + name + "': " + what); };
     if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
       bad("needs dtype, shape and data_offsets");

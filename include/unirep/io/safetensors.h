@@ -17,6 +17,8 @@ using Metadata = std::map<std::string, std::string>;
 
 // Tensors come back in the order of their data offsets; `metadata` (optional) receives __metadata__.
 NamedTensors read_safetensors(const std::string& path, Metadata* metadata = nullptr);
+// Only __metadata__: the header is read and checked, the tensors are neither read nor validated.
+Metadata read_safetensors_metadata(const std::string& path);
 
 // Writes contiguous little-endian data in list order; names must be unique. Atomic like write_npy.
 void write_safetensors(const std::string& path, const NamedTensors& tensors,
