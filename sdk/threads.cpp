@@ -15,7 +15,9 @@ int configure_threads(int n) {
     if (const char* v = std::getenv("LOCAL_WORLD_SIZE")) local = std::max(1, std::atoi(v));
     n = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
   }
-  at::set_num_threads(n);
+  // LibTorch's count is per thread; setting it is skipped when it already holds, so per-call use
+  // (the app-facing API sets it on every call) costs nothing in the steady state.
+  if (at::get_num_threads() != n) at::set_num_threads(n);
   return at::get_num_threads();
 }
 

@@ -2,15 +2,14 @@
 
 #include <unirep/io/format_error.h>
 #include <unirep/models/state_dict.h>
+#include <unirep/sdk/threads.h>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <torch/cuda.h>
 
 #include <filesystem>
 #include <new>
-#include <thread>
 
 namespace unirep {
 
@@ -86,10 +85,7 @@ void check_top_k(int top_k) {
   if (top_k < 1) throw Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
 }
 
-CallThreads::CallThreads(int threads) {
-  const int n = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  if (at::get_num_threads() != n) at::set_num_threads(n);
-}
+CallThreads::CallThreads(int threads) { sdk::configure_threads(threads); }
 
 std::vector<LabelScore> top_labels(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k) {
   const auto p = probabilities.to(at::kFloat).contiguous();

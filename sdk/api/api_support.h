@@ -36,8 +36,8 @@ void check_options(const RuntimeOptions& options);
 // Top-k argument check (k >= 1).
 void check_top_k(int top_k);
 
-// Sets LibTorch's intra-op threads of the calling thread for a call (0: all cores); only touches
-// LibTorch when the count differs from the thread's current one.
+// Sets LibTorch's intra-op threads of the calling thread for a call (0: all cores), through
+// sdk::configure_threads, which only touches LibTorch when the count differs.
 class CallThreads {
  public:
   explicit CallThreads(int threads);

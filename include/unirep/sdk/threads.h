@@ -4,7 +4,8 @@
 namespace unirep::sdk {
 
 // n <= 0 means all cores, shared evenly among LOCAL_WORLD_SIZE local workers when that is set.
-// Returns the count in effect.
+// Applies to the calling thread (LibTorch's count is per thread) and to threads LibTorch has not
+// seen yet. Returns the count in effect.
 int configure_threads(int n = 0);
 
 }  // namespace unirep::sdk
