@@ -114,4 +114,13 @@ DecodedAudio decode_audio(const std::string& path, const DecodeOptions& options)
   return out;
 }
 
+void average_channels(const float* interleaved, int64_t frames, int channels, float* mono) {
+  for (int64_t i = 0; i < frames; ++i) {
+    const float* frame = interleaved + i * channels;
+    float sum = 0;
+    for (int k = 0; k < channels; ++k) sum += frame[k];
+    mono[i] = sum / static_cast<float>(channels);
+  }
+}
+
 }  // namespace unirep::modalities::audio

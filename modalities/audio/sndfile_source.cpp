@@ -114,12 +114,7 @@ class SndfileSource final : public AudioSource {
     interleaved_.resize(static_cast<size_t>(want) * static_cast<size_t>(c));
     const sf_count_t n = sf_readf_float(file_, interleaved_.data(), want);
     check_error();
-    for (sf_count_t i = 0; i < n; ++i) {
-      const float* frame = interleaved_.data() + static_cast<size_t>(i) * static_cast<size_t>(c);
-      float sum = 0;
-      for (int k = 0; k < c; ++k) sum += frame[k];
-      out[i] = sum / static_cast<float>(c);
-    }
+    average_channels(interleaved_.data(), static_cast<int64_t>(n), c, out);
     return static_cast<int64_t>(n);
   }
 

@@ -3,6 +3,7 @@
 
 #include "api_support.h"
 
+#include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
 #include <unirep/sdk/audio/audio_classifier.h>
 
@@ -71,13 +72,10 @@ AudioClassification AudioClassifier::classify_samples(const float* samples, size
   if (sample_rate < 1000 || sample_rate > 768000)
     throw Error(StatusCode::kInvalidArgument, "samples: sample rate " + std::to_string(sample_rate) + " Hz is out of range");
   std::vector<float> mono(frames);
-  for (size_t f = 0; f < frames; ++f) {
-    double sum = 0;
-    for (int c = 0; c < channels; ++c) sum += samples[f * static_cast<size_t>(channels) + static_cast<size_t>(c)];
-    mono[f] = static_cast<float>(sum / channels);
+  modalities::audio::average_channels(samples, static_cast<int64_t>(frames), channels, mono.data());
+  for (size_t f = 0; f < frames; ++f)
     if (!std::isfinite(mono[f]))
       throw Error(StatusCode::kInvalidArgument, "samples: frame " + std::to_string(f) + " is NaN or infinite");
-  }
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
     const int rate = impl_->classifier.spec().input.sample_rate;

@@ -58,4 +58,8 @@ struct DecodeOptions {
 // Reads a whole file (mono, native rate). Throws on zero-length audio as on any other bad input.
 DecodedAudio decode_audio(const std::string& path, const DecodeOptions& options = {});
 
+// `frames` frames of `channels` interleaved samples averaged to mono into `mono` (frames floats):
+// the down-mix every decoder applies, for samples that come from elsewhere (an app's buffer).
+void average_channels(const float* interleaved, int64_t frames, int channels, float* mono);
+
 }  // namespace unirep::modalities::audio
