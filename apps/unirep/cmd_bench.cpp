@@ -10,6 +10,7 @@
 #include <unirep/modalities/video/video_transform.h>
 #include <unirep/modalities/points/farthest_point_sampling.h>
 #include <unirep/models/complexity.h>
+#include <unirep/models/fast_unireplknet.h>
 #include <unirep/models/randomize.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/threads.h>
@@ -40,7 +41,7 @@ Command add_bench(CLI::App& app) {
   app.add_option("--size", a->size, "Square input size (default 224)")->check(CLI::PositiveNumber);
   app.add_option("--batch", a->batch, "Batch size (default 1)")->check(CLI::PositiveNumber);
   app.add_option("--runs,--iters", a->runs, "Timed runs (default 10)")->check(CLI::PositiveNumber);
-  app.add_option("--path", a->path, "reference: the plain LibTorch network (channels-last); fast: the fused path (issue 8, not built yet)")
+  app.add_option("--path", a->path, "reference: the plain LibTorch network (channels-last); fast: the fused oneDNN path (deploy structure only)")
       ->check(CLI::IsMember({"fast", "reference"}));
   app.add_option("--structure", a->structure, "deploy (default), train, or both")->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a->warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
@@ -128,8 +129,9 @@ Command add_bench(CLI::App& app) {
                   60.0 / median, median);
       return 0;
     }
-    if (a->path == "fast")
-      throw std::invalid_argument("--path fast: the fused inference path is not built yet; --path reference measures the LibTorch network");
+    const bool fast = a->path == "fast";
+    if (fast && a->structure != "deploy")
+      throw std::invalid_argument("--path fast runs the deploy structure only; use --structure deploy");
     auto config = models::resolve_config(a->model);
     models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
     models::randomize_for_checks(*model, 0);
@@ -139,11 +141,14 @@ Command add_bench(CLI::App& app) {
       if (std::string(structure) == "deploy") model->reparameterize();
       if (a->structure != "both" && a->structure != structure) continue;
       torch::InferenceMode guard;
-      for (int i = 0; i < a->warmup; ++i) model->forward(x);
+      std::unique_ptr<models::FastUniRepLKNet> fast_net;
+      if (fast) fast_net = std::make_unique<models::FastUniRepLKNet>(*model);
+      auto forward = [&]() { return fast ? fast_net->forward(x) : model->forward(x); };
+      for (int i = 0; i < std::max(a->warmup, fast ? 1 : 0); ++i) forward();
       std::vector<double> ms;
       for (int i = 0; i < a->runs; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
-        model->forward(x);
+        forward();
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       }
       std::sort(ms.begin(), ms.end());

@@ -1,0 +1,57 @@
+#pragma once
+// The fast CPU inference path of a deploy-structure UniRepLKNet (issue 8).
+//
+// Same network, same float32 outputs (held to the fixture tolerance), run as a fixed plan of oneDNN
+// primitives and fused kernels over channels-last (NHWC) buffers instead of LibTorch ops:
+//
+//   block:  depthwise conv + bias (oneDNN, NHWC)
+//           -> SE: pool, two tiny matvecs, sigmoid, scale          (one fused kernel, in place)
+//           -> Linear C->4C + bias + GELU                           (oneDNN matmul with post-ops)
+//           -> GRN: per-channel L2 norms, then scale                (one fused kernel, in place)
+//           -> Linear 4C->C + bias + residual add                   (oneDNN matmul, sum post-op
+//                                                                    into the residual buffer)
+//   stem / downsample: conv 3x3 s2 + bias (oneDNN) -> channels-first LayerNorm (fused kernel, with
+//           the stem's GELU fused into the first one)
+//   head:   mean over H, W -> LayerNorm -> Linear
+//
+// Weights are copied and reordered once at construction; the plan for an input shape (primitives and
+// every activation buffer) is built on the first call with that shape and reused, so a steady-state
+// forward allocates nothing but its output tensor. The plain LibTorch network stays the reference
+// path (`unirep bench --path reference`); see docs/performance.md for what each fusion buys.
+//
+// Thread safety: forward() serializes callers on one object (the plan's buffers are shared); give
+// each thread its own FastUniRepLKNet to run in parallel. Threads inside one call follow LibTorch's
+// setting (at::set_num_threads / sdk::configure_threads).
+#include <unirep/models/unireplknet.h>
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <vector>
+
+namespace unirep::models {
+
+class FastUniRepLKNet {
+ public:
+  // `model` must be in the deploy structure (call reparameterize() first); its weights are copied,
+  // so it may be discarded afterwards. Throws std::invalid_argument otherwise.
+  explicit FastUniRepLKNet(UniRepLKNetImpl& model);
+  ~FastUniRepLKNet();
+  FastUniRepLKNet(FastUniRepLKNet&&) noexcept;
+  FastUniRepLKNet& operator=(FastUniRepLKNet&&) noexcept;
+
+  // As UniRepLKNetImpl::forward: x is N x in_chans x H x W float32 (any strides).
+  at::Tensor forward(const at::Tensor& x, OutputMode mode = OutputMode::Logits);
+
+  // As UniRepLKNetImpl::forward_stages (without stage norms): the four stage outputs, N x C x h x w
+  // tensors in channels-last memory.
+  std::vector<at::Tensor> forward_stages(const at::Tensor& x);
+
+  const BackboneConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace unirep::models

@@ -1,0 +1,462 @@
+// The fast inference path: a deploy-structure UniRepLKNet as a fixed plan of oneDNN primitives and
+// fused kernels over NHWC buffers (the design is in include/unirep/models/fast_unireplknet.h).
+#include <unirep/models/fast_unireplknet.h>
+
+#include "fused_kernels.h"
+
+#include <ATen/ATen.h>
+#include <dnnl.hpp>
+#include <omp.h>
+
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+#include <unordered_map>
+
+namespace unirep::models {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+constexpr auto kF32 = memory::data_type::f32;
+
+// ---- Weights, copied out of the LibTorch module once --------------------------------------------
+
+struct ConvWeights {
+  at::Tensor weight, bias;  // O x I/groups x K x K, O
+  int64_t in = 0, out = 0, kernel = 0, stride = 1, padding = 0, groups = 1;
+};
+
+struct NormWeights {
+  at::Tensor weight, bias;
+  float eps = 1e-6f;
+};
+
+struct BlockWeights {
+  int64_t dim = 0, hidden = 0, se_hidden = 0;
+  bool has_dwconv = false;
+  ConvWeights dwconv;
+  at::Tensor se_down_w, se_down_b, se_up_w, se_up_b;  // se_hidden x dim, dim x se_hidden (row-major)
+  at::Tensor fc1_w, fc1_b, grn_gamma, fc2_w, fc2_b;  // Linear weights are out x in
+};
+
+struct Weights {
+  BackboneConfig config;
+  ConvWeights stem1, stem2, down[3];
+  NormWeights stem_norm1, stem_norm2, down_norm[3];
+  std::vector<BlockWeights> stages[4];
+  bool has_head_norm = false, has_head = false;
+  NormWeights head_norm;
+  at::Tensor head_w, head_b;
+};
+
+at::Tensor copy_of(const at::Tensor& t) { return t.detach().to(at::kFloat).contiguous().clone(); }
+
+ConvWeights conv_weights(torch::nn::Conv2dImpl& conv) {
+  const auto& o = conv.options;
+  const auto k = o.kernel_size()->at(0);
+  if (o.kernel_size()->at(1) != k || o.stride()->at(0) != o.stride()->at(1) || o.dilation()->at(0) != 1 || o.dilation()->at(1) != 1)
+    throw std::invalid_argument("fast path: only square, undilated convolutions are expected in a deployed UniRepLKNet");
+  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  if (pad == nullptr || (*pad)->at(0) != (*pad)->at(1))
+    throw std::invalid_argument("fast path: expected symmetric explicit conv padding");
+  ConvWeights c;
+  c.weight = copy_of(conv.weight);
+  c.bias = conv.bias.defined() ? copy_of(conv.bias) : at::zeros({o.out_channels()});
+  c.in = o.in_channels();
+  c.out = o.out_channels();
+  c.kernel = k;
+  c.stride = o.stride()->at(0);
+  c.padding = (*pad)->at(0);
+  c.groups = o.groups();
+  return c;
+}
+
+NormWeights norm_weights(ChannelsFirstLayerNormImpl& ln) { return {copy_of(ln.weight), copy_of(ln.bias), static_cast<float>(ln.eps)}; }
+
+// Parameters by their official names ("stages.0.1.pwconv1.1.weight", ...).
+const at::Tensor& param(const std::unordered_map<std::string, at::Tensor>& params, const std::string& name) {
+  auto it = params.find(name);
+  if (it == params.end()) throw std::invalid_argument("fast path: the model has no parameter '" + name + "'");
+  return it->second;
+}
+
+Weights copy_weights(UniRepLKNetImpl& model) {
+  if (!model.deployed())
+    throw std::invalid_argument("fast path: the model is in the train structure; call reparameterize() first (deploy structure only)");
+  Weights w;
+  w.config = model.config();
+  std::unordered_map<std::string, at::Tensor> params;
+  for (const auto& p : model.named_parameters()) params.emplace(p.key(), p.value());
+  std::unordered_map<std::string, std::shared_ptr<torch::nn::Module>> modules;
+  for (const auto& m : model.named_modules()) modules.emplace(m.key(), m.value());
+  auto conv = [&](const std::string& name) -> torch::nn::Conv2dImpl& {
+    auto it = modules.find(name);
+    auto* c = it == modules.end() ? nullptr : it->second->as<torch::nn::Conv2dImpl>();
+    if (c == nullptr) throw std::invalid_argument("fast path: the model has no convolution '" + name + "'");
+    return *c;
+  };
+  auto norm = [&](const std::string& name) -> ChannelsFirstLayerNormImpl& {
+    auto it = modules.find(name);
+    auto* n = it == modules.end() ? nullptr : it->second->as<ChannelsFirstLayerNormImpl>();
+    if (n == nullptr) throw std::invalid_argument("fast path: the model has no LayerNorm '" + name + "'");
+    return *n;
+  };
+  w.stem1 = conv_weights(conv("downsample_layers.0.0"));
+  w.stem_norm1 = norm_weights(norm("downsample_layers.0.1"));
+  w.stem2 = conv_weights(conv("downsample_layers.0.3"));
+  w.stem_norm2 = norm_weights(norm("downsample_layers.0.4"));
+  for (int i = 1; i < 4; ++i) {
+    const auto prefix = "downsample_layers." + std::to_string(i);
+    w.down[i - 1] = conv_weights(conv(prefix + ".0"));
+    w.down_norm[i - 1] = norm_weights(norm(prefix + ".1"));
+  }
+  for (int s = 0; s < 4; ++s) {
+    for (int64_t j = 0; j < w.config.depths[s]; ++j) {
+      const auto prefix = "stages." + std::to_string(s) + "." + std::to_string(j) + ".";
+      BlockWeights b;
+      b.dim = w.config.dims[s];
+      const auto k = w.config.kernel_sizes[s][j];
+      if (k != 0) {
+        b.has_dwconv = true;
+        b.dwconv = conv_weights(conv(k >= 7 ? prefix + "dwconv.lk_origin" : prefix + "dwconv"));
+      }
+      b.se_down_w = copy_of(param(params, prefix + "se.down.weight")).flatten(1);
+      b.se_down_b = copy_of(param(params, prefix + "se.down.bias"));
+      b.se_up_w = copy_of(param(params, prefix + "se.up.weight")).flatten(1);
+      b.se_up_b = copy_of(param(params, prefix + "se.up.bias"));
+      b.se_hidden = b.se_down_w.size(0);
+      b.fc1_w = copy_of(param(params, prefix + "pwconv1.1.weight"));
+      b.fc1_b = copy_of(param(params, prefix + "pwconv1.1.bias"));
+      b.hidden = b.fc1_w.size(0);
+      b.grn_gamma = copy_of(param(params, prefix + "act.1.gamma")).reshape({-1});
+      b.fc2_w = copy_of(param(params, prefix + "pwconv2.0.weight"));
+      b.fc2_b = copy_of(param(params, prefix + "pwconv2.0.bias"));
+      w.stages[s].push_back(std::move(b));
+    }
+  }
+  if (model.norm) {
+    w.has_head_norm = true;
+    w.head_norm = {copy_of(model.norm->weight), copy_of(model.norm->bias), static_cast<float>(model.norm->options.eps())};
+  }
+  if (model.head) {
+    w.has_head = true;
+    w.head_w = copy_of(model.head->weight);
+    w.head_b = copy_of(model.head->bias);
+  }
+  return w;
+}
+
+// ---- The plan for one input shape ----------------------------------------------------------------
+
+int64_t conv_out(int64_t size, const ConvWeights& c) { return (size + 2 * c.padding - c.kernel) / c.stride + 1; }
+
+struct Plan {
+  int64_t n = 0, height = 0, width = 0;
+  int threads = 0;  // OpenMP threads the kernel scratch was sized for
+  at::Tensor input, x, t, h, scratch, dnnl_scratch, pooled;
+  std::vector<at::Tensor> packed;                    // reordered weights, kept alive for the primitives
+  std::vector<std::function<void()>> steps;          // the forward, in order
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> stage_shapes;  // C, h, w after each stage
+  std::vector<size_t> stage_ends;                    // steps index after each stage's last step
+  memory input_user;                                 // the caller's N x C x H x W (handle set per call)
+  memory input_nhwc;                                 // its NHWC copy in `input`
+  dnnl::reorder input_reorder;
+  int64_t head_channels = 0;
+  std::function<void(float* out)> head;  // pooled (+ norm) -> logits into `out`
+};
+
+class PlanBuilder {
+ public:
+  PlanBuilder(const Weights& w, dnnl::engine& engine, dnnl::stream& stream, Plan& plan)
+      : w_(w), engine_(engine), stream_(stream), plan_(plan) {}
+
+  void build() {
+    auto& p = plan_;
+    const auto& cfg = w_.config;
+    const int64_t n = p.n;
+    int64_t hh = conv_out(p.height, w_.stem1), ww = conv_out(p.width, w_.stem1);
+    // Buffer sizes: the largest activation each role holds anywhere in the network.
+    int64_t x_size = n * hh * ww * w_.stem1.out, h_size = 1, scratch = 1;
+    {
+      int64_t sh = conv_out(hh, w_.stem2), sw = conv_out(ww, w_.stem2);
+      for (int s = 0; s < 4; ++s) {
+        if (s > 0) sh = conv_out(sh, w_.down[s - 1]), sw = conv_out(sw, w_.down[s - 1]);
+        x_size = std::max(x_size, n * sh * sw * cfg.dims[s]);
+        for (const auto& b : w_.stages[s]) {
+          h_size = std::max(h_size, n * sh * sw * b.hidden);
+          scratch = std::max(scratch, fast::reduction_scratch_floats(b.hidden) + n * b.hidden);
+          scratch = std::max(scratch, fast::reduction_scratch_floats(b.dim) + n * (2 * b.dim + b.se_hidden));
+        }
+      }
+      scratch = std::max(scratch, fast::reduction_scratch_floats(cfg.dims[3]) + n * cfg.dims[3]);
+    }
+    p.threads = omp_get_max_threads();
+    p.input = at::empty({n * p.height * p.width * cfg.in_chans});
+    p.x = at::empty({x_size});
+    p.t = at::empty({x_size});
+    p.h = at::empty({h_size});
+    p.scratch = at::empty({scratch});
+    p.pooled = at::empty({n * cfg.dims[3]});
+
+    // Input: the caller's NCHW tensor reordered into NHWC.
+    memory::desc user_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nchw);
+    memory::desc in_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nhwc);
+    p.input_user = memory(user_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE));
+    p.input_nhwc = memory(in_md, engine_, p.input.data_ptr<float>());
+    p.input_reorder = dnnl::reorder(p.input_user, p.input_nhwc);
+
+    // Stem: conv s2 -> LN -> GELU -> conv s2 -> LN.
+    conv(w_.stem1, p.input, p.t, p.height, p.width, {});
+    norm(w_.stem_norm1, p.t, p.x, n * hh * ww, w_.stem1.out);
+    gelu(p.x, {n * hh * ww, w_.stem1.out});
+    conv(w_.stem2, p.x, p.t, hh, ww, {});
+    hh = conv_out(hh, w_.stem2), ww = conv_out(ww, w_.stem2);
+    norm(w_.stem_norm2, p.t, p.x, n * hh * ww, w_.stem2.out);
+    for (int s = 0; s < 4; ++s) {
+      if (s > 0) {
+        conv(w_.down[s - 1], p.x, p.t, hh, ww, {});
+        hh = conv_out(hh, w_.down[s - 1]), ww = conv_out(ww, w_.down[s - 1]);
+        norm(w_.down_norm[s - 1], p.t, p.x, n * hh * ww, cfg.dims[s]);
+      }
+      for (const auto& b : w_.stages[s]) block(b, hh, ww);
+      p.stage_shapes.emplace_back(cfg.dims[s], hh, ww);
+      p.stage_ends.push_back(p.steps.size());
+    }
+    head(hh * ww);
+    p.dnnl_scratch = at::empty({std::max<int64_t>(1, (scratchpad_bytes_ + 3) / 4)});
+    for (auto& m : scratchpad_users_) m.set_data_handle(p.dnnl_scratch.data_ptr());
+  }
+
+ private:
+  dnnl::primitive_attr attr(const dnnl::post_ops& ops = {}) {
+    dnnl::primitive_attr a;
+    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    a.set_post_ops(ops);
+    return a;
+  }
+
+  // A scratchpad memory for a primitive; all share one buffer (steps run one at a time).
+  memory scratchpad(const memory::desc& md) {
+    scratchpad_bytes_ = std::max<int64_t>(scratchpad_bytes_, static_cast<int64_t>(md.get_size()));
+    scratchpad_users_.emplace_back(md, engine_, static_cast<void*>(DNNL_MEMORY_NONE));
+    return scratchpad_users_.back();
+  }
+
+  // Weights in the layout the primitive chose, reordered once from the user layout.
+  memory packed(const memory::desc& user_md, const at::Tensor& user, const memory::desc& want) {
+    auto out = at::empty({static_cast<int64_t>((want.get_size() + 3) / 4)});
+    plan_.packed.push_back(out);
+    memory src(user_md, engine_, user.data_ptr()), dst(want, engine_, out.data_ptr());
+    dnnl::reorder(src, dst).execute(stream_, src, dst);
+    stream_.wait();
+    return dst;
+  }
+
+  void conv(const ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w, const dnnl::post_ops& ops) {
+    const int64_t n = plan_.n, ho = conv_out(h, c), wo = conv_out(w, c);
+    memory::desc src_md({n, c.in, h, w}, kF32, Tag::nhwc), dst_md({n, c.out, ho, wo}, kF32, Tag::nhwc);
+    memory::desc bias_md({c.out}, kF32, Tag::x);
+    const bool grouped = c.groups > 1;
+    memory::dims wdims = grouped ? memory::dims{c.groups, c.out / c.groups, c.in / c.groups, c.kernel, c.kernel}
+                                 : memory::dims{c.out, c.in, c.kernel, c.kernel};
+    memory::desc user_w(wdims, kF32, grouped ? Tag::goihw : Tag::oihw), any_w(wdims, kF32, Tag::any);
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, any_w, bias_md,
+                                      dst_md, {c.stride, c.stride}, {c.padding, c.padding}, {c.padding, c.padding});
+    dnnl::convolution_forward::primitive_desc pd(d, attr(ops), engine_);
+    auto weights = packed(user_w, c.weight, pd.weights_desc());
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src.data_ptr())},
+                                         {DNNL_ARG_WEIGHTS, weights},
+                                         {DNNL_ARG_BIAS, memory(bias_md, engine_, c.bias.data_ptr())},
+                                         {DNNL_ARG_DST, memory(dst_md, engine_, dst.data_ptr())},
+                                         {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+    add_primitive(dnnl::convolution_forward(pd), std::move(args));
+  }
+
+  // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
+  void linear(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst, int64_t rows,
+              const dnnl::post_ops& ops) {
+    const int64_t out = weight.size(0), in = weight.size(1);
+    memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
+    memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
+    dnnl::matmul::desc d(src_md, any_w, bias_md, dst_md);
+    dnnl::matmul::primitive_desc pd(d, attr(ops), engine_);
+    auto weights = packed(user_w, weight, pd.weights_desc());
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src.data_ptr())},
+                                         {DNNL_ARG_WEIGHTS, weights},
+                                         {DNNL_ARG_BIAS, memory(bias_md, engine_, bias.data_ptr())},
+                                         {DNNL_ARG_DST, memory(dst_md, engine_, dst.data_ptr())},
+                                         {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+    add_primitive(dnnl::matmul(pd), std::move(args));
+  }
+
+  void gelu(const at::Tensor& x, const memory::dims& dims) {
+    memory::desc md(dims, kF32, Tag::ab);
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_gelu_erf, md, 0.0f, 0.0f);
+    dnnl::eltwise_forward::primitive_desc pd(d, attr(), engine_);
+    memory m(md, engine_, x.data_ptr());
+    add_primitive(dnnl::eltwise_forward(pd),
+                  {{DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}});
+  }
+
+  void add_primitive(dnnl::primitive prim, std::unordered_map<int, memory> args) {
+    plan_.steps.push_back([prim = std::move(prim), args = std::move(args), &stream = stream_]() {
+      prim.execute(stream, args);
+      stream.wait();
+    });
+  }
+
+  void norm(const NormWeights& nw, const at::Tensor& src, const at::Tensor& dst, int64_t rows, int64_t channels) {
+    plan_.steps.push_back([in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels, w = nw.weight.data_ptr<float>(),
+                           b = nw.bias.data_ptr<float>(), eps = nw.eps]() { fast::layer_norm_channels(in, out, rows, channels, w, b, eps); });
+  }
+
+  void block(const BlockWeights& b, int64_t hh, int64_t ww) {
+    auto& p = plan_;
+    const int64_t n = p.n, pixels = hh * ww, rows = n * pixels;
+    if (b.has_dwconv) {
+      conv(b.dwconv, p.x, p.t, hh, ww, {});
+    } else {
+      p.steps.push_back([dst = p.t.data_ptr<float>(), src = p.x.data_ptr<float>(), count = rows * b.dim]() {
+        std::memcpy(dst, src, static_cast<size_t>(count) * sizeof(float));
+      });
+    }
+    float* scratch = p.scratch.data_ptr<float>();
+    p.steps.push_back([x = p.t.data_ptr<float>(), n, pixels, b = &b, scratch]() {
+      fast::squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(), b->se_down_b.data_ptr<float>(),
+                           b->se_up_w.data_ptr<float>(), b->se_up_b.data_ptr<float>(), scratch);
+    });
+    dnnl::post_ops act;
+    act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+    linear(b.fc1_w, b.fc1_b, p.t, p.h, rows, act);
+    p.steps.push_back([h = p.h.data_ptr<float>(), n, pixels, b = &b, scratch]() {
+      fast::global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
+    });
+    dnnl::post_ops residual;
+    residual.append_sum(1.0f);  // dst = h . W2^T + b2 + dst: the residual stream x is updated in place
+    linear(b.fc2_w, b.fc2_b, p.h, p.x, rows, residual);
+  }
+
+  void head(int64_t pixels) {
+    auto& p = plan_;
+    const int64_t n = p.n, c = w_.config.dims[3];
+    float* scratch = p.scratch.data_ptr<float>();
+    const bool has_norm = w_.has_head_norm;
+    // Pooled vector (mean over H, W, then the head LayerNorm if any) into p.pooled.
+    p.steps.push_back([x = p.x.data_ptr<float>(), pooled = p.pooled.data_ptr<float>(), n, pixels, c, scratch, has_norm, w = &w_]() {
+      fast::channel_means(x, n, pixels, c, pooled, scratch);
+      if (has_norm)
+        fast::layer_norm_channels(pooled, pooled, n, c, w->head_norm.weight.data_ptr<float>(), w->head_norm.bias.data_ptr<float>(),
+                                  w->head_norm.eps);
+    });
+    if (!w_.has_head) return;
+    const int64_t classes = w_.head_w.size(0);
+    p.head_channels = classes;
+    memory::desc src_md({n, c}, kF32, Tag::ab), dst_md({n, classes}, kF32, Tag::ab), bias_md({1, classes}, kF32, Tag::ab);
+    memory::desc user_w({c, classes}, kF32, Tag::ba), any_w({c, classes}, kF32, Tag::any);
+    dnnl::matmul::desc d(src_md, any_w, bias_md, dst_md);
+    dnnl::matmul::primitive_desc pd(d, attr(), engine_);
+    auto weights = packed(user_w, w_.head_w, pd.weights_desc());
+    memory dst(dst_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE));
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, p.pooled.data_ptr())},
+                                         {DNNL_ARG_WEIGHTS, weights},
+                                         {DNNL_ARG_BIAS, memory(bias_md, engine_, w_.head_b.data_ptr())},
+                                         {DNNL_ARG_DST, dst},
+                                         {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+    p.head = [prim = dnnl::matmul(pd), args = std::move(args), dst, &stream = stream_](float* out) mutable {
+      dst.set_data_handle(out);
+      prim.execute(stream, args);
+      stream.wait();
+    };
+  }
+
+  const Weights& w_;
+  dnnl::engine& engine_;
+  dnnl::stream& stream_;
+  Plan& plan_;
+  int64_t scratchpad_bytes_ = 0;
+  std::vector<memory> scratchpad_users_;
+};
+
+}  // namespace
+
+struct FastUniRepLKNet::Impl {
+  Weights weights;
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
+  std::mutex mutex;
+
+  Plan& plan_for(const at::Tensor& x) {
+    const auto& cfg = weights.config;
+    if (x.dim() != 4 || x.size(1) != cfg.in_chans || x.size(0) < 1 || x.size(2) < 1 || x.size(3) < 1) {
+      std::ostringstream ss;
+      ss << "expected input N x " << cfg.in_chans << " x H x W, got " << x.sizes();
+      throw std::invalid_argument(ss.str());
+    }
+    auto key = std::make_tuple(x.size(0), x.size(2), x.size(3));
+    auto& slot = plans[key];
+    if (!slot || slot->threads < omp_get_max_threads()) {
+      auto plan = std::make_unique<Plan>();
+      std::tie(plan->n, plan->height, plan->width) = key;
+      PlanBuilder(weights, engine, stream, *plan).build();
+      slot = std::move(plan);
+    }
+    return *slot;
+  }
+
+  // Runs the steps up to `end` (all when end is steps.size()) on x.
+  void run(Plan& p, const at::Tensor& x, size_t end) {
+    p.input_user.set_data_handle(x.data_ptr());
+    p.input_reorder.execute(stream, p.input_user, p.input_nhwc);
+    stream.wait();
+    for (size_t i = 0; i < end; ++i) p.steps[i]();
+  }
+};
+
+FastUniRepLKNet::FastUniRepLKNet(UniRepLKNetImpl& model) : impl_(std::make_unique<Impl>()) { impl_->weights = copy_weights(model); }
+FastUniRepLKNet::~FastUniRepLKNet() = default;
+FastUniRepLKNet::FastUniRepLKNet(FastUniRepLKNet&&) noexcept = default;
+FastUniRepLKNet& FastUniRepLKNet::operator=(FastUniRepLKNet&&) noexcept = default;
+
+const BackboneConfig& FastUniRepLKNet::config() const { return impl_->weights.config; }
+
+at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
+  if (mode == OutputMode::Logits && !impl_->weights.has_head)
+    throw std::invalid_argument("this model has no classification head (num_classes is 0 or it is a dense-task model)");
+  auto x = input.to(at::kFloat).contiguous();
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto& p = impl_->plan_for(x);
+  impl_->run(p, x, p.steps.size());
+  if (mode == OutputMode::Pooled) return p.pooled.view({p.n, impl_->weights.config.dims[3]}).clone();
+  auto out = at::empty({p.n, p.head_channels});
+  p.head(out.data_ptr<float>());
+  return out;
+}
+
+std::vector<at::Tensor> FastUniRepLKNet::forward_stages(const at::Tensor& input) {
+  auto x = input.to(at::kFloat).contiguous();
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto& p = impl_->plan_for(x);
+  std::vector<at::Tensor> outs;
+  size_t done = 0;
+  for (int s = 0; s < 4; ++s) {
+    if (s == 0) {
+      impl_->run(p, x, p.stage_ends[0]);
+    } else {
+      for (size_t i = done; i < p.stage_ends[s]; ++i) p.steps[i]();
+    }
+    done = p.stage_ends[s];
+    const auto [c, h, w] = p.stage_shapes[s];
+    auto out = at::empty({p.n, c, h, w}, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast));
+    std::memcpy(out.data_ptr<float>(), p.x.data_ptr<float>(), static_cast<size_t>(p.n * c * h * w) * sizeof(float));
+    outs.push_back(out);
+  }
+  return outs;
+}
+
+}  // namespace unirep::models

@@ -1,0 +1,184 @@
+#include "fused_kernels.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+// Row loops get one clone per instruction set; the dynamic loader's ifunc resolver picks the best
+// the CPU has, once. The loops are written so GCC vectorizes them (channels contiguous, no aliasing
+// between rows and accumulators, reductions marked for OpenMP SIMD).
+#define UNIREP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+namespace unirep::models::fast {
+namespace rows {
+
+UNIREP_CLONES void accumulate(const float* __restrict x, int64_t rows, int64_t channels, float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c];
+  }
+}
+
+UNIREP_CLONES void accumulate_squares(const float* __restrict x, int64_t rows, int64_t channels, float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c] * row[c];
+  }
+}
+
+UNIREP_CLONES void scale(float* __restrict x, int64_t rows, int64_t channels, const float* __restrict s) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) row[c] *= s[c];
+  }
+}
+
+UNIREP_CLONES void layer_norm(const float* in, float* out, int64_t rows, int64_t channels, const float* __restrict weight,
+                              const float* __restrict bias, float eps) {
+  const float inv_c = 1.0f / static_cast<float>(channels);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = in + r * channels;
+    float* y = out + r * channels;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t c = 0; c < channels; ++c) sum += x[c];
+    const float mean = sum * inv_c;
+    float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
+    for (int64_t c = 0; c < channels; ++c) sq += (x[c] - mean) * (x[c] - mean);
+    const float rstd = 1.0f / std::sqrt(sq * inv_c + eps);
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) y[c] = (x[c] - mean) * rstd * weight[c] + bias[c];
+  }
+}
+
+// y[o] = b[o] + W[o, :] . x for a row-major `outs` x `ins` matrix (the SE's 1x1 convs on one vector).
+UNIREP_CLONES void matvec(const float* __restrict w, const float* __restrict b, const float* __restrict x, int64_t outs, int64_t ins,
+                          float* __restrict y) {
+  for (int64_t o = 0; o < outs; ++o) {
+    const float* wo = w + o * ins;
+    float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = 0; i < ins; ++i) s += wo[i] * x[i];
+    y[o] = s + b[o];
+  }
+}
+
+}  // namespace rows
+
+namespace {
+
+// Below this many values a pass stays on the calling thread: a parallel region costs more than it saves.
+constexpr int64_t kParallelGrain = 32768;
+
+int threads_for(int64_t values) {
+  if (values < kParallelGrain) return 1;
+  return std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(values / (kParallelGrain / 2))));
+}
+
+// Per-image channel sums of `x` (or of its squares) into sums[n * channels + c].
+template <bool Squares>
+void channel_sums(const float* x, int64_t images, int64_t pixels, int64_t channels, float* sums, float* partial) {
+  const int threads = threads_for(pixels * channels);
+  for (int64_t n = 0; n < images; ++n) {
+    const float* image = x + n * pixels * channels;
+    float* out = sums + n * channels;
+    if (threads == 1) {
+      std::fill(out, out + channels, 0.0f);
+      Squares ? rows::accumulate_squares(image, pixels, channels, out) : rows::accumulate(image, pixels, channels, out);
+      continue;
+    }
+    int used = 1;
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), count = omp_get_num_threads();
+      if (t == 0) used = count;
+      float* acc = partial + t * channels;
+      std::fill(acc, acc + channels, 0.0f);
+      const int64_t begin = pixels * t / count, end = pixels * (t + 1) / count;
+      Squares ? rows::accumulate_squares(image + begin * channels, end - begin, channels, acc)
+              : rows::accumulate(image + begin * channels, end - begin, channels, acc);
+    }
+    std::copy(partial, partial + channels, out);
+    for (int t = 1; t < used; ++t)
+      for (int64_t c = 0; c < channels; ++c) out[c] += partial[t * channels + c];
+  }
+}
+
+// x[n, p, c] *= s[n * channels + c].
+void scale_channels(float* x, int64_t images, int64_t pixels, int64_t channels, const float* s) {
+  const int threads = threads_for(pixels * channels);
+  for (int64_t n = 0; n < images; ++n) {
+    float* image = x + n * pixels * channels;
+    const float* sn = s + n * channels;
+    if (threads == 1) {
+      rows::scale(image, pixels, channels, sn);
+      continue;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), count = omp_get_num_threads();
+      const int64_t begin = pixels * t / count, end = pixels * (t + 1) / count;
+      rows::scale(image + begin * channels, end - begin, channels, sn);
+    }
+  }
+}
+
+}  // namespace
+
+int64_t reduction_scratch_floats(int64_t channels) { return static_cast<int64_t>(std::max(1, omp_get_max_threads())) * channels; }
+
+void layer_norm_channels(const float* in, float* out, int64_t rows_count, int64_t channels, const float* weight, const float* bias,
+                         float eps) {
+  const int threads = threads_for(rows_count * channels);
+  if (threads == 1) return rows::layer_norm(in, out, rows_count, channels, weight, bias, eps);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), count = omp_get_num_threads();
+    const int64_t begin = rows_count * t / count, end = rows_count * (t + 1) / count;
+    rows::layer_norm(in + begin * channels, out + begin * channels, end - begin, channels, weight, bias, eps);
+  }
+}
+
+void channel_means(const float* x, int64_t images, int64_t pixels, int64_t channels, float* means, float* partial) {
+  channel_sums<false>(x, images, pixels, channels, means, partial);
+  const float inv = 1.0f / static_cast<float>(pixels);
+  for (int64_t i = 0; i < images * channels; ++i) means[i] *= inv;
+}
+
+void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, int64_t hidden, const float* down_w,
+                    const float* down_b, const float* up_w, const float* up_b, float* scratch) {
+  float* means = scratch + reduction_scratch_floats(channels);
+  float* scales = means + images * channels;
+  float* h = scales + images * channels;
+  channel_means(x, images, pixels, channels, means, scratch);
+  for (int64_t n = 0; n < images; ++n) {
+    float* hn = h + n * hidden;
+    float* sn = scales + n * channels;
+    rows::matvec(down_w, down_b, means + n * channels, hidden, channels, hn);
+    for (int64_t i = 0; i < hidden; ++i) hn[i] = std::max(hn[i], 0.0f);
+    rows::matvec(up_w, up_b, hn, channels, hidden, sn);
+    for (int64_t c = 0; c < channels; ++c) sn[c] = 1.0f / (1.0f + std::exp(-sn[c]));
+  }
+  scale_channels(x, images, pixels, channels, scales);
+}
+
+void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma, float* scratch) {
+  float* s = scratch + reduction_scratch_floats(channels);
+  channel_sums<true>(x, images, pixels, channels, s, scratch);
+  for (int64_t n = 0; n < images; ++n) {
+    float* sn = s + n * channels;
+    float total = 0.0f;
+    for (int64_t c = 0; c < channels; ++c) {
+      sn[c] = std::sqrt(sn[c]);
+      total += sn[c];
+    }
+    const float inv = 1.0f / (total / static_cast<float>(channels) + 1e-6f);
+    for (int64_t c = 0; c < channels; ++c) sn[c] = gamma[c] * sn[c] * inv + 1.0f;
+  }
+  scale_channels(x, images, pixels, channels, s);
+}
+
+}  // namespace unirep::models::fast

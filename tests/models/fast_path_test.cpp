@@ -1,0 +1,164 @@
+// The fast inference path (models/fast) against the official outputs in ../shared/fixtures and
+// against the LibTorch reference network on layouts, sizes, batches and thread counts the fixtures
+// do not cover.
+#include <unirep/io/npy.h>
+#include <unirep/models/fast_unireplknet.h>
+#include <unirep/models/randomize.h>
+#include <unirep/sdk/backbone_loader.h>
+#include <unirep/sdk/threads.h>
+
+#include <gtest/gtest.h>
+#include <torch/types.h>
+
+#include <thread>
+
+#include "support/test_support.h"
+
+using unirep::testing::fixture;
+using unirep::testing::within_fixture_tolerance;
+using unirep::models::FastUniRepLKNet;
+using unirep::models::OutputMode;
+
+namespace {
+
+unirep::sdk::LoadedBackbone load_fixture(const std::string& name, const std::string& weights, bool reparam) {
+  unirep::sdk::BackboneSpec spec;
+  spec.model = fixture("backbone/" + name + ".config.json");
+  spec.weights = fixture("backbone/" + name + weights);
+  spec.reparameterize = reparam;
+  return unirep::sdk::load_backbone(spec);
+}
+
+unirep::models::UniRepLKNet random_deployed(const unirep::models::BackboneConfig& config, uint64_t seed) {
+  unirep::models::UniRepLKNet model{unirep::models::UniRepLKNetOptions(config)};
+  unirep::models::randomize_for_checks(*model, seed);
+  model->eval();
+  model->reparameterize();
+  return model;
+}
+
+unirep::models::BackboneConfig small_config(int64_t in_chans, int64_t classes) {
+  unirep::models::BackboneConfig c;
+  c.depths = {2, 1, 3, 1};
+  c.dims = {16, 24, 40, 64};
+  c.kernel_sizes = {{3, 13}, {5}, {0, 7, 3}, {9}};  // every kind of depthwise part, identity included
+  c.in_chans = in_chans;
+  c.num_classes = classes;
+  return c;
+}
+
+class FastPathFixtures : public ::testing::TestWithParam<std::string> {};
+
+}  // namespace
+
+TEST_P(FastPathFixtures, OfficialDeployWeightsGiveTheOfficialLogitsAndStages) {
+  UNIREP_REQUIRE_FIXTURES();
+  const auto name = GetParam();
+  auto loaded = load_fixture(name, ".deploy.pth", false);
+  FastUniRepLKNet fast(*loaded.model);
+  auto x = unirep::io::read_npy(fixture("backbone/" + name + ".input.npy"));
+  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), unirep::io::read_npy(fixture("backbone/" + name + ".deploy_logits.npy"))));
+  // The fixtures' stage outputs come from the train structure; the deploy structure equals them
+  // to the same tolerance (the official reparameterization is exact up to rounding).
+  auto stages = fast.forward_stages(x);
+  ASSERT_EQ(stages.size(), 4u);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(within_fixture_tolerance(stages[i], unirep::io::read_npy(fixture("backbone/" + name + ".stage" + std::to_string(i) + ".npy"))))
+        << "stage " << i;
+}
+
+TEST_P(FastPathFixtures, OwnReparameterizationOfTheTrainCheckpoint) {
+  UNIREP_REQUIRE_FIXTURES();
+  const auto name = GetParam();
+  auto loaded = load_fixture(name, ".train.pth", true);
+  FastUniRepLKNet fast(*loaded.model);
+  auto x = unirep::io::read_npy(fixture("backbone/" + name + ".input.npy"));
+  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), unirep::io::read_npy(fixture("backbone/" + name + ".deploy_logits.npy"))));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backbone, FastPathFixtures, ::testing::Values("tiny_mono", "unireplknet_a"));
+
+TEST(FastPath, MatchesTheReferenceOnOddSizesBatchesAndEveryBlockKind) {
+  auto model = random_deployed(small_config(3, 10), 7);
+  FastUniRepLKNet fast(*model);
+  torch::InferenceMode guard;
+  for (auto [n, h, w] : {std::tuple<int64_t, int64_t, int64_t>{1, 64, 64}, {3, 37, 50}, {2, 33, 33}, {1, 16, 16}}) {
+    auto x = torch::randn({n, 3, h, w});
+    EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), model->forward(x))) << n << "x" << h << "x" << w;
+    EXPECT_TRUE(within_fixture_tolerance(fast.forward(x, OutputMode::Pooled), model->forward(x, OutputMode::Pooled)));
+    auto ours = fast.forward_stages(x);
+    auto ref = model->forward_stages(x);
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(within_fixture_tolerance(ours[i], ref[i])) << "stage " << i;
+  }
+  // A plan is reused: the same shape again gives the same numbers bit for bit.
+  auto x = torch::randn({3, 3, 37, 50});
+  EXPECT_TRUE(torch::equal(fast.forward(x), fast.forward(x)));
+  // Non-contiguous input (a channels-last tensor and a strided view) is read correctly.
+  auto cl = x.contiguous(at::MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(torch::equal(fast.forward(cl), fast.forward(x)));
+  auto big = torch::randn({3, 3, 74, 100});
+  auto view = big.slice(2, 0, 74, 2).slice(3, 0, 100, 2);
+  EXPECT_TRUE(torch::equal(fast.forward(view), fast.forward(view.contiguous())));
+}
+
+TEST(FastPath, MatchesTheReferenceOnAnOfficialVariantWithTwoThreads) {
+  auto model = random_deployed(unirep::models::variant_config("a"), 3);
+  FastUniRepLKNet fast(*model);
+  const int before = unirep::sdk::configure_threads(2);
+  torch::InferenceMode guard;
+  auto x = torch::randn({2, 3, 96, 96});
+  auto two = fast.forward(x);
+  EXPECT_TRUE(within_fixture_tolerance(two, model->forward(x)));
+  unirep::sdk::configure_threads(1);
+  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), two));
+  unirep::sdk::configure_threads(before);
+}
+
+TEST(FastPath, ModelsWithoutAClassifierGivePooledFeaturesOnly) {
+  auto config = small_config(1, 0);
+  auto model = random_deployed(config, 11);
+  FastUniRepLKNet fast(*model);
+  torch::InferenceMode guard;
+  auto x = torch::randn({2, 1, 40, 48});
+  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x, OutputMode::Pooled), model->forward(x, OutputMode::Pooled)));
+  EXPECT_THROW(fast.forward(x), std::invalid_argument);
+}
+
+TEST(FastPath, RefusesTheTrainStructureAndWrongInputs) {
+  unirep::models::UniRepLKNet train{unirep::models::UniRepLKNetOptions(small_config(3, 4))};
+  try {
+    FastUniRepLKNet fast(*train);
+    FAIL() << "a train-structure model was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("reparameterize"), std::string::npos) << e.what();
+  }
+  auto model = random_deployed(small_config(3, 4), 1);
+  FastUniRepLKNet fast(*model);
+  EXPECT_THROW(fast.forward(torch::randn({1, 1, 32, 32})), std::invalid_argument);  // wrong channels
+  EXPECT_THROW(fast.forward(torch::randn({3, 32, 32})), std::invalid_argument);     // not 4-D
+}
+
+TEST(FastPath, ConcurrentCallersOnOneObjectGetTheSingleThreadedResults) {
+  auto model = random_deployed(small_config(3, 5), 5);
+  FastUniRepLKNet fast(*model);
+  std::vector<at::Tensor> inputs, expected;
+  {
+    torch::InferenceMode guard;
+    for (int i = 0; i < 4; ++i) {
+      inputs.push_back(torch::randn({1 + i % 2, 3, 32 + 8 * i, 40}));
+      expected.push_back(fast.forward(inputs.back()));
+    }
+  }
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t]() {
+      torch::InferenceMode guard;
+      for (int r = 0; r < 10; ++r) {
+        const int i = (t + r) % 4;
+        if (!torch::equal(fast.forward(inputs[i]), expected[i])) ++wrong[t];
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(wrong[t], 0) << "thread " << t;
+}
