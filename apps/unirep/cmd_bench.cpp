@@ -12,6 +12,7 @@
 #include <unirep/models/complexity.h>
 #include <unirep/models/fast_unireplknet.h>
 #include <unirep/models/randomize.h>
+#include <unirep/models/sgemm_rate.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/threads.h>
 
@@ -33,7 +34,7 @@ Command add_bench(CLI::App& app) {
     int64_t size = 224, batch = 1;
     int runs = 10, warmup = 2, threads = 0;
     bool json = false, fbank = false;
-    int64_t fps_points = 0, fps_samples = 4096;
+    int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
     std::string image, video, path = "reference", structure = "deploy";
   };
   auto a = std::make_shared<Args>();
@@ -52,6 +53,8 @@ Command add_bench(CLI::App& app) {
   app.add_option("--fps", a->fps_points, "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
       ->check(CLI::PositiveNumber);
   app.add_option("--fps-samples", a->fps_samples, "Points kept by --fps (default 4096)")->check(CLI::PositiveNumber);
+  app.add_option("--sgemm", a->sgemm, "Measure the machine's SGEMM rate instead: N x N x N products (e.g. 2048), oneDNN and LibTorch's BLAS")
+      ->check(CLI::PositiveNumber);
   app.add_option("--image", a->image, "Measure preprocessing of this image into the --size input instead")->check(CLI::ExistingFile);
   app.add_option("--video", a->video, "Measure preprocessing of this video into its validation view instead")->check(CLI::ExistingFile);
   return [a]() {
@@ -84,6 +87,16 @@ Command add_bench(CLI::App& app) {
       else
         std::printf("preprocess %s %s -> 3 x %lld x %lld: median %.2f ms (%.1f per second)\n", what, file.c_str(), (long long)x.size(1),
                     (long long)x.size(2), ms, 1e3 / ms);
+      return 0;
+    }
+    if (a->sgemm > 0) {
+      const auto rate = models::measure_sgemm_rate(a->sgemm, a->runs);
+      if (a->json)
+        std::printf("{\"sgemm_n\": %ld, \"threads\": %d, \"onednn_gflops_per_s\": %.1f, \"libtorch_gflops_per_s\": %.1f}\n", (long)a->sgemm,
+                    threads, rate.onednn_gflops, rate.libtorch_gflops);
+      else
+        std::printf("SGEMM %ld^3, %d threads: oneDNN %.1f GFLOP/s, LibTorch (its BLAS) %.1f GFLOP/s (medians of %d)\n", (long)a->sgemm, threads,
+                    rate.onednn_gflops, rate.libtorch_gflops, a->runs);
       return 0;
     }
     if (a->fps_points > 0) {
@@ -160,16 +173,26 @@ Command add_bench(CLI::App& app) {
       struct rusage ru {};
       getrusage(RUSAGE_SELF, &ru);
       const double peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
+      // The fast path's own memory: packed weights and the plan's buffers (the process peak above
+      // also holds the LibTorch network the fast path was built from).
+      std::string fast_memory;
+      if (fast) {
+        const auto use = fast_net->memory_use();
+        char buf[160];
+        std::snprintf(buf, sizeof buf, a->json ? ", \"weights_mb\": %.1f, \"workspace_mb\": %.1f" : ", weights %.0f MB + buffers %.0f MB",
+                      use.weight_bytes / 1048576.0, use.workspace_bytes / 1048576.0);
+        fast_memory = buf;
+      }
       if (a->json)
         std::printf("{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
                     "\"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflops\": %.3f, "
-                    "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
+                    "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f%s}\n",
                     a->model.c_str(), structure, a->path.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, ms.front(), ips,
-                    2.0 * static_cast<double>(cx.macs) / 1e9, gflops, peak_rss_mb);
+                    2.0 * static_cast<double>(cx.macs) / 1e9, gflops, peak_rss_mb, fast_memory.c_str());
       else
-        std::printf("%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB\n",
+        std::printf("%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB%s\n",
                     structure, a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, a->path.c_str(), median, ms.front(), ips,
-                    gflops, peak_rss_mb);
+                    gflops, peak_rss_mb, fast_memory.c_str());
     }
     return 0;
   };

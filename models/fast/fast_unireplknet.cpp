@@ -2,7 +2,7 @@
 // fused kernels over NHWC buffers (the design is in include/unirep/models/fast_unireplknet.h).
 #include <unirep/models/fast_unireplknet.h>
 
-#include "fused_kernels.h"
+#include <unirep/models/fast_kernels.h>
 
 #include <ATen/ATen.h>
 #include <dnnl.hpp>
@@ -51,7 +51,8 @@ struct Weights {
   std::vector<BlockWeights> stages[4];
   bool has_head_norm = false, has_head = false;
   NormWeights head_norm;
-  at::Tensor head_w, head_b;
+  at::Tensor head_w, head_b;  // head_w is released once packed (see PackedWeights)
+  int64_t head_classes = 0;
 };
 
 at::Tensor copy_of(const at::Tensor& t) { return t.detach().to(at::kFloat).contiguous().clone(); }
@@ -147,9 +148,54 @@ Weights copy_weights(UniRepLKNetImpl& model) {
     w.has_head = true;
     w.head_w = copy_of(model.head->weight);
     w.head_b = copy_of(model.head->bias);
+    w.head_classes = w.head_w.size(0);
   }
   return w;
 }
+
+// ---- Weights in the layouts the primitives chose -------------------------------------------------
+
+// Each conv and Linear weight is held once: in the layout the last plan's primitive chose. The plain
+// copy is released after the first plan; a later plan that wants another layout (another input
+// shape can make oneDNN choose one) reorders from the packed copy, as oneDNN reorders between any
+// two layouts. Plans keep the buffers they were built with alive.
+class PackedWeights {
+ public:
+  memory get(at::Tensor& plain, const memory::desc& plain_md, const memory::desc& want, dnnl::engine& engine, dnnl::stream& stream,
+             std::vector<at::Tensor>& keep_alive) {
+    auto it = entries_.find(&plain);
+    if (it != entries_.end() && it->second.mem.get_desc() == want) {
+      keep_alive.push_back(it->second.storage);
+      return it->second.mem;
+    }
+    memory src = it != entries_.end() ? it->second.mem : memory(plain_md, engine, plain.data_ptr());
+    auto storage = at::empty({static_cast<int64_t>((want.get_size() + 3) / 4)});
+    memory dst(want, engine, storage.data_ptr());
+    dnnl::reorder(src, dst).execute(stream, src, dst);
+    stream.wait();
+    entries_[&plain] = {dst, storage};
+    keep_alive.push_back(storage);
+    return dst;
+  }
+
+  // Frees the plain copies of everything packed so far.
+  void release_plain() {
+    for (auto& entry : entries_) entry.first->reset();
+  }
+
+  int64_t bytes() const {
+    int64_t total = 0;
+    for (const auto& entry : entries_) total += static_cast<int64_t>(entry.second.storage.nbytes());
+    return total;
+  }
+
+ private:
+  struct Entry {
+    memory mem;
+    at::Tensor storage;
+  };
+  std::unordered_map<at::Tensor*, Entry> entries_;
+};
 
 // ---- The plan for one input shape ----------------------------------------------------------------
 
@@ -172,8 +218,8 @@ struct Plan {
 
 class PlanBuilder {
  public:
-  PlanBuilder(const Weights& w, dnnl::engine& engine, dnnl::stream& stream, Plan& plan)
-      : w_(w), engine_(engine), stream_(stream), plan_(plan) {}
+  PlanBuilder(Weights& w, PackedWeights& packed, dnnl::engine& engine, dnnl::stream& stream, Plan& plan)
+      : w_(w), packed_(packed), engine_(engine), stream_(stream), plan_(plan) {}
 
   void build() {
     auto& p = plan_;
@@ -247,14 +293,9 @@ class PlanBuilder {
     return scratchpad_users_.back();
   }
 
-  // Weights in the layout the primitive chose, reordered once from the user layout.
+  // Weights in the layout the primitive chose.
   memory packed(const memory::desc& user_md, const at::Tensor& user, const memory::desc& want) {
-    auto out = at::empty({static_cast<int64_t>((want.get_size() + 3) / 4)});
-    plan_.packed.push_back(out);
-    memory src(user_md, engine_, user.data_ptr()), dst(want, engine_, out.data_ptr());
-    dnnl::reorder(src, dst).execute(stream_, src, dst);
-    stream_.wait();
-    return dst;
+    return packed_.get(const_cast<at::Tensor&>(user), user_md, want, engine_, stream_, plan_.packed);
   }
 
   void conv(const ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w, const dnnl::post_ops& ops) {
@@ -278,9 +319,8 @@ class PlanBuilder {
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
-  void linear(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst, int64_t rows,
-              const dnnl::post_ops& ops) {
-    const int64_t out = weight.size(0), in = weight.size(1);
+  void linear(const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
+              int64_t rows, const dnnl::post_ops& ops) {
     memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
     memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
     dnnl::matmul::desc d(src_md, any_w, bias_md, dst_md);
@@ -332,13 +372,13 @@ class PlanBuilder {
     });
     dnnl::post_ops act;
     act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
-    linear(b.fc1_w, b.fc1_b, p.t, p.h, rows, act);
+    linear(b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t, p.h, rows, act);
     p.steps.push_back([h = p.h.data_ptr<float>(), n, pixels, b = &b, scratch]() {
       fast::global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
     });
     dnnl::post_ops residual;
     residual.append_sum(1.0f);  // dst = h . W2^T + b2 + dst: the residual stream x is updated in place
-    linear(b.fc2_w, b.fc2_b, p.h, p.x, rows, residual);
+    linear(b.fc2_w, b.dim, b.hidden, b.fc2_b, p.h, p.x, rows, residual);
   }
 
   void head(int64_t pixels) {
@@ -354,7 +394,7 @@ class PlanBuilder {
                                   w->head_norm.eps);
     });
     if (!w_.has_head) return;
-    const int64_t classes = w_.head_w.size(0);
+    const int64_t classes = w_.head_classes;
     p.head_channels = classes;
     memory::desc src_md({n, c}, kF32, Tag::ab), dst_md({n, classes}, kF32, Tag::ab), bias_md({1, classes}, kF32, Tag::ab);
     memory::desc user_w({c, classes}, kF32, Tag::ba), any_w({c, classes}, kF32, Tag::any);
@@ -375,6 +415,7 @@ class PlanBuilder {
   }
 
   const Weights& w_;
+  PackedWeights& packed_;
   dnnl::engine& engine_;
   dnnl::stream& stream_;
   Plan& plan_;
@@ -388,6 +429,7 @@ struct FastUniRepLKNet::Impl {
   Weights weights;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
+  PackedWeights packed;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
   std::mutex mutex;
 
@@ -403,7 +445,8 @@ struct FastUniRepLKNet::Impl {
     if (!slot || slot->threads < omp_get_max_threads()) {
       auto plan = std::make_unique<Plan>();
       std::tie(plan->n, plan->height, plan->width) = key;
-      PlanBuilder(weights, engine, stream, *plan).build();
+      PlanBuilder(weights, packed, engine, stream, *plan).build();
+      packed.release_plain();
       slot = std::move(plan);
     }
     return *slot;
@@ -424,6 +467,17 @@ FastUniRepLKNet::FastUniRepLKNet(FastUniRepLKNet&&) noexcept = default;
 FastUniRepLKNet& FastUniRepLKNet::operator=(FastUniRepLKNet&&) noexcept = default;
 
 const BackboneConfig& FastUniRepLKNet::config() const { return impl_->weights.config; }
+
+FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  MemoryUse use;
+  use.weight_bytes = impl_->packed.bytes();
+  for (const auto& plan : impl_->plans)
+    for (const auto* t : {&plan.second->input, &plan.second->x, &plan.second->t, &plan.second->h, &plan.second->scratch,
+                          &plan.second->dnnl_scratch, &plan.second->pooled})
+      use.workspace_bytes += static_cast<int64_t>(t->nbytes());
+  return use;
+}
 
 at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
   if (mode == OutputMode::Logits && !impl_->weights.has_head)

@@ -82,6 +82,7 @@ TEST(FastPath, MatchesTheReferenceOnOddSizesBatchesAndEveryBlockKind) {
   auto model = random_deployed(small_config(3, 10), 7);
   FastUniRepLKNet fast(*model);
   torch::InferenceMode guard;
+  int64_t weights_after_first_plan = 0;
   for (auto [n, h, w] : {std::tuple<int64_t, int64_t, int64_t>{1, 64, 64}, {3, 37, 50}, {2, 33, 33}, {1, 16, 16}}) {
     auto x = torch::randn({n, 3, h, w});
     EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), model->forward(x))) << n << "x" << h << "x" << w;
@@ -89,7 +90,12 @@ TEST(FastPath, MatchesTheReferenceOnOddSizesBatchesAndEveryBlockKind) {
     auto ours = fast.forward_stages(x);
     auto ref = model->forward_stages(x);
     for (int i = 0; i < 4; ++i) EXPECT_TRUE(within_fixture_tolerance(ours[i], ref[i])) << "stage " << i;
+    if (weights_after_first_plan == 0) weights_after_first_plan = fast.memory_use().weight_bytes;
   }
+  // Weights are held once however many shapes (plans) have been seen; buffers grow per plan.
+  EXPECT_GT(weights_after_first_plan, 0);
+  EXPECT_LE(fast.memory_use().weight_bytes, weights_after_first_plan * 5 / 4);
+  EXPECT_GT(fast.memory_use().workspace_bytes, 0);
   // A plan is reused: the same shape again gives the same numbers bit for bit.
   auto x = torch::randn({3, 3, 37, 50});
   EXPECT_TRUE(torch::equal(fast.forward(x), fast.forward(x)));

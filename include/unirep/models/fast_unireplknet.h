@@ -49,6 +49,14 @@ class FastUniRepLKNet {
 
   const BackboneConfig& config() const;
 
+  // Bytes held: the packed weights (each once) and the activation buffers and scratch of every
+  // plan built so far (one per input shape seen).
+  struct MemoryUse {
+    int64_t weight_bytes = 0;
+    int64_t workspace_bytes = 0;
+  };
+  MemoryUse memory_use() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,4 +1,4 @@
-#include "fused_kernels.h"
+#include <unirep/models/fast_kernels.h>
 
 #include <omp.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The elementwise and reduction work of the fast path (fast_unireplknet.cpp), on NHWC buffers: each
+// The elementwise and reduction work of the fast path (models/fast/fast_unireplknet.cpp), on NHWC buffers: each
 // kernel is one pass (or one pass per reduction) over memory where LibTorch's composition makes
 // several, and never allocates. Row loops are compiled for AVX-512, AVX2 and baseline x86-64 and
 // picked at run time (GCC target_clones); OpenMP splits pixels over LibTorch's thread count.
