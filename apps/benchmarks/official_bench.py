@@ -48,6 +48,27 @@ def provide_timm_if_missing():
     sys.modules.update({"timm": timm, "timm.models": models, "timm.models.layers": layers, "timm.models.registry": registry})
 
 
+def train_step(model, args):
+    """PyTorch eager, as people train the official model: forward + backward, gradients cleared
+    before each step (not timed)."""
+    model.train()
+    x = torch.randn(args.batch, 3, args.size, args.size)
+    times = []
+    for i in range(args.warmup + args.iters):
+        model.zero_grad(set_to_none=True)
+        t0 = time.perf_counter()
+        model(x).sum().backward()
+        if i >= args.warmup:
+            times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    median = times[len(times) // 2]
+    print(json.dumps({
+        "model": args.model, "path": "official_eager", "step": "train", "size": args.size, "batch": args.batch,
+        "threads": args.threads, "iters": args.iters, "ms_median": round(median, 3), "ms_min": round(times[0], 3),
+        "images_per_s": round(args.batch * 1000 / median, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("official", help="path to the official unireplknet.py")
@@ -57,6 +78,8 @@ def main():
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--train-step", action="store_true",
+                   help="time forward + backward of the train structure in eager mode (loss = sum of logits) instead")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -66,6 +89,9 @@ def main():
     sys.modules["unireplknet"] = mod
     spec.loader.exec_module(mod)
     model = getattr(mod, f"unireplknet_{args.model}")(num_classes=1000, attempt_use_lk_impl=False)
+    if args.train_step:
+        train_step(model, args)
+        return
     model.eval()
     model.reparameterize_unireplknet()
     x = torch.randn(args.batch, 3, args.size, args.size)

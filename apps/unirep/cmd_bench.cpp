@@ -33,7 +33,7 @@ Command add_bench(CLI::App& app) {
     std::string model = "a";
     int64_t size = 224, batch = 1;
     int runs = 10, warmup = 2, threads = 0;
-    bool json = false, fbank = false;
+    bool json = false, fbank = false, train_step = false;
     int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
     std::string image, video, path = "reference", structure = "deploy";
   };
@@ -49,6 +49,8 @@ Command add_bench(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   app.add_flag("--json", a->json, "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
                                     "gflops_per_s, peak_rss_mb, ...)");
+  app.add_flag("--train-step", a->train_step,
+               "Measure a training step instead: forward + backward of the train structure (train mode, loss = sum of logits)");
   app.add_flag("--fbank", a->fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
   app.add_option("--fps", a->fps_points, "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
       ->check(CLI::PositiveNumber);
@@ -143,6 +145,37 @@ Command add_bench(CLI::App& app) {
       return 0;
     }
     const bool fast = a->path == "fast";
+    if (a->train_step) {
+      if (fast) throw std::invalid_argument("--train-step runs the LibTorch train structure; leave --path at reference");
+      auto config = models::resolve_config(a->model);
+      models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
+      models::randomize_for_checks(*model, 0);
+      model->train();
+      auto x = torch::randn({a->batch, config.in_chans, a->size, a->size});
+      auto step = [&]() {
+        model->zero_grad(/*set_to_none=*/true);
+        const auto t0 = std::chrono::steady_clock::now();
+        model->forward(x).sum().backward();
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      };
+      for (int i = 0; i < a->warmup; ++i) step();
+      std::vector<double> ms;
+      for (int i = 0; i < a->runs; ++i) ms.push_back(step());
+      std::sort(ms.begin(), ms.end());
+      const double median = ms[ms.size() / 2];
+      struct rusage ru {};
+      getrusage(RUSAGE_SELF, &ru);
+      const double ips = static_cast<double>(a->batch) * 1000.0 / median, rss = static_cast<double>(ru.ru_maxrss) / 1024.0;
+      if (a->json)
+        std::printf("{\"model\": \"%s\", \"step\": \"train\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, \"iters\": %d, "
+                    "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
+                    a->model.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, ms.front(), ips, rss);
+      else
+        std::printf("train step (forward + backward) %s %ldx%ld batch %ld, %d threads: median %.1f ms (min %.1f), %.1f images/s, "
+                    "peak RSS %.0f MB\n",
+                    a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, median, ms.front(), ips, rss);
+      return 0;
+    }
     if (fast && a->structure != "deploy")
       throw std::invalid_argument("--path fast runs the deploy structure only; use --structure deploy");
     auto config = models::resolve_config(a->model);
