@@ -153,6 +153,29 @@ Weights copy_weights(UniRepLKNetImpl& model) {
   return w;
 }
 
+// ---- Running a primitive without per-call allocation ------------------------------------------------
+
+// A primitive with its arguments bound once. The C++ wrapper's execute() builds a std::vector of
+// arguments from the map on every call; this keeps the C argument array instead.
+class BoundPrimitive {
+ public:
+  BoundPrimitive(dnnl::primitive prim, std::unordered_map<int, memory> args) : prim_(std::move(prim)), memories_(std::move(args)) {
+    for (auto& [key, mem] : memories_) c_args_.push_back({key, mem.get()});
+  }
+  // Binds `mem` (a memory of this primitive's arguments) to a new buffer before the next run.
+  memory& argument(int key) { return memories_.at(key); }
+  void run(dnnl::stream& stream) const {
+    dnnl::error::wrap_c_api(dnnl_primitive_execute(prim_.get(), stream.get(), static_cast<int>(c_args_.size()), c_args_.data()),
+                            "could not execute a oneDNN primitive");
+    stream.wait();
+  }
+
+ private:
+  dnnl::primitive prim_;
+  std::unordered_map<int, memory> memories_;
+  std::vector<dnnl_exec_arg_t> c_args_;
+};
+
 // ---- Weights in the layouts the primitives chose -------------------------------------------------
 
 // Each conv and Linear weight is held once: in the layout the last plan's primitive chose. The plain
@@ -209,11 +232,9 @@ struct Plan {
   std::vector<std::function<void()>> steps;          // the forward, in order
   std::vector<std::tuple<int64_t, int64_t, int64_t>> stage_shapes;  // C, h, w after each stage
   std::vector<size_t> stage_ends;                    // steps index after each stage's last step
-  memory input_user;                                 // the caller's N x C x H x W (handle set per call)
-  memory input_nhwc;                                 // its NHWC copy in `input`
-  dnnl::reorder input_reorder;
+  std::unique_ptr<BoundPrimitive> input_reorder;     // the caller's N x C x H x W (handle set per call) -> `input`
   int64_t head_channels = 0;
-  std::function<void(float* out)> head;  // pooled (+ norm) -> logits into `out`
+  std::unique_ptr<BoundPrimitive> head;              // pooled (+ norm) -> logits (destination set per call)
 };
 
 class PlanBuilder {
@@ -252,9 +273,8 @@ class PlanBuilder {
     // Input: the caller's NCHW tensor reordered into NHWC.
     memory::desc user_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nchw);
     memory::desc in_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nhwc);
-    p.input_user = memory(user_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE));
-    p.input_nhwc = memory(in_md, engine_, p.input.data_ptr<float>());
-    p.input_reorder = dnnl::reorder(p.input_user, p.input_nhwc);
+    memory user(user_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE)), nhwc(in_md, engine_, p.input.data_ptr<float>());
+    p.input_reorder = std::make_unique<BoundPrimitive>(dnnl::reorder(user, nhwc), std::unordered_map<int, memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, nhwc}});
 
     // Stem: conv s2 -> LN -> GELU -> conv s2 -> LN.
     conv(w_.stem1, p.input, p.t, p.height, p.width, {});
@@ -344,10 +364,8 @@ class PlanBuilder {
   }
 
   void add_primitive(dnnl::primitive prim, std::unordered_map<int, memory> args) {
-    plan_.steps.push_back([prim = std::move(prim), args = std::move(args), &stream = stream_]() {
-      prim.execute(stream, args);
-      stream.wait();
-    });
+    auto bound = std::make_shared<BoundPrimitive>(std::move(prim), std::move(args));
+    plan_.steps.push_back([bound, &stream = stream_]() { bound->run(stream); });
   }
 
   void norm(const NormWeights& nw, const at::Tensor& src, const at::Tensor& dst, int64_t rows, int64_t channels) {
@@ -401,17 +419,12 @@ class PlanBuilder {
     dnnl::matmul::desc d(src_md, any_w, bias_md, dst_md);
     dnnl::matmul::primitive_desc pd(d, attr(), engine_);
     auto weights = packed(user_w, w_.head_w, pd.weights_desc());
-    memory dst(dst_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE));
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, p.pooled.data_ptr())},
                                          {DNNL_ARG_WEIGHTS, weights},
                                          {DNNL_ARG_BIAS, memory(bias_md, engine_, w_.head_b.data_ptr())},
-                                         {DNNL_ARG_DST, dst},
+                                         {DNNL_ARG_DST, memory(dst_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE))},
                                          {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    p.head = [prim = dnnl::matmul(pd), args = std::move(args), dst, &stream = stream_](float* out) mutable {
-      dst.set_data_handle(out);
-      prim.execute(stream, args);
-      stream.wait();
-    };
+    p.head = std::make_unique<BoundPrimitive>(dnnl::matmul(pd), std::move(args));
   }
 
   const Weights& w_;
@@ -454,9 +467,8 @@ struct FastUniRepLKNet::Impl {
 
   // Runs the steps up to `end` (all when end is steps.size()) on x.
   void run(Plan& p, const at::Tensor& x, size_t end) {
-    p.input_user.set_data_handle(x.data_ptr());
-    p.input_reorder.execute(stream, p.input_user, p.input_nhwc);
-    stream.wait();
+    p.input_reorder->argument(DNNL_ARG_FROM).set_data_handle(x.data_ptr());
+    p.input_reorder->run(stream);
     for (size_t i = 0; i < end; ++i) p.steps[i]();
   }
 };
@@ -488,7 +500,8 @@ at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
   impl_->run(p, x, p.steps.size());
   if (mode == OutputMode::Pooled) return p.pooled.view({p.n, impl_->weights.config.dims[3]}).clone();
   auto out = at::empty({p.n, p.head_channels});
-  p.head(out.data_ptr<float>());
+  p.head->argument(DNNL_ARG_DST).set_data_handle(out.data_ptr());
+  p.head->run(impl_->stream);
   return out;
 }
 
