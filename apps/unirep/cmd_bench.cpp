@@ -33,6 +33,7 @@ Command add_bench(CLI::App& app) {
     std::string model = "a";
     int64_t size = 224, batch = 1;
     int runs = 10, warmup = 2, threads = 0;
+    int64_t micro_batch = 1;
     bool json = false, fbank = false, train_step = false;
     int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
     std::string image, video, path = "reference", structure = "deploy";
@@ -44,6 +45,8 @@ Command add_bench(CLI::App& app) {
   app.add_option("--runs,--iters", a->runs, "Timed runs (default 10)")->check(CLI::PositiveNumber);
   app.add_option("--path", a->path, "reference: the plain LibTorch network (channels-last); fast: the fused oneDNN path (deploy structure only)")
       ->check(CLI::IsMember({"fast", "reference"}));
+  app.add_option("--micro-batch", a->micro_batch, "fast path: images per pass through the network (default 1; 0: whole batch)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--structure", a->structure, "deploy (default), train, or both")->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a->warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
@@ -188,7 +191,10 @@ Command add_bench(CLI::App& app) {
       if (a->structure != "both" && a->structure != structure) continue;
       torch::InferenceMode guard;
       std::unique_ptr<models::FastUniRepLKNet> fast_net;
-      if (fast) fast_net = std::make_unique<models::FastUniRepLKNet>(*model);
+      if (fast) {
+        fast_net = std::make_unique<models::FastUniRepLKNet>(*model);
+        fast_net->set_micro_batch(a->micro_batch);
+      }
       auto forward = [&]() { return fast ? fast_net->forward(x) : model->forward(x); };
       for (int i = 0; i < std::max(a->warmup, fast ? 1 : 0); ++i) forward();
       std::vector<double> ms;

@@ -446,14 +446,32 @@ struct FastUniRepLKNet::Impl {
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
   std::mutex mutex;
 
-  Plan& plan_for(const at::Tensor& x) {
+  int64_t micro_batch = 1;
+
+  void check_input(const at::Tensor& x) const {
     const auto& cfg = weights.config;
     if (x.dim() != 4 || x.size(1) != cfg.in_chans || x.size(0) < 1 || x.size(2) < 1 || x.size(3) < 1) {
       std::ostringstream ss;
       ss << "expected input N x " << cfg.in_chans << " x H x W, got " << x.sizes();
       throw std::invalid_argument(ss.str());
     }
-    auto key = std::make_tuple(x.size(0), x.size(2), x.size(3));
+  }
+
+  // Runs `body(plan, first image)` over the batch in chunks of `micro_batch` images (all at once
+  // when 0), each chunk's input bound to the plan for its size.
+  template <class Body>
+  void for_each_chunk(const at::Tensor& x, Body&& body) {
+    const int64_t n = x.size(0), per_image = x.size(1) * x.size(2) * x.size(3);
+    const int64_t chunk = micro_batch > 0 ? std::min(micro_batch, n) : n;
+    for (int64_t first = 0; first < n; first += chunk) {
+      auto& p = plan_for(std::min(chunk, n - first), x.size(2), x.size(3));
+      p.input_reorder->argument(DNNL_ARG_FROM).set_data_handle(x.data_ptr<float>() + first * per_image);
+      body(p, first);
+    }
+  }
+
+  Plan& plan_for(int64_t n, int64_t height, int64_t width) {
+    auto key = std::make_tuple(n, height, width);
     auto& slot = plans[key];
     if (!slot || slot->threads < omp_get_max_threads()) {
       auto plan = std::make_unique<Plan>();
@@ -465,11 +483,10 @@ struct FastUniRepLKNet::Impl {
     return *slot;
   }
 
-  // Runs the steps up to `end` (all when end is steps.size()) on x.
-  void run(Plan& p, const at::Tensor& x, size_t end) {
-    p.input_reorder->argument(DNNL_ARG_FROM).set_data_handle(x.data_ptr());
-    p.input_reorder->run(stream);
-    for (size_t i = 0; i < end; ++i) p.steps[i]();
+  // Runs steps [begin, end) of the plan; begin 0 first reads the bound input.
+  void run(Plan& p, size_t end, size_t begin = 0) {
+    if (begin == 0) p.input_reorder->run(stream);
+    for (size_t i = begin; i < end; ++i) p.steps[i]();
   }
 };
 
@@ -491,38 +508,49 @@ FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
   return use;
 }
 
+void FastUniRepLKNet::set_micro_batch(int64_t images) {
+  if (images < 0) throw std::invalid_argument("micro batch must be >= 0 (0: the whole batch at once)");
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->micro_batch = images;
+}
+
 at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
   if (mode == OutputMode::Logits && !impl_->weights.has_head)
     throw std::invalid_argument("this model has no classification head (num_classes is 0 or it is a dense-task model)");
   auto x = input.to(at::kFloat).contiguous();
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  auto& p = impl_->plan_for(x);
-  impl_->run(p, x, p.steps.size());
-  if (mode == OutputMode::Pooled) return p.pooled.view({p.n, impl_->weights.config.dims[3]}).clone();
-  auto out = at::empty({p.n, p.head_channels});
-  p.head->argument(DNNL_ARG_DST).set_data_handle(out.data_ptr());
-  p.head->run(impl_->stream);
+  impl_->check_input(x);
+  const int64_t n = x.size(0), width = mode == OutputMode::Pooled ? impl_->weights.config.dims[3] : impl_->weights.head_classes;
+  auto out = at::empty({n, width});
+  impl_->for_each_chunk(x, [&](Plan& p, int64_t first) {
+    impl_->run(p, p.steps.size());
+    if (mode == OutputMode::Pooled) {
+      std::memcpy(out.data_ptr<float>() + first * width, p.pooled.data_ptr<float>(), static_cast<size_t>(p.n * width) * sizeof(float));
+      return;
+    }
+    p.head->argument(DNNL_ARG_DST).set_data_handle(out.data_ptr<float>() + first * width);
+    p.head->run(impl_->stream);
+  });
   return out;
 }
 
 std::vector<at::Tensor> FastUniRepLKNet::forward_stages(const at::Tensor& input) {
   auto x = input.to(at::kFloat).contiguous();
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  auto& p = impl_->plan_for(x);
+  impl_->check_input(x);
   std::vector<at::Tensor> outs;
-  size_t done = 0;
-  for (int s = 0; s < 4; ++s) {
-    if (s == 0) {
-      impl_->run(p, x, p.stage_ends[0]);
-    } else {
-      for (size_t i = done; i < p.stage_ends[s]; ++i) p.steps[i]();
+  impl_->for_each_chunk(x, [&](Plan& p, int64_t first) {
+    size_t done = 0;
+    for (int s = 0; s < 4; ++s) {
+      impl_->run(p, p.stage_ends[s], done);
+      done = p.stage_ends[s];
+      const auto [c, h, w] = p.stage_shapes[s];
+      if (outs.size() <= static_cast<size_t>(s))
+        outs.push_back(at::empty({x.size(0), c, h, w}, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast)));
+      // Channels-last memory holds each image's h x w x c block contiguously.
+      std::memcpy(outs[s].data_ptr<float>() + first * c * h * w, p.x.data_ptr<float>(), static_cast<size_t>(p.n * c * h * w) * sizeof(float));
     }
-    done = p.stage_ends[s];
-    const auto [c, h, w] = p.stage_shapes[s];
-    auto out = at::empty({p.n, c, h, w}, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast));
-    std::memcpy(out.data_ptr<float>(), p.x.data_ptr<float>(), static_cast<size_t>(p.n * c * h * w) * sizeof(float));
-    outs.push_back(out);
-  }
+  });
   return outs;
 }
 

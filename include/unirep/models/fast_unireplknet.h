@@ -49,6 +49,11 @@ class FastUniRepLKNet {
 
   const BackboneConfig& config() const;
 
+  // Images per pass through the network (default 1; 0: the whole batch at once). A batch runs as
+  // consecutive passes over the plan for this many images, which keeps each pass's activations in
+  // cache: on the machine of docs/performance.md one image at a time beat whole batches of 16.
+  void set_micro_batch(int64_t images);
+
   // Bytes held: the packed weights (each once) and the activation buffers and scratch of every
   // plan built so far (one per input shape seen).
   struct MemoryUse {
