@@ -34,7 +34,7 @@ Command add_bench(CLI::App& app) {
     int64_t size = 224, batch = 1;
     int runs = 10, warmup = 2, threads = 0;
     int64_t micro_batch = 1;
-    bool json = false, fbank = false, train_step = false;
+    bool json = false, fbank = false, train_step = false, profile = false;
     int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
     std::string image, video, path = "reference", structure = "deploy";
   };
@@ -52,6 +52,7 @@ Command add_bench(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   app.add_flag("--json", a->json, "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
                                     "gflops_per_s, peak_rss_mb, ...)");
+  app.add_flag("--profile", a->profile, "fast path: after the timing, where the time goes (ms per forward by kind of step)");
   app.add_flag("--train-step", a->train_step,
                "Measure a training step instead: forward + backward of the train structure (train mode, loss = sum of logits)");
   app.add_flag("--fbank", a->fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
@@ -232,6 +233,22 @@ Command add_bench(CLI::App& app) {
         std::printf("%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB%s\n",
                     structure, a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, a->path.c_str(), median, ms.front(), ips,
                     gflops, peak_rss_mb, fast_memory.c_str());
+      if (fast && a->profile) {
+        // Separate runs with a clock read per step, so the timing above stays unaffected.
+        fast_net->set_profiling(true);
+        for (int i = 0; i < a->runs; ++i) forward();
+        auto totals = fast_net->profile_ms();
+        std::vector<std::pair<double, std::string>> rows;
+        double sum = 0;
+        for (const auto& [what, ms_total] : totals) {
+          rows.emplace_back(ms_total / a->runs, what);
+          sum += ms_total / a->runs;
+        }
+        std::sort(rows.rbegin(), rows.rend());
+        for (const auto& [ms_each, what] : rows)
+          std::printf(a->json ? "{\"step\": \"%s\", \"ms_per_forward\": %.3f, \"share\": %.3f}\n" : "  %-32s %8.3f ms  %5.1f%%\n",
+                      what.c_str(), ms_each, a->json ? ms_each / sum : 100.0 * ms_each / sum);
+      }
     }
     return 0;
   };

@@ -8,6 +8,7 @@
 #include <dnnl.hpp>
 #include <omp.h>
 
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -229,7 +230,11 @@ struct Plan {
   int threads = 0;  // OpenMP threads the kernel scratch was sized for
   at::Tensor input, x, t, h, scratch, dnnl_scratch, pooled;
   std::vector<at::Tensor> packed;                    // reordered weights, kept alive for the primitives
-  std::vector<std::function<void()>> steps;          // the forward, in order
+  struct Step {
+    const char* what;  // the kind of work, for the profile
+    std::function<void()> run;
+  };
+  std::vector<Step> steps;                           // the forward, in order
   std::vector<std::tuple<int64_t, int64_t, int64_t>> stage_shapes;  // C, h, w after each stage
   std::vector<size_t> stage_ends;                    // steps index after each stage's last step
   std::unique_ptr<BoundPrimitive> input_reorder;     // the caller's N x C x H x W (handle set per call) -> `input`
@@ -277,15 +282,15 @@ class PlanBuilder {
     p.input_reorder = std::make_unique<BoundPrimitive>(dnnl::reorder(user, nhwc), std::unordered_map<int, memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, nhwc}});
 
     // Stem: conv s2 -> LN -> GELU -> conv s2 -> LN.
-    conv(w_.stem1, p.input, p.t, p.height, p.width, {});
+    conv("conv 3x3 s2 (stem, downsample)", w_.stem1, p.input, p.t, p.height, p.width);
     norm(w_.stem_norm1, p.t, p.x, n * hh * ww, w_.stem1.out);
     gelu(p.x, {n * hh * ww, w_.stem1.out});
-    conv(w_.stem2, p.x, p.t, hh, ww, {});
+    conv("conv 3x3 s2 (stem, downsample)", w_.stem2, p.x, p.t, hh, ww);
     hh = conv_out(hh, w_.stem2), ww = conv_out(ww, w_.stem2);
     norm(w_.stem_norm2, p.t, p.x, n * hh * ww, w_.stem2.out);
     for (int s = 0; s < 4; ++s) {
       if (s > 0) {
-        conv(w_.down[s - 1], p.x, p.t, hh, ww, {});
+        conv("conv 3x3 s2 (stem, downsample)", w_.down[s - 1], p.x, p.t, hh, ww);
         hh = conv_out(hh, w_.down[s - 1]), ww = conv_out(ww, w_.down[s - 1]);
         norm(w_.down_norm[s - 1], p.t, p.x, n * hh * ww, cfg.dims[s]);
       }
@@ -318,7 +323,7 @@ class PlanBuilder {
     return packed_.get(const_cast<at::Tensor&>(user), user_md, want, engine_, stream_, plan_.packed);
   }
 
-  void conv(const ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w, const dnnl::post_ops& ops) {
+  void conv(const char* what, const ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
     const int64_t n = plan_.n, ho = conv_out(h, c), wo = conv_out(w, c);
     memory::desc src_md({n, c.in, h, w}, kF32, Tag::nhwc), dst_md({n, c.out, ho, wo}, kF32, Tag::nhwc);
     memory::desc bias_md({c.out}, kF32, Tag::x);
@@ -328,18 +333,18 @@ class PlanBuilder {
     memory::desc user_w(wdims, kF32, grouped ? Tag::goihw : Tag::oihw), any_w(wdims, kF32, Tag::any);
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, any_w, bias_md,
                                       dst_md, {c.stride, c.stride}, {c.padding, c.padding}, {c.padding, c.padding});
-    dnnl::convolution_forward::primitive_desc pd(d, attr(ops), engine_);
+    dnnl::convolution_forward::primitive_desc pd(d, attr(), engine_);
     auto weights = packed(user_w, c.weight, pd.weights_desc());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src.data_ptr())},
                                          {DNNL_ARG_WEIGHTS, weights},
                                          {DNNL_ARG_BIAS, memory(bias_md, engine_, c.bias.data_ptr())},
                                          {DNNL_ARG_DST, memory(dst_md, engine_, dst.data_ptr())},
                                          {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    add_primitive(dnnl::convolution_forward(pd), std::move(args));
+    add_primitive(what, dnnl::convolution_forward(pd), std::move(args));
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
-  void linear(const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
+  void linear(const char* what, const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
               int64_t rows, const dnnl::post_ops& ops) {
     memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
     memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
@@ -351,7 +356,7 @@ class PlanBuilder {
                                          {DNNL_ARG_BIAS, memory(bias_md, engine_, bias.data_ptr())},
                                          {DNNL_ARG_DST, memory(dst_md, engine_, dst.data_ptr())},
                                          {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    add_primitive(dnnl::matmul(pd), std::move(args));
+    add_primitive(what, dnnl::matmul(pd), std::move(args));
   }
 
   void gelu(const at::Tensor& x, const memory::dims& dims) {
@@ -359,44 +364,47 @@ class PlanBuilder {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_gelu_erf, md, 0.0f, 0.0f);
     dnnl::eltwise_forward::primitive_desc pd(d, attr(), engine_);
     memory m(md, engine_, x.data_ptr());
-    add_primitive(dnnl::eltwise_forward(pd),
+    add_primitive("stem GELU", dnnl::eltwise_forward(pd),
                   {{DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}});
   }
 
-  void add_primitive(dnnl::primitive prim, std::unordered_map<int, memory> args) {
+  void add_primitive(const char* what, dnnl::primitive prim, std::unordered_map<int, memory> args) {
     auto bound = std::make_shared<BoundPrimitive>(std::move(prim), std::move(args));
-    plan_.steps.push_back([bound, &stream = stream_]() { bound->run(stream); });
+    plan_.steps.push_back({what, [bound, &stream = stream_]() { bound->run(stream); }});
   }
 
   void norm(const NormWeights& nw, const at::Tensor& src, const at::Tensor& dst, int64_t rows, int64_t channels) {
-    plan_.steps.push_back([in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels, w = nw.weight.data_ptr<float>(),
-                           b = nw.bias.data_ptr<float>(), eps = nw.eps]() { fast::layer_norm_channels(in, out, rows, channels, w, b, eps); });
+    plan_.steps.push_back({"LayerNorm (stem, downsample)", [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels,
+                                                          w = nw.weight.data_ptr<float>(), b = nw.bias.data_ptr<float>(), eps = nw.eps]() {
+                             fast::layer_norm_channels(in, out, rows, channels, w, b, eps);
+                           }});
   }
 
   void block(const BlockWeights& b, int64_t hh, int64_t ww) {
     auto& p = plan_;
     const int64_t n = p.n, pixels = hh * ww, rows = n * pixels;
     if (b.has_dwconv) {
-      conv(b.dwconv, p.x, p.t, hh, ww, {});
+      conv("depthwise conv", b.dwconv, p.x, p.t, hh, ww);
     } else {
-      p.steps.push_back([dst = p.t.data_ptr<float>(), src = p.x.data_ptr<float>(), count = rows * b.dim]() {
-        std::memcpy(dst, src, static_cast<size_t>(count) * sizeof(float));
-      });
+      p.steps.push_back({"identity depthwise (copy)", [dst = p.t.data_ptr<float>(), src = p.x.data_ptr<float>(), count = rows * b.dim]() {
+                           std::memcpy(dst, src, static_cast<size_t>(count) * sizeof(float));
+                         }});
     }
     float* scratch = p.scratch.data_ptr<float>();
-    p.steps.push_back([x = p.t.data_ptr<float>(), n, pixels, b = &b, scratch]() {
-      fast::squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(), b->se_down_b.data_ptr<float>(),
-                           b->se_up_w.data_ptr<float>(), b->se_up_b.data_ptr<float>(), scratch);
-    });
+    p.steps.push_back({"SE", [x = p.t.data_ptr<float>(), n, pixels, b = &b, scratch]() {
+                         fast::squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(),
+                                              b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(), b->se_up_b.data_ptr<float>(),
+                                              scratch);
+                       }});
     dnnl::post_ops act;
     act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
-    linear(b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t, p.h, rows, act);
-    p.steps.push_back([h = p.h.data_ptr<float>(), n, pixels, b = &b, scratch]() {
-      fast::global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
-    });
+    linear("Linear C->4C + GELU", b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t, p.h, rows, act);
+    p.steps.push_back({"GRN", [h = p.h.data_ptr<float>(), n, pixels, b = &b, scratch]() {
+                         fast::global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
+                       }});
     dnnl::post_ops residual;
     residual.append_sum(1.0f);  // dst = h . W2^T + b2 + dst: the residual stream x is updated in place
-    linear(b.fc2_w, b.dim, b.hidden, b.fc2_b, p.h, p.x, rows, residual);
+    linear("Linear 4C->C + residual", b.fc2_w, b.dim, b.hidden, b.fc2_b, p.h, p.x, rows, residual);
   }
 
   void head(int64_t pixels) {
@@ -405,12 +413,13 @@ class PlanBuilder {
     float* scratch = p.scratch.data_ptr<float>();
     const bool has_norm = w_.has_head_norm;
     // Pooled vector (mean over H, W, then the head LayerNorm if any) into p.pooled.
-    p.steps.push_back([x = p.x.data_ptr<float>(), pooled = p.pooled.data_ptr<float>(), n, pixels, c, scratch, has_norm, w = &w_]() {
+    p.steps.push_back({"pool + head LayerNorm", [x = p.x.data_ptr<float>(), pooled = p.pooled.data_ptr<float>(), n, pixels, c, scratch,
+                                                 has_norm, w = &w_]() {
       fast::channel_means(x, n, pixels, c, pooled, scratch);
       if (has_norm)
         fast::layer_norm_channels(pooled, pooled, n, c, w->head_norm.weight.data_ptr<float>(), w->head_norm.bias.data_ptr<float>(),
                                   w->head_norm.eps);
-    });
+    }});
     if (!w_.has_head) return;
     const int64_t classes = w_.head_classes;
     p.head_channels = classes;
@@ -447,6 +456,8 @@ struct FastUniRepLKNet::Impl {
   std::mutex mutex;
 
   int64_t micro_batch = 1;
+  bool profiling = false;
+  std::map<std::string, double> profile;  // milliseconds per kind of step while profiling
 
   void check_input(const at::Tensor& x) const {
     const auto& cfg = weights.config;
@@ -486,7 +497,15 @@ struct FastUniRepLKNet::Impl {
   // Runs steps [begin, end) of the plan; begin 0 first reads the bound input.
   void run(Plan& p, size_t end, size_t begin = 0) {
     if (begin == 0) p.input_reorder->run(stream);
-    for (size_t i = begin; i < end; ++i) p.steps[i]();
+    if (!profiling) {
+      for (size_t i = begin; i < end; ++i) p.steps[i].run();
+      return;
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      p.steps[i].run();
+      profile[p.steps[i].what] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
   }
 };
 
@@ -506,6 +525,17 @@ FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
                           &plan.second->dnnl_scratch, &plan.second->pooled})
       use.workspace_bytes += static_cast<int64_t>(t->nbytes());
   return use;
+}
+
+void FastUniRepLKNet::set_profiling(bool on) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->profiling = on;
+  impl_->profile.clear();
+}
+
+std::map<std::string, double> FastUniRepLKNet::profile_ms() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->profile;
 }
 
 void FastUniRepLKNet::set_micro_batch(int64_t images) {

@@ -26,7 +26,9 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace unirep::models {
@@ -53,6 +55,11 @@ class FastUniRepLKNet {
   // consecutive passes over the plan for this many images, which keeps each pass's activations in
   // cache: on the machine of docs/performance.md one image at a time beat whole batches of 16.
   void set_micro_batch(int64_t images);
+
+  // Per-step timing: while on, every step's wall time is added to a total per kind of work
+  // ("depthwise conv", "GRN", ...); turning it on clears the totals. Costs a clock read per step.
+  void set_profiling(bool on);
+  std::map<std::string, double> profile_ms() const;
 
   // Bytes held: the packed weights (each once) and the activation buffers and scratch of every
   // plan built so far (one per input shape seen).
