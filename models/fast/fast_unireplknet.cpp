@@ -282,15 +282,15 @@ class PlanBuilder {
     p.input_reorder = std::make_unique<BoundPrimitive>(dnnl::reorder(user, nhwc), std::unordered_map<int, memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, nhwc}});
 
     // Stem: conv s2 -> LN -> GELU -> conv s2 -> LN.
-    conv("conv 3x3 s2 (stem, downsample)", w_.stem1, p.input, p.t, p.height, p.width);
+    conv("stem conv 3x3 s2", w_.stem1, p.input, p.t, p.height, p.width);
     norm(w_.stem_norm1, p.t, p.x, n * hh * ww, w_.stem1.out);
     gelu(p.x, {n * hh * ww, w_.stem1.out});
-    conv("conv 3x3 s2 (stem, downsample)", w_.stem2, p.x, p.t, hh, ww);
+    conv("stem conv 3x3 s2", w_.stem2, p.x, p.t, hh, ww);
     hh = conv_out(hh, w_.stem2), ww = conv_out(ww, w_.stem2);
     norm(w_.stem_norm2, p.t, p.x, n * hh * ww, w_.stem2.out);
     for (int s = 0; s < 4; ++s) {
       if (s > 0) {
-        conv("conv 3x3 s2 (stem, downsample)", w_.down[s - 1], p.x, p.t, hh, ww);
+        conv("downsample conv 3x3 s2", w_.down[s - 1], p.x, p.t, hh, ww);
         hh = conv_out(hh, w_.down[s - 1]), ww = conv_out(ww, w_.down[s - 1]);
         norm(w_.down_norm[s - 1], p.t, p.x, n * hh * ww, cfg.dims[s]);
       }
