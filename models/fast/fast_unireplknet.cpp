@@ -8,6 +8,7 @@
 #include <dnnl.hpp>
 #include <omp.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -226,6 +227,9 @@ class PackedWeights {
 int64_t conv_out(int64_t size, const ConvWeights& c) { return (size + 2 * c.padding - c.kernel) / c.stride + 1; }
 
 struct Plan {
+  explicit Plan(const dnnl::engine& engine) : stream(engine) {}
+  dnnl::stream stream;  // the plan's own: plans run concurrently on different threads
+  bool busy = false;    // leased to a running call
   int64_t n = 0, height = 0, width = 0;
   int threads = 0;  // OpenMP threads the kernel scratch was sized for
   at::Tensor input, x, t, h, scratch, dnnl_scratch, pooled;
@@ -244,8 +248,8 @@ struct Plan {
 
 class PlanBuilder {
  public:
-  PlanBuilder(Weights& w, PackedWeights& packed, dnnl::engine& engine, dnnl::stream& stream, Plan& plan)
-      : w_(w), packed_(packed), engine_(engine), stream_(stream), plan_(plan) {}
+  PlanBuilder(Weights& w, PackedWeights& packed, dnnl::engine& engine, Plan& plan)
+      : w_(w), packed_(packed), engine_(engine), stream_(plan.stream), plan_(plan) {}
 
   void build() {
     auto& p = plan_;
@@ -448,16 +452,35 @@ class PlanBuilder {
 }  // namespace
 
 struct FastUniRepLKNet::Impl {
+  using Key = std::tuple<int64_t, int64_t, int64_t>;  // images, height, width
+
   Weights weights;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
   PackedWeights packed;
-  std::map<std::tuple<int64_t, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
-  std::mutex mutex;
-
-  int64_t micro_batch = 1;
-  bool profiling = false;
+  // Plans per shape: one per call running at the same time with that shape (a call leases one).
+  std::map<Key, std::vector<std::unique_ptr<Plan>>> plans;
+  mutable std::mutex mutex;  // guards plans, packed and the lease flags; never held while running
+  std::atomic<int64_t> micro_batch{1};
+  std::atomic<bool> profiling{false};
+  mutable std::mutex profile_mutex;
   std::map<std::string, double> profile;  // milliseconds per kind of step while profiling
+
+  // A plan leased for the length of one chunk.
+  class Lease {
+   public:
+    Lease(Impl& impl, Plan& plan) : impl_(impl), plan_(plan) {}
+    ~Lease() {
+      std::lock_guard<std::mutex> lock(impl_.mutex);
+      plan_.busy = false;
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Plan& plan() { return plan_; }
+
+   private:
+    Impl& impl_;
+    Plan& plan_;
+  };
 
   void check_input(const at::Tensor& x) const {
     const auto& cfg = weights.config;
@@ -469,42 +492,57 @@ struct FastUniRepLKNet::Impl {
   }
 
   // Runs `body(plan, first image)` over the batch in chunks of `micro_batch` images (all at once
-  // when 0), each chunk's input bound to the plan for its size.
+  // when 0), each chunk's input bound to a leased plan for its size.
   template <class Body>
   void for_each_chunk(const at::Tensor& x, Body&& body) {
     const int64_t n = x.size(0), per_image = x.size(1) * x.size(2) * x.size(3);
-    const int64_t chunk = micro_batch > 0 ? std::min(micro_batch, n) : n;
+    const int64_t mb = micro_batch.load();
+    const int64_t chunk = mb > 0 ? std::min(mb, n) : n;
     for (int64_t first = 0; first < n; first += chunk) {
-      auto& p = plan_for(std::min(chunk, n - first), x.size(2), x.size(3));
+      Lease lease(*this, acquire({std::min(chunk, n - first), x.size(2), x.size(3)}));
+      auto& p = lease.plan();
       p.input_reorder->argument(DNNL_ARG_FROM).set_data_handle(x.data_ptr<float>() + first * per_image);
       body(p, first);
     }
   }
 
-  Plan& plan_for(int64_t n, int64_t height, int64_t width) {
-    auto key = std::make_tuple(n, height, width);
-    auto& slot = plans[key];
-    if (!slot || slot->threads < omp_get_max_threads()) {
-      auto plan = std::make_unique<Plan>();
-      std::tie(plan->n, plan->height, plan->width) = key;
-      PlanBuilder(weights, packed, engine, stream, *plan).build();
-      packed.release_plain();
-      slot = std::move(plan);
+  // An idle plan for `key` sized for the calling thread's OpenMP thread count, built if needed.
+  Plan& acquire(const Key& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const int threads = omp_get_max_threads();
+    auto& pool = plans[key];
+    for (auto& plan : pool) {
+      if (plan->busy) continue;
+      if (plan->threads < threads) plan = build(key);  // its reduction scratch is too small
+      plan->busy = true;
+      return *plan;
     }
-    return *slot;
+    pool.push_back(build(key));
+    pool.back()->busy = true;
+    return *pool.back();
+  }
+
+  std::unique_ptr<Plan> build(const Key& key) {
+    auto plan = std::make_unique<Plan>(engine);
+    std::tie(plan->n, plan->height, plan->width) = key;
+    PlanBuilder(weights, packed, engine, *plan).build();
+    packed.release_plain();
+    return plan;
   }
 
   // Runs steps [begin, end) of the plan; begin 0 first reads the bound input.
   void run(Plan& p, size_t end, size_t begin = 0) {
-    if (begin == 0) p.input_reorder->run(stream);
-    if (!profiling) {
+    if (begin == 0) p.input_reorder->run(p.stream);
+    if (!profiling.load()) {
       for (size_t i = begin; i < end; ++i) p.steps[i].run();
       return;
     }
     for (size_t i = begin; i < end; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       p.steps[i].run();
-      profile[p.steps[i].what] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::lock_guard<std::mutex> lock(profile_mutex);
+      profile[p.steps[i].what] += ms;
     }
   }
 };
@@ -520,27 +558,26 @@ FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   MemoryUse use;
   use.weight_bytes = impl_->packed.bytes();
-  for (const auto& plan : impl_->plans)
-    for (const auto* t : {&plan.second->input, &plan.second->x, &plan.second->t, &plan.second->h, &plan.second->scratch,
-                          &plan.second->dnnl_scratch, &plan.second->pooled})
-      use.workspace_bytes += static_cast<int64_t>(t->nbytes());
+  for (const auto& [key, pool] : impl_->plans)
+    for (const auto& plan : pool)
+      for (const auto* t : {&plan->input, &plan->x, &plan->t, &plan->h, &plan->scratch, &plan->dnnl_scratch, &plan->pooled})
+        use.workspace_bytes += static_cast<int64_t>(t->nbytes());
   return use;
 }
 
 void FastUniRepLKNet::set_profiling(bool on) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<std::mutex> lock(impl_->profile_mutex);
   impl_->profiling = on;
   impl_->profile.clear();
 }
 
 std::map<std::string, double> FastUniRepLKNet::profile_ms() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<std::mutex> lock(impl_->profile_mutex);
   return impl_->profile;
 }
 
 void FastUniRepLKNet::set_micro_batch(int64_t images) {
   if (images < 0) throw std::invalid_argument("micro batch must be >= 0 (0: the whole batch at once)");
-  std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->micro_batch = images;
 }
 
@@ -548,7 +585,6 @@ at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
   if (mode == OutputMode::Logits && !impl_->weights.has_head)
     throw std::invalid_argument("this model has no classification head (num_classes is 0 or it is a dense-task model)");
   auto x = input.to(at::kFloat).contiguous();
-  std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->check_input(x);
   const int64_t n = x.size(0), width = mode == OutputMode::Pooled ? impl_->weights.config.dims[3] : impl_->weights.head_classes;
   auto out = at::empty({n, width});
@@ -559,14 +595,13 @@ at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
       return;
     }
     p.head->argument(DNNL_ARG_DST).set_data_handle(out.data_ptr<float>() + first * width);
-    p.head->run(impl_->stream);
+    p.head->run(p.stream);
   });
   return out;
 }
 
 std::vector<at::Tensor> FastUniRepLKNet::forward_stages(const at::Tensor& input) {
   auto x = input.to(at::kFloat).contiguous();
-  std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->check_input(x);
   std::vector<at::Tensor> outs;
   impl_->for_each_chunk(x, [&](Plan& p, int64_t first) {

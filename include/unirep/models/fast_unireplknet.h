@@ -16,12 +16,13 @@
 //
 // Weights are copied and reordered once at construction; the plan for an input shape (primitives and
 // every activation buffer) is built on the first call with that shape and reused, so a steady-state
-// forward allocates nothing but its output tensor. The plain LibTorch network stays the reference
+// forward allocates no buffer but its output tensor. The plain LibTorch network stays the reference
 // path (`unirep bench --path reference`); see docs/performance.md for what each fusion buys.
 //
-// Thread safety: forward() serializes callers on one object (the plan's buffers are shared); give
-// each thread its own FastUniRepLKNet to run in parallel. Threads inside one call follow LibTorch's
-// setting (at::set_num_threads / sdk::configure_threads).
+// Thread safety: forward() may be called from many threads on one object. Each call leases a plan
+// for its input shape (building another when all are busy), so calls run in parallel and the
+// object holds one plan per shape per concurrent caller; weights are shared. Threads inside one
+// call follow the calling thread's LibTorch setting (at::set_num_threads / sdk::configure_threads).
 #include <unirep/models/unireplknet.h>
 
 #include <ATen/core/Tensor.h>
