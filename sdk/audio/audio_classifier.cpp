@@ -15,7 +15,7 @@
 namespace unirep::sdk::audio {
 namespace audio = modalities::audio;
 
-AudioClassifier AudioClassifier::load(const std::string& model_path) {
+AudioClassifier AudioClassifier::load(const std::string& model_path, std::optional<InferencePath> path) {
   auto file = read_model_file(model_path, kAudioClassifierKind);
   AudioModelSpec spec;
   try {
@@ -28,17 +28,19 @@ AudioClassifier AudioClassifier::load(const std::string& model_path) {
   models::PooledClassifier net(
       models::PooledClassifierOptions(backbone, static_cast<int64_t>(spec.labels.size())).deploy(true));
   load_model_file_weights(*net, file, model_path);
-  return AudioClassifier(net, std::move(spec));
+  return AudioClassifier(net, std::move(spec), path);
 }
 
-AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec spec)
+AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec spec, std::optional<InferencePath> path)
     : net_(std::move(net)), spec_(std::move(spec)) {
   net_->eval();
+  backbone_ = InferenceBackbone(net_->backbone, path.value_or(inference_path_from_env()));
 }
 
 at::Tensor AudioClassifier::predict(const at::Tensor& inputs) {
-  torch::NoGradGuard no_grad;
-  auto logits = net_->forward(inputs.contiguous(at::MemoryFormat::ChannelsLast));
+  torch::InferenceMode guard;
+  auto features = backbone_.forward(inputs, models::OutputMode::Pooled);
+  auto logits = net_->head_fc->forward(net_->head_norm->forward(features));
   return spec_.multi_label ? logits.sigmoid() : logits.softmax(-1);
 }
 

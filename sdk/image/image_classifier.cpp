@@ -26,6 +26,7 @@ ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std:
     model_->eval();
     labels_ = spec.labels;
     options_.transform = spec.transform;
+    backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
     return;
   }
   BackboneSpec spec = options_.backbone;
@@ -45,12 +46,13 @@ ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std:
     for (int64_t i = 0; i < classes; ++i) labels_.push_back(std::to_string(i));
   if (static_cast<int64_t>(labels_.size()) != classes)
     throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) + " classes");
+  backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
 }
 
 at::Tensor ImageClassifier::probabilities(const at::Tensor& images) {
   if (images.dim() != 4 || images.size(1) != 3) throw std::invalid_argument("images must be B x 3 x H x W");
   torch::InferenceMode guard;
-  return model_->forward(images.to(at::kFloat), models::OutputMode::Logits).softmax(1);
+  return backbone_.forward(images.to(at::kFloat), models::OutputMode::Logits).softmax(1);
 }
 
 at::Tensor ImageClassifier::preprocess(const std::string& path) const {

@@ -73,7 +73,7 @@ at::Tensor with_test_rotation(const at::Tensor& points, int k) {
   return at::cat({points, points.matmul(R.t())}, -1);
 }
 
-PointClassifier PointClassifier::load(const std::string& path) {
+PointClassifier PointClassifier::load(const std::string& path, std::optional<InferencePath> inference) {
   auto file = read_model_file(path, kPointClassifierKind);
   PointModelSpec spec;
   try {
@@ -83,24 +83,35 @@ PointClassifier PointClassifier::load(const std::string& path) {
   }
   models::PointCloudClassifier net(spec.model_options(/*deploy=*/true));
   load_model_file_weights(*net, file, path);
-  return PointClassifier(net, std::move(spec));
+  return PointClassifier(net, std::move(spec), inference);
 }
 
-PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpec spec) : net_(std::move(net)), spec_(std::move(spec)) {
+PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpec spec, std::optional<InferencePath> inference)
+    : net_(std::move(net)), spec_(std::move(spec)) {
   net_->eval();
+  backbone_ = InferenceBackbone(net_->backbone, inference.value_or(inference_path_from_env()));
+}
+
+at::Tensor PointClassifier::logits(const at::Tensor& inputs) {
+  // PointCloudClassifierImpl::forward with the backbone on the chosen path: project to V views,
+  // pool each view's last stage, concatenate over views (view-major), head.
+  torch::InferenceMode guard;
+  const int64_t B = inputs.size(0), V = net_->options.projection().num_views();
+  auto pooled = backbone_.forward(net_->images(inputs), models::OutputMode::Pooled);  // (B V) x C
+  return net_->head->forward(net_->head_norm->forward(pooled.reshape({B, V * pooled.size(1)})));
 }
 
 at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) {
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> batch;
   for (int k = 0; k < 8; ++k) batch.push_back(with_test_rotation(points, k));
-  return at::softmax(net_->forward(at::stack(batch)), 1);
+  return at::softmax(logits(at::stack(batch)), 1);
 }
 
 at::Tensor PointClassifier::probabilities(const at::Tensor& points, bool all_rotations) {
   if (all_rotations) return rotation_probabilities(points).mean(0);
   torch::NoGradGuard no_grad;
-  return at::softmax(net_->forward(with_test_rotation(points, 0).unsqueeze(0)), 1).squeeze(0);
+  return at::softmax(logits(with_test_rotation(points, 0).unsqueeze(0)), 1).squeeze(0);
 }
 
 at::Tensor PointClassifier::view_images(const at::Tensor& points) {

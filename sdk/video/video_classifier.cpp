@@ -25,6 +25,7 @@ VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std:
     model_->eval();
     labels_ = spec.labels;
     options_.transform = spec.transform;
+    backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
     return;
   }
   BackboneSpec spec = options_.backbone;
@@ -40,11 +41,12 @@ VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std:
     for (int64_t i = 0; i < classes; ++i) labels_.push_back(std::to_string(i));
   if (static_cast<int64_t>(labels_.size()) != classes)
     throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) + " classes");
+  backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
 }
 
 at::Tensor VideoClassifier::probabilities_of(const at::Tensor& images) {
   torch::InferenceMode guard;
-  return model_->forward(images, models::OutputMode::Logits).softmax(1);
+  return backbone_.forward(images, models::OutputMode::Logits).softmax(1);
 }
 
 at::Tensor VideoClassifier::probabilities(const std::string& path, int views) {

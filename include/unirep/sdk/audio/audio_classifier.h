@@ -9,10 +9,12 @@
 // `segments` merges neighbouring windows with the same top label, and `top` ranks labels by their
 // highest window score (a keyword anywhere in the recording counts). Memory stays bounded
 // whatever the length.
+#include <unirep/sdk/inference_backbone.h>
 #include <unirep/sdk/audio/audio_model.h>
 
 #include <ATen/Tensor.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,8 +53,9 @@ struct ClassifyOptions {
 class AudioClassifier {
  public:
   // Reads a model file (errors name the file and the problem).
-  static AudioClassifier load(const std::string& model_path);
-  AudioClassifier(models::PooledClassifier net, AudioModelSpec spec);
+  // `path` unset: UNIREP_INFERENCE_PATH, else the fast path (see sdk/inference_backbone.h).
+  static AudioClassifier load(const std::string& model_path, std::optional<InferencePath> path = std::nullopt);
+  AudioClassifier(models::PooledClassifier net, AudioModelSpec spec, std::optional<InferencePath> path = std::nullopt);
 
   const std::vector<std::string>& labels() const { return spec_.labels; }
   const AudioModelSpec& spec() const { return spec_; }
@@ -66,6 +69,7 @@ class AudioClassifier {
  private:
   class Session;
   models::PooledClassifier net_;
+  InferenceBackbone backbone_;  // net_'s backbone on the chosen path; net_'s head runs after it
   AudioModelSpec spec_;
 };
 

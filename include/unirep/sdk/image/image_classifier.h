@@ -7,9 +7,11 @@
 #include <unirep/modalities/image/image_transform.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/backbone_loader.h>
+#include <unirep/sdk/inference_backbone.h>
 
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,8 @@ struct ImageClassifierOptions {
   modalities::image::ImageDecodeOptions decode;
   // Class names, one per output. Empty: the ImageNet-1K names for a 1000-class head, else "0", "1", ...
   std::vector<std::string> labels;
+  // Which network runs inference; unset: UNIREP_INFERENCE_PATH, else the fast path.
+  std::optional<InferencePath> path;
 };
 
 struct ClassScore {
@@ -52,6 +56,7 @@ class ImageClassifier {
  private:
   ImageClassifierOptions options_;
   models::UniRepLKNet model_{nullptr};
+  InferenceBackbone backbone_;  // model_ on the chosen path
   std::vector<std::string> labels_, notes_;
 };
 

@@ -2,11 +2,13 @@
 // The point-cloud classifier as a training task and as a file (kind "point_classifier"): the
 // deploy-structure safetensors with the labels, the projection sizes and the point preprocessing,
 // so `classify-points` needs nothing else.
+#include <unirep/sdk/inference_backbone.h>
 #include <unirep/modalities/points/point_input.h>
 #include <unirep/models/points/point_cloud_classifier.h>
 #include <unirep/sdk/model_file.h>
 #include <unirep/sdk/train/task.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,7 +49,8 @@ at::Tensor with_test_rotation(const at::Tensor& points, int k);
 
 class PointClassifier {
  public:
-  static PointClassifier load(const std::string& path);
+  // `inference` unset: UNIREP_INFERENCE_PATH, else the fast path (see sdk/inference_backbone.h).
+  static PointClassifier load(const std::string& path, std::optional<InferencePath> inference = std::nullopt);
   const PointModelSpec& spec() const { return spec_; }
   // Class probabilities of one file's points (N x 3 from load_point_input): softmax of the logits
   // under test rotation 0, or averaged over all 8 rotations when `all_rotations`.
@@ -58,8 +61,10 @@ class PointClassifier {
   at::Tensor view_images(const at::Tensor& points);
 
  private:
-  PointClassifier(models::PointCloudClassifier net, PointModelSpec spec);
+  PointClassifier(models::PointCloudClassifier net, PointModelSpec spec, std::optional<InferencePath> inference);
+  at::Tensor logits(const at::Tensor& inputs);  // B x N x 6 -> B x K, the network's forward on the chosen path
   models::PointCloudClassifier net_;
+  InferenceBackbone backbone_;  // net_'s backbone on the chosen path
   PointModelSpec spec_;
 };
 

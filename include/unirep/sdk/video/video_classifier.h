@@ -5,9 +5,11 @@
 #include <unirep/modalities/video/video_transform.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/backbone_loader.h>
+#include <unirep/sdk/inference_backbone.h>
 
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@ struct VideoClassifierOptions {
   BackboneSpec backbone;
   std::vector<std::string> labels;  // empty: "0", "1", ...
   modalities::video::VideoTransformOptions transform;
+  // Which network runs inference; unset: UNIREP_INFERENCE_PATH, else the fast path.
+  std::optional<InferencePath> path;
 };
 
 class VideoClassifier {
@@ -34,6 +38,7 @@ class VideoClassifier {
  private:
   VideoClassifierOptions options_;
   models::UniRepLKNet model_{nullptr};
+  InferenceBackbone backbone_;  // model_ on the chosen path
   std::vector<std::string> labels_, notes_;
 };
 

@@ -1,0 +1,30 @@
+#include <unirep/sdk/inference_backbone.h>
+
+#include <torch/types.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace unirep::sdk {
+
+InferencePath inference_path_from_env() {
+  const char* value = std::getenv("UNIREP_INFERENCE_PATH");
+  if (value == nullptr || *value == '\0' || std::string(value) == "fast") return InferencePath::Fast;
+  if (std::string(value) == "reference") return InferencePath::Reference;
+  throw std::invalid_argument(std::string("UNIREP_INFERENCE_PATH must be 'fast' or 'reference', not '") + value + "'");
+}
+
+const char* inference_path_name(InferencePath path) { return path == InferencePath::Fast ? "fast" : "reference"; }
+
+InferenceBackbone::InferenceBackbone(models::UniRepLKNet net, InferencePath path) : net_(std::move(net)) {
+  net_->eval();
+  if (path == InferencePath::Fast && net_->deployed()) fast_ = std::make_shared<models::FastUniRepLKNet>(*net_);
+}
+
+at::Tensor InferenceBackbone::forward(const at::Tensor& x, models::OutputMode mode) const {
+  torch::InferenceMode guard;
+  if (fast_) return fast_->forward(x, mode);
+  return net_->forward(x, mode);
+}
+
+}  // namespace unirep::sdk

@@ -1,0 +1,112 @@
+// The SDK's classifiers run the fast path by default and give what the LibTorch reference path
+// gives (to the fixture tolerance) on every modality; UNIREP_INFERENCE_PATH chooses, and refuses
+// values it does not know.
+#include <unirep/sdk/audio/audio_classifier.h>
+#include <unirep/sdk/image/image_classifier.h>
+#include <unirep/sdk/inference_backbone.h>
+#include <unirep/sdk/points/point_model.h>
+#include <unirep/sdk/video/video_classifier.h>
+
+#include <gtest/gtest.h>
+#include <torch/types.h>
+
+#include <cstdlib>
+
+#include "support/test_models.h"
+#include "support/test_support.h"
+
+using unirep::sdk::InferencePath;
+using unirep::testing::TempDir;
+using unirep::testing::within_fixture_tolerance;
+
+namespace {
+
+// Sets an environment variable for the scope of a test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() { had_ ? ::setenv(name_, old_.c_str(), 1) : ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+}  // namespace
+
+TEST(InferencePath, ImageAndVideoClassifiersAgreeOnBothPaths) {
+  TempDir d;
+  unirep::testing::write_image_model(d.file("image.safetensors"));
+  unirep::testing::write_video_model(d.file("video.safetensors"));
+  unirep::sdk::image::ImageClassifierOptions o;
+  o.model_file = d.file("image.safetensors");
+  o.path = InferencePath::Fast;
+  unirep::sdk::image::ImageClassifier fast(o);
+  o.path = InferencePath::Reference;
+  unirep::sdk::image::ImageClassifier reference(o);
+  auto images = torch::randn({3, 3, 64, 64});
+  EXPECT_TRUE(within_fixture_tolerance(fast.probabilities(images), reference.probabilities(images)));
+
+  unirep::sdk::video::VideoClassifierOptions v;
+  v.model_file = d.file("video.safetensors");
+  v.path = InferencePath::Fast;
+  unirep::sdk::video::VideoClassifier vfast(v);
+  v.path = InferencePath::Reference;
+  unirep::sdk::video::VideoClassifier vref(v);
+  auto frames = torch::randn({2, 3, 48, 64});
+  EXPECT_TRUE(within_fixture_tolerance(vfast.probabilities_of(frames), vref.probabilities_of(frames)));
+}
+
+TEST(InferencePath, AudioAndPointClassifiersAgreeOnBothPaths) {
+  TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  unirep::testing::write_point_model(d.file("points.safetensors"));
+  auto afast = unirep::sdk::audio::AudioClassifier::load(d.file("audio.safetensors"), InferencePath::Fast);
+  auto aref = unirep::sdk::audio::AudioClassifier::load(d.file("audio.safetensors"), InferencePath::Reference);
+  const auto& in = afast.spec().input;
+  auto inputs = torch::randn({4, 1, in.fbank.mel_opts.num_bins, in.target_frames});
+  EXPECT_TRUE(within_fixture_tolerance(afast.predict(inputs), aref.predict(inputs)));
+
+  auto pfast = unirep::sdk::points::PointClassifier::load(d.file("points.safetensors"), InferencePath::Fast);
+  auto pref = unirep::sdk::points::PointClassifier::load(d.file("points.safetensors"), InferencePath::Reference);
+  auto points = torch::rand({500, 3}) * 2 - 1;
+  EXPECT_TRUE(within_fixture_tolerance(pfast.rotation_probabilities(points), pref.rotation_probabilities(points)));
+  EXPECT_TRUE(within_fixture_tolerance(pfast.probabilities(points), pref.probabilities(points)));
+}
+
+TEST(InferencePath, TheEnvironmentChoosesAndUnknownValuesAreRefused) {
+  {
+    ScopedEnv env("UNIREP_INFERENCE_PATH", "reference");
+    EXPECT_EQ(unirep::sdk::inference_path_from_env(), InferencePath::Reference);
+  }
+  {
+    ScopedEnv env("UNIREP_INFERENCE_PATH", "fast");
+    EXPECT_EQ(unirep::sdk::inference_path_from_env(), InferencePath::Fast);
+  }
+  {
+    ScopedEnv env("UNIREP_INFERENCE_PATH", "turbo");
+    try {
+      unirep::sdk::inference_path_from_env();
+      FAIL() << "an unknown path was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("UNIREP_INFERENCE_PATH"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("turbo"), std::string::npos) << e.what();
+    }
+  }
+  ::unsetenv("UNIREP_INFERENCE_PATH");
+  EXPECT_EQ(unirep::sdk::inference_path_from_env(), InferencePath::Fast);
+}
+
+TEST(InferencePath, TrainStructureNetworksStayOnTheReferencePath) {
+  auto config = unirep::models::variant_config("a");
+  config.num_classes = 5;
+  unirep::models::UniRepLKNet train{unirep::models::UniRepLKNetOptions(config)};
+  unirep::sdk::InferenceBackbone backbone(train, InferencePath::Fast);
+  EXPECT_EQ(backbone.path(), InferencePath::Reference);
+  train->reparameterize();
+  EXPECT_EQ(unirep::sdk::InferenceBackbone(train, InferencePath::Fast).path(), InferencePath::Fast);
+}
