@@ -4,7 +4,7 @@
 
 UNIREP_PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
-  libtorch-dev libopenblas0-openmp libgloo-dev
+  libtorch-dev libopenblas0-openmp libgloo-dev libdnnl-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsndfile1-dev libpcl-dev libeigen3-dev
   libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev libcairo2-dev zlib1g-dev
