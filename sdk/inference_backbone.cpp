@@ -27,4 +27,10 @@ at::Tensor InferenceBackbone::forward(const at::Tensor& x, models::OutputMode mo
   return net_->forward(x, mode);
 }
 
+std::vector<at::Tensor> InferenceBackbone::forward_stages(const at::Tensor& x, bool apply_stage_norms) const {
+  torch::InferenceMode guard;
+  if (fast_ && !apply_stage_norms) return fast_->forward_stages(x);
+  return net_->forward_stages(x, apply_stage_norms);
+}
+
 }  // namespace unirep::sdk

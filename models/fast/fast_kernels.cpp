@@ -66,6 +66,42 @@ UNIREP_CLONES void matvec(const float* __restrict w, const float* __restrict b, 
   }
 }
 
+// One output row of a depthwise convolution (see depthwise_conv). Channels go in blocks of 32 held
+// in a local accumulator the compiler keeps in registers across all taps; the rest one by one.
+UNIREP_CLONES void depthwise_row(const float* __restrict in, float* __restrict out, int64_t y, int64_t height, int64_t width,
+                                 int64_t channels, const float* __restrict weight, const float* __restrict bias, int64_t kernel) {
+  constexpr int64_t kBlock = 32;
+  const int64_t pad = kernel / 2;
+  const int64_t i0 = std::max<int64_t>(0, pad - y), i1 = std::min<int64_t>(kernel, height + pad - y);
+  for (int64_t x = 0; x < width; ++x) {
+    const int64_t j0 = std::max<int64_t>(0, pad - x), j1 = std::min<int64_t>(kernel, width + pad - x);
+    float* o = out + x * channels;
+    int64_t c0 = 0;
+    for (; c0 + kBlock <= channels; c0 += kBlock) {
+      float acc[kBlock];
+      for (int64_t b = 0; b < kBlock; ++b) acc[b] = bias[c0 + b];
+      for (int64_t i = i0; i < i1; ++i) {
+        const float* irow = in + ((y + i - pad) * width + (x - pad)) * channels + c0;
+        const float* wrow = weight + i * kernel * channels + c0;
+        for (int64_t j = j0; j < j1; ++j) {
+          const float* ip = irow + j * channels;
+          const float* wp = wrow + j * channels;
+          for (int64_t b = 0; b < kBlock; ++b) acc[b] += ip[b] * wp[b];
+        }
+      }
+      for (int64_t b = 0; b < kBlock; ++b) o[c0 + b] = acc[b];
+    }
+    if (c0 == channels) continue;
+    for (int64_t c = c0; c < channels; ++c) o[c] = bias[c];
+    for (int64_t i = i0; i < i1; ++i)
+      for (int64_t j = j0; j < j1; ++j) {
+        const float* ip = in + ((y + i - pad) * width + (x + j - pad)) * channels;
+        const float* wp = weight + (i * kernel + j) * channels;
+        for (int64_t c = c0; c < channels; ++c) o[c] += ip[c] * wp[c];
+      }
+  }
+}
+
 }  // namespace rows
 
 namespace {
@@ -127,6 +163,18 @@ void scale_channels(float* x, int64_t images, int64_t pixels, int64_t channels, 
 }
 
 }  // namespace
+
+void depthwise_conv(const float* in, float* out, int64_t images, int64_t height, int64_t width, int64_t channels, const float* weight,
+                    const float* bias, int64_t kernel) {
+  const int64_t rows_count = images * height;
+  const int threads = threads_for(rows_count * width * channels * kernel);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int64_t r = 0; r < rows_count; ++r) {
+    const int64_t n = r / height, y = r % height;
+    const int64_t image = n * height * width * channels;
+    rows::depthwise_row(in + image, out + image + y * width * channels, y, height, width, channels, weight, bias, kernel);
+  }
+}
 
 int64_t reduction_scratch_floats(int64_t channels) { return static_cast<int64_t>(std::max(1, omp_get_max_threads())) * channels; }
 

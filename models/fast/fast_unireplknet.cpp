@@ -42,6 +42,7 @@ struct BlockWeights {
   int64_t dim = 0, hidden = 0, se_hidden = 0;
   bool has_dwconv = false;
   ConvWeights dwconv;
+  at::Tensor dw_kkc;  // the depthwise weights as kernel x kernel x channels, for fast::depthwise_conv
   at::Tensor se_down_w, se_down_b, se_up_w, se_up_b;  // se_hidden x dim, dim x se_hidden (row-major)
   at::Tensor fc1_w, fc1_b, grn_gamma, fc2_w, fc2_b;  // Linear weights are out x in
 };
@@ -127,6 +128,9 @@ Weights copy_weights(UniRepLKNetImpl& model) {
       if (k != 0) {
         b.has_dwconv = true;
         b.dwconv = conv_weights(conv(k >= 7 ? prefix + "dwconv.lk_origin" : prefix + "dwconv"));
+        if (b.dwconv.groups != b.dim || b.dwconv.stride != 1 || b.dwconv.padding != k / 2)
+          throw std::invalid_argument("fast path: " + prefix + "dwconv is not a same-size depthwise convolution");
+        b.dw_kkc = b.dwconv.weight.reshape({b.dim, k * k}).t().contiguous();
       }
       b.se_down_w = copy_of(param(params, prefix + "se.down.weight")).flatten(1);
       b.se_down_b = copy_of(param(params, prefix + "se.down.bias"));
@@ -377,6 +381,24 @@ class PlanBuilder {
     plan_.steps.push_back({what, [bound, &stream = stream_]() { bound->run(stream); }});
   }
 
+  // oneDNN's depthwise convolution when it has a direct kernel for this shape on this CPU (AVX-512:
+  // always here), else ours: oneDNN 2.6 on AVX2 runs 13 x 13 NHWC depthwise convs as im2col + GEMM.
+  void depthwise(const BlockWeights& b, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
+    const auto& c = b.dwconv;
+    memory::desc src_md({plan_.n, c.in, h, w}, kF32, Tag::nhwc), dst_md({plan_.n, c.out, h, w}, kF32, Tag::nhwc);
+    memory::dims wdims{c.groups, 1, 1, c.kernel, c.kernel};
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
+                                      memory::desc(wdims, kF32, Tag::any), memory::desc({c.out}, kF32, Tag::x), dst_md, {1, 1},
+                                      {c.padding, c.padding}, {c.padding, c.padding});
+    const std::string impl = dnnl::convolution_forward::primitive_desc(d, attr(), engine_).impl_info_str();
+    if (impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos) return conv("depthwise conv", c, src, dst, h, w);
+    plan_.steps.push_back({"depthwise conv (own kernel)", [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), n = plan_.n, h, w,
+                                                         channels = b.dim, weight = b.dw_kkc.data_ptr<float>(),
+                                                         bias = c.bias.data_ptr<float>(), k = c.kernel]() {
+                             fast::depthwise_conv(in, out, n, h, w, channels, weight, bias, k);
+                           }});
+  }
+
   void norm(const NormWeights& nw, const at::Tensor& src, const at::Tensor& dst, int64_t rows, int64_t channels) {
     plan_.steps.push_back({"LayerNorm (stem, downsample)", [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels,
                                                           w = nw.weight.data_ptr<float>(), b = nw.bias.data_ptr<float>(), eps = nw.eps]() {
@@ -388,7 +410,7 @@ class PlanBuilder {
     auto& p = plan_;
     const int64_t n = p.n, pixels = hh * ww, rows = n * pixels;
     if (b.has_dwconv) {
-      conv("depthwise conv", b.dwconv, p.x, p.t, hh, ww);
+      depthwise(b, p.x, p.t, hh, ww);
     } else {
       p.steps.push_back({"identity depthwise (copy)", [dst = p.t.data_ptr<float>(), src = p.x.data_ptr<float>(), count = rows * b.dim]() {
                            std::memcpy(dst, src, static_cast<size_t>(count) * sizeof(float));

@@ -6,6 +6,7 @@
 
 #include <unirep/modalities/image/image_transform.h>
 #include <unirep/sdk/backbone_loader.h>
+#include <unirep/sdk/inference_backbone.h>
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -16,8 +17,10 @@ namespace unirep {
 
 struct Backbone::Impl {
   RuntimeOptions options;
-  // Eval mode, deploy structure; calls only read it (InferenceMode forward).
+  // Eval mode, deploy structure; calls only read it (InferenceMode forward). `backbone` runs it on
+  // the fast path (UNIREP_INFERENCE_PATH=reference: the LibTorch network).
   models::UniRepLKNet model{nullptr};
+  sdk::InferenceBackbone backbone;
 
   at::Tensor input_tensor(const float* input, const std::vector<int64_t>& shape) const {
     if (!input) throw Error(StatusCode::kInvalidArgument, "input: null buffer");
@@ -38,9 +41,7 @@ struct Backbone::Impl {
     return x;
   }
   std::vector<at::Tensor> stages(const at::Tensor& x) const {
-    torch::InferenceMode guard;
-    auto& net = const_cast<models::UniRepLKNet&>(model);
-    return net->forward_stages(x, net->has_stage_norms());
+    return backbone.forward_stages(x, model->has_stage_norms());
   }
 };
 
@@ -60,6 +61,7 @@ Backbone::Backbone(const std::string& model, const std::string& weights, const R
       impl->model->reparameterize();
       impl->model->eval();
     }
+    impl->backbone = sdk::InferenceBackbone(impl->model, sdk::inference_path_from_env());
     return std::shared_ptr<const Impl>(std::move(impl));
   });
 }
@@ -105,9 +107,7 @@ FloatArray Backbone::pooled_features(const float* input, const std::vector<int64
   const auto x = impl_->input_tensor(input, shape);
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    torch::InferenceMode guard;
-    auto& net = const_cast<models::UniRepLKNet&>(impl_->model);
-    return to_float_array(net->forward(x, models::OutputMode::Pooled));
+    return to_float_array(impl_->backbone.forward(x, models::OutputMode::Pooled));
   });
 }
 

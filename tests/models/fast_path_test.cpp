@@ -2,6 +2,7 @@
 // against the LibTorch reference network on layouts, sizes, batches and thread counts the fixtures
 // do not cover.
 #include <unirep/io/npy.h>
+#include <unirep/models/fast_kernels.h>
 #include <unirep/models/fast_unireplknet.h>
 #include <unirep/models/randomize.h>
 #include <unirep/sdk/backbone_loader.h>
@@ -167,4 +168,21 @@ TEST(FastPath, ConcurrentCallersOnOneObjectGetTheSingleThreadedResults) {
     });
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(wrong[t], 0) << "thread " << t;
+}
+
+// The depthwise fallback kernel (used where oneDNN has no direct kernel for the shape, e.g. 13 x 13
+// on AVX2; the ctest entry fast_path_on_avx2 runs this suite that way) against LibTorch's conv2d.
+TEST(FastPath, OwnDepthwiseKernelMatchesConv2d) {
+  torch::InferenceMode guard;
+  for (auto [c, k, h, w] : {std::tuple<int64_t, int64_t, int64_t, int64_t>{40, 13, 14, 14}, {96, 13, 7, 7}, {33, 3, 9, 11},
+                            {64, 5, 1, 1}, {7, 9, 12, 5}, {32, 13, 56, 56}}) {
+    auto x = torch::randn({2, c, h, w}).contiguous(at::MemoryFormat::ChannelsLast);
+    auto weight = torch::randn({c, 1, k, k}), bias = torch::randn({c});
+    auto expected = at::conv2d(x, weight, bias, 1, k / 2, 1, c);
+    auto kkc = weight.reshape({c, k * k}).t().contiguous();
+    auto out = torch::empty_like(x);
+    unirep::models::fast::depthwise_conv(x.data_ptr<float>(), out.data_ptr<float>(), 2, h, w, c, kkc.data_ptr<float>(),
+                                         bias.data_ptr<float>(), k);
+    EXPECT_TRUE(within_fixture_tolerance(out, expected)) << c << " channels, kernel " << k << ", " << h << "x" << w;
+  }
 }

@@ -31,6 +31,15 @@ void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, 
 // Needs `scratch` of reduction_scratch_floats + images x channels floats.
 void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma, float* scratch);
 
+// Depthwise convolution, stride 1, "same" size (padding = kernel / 2 on each side), plus bias:
+// out[n, y, x, c] = bias[c] + sum of in[n, y + i - pad, x + j - pad, c] * weight[i, j, c] over the
+// taps inside the image (taps in the padding are skipped, not multiplied by zero). `weight` is
+// kernel x kernel x channels. The fast path's fallback where oneDNN has no direct depthwise kernel
+// for the shape on this CPU (oneDNN 2.6 on AVX2 runs 13 x 13 NHWC depthwise convs as im2col + GEMM,
+// 20x slower).
+void depthwise_conv(const float* in, float* out, int64_t images, int64_t height, int64_t width, int64_t channels, const float* weight,
+                    const float* bias, int64_t kernel);
+
 // Floats of scratch the reductions above need for `channels` (one accumulator row per thread).
 int64_t reduction_scratch_floats(int64_t channels);
 

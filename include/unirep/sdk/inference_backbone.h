@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace unirep::sdk {
 
@@ -31,6 +32,10 @@ class InferenceBackbone {
 
   // As UniRepLKNetImpl::forward, under inference mode.
   at::Tensor forward(const at::Tensor& x, models::OutputMode mode) const;
+  // As UniRepLKNetImpl::forward_stages; with `apply_stage_norms` (norm0..norm3, which the fast path
+  // does not carry) on the reference path.
+  std::vector<at::Tensor> forward_stages(const at::Tensor& x, bool apply_stage_norms) const;
+  const models::BackboneConfig& config() const { return net_->config(); }
 
   InferencePath path() const { return fast_ ? InferencePath::Fast : InferencePath::Reference; }
   explicit operator bool() const { return static_cast<bool>(net_); }
