@@ -9,7 +9,13 @@
 // Row loops get one clone per instruction set; the dynamic loader's ifunc resolver picks the best
 // the CPU has, once. The loops are written so GCC vectorizes them (channels contiguous, no aliasing
 // between rows and accumulators, reductions marked for OpenMP SIMD).
+// Sanitized builds get the baseline only: the ifunc resolvers behind target_clones run before the
+// sanitizer runtime is initialized, and ThreadSanitizer crashes on them at start-up.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define UNIREP_CLONES
+#else
 #define UNIREP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 
 namespace unirep::models::fast {
 namespace rows {
