@@ -27,6 +27,8 @@ void AudioTaskOptions::add_to(CLI::App& app) {
   app.add_option("--speed-perturb", speed, "audio: speed perturbation on every read, factor in [1-x, 1+x] (default 0 = off)")
       ->check(CLI::Range(0.0, 0.5));
   app.add_flag("--no-noise", [this](int64_t) { noise = false; }, "audio: no noise-and-roll augmentation");
+  app.add_option("--eq-db", eq_db, "audio: random smooth equalization over the mel bins, up to +-X dB per read (default 0 = off)")
+      ->check(CLI::Range(0.0, 30.0));
 }
 
 AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string& model, double drop_path, uint64_t seed) {
@@ -52,6 +54,7 @@ AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string&
     a.freq_mask = o.freq_mask;
     a.time_mask = o.time_mask;
     a.speed = o.speed;
+    a.eq_db = o.eq_db;
     a.noise = o.noise;
     augment = a;
   }

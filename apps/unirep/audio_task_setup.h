@@ -21,6 +21,7 @@ struct AudioTaskOptions {
   double mixup = 0.6;
   int freq_mask = 48, time_mask = 48;
   double speed = 0.0;
+  double eq_db = 0.0;
   bool noise = true;
 
   void add_to(CLI::App& app);

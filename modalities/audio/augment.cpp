@@ -46,6 +46,32 @@ void add_noise_and_roll(at::Tensor& input, int max_roll, std::mt19937_64& rng) {
   }
 }
 
+void random_equalization(at::Tensor& input, double max_db, double norm_std, float pad_value, std::mt19937_64& rng) {
+  TORCH_CHECK(input.dim() == 3 && input.size(0) == 1 && input.is_contiguous(), "random_equalization expects a contiguous 1 x F x T");
+  if (max_db <= 0) return;
+  const int64_t bins = input.size(1), frames = input.size(2);
+  std::uniform_real_distribution<double> w(-1.0, 1.0);
+  const double tilt = w(rng), c1 = w(rng), c2 = w(rng), c3 = w(rng);
+  std::vector<double> curve(static_cast<size_t>(bins));
+  double largest = 0;
+  for (int64_t m = 0; m < bins; ++m) {
+    const double x = bins > 1 ? static_cast<double>(m) / static_cast<double>(bins - 1) : 0.0;  // 0..1 over the mel axis
+    const double pi = 3.14159265358979323846;
+    curve[m] = tilt * (2 * x - 1) + c1 * std::cos(pi * x) + c2 * std::cos(2 * pi * x) + c3 * std::cos(3 * pi * x);
+    largest = std::max(largest, std::abs(curve[m]));
+  }
+  // dB of power -> natural log of power (the fbank's unit) -> normalized input units.
+  const double db = uniform(rng) * max_db;
+  const double scale = largest > 0 ? db / largest * std::log(10.0) / 10.0 / (2.0 * norm_std) : 0.0;
+  float* p = input.data_ptr<float>();
+  for (int64_t t = 0; t < frames; ++t) {
+    bool padding = true;
+    for (int64_t m = 0; m < bins && padding; ++m) padding = p[m * frames + t] == pad_value;
+    if (padding) continue;
+    for (int64_t m = 0; m < bins; ++m) p[m * frames + t] += static_cast<float>(curve[m] * scale);
+  }
+}
+
 double sample_mixup_lambda(double alpha, std::mt19937_64& rng) {
   std::gamma_distribution<double> g(alpha, 1.0);
   const double x = g(rng), y = g(rng);

@@ -79,6 +79,7 @@ train::Example AudioDataset::get(size_t index) const {
   auto input = audio::waveform_to_input(samples, input_);
   // The official masks fill 0.0 before normalization; after it that value is:
   const float fill = static_cast<float>((0.0 - input_.norm_mean) / (2.0 * input_.norm_std));
+  audio::random_equalization(input, a.eq_db, input_.norm_std, fill, rng);  // the padding is `fill` too
   audio::spec_augment(input, a.freq_mask, a.time_mask, fill, rng);
   if (a.noise) audio::add_noise_and_roll(input, a.max_roll, rng);
   return {input, target};

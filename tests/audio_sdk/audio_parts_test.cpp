@@ -1,6 +1,7 @@
 // The audio task's parts that need no trained model: file lists and splits, sliding windows,
 // augmentation, the dataset's determinism.
 #include <unirep/modalities/audio/audio_file_list.h>
+#include <unirep/modalities/audio/audio_input.h>
 #include <unirep/modalities/audio/augment.h>
 #include <unirep/modalities/audio/sliding_windows.h>
 #include <unirep/modalities/audio/wav_writer.h>
@@ -151,6 +152,45 @@ TEST(AudioAugment, MasksNoiseRollAndMixupFollowTheRecipe) {
   for (float v : m) mean += v;
   EXPECT_NEAR(mean / 100, 0.0, 1e-6);
   EXPECT_NEAR(m[0] - m[99], 0.75 * 3.0, 1e-5);  // first half has 0.25*1 + 0.75*3, second half 0.25*1
+}
+
+TEST(AudioAugment, RandomEqualizationIsSmoothBoundedAndSkipsThePadding) {
+  // A 0.5 s clip: its backbone input has real frames, then padding columns.
+  std::vector<float> wave(8000);
+  for (size_t i = 0; i < wave.size(); ++i) wave[i] = 0.3f * std::sin(0.05f * static_cast<float>(i)) + 0.01f * std::sin(1.3f * i);
+  audio::AudioInputOptions in;
+  const auto clean = audio::waveform_to_input(wave, in);
+  const float fill = static_cast<float>((0.0 - in.norm_mean) / (2.0 * in.norm_std));  // as AudioDataset computes it
+  const auto pad_columns = (clean.select(0, 0) == fill).all(0);
+  ASSERT_GT(pad_columns.sum().item<int64_t>(), 20);  // 0.5 s = ~48 frames of 128
+  std::mt19937_64 rng(3);
+  bool changed = false;
+  for (int trial = 0; trial < 10; ++trial) {
+    auto x = clean.clone();
+    audio::random_equalization(x, 12.0, in.norm_std, fill, rng);
+    auto gain = (x - clean).select(0, 0);  // F x T
+    // The padding is untouched; every real frame gets the same curve.
+    EXPECT_EQ(gain.index({at::indexing::Slice(), pad_columns}).abs().max().item<float>(), 0.0f);
+    auto real = gain.index({at::indexing::Slice(), pad_columns.logical_not()});
+    EXPECT_LT((real - real.select(1, 0).unsqueeze(1)).abs().max().item<float>(), 1e-5f);
+    // At most 12 dB of power: 12 / 10 * ln(10) nats, over the input's 2 * std scale.
+    const double bound = 12.0 / 10.0 * std::log(10.0) / (2.0 * in.norm_std);
+    EXPECT_LE(real.abs().max().item<double>(), bound + 1e-5);
+    // Smooth: neighbouring mel bins differ by a small part of the bound.
+    auto curve = real.select(1, 0);
+    EXPECT_LT((curve.slice(0, 1) - curve.slice(0, 0, -1)).abs().max().item<double>(), bound / 10);
+    changed = changed || real.abs().max().item<double>() > bound / 20;
+  }
+  EXPECT_TRUE(changed);
+  // Off is off; the same seed gives the same curve.
+  auto y = clean.clone();
+  audio::random_equalization(y, 0.0, in.norm_std, fill, rng);
+  EXPECT_TRUE(y.equal(clean));
+  std::mt19937_64 r1(4), r2(4);
+  auto a = clean.clone(), b = clean.clone();
+  audio::random_equalization(a, 6.0, in.norm_std, fill, r1);
+  audio::random_equalization(b, 6.0, in.norm_std, fill, r2);
+  EXPECT_TRUE(a.equal(b));
 }
 
 TEST(AudioDataset, TargetsAndDeterminism) {

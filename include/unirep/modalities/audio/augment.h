@@ -21,6 +21,10 @@ struct AudioAugmentOptions {
   // f times faster, f ~ U[1 - speed, 1 + speed], pitch and formants moving together as with a
   // shorter or longer vocal tract. 0 = off.
   double speed = 0.0;
+  // Random equalization (not in the official recipe): every read, a smooth random gain curve over
+  // the mel bins, at most +-eq_db dB, as a different voice quality, microphone or room would give
+  // (spectral tilt and broad resonances). 0 = off.
+  double eq_db = 0.0;
 };
 
 // Resamples `samples` (at `rate` Hz) so that it plays `factor` times faster at the same rate; the
@@ -35,6 +39,13 @@ void spec_augment(at::Tensor& input, int freq_mask, int time_mask, float fill, s
 // The official noise augmentation on a 1 x F x T input, in place: + U[0,1) * r / 10, then a roll
 // along time by an integer in [-max_roll, max_roll - 1].
 void add_noise_and_roll(at::Tensor& input, int max_roll, std::mt19937_64& rng);
+
+// A smooth random gain curve over the F mel bins of a 1 x F x T backbone input, in place: a tilt
+// plus three cosine terms with random weights, scaled so its largest gain is U[0,1) * max_db dB
+// (of power; converted to the input's normalized log units with `norm_std`, the input being
+// log-mel / (2 * norm_std)). Columns equal to `pad_value` in every bin (the padding after a
+// short clip) are left alone.
+void random_equalization(at::Tensor& input, double max_db, double norm_std, float pad_value, std::mt19937_64& rng);
 
 // lambda ~ Beta(alpha, alpha).
 double sample_mixup_lambda(double alpha, std::mt19937_64& rng);
