@@ -506,6 +506,7 @@ struct FastUniRepLKNet::Impl {
 
   void check_input(const at::Tensor& x) const {
     const auto& cfg = weights.config;
+    if (!x.device().is_cpu()) throw std::invalid_argument("fast path: the input must be a CPU tensor");
     if (x.dim() != 4 || x.size(1) != cfg.in_chans || x.size(0) < 1 || x.size(2) < 1 || x.size(3) < 1) {
       std::ostringstream ss;
       ss << "expected input N x " << cfg.in_chans << " x H x W, got " << x.sizes();
