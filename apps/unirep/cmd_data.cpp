@@ -23,6 +23,8 @@ Command add_data(CLI::App& app) {
                        "Training clips: random speed x0.8..x1.25 for 0.25 (pitch and formants move too); 0 = off")
       ->check(CLI::Range(0.0, 1.0));
   keywords->add_option("--seed", o->seed, "Seed (the data set is deterministic for a seed)");
+  keywords->add_option("--min-snr-db", o->min_snr_db, "Lowest speech-to-noise ratio of the background noise (default 5)");
+  keywords->add_option("--max-snr-db", o->max_snr_db, "Highest speech-to-noise ratio (default 30; e.g. 60 and 60 for nearly clean clips)");
   keywords->add_option("--threads,-t", o->threads, "Synthesizer processes at once (default: all cores)");
   auto* shapes = app.add_subcommand("shapes", "Generate labelled 3-D shapes as point clouds (ModelNet-style layout)");
   auto so = std::make_shared<sdk::data::ShapeDataOptions>();

@@ -102,6 +102,7 @@ std::vector<SynthVoice> keyword_voices() {
 
 KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("keyword data: an output folder is required");
+  if (!(o.min_snr_db <= o.max_snr_db)) throw std::invalid_argument("keyword data: --min-snr-db must not exceed --max-snr-db");
   KeywordDataSummary summary;
   std::vector<SynthVoice> voices;
   for (const auto& v : keyword_voices()) {

@@ -112,4 +112,19 @@ TEST(KeywordData, NoOutputFolderIsAnError) {
   EXPECT_THROW(sdk::data::generate_keyword_dataset(o), std::invalid_argument);
 }
 
+TEST(KeywordData, InvertedNoiseRangeIsAnErrorAndWritesNothing) {
+  unirep::testing::TempDir d;
+  sdk::data::KeywordDataOptions o;
+  o.out_dir = d.file("out");
+  o.min_snr_db = 20;
+  o.max_snr_db = 10;
+  try {
+    sdk::data::generate_keyword_dataset(o);
+    FAIL() << "min > max was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("snr"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(d.file("out")));
+}
+
 }  // namespace
