@@ -4,19 +4,20 @@
 // Same network, same float32 outputs (held to the fixture tolerance), run as a fixed plan of oneDNN
 // primitives and fused kernels over channels-last (NHWC) buffers instead of LibTorch ops:
 //
-//   block:  depthwise conv + bias (oneDNN, NHWC)
+//   block:  depthwise conv + bias (oneDNN, NHWC; our own kernel where oneDNN has no direct one)
 //           -> SE: pool, two tiny matvecs, sigmoid, scale          (one fused kernel, in place)
 //           -> Linear C->4C + bias + GELU                           (oneDNN matmul with post-ops)
 //           -> GRN: per-channel L2 norms, then scale                (one fused kernel, in place)
 //           -> Linear 4C->C + bias + residual add                   (oneDNN matmul, sum post-op
 //                                                                    into the residual buffer)
-//   stem / downsample: conv 3x3 s2 + bias (oneDNN) -> channels-first LayerNorm (fused kernel, with
-//           the stem's GELU fused into the first one)
+//   stem / downsample: conv 3x3 s2 + bias (oneDNN) -> channels-first LayerNorm (one pass per pixel;
+//           the stem's GELU after the first one is a oneDNN eltwise primitive)
 //   head:   mean over H, W -> LayerNorm -> Linear
 //
-// Weights are copied and reordered once at construction; the plan for an input shape (primitives and
-// every activation buffer) is built on the first call with that shape and reused, so a steady-state
-// forward allocates no buffer but its output tensor. The plain LibTorch network stays the reference
+// Weights are copied at construction and reordered into oneDNN's layouts by the first plan (then
+// held once); the plan for an input shape (primitives and every activation buffer) is built on the
+// first call with that shape and reused, so a steady-state forward allocates no buffer but its
+// output tensor (oneDNN 2.6 still builds a small argument map per primitive execution). The plain LibTorch network stays the reference
 // path (`unirep bench --path reference`); see docs/performance.md for what each fusion buys.
 //
 // Thread safety: forward() may be called from many threads on one object. Each call leases a plan
