@@ -26,4 +26,8 @@ torch::Tensor PooledClassifierImpl::features(const torch::Tensor& x) {
 
 torch::Tensor PooledClassifierImpl::forward(const torch::Tensor& x) { return head_fc->forward(head_norm->forward(features(x))); }
 
+torch::Tensor PooledClassifierImpl::forward(const torch::Tensor& x, const PooledFeatures& pooled) {
+  return head_fc->forward(head_norm->forward(pooled(x)));
+}
+
 }  // namespace unirep::models

@@ -22,12 +22,12 @@ PointCloudClassifierImpl::PointCloudClassifierImpl(const PointCloudClassifierOpt
   head->bias.zero_();
 }
 
-torch::Tensor PointCloudClassifierImpl::forward(const torch::Tensor& points) {
+torch::Tensor PointCloudClassifierImpl::forward(const torch::Tensor& points, const PooledFeatures& pooled_features) {
   const int64_t B = points.size(0), V = options.projection().num_views();
   auto imgs = projection->forward(points).contiguous(at::MemoryFormat::ChannelsLast);
-  auto last = backbone->forward_stages(imgs).back();  // (B V) x C x h x w
-  // Pooling commutes with the view-major channel concatenation, so pool first, then regroup.
-  auto pooled = last.mean({2, 3}).reshape({B, V * last.size(1)});
+  // (B V) x C: pooling commutes with the view-major channel concatenation, so pool first, then regroup.
+  auto per_view = pooled_features ? pooled_features(imgs) : backbone->forward_stages(imgs).back().mean({2, 3});
+  auto pooled = per_view.reshape({B, V * per_view.size(1)});
   return head->forward(head_norm->forward(pooled));
 }
 

@@ -39,8 +39,7 @@ AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec sp
 
 at::Tensor AudioClassifier::predict(const at::Tensor& inputs) {
   torch::InferenceMode guard;
-  auto features = backbone_.forward(inputs, models::OutputMode::Pooled);
-  auto logits = net_->head_fc->forward(net_->head_norm->forward(features));
+  auto logits = net_->forward(inputs, [this](const at::Tensor& x) { return backbone_.forward(x, models::OutputMode::Pooled); });
   return spec_.multi_label ? logits.sigmoid() : logits.softmax(-1);
 }
 

@@ -93,12 +93,8 @@ PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpe
 }
 
 at::Tensor PointClassifier::logits(const at::Tensor& inputs) {
-  // PointCloudClassifierImpl::forward with the backbone on the chosen path: project to V views,
-  // pool each view's last stage, concatenate over views (view-major), head.
   torch::InferenceMode guard;
-  const int64_t B = inputs.size(0), V = net_->options.projection().num_views();
-  auto pooled = backbone_.forward(net_->images(inputs), models::OutputMode::Pooled);  // (B V) x C
-  return net_->head->forward(net_->head_norm->forward(pooled.reshape({B, V * pooled.size(1)})));
+  return net_->forward(inputs, [this](const at::Tensor& images) { return backbone_.forward(images, models::OutputMode::Pooled); });
 }
 
 at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) {

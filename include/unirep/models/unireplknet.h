@@ -19,9 +19,14 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
 #include <vector>
 
 namespace unirep::models {
+
+// The pooled backbone vector (N x dims[3]) of a batch of backbone inputs: lets a head run its
+// backbone elsewhere (the SDK passes its fast inference path) and keep its own head code.
+using PooledFeatures = std::function<torch::Tensor(const torch::Tensor& backbone_input)>;
 
 // What forward() returns.
 enum class OutputMode {

@@ -28,6 +28,8 @@ class PooledClassifierImpl : public torch::nn::Module {
  public:
   explicit PooledClassifierImpl(const PooledClassifierOptions& options);
   torch::Tensor forward(const torch::Tensor& x);  // N x num_classes logits
+  // The same with the pooled features computed by `pooled` instead of `backbone`.
+  torch::Tensor forward(const torch::Tensor& x, const PooledFeatures& pooled);
   torch::Tensor features(const torch::Tensor& x);  // N x dims[3] pooled, before the head
   void reparameterize() { backbone->reparameterize(); }
 

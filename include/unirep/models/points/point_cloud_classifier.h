@@ -23,7 +23,9 @@ struct PointCloudClassifierOptions {
 class PointCloudClassifierImpl : public torch::nn::Module {
  public:
   explicit PointCloudClassifierImpl(const PointCloudClassifierOptions& options);
-  torch::Tensor forward(const torch::Tensor& points);  // B x N x 6 -> B x num_classes logits
+  // B x N x 6 -> B x num_classes logits; with `pooled`, the (B V) view images' pooled features
+  // come from it instead of `backbone` (its spatial mean: the backbone has no head of its own).
+  torch::Tensor forward(const torch::Tensor& points, const PooledFeatures& pooled = {});
   torch::Tensor images(const torch::Tensor& points) { return projection->forward(points); }
   void reparameterize() { backbone->reparameterize(); }
 
