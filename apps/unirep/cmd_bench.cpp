@@ -27,6 +27,34 @@
 #include <random>
 
 namespace unirep::cli {
+namespace {
+
+// Milliseconds per call of `call`, over `runs` timed calls after `warmup` untimed ones; `prepare`
+// runs before each call, untimed.
+struct Timing {
+  double median_ms = 0, min_ms = 0;
+};
+
+template <class Call, class Prepare>
+Timing time_calls(int warmup, int runs, Call&& call, Prepare&& prepare) {
+  for (int i = 0; i < warmup; ++i) prepare(), call();
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    prepare();
+    const auto t0 = std::chrono::steady_clock::now();
+    call();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front()};
+}
+
+template <class Call>
+Timing time_calls(int warmup, int runs, Call&& call) {
+  return time_calls(warmup, runs, std::forward<Call>(call), [] {});
+}
+
+}  // namespace
 
 Command add_bench(CLI::App& app) {
   struct Args {
@@ -75,16 +103,8 @@ Command add_bench(CLI::App& app) {
         if (!a->image.empty()) return modalities::image::load_image_input(a->image, io);
         return modalities::video::load_video_input(a->video, vo);
       };
-      for (int i = 0; i < a->warmup; ++i) once();
-      std::vector<double> s;
       at::Tensor x;
-      for (int i = 0; i < a->runs; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        x = once();
-        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::sort(s.begin(), s.end());
-      const double ms = s[s.size() / 2] * 1e3;
+      const double ms = time_calls(a->warmup, a->runs, [&] { x = once(); }).median_ms;
       const char* what = a->image.empty() ? "video" : "image";
       const std::string& file = a->image.empty() ? a->video : a->image;
       if (a->json)
@@ -111,15 +131,9 @@ Command add_bench(CLI::App& app) {
       std::uniform_real_distribution<float> u(-1.0f, 1.0f);
       std::vector<std::array<float, 3>> cloud(static_cast<size_t>(a->fps_points));
       for (auto& p : cloud) p = {u(rng), u(rng), u(rng)};
-      for (int i = 0; i < a->warmup; ++i) modalities::points::farthest_point_sampling(cloud, static_cast<size_t>(a->fps_samples));
-      std::vector<double> s;
-      for (int i = 0; i < a->runs; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        modalities::points::farthest_point_sampling(cloud, static_cast<size_t>(a->fps_samples));
-        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::sort(s.begin(), s.end());
-      const double ms = s[s.size() / 2] * 1e3;
+      const double ms = time_calls(a->warmup, a->runs, [&] {
+                          modalities::points::farthest_point_sampling(cloud, static_cast<size_t>(a->fps_samples));
+                        }).median_ms;
       if (a->json)
         std::printf("{\"fps_median_ms\": %.2f, \"points\": %lld, \"samples\": %lld}\n", ms, (long long)a->fps_points,
                     (long long)a->fps_samples);
@@ -134,15 +148,7 @@ Command add_bench(CLI::App& app) {
       modalities::audio::Fbank fb;
       auto wave = (torch::rand({60 * 16000}) * 2 - 1) * 0.3;
       const float* x = wave.data_ptr<float>();
-      for (int i = 0; i < a->warmup; ++i) fb.compute(x, wave.numel());
-      std::vector<double> s;
-      for (int i = 0; i < a->runs; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fb.compute(x, wave.numel());
-        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::sort(s.begin(), s.end());
-      const double median = s[s.size() / 2];
+      const double median = time_calls(a->warmup, a->runs, [&] { fb.compute(x, wave.numel()); }).median_ms / 1e3;
       std::printf(a->json ? "{\"fbank_audio_seconds_per_second\": %.1f, \"median_s\": %.4f}\n"
                           : "fbank (128 mel, 25/10 ms, 16 kHz): %.1f s of audio per second (median %.4f s per 60 s)\n",
                   60.0 / median, median);
@@ -156,28 +162,21 @@ Command add_bench(CLI::App& app) {
       models::randomize_for_checks(*model, 0);
       model->train();
       auto x = torch::randn({a->batch, config.in_chans, a->size, a->size});
-      auto step = [&]() {
-        model->zero_grad(/*set_to_none=*/true);
-        const auto t0 = std::chrono::steady_clock::now();
-        model->forward(x).sum().backward();
-        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      };
-      for (int i = 0; i < a->warmup; ++i) step();
-      std::vector<double> ms;
-      for (int i = 0; i < a->runs; ++i) ms.push_back(step());
-      std::sort(ms.begin(), ms.end());
-      const double median = ms[ms.size() / 2];
+      // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
+      const auto t = time_calls(
+          a->warmup, a->runs, [&] { model->forward(x).sum().backward(); }, [&] { model->zero_grad(/*set_to_none=*/true); });
+      const double median = t.median_ms;
       struct rusage ru {};
       getrusage(RUSAGE_SELF, &ru);
       const double ips = static_cast<double>(a->batch) * 1000.0 / median, rss = static_cast<double>(ru.ru_maxrss) / 1024.0;
       if (a->json)
         std::printf("{\"model\": \"%s\", \"step\": \"train\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, \"iters\": %d, "
                     "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-                    a->model.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, ms.front(), ips, rss);
+                    a->model.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, t.min_ms, ips, rss);
       else
         std::printf("train step (forward + backward) %s %ldx%ld batch %ld, %d threads: median %.1f ms (min %.1f), %.1f images/s, "
                     "peak RSS %.0f MB\n",
-                    a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, median, ms.front(), ips, rss);
+                    a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, median, t.min_ms, ips, rss);
       return 0;
     }
     if (fast && a->structure != "deploy")
@@ -197,15 +196,9 @@ Command add_bench(CLI::App& app) {
         fast_net->set_micro_batch(a->micro_batch);
       }
       auto forward = [&]() { return fast ? fast_net->forward(x) : model->forward(x); };
-      for (int i = 0; i < std::max(a->warmup, fast ? 1 : 0); ++i) forward();
-      std::vector<double> ms;
-      for (int i = 0; i < a->runs; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        forward();
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::sort(ms.begin(), ms.end());
-      const double median = ms[ms.size() / 2];
+      // The fast path builds its plan on the first call: at least one warm-up run.
+      const auto t = time_calls(std::max(a->warmup, fast ? 1 : 0), a->runs, forward);
+      const double median = t.median_ms;
       const double ips = static_cast<double>(a->batch) * 1000.0 / median;
       // FLOPs as the issue counts them: 2 x multiply-accumulates of convs and linears.
       const auto cx = models::count_complexity(config, std::string(structure) == "deploy", a->size, a->size, config.layer_scale_init_value);
@@ -227,11 +220,11 @@ Command add_bench(CLI::App& app) {
         std::printf("{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
                     "\"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflops\": %.3f, "
                     "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f%s}\n",
-                    a->model.c_str(), structure, a->path.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, ms.front(), ips,
+                    a->model.c_str(), structure, a->path.c_str(), (long)a->size, (long)a->batch, threads, a->runs, median, t.min_ms, ips,
                     2.0 * static_cast<double>(cx.macs) / 1e9, gflops, peak_rss_mb, fast_memory.c_str());
       else
         std::printf("%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB%s\n",
-                    structure, a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, a->path.c_str(), median, ms.front(), ips,
+                    structure, a->model.c_str(), (long)a->size, (long)a->size, (long)a->batch, threads, a->path.c_str(), median, t.min_ms, ips,
                     gflops, peak_rss_mb, fast_memory.c_str());
       if (fast && a->profile) {
         // Separate runs with a clock read per step, so the timing above stays unaffected.
