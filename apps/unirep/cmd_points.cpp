@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include <unirep/modalities/points/point_input.h>
+#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/points/point_model.h>
 #include <unirep/sdk/points/view_images_png.h>
 #include <unirep/sdk/threads.h>
@@ -46,21 +47,16 @@ Command add_classify_points(CLI::App& app) {
         continue;
       }
       const auto probs = clf.probabilities(points, a->all_rotations);
-      const int64_t k = std::min<int64_t>(a->top_k, probs.size(0));
-      const auto top = probs.topk(k);
+      const auto top = sdk::top_classes(probs, labels, a->top_k);
       if (a->json) {
         nlohmann::json j;
         j["file"] = file;
         j["points"] = points.size(0);
-        for (int64_t i = 0; i < k; ++i)
-          j["top"].push_back({{"label", labels[static_cast<size_t>(std::get<1>(top)[i].item<int64_t>())]},
-                              {"score", std::get<0>(top)[i].item<double>()}});
+        for (const auto& t : top) j["top"].push_back({{"label", t.label}, {"score", t.probability}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s (%lld points)\n", file.c_str(), (long long)points.size(0));
-        for (int64_t i = 0; i < k; ++i)
-          std::printf("  %-14s %.4f\n", labels[static_cast<size_t>(std::get<1>(top)[i].item<int64_t>())].c_str(),
-                      std::get<0>(top)[i].item<double>());
+        for (const auto& t : top) std::printf("  %-14s %.4f\n", t.label.c_str(), t.probability);
       }
       if (f == 0 && !a->views_png.empty()) {
         sdk::points::write_view_images_png(a->views_png, clf.view_images(points).squeeze(0).reshape({-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "model_options.h"
 
+#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/image/image_labels.h>
 #include <unirep/sdk/video/video_classifier.h>
 
@@ -53,22 +54,16 @@ Command add_classify_video(CLI::App& app) {
         ++failures;
         continue;
       }
-      const int64_t k = std::min<int64_t>(a->top_k, probs.size(0));
-      const auto top = probs.topk(k);
-      const auto& labels = classifier.labels();
+      const auto top = sdk::top_classes(probs, classifier.labels(), a->top_k);
       if (a->json) {
         nlohmann::json j;
         j["file"] = file;
         j["views"] = a->views;
-        for (int64_t i = 0; i < k; ++i) {
-          const auto idx = std::get<1>(top)[i].item<int64_t>();
-          j["top"].push_back({{"label", labels[static_cast<size_t>(idx)]}, {"index", idx}, {"score", std::get<0>(top)[i].item<double>()}});
-        }
+        for (const auto& t : top) j["top"].push_back({{"label", t.label}, {"index", t.index}, {"score", t.probability}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s\n", file.c_str());
-        for (int64_t i = 0; i < k; ++i)
-          std::printf("  %-20s %.4f\n", labels[static_cast<size_t>(std::get<1>(top)[i].item<int64_t>())].c_str(), std::get<0>(top)[i].item<double>());
+        for (const auto& t : top) std::printf("  %-20s %.4f\n", t.label.c_str(), t.probability);
       }
       std::fflush(stdout);
     }

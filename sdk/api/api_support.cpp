@@ -2,6 +2,7 @@
 
 #include <unirep/io/format_error.h>
 #include <unirep/models/state_dict.h>
+#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/threads.h>
 
 #include <ATen/ATen.h>
@@ -88,17 +89,12 @@ void check_top_k(int top_k) {
 CallThreads::CallThreads(int threads) { sdk::configure_threads(threads); }
 
 std::vector<LabelScore> top_labels(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k) {
-  const auto p = probabilities.to(at::kFloat).contiguous();
-  const int64_t n = p.numel();
-  const int64_t take = std::min<int64_t>(k, n);
-  const auto top = p.topk(take);
-  const auto values = std::get<0>(top).contiguous(), indices = std::get<1>(top).contiguous();
   std::vector<LabelScore> out;
-  for (int64_t i = 0; i < take; ++i) {
+  for (auto& c : sdk::top_classes(probabilities, labels, k)) {
     LabelScore s;
-    s.index = static_cast<int>(indices.data_ptr<int64_t>()[i]);
-    s.score = values.data_ptr<float>()[i];
-    s.label = static_cast<size_t>(s.index) < labels.size() ? labels[static_cast<size_t>(s.index)] : std::to_string(s.index);
+    s.label = std::move(c.label);
+    s.index = static_cast<int>(c.index);
+    s.score = c.probability;
     out.push_back(std::move(s));
   }
   return out;

@@ -59,16 +59,7 @@ at::Tensor ImageClassifier::preprocess(const std::string& path) const {
   return modalities::image::load_image_input(path, options_.transform, options_.decode);
 }
 
-std::vector<ClassScore> ImageClassifier::top_k(const at::Tensor& row, int k) const {
-  const int64_t n = std::min<int64_t>(std::max(k, 1), row.size(0));
-  const auto top = row.topk(n);
-  std::vector<ClassScore> out;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t idx = std::get<1>(top)[i].item<int64_t>();
-    out.push_back({labels_[static_cast<size_t>(idx)], idx, std::get<0>(top)[i].item<float>()});
-  }
-  return out;
-}
+std::vector<ClassScore> ImageClassifier::top_k(const at::Tensor& row, int k) const { return top_classes(row, labels_, k); }
 
 std::vector<ClassScore> ImageClassifier::classify(const std::string& path, int k) {
   return top_k(probabilities(preprocess(path).unsqueeze(0))[0], k);

@@ -7,6 +7,7 @@
 #include <unirep/modalities/image/image_transform.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/backbone_loader.h>
+#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/inference_backbone.h>
 
 #include <ATen/ATen.h>
@@ -30,11 +31,7 @@ struct ImageClassifierOptions {
   std::optional<InferencePath> path;
 };
 
-struct ClassScore {
-  std::string label;
-  int64_t index = 0;
-  float probability = 0;
-};
+using ClassScore = sdk::ClassScore;
 
 class ImageClassifier {
  public:

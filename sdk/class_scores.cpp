@@ -1,0 +1,25 @@
+#include <unirep/sdk/class_scores.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+namespace unirep::sdk {
+
+std::vector<ClassScore> top_classes(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k) {
+  const auto p = probabilities.to(at::kFloat).contiguous().view({-1});
+  const int64_t take = std::min<int64_t>(std::max(k, 1), p.numel());
+  const auto [values, indices] = p.topk(take);
+  const auto v = values.contiguous(), i = indices.contiguous();
+  std::vector<ClassScore> out;
+  for (int64_t r = 0; r < take; ++r) {
+    ClassScore s;
+    s.index = i.data_ptr<int64_t>()[r];
+    s.probability = v.data_ptr<float>()[r];
+    s.label = static_cast<size_t>(s.index) < labels.size() ? labels[static_cast<size_t>(s.index)] : std::to_string(s.index);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace unirep::sdk
