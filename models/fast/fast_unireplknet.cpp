@@ -332,39 +332,56 @@ class PlanBuilder {
   }
 
   void conv(const char* what, const ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
+    add_conv(what, c, conv_desc(c, h, w), src, dst, h, w);
+  }
+
+  // The primitive description of `c` on an h x w NHWC input, weights in the layout oneDNN prefers.
+  dnnl::convolution_forward::primitive_desc conv_desc(const ConvWeights& c, int64_t h, int64_t w) {
     const int64_t n = plan_.n, ho = conv_out(h, c), wo = conv_out(w, c);
     memory::desc src_md({n, c.in, h, w}, kF32, Tag::nhwc), dst_md({n, c.out, ho, wo}, kF32, Tag::nhwc);
-    memory::desc bias_md({c.out}, kF32, Tag::x);
-    const bool grouped = c.groups > 1;
-    memory::dims wdims = grouped ? memory::dims{c.groups, c.out / c.groups, c.in / c.groups, c.kernel, c.kernel}
-                                 : memory::dims{c.out, c.in, c.kernel, c.kernel};
-    memory::desc user_w(wdims, kF32, grouped ? Tag::goihw : Tag::oihw), any_w(wdims, kF32, Tag::any);
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, any_w, bias_md,
-                                      dst_md, {c.stride, c.stride}, {c.padding, c.padding}, {c.padding, c.padding});
-    dnnl::convolution_forward::primitive_desc pd(d, attr(), engine_);
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
+                                      memory::desc(conv_weight_dims(c), kF32, Tag::any), memory::desc({c.out}, kF32, Tag::x), dst_md,
+                                      {c.stride, c.stride}, {c.padding, c.padding}, {c.padding, c.padding});
+    return dnnl::convolution_forward::primitive_desc(d, attr(), engine_);
+  }
+
+  static memory::dims conv_weight_dims(const ConvWeights& c) {
+    return c.groups > 1 ? memory::dims{c.groups, c.out / c.groups, c.in / c.groups, c.kernel, c.kernel}
+                        : memory::dims{c.out, c.in, c.kernel, c.kernel};
+  }
+
+  void add_conv(const char* what, const ConvWeights& c, const dnnl::convolution_forward::primitive_desc& pd, const at::Tensor& src,
+                const at::Tensor& dst, int64_t h, int64_t w) {
+    memory::desc user_w(conv_weight_dims(c), kF32, c.groups > 1 ? Tag::goihw : Tag::oihw);
     auto weights = packed(user_w, c.weight, pd.weights_desc());
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src.data_ptr())},
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(pd.src_desc(), engine_, src.data_ptr())},
                                          {DNNL_ARG_WEIGHTS, weights},
-                                         {DNNL_ARG_BIAS, memory(bias_md, engine_, c.bias.data_ptr())},
-                                         {DNNL_ARG_DST, memory(dst_md, engine_, dst.data_ptr())},
+                                         {DNNL_ARG_BIAS, memory(pd.bias_desc(), engine_, c.bias.data_ptr())},
+                                         {DNNL_ARG_DST, memory(pd.dst_desc(), engine_, dst.data_ptr())},
                                          {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    add_primitive(what, dnnl::convolution_forward(pd), std::move(args));
+    add_step(what, std::make_unique<BoundPrimitive>(dnnl::convolution_forward(pd), std::move(args)));
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
   void linear(const char* what, const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
               int64_t rows, const dnnl::post_ops& ops) {
+    add_step(what, linear_primitive(weight, out, in, bias, src.data_ptr(), dst.data_ptr(), rows, ops));
+  }
+
+  // dst (rows x out) = src (rows x in) . W^T + b, then `ops`, as a bound primitive; a null `dst`
+  // is bound per call (the head writes into the caller's output tensor).
+  std::unique_ptr<BoundPrimitive> linear_primitive(const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, void* src,
+                                                   void* dst, int64_t rows, const dnnl::post_ops& ops) {
     memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
     memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
-    dnnl::matmul::desc d(src_md, any_w, bias_md, dst_md);
-    dnnl::matmul::primitive_desc pd(d, attr(ops), engine_);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_w, bias_md, dst_md), attr(ops), engine_);
     auto weights = packed(user_w, weight, pd.weights_desc());
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src.data_ptr())},
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src)},
                                          {DNNL_ARG_WEIGHTS, weights},
                                          {DNNL_ARG_BIAS, memory(bias_md, engine_, bias.data_ptr())},
-                                         {DNNL_ARG_DST, memory(dst_md, engine_, dst.data_ptr())},
+                                         {DNNL_ARG_DST, memory(dst_md, engine_, dst)},
                                          {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    add_primitive(what, dnnl::matmul(pd), std::move(args));
+    return std::make_unique<BoundPrimitive>(dnnl::matmul(pd), std::move(args));
   }
 
   void gelu(const at::Tensor& x, const memory::dims& dims) {
@@ -372,26 +389,21 @@ class PlanBuilder {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_gelu_erf, md, 0.0f, 0.0f);
     dnnl::eltwise_forward::primitive_desc pd(d, attr(), engine_);
     memory m(md, engine_, x.data_ptr());
-    add_primitive("stem GELU", dnnl::eltwise_forward(pd),
-                  {{DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}});
+    add_step("stem GELU", std::make_unique<BoundPrimitive>(dnnl::eltwise_forward(pd), std::unordered_map<int, memory>{
+                                                           {DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}}));
   }
 
-  void add_primitive(const char* what, dnnl::primitive prim, std::unordered_map<int, memory> args) {
-    auto bound = std::make_shared<BoundPrimitive>(std::move(prim), std::move(args));
-    plan_.steps.push_back({what, [bound, &stream = stream_]() { bound->run(stream); }});
+  void add_step(const char* what, std::unique_ptr<BoundPrimitive> bound) {
+    plan_.steps.push_back({what, [bound = std::shared_ptr<BoundPrimitive>(std::move(bound)), &stream = stream_]() { bound->run(stream); }});
   }
 
   // oneDNN's depthwise convolution when it has a direct kernel for this shape on this CPU (AVX-512:
   // always here), else ours: oneDNN 2.6 on AVX2 runs 13 x 13 NHWC depthwise convs as im2col + GEMM.
   void depthwise(const BlockWeights& b, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
     const auto& c = b.dwconv;
-    memory::desc src_md({plan_.n, c.in, h, w}, kF32, Tag::nhwc), dst_md({plan_.n, c.out, h, w}, kF32, Tag::nhwc);
-    memory::dims wdims{c.groups, 1, 1, c.kernel, c.kernel};
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
-                                      memory::desc(wdims, kF32, Tag::any), memory::desc({c.out}, kF32, Tag::x), dst_md, {1, 1},
-                                      {c.padding, c.padding}, {c.padding, c.padding});
-    const std::string impl = dnnl::convolution_forward::primitive_desc(d, attr(), engine_).impl_info_str();
-    if (impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos) return conv("depthwise conv", c, src, dst, h, w);
+    const auto pd = conv_desc(c, h, w);
+    const std::string impl = pd.impl_info_str();
+    if (impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos) return add_conv("depthwise conv", c, pd, src, dst, h, w);
     plan_.steps.push_back({"depthwise conv (own kernel)", [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), n = plan_.n, h, w,
                                                          channels = b.dim, weight = b.dw_kkc.data_ptr<float>(),
                                                          bias = c.bias.data_ptr<float>(), k = c.kernel]() {
@@ -447,19 +459,8 @@ class PlanBuilder {
                                   w->head_norm.eps);
     }});
     if (!w_.has_head) return;
-    const int64_t classes = w_.head_classes;
-    p.head_channels = classes;
-    memory::desc src_md({n, c}, kF32, Tag::ab), dst_md({n, classes}, kF32, Tag::ab), bias_md({1, classes}, kF32, Tag::ab);
-    memory::desc user_w({c, classes}, kF32, Tag::ba), any_w({c, classes}, kF32, Tag::any);
-    dnnl::matmul::desc d(src_md, any_w, bias_md, dst_md);
-    dnnl::matmul::primitive_desc pd(d, attr(), engine_);
-    auto weights = packed(user_w, w_.head_w, pd.weights_desc());
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, p.pooled.data_ptr())},
-                                         {DNNL_ARG_WEIGHTS, weights},
-                                         {DNNL_ARG_BIAS, memory(bias_md, engine_, w_.head_b.data_ptr())},
-                                         {DNNL_ARG_DST, memory(dst_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE))},
-                                         {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    p.head = std::make_unique<BoundPrimitive>(dnnl::matmul(pd), std::move(args));
+    p.head_channels = w_.head_classes;
+    p.head = linear_primitive(w_.head_w, w_.head_classes, c, w_.head_b, p.pooled.data_ptr(), nullptr, n, {});
   }
 
   const Weights& w_;
