@@ -1,5 +1,6 @@
 #include "audio_task_setup.h"
 
+#include <unirep/io/atomic_file.h>
 #include <unirep/models/backbone_config.h>
 #include <unirep/sdk/audio/audio_classifier.h>
 #include <unirep/sdk/progress.h>
@@ -9,6 +10,8 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <regex>
 
 namespace unirep::cli {
 namespace audio = modalities::audio;
@@ -69,25 +72,47 @@ AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string&
   return t;
 }
 
-std::map<std::string, double> evaluate_audio_model(const std::string& model_file, const std::string& data,
-                                                   const std::string& split, size_t batch_size) {
+AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::string& data, const AudioEvaluationOptions& o) {
+  std::optional<std::regex> speaker_re;
+  if (!o.speaker_pattern.empty()) {
+    try {
+      speaker_re.emplace(o.speaker_pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      throw std::invalid_argument("--speaker-pattern '" + o.speaker_pattern + "' is not a valid regular expression: " + e.what());
+    }
+    if (speaker_re->mark_count() < 1)
+      throw std::invalid_argument("--speaker-pattern '" + o.speaker_pattern + "' needs a capture group (...) around the speaker");
+  }
   auto clf = sdk::audio::AudioClassifier::load(model_file);
   auto list = audio::list_audio_dataset(data, clf.labels());
   std::vector<audio::AudioItem> items;
   auto add = [&](const std::vector<audio::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
-  if (split == "train" || split == "all") add(list.train);
-  if (split == "validation" || split == "all") add(list.validation);
-  if (split == "test" || split == "all") add(list.test);
+  if (o.split == "train" || o.split == "all") add(list.train);
+  if (o.split == "validation" || o.split == "all") add(list.validation);
+  if (o.split == "test" || o.split == "all") add(list.test);
   // A CSV (or a folder without split lists) has everything in "train": evaluate all of it.
   if (items.empty() && list.validation.empty() && list.test.empty()) add(list.train);
-  if (items.empty()) throw std::invalid_argument(data + ": no clips in split '" + split + "'");
+  if (items.empty()) throw std::invalid_argument(data + ": no clips in split '" + o.split + "'");
 
+  auto speaker_of = [&](const std::string& path) -> std::string {
+    if (!o.by_speaker && !speaker_re) return "";
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (!speaker_re) return audio::speech_commands_speaker(path);
+    std::smatch m;
+    // Clips the pattern does not name still count, in a group of their own, so the groups add up.
+    return std::regex_search(name, m, *speaker_re) && m[1].matched ? m[1].str() : "(no match)";
+  };
+
+  AudioEvaluation out;
+  const bool single_label = !clf.spec().multi_label;
+  if (single_label) out.report.emplace(clf.labels());
   sdk::audio::AudioDataset ds(items, clf.labels().size(), clf.spec().input);
   sdk::train::MetricAccumulator metrics(true);
   sdk::Progress progress("evaluate", static_cast<int64_t>(items.size()), "clip");
-  for (size_t start = 0; start < items.size(); start += batch_size) {
+  for (size_t start = 0; start < items.size(); start += o.batch_size) {
+    const size_t end = std::min(items.size(), start + o.batch_size);
     std::vector<at::Tensor> xs, ys;
-    for (size_t i = start; i < std::min(items.size(), start + batch_size); ++i) {
+    for (size_t i = start; i < end; ++i) {
       auto e = ds.get(i);
       xs.push_back(e.input);
       ys.push_back(e.target);
@@ -98,12 +123,38 @@ std::map<std::string, double> evaluate_audio_model(const std::string& model_file
                             ? sdk::train::bce_with_logits(probs.clamp(1e-7, 1 - 1e-7).logit(), target).item<double>()
                             : sdk::train::soft_target_cross_entropy(probs.clamp_min(1e-12).log(), target).item<double>();
     metrics.add(probs, target, loss);
-    progress.update(static_cast<int64_t>(std::min(items.size(), start + batch_size)), "");
+    if (single_label) {
+      auto predicted = probs.argmax(1).contiguous();
+      const auto* p = predicted.data_ptr<int64_t>();
+      for (size_t i = start; i < end; ++i)
+        out.report->add(items[i].labels.at(0), static_cast<int>(p[i - start]), speaker_of(items[i].path));
+    }
+    progress.update(static_cast<int64_t>(end), "");
   }
   progress.finish("");
-  auto r = metrics.result();
-  r["clips"] = static_cast<double>(items.size());
-  return r;
+  out.metrics = metrics.result();
+  out.metrics["clips"] = static_cast<double>(items.size());
+  if (!o.report_path.empty()) {
+    if (!out.report) throw std::invalid_argument(model_file + ": --report needs a single-label model (this one is multi-label)");
+    io::AtomicFile f(o.report_path);
+    f.write(out.report->to_json());
+    f.commit();
+  }
+  return out;
+}
+
+void print_audio_evaluation(const AudioEvaluation& e) {
+  for (const auto& [k, v] : e.metrics) std::printf("%s %.6g\n", k.c_str(), v);
+  if (!e.report) return;
+  const auto& r = *e.report;
+  for (size_t c = 0; c < r.labels().size(); ++c)
+    std::printf("class_top1/%s %.6g\n", r.labels()[c].c_str(), r.class_rate(static_cast<int>(c)).percent());
+  for (const auto& c : r.top_confusions(5))
+    std::printf("confused %s->%s %lld\n", r.labels()[static_cast<size_t>(c.truth)].c_str(),
+                r.labels()[static_cast<size_t>(c.predicted)].c_str(), static_cast<long long>(c.count));
+  for (const auto& [speaker, rate] : r.groups())
+    std::printf("speaker_top1/%s %.6g (%lld of %lld)\n", speaker.c_str(), rate.percent(), static_cast<long long>(rate.correct),
+                static_cast<long long>(rate.total));
 }
 
 }  // namespace unirep::cli

@@ -4,11 +4,13 @@
 #include <unirep/modalities/audio/audio_file_list.h>
 #include <unirep/sdk/audio/audio_dataset.h>
 #include <unirep/sdk/audio/audio_model.h>
+#include <unirep/sdk/train/classification_report.h>
 
 #include <CLI/CLI.hpp>
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace unirep::cli {
@@ -34,8 +36,27 @@ struct AudioTraining {
 
 AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string& model, double drop_path, uint64_t seed);
 
+struct AudioEvaluationOptions {
+  std::string split = "test";
+  size_t batch_size = 32;
+  // Accuracy per speaker: the Speech Commands id (file name before "_nohash_"), or, with a pattern,
+  // the first capture group of this ECMAScript regex searched in the file name.
+  bool by_speaker = false;
+  std::string speaker_pattern;
+  std::string report_path;  // non-empty: the whole report as JSON (written only when complete)
+};
+
+struct AudioEvaluation {
+  std::map<std::string, double> metrics;  // loss, top1, top5, clips
+  // Per class, confusions and per speaker; single-label models only.
+  std::optional<sdk::train::ClassificationReport> report;
+};
+
 // Accuracy and loss of a model file on labelled clips (labels must be among the model's).
-std::map<std::string, double> evaluate_audio_model(const std::string& model_file, const std::string& data,
-                                                   const std::string& split, size_t batch_size);
+AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::string& data, const AudioEvaluationOptions& o);
+
+// "key value" lines: the metrics, accuracy per class, the most frequent confusions and, when the
+// report has groups, accuracy per speaker.
+void print_audio_evaluation(const AudioEvaluation& e);
 
 }  // namespace unirep::cli

@@ -249,7 +249,10 @@ Command add_train(CLI::App& app) {
       }
       if (a->task == "audio" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         const bool own = !a->audio.test_data.empty();
-        for (const auto& [k, v] : evaluate_audio_model(best, own ? a->audio.test_data : a->audio.data, own ? "all" : "test", t.batch_size))
+        AudioEvaluationOptions o;
+        o.split = own ? "all" : "test";
+        o.batch_size = t.batch_size;
+        for (const auto& [k, v] : evaluate_audio_model(best, own ? a->audio.test_data : a->audio.data, o).metrics)
           std::printf("test_%s %.6g\n", k.c_str(), v);
       }
     }
@@ -264,6 +267,8 @@ Command add_evaluate(CLI::App& app) {
     size_t batch_size = 32;
     bool all_rotations = false;
     int views = 1;
+    bool by_speaker = false;
+    std::string speaker_pattern, report;
   };
   auto a = std::make_shared<Args>();
   app.add_option("task", a->task, "Task: tensors | audio | image | video | points")
@@ -281,6 +286,10 @@ Command add_evaluate(CLI::App& app) {
   app.add_option("--split", a->split, "audio, image: test | validation | train | all (a CSV is always all)")
       ->check(CLI::IsMember({"test", "validation", "train", "all"}));
   app.add_option("--batch-size", a->batch_size, "Batch size")->check(CLI::PositiveNumber);
+  app.add_flag("--by-speaker", a->by_speaker, "audio: accuracy per speaker (Speech Commands: the file name before _nohash_)");
+  app.add_option("--speaker-pattern", a->speaker_pattern,
+                 "audio: regex whose first capture group in the file name is the speaker (implies --by-speaker)");
+  app.add_option("--report", a->report, "audio: write per-class accuracy, the confusion matrix and per-speaker accuracy as JSON");
   return [a]() {
     a->model.finalize();
     if (a->task == "points") {
@@ -301,8 +310,13 @@ Command add_evaluate(CLI::App& app) {
     }
     if (a->task == "audio") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate audio needs --model-file and --data");
-      for (const auto& [k, v] : evaluate_audio_model(a->model_file, a->data, a->split, a->batch_size))
-        std::printf("%s %.6g\n", k.c_str(), v);
+      AudioEvaluationOptions o;
+      o.split = a->split;
+      o.batch_size = a->batch_size;
+      o.by_speaker = a->by_speaker;
+      o.speaker_pattern = a->speaker_pattern;
+      o.report_path = a->report;
+      print_audio_evaluation(evaluate_audio_model(a->model_file, a->data, o));
       return 0;
     }
     if (a->model.spec.model.empty() || a->model.spec.weights.empty() || a->inputs.empty() || a->labels.empty())

@@ -139,4 +139,10 @@ AudioFileList list_audio_dataset(const std::string& path, const std::vector<std:
   return read_label_csv(path, fixed_labels);
 }
 
+std::string speech_commands_speaker(const std::string& path) {
+  const std::string name = fs::path(path).filename().string();
+  const auto at = name.find("_nohash_");
+  return at == std::string::npos ? std::string() : name.substr(0, at);
+}
+
 }  // namespace unirep::modalities::audio

@@ -12,6 +12,7 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <cmath>
@@ -121,6 +122,34 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
   const auto pos = e.output.find("top1 ");
   ASSERT_NE(pos, std::string::npos) << e.output;
   EXPECT_GE(std::stod(e.output.substr(pos + 5)), 90.0) << e.output;
+  EXPECT_NE(e.output.find("class_top1/high "), std::string::npos) << e.output;
+  EXPECT_EQ(e.output.find("speaker_top1/"), std::string::npos) << "no speakers unless asked: " << e.output;
+
+  // Per speaker (here: the first digit of the file name, 3 clips each) and the JSON report.
+  auto g = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--split", "all",
+                        "--speaker-pattern", "^([0-9])", "--report", d.file("report.json")});
+  ASSERT_EQ(g.exit_code, 0) << g.output;
+  EXPECT_NE(g.output.find("speaker_top1/7 "), std::string::npos) << g.output;
+  std::ifstream report_file(d.file("report.json"));
+  const auto report = nlohmann::json::parse(report_file);
+  EXPECT_EQ(report.at("examples").get<int>(), 24);
+  EXPECT_EQ(report.at("groups").size(), 8u);
+  int in_groups = 0, in_matrix = 0;
+  for (const auto& [name, rate] : report.at("groups").items()) in_groups += rate.at("total").get<int>();
+  for (const auto& row : report.at("confusion"))
+    for (const auto& cell : row) in_matrix += cell.get<int>();
+  EXPECT_EQ(in_groups, 24);
+  EXPECT_EQ(in_matrix, 24);
+  EXPECT_DOUBLE_EQ(report.at("top1").get<double>(), std::stod(e.output.substr(pos + 5)));
+
+  // A pattern that cannot name a speaker is refused before any work, and no report is written.
+  for (const std::string bad : {"([0-9]", "^[0-9]"}) {
+    auto b = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--speaker-pattern", bad,
+                          "--report", d.file("bad.json")});
+    EXPECT_NE(b.exit_code, 0) << b.output;
+    EXPECT_NE(b.output.find("--speaker-pattern"), std::string::npos) << b.output;
+    EXPECT_FALSE(ut::file_exists(d.file("bad.json")));
+  }
 
   auto c = ut::run_cli({"classify-audio", "--model-file", model, "--json", d.file("test/high/0.wav"), d.file("test/low/1.wav")});
   ASSERT_EQ(c.exit_code, 0) << c.output;

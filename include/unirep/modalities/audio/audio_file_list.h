@@ -36,4 +36,9 @@ AudioFileList read_label_csv(const std::string& csv_path, const std::vector<std:
 // A folder, or a .csv file: whichever `path` is.
 AudioFileList list_audio_dataset(const std::string& path, const std::vector<std::string>& fixed_labels = {});
 
+// The speaker of a clip named as Speech Commands names them, `<speaker>_nohash_<n>.wav`: the file
+// name up to "_nohash_" ("yes/0a7c2a8d_nohash_0.wav" -> "0a7c2a8d"); "" when the name does not
+// follow the convention. Speech Commands splits by this id, so accuracy per speaker is per voice.
+std::string speech_commands_speaker(const std::string& path);
+
 }  // namespace unirep::modalities::audio
