@@ -32,6 +32,10 @@ void AudioTaskOptions::add_to(CLI::App& app) {
   app.add_flag("--no-noise", [this](int64_t) { noise = false; }, "audio: no noise-and-roll augmentation");
   app.add_option("--eq-db", eq_db, "audio: random smooth equalization over the mel bins, up to +-X dB per read (default 0 = off)")
       ->check(CLI::Range(0.0, 30.0));
+  app.add_option("--bg-noise", bg_noise, "audio: probability of mixing a fresh background noise into each read (default 0 = off)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--bg-noise-min-snr-db", bg_noise_min_snr_db, "audio: lowest speech-to-noise ratio of --bg-noise (default 5)");
+  app.add_option("--bg-noise-max-snr-db", bg_noise_max_snr_db, "audio: highest speech-to-noise ratio of --bg-noise (default 30)");
 }
 
 AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string& model, double drop_path, uint64_t seed) {
@@ -58,6 +62,9 @@ AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string&
     a.time_mask = o.time_mask;
     a.speed = o.speed;
     a.eq_db = o.eq_db;
+    a.bg_noise = o.bg_noise;
+    a.bg_noise_min_snr_db = o.bg_noise_min_snr_db;
+    a.bg_noise_max_snr_db = o.bg_noise_max_snr_db;
     a.noise = o.noise;
     augment = a;
   }

@@ -24,6 +24,7 @@ struct AudioTaskOptions {
   int freq_mask = 48, time_mask = 48;
   double speed = 0.0;
   double eq_db = 0.0;
+  double bg_noise = 0.0, bg_noise_min_snr_db = 5.0, bg_noise_max_snr_db = 30.0;
   bool noise = true;
 
   void add_to(CLI::App& app);

@@ -1,11 +1,14 @@
 #include <unirep/sdk/audio/audio_dataset.h>
 
+#include <unirep/modalities/audio/background_noise.h>
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
 
 #include <ATen/ATen.h>
 
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 namespace unirep::sdk::audio {
 namespace audio = modalities::audio;
@@ -26,6 +29,9 @@ AudioDataset::AudioDataset(std::vector<audio::AudioItem> items, size_t num_label
       seed_(seed),
       cache_(items_.size()),
       reads_(new std::atomic<uint32_t>[items_.size()]) {
+  if (augment_ && !(augment_->bg_noise_min_snr_db <= augment_->bg_noise_max_snr_db))
+    throw std::invalid_argument("background noise: the lowest SNR (" + std::to_string(augment_->bg_noise_min_snr_db) +
+                                " dB) exceeds the highest (" + std::to_string(augment_->bg_noise_max_snr_db) + " dB)");
   for (size_t i = 0; i < items_.size(); ++i) {
     reads_[i].store(0);
     for (int label : items_[i].labels)
@@ -75,6 +81,11 @@ train::Example AudioDataset::get(size_t index) const {
   } else {
     samples = speed_changed(*wave);
     set_target(index, 1.0f);
+  }
+  if (a.bg_noise > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < a.bg_noise) {
+    const double snr_db = std::uniform_real_distribution<double>(a.bg_noise_min_snr_db, a.bg_noise_max_snr_db)(rng);
+    const double speech_rms = audio::active_speech_rms(samples, input_.sample_rate);
+    audio::mix_at_snr(samples, audio::make_random_noise(samples.size(), input_.sample_rate, rng), speech_rms, snr_db);
   }
   auto input = audio::waveform_to_input(samples, input_);
   // The official masks fill 0.0 before normalization; after it that value is:

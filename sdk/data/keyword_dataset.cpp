@@ -1,5 +1,6 @@
 #include <unirep/sdk/data/keyword_dataset.h>
 
+#include <unirep/modalities/audio/background_noise.h>
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
 #include <unirep/modalities/audio/wav_writer.h>
@@ -38,40 +39,6 @@ struct Clip {
   size_t voice, word;
   int take;
 };
-
-// Background noise of a random colour (white, pink, brown) or mains hum, unit RMS.
-std::vector<float> make_noise(size_t n, std::mt19937_64& rng) {
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> x(n);
-  const int kind = static_cast<int>(rng() % 4);
-  if (kind == 0) {
-    for (auto& v : x) v = g(rng);
-  } else if (kind == 1) {  // pink: Paul Kellet's filter over white noise
-    float b0 = 0, b1 = 0, b2 = 0;
-    for (auto& v : x) {
-      const float w = g(rng);
-      b0 = 0.99765f * b0 + w * 0.0990460f;
-      b1 = 0.96300f * b1 + w * 0.2965164f;
-      b2 = 0.57000f * b2 + w * 1.0526913f;
-      v = b0 + b1 + b2 + w * 0.1848f;
-    }
-  } else if (kind == 2) {  // brown: leaky integrated white noise
-    float acc = 0;
-    for (auto& v : x) v = acc = 0.995f * acc + 0.1f * g(rng);
-  } else {  // hum at 50 or 60 Hz with harmonics, plus a little hiss
-    const double f = rng() % 2 ? 50.0 : 60.0;
-    for (size_t i = 0; i < n; ++i) {
-      const double t = static_cast<double>(i) / kRate;
-      x[i] = static_cast<float>(std::sin(2 * M_PI * f * t) + 0.5 * std::sin(4 * M_PI * f * t) + 0.25 * std::sin(6 * M_PI * f * t)) +
-             0.05f * g(rng);
-    }
-  }
-  double ss = 0;
-  for (float v : x) ss += static_cast<double>(v) * v;
-  const float rms = static_cast<float>(std::sqrt(ss / std::max<size_t>(1, n)));
-  for (auto& v : x) v /= rms > 0 ? rms : 1.0f;
-  return x;
-}
 
 std::string safe(std::string s) {
   for (auto& c : s)
@@ -186,7 +153,7 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
         }
         const double speech_rms = std::sqrt(speech_ss / std::max<size_t>(1, word_audio.size()));
         const double snr_db = o.min_snr_db + (o.max_snr_db - o.min_snr_db) * u(rng);
-        const auto noise = make_noise(kRate, rng);
+        const auto noise = modalities::audio::make_random_noise(kRate, kRate, rng);  // unit RMS
         const float noise_gain = static_cast<float>(speech_rms / std::pow(10.0, snr_db / 20.0));
         for (size_t t = 0; t < clip.size(); ++t) clip[t] += noise_gain * noise[t];
 

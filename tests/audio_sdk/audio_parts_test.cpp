@@ -217,3 +217,36 @@ TEST(AudioDataset, TargetsAndDeterminism) {
   // A second read of the same index (next epoch) draws new augmentation.
   EXPECT_FALSE(t1.get(1).input.equal(t1.get(1).input));
 }
+
+// --bg-noise: every read mixes a fresh noise under the clip; the inputs change from read to read
+// and the quieter the SNR asked for, the further the input moves from the clean one.
+TEST(AudioDataset, BackgroundNoiseOnEveryRead) {
+  TempDir d;
+  touch_wav(d.file("a/1.wav"), 500);
+  auto list = audio::list_class_folders(d.path());
+  audio::AudioInputOptions in;
+  const auto clean = sdk::audio::AudioDataset(list.train, 1, in).get(0).input;
+  audio::AudioAugmentOptions aug;
+  aug.freq_mask = aug.time_mask = 0;
+  aug.noise = false;
+  aug.mixup = 0;
+  auto distance_at = [&](double snr_db) {
+    aug.bg_noise = 1.0;
+    aug.bg_noise_min_snr_db = aug.bg_noise_max_snr_db = snr_db;
+    sdk::audio::AudioDataset ds(list.train, 1, in, aug, 5);
+    const auto first = ds.get(0).input, second = ds.get(0).input;
+    EXPECT_FALSE(first.equal(second)) << "a new noise every read";
+    return (first - clean).abs().mean().item<double>();
+  };
+  const double loud = distance_at(0), quiet = distance_at(40);
+  EXPECT_GT(loud, 3 * quiet);
+  EXPECT_GT(quiet, 0.0);
+
+  aug.bg_noise = 0.0;  // off: the clean input
+  EXPECT_TRUE(sdk::audio::AudioDataset(list.train, 1, in, aug, 5).get(0).input.equal(clean));
+
+  aug.bg_noise = 1.0;
+  aug.bg_noise_min_snr_db = 20;
+  aug.bg_noise_max_snr_db = 10;
+  EXPECT_THROW(sdk::audio::AudioDataset(list.train, 1, in, aug, 5), std::invalid_argument);
+}

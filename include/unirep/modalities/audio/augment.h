@@ -25,6 +25,13 @@ struct AudioAugmentOptions {
   // the mel bins, at most +-eq_db dB, as a different voice quality, microphone or room would give
   // (spectral tilt and broad resonances). 0 = off.
   double eq_db = 0.0;
+  // Background noise on every read (not in the official recipe; Speech Commands recipes mix their
+  // _background_noise_ recordings in): with probability bg_noise, a fresh random noise (white,
+  // pink, brown or mains hum, see background_noise.h) under the clip's active speech at an SNR
+  // drawn from [bg_noise_min_snr_db, bg_noise_max_snr_db], after speed perturbation and mixup.
+  // A clip is then heard over a new noise each epoch instead of the one recorded with it. 0 = off.
+  double bg_noise = 0.0;
+  double bg_noise_min_snr_db = 5.0, bg_noise_max_snr_db = 30.0;
 };
 
 // Resamples `samples` (at `rate` Hz) so that it plays `factor` times faster at the same rate; the
