@@ -91,6 +91,9 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
       throw std::invalid_argument("--speaker-pattern '" + o.speaker_pattern + "' needs a capture group (...) around the speaker");
   }
   auto clf = sdk::audio::AudioClassifier::load(model_file);
+  const bool single_label = !clf.spec().multi_label;
+  if (!o.report_path.empty() && !single_label)
+    throw std::invalid_argument(model_file + ": --report needs a single-label model (this one is multi-label)");
   auto list = audio::list_audio_dataset(data, clf.labels());
   std::vector<audio::AudioItem> items;
   auto add = [&](const std::vector<audio::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
@@ -111,7 +114,6 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
   };
 
   AudioEvaluation out;
-  const bool single_label = !clf.spec().multi_label;
   if (single_label) out.report.emplace(clf.labels());
   sdk::audio::AudioDataset ds(items, clf.labels().size(), clf.spec().input);
   sdk::train::MetricAccumulator metrics(true);
@@ -142,7 +144,6 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
   out.metrics = metrics.result();
   out.metrics["clips"] = static_cast<double>(items.size());
   if (!o.report_path.empty()) {
-    if (!out.report) throw std::invalid_argument(model_file + ": --report needs a single-label model (this one is multi-label)");
     io::AtomicFile f(o.report_path);
     f.write(out.report->to_json());
     f.commit();
