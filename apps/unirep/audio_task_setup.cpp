@@ -105,9 +105,8 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
   if (items.empty()) throw std::invalid_argument(data + ": no clips in split '" + o.split + "'");
 
   auto speaker_of = [&](const std::string& path) -> std::string {
-    if (!o.by_speaker && !speaker_re) return "";
+    if (!speaker_re) return o.by_speaker ? audio::speech_commands_speaker(path) : "";
     const std::string name = std::filesystem::path(path).filename().string();
-    if (!speaker_re) return audio::speech_commands_speaker(path);
     std::smatch m;
     // Clips the pattern does not name still count, in a group of their own, so the groups add up.
     return std::regex_search(name, m, *speaker_re) && m[1].matched ? m[1].str() : "(no match)";

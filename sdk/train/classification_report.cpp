@@ -12,13 +12,18 @@ ClassificationReport::ClassificationReport(std::vector<std::string> labels)
   if (labels_.empty()) throw std::invalid_argument("a classification report needs at least one class");
 }
 
-void ClassificationReport::add(int truth, int predicted, const std::string& group) {
+size_t ClassificationReport::cell(int truth, int predicted) const {
   const auto k = static_cast<int>(labels_.size());
   if (truth < 0 || truth >= k || predicted < 0 || predicted >= k)
     throw std::out_of_range("class index out of range: truth " + std::to_string(truth) + ", predicted " +
                             std::to_string(predicted) + " for " + std::to_string(k) + " classes");
+  return static_cast<size_t>(truth) * labels_.size() + static_cast<size_t>(predicted);
+}
+
+void ClassificationReport::add(int truth, int predicted, const std::string& group) {
+  const size_t at = cell(truth, predicted);
   const bool correct = truth == predicted;
-  ++matrix_[static_cast<size_t>(truth) * labels_.size() + static_cast<size_t>(predicted)];
+  ++matrix_[at];
   for (Rate* r : {&per_class_[static_cast<size_t>(truth)], &overall_}) r->correct += correct, ++r->total;
   if (!group.empty()) {
     Rate& g = groups_[group];
@@ -27,12 +32,7 @@ void ClassificationReport::add(int truth, int predicted, const std::string& grou
   }
 }
 
-int64_t ClassificationReport::confusion(int truth, int predicted) const {
-  const auto k = labels_.size();
-  if (truth < 0 || predicted < 0 || static_cast<size_t>(truth) >= k || static_cast<size_t>(predicted) >= k)
-    throw std::out_of_range("class index out of range");
-  return matrix_[static_cast<size_t>(truth) * k + static_cast<size_t>(predicted)];
-}
+int64_t ClassificationReport::confusion(int truth, int predicted) const { return matrix_[cell(truth, predicted)]; }
 
 std::vector<ClassificationReport::Confusion> ClassificationReport::top_confusions(size_t n) const {
   std::vector<Confusion> cells;

@@ -40,6 +40,7 @@ class ClassificationReport {
   std::string to_json() const;
 
  private:
+  size_t cell(int truth, int predicted) const;  // index into matrix_; throws std::out_of_range
   std::vector<std::string> labels_;
   std::vector<int64_t> matrix_;  // truth-major, labels x labels
   std::vector<Rate> per_class_;
