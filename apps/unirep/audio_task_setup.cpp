@@ -1,6 +1,5 @@
 #include "audio_task_setup.h"
 
-#include <unirep/io/atomic_file.h>
 #include <unirep/models/backbone_config.h>
 #include <unirep/sdk/audio/audio_classifier.h>
 #include <unirep/sdk/progress.h>
@@ -79,7 +78,7 @@ AudioTraining build_audio_training(const AudioTaskOptions& o, const std::string&
   return t;
 }
 
-AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::string& data, const AudioEvaluationOptions& o) {
+ClassifierEvaluation evaluate_audio_model(const std::string& model_file, const std::string& data, const AudioEvaluationOptions& o) {
   std::optional<std::regex> speaker_re;
   if (!o.speaker_pattern.empty()) {
     try {
@@ -94,6 +93,7 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
   const bool single_label = !clf.spec().multi_label;
   if (!o.report_path.empty() && !single_label)
     throw std::invalid_argument(model_file + ": --report needs a single-label model (this one is multi-label)");
+  ReportFile report_file(o.report_path);
   auto list = audio::list_audio_dataset(data, clf.labels());
   std::vector<audio::AudioItem> items;
   auto add = [&](const std::vector<audio::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
@@ -112,7 +112,7 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
     return std::regex_search(name, m, *speaker_re) && m[1].matched ? m[1].str() : "(no match)";
   };
 
-  AudioEvaluation out;
+  ClassifierEvaluation out;
   if (single_label) out.report.emplace(clf.labels());
   sdk::audio::AudioDataset ds(items, clf.labels().size(), clf.spec().input);
   sdk::train::MetricAccumulator metrics(true);
@@ -142,26 +142,8 @@ AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::s
   progress.finish("");
   out.metrics = metrics.result();
   out.metrics["clips"] = static_cast<double>(items.size());
-  if (!o.report_path.empty()) {
-    io::AtomicFile f(o.report_path);
-    f.write(out.report->to_json());
-    f.commit();
-  }
+  if (out.report) report_file.write(*out.report);
   return out;
-}
-
-void print_audio_evaluation(const AudioEvaluation& e) {
-  for (const auto& [k, v] : e.metrics) std::printf("%s %.6g\n", k.c_str(), v);
-  if (!e.report) return;
-  const auto& r = *e.report;
-  for (size_t c = 0; c < r.labels().size(); ++c)
-    std::printf("class_top1/%s %.6g\n", r.labels()[c].c_str(), r.class_rate(static_cast<int>(c)).percent());
-  for (const auto& c : r.top_confusions(5))
-    std::printf("confused %s->%s %lld\n", r.labels()[static_cast<size_t>(c.truth)].c_str(),
-                r.labels()[static_cast<size_t>(c.predicted)].c_str(), static_cast<long long>(c.count));
-  for (const auto& [speaker, rate] : r.groups())
-    std::printf("speaker_top1/%s %.6g (%lld of %lld)\n", speaker.c_str(), rate.percent(), static_cast<long long>(rate.correct),
-                static_cast<long long>(rate.total));
 }
 
 }  // namespace unirep::cli

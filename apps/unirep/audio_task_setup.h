@@ -4,13 +4,12 @@
 #include <unirep/modalities/audio/audio_file_list.h>
 #include <unirep/sdk/audio/audio_dataset.h>
 #include <unirep/sdk/audio/audio_model.h>
-#include <unirep/sdk/train/classification_report.h>
+
+#include "classifier_evaluation.h"
 
 #include <CLI/CLI.hpp>
 
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace unirep::cli {
@@ -47,17 +46,8 @@ struct AudioEvaluationOptions {
   std::string report_path;  // non-empty: the whole report as JSON (written only when complete)
 };
 
-struct AudioEvaluation {
-  std::map<std::string, double> metrics;  // loss, top1, top5, clips
-  // Per class, confusions and per speaker; single-label models only.
-  std::optional<sdk::train::ClassificationReport> report;
-};
-
-// Accuracy and loss of a model file on labelled clips (labels must be among the model's).
-AudioEvaluation evaluate_audio_model(const std::string& model_file, const std::string& data, const AudioEvaluationOptions& o);
-
-// "key value" lines: the metrics, accuracy per class, the most frequent confusions and, when the
-// report has groups, accuracy per speaker.
-void print_audio_evaluation(const AudioEvaluation& e);
+// Accuracy and loss of a model file on labelled clips (labels must be among the model's); for a
+// single-label model also the per-class, confusion and per-speaker report.
+ClassifierEvaluation evaluate_audio_model(const std::string& model_file, const std::string& data, const AudioEvaluationOptions& o);
 
 }  // namespace unirep::cli

@@ -239,13 +239,13 @@ Command add_train(CLI::App& app) {
       // The held-out test split, scored with the exported best model.
       const std::string best = t.output_dir + "/best_deploy.safetensors";
       if (a->task == "points" && test_set && !result.interrupted && std::filesystem::exists(best)) {
-        for (const auto& [k, v] : evaluate_point_model(best, a->points.data, true)) std::printf("test_%s %.6g\n", k.c_str(), v);
+        for (const auto& [k, v] : evaluate_point_model(best, a->points.data, true).metrics) std::printf("test_%s %.6g\n", k.c_str(), v);
       }
       if (a->task == "video" && test_set && !result.interrupted && std::filesystem::exists(best)) {
-        for (const auto& [k, v] : evaluate_video_model(best, a->audio.data, "test", 1)) std::printf("test_%s %.6g\n", k.c_str(), v);
+        for (const auto& [k, v] : evaluate_video_model(best, a->audio.data, "test", 1).metrics) std::printf("test_%s %.6g\n", k.c_str(), v);
       }
       if (a->task == "image" && test_set && !result.interrupted && std::filesystem::exists(best)) {
-        for (const auto& [k, v] : evaluate_image_model(best, a->audio.data, "test", t.batch_size)) std::printf("test_%s %.6g\n", k.c_str(), v);
+        for (const auto& [k, v] : evaluate_image_model(best, a->audio.data, "test", t.batch_size).metrics) std::printf("test_%s %.6g\n", k.c_str(), v);
       }
       if (a->task == "audio" && test_set && !result.interrupted && std::filesystem::exists(best)) {
         const bool own = !a->audio.test_data.empty();
@@ -289,23 +289,23 @@ Command add_evaluate(CLI::App& app) {
   app.add_flag("--by-speaker", a->by_speaker, "audio: accuracy per speaker (Speech Commands: the file name before _nohash_)");
   app.add_option("--speaker-pattern", a->speaker_pattern,
                  "audio: regex whose first capture group in the file name is the speaker (implies --by-speaker)");
-  app.add_option("--report", a->report, "audio: write per-class accuracy, the confusion matrix and per-speaker accuracy as JSON");
+  app.add_option("--report", a->report,
+                 "audio, image, video, points: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON");
   return [a]() {
     a->model.finalize();
     if (a->task == "points") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate points needs --model-file and --data");
-      for (const auto& [k, v] : evaluate_point_model(a->model_file, a->data, a->all_rotations)) std::printf("%s %.6g\n", k.c_str(), v);
+      print_classifier_evaluation(evaluate_point_model(a->model_file, a->data, a->all_rotations, a->report));
       return 0;
     }
     if (a->task == "video") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate video needs --model-file and --data");
-      for (const auto& [k, v] : evaluate_video_model(a->model_file, a->data, a->split, a->views)) std::printf("%s %.6g\n", k.c_str(), v);
+      print_classifier_evaluation(evaluate_video_model(a->model_file, a->data, a->split, a->views, a->report));
       return 0;
     }
     if (a->task == "image") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate image needs --model-file and --data");
-      for (const auto& [k, v] : evaluate_image_model(a->model_file, a->data, a->split, a->batch_size))
-        std::printf("%s %.6g\n", k.c_str(), v);
+      print_classifier_evaluation(evaluate_image_model(a->model_file, a->data, a->split, a->batch_size, a->report));
       return 0;
     }
     if (a->task == "audio") {
@@ -316,7 +316,7 @@ Command add_evaluate(CLI::App& app) {
       o.by_speaker = a->by_speaker;
       o.speaker_pattern = a->speaker_pattern;
       o.report_path = a->report;
-      print_audio_evaluation(evaluate_audio_model(a->model_file, a->data, o));
+      print_classifier_evaluation(evaluate_audio_model(a->model_file, a->data, o), "speaker");
       return 0;
     }
     if (a->model.spec.model.empty() || a->model.spec.weights.empty() || a->inputs.empty() || a->labels.empty())

@@ -64,14 +64,17 @@ ImageTraining build_image_training(const ImageTaskOptions& o, const std::string&
   return t;
 }
 
-std::map<std::string, double> evaluate_image_model(const std::string& model_file, const std::string& data, const std::string& split,
-                                                   size_t batch_size) {
+ClassifierEvaluation evaluate_image_model(const std::string& model_file, const std::string& data, const std::string& split,
+                                          size_t batch_size, const std::string& report_path) {
   sdk::image::ImageClassifierOptions opts;
   opts.model_file = model_file;
   sdk::image::ImageClassifier clf(opts);
   const auto list = img::list_image_dataset(data);
   const auto* chosen = &evaluation_split(list, split, data);
   const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
+  ReportFile report_file(report_path);
+  ClassifierEvaluation out;
+  out.report.emplace(clf.labels());
   size_t top1 = 0, top5 = 0;
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "image");
@@ -84,15 +87,19 @@ std::map<std::string, double> evaluate_image_model(const std::string& model_file
     for (size_t i = start; i < end; ++i) {
       const int64_t label = to_model[static_cast<size_t>((*chosen)[i].label)];
       const auto row = top[static_cast<int64_t>(i - start)];
-      top1 += row[0].item<int64_t>() == label;
+      const int64_t predicted = row[0].item<int64_t>();
+      top1 += predicted == label;
       top5 += (row == label).any().item<bool>();
       loss -= std::log(std::max(probs[static_cast<int64_t>(i - start)][label].item<double>(), 1e-12));
+      out.report->add(static_cast<int>(label), static_cast<int>(predicted));
     }
     progress.update(static_cast<int64_t>(end));
   }
   progress.finish();
   const double n = static_cast<double>(chosen->size());
-  return {{"images", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  out.metrics = {{"images", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  report_file.write(*out.report);
+  return out;
 }
 
 }  // namespace unirep::cli

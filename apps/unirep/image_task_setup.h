@@ -5,6 +5,8 @@
 #include <unirep/sdk/image/image_dataset.h>
 #include <unirep/sdk/image/image_model.h>
 
+#include "classifier_evaluation.h"
+
 #include <CLI/CLI.hpp>
 
 #include <map>
@@ -34,9 +36,10 @@ struct ImageTraining {
 ImageTraining build_image_training(const ImageTaskOptions& o, const std::string& data, bool augment, const std::string& model,
                                    const std::string& weights, double drop_path, uint64_t seed);
 
-// Top-1 / top-5 accuracy and loss of a model file on a split of an image dataset ("test", else
-// "validation", else "train" when the layout has only that; "all" for a CSV).
-std::map<std::string, double> evaluate_image_model(const std::string& model_file, const std::string& data, const std::string& split,
-                                                   size_t batch_size);
+// Top-1 / top-5 accuracy, loss and the per-class report of a model file on a split of an image
+// dataset ("test", else "validation", else "train" when the layout has only that; "all" for a CSV).
+// `report_path` non-empty: the report as JSON, written only when complete.
+ClassifierEvaluation evaluate_image_model(const std::string& model_file, const std::string& data, const std::string& split,
+                                          size_t batch_size, const std::string& report_path = "");
 
 }  // namespace unirep::cli

@@ -47,13 +47,17 @@ PointTraining build_point_training(const PointTaskOptions& o, const std::string&
   return t;
 }
 
-std::map<std::string, double> evaluate_point_model(const std::string& model_file, const std::string& data, bool all_rotations) {
+ClassifierEvaluation evaluate_point_model(const std::string& model_file, const std::string& data, bool all_rotations,
+                                          const std::string& report_path) {
   auto clf = sdk::points::PointClassifier::load(model_file);
   auto list = pts::list_point_dataset(data);
   auto items = list.test.empty() ? list.train : list.test;
   const auto to_model = map_labels_by_name(list.labels, clf.spec().labels, data);
   for (auto& item : items) item.label = to_model[static_cast<size_t>(item.label)];
   sdk::points::PointDataset ds(items, clf.spec().input, false);
+  ReportFile report_file(report_path);
+  ClassifierEvaluation out;
+  out.report.emplace(clf.spec().labels);
   size_t correct = 0, correct_avg = 0;
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(items.size()), "shape");
@@ -63,16 +67,19 @@ std::map<std::string, double> evaluate_point_model(const std::string& model_file
     const auto per_rotation = all_rotations ? clf.rotation_probabilities(p) : clf.probabilities(p, false).unsqueeze(0);
     const auto probs = per_rotation[0];
     const int64_t label = items[i].label;
-    correct += probs.argmax().item<int64_t>() == label;
+    const int64_t predicted = probs.argmax().item<int64_t>();
+    correct += predicted == label;
+    out.report->add(static_cast<int>(label), static_cast<int>(predicted));
     loss -= std::log(std::max(probs[label].item<double>(), 1e-12));
     if (all_rotations) correct_avg += per_rotation.mean(0).argmax().item<int64_t>() == label;
     progress.update(static_cast<int64_t>(i + 1));
   }
   progress.finish();
-  std::map<std::string, double> out = {{"shapes", static_cast<double>(items.size())},
-                                       {"top1", 100.0 * static_cast<double>(correct) / static_cast<double>(items.size())},
-                                       {"loss", loss / static_cast<double>(items.size())}};
-  if (all_rotations) out["top1_rotation_average"] = 100.0 * static_cast<double>(correct_avg) / static_cast<double>(items.size());
+  out.metrics = {{"shapes", static_cast<double>(items.size())},
+                 {"top1", 100.0 * static_cast<double>(correct) / static_cast<double>(items.size())},
+                 {"loss", loss / static_cast<double>(items.size())}};
+  if (all_rotations) out.metrics["top1_rotation_average"] = 100.0 * static_cast<double>(correct_avg) / static_cast<double>(items.size());
+  report_file.write(*out.report);
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <unirep/sdk/points/point_dataset.h>
 #include <unirep/sdk/points/point_model.h>
 
+#include "classifier_evaluation.h"
+
 #include <CLI/CLI.hpp>
 
 #include <map>
@@ -26,8 +28,10 @@ struct PointTraining {
 
 PointTraining build_point_training(const PointTaskOptions& o, const std::string& model, double drop_path, uint64_t seed);
 
-// Accuracy and loss of a model file on a dataset's test split (or all of a CSV) under test
-// rotation 0; with `all_rotations`, also the accuracy of scores averaged over the 8 test rotations.
-std::map<std::string, double> evaluate_point_model(const std::string& model_file, const std::string& data, bool all_rotations);
+// Accuracy, loss and the per-class report of a model file on a dataset's test split (or all of a
+// CSV) under test rotation 0; with `all_rotations`, also the accuracy of scores averaged over the 8
+// test rotations. `report_path` non-empty: the report (rotation 0) as JSON, written only when complete.
+ClassifierEvaluation evaluate_point_model(const std::string& model_file, const std::string& data, bool all_rotations,
+                                          const std::string& report_path = "");
 
 }  // namespace unirep::cli

@@ -52,14 +52,17 @@ VideoTraining build_video_training(const VideoTaskOptions& o, int size, double s
   return t;
 }
 
-std::map<std::string, double> evaluate_video_model(const std::string& model_file, const std::string& data, const std::string& split,
-                                                   int views) {
+ClassifierEvaluation evaluate_video_model(const std::string& model_file, const std::string& data, const std::string& split,
+                                          int views, const std::string& report_path) {
   sdk::video::VideoClassifierOptions opts;
   opts.model_file = model_file;
   sdk::video::VideoClassifier clf(opts);
   const auto list = vid::list_video_dataset(data);
   const auto* chosen = &evaluation_split(list, split, data);
   const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
+  ReportFile report_file(report_path);
+  ClassifierEvaluation out;
+  out.report.emplace(clf.labels());
   size_t top1 = 0, top5 = 0;
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "clip");
@@ -67,14 +70,18 @@ std::map<std::string, double> evaluate_video_model(const std::string& model_file
     const auto probs = clf.probabilities((*chosen)[i].path, views);
     const int64_t label = to_model[static_cast<size_t>((*chosen)[i].label)];
     const auto top = std::get<1>(probs.topk(std::min<int64_t>(5, probs.size(0))));
-    top1 += top[0].item<int64_t>() == label;
+    const int64_t predicted = top[0].item<int64_t>();
+    top1 += predicted == label;
     top5 += (top == label).any().item<bool>();
+    out.report->add(static_cast<int>(label), static_cast<int>(predicted));
     loss -= std::log(std::max(probs[label].item<double>(), 1e-12));
     progress.update(static_cast<int64_t>(i + 1));
   }
   progress.finish();
   const double n = static_cast<double>(chosen->size());
-  return {{"clips", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  out.metrics = {{"clips", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  report_file.write(*out.report);
+  return out;
 }
 
 }  // namespace unirep::cli

@@ -5,6 +5,8 @@
 #include <unirep/sdk/video/video_dataset.h>
 #include <unirep/sdk/video/video_model.h>
 
+#include "classifier_evaluation.h"
+
 #include <CLI/CLI.hpp>
 
 #include <map>
@@ -28,9 +30,10 @@ struct VideoTraining {
 VideoTraining build_video_training(const VideoTaskOptions& o, int size, double scale_min, double hflip, const std::string& data,
                                    bool augment, const std::string& model, const std::string& weights, double drop_path, uint64_t seed);
 
-// Top-1 / top-5 and loss of a model file on a split ("test", else "validation", else "train"),
-// with 1 view or the 15 test views.
-std::map<std::string, double> evaluate_video_model(const std::string& model_file, const std::string& data, const std::string& split,
-                                                   int views);
+// Top-1 / top-5, loss and the per-class report of a model file on a split ("test", else
+// "validation", else "train"), with 1 view or the 15 test views. `report_path` non-empty: the
+// report as JSON, written only when complete.
+ClassifierEvaluation evaluate_video_model(const std::string& model_file, const std::string& data, const std::string& split,
+                                          int views, const std::string& report_path = "");
 
 }  // namespace unirep::cli

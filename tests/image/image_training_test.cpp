@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 
+#include "support/report_check.h"
 #include "support/test_support.h"
 
 namespace {
@@ -205,6 +206,15 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   ASSERT_NE(r.output.find("top1 "), std::string::npos) << r.output;
   EXPECT_NEAR(std::stod(r.output.substr(r.output.find("top1 ") + 5)), top1, 1e-3);  // the same model on the same split
   const auto list = img::list_image_dataset(d.file("data"));
+  // Where it goes wrong: accuracy per class and the JSON report, which agrees with the printed top1.
+  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report", d.file("report.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ut::expect_consistent_report(d.file("report.json"), static_cast<int>(list.test.size()), 10, top1, r.output);
+  // A report that cannot be written fails before the evaluation, naming the path.
+  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report", d.file("missing/report.json")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("missing/report.json"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("top1 "), std::string::npos) << r.output;
   r = ut::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--top-k", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("_"), std::string::npos) << r.output;  // class folder names such as 3_dress

@@ -13,6 +13,7 @@
 
 #include <sstream>
 
+#include "support/report_check.h"
 #include "support/test_support.h"
 
 namespace {
@@ -118,6 +119,16 @@ TEST(PointTraining, AShortRunLearnsAndClassifies) {
   const auto pos = r.output.find("test_top1 ");
   ASSERT_NE(pos, std::string::npos) << r.output;
   EXPECT_GT(std::stod(r.output.substr(pos + 10)), 25.0) << r.output;
+  // evaluate points scores the same model on the same test shapes, and reports per class.
+  auto e = ut::run_cli({"evaluate", "points", "--model-file", d.file("run/best_deploy.safetensors"), "--data", d.file("shapes"),
+                        "--report", d.file("report.json")});
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  const auto top1_at = e.output.find("\ntop1 "), shapes_at = e.output.find("\nshapes ");
+  ASSERT_NE(top1_at, std::string::npos) << e.output;
+  ASSERT_NE(shapes_at, std::string::npos) << e.output;
+  const double top1 = std::stod(e.output.substr(top1_at + 6));
+  EXPECT_NEAR(top1, std::stod(r.output.substr(pos + 10)), 1e-3) << e.output;
+  ut::expect_consistent_report(d.file("report.json"), std::stoi(e.output.substr(shapes_at + 8)), 11, top1, e.output);
   auto c = ut::run_cli({"classify-points", "--model-file", d.file("run/best_deploy.safetensors"), "--json", "--views-png",
                         d.file("views.png"), d.file("shapes/torus/torus_12.ply")});
   ASSERT_EQ(c.exit_code, 0) << c.output;

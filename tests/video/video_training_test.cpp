@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
+#include "support/report_check.h"
 #include "support/test_support.h"
 
 namespace {
@@ -85,6 +87,11 @@ TEST(TrainVideoCli, ShortRunLearnsTwoMotions) {
   r = ut::run_cli({"evaluate", "video", "--model-file", model, "--data", d.file("two.csv"), "--split", "train"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_GE(metric(r.output, "top1"), 85.0) << r.output;  // 18 clips it trained on; chance is 50%
+  r = ut::run_cli({"evaluate", "video", "--model-file", model, "--data", d.file("two.csv"), "--split", "train", "--report",
+                   d.file("report.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ut::expect_consistent_report(d.file("report.json"), static_cast<int>(metric(r.output, "clips")), 2, metric(r.output, "top1"), r.output);
+  EXPECT_EQ(metric(r.output, "clips"), static_cast<double>(std::count(csv.begin(), csv.end(), '\n') - 1));
   r = ut::run_cli({"evaluate", "video", "--model-file", model, "--data", d.file("two.csv"), "--split", "train", "--views", "15"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_GE(metric(r.output, "top1"), 50.0) << r.output;
