@@ -293,6 +293,8 @@ Command add_evaluate(CLI::App& app) {
                  "audio, image, video, points: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON");
   return [a]() {
     a->model.finalize();
+    if (a->task != "audio" && (a->by_speaker || !a->speaker_pattern.empty()))
+      throw std::invalid_argument("--by-speaker and --speaker-pattern are for evaluate audio, not " + a->task);
     if (a->task == "points") {
       if (a->model_file.empty() || a->data.empty()) throw std::invalid_argument("evaluate points needs --model-file and --data");
       print_classifier_evaluation(evaluate_point_model(a->model_file, a->data, a->all_rotations, a->report));
@@ -321,6 +323,7 @@ Command add_evaluate(CLI::App& app) {
     }
     if (a->model.spec.model.empty() || a->model.spec.weights.empty() || a->inputs.empty() || a->labels.empty())
       throw std::invalid_argument("evaluate tensors needs --model, --weights, --inputs and --labels");
+    if (!a->report.empty()) throw std::invalid_argument("--report is for evaluate audio, image, video and points, not tensors");
     auto loaded = sdk::load_backbone(a->model.spec);
     auto data = load_tensors(a->inputs, a->labels);
     sdk::train::BackboneClassifier task(models::UniRepLKNetOptions(loaded.model->config()).deploy(loaded.model->deployed()));

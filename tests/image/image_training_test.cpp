@@ -215,6 +215,10 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("missing/report.json"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("top1 "), std::string::npos) << r.output;
+  // Speakers are an audio notion: asking for them here is an error, not silently ignored.
+  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--by-speaker"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--by-speaker and --speaker-pattern are for evaluate audio"), std::string::npos) << r.output;
   r = ut::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--top-k", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("_"), std::string::npos) << r.output;  // class folder names such as 3_dress
