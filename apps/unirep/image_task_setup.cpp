@@ -75,7 +75,7 @@ ClassifierEvaluation evaluate_image_model(const std::string& model_file, const s
   ReportFile report_file(report_path);
   ClassifierEvaluation out;
   out.report.emplace(clf.labels());
-  size_t top1 = 0, top5 = 0;
+  size_t top5 = 0;  // top-1 is counted by the report
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "image");
   for (size_t start = 0; start < chosen->size(); start += batch_size) {
@@ -87,17 +87,15 @@ ClassifierEvaluation evaluate_image_model(const std::string& model_file, const s
     for (size_t i = start; i < end; ++i) {
       const int64_t label = to_model[static_cast<size_t>((*chosen)[i].label)];
       const auto row = top[static_cast<int64_t>(i - start)];
-      const int64_t predicted = row[0].item<int64_t>();
-      top1 += predicted == label;
       top5 += (row == label).any().item<bool>();
       loss -= std::log(std::max(probs[static_cast<int64_t>(i - start)][label].item<double>(), 1e-12));
-      out.report->add(static_cast<int>(label), static_cast<int>(predicted));
+      out.report->add(static_cast<int>(label), static_cast<int>(row[0].item<int64_t>()));
     }
     progress.update(static_cast<int64_t>(end));
   }
   progress.finish();
   const double n = static_cast<double>(chosen->size());
-  out.metrics = {{"images", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  out.metrics = {{"images", n}, {"top1", out.report->overall().percent()}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
   report_file.write(*out.report);
   return out;
 }

@@ -58,7 +58,7 @@ ClassifierEvaluation evaluate_point_model(const std::string& model_file, const s
   ReportFile report_file(report_path);
   ClassifierEvaluation out;
   out.report.emplace(clf.spec().labels);
-  size_t correct = 0, correct_avg = 0;
+  size_t correct_avg = 0;  // top-1 (rotation 0) is counted by the report
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(items.size()), "shape");
   for (size_t i = 0; i < items.size(); ++i) {
@@ -67,16 +67,14 @@ ClassifierEvaluation evaluate_point_model(const std::string& model_file, const s
     const auto per_rotation = all_rotations ? clf.rotation_probabilities(p) : clf.probabilities(p, false).unsqueeze(0);
     const auto probs = per_rotation[0];
     const int64_t label = items[i].label;
-    const int64_t predicted = probs.argmax().item<int64_t>();
-    correct += predicted == label;
-    out.report->add(static_cast<int>(label), static_cast<int>(predicted));
+    out.report->add(static_cast<int>(label), static_cast<int>(probs.argmax().item<int64_t>()));
     loss -= std::log(std::max(probs[label].item<double>(), 1e-12));
     if (all_rotations) correct_avg += per_rotation.mean(0).argmax().item<int64_t>() == label;
     progress.update(static_cast<int64_t>(i + 1));
   }
   progress.finish();
   out.metrics = {{"shapes", static_cast<double>(items.size())},
-                 {"top1", 100.0 * static_cast<double>(correct) / static_cast<double>(items.size())},
+                 {"top1", out.report->overall().percent()},
                  {"loss", loss / static_cast<double>(items.size())}};
   if (all_rotations) out.metrics["top1_rotation_average"] = 100.0 * static_cast<double>(correct_avg) / static_cast<double>(items.size());
   report_file.write(*out.report);

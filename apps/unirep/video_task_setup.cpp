@@ -63,23 +63,21 @@ ClassifierEvaluation evaluate_video_model(const std::string& model_file, const s
   ReportFile report_file(report_path);
   ClassifierEvaluation out;
   out.report.emplace(clf.labels());
-  size_t top1 = 0, top5 = 0;
+  size_t top5 = 0;  // top-1 is counted by the report
   double loss = 0;
   sdk::Progress progress("evaluate", static_cast<int64_t>(chosen->size()), "clip");
   for (size_t i = 0; i < chosen->size(); ++i) {
     const auto probs = clf.probabilities((*chosen)[i].path, views);
     const int64_t label = to_model[static_cast<size_t>((*chosen)[i].label)];
     const auto top = std::get<1>(probs.topk(std::min<int64_t>(5, probs.size(0))));
-    const int64_t predicted = top[0].item<int64_t>();
-    top1 += predicted == label;
     top5 += (top == label).any().item<bool>();
-    out.report->add(static_cast<int>(label), static_cast<int>(predicted));
+    out.report->add(static_cast<int>(label), static_cast<int>(top[0].item<int64_t>()));
     loss -= std::log(std::max(probs[label].item<double>(), 1e-12));
     progress.update(static_cast<int64_t>(i + 1));
   }
   progress.finish();
   const double n = static_cast<double>(chosen->size());
-  out.metrics = {{"clips", n}, {"top1", 100.0 * top1 / n}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  out.metrics = {{"clips", n}, {"top1", out.report->overall().percent()}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
   report_file.write(*out.report);
   return out;
 }
