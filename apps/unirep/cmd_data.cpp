@@ -22,6 +22,9 @@ Command add_data(CLI::App& app) {
   keywords->add_option("--speed-perturbation", o->speed_perturbation,
                        "Training clips: random speed x0.8..x1.25 for 0.25 (pitch and formants move too); 0 = off")
       ->check(CLI::Range(0.0, 1.0));
+  keywords->add_option("--accent-vowels", o->accent_vowels,
+                       "Probability that a training espeak-ng clip has its stressed vowel moved as accents move it (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   keywords->add_option("--seed", o->seed, "Seed (the data set is deterministic for a seed)");
   keywords->add_option("--min-snr-db", o->min_snr_db, "Lowest speech-to-noise ratio of the background noise (default 5)");
   keywords->add_option("--max-snr-db", o->max_snr_db, "Highest speech-to-noise ratio (default 30; e.g. 60 and 60 for nearly clean clips)");

@@ -107,6 +107,45 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   for (const auto& rel : test) EXPECT_EQ(unirep::testing::read_bytes(a.file(rel)), unirep::testing::read_bytes(b.file(rel))) << rel;
 }
 
+// --accent-vowels re-words training espeak-ng clips only: validation and test clips, and every flite
+// clip, keep their bytes, so scores with and without it are measured on the same held-out clips.
+TEST(KeywordData, AccentVowelsChangeOnlyTrainingEspeakClips) {
+  if (!have_tool("espeak-ng") || !have_tool("flite")) {
+    if (unirep::testing::ci_mode()) FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
+    GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
+  }
+  TempDir plain, moved;
+  sdk::data::KeywordDataOptions o;
+  o.clips_per_word_per_voice = 1;
+  o.seed = 3;
+  o.threads = 2;
+  o.out_dir = plain.path();
+  sdk::data::generate_keyword_dataset(o);
+  o.out_dir = moved.path();
+  o.accent_vowels = 1.0;
+  sdk::data::generate_keyword_dataset(o);
+
+  auto held_out = read_list(plain.file("testing_list.txt"));
+  for (const auto& rel : read_list(plain.file("validation_list.txt"))) held_out.insert(rel);
+  EXPECT_EQ(read_list(plain.file("testing_list.txt")), read_list(moved.file("testing_list.txt")));
+  size_t changed = 0, espeak_train = 0;
+  for (const auto& w : sdk::data::keyword_words())
+    for (const auto& entry : fs::directory_iterator(plain.file(w))) {
+      const std::string rel = w + "/" + entry.path().filename().string();
+      ASSERT_TRUE(fs::exists(moved.file(rel))) << rel;
+      const bool same = unirep::testing::read_bytes(plain.file(rel)) == unirep::testing::read_bytes(moved.file(rel));
+      const bool espeak = synth_voice_of(rel).rfind("espeak-ng-", 0) == 0;
+      if (held_out.count(rel) || !espeak) {
+        EXPECT_TRUE(same) << rel << " changed, but only training espeak-ng clips may";
+      } else {
+        ++espeak_train;
+        changed += !same;
+      }
+    }
+  EXPECT_GT(espeak_train, 0u);
+  EXPECT_EQ(changed, espeak_train) << "every training espeak-ng clip is said with a moved vowel at probability 1";
+}
+
 TEST(KeywordData, NoOutputFolderIsAnError) {
   sdk::data::KeywordDataOptions o;
   EXPECT_THROW(sdk::data::generate_keyword_dataset(o), std::invalid_argument);

@@ -21,6 +21,10 @@ struct KeywordDataOptions {
   // Training clips only: speed x exp(U(-1, 1) * log(1 + speed_perturbation)), pitch and formants
   // moving together (0.25: x0.8..x1.25); 0 = off.
   double speed_perturbation = 0.25;
+  // Training espeak-ng clips only: the probability that the word's stressed vowel is swapped for a
+  // neighbouring one, as accents move vowels ("up" as "op", "off" as "uff"), so that a model has to
+  // hear the consonants too; 0 = off.
+  double accent_vowels = 0.0;
   int threads = 0;  // synthesizer processes at once; 0: all cores
 };
 
@@ -31,7 +35,7 @@ struct SynthVoice {
 };
 
 const std::vector<std::string>& keyword_words();
-// The voices and their split: test holds out flite "slt" and the espeak-ng accents en-gb-scotland
+// The voices and their split: test holds out flite "rms" and the espeak-ng accents en-gb-scotland
 // and en-029; validation holds out flite "kal16" and espeak-ng en-gb-x-gbcwmd.
 std::vector<SynthVoice> keyword_voices();
 
