@@ -193,13 +193,27 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
   // Resume, or start fresh from rank 0's weights.
   Snapshot s;
   if (options_.resume && !ckpt_path.empty() && fs::exists(ckpt_path)) {
-    auto ck = io::read_torch_checkpoint(ckpt_path);
-    models::load_state_dict(model, models::extract_state_dict(ck, ckpt_path));
-    optimizer.load_state_dict(*ck.find("optimizer"));
-    s.epoch = ck.find("epoch")->as_int();
-    s.step = ck.find("step")->as_int();
-    s.batch_in_epoch = ck.find("batch_in_epoch")->as_int();
-    s.bad_epochs = ck.find("bad_epochs")->as_int();
+    io::PyValue ck;
+    // A checkpoint.pth left by another model, an older unirep or a plain weights file must fail
+    // with the way out, not crash on a missing key or half-restore the run.
+    try {
+      ck = io::read_torch_checkpoint(ckpt_path);
+      auto need = [&](const char* key) -> const io::PyValue& {
+        const auto* v = ck.find(key);
+        if (!v) throw std::runtime_error(std::string("no '") + key + "' entry: not a unirep training checkpoint");
+        return *v;
+      };
+      models::load_state_dict(model, models::extract_state_dict(ck, ckpt_path));
+      optimizer.load_state_dict(need("optimizer"));
+      s.epoch = need("epoch").as_int();
+      s.step = need("step").as_int();
+      s.batch_in_epoch = need("batch_in_epoch").as_int();
+      s.bad_epochs = need("bad_epochs").as_int();
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot resume from " + ckpt_path + ": " + e.what() +
+                               "\nIt was written for another model or by an older unirep: delete it, or start over "
+                               "with --no-resume (TrainOptions::resume = false).");
+    }
     if (const auto* b = ck.find("best_metric"); b && !b->is_none()) s.has_best = true, s.best = b->as_float();
     if (const auto* r = ck.find("rng_cpu")) {
       at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global generator

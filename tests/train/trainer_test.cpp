@@ -3,6 +3,7 @@
 #include <unirep/io/safetensors.h>
 #include <unirep/io/torch_checkpoint.h>
 #include <unirep/models/state_dict.h>
+#include <unirep/sdk/backbone_loader.h>
 #include <unirep/sdk/train/trainer.h>
 
 #include <ATen/ATen.h>
@@ -149,6 +150,41 @@ TEST(Trainer, HeadOnlyFineTuningLeavesTheBackboneUntouched) {
   }
   auto ck = io::read_torch_checkpoint(tmp.file("checkpoint.pth"));
   EXPECT_NE(ck.find("ema"), nullptr);
+}
+
+// A checkpoint.pth in the output folder that this run cannot continue (another model's, or plain
+// weights without the optimizer and counters) is refused with the file and the way out, no crash.
+TEST(Trainer, ResumeRefusesACheckpointItCannotContinue) {
+  TempDir tmp;
+  auto o = small_options(tmp.path());
+  o.epochs = 1;
+  {
+    auto task = fresh_task();
+    Trainer(*task, o).fit(halves(32, 1));
+  }
+  auto expect_refused = [&](Task& task, const std::string& why) {
+    try {
+      Trainer(task, o).fit(halves(32, 1));
+      ADD_FAILURE() << "resumed from " << why;
+    } catch (const std::runtime_error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("cannot resume from " + tmp.file("checkpoint.pth")), std::string::npos) << msg;
+      EXPECT_NE(msg.find("--no-resume"), std::string::npos) << msg;
+    }
+  };
+  auto wider_config = tiny_config();
+  wider_config.dims = {8, 16, 16, 32};
+  BackboneClassifier other{models::UniRepLKNetOptions(wider_config)};
+  expect_refused(other, "another model's checkpoint");
+
+  // Official-style weights ({'model': state_dict}) that match, but nothing to continue from.
+  auto task = fresh_task();
+  sdk::write_weights(tmp.file("checkpoint.pth"), weights_of(*task));
+  expect_refused(*task, "a weights file without the optimizer");
+
+  // Starting over is the way out.
+  o.resume = false;
+  EXPECT_EQ(Trainer(*task, o).fit(halves(32, 1)).epochs_completed, 1);
 }
 
 TEST(Trainer, OptionsFromJsonRejectUnknownKeys) {
