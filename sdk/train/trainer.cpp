@@ -193,11 +193,11 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
   // Resume, or start fresh from rank 0's weights.
   Snapshot s;
   if (options_.resume && !ckpt_path.empty() && fs::exists(ckpt_path)) {
-    io::PyValue ck;
     // A checkpoint.pth left by another model, an older unirep or a plain weights file must fail
-    // with the way out, not crash on a missing key or half-restore the run.
+    // with the way out, not crash on a missing key or half-restore the run: every step of the
+    // restore is inside the one try.
     try {
-      ck = io::read_torch_checkpoint(ckpt_path);
+      const auto ck = io::read_torch_checkpoint(ckpt_path);
       auto need = [&](const char* key) -> const io::PyValue& {
         const auto* v = ck.find(key);
         if (!v) throw std::runtime_error(std::string("no '") + key + "' entry: not a unirep training checkpoint");
@@ -209,19 +209,19 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
       s.step = need("step").as_int();
       s.batch_in_epoch = need("batch_in_epoch").as_int();
       s.bad_epochs = need("bad_epochs").as_int();
+      if (const auto* b = ck.find("best_metric"); b && !b->is_none()) s.has_best = true, s.best = b->as_float();
+      if (const auto* r = ck.find("rng_cpu")) {
+        at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global generator
+        gen.set_state(r->as_tensor().contiguous());
+      }
+      if (options_.ema_decay > 0) {
+        ema = std::make_unique<WeightEma>(model, options_.ema_decay);
+        if (const auto* e = ck.find("ema"); e && e->is_dict()) ema->load(models::extract_state_dict(*e, ckpt_path));
+      }
     } catch (const std::exception& e) {
       throw std::runtime_error("cannot resume from " + ckpt_path + ": " + e.what() +
                                "\nIt was written for another model or by an older unirep: delete it, or start over "
                                "with --no-resume (TrainOptions::resume = false).");
-    }
-    if (const auto* b = ck.find("best_metric"); b && !b->is_none()) s.has_best = true, s.best = b->as_float();
-    if (const auto* r = ck.find("rng_cpu")) {
-      at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global generator
-      gen.set_state(r->as_tensor().contiguous());
-    }
-    if (options_.ema_decay > 0) {
-      ema = std::make_unique<WeightEma>(model, options_.ema_decay);
-      if (const auto* e = ck.find("ema"); e && e->is_dict()) ema->load(models::extract_state_dict(*e, ckpt_path));
     }
     if (rank == 0) std::fprintf(stderr, "resumed from %s at epoch %lld, step %lld\n", ckpt_path.c_str(), (long long)s.epoch, (long long)s.step);
   } else {
