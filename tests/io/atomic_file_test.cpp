@@ -1,6 +1,8 @@
 // AtomicFile: the target only ever holds its old content or the complete new content.
 #include <unirep/io/atomic_file.h>
 #include <unirep/io/format_error.h>
+#include <unirep/io/output_transaction.h>
+#include <unirep/io/text_escape.h>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -71,16 +73,61 @@ TEST(AtomicFile, MissingDirectoryThrowsAndCreatesNothing) {
 TEST(AtomicFile, FailedRenameKeepsTheTargetAndCleansUp) {
   TempDir dir;
   const std::string target = dir.file("occupied");
-  ASSERT_EQ(mkdir(target.c_str(), 0755), 0);
-  unirep::testing::write_bytes(target + "/inside", "keep");
   {
     AtomicFile f(target);
     f.write("data");
+    // A directory appears at the target while the file is written: the rename fails.
+    ASSERT_EQ(mkdir(target.c_str(), 0755), 0);
+    unirep::testing::write_bytes(target + "/inside", "keep");
     EXPECT_THROW(f.commit(), FormatError);
     EXPECT_THROW(f.write("more"), FormatError);
   }
   EXPECT_EQ(unirep::testing::read_bytes(target + "/inside"), "keep");
   EXPECT_EQ(files_in(dir.path()), 1u);
+}
+
+TEST(AtomicFile, DirectoriesAreRefusedBeforeWriting) {
+  TempDir dir;
+  ASSERT_EQ(mkdir(dir.file("d").c_str(), 0755), 0);
+  try {
+    AtomicFile f(dir.file("d"));
+    FAIL() << "opened a directory";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(e.problem(), "is a directory, not a file");
+  }
+  EXPECT_EQ(files_in(dir.path()), 1u);
+}
+
+TEST(AtomicFile, ExistingModeIsKept) {
+  TempDir dir;
+  const auto path = dir.file("m.bin");
+  unirep::testing::write_bytes(path, "old");
+  ASSERT_EQ(chmod(path.c_str(), 0604), 0);
+  {
+    AtomicFile f(path);
+    f.write("new");
+    f.commit();
+  }
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0604u);
+  EXPECT_EQ(unirep::testing::read_bytes(path), "new");
+}
+
+TEST(AtomicFile, SymlinksAreFollowedAndLoopsRefused) {
+  TempDir dir;
+  std::filesystem::create_symlink("b", dir.file("a"));
+  std::filesystem::create_symlink("real", dir.file("b"));
+  {
+    AtomicFile f(dir.file("a"));  // a -> b -> real (missing: made)
+    f.write("via links");
+    f.commit();
+  }
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("a")));
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("b")));
+  EXPECT_EQ(unirep::testing::read_bytes(dir.file("real")), "via links");
+  std::filesystem::create_symlink("loop", dir.file("loop"));
+  EXPECT_THROW(AtomicFile f(dir.file("loop")), FormatError);
 }
 
 TEST(AtomicFile, ResultHasOrdinaryPermissions) {
@@ -107,6 +154,69 @@ TEST(AtomicFile, RelativePathsWork) {
   }
   std::filesystem::current_path(cwd);
   EXPECT_EQ(unirep::testing::read_bytes(dir.file("rel.bin")), "r");
+}
+
+TEST(OutputTransaction, AllFilesAppearTogether) {
+  TempDir dir;
+  unirep::testing::write_bytes(dir.file("a"), "old a");
+  {
+    unirep::io::OutputTransaction outputs;
+    for (const char* name : {"a", "b"}) {
+      AtomicFile f(dir.file(name));
+      f.write(std::string("new ") + name);
+      f.commit();
+    }
+    EXPECT_EQ(unirep::testing::read_bytes(dir.file("a")), "old a");  // staged, not yet in place
+    EXPECT_FALSE(unirep::testing::file_exists(dir.file("b")));
+    outputs.commit();
+  }
+  EXPECT_EQ(unirep::testing::read_bytes(dir.file("a")), "new a");
+  EXPECT_EQ(unirep::testing::read_bytes(dir.file("b")), "new b");
+  EXPECT_EQ(files_in(dir.path()), 2u);
+}
+
+TEST(OutputTransaction, AFailedRenamePutsEveryEarlierFileBack) {
+  TempDir dir;
+  unirep::testing::write_bytes(dir.file("a"), "old a");
+  {
+    unirep::io::OutputTransaction outputs;
+    for (const char* name : {"a", "b", "c"}) {
+      AtomicFile f(dir.file(name));
+      f.write(std::string("new ") + name);
+      f.commit();
+    }
+    ASSERT_EQ(mkdir(dir.file("c").c_str(), 0755), 0);  // the last rename fails
+    unirep::testing::write_bytes(dir.file("c/inside"), "x");
+    EXPECT_THROW(outputs.commit(), FormatError);
+  }
+  EXPECT_EQ(unirep::testing::read_bytes(dir.file("a")), "old a");
+  EXPECT_FALSE(unirep::testing::file_exists(dir.file("b")));
+  EXPECT_EQ(files_in(dir.path()), 2u);  // a and the directory c: no temporary file, no backup
+}
+
+TEST(OutputTransaction, NoCommitLeavesNothing) {
+  TempDir dir;
+  {
+    unirep::io::OutputTransaction outputs;
+    AtomicFile f(dir.file("a"));
+    f.write("x");
+    f.commit();
+  }
+  EXPECT_EQ(files_in(dir.path()), 0u);
+}
+
+TEST(TextEscape, MessagesStayOneReadableLine) {
+  using unirep::io::escape_text;
+  EXPECT_EQ(escape_text("plain caf\xc3\xa9"), "plain caf\xc3\xa9");
+  EXPECT_EQ(escape_text(std::string("a\0b\n\xe9", 5)), "a\\x00b\\x0A\\xE9");
+  EXPECT_EQ(escape_text("back\\slash"), "back\\\\slash");
+  EXPECT_EQ(unirep::io::quoted(std::string(100, 'x')), "'" + std::string(80, 'x') + "...'");
+  EXPECT_EQ(unirep::io::utf8_for_json("caf\xe9 \xc3\xa9"), "caf\\xE9 \xc3\xa9");
+  EXPECT_EQ(escape_text("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // a UTF-16 surrogate is not UTF-8
+  const auto line = unirep::io::one_line("first\nsecond\x01" + std::string(1000, 'z'));
+  EXPECT_EQ(line.size(), 500u);
+  EXPECT_EQ(line.substr(0, 21), "first | second\\x01zzz");
+  EXPECT_EQ(line.substr(497), "...");
 }
 
 }  // namespace
