@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -84,6 +86,60 @@ CommandResult run_cli(const std::vector<std::string>& args) {
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+LimitedResult run_cli_limited(const std::vector<std::string>& args, const CliLimits& limits,
+                              const std::vector<std::string>& env) {
+  int out[2], in[2];
+  if (pipe(out) != 0 || pipe(in) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
+    const rlimit cap{limits.address_space_bytes, limits.address_space_bytes};
+    setrlimit(RLIMIT_AS, &cap);
+    for (const auto& e : env) putenv(strdup(e.c_str()));
+    exec_cli(args);
+  }
+  close(in[0]);
+  close(out[1]);
+  // The child's stdin is fed from a thread so a child that never reads cannot block the test.
+  std::thread feeder([fd = in[1], bytes = limits.stdin_bytes]() {
+    signal(SIGPIPE, SIG_IGN);
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    close(fd);
+  });
+  LimitedResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.timeout_s);
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  std::array<char, 4096> chunk;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      result.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(std::min<long long>(left, 200))) < 0 && errno != EINTR) break;
+    const ssize_t n = read(out[0], chunk.data(), chunk.size());
+    if (n > 0) result.output.append(chunk.data(), static_cast<size_t>(n));
+    else if (n == 0) break;
+  }
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  feeder.join();
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

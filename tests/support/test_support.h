@@ -55,6 +55,23 @@ struct CommandResult {
 // Runs the built `unirep` binary with `args` (no shell), capturing its output and exit status.
 CommandResult run_cli(const std::vector<std::string>& args);
 
+// Limits for a hostile-input run of the CLI: an address-space cap (RLIMIT_AS, so a run that tries
+// to allocate without bound fails instead of swapping the machine), a wall-clock timeout (a hang is
+// killed and reported as timed_out), and what the child reads on standard input.
+struct CliLimits {
+  unsigned long long address_space_bytes = 6ull << 30;
+  double timeout_s = 120;
+  std::string stdin_bytes;  // written to the child's stdin, then closed (empty: /dev/null)
+};
+
+struct LimitedResult : CommandResult {
+  bool timed_out = false;  // killed at the deadline; exit_code is then 128 + SIGKILL
+};
+
+// Runs the built `unirep` binary under `limits`; extra environment entries are "NAME=value".
+LimitedResult run_cli_limited(const std::vector<std::string>& args, const CliLimits& limits = {},
+                              const std::vector<std::string>& env = {});
+
 // Starts the `unirep` binary in the background with extra environment variables ("NAME=value"),
 // its stdout and stderr going to `log_path`. Returns the process id.
 int spawn_cli(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log_path);
