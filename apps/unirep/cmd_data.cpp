@@ -2,6 +2,7 @@
 // checks use (synthesized keywords, generated 3-D shapes, Debian's Fashion-MNIST as image folders,
 // motion-classified video clips made with FFmpeg).
 #include "commands.h"
+#include "output_options.h"
 
 #include <unirep/sdk/data/fashion_mnist.h>
 #include <unirep/sdk/data/keyword_dataset.h>
@@ -17,7 +18,7 @@ Command add_data(CLI::App& app) {
   auto* keywords = app.add_subcommand("keywords", "Synthesize the ten Speech Commands core words (espeak-ng, flite)");
   app.require_subcommand(1);
   auto o = std::make_shared<sdk::data::KeywordDataOptions>();
-  keywords->add_option("--out,-o", o->out_dir, "Output folder (Speech Commands layout with split lists)")->required();
+  output_option(keywords->add_option("--out,-o", o->out_dir, "Output folder (Speech Commands layout with split lists)")->required(), {false, {}, /*folder=*/true});
   keywords->add_option("--clips", o->clips_per_word_per_voice, "Clips per word and voice (default 6)")->check(CLI::PositiveNumber);
   keywords->add_option("--speed-perturbation", o->speed_perturbation,
                        "Training clips: random speed x0.8..x1.25 for 0.25 (pitch and formants move too); 0 = off")
@@ -31,7 +32,7 @@ Command add_data(CLI::App& app) {
   keywords->add_option("--threads,-t", o->threads, "Synthesizer processes at once (default: all cores)");
   auto* shapes = app.add_subcommand("shapes", "Generate labelled 3-D shapes as point clouds (ModelNet-style layout)");
   auto so = std::make_shared<sdk::data::ShapeDataOptions>();
-  shapes->add_option("--out,-o", so->out_dir, "Output folder (shape_names.txt, shapes_train.txt, shapes_test.txt)")->required();
+  output_option(shapes->add_option("--out,-o", so->out_dir, "Output folder (shape_names.txt, shapes_train.txt, shapes_test.txt)")->required(), {false, {}, /*folder=*/true});
   shapes->add_option("--per-class", so->shapes_per_class, "Shapes per class (default 60)")->check(CLI::Range(2, 1000000));
   shapes->add_option("--points", so->points, "Surface points per shape before occlusion and thinning (default 2048)")
       ->check(CLI::Range(64, 10000000));
@@ -39,14 +40,14 @@ Command add_data(CLI::App& app) {
   shapes->add_option("--threads,-t", so->threads, "Threads (default: all cores)");
   auto* fashion = app.add_subcommand("fashion-mnist", "Write Debian's Fashion-MNIST as an image folder (train/ and test/, PNG)");
   auto fo = std::make_shared<sdk::data::FashionMnistOptions>();
-  fashion->add_option("--out,-o", fo->out_dir, "Output folder (train/<class>/*.png, test/<class>/*.png)")->required();
+  output_option(fashion->add_option("--out,-o", fo->out_dir, "Output folder (train/<class>/*.png, test/<class>/*.png)")->required(), {false, {}, /*folder=*/true});
   fashion->add_option("--source", fo->source_dir, "Folder of the gzipped IDX files (default: dataset-fashion-mnist's)");
   fashion->add_option("--train-per-class", fo->train_per_class, "Training images per class, the first in file order (default 6000: all)")
       ->check(CLI::Range(1, 6000));
   fashion->add_option("--test-per-class", fo->test_per_class, "Test images per class (default 1000: all)")->check(CLI::Range(1, 1000));
   auto* motions = app.add_subcommand("motions", "Make labelled video clips whose class is their motion (FFmpeg sources and filters)");
   auto mo = std::make_shared<sdk::data::MotionDataOptions>();
-  motions->add_option("--out,-o", mo->out_dir, "Output folder (train/<class>/*, test/<class>/*)")->required();
+  output_option(motions->add_option("--out,-o", mo->out_dir, "Output folder (train/<class>/*, test/<class>/*)")->required(), {false, {}, /*folder=*/true});
   motions->add_option("--per-class", mo->clips_per_class, "Clips per class, a quarter of them for test (default 40)")->check(CLI::Range(2, 100000));
   motions->add_option("--seed", mo->seed, "Seed (the data set is deterministic for a seed)");
   motions->add_option("--threads,-t", mo->threads, "ffmpeg processes at once (default: all cores)");

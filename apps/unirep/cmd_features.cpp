@@ -1,10 +1,13 @@
 // unirep features IMAGE --model M --weights W --output-npy PREFIX [--dense 1333x800 | --size 224]
 // Writes PREFIX.stage0.npy .. PREFIX.stage3.npy: the four stage maps (1 x C x H x W each, after
 // norm0..norm3 when the weights have them) for detection and segmentation users.
+#include "input_options.h"
 #include "commands.h"
 #include "model_options.h"
+#include "output_options.h"
 
 #include <unirep/io/npy.h>
+#include <unirep/io/output_transaction.h>
 #include <unirep/sdk/image/image_features.h>
 
 #include <cstdio>
@@ -21,9 +24,10 @@ Command add_features(CLI::App& app) {
     modalities::image::ImageDecodeOptions decode;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("image", a->image, "An image (JPEG, PNG, ...)")->required()->check(CLI::ExistingFile);
+  app.add_option("image", a->image, "An image (JPEG, PNG, ...)")->required()->check(existing_input());
   a->model.add_to(app, /*weights_required=*/true);
-  app.add_option("--output-npy,-o", a->output, "Output prefix: PREFIX.stage0.npy .. PREFIX.stage3.npy")->required();
+  output_option(app.add_option("--output-npy,-o", a->output, "Output prefix: PREFIX.stage0.npy .. PREFIX.stage3.npy")->required(),
+                {true, stage_files});
   app.add_option("--dense", a->dense, "Dense-task input: resize keeping the aspect ratio to fit LONGxSHORT (e.g. 1333x800), pad to 32");
   app.add_option("--size", a->transform.size, "Otherwise the classification transform at this size (default 224)")->check(CLI::PositiveNumber);
   app.add_flag("--exif-rotate", a->decode.exif_rotate, "Honour EXIF orientation");
@@ -40,19 +44,10 @@ Command add_features(CLI::App& app) {
     for (const auto& n : extractor.notes()) std::fprintf(stderr, "note: %s\n", n.c_str());
     const auto x = sdk::image::ImageFeatureExtractor::preprocess(a->image, a->transform, dense, a->decode);
     const auto maps = extractor.features(x.unsqueeze(0));
-    std::filesystem::path p(a->output);
-    const std::string stem = p.extension() == ".npy" ? (p.parent_path() / p.stem()).string() : a->output;
-    std::vector<std::string> written;
-    try {  // all four or none
-      for (int i = 0; i < 4; ++i) {
-        const std::string file = stem + ".stage" + std::to_string(i) + ".npy";
-        io::write_npy(file, maps[static_cast<size_t>(i)].contiguous());
-        written.push_back(file);
-      }
-    } catch (...) {
-      for (const auto& f : written) std::filesystem::remove(f);
-      throw;
-    }
+    const auto written = stage_files(a->output);
+    io::OutputTransaction outputs;  // all four or none; earlier files stay on failure
+    for (size_t i = 0; i < written.size(); ++i) io::write_npy(written[i], maps[i].contiguous());
+    outputs.commit();
     std::printf("%s: input 3 x %lld x %lld\n", a->image.c_str(), (long long)x.size(1), (long long)x.size(2));
     for (int i = 0; i < 4; ++i) {
       std::ostringstream s;

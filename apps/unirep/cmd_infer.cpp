@@ -1,9 +1,12 @@
 // unirep infer: a .npy batch in, logits / pooled features / stage maps out.
+#include "input_options.h"
 #include "commands.h"
 #include "model_options.h"
+#include "output_options.h"
 
 #include <unirep/io/format_error.h>
 #include <unirep/io/npy.h>
+#include <unirep/io/output_transaction.h>
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -33,12 +36,6 @@ at::Tensor read_input(const std::string& path, int64_t in_chans) {
   return x.to(at::kFloat);
 }
 
-// "out/y.npy" -> "out/y.stage2.npy"
-std::string stage_path(const std::string& path, int stage) {
-  std::filesystem::path p(path);
-  auto stem = p.extension() == ".npy" ? p.stem().string() : p.filename().string();
-  return (p.parent_path() / (stem + ".stage" + std::to_string(stage) + ".npy")).string();
-}
 
 }  // namespace
 
@@ -50,8 +47,12 @@ Command add_infer(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   args->model.add_to(app, /*weights_required=*/true);
-  app.add_option("--input-npy,-i", args->input, "Input batch, N x C x H x W float32 .npy")->required()->check(CLI::ExistingFile);
-  app.add_option("--output-npy,-o", args->output, "Output .npy (features: Y.stage0.npy .. Y.stage3.npy)")->required();
+  app.add_option("--input-npy,-i", args->input, "Input batch, N x C x H x W float32 .npy")->required()->check(existing_input());
+  output_option(app.add_option("--output-npy,-o", args->output, "Output .npy (features: Y.stage0.npy .. Y.stage3.npy; - for standard output)")
+                    ->required(),
+                {true, [args](const std::string& value) {
+                   return args->mode == "features" ? stage_files(value) : std::vector<std::string>{value};
+                 }});
   app.add_option("--output", args->mode, "logits | pooled | features")
       ->check(CLI::IsMember({"logits", "pooled", "features"}));
   app.add_flag("--reparam", args->reparam, "Fuse train-structure weights into the deploy structure before running");
@@ -67,23 +68,17 @@ Command add_infer(CLI::App& app) {
       torch::InferenceMode guard;
       if (args->mode == "features") {
         auto maps = loaded.model->forward_stages(x, loaded.model->has_stage_norms());
-        for (int i = 0; i < 4; ++i) outputs.emplace_back(stage_path(args->output, i), maps[i].contiguous());
+        const auto files = stage_files(args->output);
+        for (size_t i = 0; i < files.size(); ++i) outputs.emplace_back(files[i], maps[i].contiguous());
       } else {
         auto mode = args->mode == "pooled" ? models::OutputMode::Pooled : models::OutputMode::Logits;
         outputs.emplace_back(args->output, loaded.model->forward(x, mode).contiguous());
       }
     }
-    // Everything is computed before the first file is written; if a write fails, remove what was written.
-    std::vector<std::string> written;
-    try {
-      for (const auto& [path, t] : outputs) {
-        io::write_npy(path, t);
-        written.push_back(path);
-      }
-    } catch (...) {
-      for (const auto& p : written) std::filesystem::remove(p);
-      throw;
-    }
+    // Everything is computed before the first file is written, and the files appear together.
+    io::OutputTransaction transaction;
+    for (const auto& [path, t] : outputs) io::write_npy(path, t);
+    transaction.commit();
     for (const auto& [path, t] : outputs) {
       std::ostringstream ss;
       ss << t.sizes();

@@ -1,6 +1,9 @@
 // unirep classify-points FILE... --model-file MODEL: labels with scores for point clouds and meshes.
+#include "input_options.h"
 #include "commands.h"
+#include "output_options.h"
 
+#include <unirep/io/text_escape.h>
 #include <unirep/modalities/points/point_input.h>
 #include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/points/point_model.h>
@@ -22,13 +25,13 @@ Command add_classify_points(CLI::App& app) {
     bool json = false, all_rotations = false;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Point clouds or meshes (OFF, PLY, OBJ, XYZ/TXT/CSV)")->required()->check(CLI::ExistingFile);
+  app.add_option("files", a->files, "Point clouds or meshes (OFF, PLY, OBJ, XYZ/TXT/CSV)")->required()->check(existing_input());
   app.add_option("--model-file,-m", a->model_file, "Trained point classifier (written by unirep train points)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_input());
   app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
   app.add_flag("--all-rotations", a->all_rotations, "Average the scores over the 8 test rotations");
-  app.add_option("--views-png", a->views_png, "Write the projected views of the first file (what the backbone sees)");
+  output_option(app.add_option("--views-png", a->views_png, "Write the projected views of the first file (what the backbone sees)"));
   app.add_flag("--json", a->json, "One JSON object per file");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
@@ -50,9 +53,9 @@ Command add_classify_points(CLI::App& app) {
       const auto top = sdk::top_classes(probs, labels, a->top_k);
       if (a->json) {
         nlohmann::json j;
-        j["file"] = file;
+        j["file"] = io::utf8_for_json(file);
         j["points"] = points.size(0);
-        for (const auto& t : top) j["top"].push_back({{"label", t.label}, {"score", t.probability}});
+        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"score", t.probability}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s (%lld points)\n", file.c_str(), (long long)points.size(0));

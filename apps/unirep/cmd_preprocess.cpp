@@ -2,7 +2,9 @@
 // a tensor (the backbone input or raw fbank of an audio file; the 3 x S x S input of an image after
 // the official evaluation transform; the 3 x 4S x 4S validation view of a video; the sampled,
 // normalized points of a cloud).
+#include "input_options.h"
 #include "commands.h"
+#include "output_options.h"
 
 #include <unirep/io/npy.h>
 #include <unirep/modalities/audio/audio_input.h>
@@ -33,7 +35,7 @@ Command add_preprocess(CLI::App& app) {
       ->check(CLI::IsMember({"audio", "image", "video", "points"}));
   app.add_option("file", a->input, "Input file (audio: any format and rate; image: JPEG, PNG, BMP, WebP, TIFF, ...; video: any container FFmpeg reads; points: OFF, PLY, OBJ, PCD, XYZ/TXT/CSV)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_input());
   app.add_option("--points", a->points.points, "points: N after farthest point sampling (default 4096)")->check(CLI::PositiveNumber);
   app.add_option("--surface-points", a->points.surface_points, "points: meshes are sampled on the surface first (default 8192)")
       ->check(CLI::PositiveNumber);
@@ -47,10 +49,10 @@ Command add_preprocess(CLI::App& app) {
   app.add_option("--crop-pct", a->image.crop_pct, "image: short side resized to size / crop_pct before the crop (default 0.875)")
       ->check(CLI::Range(0.05, 1.0));
   app.add_flag("--exif-rotate", a->decode.exif_rotate, "image: honour EXIF orientation (the official pipeline ignores it)");
-  app.add_option("--output-npy,-o", a->output, "Output .npy")->required();
+  output_option(app.add_option("--output-npy,-o", a->output, "Output .npy (- for standard output)")->required());
   app.add_flag("--raw-fbank", a->raw, "Write the frames x 128 log-mel before padding and normalization");
   app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")->check(CLI::PositiveNumber);
-  app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(CLI::ExistingFile);
+  app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(existing_input());
   return [a]() {
     if (a->modality == "video") {
       a->video.size = a->image.size;

@@ -1,6 +1,7 @@
 // unirep reparam: train-structure checkpoint in, fused deploy checkpoint out.
 #include "commands.h"
 #include "model_options.h"
+#include "output_options.h"
 
 #include <unirep/models/state_dict.h>
 
@@ -15,7 +16,8 @@ Command add_reparam(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   args->model.add_to(app, /*weights_required=*/true);
-  app.add_option("--output,-o", args->output, "Deploy weights to write: .safetensors or .pth")->required();
+  output_option(app.add_option("--output,-o", args->output, "Deploy weights to write: .safetensors or .pth")->required(),
+                {/*standard_output=*/false});
   return [args]() {
     args->model.spec.reparameterize = true;
     args->model.finalize();

@@ -1,5 +1,7 @@
 #include <unirep/sdk/data/keyword_dataset.h>
 
+#include <unirep/io/atomic_file.h>
+#include <unirep/io/output_transaction.h>
 #include <unirep/modalities/audio/background_noise.h>
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
@@ -7,12 +9,13 @@
 
 #include "subprocess.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -208,14 +211,21 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
   fs::remove_all(tmp_dir, ec);
   if (error) std::rethrow_exception(error);
 
-  std::ofstream val(fs::path(o.out_dir) / "validation_list.txt"), test(fs::path(o.out_dir) / "testing_list.txt");
+  std::string val, test;
   for (size_t i = 0; i < clips.size(); ++i) {
     const auto& split = voices[clips[i].voice].split;
-    if (split == "validation") val << relative[i] << "\n", ++summary.validation;
-    else if (split == "test") test << relative[i] << "\n", ++summary.test;
+    if (split == "validation") val += relative[i] + "\n", ++summary.validation;
+    else if (split == "test") test += relative[i] + "\n", ++summary.test;
     else ++summary.train;
   }
-  if (!val || !test) throw std::runtime_error(o.out_dir + ": cannot write the split lists");
+  // Both lists appear together, complete (docs/reliability.md, "Several outputs").
+  io::OutputTransaction lists;
+  for (const auto& [name, text] : {std::pair{"validation_list.txt", &val}, std::pair{"testing_list.txt", &test}}) {
+    io::AtomicFile out((fs::path(o.out_dir) / name).string());
+    out.write(*text);
+    out.commit();
+  }
+  lists.commit();
   return summary;
 }
 

@@ -1,6 +1,7 @@
 #include <unirep/sdk/data/shape_dataset.h>
 
 #include <unirep/io/atomic_file.h>
+#include <unirep/io/output_transaction.h>
 #include <unirep/modalities/points/point_file.h>
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -272,19 +272,26 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::fu
   if (error) std::rethrow_exception(error);
 
   ShapeDataSummary summary;
-  std::ofstream names(fs::path(o.out_dir) / "shape_names.txt"), train(fs::path(o.out_dir) / "shapes_train.txt"),
-      test(fs::path(o.out_dir) / "shapes_test.txt");
+  std::string names, train, test;
   const int n_test = std::max(1, static_cast<int>(std::lround(o.shapes_per_class * o.test_fraction)));
   for (const auto& c : classes) {
-    names << c << "\n";
+    names += c + "\n";
     for (int k = 0; k < o.shapes_per_class; ++k) {
       // The last shapes of each class are the test shapes (every shape is drawn independently).
       const bool is_test = k >= o.shapes_per_class - n_test;
-      (is_test ? test : train) << c << "_" << (k + 1) << "\n";
+      (is_test ? test : train) += c + "_" + std::to_string(k + 1) + "\n";
       ++(is_test ? summary.test : summary.train);
     }
   }
-  if (!names || !train || !test) throw std::runtime_error(o.out_dir + ": cannot write the split lists");
+  // The three lists appear together, complete (docs/reliability.md, "Several outputs").
+  io::OutputTransaction lists;
+  for (const auto& [name, text] : {std::pair{"shape_names.txt", &names}, std::pair{"shapes_train.txt", &train},
+                                   std::pair{"shapes_test.txt", &test}}) {
+    io::AtomicFile out((fs::path(o.out_dir) / name).string());
+    out.write(*text);
+    out.commit();
+  }
+  lists.commit();
   return summary;
 }
 
