@@ -2,8 +2,10 @@
 //
 //   unirep preprocess audio FILE --output-npy OUT.npy [--raw-fbank]    backbone input or raw log-mel
 //   unirep classify-audio FILE... --model-file M [--top-k K] [--json]   labels, scores, timeline
+#include "input_options.h"
 #include "commands.h"
 
+#include <unirep/io/text_escape.h>
 #include <unirep/io/npy.h>
 #include <unirep/modalities/audio/audio_input.h>
 #include <unirep/sdk/audio/audio_classifier.h>
@@ -25,12 +27,14 @@ Command add_classify_audio(CLI::App& app) {
     int threads = 0;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Audio files (any format, any rate, any length)")->required()->check(CLI::ExistingFile);
+  app.add_option("files", a->files, "Audio files (any format, any rate, any length)")->required()->check(existing_input());
   app.add_option("--model-file,-m", a->model_file, "Trained audio model (.safetensors written by unirep train audio)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_input());
   app.add_option("--top-k,-k", a->options.top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
-  app.add_option("--hop", a->options.hop_s, "Sliding-window hop in seconds for long files (default 0.5)")->check(CLI::PositiveNumber);
+  app.add_option("--hop", a->options.hop_s, "Sliding-window hop in seconds for long files (default 0.5)")
+      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_flag("--json", a->json, "One JSON object per file (labels, scores, windows, segments)");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   return [a]() {
@@ -48,12 +52,12 @@ Command add_classify_audio(CLI::App& app) {
       }
       if (a->json) {
         nlohmann::json j;
-        j["file"] = f;
+        j["file"] = io::utf8_for_json(f);
         j["duration_s"] = r.duration_s;
-        for (const auto& t : r.top) j["top"].push_back({{"label", t.label}, {"score", t.score}});
+        for (const auto& t : r.top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"score", t.score}});
         if (r.windows.size() > 1) {
           for (const auto& s : r.segments)
-            j["segments"].push_back({{"start_s", s.start_s}, {"end_s", s.end_s}, {"label", s.label}, {"score", s.score}});
+            j["segments"].push_back({{"start_s", s.start_s}, {"end_s", s.end_s}, {"label", io::utf8_for_json(s.label)}, {"score", s.score}});
           for (const auto& w : r.windows) j["windows"].push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"scores", w.scores}});
         }
         std::printf("%s\n", j.dump().c_str());

@@ -10,12 +10,14 @@
 // `tensors` is the task on raw .npy tensors (N x C x H x W inputs, int64 class labels or float
 // N x K soft / multi-hot targets); `audio` classifies clips (audio_task_setup.cpp); the other
 // modality tasks plug in the same way.
+#include "input_options.h"
 #include "audio_task_setup.h"
 #include "image_task_setup.h"
 #include "point_task_setup.h"
 #include "video_task_setup.h"
 #include "commands.h"
 #include "model_options.h"
+#include "output_options.h"
 
 #include <unirep/io/format_error.h>
 #include <unirep/io/npy.h>
@@ -47,6 +49,13 @@ std::shared_ptr<sdk::train::TensorDataset> load_tensors(const std::string& input
   return std::make_shared<sdk::train::TensorDataset>(x.to(at::kFloat), y.dim() == 1 ? y.to(at::kLong) : y.to(at::kFloat));
 }
 
+// The files a training run writes into its output folder.
+std::vector<std::string> training_outputs(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"}) files.push_back(dir + "/" + name);
+  return files;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(path + ": cannot open");
@@ -75,37 +84,38 @@ Command add_train(CLI::App& app) {
   app.add_option("task", a->task, "Task: tensors | audio | image | video | points")
       ->check(CLI::IsMember({"tensors", "audio", "image", "video", "points"}));
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
-  app.add_option("--inputs", a->inputs, "tensors: training inputs .npy (N x C x H x W)")->check(CLI::ExistingFile);
-  app.add_option("--labels", a->labels, "tensors: training labels .npy (int64 N, or float N x K)")->check(CLI::ExistingFile);
+  app.add_option("--inputs", a->inputs, "tensors: training inputs .npy (N x C x H x W)")->check(existing_input());
+  app.add_option("--labels", a->labels, "tensors: training labels .npy (int64 N, or float N x K)")->check(existing_input());
   a->audio.add_to(app);
   a->points.add_to(app);
   a->image.add_to(app);
   a->video.add_to(app);
-  app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(CLI::ExistingFile);
-  app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(CLI::ExistingFile);
-  app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(CLI::ExistingFile);
-  app.add_option("--output-dir,-o", a->train.output_dir, "Checkpoints, metrics.jsonl and best_deploy.safetensors")->required();
-  app.add_option("--epochs", a->train.epochs, "Epochs");
-  app.add_option("--batch-size", a->train.batch_size, "Batch size per process");
-  app.add_option("--lr", a->train.lr, "Base learning rate");
-  app.add_option("--min-lr", a->train.min_lr, "Final learning rate of the cosine schedule");
-  app.add_option("--warmup-epochs", a->train.warmup_epochs, "Linear warm-up epochs");
+  app.add_option("--val-inputs", a->val_inputs, "Validation inputs .npy")->check(existing_input());
+  app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(existing_input());
+  app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(existing_input());
+  output_option(app.add_option("--output-dir,-o", a->train.output_dir, "Checkpoints, metrics.jsonl and best_deploy.safetensors")->required(),
+                {false, training_outputs, /*folder=*/true});
+  app.add_option("--epochs", a->train.epochs, "Epochs")->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", a->train.batch_size, "Batch size per process")->check(CLI::PositiveNumber);
+  app.add_option("--lr", a->train.lr, "Base learning rate")->check(CLI::PositiveNumber);
+  app.add_option("--min-lr", a->train.min_lr, "Final learning rate of the cosine schedule")->check(CLI::NonNegativeNumber);
+  app.add_option("--warmup-epochs", a->train.warmup_epochs, "Linear warm-up epochs")->check(CLI::NonNegativeNumber);
   app.add_option("--optimizer", a->optimizer, "adamw | adam | sgd");
-  app.add_option("--weight-decay", a->weight_decay, "Weight decay (not applied to norms, biases, layer scale, GRN)");
-  app.add_option("--layer-decay", a->layer_decay, "Layer-wise learning-rate decay (1 = off)");
-  app.add_option("--clip-grad", a->train.clip_grad, "Max gradient norm (0 = off)");
+  app.add_option("--weight-decay", a->weight_decay, "Weight decay (not applied to norms, biases, layer scale, GRN)")->check(CLI::NonNegativeNumber);
+  app.add_option("--layer-decay", a->layer_decay, "Layer-wise learning-rate decay (1 = off)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--clip-grad", a->train.clip_grad, "Max gradient norm (0 = off)")->check(CLI::NonNegativeNumber);
   app.add_option("--loss", a->loss, "ce | soft_ce | bce | mse | mae");
-  app.add_option("--label-smoothing", a->train.label_smoothing, "Label smoothing for ce");
-  app.add_option("--drop-path", a->drop_path, "Drop path rate of the backbone");
-  app.add_option("--ema", a->train.ema_decay, "EMA decay of the weights (0 = off)");
+  app.add_option("--label-smoothing", a->train.label_smoothing, "Label smoothing for ce")->check(CLI::Range(0.0, 0.999));
+  app.add_option("--drop-path", a->drop_path, "Drop path rate of the backbone")->check(CLI::Range(0.0, 0.999));
+  app.add_option("--ema", a->train.ema_decay, "EMA decay of the weights (0 = off)")->check(CLI::Range(0.0, 0.999999));
   app.add_flag("--bf16", a->train.bf16, "bfloat16 autocast on CPU");
-  app.add_option("--trainable-stages", a->train.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages");
-  app.add_option("--patience", a->train.patience, "Early stopping patience in epochs (0 = off)");
+  app.add_option("--trainable-stages", a->train.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages")->check(CLI::Range(-1, 4));
+  app.add_option("--patience", a->train.patience, "Early stopping patience in epochs (0 = off)")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", a->train.seed, "Seed for data order and initialization");
-  app.add_option("--workers", a->train.workers, "Data loader threads");
-  app.add_option("--max-steps", a->train.max_steps, "Stop after this many steps (smoke runs)");
+  app.add_option("--workers", a->train.workers, "Data loader threads")->check(CLI::Range(0, 256));
+  app.add_option("--max-steps", a->train.max_steps, "Stop after this many steps (smoke runs)")->check(CLI::NonNegativeNumber);
   app.add_flag("--no-resume", a->no_resume, "Start over even if output-dir has a checkpoint");
-  app.add_option("--nproc", a->nproc, "Launch this many local worker processes (data parallel)")->check(CLI::PositiveNumber);
+  app.add_option("--nproc", a->nproc, "Launch this many local worker processes (data parallel)")->check(CLI::Range(1, 256));
   app.add_option("--timeout", a->timeout_s, "Seconds to wait for peers before failing (distributed)")->check(CLI::PositiveNumber);
   app.add_flag("--sync-bn", "Synchronize BatchNorm statistics across processes (distributed)");
   return [a, &app]() {
@@ -274,12 +284,12 @@ Command add_evaluate(CLI::App& app) {
   app.add_option("task", a->task, "Task: tensors | audio | image | video | points")
       ->check(CLI::IsMember({"tensors", "audio", "image", "video", "points"}));
   app.add_option("--model,-m", a->model.spec.model, "tensors: variant or JSON config");
-  app.add_option("--weights,-w", a->model.spec.weights, "tensors: weights (.pth or .safetensors)")->check(CLI::ExistingFile);
+  app.add_option("--weights,-w", a->model.spec.weights, "tensors: weights (.pth or .safetensors)")->check(existing_input());
   app.add_option("--threads,-t", a->model.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  app.add_option("--inputs", a->inputs, "tensors: inputs .npy")->check(CLI::ExistingFile);
-  app.add_option("--labels", a->labels, "tensors: labels .npy")->check(CLI::ExistingFile);
+  app.add_option("--inputs", a->inputs, "tensors: inputs .npy")->check(existing_input());
+  app.add_option("--labels", a->labels, "tensors: labels .npy")->check(existing_input());
   app.add_option("--loss", a->loss, "tensors: loss reported: ce | soft_ce | bce | mse | mae");
-  app.add_option("--model-file", a->model_file, "audio, image, video, points: model file written by unirep train")->check(CLI::ExistingFile);
+  app.add_option("--model-file", a->model_file, "audio, image, video, points: model file written by unirep train")->check(existing_input());
   app.add_flag("--all-rotations", a->all_rotations, "points: also score the average over the 8 test rotations");
   app.add_option("--views", a->views, "video: 1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)");
   app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label; image: an image folder or CSV; points: a ModelNet-style folder or CSV");
@@ -289,8 +299,8 @@ Command add_evaluate(CLI::App& app) {
   app.add_flag("--by-speaker", a->by_speaker, "audio: accuracy per speaker (Speech Commands: the file name before _nohash_)");
   app.add_option("--speaker-pattern", a->speaker_pattern,
                  "audio: regex whose first capture group in the file name is the speaker (implies --by-speaker)");
-  app.add_option("--report", a->report,
-                 "audio, image, video, points: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON");
+  output_option(app.add_option("--report", a->report,
+                 "audio, image, video, points: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON"));
   return [a]() {
     a->model.finalize();
     if (a->task != "audio" && (a->by_speaker || !a->speaker_pattern.empty()))

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <map>
 
 namespace unirep::cli {
 
@@ -24,5 +25,8 @@ Command add_classify_points(CLI::App& app);
 Command add_classify_image(CLI::App& app);
 Command add_classify_video(CLI::App& app);
 Command add_features(CLI::App& app);
+
+// Every subcommand above added to `app` (numeric options made strict), with the function that runs it.
+std::map<CLI::App*, Command> add_commands(CLI::App& app);
 
 }  // namespace unirep::cli
