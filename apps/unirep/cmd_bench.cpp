@@ -3,6 +3,7 @@
 // --video, the preprocessing of a file into the backbone input (decode, resize, crop, normalize,
 // and for video the frame sampling and reshape). Medians over
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
+#include "input_options.h"
 #include "commands.h"
 
 #include <unirep/modalities/audio/fbank.h>
@@ -89,8 +90,8 @@ Command add_bench(CLI::App& app) {
   app.add_option("--fps-samples", a->fps_samples, "Points kept by --fps (default 4096)")->check(CLI::PositiveNumber);
   app.add_option("--sgemm", a->sgemm, "Measure the machine's SGEMM rate instead: N x N x N products (e.g. 2048), oneDNN and LibTorch's BLAS")
       ->check(CLI::PositiveNumber);
-  app.add_option("--image", a->image, "Measure preprocessing of this image into the --size input instead")->check(CLI::ExistingFile);
-  app.add_option("--video", a->video, "Measure preprocessing of this video into its validation view instead")->check(CLI::ExistingFile);
+  app.add_option("--image", a->image, "Measure preprocessing of this image into the --size input instead")->check(existing_input());
+  app.add_option("--video", a->video, "Measure preprocessing of this video into its validation view instead")->check(existing_input());
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
     if (!a->image.empty() || !a->video.empty()) {

@@ -3,9 +3,11 @@
 // unirep classify-image FILE... --model-file run/best_deploy.safetensors   (from `unirep train image`)
 // Official ImageNet checkpoints work as downloaded; files are decoded and transformed exactly as
 // the official evaluation does, batched, and each gets its top-k labels.
+#include "input_options.h"
 #include "commands.h"
 #include "model_options.h"
 
+#include <unirep/io/text_escape.h>
 #include <unirep/sdk/image/image_classifier.h>
 #include <unirep/sdk/image/image_labels.h>
 
@@ -25,10 +27,10 @@ Command add_classify_image(CLI::App& app) {
     sdk::image::ImageClassifierOptions options;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Images (JPEG, PNG, BMP, WebP, TIFF, GIF, ...)")->required()->check(CLI::ExistingFile);
+  app.add_option("files", a->files, "Images (JPEG, PNG, BMP, WebP, TIFF, GIF, ...)")->required()->check(existing_input());
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
   app.add_option("--model-file", a->options.model_file, "An image model written by `unirep train image` (instead of --model/--weights)")
-      ->check(CLI::ExistingFile);
+      ->check(existing_input());
   app.add_option("--labels", a->labels, "imagenet (the built-in ImageNet-1K names), a file with one name per line, or auto "
                                         "(ImageNet-1K names for 1000 classes, else indices)");
   app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
@@ -69,8 +71,8 @@ Command add_classify_image(CLI::App& app) {
         const auto top = classifier.top_k(probs[static_cast<int64_t>(i)], a->top_k);
         if (a->json) {
           nlohmann::json j;
-          j["file"] = names[i];
-          for (const auto& t : top) j["top"].push_back({{"label", t.label}, {"index", t.index}, {"score", t.probability}});
+          j["file"] = io::utf8_for_json(names[i]);
+          for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.probability}});
           std::printf("%s\n", j.dump().c_str());
         } else {
           std::printf("%s\n", names[i].c_str());

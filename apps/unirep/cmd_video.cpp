@@ -1,9 +1,11 @@
 // unirep classify-video FILE... --model-file run/best_deploy.safetensors [--views 1|15] [--top-k 5] [--json]
 // unirep classify-video FILE... --model CONFIG --weights W [--labels FILE]   (any backbone classifier)
 // One view is the centred validation clip; 15 are the reference's test views with averaged scores.
+#include "input_options.h"
 #include "commands.h"
 #include "model_options.h"
 
+#include <unirep/io/text_escape.h>
 #include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/image/image_labels.h>
 #include <unirep/sdk/video/video_classifier.h>
@@ -24,11 +26,11 @@ Command add_classify_video(CLI::App& app) {
     sdk::video::VideoClassifierOptions options;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Videos (any container and codec FFmpeg reads)")->required()->check(CLI::ExistingFile);
+  app.add_option("files", a->files, "Videos (any container and codec FFmpeg reads)")->required()->check(existing_input());
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
   app.add_option("--model-file", a->options.model_file, "A video model written by `unirep train video` (instead of --model/--weights)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--labels", a->labels, "With --model: a file with one class name per line")->check(CLI::ExistingFile);
+      ->check(existing_input());
+  app.add_option("--labels", a->labels, "With --model: a file with one class name per line")->check(existing_input());
   app.add_option("--size", a->size, "With --model: clip frame size (default 224)")->check(CLI::PositiveNumber);
   app.add_option("--views", a->views, "1 (the validation clip, default) or 15 (5 temporal x 3 spatial, softmax averaged)")
       ->check(CLI::IsMember({1, 15}));
@@ -57,9 +59,9 @@ Command add_classify_video(CLI::App& app) {
       const auto top = sdk::top_classes(probs, classifier.labels(), a->top_k);
       if (a->json) {
         nlohmann::json j;
-        j["file"] = file;
+        j["file"] = io::utf8_for_json(file);
         j["views"] = a->views;
-        for (const auto& t : top) j["top"].push_back({{"label", t.label}, {"index", t.index}, {"score", t.probability}});
+        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.probability}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s\n", file.c_str());

@@ -12,52 +12,60 @@
 //   unirep preprocess audio clip.wav --output-npy input.npy [--raw-fbank]
 //   unirep data keywords --out keywords/
 //
-// Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage.
+// Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage,
+// 128 + N when stopped by signal N (docs/cli.md).
 #include "commands.h"
+#include "output_options.h"
+
+#include <unirep/io/signal_cleanup.h>
+#include <unirep/io/text_escape.h>
 
 #include <c10/util/Exception.h>
 
 #include <iostream>
 #include <map>
+#include <new>
+
+namespace {
+
+int fail(const std::string& reason) {
+  std::cerr << "unirep: error: " << unirep::io::one_line(reason) << std::endl;
+  return 1;
+}
+
+// The first line of LibTorch's message, without its C++ backtrace or source location.
+std::string torch_reason(const c10::Error& e) {
+  std::string m = e.what_without_backtrace();
+  return m.substr(0, m.find("\nException raised from"));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  unirep::io::remove_outputs_on_signals();
   CLI::App app{"unirep: UniRepLKNet inference, reparameterization and tools"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("unirep 0.1.0"));
-  std::map<CLI::App*, unirep::cli::Command> commands;
-  auto add = [&](const char* name, const char* help, unirep::cli::Command (*make)(CLI::App&)) {
-    auto* sub = app.add_subcommand(name, help);
-    commands[sub] = make(*sub);
-  };
-  add("info", "Print parameters and FLOPs of a model in train and deploy structure", unirep::cli::add_info);
-  add("infer", "Run a backbone on a .npy input and write the output as .npy", unirep::cli::add_infer);
-  add("reparam", "Fuse a train-structure checkpoint into the deploy structure", unirep::cli::add_reparam);
-  add("demo", "Build a model, reparameterize it, and compare both structures", unirep::cli::add_demo);
-  add("train", "Train or fine-tune a task (one process or data parallel)", unirep::cli::add_train);
-  add("evaluate", "Evaluate weights on a labelled dataset", unirep::cli::add_evaluate);
-  add("bench", "Measure inference speed of both structures", unirep::cli::add_bench);
-  add("preprocess", "Turn a file into the backbone input (.npy)", unirep::cli::add_preprocess);
-  add("classify-audio", "Classify audio files with a trained model (labels, scores, timeline)", unirep::cli::add_classify_audio);
-  add("features", "Write the four stage maps of an image (dense-task features, strides 4..32)", unirep::cli::add_features);
-  add("classify-image", "Classify images with an ImageNet checkpoint or a fine-tuned image model", unirep::cli::add_classify_image);
-  add("classify-video", "Classify videos with a trained video model (1 or 15 views)", unirep::cli::add_classify_video);
-  add("classify-points", "Classify point clouds and meshes with a trained point model", unirep::cli::add_classify_points);
-  add("forecast", "Forecast time series from CSV (train, eval, predict)", unirep::cli::add_forecast);
-  add("data", "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds; fashion-mnist: image folders; motions: video clips)", unirep::cli::add_data);
+  const auto commands = unirep::cli::add_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11's message quotes what was given: kept to one escaped line (docs/cli.md, "Errors").
+    std::cerr << unirep::io::one_line(e.what()) << "\nRun with --help for more information." << std::endl;
+    return 2;
   }
   try {
-    for (auto* sub : app.get_subcommands()) return commands.at(sub)();
+    for (auto* sub : app.get_subcommands()) {
+      unirep::cli::check_outputs(*sub);
+      return commands.at(sub)();
+    }
   } catch (const c10::Error& e) {
-    // LibTorch's own errors: the message without the C++ backtrace.
-    std::cerr << "unirep: error: " << e.what_without_backtrace() << std::endl;
-    return 1;
+    return fail(torch_reason(e));
+  } catch (const std::bad_alloc&) {
+    return fail("out of memory: an input or option asks for more memory than this machine can give");
   } catch (const std::exception& e) {
-    std::cerr << "unirep: error: " << e.what() << std::endl;
-    return 1;
+    return fail(e.what());
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 #include "model_options.h"
+#include "input_options.h"
 
 #include <unirep/sdk/threads.h>
 
@@ -7,7 +8,7 @@ namespace unirep::cli {
 void ModelOptions::add_to(CLI::App& app, bool weights_required, bool model_required) {
   auto* m = app.add_option("--model,-m", spec.model, "Variant (a, f, p, n, t, s, b, l, xl) or a JSON config file");
   if (model_required) m->required();
-  auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")->check(CLI::ExistingFile);
+  auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")->check(existing_input());
   if (weights_required) w->required();
   app.add_option("--in-chans", in_chans, "Input channels of a named variant (default: from the weights, else 3)")
       ->check(CLI::PositiveNumber);

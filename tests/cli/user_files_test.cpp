@@ -1,0 +1,285 @@
+// Files the user owns, end to end through the CLI (docs/reliability.md, "Files the user owns"): an
+// output that is a symbolic link, a FIFO, a character device or standard output; an existing
+// file's mode; an output that is an input; several outputs, all or nothing; a run stopped by a
+// signal while it writes. Also the strict numeric options and the one-line errors.
+#include <unirep/io/npy.h>
+#include <support/model_files.h>
+#include <support/test_support.h>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace ut = unirep::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kNpyMagic = "\x93NUMPY";
+
+std::string small_ply() {
+  std::string ply = "ply\nformat ascii 1.0\nelement vertex 64\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
+  for (int i = 0; i < 64; ++i)
+    ply += std::to_string(std::cos(i * 0.3)) + " " + std::to_string(std::sin(i * 0.7)) + " " + std::to_string(i * 0.01) + "\n";
+  return ply;
+}
+
+// `unirep preprocess points PLY -o OUT`: a quick command with one output.
+std::vector<std::string> preprocess_points(const std::string& ply, const std::string& out) {
+  return {"preprocess", "points", ply, "--points", "16", "-o", out};
+}
+
+std::vector<std::string> temporary_files(const std::string& dir) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) found.push_back(e.path().string());
+  return found;
+}
+
+std::string last_line(const std::string& s) {
+  auto end = s.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  auto start = s.rfind('\n', end);
+  return s.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+class UserFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ply = d.file("cloud.ply");
+    ut::write_bytes(ply, small_ply());
+  }
+  ut::TempDir d;
+  std::string ply;
+};
+
+}  // namespace
+
+TEST_F(UserFiles, SymlinkOutputReplacesItsTargetAndStaysALink) {
+  const auto target = d.file("real.npy"), link = d.file("link.npy");
+  ut::write_bytes(target, "old");
+  chmod(target.c_str(), 0640);
+  fs::create_symlink("real.npy", link);
+  const auto r = ut::run_cli_limited(preprocess_points(ply, link));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::is_symlink(link)) << "the link was replaced by a file";
+  EXPECT_EQ(ut::read_bytes(target).substr(0, 6), kNpyMagic) << "the link's target was not written";
+  struct stat st;
+  ASSERT_EQ(stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u) << "the existing file's mode was lost";
+  EXPECT_TRUE(temporary_files(d.path()).empty());
+}
+
+TEST_F(UserFiles, DanglingSymlinkOutputCreatesItsTarget) {
+  fs::create_symlink("made.npy", d.file("dangling.npy"));
+  const auto r = ut::run_cli_limited(preprocess_points(ply, d.file("dangling.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::is_symlink(d.file("dangling.npy")));
+  EXPECT_EQ(ut::read_bytes(d.file("made.npy")).substr(0, 6), kNpyMagic);
+}
+
+TEST_F(UserFiles, FifoOutputIsWrittenInPlace) {
+  const auto fifo = d.file("pipe.npy");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = ut::read_bytes(fifo); });
+  const auto r = ut::run_cli_limited(preprocess_points(ply, fifo), {6ull << 30, 60});
+  reader.join();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  struct stat st;
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "the FIFO was replaced";
+  EXPECT_EQ(received.substr(0, 6), kNpyMagic);
+}
+
+TEST_F(UserFiles, CharacterDeviceOutputIsNotReplaced) {
+  const auto r = ut::run_cli_limited(preprocess_points(ply, "/dev/null"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  struct stat st;
+  ASSERT_EQ(lstat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "/dev/null is no longer a device";
+}
+
+TEST_F(UserFiles, DashIsStandardOutputWhereTheFormatAllowsIt) {
+  const std::string cmd = std::string(UNIREP_CLI_PATH) + " preprocess points " + ply + " --points 16 -o - > " + d.file("stdout.bin") +
+                          " 2> " + d.file("stderr.txt");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ut::read_bytes(d.file("stderr.txt"));
+  const auto x = unirep::io::read_npy(d.file("stdout.bin"));  // nothing but the .npy on stdout
+  EXPECT_EQ(x.size(0), 16);
+  EXPECT_NE(ut::read_bytes(d.file("stderr.txt")).find("16 x 3 points"), std::string::npos) << "messages go to stderr";
+  EXPECT_FALSE(ut::file_exists(d.file("-")));
+}
+
+TEST_F(UserFiles, DashIsRefusedWhereTheFormatDependsOnTheName) {
+  const auto json = d.file("tiny.json"), weights = d.file("tiny.safetensors");
+  ut::write_video_backbone(json, weights);
+  auto r = ut::run_cli_limited({"reparam", "--model", json, "--weights", weights, "-o", "-"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--output cannot be '-'"), std::string::npos) << r.output;
+  r = ut::run_cli_limited({"train", "tensors", "--model", json, "--inputs", weights, "--labels", weights, "-o", "-"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--output-dir names a folder"), std::string::npos) << r.output;
+  EXPECT_FALSE(ut::file_exists("-"));
+}
+
+TEST_F(UserFiles, ReadOnlyOutputIsRefusedNotReplaced) {
+  const auto out = d.file("keep.npy");
+  ut::write_bytes(out, "precious");
+  chmod(out.c_str(), 0444);
+  const auto r = ut::run_cli_limited(preprocess_points(ply, out));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(last_line(r.output).find("read-only"), std::string::npos) << r.output;
+  EXPECT_EQ(ut::read_bytes(out), "precious");
+}
+
+TEST_F(UserFiles, OutputThatIsAnInputIsRefusedBeforeAnyWork) {
+  const auto before = ut::read_bytes(ply);
+  fs::create_symlink(ply, d.file("alias.npy"));
+  ASSERT_EQ(link(ply.c_str(), d.file("hard.npy").c_str()), 0);
+  for (const auto& out : {ply, d.file("alias.npy"), d.file("hard.npy")}) {
+    const auto r = ut::run_cli_limited(preprocess_points(ply, out));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    const auto line = last_line(r.output);
+    EXPECT_NE(line.find("is the same file as file " + ply), std::string::npos) << line;
+    EXPECT_NE(line.find("--output-npy " + out), std::string::npos) << line;
+    EXPECT_EQ(ut::read_bytes(ply), before) << "the input was overwritten";
+  }
+  // reparam --weights m.safetensors -o m.safetensors
+  const auto json = d.file("tiny.json"), weights = d.file("tiny.safetensors");
+  ut::write_video_backbone(json, weights);
+  const auto weights_before = ut::read_bytes(weights);
+  const auto r = ut::run_cli_limited({"reparam", "--model", json, "--weights", weights, "-o", weights});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--output " + weights + " is the same file as --weights " + weights), std::string::npos) << r.output;
+  EXPECT_EQ(ut::read_bytes(weights), weights_before);
+}
+
+TEST_F(UserFiles, SeveralOutputsAreAllOrNothing) {
+  const auto json = d.file("tiny.json"), weights = d.file("tiny.safetensors");
+  ut::write_video_backbone(json, weights);
+  unirep::io::write_npy(d.file("x.npy"), at::rand({1, 3, 32, 32}));
+  const auto prefix = d.file("y");
+  ut::write_bytes(prefix + ".stage0.npy", "old 0");
+  ut::write_bytes(prefix + ".stage1.npy", "old 1");
+  fs::create_directory(prefix + ".stage2.npy");  // the third file cannot be written
+  const auto r = ut::run_cli_limited(
+      {"infer", "--model", json, "--weights", weights, "--input-npy", d.file("x.npy"), "--output", "features", "-o", prefix});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(last_line(r.output).find("y.stage2.npy: is a directory"), std::string::npos) << r.output;
+  EXPECT_EQ(ut::read_bytes(prefix + ".stage0.npy"), "old 0");
+  EXPECT_EQ(ut::read_bytes(prefix + ".stage1.npy"), "old 1");
+  EXPECT_FALSE(ut::file_exists(prefix + ".stage3.npy"));
+  EXPECT_TRUE(temporary_files(d.path()).empty());
+  // Once the way is clear, all four appear.
+  fs::remove(prefix + ".stage2.npy");
+  const auto ok = ut::run_cli_limited(
+      {"infer", "--model", json, "--weights", weights, "--input-npy", d.file("x.npy"), "--output", "features", "-o", prefix});
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(unirep::io::read_npy(prefix + ".stage" + std::to_string(i) + ".npy").dim(), 4);
+}
+
+// SIGTERM while the output is being written (seen with inotify the moment its temporary file
+// appears): exit 143, no temporary file, the old output untouched.
+TEST_F(UserFiles, SignalWhileWritingLeavesNoTemporaryFile) {
+  // A 2400 x 2400 image preprocessed at that size: a 69 MB .npy, long enough to be caught writing.
+  const auto image = d.file("big.ppm"), out_dir = d.file("out"), out = d.file("out/big.npy");
+  ut::write_bytes(image, "P6\n2400 2400\n255\n" + std::string(2400ull * 2400 * 3, '\x60'));
+  fs::create_directory(out_dir);
+  ut::write_bytes(out, "old output");
+  const int watch = inotify_init1(IN_NONBLOCK);
+  ASSERT_GE(watch, 0);
+  ASSERT_GE(inotify_add_watch(watch, out_dir.c_str(), IN_CREATE), 0);
+  const int pid = ut::spawn_cli({"preprocess", "image", image, "--size", "2400", "--crop-pct", "1", "-o", out}, {}, d.file("log.txt"));
+  bool caught = false;
+  for (int waited = 0; waited < 60000 && !caught; ++waited) {
+    alignas(inotify_event) char buf[4096];
+    const ssize_t n = read(watch, buf, sizeof buf);
+    for (ssize_t at = 0; n > 0 && at < n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
+      if (e->len > 0 && std::string(e->name).find(".tmp-") != std::string::npos) caught = true;
+      at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+    }
+    if (caught) kill(pid, SIGTERM);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  close(watch);
+  const int code = ut::wait_exit(pid, 60);
+  ASSERT_TRUE(caught) << ut::read_bytes(d.file("log.txt"));
+  if (code == 0) GTEST_SKIP() << "the write finished before the signal arrived";
+  EXPECT_EQ(code, 128 + SIGTERM) << ut::read_bytes(d.file("log.txt"));
+  EXPECT_TRUE(temporary_files(out_dir).empty()) << "a temporary file was left behind";
+  EXPECT_EQ(ut::read_bytes(out), "old output");
+}
+
+TEST(StrictOptions, NumbersAreFiniteInRangeAndIntegralWhereTheyMustBe) {
+  ut::TempDir d;
+  const auto model = d.file("audio.safetensors"), clip = d.file("clip.wav");
+  ut::write_audio_model(model);
+  ut::write_bytes(clip, "RIFF");
+  const std::string digits309 = "1" + std::string(308, '0');
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"classify-audio", clip, "--model-file", model, "--hop", "nan"}, "--hop"},
+      {{"classify-audio", clip, "--model-file", model, "--hop", "1e30"}, "--hop"},
+      {{"classify-audio", clip, "--model-file", model, "--hop", "inf"}, "--hop"},
+      {{"classify-audio", clip, "--model-file", model, "--threads", "10000"}, "--threads"},
+      {{"classify-points", clip, "--model-file", model, "--threads", "-1"}, "--threads"},
+      {{"classify-audio", clip, "--model-file", model, "--top-k", "1.5"}, "--top-k"},
+      {{"classify-audio", clip, "--model-file", model, "--top-k", digits309}, "--top-k"},
+      {{"classify-audio", clip, "--model-file", model, "--hop", digits309}, "--hop"},
+      {{"train", "tensors", "--model", "a", "--inputs", clip, "--labels", clip, "-o", d.file("run"), "--lr", "nan"}, "--lr"},
+      {{"train", "tensors", "--model", "a", "--inputs", clip, "--labels", clip, "-o", d.file("run"), "--epochs", "-3"}, "--epochs"},
+  };
+  for (const auto& [args, option] : cases) {
+    const auto r = ut::run_cli_limited(args, {6ull << 30, 30});
+    SCOPED_TRACE(args[args.size() - 2] + " " + args.back().substr(0, 20));
+    EXPECT_FALSE(r.timed_out) << "hung";
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    const auto first = r.output.substr(0, r.output.find('\n'));
+    EXPECT_EQ(first.rfind(option + ":", 0), 0u) << "names the option: " << first;
+    EXPECT_LT(first.size(), 500u);
+  }
+  EXPECT_FALSE(ut::file_exists(d.file("run")));
+}
+
+TEST(ClearErrors, OneLineNamingTheProblemForLinksAndLongNames) {
+  ut::TempDir d;
+  fs::create_symlink("loop.ply", d.file("loop.ply"));
+  auto r = ut::run_cli_limited({"preprocess", "points", d.file("loop.ply"), "-o", d.file("out.npy")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("loop.ply: a loop of symbolic links"), std::string::npos) << r.output;
+  fs::create_symlink("gone.ply", d.file("dangling.ply"));
+  r = ut::run_cli_limited({"preprocess", "points", d.file("dangling.ply"), "-o", d.file("out.npy")});
+  EXPECT_NE(r.output.find("dangling.ply: a symbolic link to a missing file"), std::string::npos) << r.output;
+  // A name of 100 000 bytes with control characters: one escaped line under 500 characters.
+  const std::string name = d.file("\n\x1b[31m" + std::string(200, 'n'));
+  r = ut::run_cli_limited({"preprocess", "points", name + std::string(100000, 'x'), "-o", d.file("out.npy")});
+  EXPECT_EQ(r.exit_code, 2);
+  const auto first = r.output.substr(0, r.output.find('\n'));
+  EXPECT_LT(first.size(), 500u) << first.substr(0, 600);
+  EXPECT_NE(first.find("\\x0A\\x1B[31m"), std::string::npos) << first.substr(0, 600);
+}
+
+TEST(TextAndTime, NonUtf8FileNamesKeepJsonValid) {
+  ut::TempDir d;
+  const auto model = d.file("points.safetensors");
+  ut::write_point_model(model);
+  const auto cloud = d.file("caf\xe9.ply");
+  ut::write_bytes(cloud, small_ply());
+  const auto r = ut::run_cli_limited({"classify-points", cloud, "--model-file", model, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto line = r.output.substr(r.output.find('{'));
+  const auto j = nlohmann::json::parse(line.substr(0, line.find('\n')));
+  EXPECT_NE(j.at("file").get<std::string>().find("caf\\xE9.ply"), std::string::npos);
+}
