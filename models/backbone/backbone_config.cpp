@@ -1,10 +1,12 @@
 #include <unirep/models/backbone_config.h>
+#include <unirep/models/layout_size.h>
+
+#include "config_file.h"
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 namespace unirep::models {
@@ -51,15 +53,24 @@ const std::vector<Variant>& variants() {
 
 bool valid_kernel(int64_t k) { return k == 0 || k == 3 || k == 5 || (k >= 7 && k <= 17 && k % 2 == 1); }
 
+// One JSON integer of field `what` ("'dims'", "'kernel_sizes'[2]"): a float such as 1e9 or 1.5, or
+// an integer beyond int64 (which nlohmann would wrap to a negative value), is refused by name.
+int64_t json_integer(const nlohmann::json& e, const std::string& what, size_t index, const std::string& source) {
+  const std::string where = what + "[" + std::to_string(index) + "]";
+  if (e.is_number_unsigned() && e.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+    throw std::invalid_argument(source + ": " + where + " is " + e.dump() + ", far beyond any layout");
+  if (!e.is_number_integer())
+    throw std::invalid_argument(source + ": " + what + " must hold integers only, got " + e.dump().substr(0, 40) +
+                                " at index " + std::to_string(index));
+  return e.get<int64_t>();
+}
+
 std::vector<int64_t> int_list(const nlohmann::json& j, const std::string& key, const std::string& source) {
   if (!j.contains(key)) throw std::invalid_argument(source + ": missing key '" + key + "'");
   const auto& v = j.at(key);
   if (!v.is_array()) throw std::invalid_argument(source + ": '" + key + "' must be a list of integers");
   std::vector<int64_t> out;
-  for (const auto& e : v) {
-    if (!e.is_number_integer()) throw std::invalid_argument(source + ": '" + key + "' must hold integers only");
-    out.push_back(e.get<int64_t>());
-  }
+  for (const auto& e : v) out.push_back(json_integer(e, "'" + key + "'", out.size(), source));
   return out;
 }
 
@@ -67,8 +78,15 @@ int64_t int_value(const nlohmann::json& j, const std::string& key, int64_t fallb
   if (!j.contains(key)) return fallback;
   const auto& v = j.at(key);
   if (v.is_null()) return 0;
-  if (!v.is_number_integer()) throw std::invalid_argument(source + ": '" + key + "' must be an integer");
+  if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+    throw std::invalid_argument(source + ": '" + key + "' is " + v.dump() + ", far beyond any layout");
+  if (!v.is_number_integer())
+    throw std::invalid_argument(source + ": '" + key + "' must be an integer, got " + v.dump().substr(0, 40));
   return v.get<int64_t>();
+}
+
+std::string over_limit(const std::string& field, int64_t value, int64_t limit, const char* unit) {
+  return field + " is " + std::to_string(value) + ", more than the limit of " + std::to_string(limit) + " " + unit;
 }
 
 }  // namespace
@@ -81,15 +99,18 @@ void BackboneConfig::validate(const std::string& source) const {
     fail("'kernel_sizes' must have 4 lists (one per stage), got " + std::to_string(kernel_sizes.size()));
   for (size_t s = 0; s < 4; ++s) {
     const std::string stage = "stage " + std::to_string(s);
+    const std::string index = "[" + std::to_string(s) + "]";
     if (depths[s] < 0) fail(stage + ": depth must be non-negative, got " + std::to_string(depths[s]));
+    if (depths[s] > kMaxStageDepth) fail(over_limit("'depths'" + index, depths[s], kMaxStageDepth, "blocks per stage"));
     if (dims[s] <= 0) fail(stage + ": dims must be positive, got " + std::to_string(dims[s]));
+    if (dims[s] > kMaxChannels) fail(over_limit("'dims'" + index, dims[s], kMaxChannels, "channels"));
     if (static_cast<int64_t>(kernel_sizes[s].size()) != depths[s])
       fail(stage + ": " + std::to_string(kernel_sizes[s].size()) + " kernel sizes for depth " +
-           std::to_string(depths[s]));
+           std::to_string(depths[s]) + " ('kernel_sizes'" + index + " needs one per block)");
     for (size_t b = 0; b < kernel_sizes[s].size(); ++b) {
       int64_t k = kernel_sizes[s][b];
       if (!valid_kernel(k))
-        fail(stage + " block " + std::to_string(b) + ": kernel size " + std::to_string(k) +
+        fail("'kernel_sizes'" + index + "[" + std::to_string(b) + "]: kernel size " + std::to_string(k) +
              " is not supported (0, 3, 5 or odd 7..17)");
     }
   }
@@ -98,7 +119,12 @@ void BackboneConfig::validate(const std::string& source) const {
   for (size_t s = 0; s < 4; ++s)
     if (depths[s] > 0 && dims[s] < 4) fail("stage " + std::to_string(s) + ": dims must be at least 4 (SE block reduces by 4)");
   if (in_chans <= 0) fail("'in_chans' must be positive, got " + std::to_string(in_chans));
+  if (in_chans > kMaxChannels) fail(over_limit("'in_chans'", in_chans, kMaxChannels, "channels"));
   if (num_classes < 0) fail("'num_classes' must be non-negative, got " + std::to_string(num_classes));
+  if (num_classes > kMaxClasses) fail(over_limit("'num_classes'", num_classes, kMaxClasses, "classes"));
+  // Within every per-field limit a layout can still ask for terabytes (4 stages of 1024 blocks at
+  // 65536 channels): its total is bounded too (docs/backbone.md, Layout limits).
+  check_layout_size(*this, source);
 }
 
 std::string BackboneConfig::to_json() const {
@@ -160,10 +186,8 @@ BackboneConfig config_from_json_text(const std::string& text, const std::string&
   for (const auto& stage : ks) {
     if (!stage.is_array()) throw std::invalid_argument(source + ": 'kernel_sizes' must be a list of lists");
     std::vector<int64_t> row;
-    for (const auto& e : stage) {
-      if (!e.is_number_integer()) throw std::invalid_argument(source + ": 'kernel_sizes' must hold integers only");
-      row.push_back(e.get<int64_t>());
-    }
+    const std::string field = "'kernel_sizes'[" + std::to_string(c.kernel_sizes.size()) + "]";
+    for (const auto& e : stage) row.push_back(json_integer(e, field, row.size(), source));
     c.kernel_sizes.push_back(row);
   }
   c.in_chans = int_value(j, "in_chans", 3, source);
@@ -179,15 +203,7 @@ BackboneConfig config_from_json_text(const std::string& text, const std::string&
 }
 
 BackboneConfig load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(path + ": cannot open config file");
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<int64_t>(in.tellg());
-  if (size < 0 || size > (1 << 20)) throw std::invalid_argument(path + ": config file is too large (over 1 MiB)");
-  in.seekg(0);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return config_from_json_text(ss.str(), path);
+  return config_from_json_text(read_config_text(path), path);
 }
 
 BackboneConfig resolve_config(const std::string& name_or_path) {

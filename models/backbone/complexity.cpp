@@ -1,5 +1,7 @@
 #include <unirep/models/complexity.h>
 
+#include "complexity_count.h"
+
 namespace unirep::models {
 namespace {
 
@@ -25,6 +27,13 @@ struct Counter {
 Complexity count_complexity(const BackboneConfig& config, bool deploy, int64_t height, int64_t width,
                             double layer_scale_init_value) {
   config.validate();
+  return detail::count_complexity_unchecked(config, deploy, height, width, layer_scale_init_value);
+}
+
+namespace detail {
+
+Complexity count_complexity_unchecked(const BackboneConfig& config, bool deploy, int64_t height, int64_t width,
+                                      double layer_scale_init_value) {
   Counter n;
   const auto& dims = config.dims;
   int64_t h = down2(height), w = down2(width);
@@ -71,4 +80,5 @@ Complexity count_complexity(const BackboneConfig& config, bool deploy, int64_t h
   return n.c;
 }
 
+}  // namespace detail
 }  // namespace unirep::models

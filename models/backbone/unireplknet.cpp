@@ -82,7 +82,10 @@ std::vector<torch::Tensor> UniRepLKNetImpl::forward_stages(const torch::Tensor& 
   auto x = input.contiguous(at::MemoryFormat::ChannelsLast);
   for (int i = 0; i < 4; ++i) {
     x = downsample_layers[i]->as<torch::nn::Sequential>()->forward(x);
-    x = stages[i]->as<torch::nn::Sequential>()->forward(x);
+    // A stage of depth 0 is the identity, as the official model's empty nn.Sequential
+    // (LibTorch's Sequential refuses forward() when empty).
+    auto* stage = stages[i]->as<torch::nn::SequentialImpl>();
+    if (!stage->is_empty()) x = stage->forward(x);
     outs.push_back(apply_stage_norms ? stage_norms[i]->forward(x) : x);
   }
   return outs;

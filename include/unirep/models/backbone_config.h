@@ -10,6 +10,18 @@
 
 namespace unirep::models {
 
+// What a layout may ask for (docs/backbone.md, Layout limits). validate() checks these before any
+// module is built, so a layout file or model metadata cannot make the process allocate without
+// bound; every official variant stays far below them.
+inline constexpr int64_t kMaxStageDepth = 1024;       // blocks per stage (official: at most 27)
+inline constexpr int64_t kMaxChannels = 65536;        // each of dims and in_chans (official: at most 2048)
+inline constexpr int64_t kMaxClasses = int64_t{1} << 24;  // num_classes (ImageNet-22K: 21841)
+// Float32 parameters, and the largest activation of one nominal 224 x 224 input, may each take at
+// most this many bytes (XL with a 22K head: 1.6 GiB of parameters). The environment variable
+// UNIREP_MAX_LAYOUT_GIB (a positive number of GiB) raises or lowers it.
+inline constexpr double kDefaultMaxLayoutGiB = 4;
+inline constexpr int64_t kNominalInputSize = 224;
+
 struct BackboneConfig {
   std::vector<int64_t> depths;                     // blocks per stage, 4 stages
   std::vector<int64_t> dims;                       // channels per stage
@@ -22,7 +34,8 @@ struct BackboneConfig {
   double layer_scale_init_value = 1e-6;
 
   // Throws std::invalid_argument with a message naming the first problem found (mismatched
-  // lengths, unknown kernel size, non-positive dims, ...). `source` prefixes the message.
+  // lengths, unknown kernel size, non-positive dims, a value over the limits above, a layout whose
+  // parameters or activations would exceed the memory limit, ...). `source` prefixes the message.
   void validate(const std::string& source = "config") const;
 
   // The JSON text of this config, in the fixture format.
@@ -38,8 +51,13 @@ const std::vector<std::string>& variant_names();
 
 bool is_variant_name(const std::string& name);
 
-// Parses and validates a JSON config; errors name the file.
+// Parses and validates a JSON config; errors (std::invalid_argument) name the source and the field.
 BackboneConfig config_from_json_text(const std::string& text, const std::string& source = "config");
+// The most bytes a JSON config file may hold (real ones are under 2 KB).
+inline constexpr int64_t kMaxConfigFileBytes = int64_t{1} << 20;
+// Reads and validates a JSON config file. A path that is not a regular file (a FIFO, a device, a
+// directory) or a file over kMaxConfigFileBytes is refused before reading, with an
+// io::FormatError naming the path; a FIFO never blocks.
 BackboneConfig load_config_file(const std::string& path);
 
 // `name_or_path`: a variant name, or a path to a JSON config file.
