@@ -3,8 +3,11 @@
 #include <unirep/api/tensors.h>
 
 #include "api_support.h"
+#include "input_limits.h"
+#include "memory_budget.h"
 
 #include <unirep/modalities/image/image_transform.h>
+#include <unirep/models/layout_size.h>
 #include <unirep/sdk/backbone_loader.h>
 #include <unirep/sdk/inference_backbone.h>
 
@@ -28,13 +31,23 @@ struct Backbone::Impl {
       throw Error(StatusCode::kInvalidArgument, "input: shape must be N x C x H x W, got " + std::to_string(shape.size()) + " dimensions");
     int64_t n = 1;
     for (auto d : shape) {
-      if (d < 1 || d > (int64_t{1} << 20)) throw Error(StatusCode::kInvalidArgument, "input: dimension " + std::to_string(d) + " is out of range");
+      if (d < 1 || d > api_detail::kMaxShapeDimension)
+        throw Error(StatusCode::kInvalidArgument, "input: dimension " + std::to_string(d) + " of shape is out of range (1.." +
+                                                      std::to_string(api_detail::kMaxShapeDimension) + ")");
       n *= d;
-      if (n > (int64_t{1} << 34)) throw Error(StatusCode::kInvalidArgument, "input: too many values");
+      if (n > api_detail::kMaxShapeValues)
+        throw Error(StatusCode::kInvalidArgument, "input: shape has more than the limit of " +
+                                                      std::to_string(api_detail::kMaxShapeValues) + " values");
     }
     if (shape[1] != model->config().in_chans)
       throw Error(StatusCode::kInvalidArgument, "input: " + std::to_string(shape[1]) + " channels, the backbone takes " +
                                                     std::to_string(model->config().in_chans));
+    // An input whose largest activation alone exceeds what the process can get cannot succeed:
+    // refused before the first allocation (docs/api.md, Input limits).
+    const double largest = 4.0 * static_cast<double>(shape[0]) *
+                           static_cast<double>(models::largest_activation_elements(model->config(), shape[2], shape[3]));
+    api_detail::check_memory_budget(largest, "input: shape " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
+                                                 " x " + std::to_string(shape[2]) + " x " + std::to_string(shape[3]));
     // A view of the caller's buffer: the network reads it and never writes.
     auto x = at::from_blob(const_cast<float*>(input), shape, at::kFloat);
     if (!at::isfinite(x).all().item<bool>()) throw Error(StatusCode::kInvalidArgument, "input: a value is NaN or infinite");

@@ -6,7 +6,10 @@
 #include <unirep/sdk/model_file.h>
 
 #include "api_support.h"
+#include "failure_message.h"
+#include "input_limits.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -38,14 +41,22 @@ namespace {
 
 thread_local std::string last_error;
 
+// Every message is one line of bounded length (docs/api.md, Errors): a LibTorch backtrace or a
+// multi-line note never reaches the caller.
 unirep_status fail(unirep_status status, const std::string& message) {
-  last_error = message;
+  last_error = unirep::api_detail::one_line(message);
   return status;
 }
 
-// Runs f; whatever it throws becomes a status and the thread's last error.
+[[noreturn]] void invalid(const std::string& message) {
+  throw unirep::Error(unirep::StatusCode::kInvalidArgument, message);
+}
+
+// Runs f; whatever it throws becomes a status and the thread's last error. A failed allocation
+// (std::bad_alloc, or LibTorch's allocator, which the C++ layer reports as an internal error) is
+// UNIREP_ERROR_OUT_OF_MEMORY naming `function` and, where known, the size.
 template <class F>
-unirep_status call(F&& f) {
+unirep_status call(const char* function, F&& f) {
   try {
     try {
       return f();
@@ -53,9 +64,13 @@ unirep_status call(F&& f) {
       unirep::api_detail::rethrow_as_error();
     }
   } catch (const unirep::Error& e) {
-    return fail(static_cast<unirep_status>(e.code()), e.what());
+    const std::string message = e.what();
+    const bool out_of_memory = e.code() == unirep::StatusCode::kOutOfMemory ||
+                               (e.code() == unirep::StatusCode::kInternal && unirep::api_detail::is_allocation_failure(message));
+    if (out_of_memory) return fail(UNIREP_ERROR_OUT_OF_MEMORY, std::string(function) + ": " + unirep::api_detail::describe_allocation_failure(message));
+    return fail(static_cast<unirep_status>(e.code()), message);
   } catch (...) {
-    return fail(UNIREP_ERROR_INTERNAL, "unknown failure");
+    return fail(UNIREP_ERROR_INTERNAL, std::string(function) + ": unknown failure");
   }
 }
 
@@ -65,7 +80,10 @@ unirep::RuntimeOptions runtime_options(const unirep_options* o) {
   r.threads = o->threads;
   if (o->device && *o->device) r.device = o->device;
   if (o->batch_size > 0) r.batch_size = o->batch_size;
-  if (o->batch_size < 0) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "batch_size must be 0 (default) or more");
+  if (o->batch_size < 0) invalid("options.batch_size must be 0 (default) or more, got " + std::to_string(o->batch_size));
+  if (o->batch_size > unirep::api_detail::kMaxBatchSize)
+    invalid("options.batch_size " + std::to_string(o->batch_size) + " exceeds the limit of " +
+            std::to_string(unirep::api_detail::kMaxBatchSize));
   return r;
 }
 
@@ -88,6 +106,17 @@ void check_results(const unirep_classifier* c, const unirep_label_score* out, si
 }
 
 int top_k(size_t capacity) { return static_cast<int>(std::min<size_t>(capacity, 1 << 20)); }
+
+// The audio a call may pass: as long as the decoder reads from one file. A larger count is a
+// wrong argument (a wrapped size_t), refused before a buffer of that size is allocated.
+void check_frames(size_t frames, int sample_rate) {
+  const double rate = std::clamp(sample_rate, 1000, 768000);  // the C++ call names a bad rate itself
+  const auto limit = static_cast<size_t>(unirep::api_detail::kMaxAudioSeconds * rate);
+  if (frames > limit)
+    invalid("unirep_classify_samples: frames " + std::to_string(frames) + " exceeds the limit of " + std::to_string(limit) +
+            " (" + std::to_string(static_cast<int>(unirep::api_detail::kMaxAudioSeconds)) + " s at sample_rate " +
+            std::to_string(static_cast<int>(rate)) + ")");
+}
 
 [[noreturn]] void wrong_kind(const unirep_classifier* c, const char* what) {
   throw unirep::Error(unirep::StatusCode::kInvalidArgument, std::string(what) + " needs a classifier of that modality; this one is a " + c->kind);
@@ -116,7 +145,7 @@ const char* unirep_last_error(void) { return last_error.c_str(); }
 // ---- classifiers ----
 
 unirep_status unirep_classifier_load(const char* model_file, const unirep_options* options, unirep_classifier** out) {
-  return call([&] {
+  return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
     const auto path = text(model_file, "model_file");
@@ -138,7 +167,7 @@ unirep_status unirep_classifier_load(const char* model_file, const unirep_option
 
 unirep_status unirep_classifier_load_image_weights(const char* model, const char* weights, const unirep_options* options,
                                                    unirep_classifier** out) {
-  return call([&] {
+  return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
     auto c = std::make_unique<unirep_classifier>();
@@ -162,7 +191,7 @@ const char* unirep_classifier_label(const unirep_classifier* c, size_t index) {
 
 unirep_status unirep_classify_file(const unirep_classifier* c, const char* path, unirep_label_score* results,
                                    size_t capacity, size_t* count) {
-  return call([&] {
+  return call(__func__, [&] {
     check_results(c, results, capacity, count);
     const auto file = text(path, "path");
     if (c->audio) return write_scores(c->audio->classify_file(file, top_k(capacity)).top, results, capacity, count);
@@ -174,9 +203,10 @@ unirep_status unirep_classify_file(const unirep_classifier* c, const char* path,
 
 unirep_status unirep_classify_samples(const unirep_classifier* c, const float* samples, size_t frames, int channels,
                                       int sample_rate, unirep_label_score* results, size_t capacity, size_t* count) {
-  return call([&] {
+  return call(__func__, [&] {
     check_results(c, results, capacity, count);
     if (!c->audio) wrong_kind(c, "unirep_classify_samples");
+    check_frames(frames, sample_rate);
     return write_scores(c->audio->classify_samples(samples, frames, channels, sample_rate, top_k(capacity)).top, results,
                         capacity, count);
   });
@@ -184,7 +214,7 @@ unirep_status unirep_classify_samples(const unirep_classifier* c, const float* s
 
 unirep_status unirep_classify_pixels(const unirep_classifier* c, const uint8_t* rgb, int width, int height, int stride,
                                      unirep_label_score* results, size_t capacity, size_t* count) {
-  return call([&] {
+  return call(__func__, [&] {
     check_results(c, results, capacity, count);
     if (!c->image) wrong_kind(c, "unirep_classify_pixels");
     return write_scores(c->image->classify_pixels(rgb, width, height, stride, top_k(capacity)), results, capacity, count);
@@ -193,9 +223,12 @@ unirep_status unirep_classify_pixels(const unirep_classifier* c, const uint8_t* 
 
 unirep_status unirep_classify_points(const unirep_classifier* c, const float* xyz, size_t count_points,
                                      unirep_label_score* results, size_t capacity, size_t* count) {
-  return call([&] {
+  return call(__func__, [&] {
     check_results(c, results, capacity, count);
     if (!c->points) wrong_kind(c, "unirep_classify_points");
+    if (count_points > unirep::api_detail::kMaxPoints)
+      invalid("unirep_classify_points: count_points " + std::to_string(count_points) + " exceeds the limit of " +
+              std::to_string(unirep::api_detail::kMaxPoints) + " points");
     return write_scores(c->points->recognize_points(xyz, count_points, top_k(capacity)), results, capacity, count);
   });
 }
@@ -203,7 +236,7 @@ unirep_status unirep_classify_points(const unirep_classifier* c, const float* xy
 // ---- forecaster ----
 
 unirep_status unirep_forecaster_load(const char* model_file, const unirep_options* options, unirep_forecaster** out) {
-  return call([&] {
+  return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
     *out = new unirep_forecaster{unirep::Forecaster(text(model_file, "model_file"), runtime_options(options))};
@@ -238,7 +271,7 @@ static void check_forecast_out(const unirep_forecaster* f, const float* values, 
 
 unirep_status unirep_forecast_csv(const unirep_forecaster* f, const char* path, float* values, size_t capacity,
                                   double* times, size_t* steps) {
-  return call([&] {
+  return call(__func__, [&] {
     check_forecast_out(f, values, steps);
     return write_forecast(f->forecaster.forecast_csv(text(path, "path")), values, capacity, times, steps);
   });
@@ -247,8 +280,12 @@ unirep_status unirep_forecast_csv(const unirep_forecaster* f, const char* path, 
 unirep_status unirep_forecast_values(const unirep_forecaster* f, const double* history_times, const float* history,
                                      size_t rows, size_t columns, float* values, size_t capacity, double* times,
                                      size_t* steps) {
-  return call([&] {
+  return call(__func__, [&] {
     check_forecast_out(f, values, steps);
+    const size_t limit = unirep::api_detail::kMaxHistoryValues;
+    if (rows > limit || (columns > 0 && rows > limit / columns))
+      invalid("unirep_forecast_values: rows x columns " + std::to_string(rows) + " x " + std::to_string(columns) +
+              " exceeds the limit of " + std::to_string(limit) + " values");
     return write_forecast(f->forecaster.forecast_values(history_times, history, rows, columns), values, capacity, times,
                           steps);
   });
@@ -258,7 +295,7 @@ unirep_status unirep_forecast_values(const unirep_forecaster* f, const double* h
 
 unirep_status unirep_backbone_load(const char* model, const char* weights, const unirep_options* options,
                                    unirep_backbone** out) {
-  return call([&] {
+  return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
     *out = new unirep_backbone{unirep::Backbone(text(model, "model"), weights ? weights : "", runtime_options(options))};
@@ -270,12 +307,14 @@ void unirep_backbone_free(unirep_backbone* b) { delete b; }
 
 unirep_status unirep_backbone_pooled(const unirep_backbone* b, const float* input, const int64_t shape[4], float* features,
                                      size_t capacity, size_t* width) {
-  return call([&] {
+  return call(__func__, [&] {
     if (!b) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "backbone: null handle");
     if (!shape || !features || !width) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "shape, features or width: null pointer");
     const auto channels = b->backbone.stage_channels();
     *width = static_cast<size_t>(channels.back());
-    if (shape[0] < 1) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "shape: N must be at least 1");
+    if (shape[0] < 1 || shape[0] > unirep::api_detail::kMaxShapeDimension)
+      invalid("unirep_backbone_pooled: shape[0] (N) " + std::to_string(shape[0]) + " is out of range (1.." +
+              std::to_string(unirep::api_detail::kMaxShapeDimension) + ")");
     const size_t needed = static_cast<size_t>(shape[0]) * *width;
     if (capacity < needed)
       return fail(UNIREP_ERROR_BUFFER_TOO_SMALL, "features: " + std::to_string(capacity) + " floats, " +

@@ -3,6 +3,7 @@
 
 #include "api_support.h"
 
+#include <unirep/modalities/image/image_decode.h>
 #include <unirep/modalities/image/image_transform.h>
 #include <unirep/sdk/image/image_classifier.h>
 
@@ -74,6 +75,13 @@ std::vector<LabelScore> ImageClassifier::classify_pixels(const uint8_t* rgb, int
   if (width < 1 || height < 1 || width > 65535 || height > 65535)
     throw Error(StatusCode::kInvalidArgument,
                 "pixels: size " + std::to_string(width) + " x " + std::to_string(height) + " is out of range");
+  // The decoder's pixel limit holds for pixels from memory too (docs/api.md, Input limits).
+  const int64_t pixels = int64_t{width} * height;
+  const int64_t max_pixels = api_detail::guarded([&] { return modalities::image::max_image_pixels(impl_->classifier.options().decode); });
+  if (pixels > max_pixels)
+    throw Error(StatusCode::kInvalidArgument, "pixels: width x height " + std::to_string(width) + " x " + std::to_string(height) +
+                                                  " is " + std::to_string(pixels) + " pixels, more than the limit of " +
+                                                  std::to_string(max_pixels));
   if (stride == 0) stride = width * 3;
   if (stride < width * 3)
     throw Error(StatusCode::kInvalidArgument, "pixels: stride " + std::to_string(stride) + " is less than width * 3");

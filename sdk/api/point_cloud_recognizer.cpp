@@ -2,6 +2,7 @@
 #include <unirep/api/point_cloud_recognizer.h>
 
 #include "api_support.h"
+#include "input_limits.h"
 
 #include <unirep/modalities/points/point_input.h>
 #include <unirep/sdk/points/point_model.h>
@@ -46,6 +47,9 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_points(const float* xyz,
   api_detail::check_top_k(top_k);
   if (!xyz) throw Error(StatusCode::kInvalidArgument, "points: null buffer");
   if (count < 3) throw Error(StatusCode::kInvalidArgument, "points: " + std::to_string(count) + " points, at least 3 needed");
+  if (count > api_detail::kMaxPoints)
+    throw Error(StatusCode::kInvalidArgument, "points: count " + std::to_string(count) + " exceeds the limit of " +
+                                                  std::to_string(api_detail::kMaxPoints) + " points");
   modalities::points::PointCloud cloud;
   cloud.xyz.resize(count);
   for (size_t i = 0; i < count; ++i) {

@@ -55,6 +55,11 @@ const std::vector<std::string>& VideoClassifier::labels() const { return impl_->
 
 std::vector<LabelScore> VideoClassifier::classify_file(const std::string& path, int top_k, int views) const {
   api_detail::check_top_k(top_k);
+  const auto& sampling = impl_->classifier.transform().sampling;
+  const int64_t test_views = sampling.temporal_views * sampling.spatial_views;
+  if (views != 1 && views != test_views)
+    throw Error(StatusCode::kInvalidArgument,
+                "views must be 1 or " + std::to_string(test_views) + ", got " + std::to_string(views));
   api_detail::require_file(path, "video file");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
