@@ -19,6 +19,7 @@
 
 #include <unirep/io/signal_cleanup.h>
 #include <unirep/io/text_escape.h>
+#include <unirep/models/state_dict.h>
 
 #include <c10/util/Exception.h>
 
@@ -60,6 +61,14 @@ int main(int argc, char** argv) {
       unirep::cli::check_outputs(*sub);
       return commands.at(sub)();
     }
+  } catch (const unirep::models::StateDictError& e) {
+    // The key lists can run to hundreds of lines: they come first, the reason stays one line.
+    const auto& r = e.report();
+    std::cerr << r.describe() << "\n";
+    const std::string what = e.what();
+    return fail(what.substr(0, what.find('\n')) + " " + std::to_string(r.missing.size()) + " missing, " +
+                std::to_string(r.unexpected.size()) + " unexpected, " + std::to_string(r.mismatched.size()) +
+                " shape-mismatched keys (listed above)");
   } catch (const c10::Error& e) {
     return fail(torch_reason(e));
   } catch (const std::bad_alloc&) {
