@@ -1,9 +1,13 @@
 #include <unirep/modalities/timeseries/time_stamp.h>
 
+#include <unirep/modalities/timeseries/csv_text.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace unirep::modalities::timeseries {
 namespace {
@@ -38,14 +42,22 @@ unsigned days_in_month(int64_t y, unsigned m) {
   return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
 // Reads exactly `n` digits at s[i..]; advances i.
 bool digits(const std::string& s, size_t& i, int n, int& out) {
   out = 0;
   for (int k = 0; k < n; ++k, ++i) {
-    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    if (i >= s.size() || !is_digit(s[i])) return false;
     out = out * 10 + (s[i] - '0');
   }
   return true;
+}
+
+size_t digit_run(const std::string& s, size_t i) {
+  size_t n = 0;
+  while (i + n < s.size() && is_digit(s[i + n])) ++n;
+  return n;
 }
 
 std::string trim(const std::string& s) {
@@ -55,102 +67,209 @@ std::string trim(const std::string& s) {
   return s.substr(a, b - a);
 }
 
-}  // namespace
-
-std::optional<ParsedTime> parse_time(const std::string& raw) {
-  const std::string s = trim(raw);
-  if (s.empty()) return std::nullopt;
-  ParsedTime t;
-  size_t i = 0;
-  int y, mo, d;
-  // A date starts with four digits and a separator; anything else must be a plain number.
-  if (s.size() >= 10 && digits(s, i, 4, y) && (s[4] == '-' || s[4] == '/')) {
-    t.date_separator = s[4];
-    ++i;
-    if (!digits(s, i, 2, mo) || i >= s.size() || s[i] != t.date_separator) return std::nullopt;
-    ++i;
-    if (!digits(s, i, 2, d)) return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > static_cast<int>(days_in_month(y, static_cast<unsigned>(mo)))) return std::nullopt;
-    double secs = static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
-    t.format = TimeFormat::Date;
-    if (i < s.size()) {
-      if (s[i] != ' ' && s[i] != 'T') return std::nullopt;
-      t.time_separator = s[i];
-      ++i;
-      int hh, mm, ss = 0;
-      if (!digits(s, i, 2, hh) || i >= s.size() || s[i] != ':') return std::nullopt;
-      ++i;
-      if (!digits(s, i, 2, mm)) return std::nullopt;
-      t.format = TimeFormat::DateTime;
-      double frac = 0;
-      if (i < s.size() && s[i] == ':') {
-        ++i;
-        if (!digits(s, i, 2, ss)) return std::nullopt;
-        t.format = TimeFormat::DateTimeSecs;
-        if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-          double scale = 0.1;
-          ++i;
-          if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-          while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) frac += (s[i++] - '0') * scale, scale /= 10;
-        }
-      }
-      if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
-      secs += hh * 3600.0 + mm * 60.0 + ss + frac;
-      if (i < s.size()) {  // ISO 8601 zone: Z or +HH:MM / -HH:MM / +HHMM
-        if (s[i] == 'Z' && i + 1 == s.size()) {
-          ++i;
-        } else if (s[i] == '+' || s[i] == '-') {
-          const int sign = s[i] == '-' ? -1 : 1;
-          ++i;
-          int oh, om = 0;
-          if (!digits(s, i, 2, oh)) return std::nullopt;
-          if (i < s.size() && s[i] == ':') ++i;
-          if (i < s.size() && !digits(s, i, 2, om)) return std::nullopt;
-          if (oh > 23 || om > 59) return std::nullopt;
-          secs -= sign * (oh * 3600.0 + om * 60.0);
-        } else {
-          return std::nullopt;
-        }
-      }
-    }
-    if (i != s.size()) return std::nullopt;
-    t.seconds = secs;
-    return t;
-  }
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
-  t.seconds = v;
-  t.format = TimeFormat::Number;
-  return t;
+std::string two(int v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", v);
+  return buf;
 }
 
-std::string format_time(double seconds, const ParsedTime& style) {
-  char buf[64];
-  if (style.format == TimeFormat::Number) {
-    if (std::abs(seconds - std::round(seconds)) < 1e-9 && std::abs(seconds) < 1e15)
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(std::llround(seconds)));
-    else
-      std::snprintf(buf, sizeof buf, "%.10g", seconds);
-    return buf;
+TimeReading problem(std::string what) { return {std::nullopt, std::move(what)}; }
+
+constexpr const char* kDateForms = "YYYY-MM-DD or YYYY/MM/DD, optionally followed by HH:MM[:SS] and a UTC offset";
+
+// "2024-03-01" at s[0..]: the date part, or the problem with it. Leaves i after the day.
+TimeReading read_date(const std::string& s, size_t& i, ParsedTime& t) {
+  const size_t year_digits = digit_run(s, 0);
+  if (year_digits > 4)
+    return problem("year " + (year_digits > 20 ? s.substr(0, 20) + "..." : s.substr(0, year_digits)) +
+                   " has more than four digits: years after 9999 are not supported");
+  if (year_digits < 4) return problem("the year must have four digits (" + std::string(kDateForms) + ")");
+  int y, mo, d;
+  digits(s, i, 4, y);
+  t.date_separator = s[i++];
+  if (!digits(s, i, 2, mo) || i >= s.size() || s[i] != t.date_separator || (++i, !digits(s, i, 2, d)))
+    return problem(std::string("not a date in the form ") + kDateForms);
+  if (y == 0) return problem("year 0000 is not supported (years 0001 to 9999)");
+  if (mo < 1 || mo > 12) return problem("month " + two(mo) + " does not exist");
+  const unsigned month_days = days_in_month(y, static_cast<unsigned>(mo));
+  if (d < 1 || d > static_cast<int>(month_days))
+    return problem("day " + two(d) + " does not exist in " + std::to_string(y) + "-" + two(mo) + " (" +
+                   std::to_string(month_days) + " days)");
+  t.seconds = static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
+  t.format = TimeFormat::Date;
+  return {t, ""};
+}
+
+// " 05:30[:07[.25]]" or "T05:30..." at s[i..], added to t.seconds.
+TimeReading read_clock(const std::string& s, size_t& i, ParsedTime& t) {
+  t.time_separator = s[i++];
+  int hh, mm, ss = 0;
+  if (!digits(s, i, 2, hh) || i >= s.size() || s[i] != ':' || (++i, !digits(s, i, 2, mm)))
+    return problem("the time of day must be HH:MM or HH:MM:SS");
+  t.format = TimeFormat::DateTime;
+  double fraction = 0;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (!digits(s, i, 2, ss)) return problem("the seconds must have two digits (HH:MM:SS)");
+    t.format = TimeFormat::DateTimeSecs;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      t.fraction_separator = s[i++];
+      const size_t n = digit_run(s, i);
+      if (n == 0) return problem("a decimal point after the seconds needs digits");
+      double scale = 0.1;
+      for (size_t k = 0; k < n; ++k, scale /= 10) fraction += (s[i + k] - '0') * scale;
+      t.fraction_digits = static_cast<int>(std::min<size_t>(n, 9));
+      i += n;
+    }
   }
-  const double whole = std::floor(seconds + 1e-6);
-  const int64_t days = static_cast<int64_t>(std::floor(whole / 86400.0));
-  const int64_t rem = static_cast<int64_t>(whole) - days * 86400;
+  if (hh > 23) return problem("hour " + two(hh) + " is out of range (00 to 23)");
+  if (mm > 59) return problem("minute " + two(mm) + " is out of range (00 to 59)");
+  if (ss > 60) return problem("second " + two(ss) + " is out of range (00 to 60)");
+  t.seconds += hh * 3600.0 + mm * 60.0 + ss + fraction;
+  return {t, ""};
+}
+
+// "Z", "+02:00", "-0530" or "+02" at s[i..], the whole rest of the text.
+TimeReading read_zone(const std::string& s, size_t& i, ParsedTime& t) {
+  if (s[i] == 'Z') {
+    ++i;
+    t.zone = ZoneStyle::Z;
+    return {t, ""};
+  }
+  if (s[i] != '+' && s[i] != '-') return problem("unexpected " + quoted(s.substr(i, 1)) + " after the time of day");
+  const int sign = s[i++] == '-' ? -1 : 1;
+  int oh, om = 0;
+  if (!digits(s, i, 2, oh)) return problem("a UTC offset must be +HH:MM, +HHMM or +HH");
+  t.zone = ZoneStyle::Hours;
+  if (i < s.size()) {
+    t.zone = s[i] == ':' ? ZoneStyle::HoursColonMinutes : ZoneStyle::HoursMinutes;
+    if (s[i] == ':') ++i;
+    if (!digits(s, i, 2, om)) return problem("a UTC offset must be +HH:MM, +HHMM or +HH");
+  }
+  if (oh > 23 || om > 59)
+    return problem(std::string("the UTC offset ") + (sign < 0 ? "-" : "+") + two(oh) + ":" + two(om) + " is out of range");
+  t.utc_offset_minutes = sign * (oh * 60 + om);
+  t.seconds -= t.utc_offset_minutes * 60.0;
+  return {t, ""};
+}
+
+TimeReading read_number(const std::string& s) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || std::isnan(v))
+    return problem(std::string("not a date (") + kDateForms + ") or a number");
+  if (!(std::abs(v) <= kMaxPlainTime)) return problem("the number is beyond the supported time range (+-9.2e18)");
+  ParsedTime t;
+  t.seconds = v;
+  t.format = TimeFormat::Number;
+  return {t, ""};
+}
+
+// Whole seconds (floor) and the fraction in ticks of 10^-digits, rounded, carried into the seconds.
+void split_seconds(double t, int digits, int64_t& whole, int64_t& ticks) {
+  if (digits == 0) {
+    whole = static_cast<int64_t>(std::floor(t + 1e-6));  // 59.9999999 from sums of steps is the next second
+    ticks = 0;
+    return;
+  }
+  const int64_t scale = static_cast<int64_t>(std::llround(std::pow(10.0, digits)));
+  whole = static_cast<int64_t>(std::floor(t));
+  ticks = std::llround((t - static_cast<double>(whole)) * static_cast<double>(scale));
+  if (ticks >= scale) ++whole, ticks -= scale;
+}
+
+std::string zone_text(const ParsedTime& style) {
+  const int m = style.utc_offset_minutes;
+  const char sign = m < 0 ? '-' : '+';
+  const int a = std::abs(m);
+  switch (style.zone) {
+    case ZoneStyle::None: return "";
+    case ZoneStyle::Z: return "Z";
+    case ZoneStyle::Hours: return sign + two(a / 60);
+    case ZoneStyle::HoursColonMinutes: return sign + two(a / 60) + ":" + two(a % 60);
+    case ZoneStyle::HoursMinutes: return sign + two(a / 60) + two(a % 60);
+  }
+  return "";
+}
+
+std::string format_number(double seconds) {
+  if (!std::isfinite(seconds)) throw std::out_of_range("the time is not a finite number");
+  char buf[64];
+  if (seconds == std::floor(seconds) && std::abs(seconds) < 1e19)
+    std::snprintf(buf, sizeof buf, "%.0f", seconds);  // integral: every digit (Unix nanoseconds too)
+  else
+    std::snprintf(buf, sizeof buf, "%.15g", seconds);  // drops the noise of summed steps
+  return buf;
+}
+
+}  // namespace
+
+TimeReading read_time(const std::string& raw) {
+  const std::string s = trim(raw);
+  if (s.empty()) return problem("the time is empty");
+  // A date starts with digits and a separator followed by a digit; anything else must be a number.
+  const size_t lead = digit_run(s, 0);
+  const bool date_like = lead > 0 && lead + 1 < s.size() && (s[lead] == '-' || s[lead] == '/') && is_digit(s[lead + 1]);
+  if (s[0] == '-' && digit_run(s, 1) > 0) {
+    const size_t n = digit_run(s, 1);
+    if (1 + n + 1 < s.size() && (s[1 + n] == '-' || s[1 + n] == '/') && is_digit(s[2 + n]))
+      return problem("negative years are not supported (years 0001 to 9999)");
+  }
+  if (!date_like) return read_number(s);
+  ParsedTime t;
+  size_t i = 0;
+  auto r = read_date(s, i, t);
+  if (!r.time) return r;
+  if (i < s.size()) {
+    if (s[i] != ' ' && s[i] != 'T')
+      return problem("unexpected " + quoted(s.substr(i, 1)) + " after the date (" + std::string(kDateForms) + ")");
+    r = read_clock(s, i, t);
+    if (!r.time) return r;
+    if (i < s.size()) {
+      r = read_zone(s, i, t);
+      if (!r.time) return r;
+      if (i != s.size()) return problem("unexpected text after the UTC offset");
+    }
+  }
+  return {t, ""};
+}
+
+std::optional<ParsedTime> parse_time(const std::string& text) { return read_time(text).time; }
+
+std::string format_time(double seconds, const ParsedTime& style) {
+  if (style.format == TimeFormat::Number) return format_number(seconds);
+  const double local = seconds + style.utc_offset_minutes * 60.0;
+  if (!std::isfinite(local)) throw std::out_of_range("the time is not a finite number");
+  if (!(local >= kFirstCalendarSecond)) throw std::out_of_range("the time is before the year 0001");
+  const int digits = style.format == TimeFormat::DateTimeSecs ? style.fraction_digits : 0;
+  int64_t whole, ticks;
+  split_seconds(local, digits, whole, ticks);
+  if (!(static_cast<double>(whole) < kEndCalendarSecond)) throw std::out_of_range("the time is after the year 9999");
+  const int64_t days = whole >= 0 ? whole / 86400 : -((-whole + 86399) / 86400);
+  const int64_t rem = whole - days * 86400;
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
+  char buf[96];
   const char ds = style.date_separator;
   int n = std::snprintf(buf, sizeof buf, "%04lld%c%02u%c%02u", static_cast<long long>(y), ds, m, ds, d);
   if (style.format == TimeFormat::DateTime || style.format == TimeFormat::DateTimeSecs)
     n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "%c%02lld:%02lld", style.time_separator,
                        static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60));
-  if (style.format == TimeFormat::DateTimeSecs)
-    std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ":%02lld", static_cast<long long>(rem % 60));
-  return buf;
+  if (style.format == TimeFormat::DateTimeSecs) {
+    n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ":%02lld", static_cast<long long>(rem % 60));
+    if (digits > 0)
+      std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "%c%0*lld", style.fraction_separator, digits,
+                    static_cast<long long>(ticks));
+  }
+  if (style.format == TimeFormat::Date) return buf;
+  return buf + zone_text(style);
 }
 
 CalendarFields calendar_fields(double seconds) {
+  // Outside the calendar's years the fields are meaningless; clamp so the arithmetic stays defined.
+  if (!(seconds >= kFirstCalendarSecond)) seconds = kFirstCalendarSecond;
+  if (!(seconds < kEndCalendarSecond)) seconds = kEndCalendarSecond - 1;
   const double whole = std::floor(seconds + 1e-6);
   const int64_t days = static_cast<int64_t>(std::floor(whole / 86400.0));
   const int64_t rem = static_cast<int64_t>(whole) - days * 86400;
