@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace unirep::modalities {
 namespace {
@@ -89,10 +90,11 @@ std::string read_regular(const std::string& path, int fd, uint64_t size, const I
 // data is bounded by writer_wait_s, so a FIFO nobody opens for writing (which on Linux reports
 // neither data nor hang-up) and a writer that goes quiet both fail instead of blocking.
 std::string read_stream(const std::string& path, int fd, const InputLimits& limits) {
-  std::string out;
-  char buf[1 << 16];
-  // One byte past the limit is read to tell "exactly the limit" from "more".
-  const uint64_t cut_at = limits.max_bytes < UINT64_MAX ? limits.max_bytes + 1 : UINT64_MAX;
+  // Kept as a list of 1 MiB chunks and joined at the end: an input cut off at the limit never held
+  // more than the limit, where a growing string would have held its old and new buffers at once.
+  constexpr size_t kChunk = 1 << 20;
+  std::vector<std::string> chunks;
+  uint64_t total = 0;
   const double wait_s = std::max(0.0, limits.writer_wait_s);
   for (;;) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
@@ -108,23 +110,32 @@ std::string read_stream(const std::string& path, int fd, const InputLimits& limi
     if (ready == 0) {
       char secs[32];
       std::snprintf(secs, sizeof secs, "%g", wait_s);
-      fail(path, out.empty() ? std::string("no data came within ") + secs + " s (a FIFO or pipe with no writer?)"
-                             : std::string("no more data came within ") + secs + " s and the input did not end");
+      fail(path, total == 0 ? std::string("no data came within ") + secs + " s (a FIFO or pipe with no writer?)"
+                            : std::string("no more data came within ") + secs + " s and the input did not end");
     }
     if ((p.revents & POLLNVAL) != 0) fail(path, "cannot be read (not an open file)");
-    const size_t room = static_cast<size_t>(std::min<uint64_t>(sizeof buf, cut_at - out.size()));
-    const ssize_t n = ::read(fd, buf, room);
+    if (chunks.empty() || chunks.back().size() == kChunk) {
+      chunks.emplace_back();
+      chunks.back().reserve(kChunk);
+    }
+    std::string& chunk = chunks.back();
+    const size_t had = chunk.size();
+    chunk.resize(kChunk);
+    const ssize_t n = ::read(fd, chunk.data() + had, kChunk - had);
+    chunk.resize(had + static_cast<size_t>(std::max<ssize_t>(n, 0)));
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       fail(path, std::string("cannot be read (") + std::strerror(errno) + ")");
     }
     if (n == 0) break;  // the writer closed its end (or the device ended)
-    // Grown by hand, never past max_bytes + 1: doubling on its own would ask for twice the limit
-    // when the byte that crosses it arrives.
-    if (out.size() + static_cast<size_t>(n) > out.capacity())
-      out.reserve(static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(2 * out.capacity(), 1 << 16), cut_at)));
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > limits.max_bytes) fail(path, over_limit(limits));
+    total += static_cast<uint64_t>(n);
+    if (total > limits.max_bytes) fail(path, over_limit(limits));
+  }
+  std::string out;
+  out.reserve(static_cast<size_t>(total));
+  for (auto& c : chunks) {
+    out += c;
+    std::string().swap(c);
   }
   return out;
 }

@@ -4,7 +4,7 @@
 //
 // Every reader of a whole file goes through here so that an input that never ends (/dev/zero, `yes`
 // through a pipe) is cut off at a limit instead of filling memory, and a FIFO that nobody writes to
-// fails after a wait instead of blocking forever (docs/reliability.md, Bounded work).
+// fails after a wait instead of blocking forever (docs/images.md and docs/points.md, Limits).
 #include <cstdint>
 #include <string>
 
