@@ -6,25 +6,17 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace unirep::modalities::points {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, size_t line = 0) {
   throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + what);
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open the file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string lower_ext(const std::string& path) {
@@ -96,58 +88,79 @@ void drop_non_finite(PointCloud& c, const std::string& path) {
   c = std::move(out);
 }
 
+// The lines of an OFF file that hold anything once '#' comments are cut off, one at a time: a file
+// of short lines is never held as a list of token lists, which took 25 times the file's size
+// (docs/points.md, Limits).
+struct OffLines {
+  const std::string& s;
+  size_t pos = 0, line_no = 0;
+  // The next such line's number and tokens; false at the end of the file.
+  bool next(size_t& number, std::vector<std::string>& tokens) {
+    while (pos <= s.size()) {
+      size_t end = s.find('\n', pos);
+      if (end == std::string::npos) end = s.size();
+      ++line_no;
+      const size_t hash = s.find('#', pos);
+      const size_t stop = hash < end ? hash : end;
+      tokens.clear();
+      for (size_t i = pos; i < stop;) {
+        while (i < stop && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        const size_t a = i;
+        while (i < stop && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        if (i > a) tokens.emplace_back(s, a, i - a);
+      }
+      pos = end + 1;
+      if (!tokens.empty()) {
+        number = line_no;
+        return true;
+      }
+    }
+    return false;
+  }
+  // How many such lines are left, counting no further than `enough`.
+  uint64_t count_left(uint64_t enough) const {
+    OffLines copy = *this;
+    size_t n = 0;
+    std::vector<std::string> tokens;
+    uint64_t k = 0;
+    while (k <= enough && copy.next(n, tokens)) ++k;
+    return k;
+  }
+};
+
 // OFF as found in the wild: '#' comments anywhere, the [ST][C][N][4]OFF header variants (colours
 // and normals after the coordinates are ignored), counts on the header line or the next one, and
 // ModelNet's "OFF490 518 0" with the count glued on. Line-based: a vertex is the first three
 // numbers of its line, a face the first 1 + k numbers of its line.
 PointCloud read_off(const std::string& path, const std::string& s) {
-  std::vector<std::pair<size_t, std::vector<std::string>>> lines;  // (line number, tokens)
-  {
-    size_t line_no = 0, start = 0;
-    while (start <= s.size()) {
-      size_t end = s.find('\n', start);
-      if (end == std::string::npos) end = s.size();
-      ++line_no;
-      std::string line = s.substr(start, end - start);
-      const auto hash = line.find('#');
-      if (hash != std::string::npos) line.erase(hash);
-      std::istringstream ls(line);
-      std::vector<std::string> tokens;
-      for (std::string t; ls >> t;) tokens.push_back(t);
-      if (!tokens.empty()) lines.emplace_back(line_no, std::move(tokens));
-      start = end + 1;
-    }
-  }
-  if (lines.empty()) fail(path, "no OFF header");
-  size_t li = 0;
-  auto header = lines[li].second;
+  OffLines lines{s};
+  size_t n = 0;
+  std::vector<std::string> header, tok;
+  if (!lines.next(n, header)) fail(path, "no OFF header");
   const std::string& kw = header[0];
   const auto off_at = kw.find("OFF");
-  if (off_at == std::string::npos || kw.find_first_not_of("STCN4n") < off_at) fail(path, "not an OFF file", lines[li].first);
-  if (kw.find('4') != std::string::npos || kw.find('n') < off_at) fail(path, "4-D and n-D OFF files are not supported", lines[li].first);
+  if (off_at == std::string::npos || kw.find_first_not_of("STCN4n") < off_at) fail(path, "not an OFF file", n);
+  // Only the prefix says 4-D or n-D: ModelNet's "OFF490" has a 4 in its glued-on count.
+  if (kw.find('4') < off_at || kw.find('n') < off_at) fail(path, "4-D and n-D OFF files are not supported", n);
   std::vector<std::string> counts;
   if (kw.size() > off_at + 3) counts.push_back(kw.substr(off_at + 3));  // "OFF490"
   counts.insert(counts.end(), header.begin() + 1, header.end());
-  ++li;
-  if (counts.empty()) {
-    if (li >= lines.size()) fail(path, "the header has no counts");
-    counts = lines[li++].second;
-  }
-  if (counts.size() < 2) fail(path, "the header needs vertex and face counts", lines[li - 1].first);
-  const size_t count_line = lines[li - 1].first;
+  if (counts.empty() && !lines.next(n, counts)) fail(path, "the header has no counts");
+  if (counts.size() < 2) fail(path, "the header needs vertex and face counts", n);
+  const size_t count_line = n;
   const uint64_t nv = to_count(counts[0], path, count_line), nf = to_count(counts[1], path, count_line);
   // Never trust the counts: one line per vertex and per face must be there.
-  if (nv + nf > lines.size() - li)
+  if (lines.count_left(nv + nf) < nv + nf)
     fail(path, "the header promises " + std::to_string(nv) + " vertices and " + std::to_string(nf) + " faces, more than the file holds");
   PointCloud c;
   c.xyz.resize(nv);
-  for (uint64_t v = 0; v < nv; ++v, ++li) {
-    const auto& [n, tok] = lines[li];
+  for (uint64_t v = 0; v < nv; ++v) {
+    lines.next(n, tok);
     if (tok.size() < 3) fail(path, "a vertex needs three coordinates", n);
     for (int a = 0; a < 3; ++a) c.xyz[v][a] = static_cast<float>(to_number(tok[static_cast<size_t>(a)], path, n));
   }
-  for (uint64_t f = 0; f < nf; ++f, ++li) {
-    const auto& [n, tok] = lines[li];
+  for (uint64_t f = 0; f < nf; ++f) {
+    lines.next(n, tok);
     const uint64_t k = to_count(tok[0], path, n);
     if (tok.size() < k + 1) fail(path, "a face lists fewer than its " + std::to_string(k) + " vertices", n);
     std::vector<uint64_t> idx(k);
@@ -159,8 +172,10 @@ PointCloud read_off(const std::string& path, const std::string& s) {
 
 PointCloud read_obj(const std::string& path, const std::string& s) {
   PointCloud c;
-  std::vector<std::vector<uint64_t>> faces;
-  std::vector<size_t> face_lines;
+  // Faces may name vertices listed after them, so they wait until the end; kept flat (every index,
+  // then where each face starts) because a list per face took ten times the file's size.
+  std::vector<uint64_t> face_index;
+  std::vector<size_t> face_start, face_lines;
   std::istringstream in(s);
   std::string line;
   size_t n = 0;
@@ -178,7 +193,7 @@ PointCloud read_obj(const std::string& path, const std::string& s) {
       }
       c.xyz.push_back(p);
     } else if (kind == "f") {
-      std::vector<uint64_t> idx;
+      face_start.push_back(face_index.size());
       std::string tok;
       while (ls >> tok) {
         const std::string first = tok.substr(0, tok.find('/'));
@@ -188,13 +203,17 @@ PointCloud read_obj(const std::string& path, const std::string& s) {
         // Negative indices count back from the latest vertex.
         const long long abs_index = v > 0 ? v - 1 : static_cast<long long>(c.xyz.size()) + v;
         if (abs_index < 0) fail(path, "bad face index '" + tok + "'", n);
-        idx.push_back(static_cast<uint64_t>(abs_index));
+        face_index.push_back(static_cast<uint64_t>(abs_index));
       }
-      faces.push_back(std::move(idx));
       face_lines.push_back(n);
     }
   }
-  for (size_t f = 0; f < faces.size(); ++f) add_polygon(c, faces[f], c.xyz.size(), path, face_lines[f]);
+  std::vector<uint64_t> idx;
+  for (size_t f = 0; f < face_start.size(); ++f) {
+    const size_t end = f + 1 < face_start.size() ? face_start[f + 1] : face_index.size();
+    idx.assign(face_index.begin() + static_cast<std::ptrdiff_t>(face_start[f]), face_index.begin() + static_cast<std::ptrdiff_t>(end));
+    add_polygon(c, idx, c.xyz.size(), path, face_lines[f]);
+  }
   return c;
 }
 
@@ -376,8 +395,9 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
 
 }  // namespace
 
-PointCloud read_point_file(const std::string& path) {
-  const std::string s = read_all(path);
+PointCloud read_point_file(const std::string& path, const InputLimits& limits) {
+  // Bounded for any path: a size limit, and a wait limit for FIFOs (docs/points.md, Limits).
+  const std::string s = read_input_bytes(path, limits);
   if (s.empty()) fail(path, "the file is empty");
   const std::string ext = lower_ext(path);
   PointCloud c;

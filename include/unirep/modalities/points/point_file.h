@@ -8,6 +8,11 @@
 // Counts and sizes in headers are never trusted: a header that promises more data than the file
 // holds is an error before anything is allocated. NaN/Inf points are dropped and counted; faces
 // that name missing vertices are errors; polygons are split into triangles (fan).
+//
+// The whole file is read first, within InputLimits (docs/points.md, Limits): a regular file over
+// 256 MiB is refused from its size, a pipe, FIFO or device (/dev/zero, `yes |`, "-" for standard
+// input) is cut off with an error past 256 MiB, and a FIFO nobody writes to fails after 10 s.
+#include <unirep/modalities/input_file.h>
 #include <unirep/modalities/points/point_cloud.h>
 
 #include <cstdint>
@@ -15,8 +20,9 @@
 
 namespace unirep::modalities::points {
 
-// Throws std::runtime_error "FILE: problem" (with a line number for text formats).
-PointCloud read_point_file(const std::string& path);
+// Throws std::runtime_error "FILE: problem" (with a line number for text formats). `path` "-" reads
+// standard input (the format is then recognized from the content only).
+PointCloud read_point_file(const std::string& path, const InputLimits& limits = {});
 
 // Points sampled uniformly on a mesh's surface (triangle chosen by area, uniform barycentric
 // coordinates), with the triangle's normal; deterministic for a seed. Throws if the mesh has no
