@@ -12,16 +12,19 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <unirep/modalities/input_file.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <stdexcept>
 
 namespace unirep::modalities::image {
 namespace {
 using modalities::detail::av_error;
+using modalities::detail::OversizePicture;
 using modalities::detail::quiet_ffmpeg_logging;
 
 constexpr const char* kImageDemuxers =
@@ -31,7 +34,13 @@ constexpr const char* kImageDemuxers =
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) { throw std::runtime_error(name + ": " + what); }
 
-
+// "more than the limit of N pixels", saying where N came from so the user knows what to change.
+std::string pixel_limit_text(const ImageDecodeOptions& options, int64_t limit) {
+  std::string text = "more than the limit of " + std::to_string(limit) + " pixels";
+  if (options.max_pixels > 0) return text + " (max_pixels)";
+  if (std::getenv(kMaxImagePixelsVariable)) return text + " set by " + kMaxImagePixelsVariable;
+  return text + " (" + kMaxImagePixelsVariable + " sets another)";
+}
 
 // The encoded bytes, read by FFmpeg through the callbacks below.
 struct MemoryReader {
@@ -118,11 +127,17 @@ int exif_orientation(const AVFrame* f) {
   return 1;
 }
 
-}  // namespace
+// FFmpeg checks a frame's pixels with its rows padded for SIMD (the width rounded up to 64), so an
+// image within the limit can be refused when its width is not a multiple of 64: thrown with the
+// padded size, to decode again with FFmpeg's check at that size (the limit itself stays exact).
+struct RefusedForPaddedRows {
+  int64_t padded_pixels;
+};
 
-RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options) {
-  if (size == 0) fail(name, "the file is empty");
-  quiet_ffmpeg_logging();
+// One decode, with the pixel limit `max_pixels` (ours, exact) and FFmpeg's check at ffmpeg_max_pixels.
+RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options, int64_t max_pixels,
+                     int64_t ffmpeg_max_pixels) {
+  OversizePicture oversize;
   Decoder d;
   MemoryReader reader{data, size};
   constexpr int kIoBuffer = 1 << 16;
@@ -149,29 +164,35 @@ RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string&
   const int stream = av_find_best_stream(d.format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
   if (stream == AVERROR_DECODER_NOT_FOUND) fail(name, "no decoder for this image format in this FFmpeg build");
   if (stream < 0) fail(name, "not an image (no picture in it)");
+  auto too_large = [&](int64_t w, int64_t h) {
+    if (w > 0 && h > 0 && w * h > max_pixels)
+      fail(name, "the image is " + std::to_string(w) + " x " + std::to_string(h) + " pixels, " + pixel_limit_text(options, max_pixels));
+  };
+  // The size the demuxer read from the header, when it has one, decides before any decoding.
+  too_large(d.format->streams[stream]->codecpar->width, d.format->streams[stream]->codecpar->height);
   d.codec = avcodec_alloc_context3(codec);
   if (!d.codec || avcodec_parameters_to_context(d.codec, d.format->streams[stream]->codecpar) < 0) fail(name, "cannot set up the image decoder");
   // FFmpeg refuses to allocate frames above max_pixels, so a header claiming 100000 x 100000
-  // never becomes a 30 GB buffer.
-  d.codec->max_pixels = options.max_pixels;
+  // never becomes a 30 GB buffer (docs/images.md, Limits).
+  d.codec->max_pixels = ffmpeg_max_pixels;
   d.codec->thread_count = 1;
-  if ((rc = avcodec_open2(d.codec, codec, nullptr)) < 0) fail(name, "cannot open the image decoder (" + av_error(rc) + ")");
+  if ((rc = avcodec_open2(d.codec, codec, nullptr)) < 0) {
+    too_large(oversize.width, oversize.height);
+    fail(name, "cannot open the image decoder (" + av_error(rc) + ")");
+  }
   d.packet = av_packet_alloc();
   d.frame = av_frame_alloc();
   if (!d.packet || !d.frame) fail(name, "out of memory");
 
-  auto too_large = [&]() {
-    const int64_t w = d.codec->width, h = d.codec->height;
-    if (w > 0 && h > 0 && w * h > options.max_pixels)
-      fail(name, "the image is " + std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the limit of " +
-                     std::to_string(options.max_pixels));
-  };
   // Decoders refuse dimensions above max_pixels with EINVAL before telling their size, so that
   // error names both possible causes.
   auto decode_error = [&](int code) {
-    too_large();
-    if (code == AVERROR(EINVAL))
-      fail(name, "corrupt image data, or more than the limit of " + std::to_string(options.max_pixels) + " pixels (" + av_error(code) + ")");
+    const int64_t w = d.codec->width, h = d.codec->height;
+    if (oversize.seen() && ffmpeg_max_pixels == max_pixels && w > 0 && h > 0 && w * h <= max_pixels && oversize.height == h)
+      throw RefusedForPaddedRows{oversize.width * oversize.height};
+    too_large(oversize.width, oversize.height);
+    too_large(d.codec->width, d.codec->height);
+    if (code == AVERROR(EINVAL)) fail(name, "corrupt image data, or " + pixel_limit_text(options, max_pixels) + " (" + av_error(code) + ")");
     fail(name, "corrupt image data (" + av_error(code) + ")");
   };
   bool got = false, draining = false;
@@ -200,29 +221,52 @@ RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string&
     av_packet_unref(d.packet);
   }
   if (!got) {
-    too_large();
+    too_large(oversize.width, oversize.height);
+    too_large(d.codec->width, d.codec->height);
     fail(name, "no picture could be decoded (truncated or corrupt data)");
   }
-  if (static_cast<int64_t>(d.frame->width) * d.frame->height > options.max_pixels) too_large();
+  too_large(d.frame->width, d.frame->height);
   RgbImage out;
   detail::frame_to_rgb(d.frame, name, &d.sws, out);
   if (options.exif_rotate) out = orient(out, exif_orientation(d.frame));
   return out;
 }
 
+}  // namespace
+
+RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options) {
+  if (size == 0) fail(name, "the file is empty");
+  const int64_t max_pixels = max_image_pixels(options);
+  quiet_ffmpeg_logging();
+  try {
+    return decode_with(data, size, name, options, max_pixels, max_pixels);
+  } catch (const RefusedForPaddedRows& padded) {
+    return decode_with(data, size, name, options, max_pixels, padded.padded_pixels);
+  }
+}
+
 RgbImage decode_image(const std::string& path, const ImageDecodeOptions& options) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not an image file");
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) fail(path, std::filesystem::exists(path, ec) ? "cannot open the file" : "no such file");
-  const std::streamoff size = in.tellg();
-  if (size < 0) fail(path, "cannot read the file");
-  if (size > options.max_file_bytes)
-    fail(path, "the file is " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(options.max_file_bytes));
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) fail(path, "cannot read the file");
-  return decode_image_bytes(bytes.data(), bytes.size(), path, options);
+  if (options.max_file_bytes <= 0) throw std::invalid_argument("max_file_bytes must be positive, got " + std::to_string(options.max_file_bytes));
+  // Bounded for any path: a regular file over the limit is refused from its size; /dev/zero, a pipe
+  // or a FIFO is cut off at it, and a FIFO with no writer fails after a wait (docs/images.md, Limits).
+  InputLimits limits;
+  limits.max_bytes = static_cast<uint64_t>(options.max_file_bytes);
+  const std::string bytes = read_input_bytes(path, limits);
+  return decode_image_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path, options);
+}
+
+int64_t max_image_pixels(const ImageDecodeOptions& options) {
+  if (options.max_pixels < 0) throw std::invalid_argument("max_pixels must be positive (0: the default), got " + std::to_string(options.max_pixels));
+  if (options.max_pixels > 0) return options.max_pixels;
+  const char* text = std::getenv(kMaxImagePixelsVariable);
+  if (!text) return kDefaultMaxImagePixels;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v <= 0 || text[0] == '+' || text[0] == ' ')
+    throw std::invalid_argument(std::string(kMaxImagePixelsVariable) + " must be a positive whole number of pixels, got '" +
+                                std::string(text).substr(0, 40) + "'");
+  return v;
 }
 
 }  // namespace unirep::modalities::image

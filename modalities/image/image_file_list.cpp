@@ -62,7 +62,8 @@ ImageFileList from_csv(const std::string& path) {
     std::string file = line.substr(0, comma), label = line.substr(comma + 1);
     if (line_no == 1 && file == "path" && label == "label") continue;
     const fs::path p = fs::path(file).is_absolute() ? fs::path(file) : base / file;
-    if (!fs::is_regular_file(p)) fail(path, "'" + p.string() + "' does not exist", line_no);
+    std::error_code ec;  // a loop of links is "does not exist" too, not a filesystem_error
+    if (!fs::is_regular_file(p, ec)) fail(path, "'" + p.string() + "' does not exist", line_no);
     rows.emplace_back(p.string(), label);
   }
   if (rows.empty()) fail(path, "no rows in the CSV file");

@@ -11,7 +11,9 @@ RgbImage eval_resize(const RgbImage& image, const ImageTransformOptions& o) {
   if (!(o.crop_pct > 0 && o.crop_pct <= 1)) throw std::invalid_argument("crop_pct must be in (0, 1], got " + std::to_string(o.crop_pct));
   // Python's int(size / crop_pct): 224 / 0.875 = 256, 192 / 0.875 = 219.
   const int resized = static_cast<int>(o.size / o.crop_pct);
-  return center_crop(resize_short_side(image, resized, ResampleFilter::Bicubic), o.size, o.size);
+  // Only the crop of the resize is made: a 1 x 65535 image would be 256 x 16777216 pixels whole
+  // (docs/images.md, Limits).
+  return resize_short_side_center_crop(image, resized, o.size, o.size, ResampleFilter::Bicubic);
 }
 
 at::Tensor to_normalized_tensor(const RgbImage& image, const ImageTransformOptions& o) {

@@ -3,9 +3,26 @@
 #include <ATen/ATen.h>
 
 #include <random>
+#include <stdexcept>
+#include <string>
 
 namespace unirep::sdk::image {
 namespace img = modalities::image;
+
+namespace {
+
+// A transform's refusal (an image whose resize would exceed the limits, docs/images.md, Limits)
+// named with the file it came from.
+template <class F>
+auto for_file(const std::string& path, F&& transform) -> decltype(transform()) {
+  try {
+    return transform();
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace
 
 ImageDataset::ImageDataset(std::vector<img::ImageItem> items, int64_t num_classes, img::ImageTransformOptions transform,
                            std::optional<img::ImageAugmentOptions> augment, ImageMixOptions mix, uint64_t seed, size_t cache_bytes)
@@ -31,7 +48,7 @@ train::Example ImageDataset::get(size_t index) const {
   const int64_t label = items_[index].label;
   if (!augment_) {
     target[label] = 1.0f;
-    return {img::eval_transform(decoded(index), transform_), target};
+    return {for_file(items_[index].path, [&] { return img::eval_transform(decoded(index), transform_); }), target};
   }
   uint32_t read;
   {
@@ -41,13 +58,13 @@ train::Example ImageDataset::get(size_t index) const {
   // Randomness from (seed, item, how often it was read): reproducible whatever the loader threads.
   std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ULL + index * 7919 + read * 104729 + 11);
   std::uniform_real_distribution<double> U(0.0, 1.0);
-  auto im = img::augment_for_training(decoded(index), *augment_, rng);
+  auto im = for_file(items_[index].path, [&] { return img::augment_for_training(decoded(index), *augment_, rng); });
   double lambda = 1.0;
   int64_t other_label = label;
   const bool can_mix = mix_.mixup_alpha > 0 || mix_.cutmix_alpha > 0;
   if (can_mix && items_.size() > 1 && U(rng) < mix_.prob) {
     const size_t j = std::uniform_int_distribution<size_t>(0, items_.size() - 1)(rng);
-    const auto other = img::augment_for_training(decoded(j), *augment_, rng);
+    const auto other = for_file(items_[j].path, [&] { return img::augment_for_training(decoded(j), *augment_, rng); });
     other_label = items_[j].label;
     const bool cutmix = mix_.cutmix_alpha > 0 && (mix_.mixup_alpha <= 0 || U(rng) < mix_.switch_prob);
     if (cutmix) {

@@ -42,7 +42,12 @@ std::vector<at::Tensor> ImageFeatureExtractor::features(const at::Tensor& images
 at::Tensor ImageFeatureExtractor::preprocess(const std::string& path, const img::ImageTransformOptions& transform,
                                              const DenseTransformOptions& dense, const img::ImageDecodeOptions& decode) {
   if (dense.long_edge <= 0) return img::load_image_input(path, transform, decode);
-  return dense_input(img::decode_image(path, decode), dense, transform);
+  const auto image = img::decode_image(path, decode);
+  try {
+    return dense_input(image, dense, transform);
+  } catch (const std::invalid_argument& e) {  // a resize over the limits (docs/images.md, Limits), named with the file
+    throw std::runtime_error(path + ": " + e.what());
+  }
 }
 
 }  // namespace unirep::sdk::image
