@@ -1,5 +1,7 @@
 #include <unirep/modalities/video/video_reader.h>
 
+#include <unirep/modalities/input_file.h>
+
 #include "../ffmpeg/ffmpeg_support.h"
 #include "../image/frame_to_rgb.h"
 
@@ -10,13 +12,16 @@ extern "C" {
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace unirep::modalities::video {
 namespace {
 using modalities::detail::av_error;
+using modalities::detail::OversizePicture;
 using modalities::detail::quiet_ffmpeg_logging;
 
 // Media demuxers only: a crafted text file cannot make FFmpeg follow playlists (hls, concat, ...)
@@ -62,6 +67,20 @@ struct VideoReader::Impl {
     av_packet_free(&packet);
     avcodec_free_context(&codec);
     if (format) avformat_close_input(&format);
+  }
+
+  // A frame over max_pixels, named with its size (docs/video.md, Limits).
+  void refuse_if_too_large(int64_t w, int64_t h) const {
+    if (w > 0 && h > 0 && w * h > options.max_pixels)
+      fail(path, "a frame of " + std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the limit of " +
+                     std::to_string(options.max_pixels) + " (max_pixels)");
+  }
+
+  // A decoder error; FFmpeg refuses a frame over max_pixels with a bare EINVAL, so the size it logged
+  // is checked first.
+  [[noreturn]] void decoding_failed(int rc, const OversizePicture& oversize) const {
+    refuse_if_too_large(oversize.width, oversize.height);
+    fail(path, "decoding failed (" + av_error(rc) + ")");
   }
 
   // The demux pass: frame count and timestamps, in a context of its own.
@@ -112,6 +131,8 @@ struct VideoReader::Impl {
     codec = avcodec_alloc_context3(c);
     if (!codec || avcodec_parameters_to_context(codec, st->codecpar) < 0) fail(path, "cannot set up the video decoder");
     codec->pkt_timebase = st->time_base;
+    // The stream's own size decides before any frame is decoded; FFmpeg checks each frame again.
+    refuse_if_too_large(st->codecpar->width, st->codecpar->height);
     codec->max_pixels = options.max_pixels;
     codec->thread_count = 1;
     int rc;
@@ -156,9 +177,12 @@ struct VideoReader::Impl {
     return it - pts.begin();
   }
 
-  // Decodes forward, converting the frames in `wanted`; returns the index of the first decoded frame.
-  int64_t decode_into(const std::vector<int64_t>& wanted, std::map<int64_t, image::RgbImage>& got, bool count_from_zero) {
+  // Decodes forward, converting the frames in `wanted` and handing each to `visit`; returns the
+  // index of the first decoded frame.
+  int64_t decode_into(const std::vector<int64_t>& wanted, std::set<int64_t>& got, bool count_from_zero,
+                      const std::function<void(int64_t, const image::RgbImage&)>& visit) {
     const int64_t last = wanted.back();
+    OversizePicture oversize;
     int64_t counter = 0, first_seen = -1;
     bool draining = false;
     while (true) {
@@ -169,19 +193,20 @@ struct VideoReader::Impl {
         ++counter;
         if (first_seen < 0) first_seen = idx;
         if (std::binary_search(wanted.begin(), wanted.end(), idx) && !got.count(idx)) {
-          if (static_cast<int64_t>(frame->width) * frame->height > options.max_pixels) fail(path, "frames larger than the pixel limit");
+          refuse_if_too_large(frame->width, frame->height);
           image::RgbImage im;
           // FFmpeg's default YUV conversion: the frames decord (the official loader), PyAV and the
           // ffmpeg program give.
           image::detail::frame_to_rgb(frame, path, &sws, im, image::detail::YuvConversion::FfmpegDefault);
-          got.emplace(idx, std::move(im));
+          got.insert(idx);
+          visit(idx, im);
         }
         av_frame_unref(frame);
         if (idx >= last && got.size() == wanted.size()) return first_seen;
         continue;
       }
       if (rc == AVERROR_EOF || (rc == AVERROR(EAGAIN) && draining)) return first_seen;
-      if (rc != AVERROR(EAGAIN)) fail(path, "decoding failed (" + av_error(rc) + ")");
+      if (rc != AVERROR(EAGAIN)) decoding_failed(rc, oversize);
       rc = av_read_frame(format, packet);
       if (rc == AVERROR_EOF) {
         draining = true;
@@ -193,7 +218,7 @@ struct VideoReader::Impl {
         rc = avcodec_send_packet(codec, packet);
         if (rc < 0 && rc != AVERROR_INVALIDDATA && rc != AVERROR(EAGAIN)) {
           av_packet_unref(packet);
-          fail(path, "decoding failed (" + av_error(rc) + ")");
+          decoding_failed(rc, oversize);
         }
       }
       av_packet_unref(packet);
@@ -202,9 +227,14 @@ struct VideoReader::Impl {
 };
 
 VideoReader::VideoReader(const std::string& path, const VideoReaderOptions& options) : impl_(std::make_unique<Impl>()) {
+  // Missing files, link loops, directories and unreadable files get their own messages; anything
+  // but a regular file is refused, since FFmpeg would read a pipe or device without end and block
+  // on a FIFO with no writer (docs/video.md, Limits).
+  InputLimits no_size_limit;
+  no_size_limit.max_bytes = std::numeric_limits<uint64_t>::max();
+  if (path == "-" || !check_input_path(path, no_size_limit))
+    fail(path, "is not a regular file (a pipe, FIFO, device or standard input); videos are read from regular files only");
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a video file");
-  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
   if (std::filesystem::file_size(path, ec) == 0) fail(path, "the file is empty");
   quiet_ffmpeg_logging();
   impl_->path = path;
@@ -217,27 +247,32 @@ VideoReader::~VideoReader() = default;
 
 const VideoInfo& VideoReader::info() const { return impl_->info; }
 
-std::vector<image::RgbImage> VideoReader::frames(const std::vector<int64_t>& indices) {
-  if (indices.empty()) return {};
+void VideoReader::visit_frames(const std::vector<int64_t>& indices, const std::function<void(int64_t, const image::RgbImage&)>& visit) {
+  if (indices.empty()) return;
   std::vector<int64_t> wanted(indices);
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   if (wanted.front() < 0 || wanted.back() >= impl_->info.frames)
     fail(impl_->path, "frame index " + std::to_string(wanted.front() < 0 ? wanted.front() : wanted.back()) + " is outside 0.." +
                           std::to_string(impl_->info.frames - 1));
-  std::map<int64_t, image::RgbImage> got;
+  std::set<int64_t> got;
   impl_->rewind_to(wanted.front(), /*from_start=*/false);
-  const int64_t first_seen = impl_->decode_into(wanted, got, /*count_from_zero=*/!impl_->have_pts);
+  const int64_t first_seen = impl_->decode_into(wanted, got, /*count_from_zero=*/!impl_->have_pts, visit);
   if (got.size() != wanted.size() && impl_->have_pts && first_seen > wanted.front()) {
     // The seek landed after the frame (an index without exact keyframes): decode from the start.
     got.clear();
     impl_->rewind_to(0, /*from_start=*/true);
-    impl_->decode_into(wanted, got, false);
+    impl_->decode_into(wanted, got, false, visit);
   }
   if (got.size() != wanted.size()) {
     for (int64_t i : wanted)
       if (!got.count(i)) fail(impl_->path, "frame " + std::to_string(i) + " of " + std::to_string(impl_->info.frames) + " could not be decoded");
   }
+}
+
+std::vector<image::RgbImage> VideoReader::frames(const std::vector<int64_t>& indices) {
+  std::map<int64_t, image::RgbImage> got;
+  visit_frames(indices, [&](int64_t i, const image::RgbImage& frame) { got[i] = frame; });
   std::vector<image::RgbImage> out;
   out.reserve(indices.size());
   for (int64_t i : indices) out.push_back(got.at(i));

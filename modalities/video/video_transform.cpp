@@ -4,6 +4,10 @@
 #include <unirep/modalities/image/opencv_resize.h>
 #include <unirep/modalities/image/pil_resize.h>
 
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
 #include <stdexcept>
 
 namespace unirep::modalities::video {
@@ -28,9 +32,38 @@ at::Tensor clip_to_backbone_image(const at::Tensor& clip) {
   return clip.contiguous().view({C, T * H / 4, 4 * W});
 }
 
+namespace {
+
+// The frames at `indices` (repeats allowed), each turned into `views` crops as soon as it is
+// decoded by `crop(frame, view)`: no decoded or fully resized frame is kept, so a tall thin video,
+// whose resize to `size` on the short side is 224 x millions of pixels, costs only its crops
+// (docs/video.md, Limits). Returns [position in indices][view].
+std::vector<std::vector<image::RgbImage>> cropped_frames(VideoReader& reader, const std::vector<int64_t>& indices, int views,
+                                                         const std::function<image::RgbImage(const image::RgbImage&, int)>& crop) {
+  std::map<int64_t, std::vector<image::RgbImage>> by_index;
+  reader.visit_frames(indices, [&](int64_t index, const image::RgbImage& frame) {
+    std::vector<image::RgbImage> crops;
+    for (int v = 0; v < views; ++v) crops.push_back(crop(frame, v));
+    by_index[index] = std::move(crops);
+  });
+  std::vector<std::vector<image::RgbImage>> out;
+  out.reserve(indices.size());
+  for (int64_t i : indices) out.push_back(by_index.at(i));
+  return out;
+}
+
+}  // namespace
+
 at::Tensor validation_view(VideoReader& reader, const VideoTransformOptions& o) {
-  auto frames = reader.frames(validation_indices(reader.info().frames, o.sampling));
-  for (auto& f : frames) f = image::center_crop(image::opencv_resize_short_side(f, o.size), o.size, o.size);
+  if (o.size <= 0) throw std::invalid_argument("invalid clip size " + std::to_string(o.size));
+  // Short side to `size`, then the centre size x size crop of it (no padding: the short side is `size`).
+  const auto crops = cropped_frames(reader, validation_indices(reader.info().frames, o.sampling), 1, [&](const image::RgbImage& f, int) {
+    const auto [w, h] = image::opencv_short_side_size(f.width, f.height, o.size);
+    const auto centre = [](int64_t full, int64_t part) { return static_cast<int64_t>(std::nearbyint(static_cast<double>(full - part) / 2.0)); };
+    return image::opencv_resize_short_side_crop(f, o.size, centre(w, o.size), centre(h, o.size), o.size, o.size);
+  });
+  std::vector<image::RgbImage> frames;
+  for (const auto& c : crops) frames.push_back(c[0]);
   return clip_to_backbone_image(frames_to_clip(frames, o));
 }
 
@@ -40,28 +73,24 @@ at::Tensor load_video_input(const std::string& path, const VideoTransformOptions
 }
 
 at::Tensor test_views(VideoReader& reader, const VideoTransformOptions& o) {
-  auto frames = reader.frames(test_indices(reader.info().frames, o.sampling));
-  for (auto& f : frames) f = image::opencv_resize_short_side(f, o.size);
-  const int W = frames[0].width, H = frames[0].height;
-  const bool tall = H >= W;
-  const int64_t sampled = static_cast<int64_t>(frames.size());
+  if (o.size <= 0) throw std::invalid_argument("invalid clip size " + std::to_string(o.size));
+  const int spatial = static_cast<int>(std::max<int64_t>(1, o.sampling.spatial_views));
+  // Short side to `size`, then `size` along the long side at each spatial view's start, the whole
+  // short side (already `size`) across.
+  const auto crops = cropped_frames(reader, test_indices(reader.info().frames, o.sampling), spatial, [&](const image::RgbImage& f, int k) {
+    const auto [w, h] = image::opencv_short_side_size(f.width, f.height, o.size);
+    const bool tall = h >= w;
+    const int64_t s0 = spatial_view_start(tall ? h : w, o.size, k, o.sampling);
+    return image::opencv_resize_short_side_crop(f, o.size, tall ? 0 : s0, tall ? s0 : 0, static_cast<int>(tall ? w : o.size),
+                                                static_cast<int>(tall ? o.size : h));
+  });
+  const int64_t sampled = static_cast<int64_t>(crops.size());
   std::vector<at::Tensor> views;
   for (int64_t c = 0; c < o.sampling.temporal_views; ++c) {
     const int64_t t0 = temporal_view_start(sampled, c, o.sampling);
     for (int64_t k = 0; k < o.sampling.spatial_views; ++k) {
-      const int64_t s0 = spatial_view_start(tall ? H : W, o.size, k, o.sampling);
       std::vector<image::RgbImage> clip;
-      for (int64_t t = t0; t < t0 + o.sampling.clip_len && t < sampled; ++t) {
-        const auto& f = frames[static_cast<size_t>(t)];
-        // The crop takes `size` along the long side and the whole short side (already `size`).
-        image::RgbImage cut;
-        cut.width = tall ? W : o.size;
-        cut.height = tall ? o.size : H;
-        cut.pixels.resize(static_cast<size_t>(cut.width) * cut.height * 3);
-        for (int y = 0; y < cut.height; ++y)
-          std::copy_n(f.at(static_cast<int>(tall ? y + s0 : y), static_cast<int>(tall ? 0 : s0)), static_cast<size_t>(cut.width) * 3, cut.at(y, 0));
-        clip.push_back(std::move(cut));
-      }
+      for (int64_t t = t0; t < t0 + o.sampling.clip_len && t < sampled; ++t) clip.push_back(crops[static_cast<size_t>(t)][static_cast<size_t>(k)]);
       views.push_back(clip_to_backbone_image(frames_to_clip(clip, o)));
     }
   }

@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <random>
 
 namespace unirep::sdk::video {
@@ -22,14 +24,26 @@ std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t in
     std::lock_guard<std::mutex> lock(mu_);
     if (cache_.at(index)) return cache_[index];
   }
-  vid::VideoReader reader(items_[index].path);
+  const std::string& path = items_[index].path;
+  vid::VideoReader reader(path);
   std::vector<int64_t> all(static_cast<size_t>(reader.info().frames));
   std::iota(all.begin(), all.end(), 0);
-  auto decoded = reader.frames(all);
+  // Resized as decoded, so no more than one full-size frame is held; the resized frames are bounded
+  // too (docs/video.md, Limits).
+  std::vector<img::RgbImage> decoded(all.size());
   size_t bytes = 0;
-  for (auto& f : decoded) {
-    f = img::opencv_resize_short_side(f, transform_.size);
-    bytes += f.pixels.size();
+  try {
+    reader.visit_frames(all, [&](int64_t i, const img::RgbImage& frame) {
+      auto& slot = decoded[static_cast<size_t>(i)];
+      bytes -= slot.pixels.size();  // a frame handed again after a restart replaces itself
+      slot = img::opencv_resize_short_side(frame, transform_.size);
+      bytes += slot.pixels.size();
+      if (bytes > kMaxResizedVideoBytes)
+        throw std::invalid_argument("its frames resized to a short side of " + std::to_string(transform_.size) + " take more than " +
+                                    std::to_string(kMaxResizedVideoBytes) + " bytes");
+    });
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path + ": " + e.what());
   }
   auto shared = std::make_shared<const std::vector<img::RgbImage>>(std::move(decoded));
   std::lock_guard<std::mutex> lock(mu_);

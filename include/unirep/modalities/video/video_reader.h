@@ -9,10 +9,17 @@
 // the keyframe before the first one and decodes forward only as far as the last one. Files whose
 // packets lack timestamps are decoded from the start instead.
 //
+// Only regular files are read (docs/video.md, Limits): FFmpeg seeks in the file it opens, and a
+// pipe, FIFO or device (/dev/zero) would be read without end or block, so they are refused with a
+// clear message, as are missing files, symbolic-link loops and directories. A regular video file
+// has no size limit: it is streamed, never held whole; its frame count and each frame's pixels are
+// limited instead (VideoReaderOptions).
+//
 // Every error is a std::runtime_error whose message starts with the file's path.
 #include <unirep/modalities/image/rgb_image.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +49,11 @@ class VideoReader {
   const VideoInfo& info() const;
   // The frames at `indices` (each in [0, frames)), in the order asked; repeats allowed.
   std::vector<image::RgbImage> frames(const std::vector<int64_t>& indices);
+  // Each distinct frame of `indices`, handed to `visit` with its index as soon as it is decoded (a
+  // frame may be handed again when decoding has to restart from the start of the file). A caller
+  // that keeps only what it makes of each frame (a crop, a resize) holds one decoded frame at a time
+  // instead of all of them (docs/video.md, Limits).
+  void visit_frames(const std::vector<int64_t>& indices, const std::function<void(int64_t index, const image::RgbImage& frame)>& visit);
 
  private:
   struct Impl;

@@ -5,6 +5,10 @@
 // resized crop and optional flip shared by all frames of the clip, or the validation view. Inputs
 // are the reshaped clips (3 x T S / 4 x 4S); targets one-hot K-vectors.
 //
+// Each frame is resized as soon as it is decoded, and a video whose resized frames together would
+// exceed kMaxResizedVideoBytes (or one of whose frames resizes to more than kMaxResizePixels, a tall
+// thin video) is refused naming the file (docs/video.md, Limits).
+//
 // The official training adds RandAugment, random erasing, repeated augmentation and mixup/CutMix;
 // they are left out here (documented in docs/video.md) because a CPU-sized clip is small and the
 // crop + window already vary it.
@@ -18,6 +22,10 @@
 #include <vector>
 
 namespace unirep::sdk::video {
+
+// The most bytes the resized frames of one training video may take (all its frames are kept for
+// re-sampling): 2 GiB, about 9,000 frames of 298 x 224, five minutes at 30 frames a second.
+inline constexpr size_t kMaxResizedVideoBytes = size_t{2} << 30;
 
 struct VideoAugmentOptions {
   double scale_min = 0.08;  // random resized crop area fraction (official: 0.08)
