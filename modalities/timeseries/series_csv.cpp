@@ -1,10 +1,13 @@
 #include <unirep/modalities/timeseries/series_csv.h>
 
+#include <unirep/modalities/input_file.h>
+#include <unirep/modalities/timeseries/csv_text.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -25,35 +28,89 @@ std::string trim(const std::string& s) {
   throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + what);
 }
 
-// A numeric cell: empty / NaN -> missing (true, NaN); a number -> (true, value); else false.
-bool parse_cell(const std::string& raw, float& out) {
-  const std::string s = trim(raw);
-  if (s.empty() || s == "NaN" || s == "nan" || s == "NAN" || s == "NA" || s == "null") {
-    out = kMissing;
+// The lines of a file read whole (std::getline's split: a last line without '\n' counts).
+class Lines {
+ public:
+  explicit Lines(const std::string& bytes) : bytes_(bytes) {}
+  bool next(std::string& line) {
+    if (pos_ >= bytes_.size()) return false;
+    size_t end = bytes_.find('\n', pos_);
+    if (end == std::string::npos) end = bytes_.size();
+    line.assign(bytes_, pos_, end - pos_);
+    pos_ = end + 1;
     return true;
   }
+  size_t position() const { return pos_; }
+  void seek(size_t pos) { pos_ = pos; }
+
+ private:
+  const std::string& bytes_;
+  size_t pos_ = 0;
+};
+
+enum class Cell { Value, Missing, NotNumber, Infinite, TooLarge };
+
+// A numeric cell: empty / NaN / NA / null are missing; numbers beyond kMaxSeriesMagnitude and
+// infinities are refused, never clamped (docs/timeseries.md, Data).
+Cell parse_cell(const std::string& raw, float& out) {
+  const std::string s = trim(raw);
+  out = kMissing;
+  if (s.empty() || s == "NaN" || s == "nan" || s == "NAN" || s == "NA" || s == "null") return Cell::Missing;
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return false;
-  if (!std::isfinite(v)) {
-    if (std::isnan(v)) {
-      out = kMissing;
-      return true;
-    }
-    return false;  // inf is a value we cannot forecast from
-  }
+  if (end != s.c_str() + s.size()) return Cell::NotNumber;
+  if (std::isnan(v)) return Cell::Missing;
+  if (std::isinf(v)) return Cell::Infinite;
+  if (std::abs(v) > kMaxSeriesMagnitude) return Cell::TooLarge;
   out = static_cast<float>(v);
-  return true;
+  return Cell::Value;
+}
+
+// Reads one numeric cell or fails naming the line and `what` ("column 'a'", "the value").
+float read_cell(const std::string& raw, const std::string& path, size_t line, const std::string& what) {
+  float v;
+  switch (parse_cell(raw, v)) {
+    case Cell::Value:
+    case Cell::Missing: return v;
+    case Cell::NotNumber: fail(path, line, what + ": " + quoted(trim(raw)) + " is not a number");
+    case Cell::Infinite: fail(path, line, what + ": " + quoted(trim(raw)) + " is infinite");
+    case Cell::TooLarge: {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g", kMaxSeriesMagnitude);
+      fail(path, line, what + ": " + quoted(trim(raw)) + " is beyond the supported magnitude (|value| <= " + limit +
+                           "); rescale the column");
+    }
+  }
+  return v;
 }
 
 size_t column_index(const std::vector<std::string>& header, const std::string& name, const std::string& path) {
   const auto it = std::find(header.begin(), header.end(), name);
   if (it == header.end()) {
     std::string all;
-    for (const auto& h : header) all += (all.empty() ? "" : ", ") + h;
-    fail(path, 1, "no column '" + name + "' (columns: " + all + ")");
+    for (size_t c = 0; c < header.size() && c < 20; ++c) all += (c ? ", " : "") + header[c];
+    if (header.size() > 20) all += ", ... (" + std::to_string(header.size()) + " in all)";
+    fail(path, 1, "no column " + quoted(name) + " (columns: " + all + ")");
   }
   return static_cast<size_t>(it - header.begin());
+}
+
+// The header's names, or a failure naming the first byte that is not UTF-8 (names become output
+// columns and JSON in the model file, so a cp1252 header must be saved as UTF-8 first).
+std::vector<std::string> read_header(std::string line, const std::string& path) {
+  size_t bom = 0;
+  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3), bom = 3;
+  const size_t bad = invalid_utf8_offset(line);
+  if (bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(line[bad]));
+    fail(path, 1, std::string("the header is not valid UTF-8 (byte ") + byte + " at column " +
+                      std::to_string(bom + bad + 1) + "); save the file as UTF-8");
+  }
+  std::vector<std::string> header = split_csv_line(line);
+  for (auto& h : header) h = trim(h);
+  if (header.size() < 2) fail(path, 1, "a header with a time column and at least one value column is needed");
+  return header;
 }
 
 // Linear interpolation over NaN gaps of one column (stride = columns); ends take the nearest value.
@@ -75,9 +132,21 @@ size_t fill_column(std::vector<float>& v, size_t rows, size_t cols, size_t c, co
     }
     prev = r;
   }
-  if (prev == rows) fail(path, 0, "column '" + name + "' has no values");
+  if (prev == rows) fail(path, 0, "column " + quoted(name) + " has no values");
   for (size_t k = prev + 1; k < rows; ++k) v[k * cols + c] = v[prev * cols + c], ++filled;
   return filled;
+}
+
+// Every row writes its time like the first (format) and gives a UTC offset exactly when the first
+// does; offsets may differ (a daylight-saving change), the times are UTC then (docs/timeseries.md,
+// Data).
+void check_time_style(const ParsedTime& t, const ParsedTime& first, const std::string& cell, const std::string& path,
+                      size_t line) {
+  if (t.format != first.format) fail(path, line, "the time " + quoted(cell) + " is written differently from the first row's");
+  if ((t.zone == ZoneStyle::None) != (first.zone == ZoneStyle::None))
+    fail(path, line, "the time " + quoted(cell) + (t.zone == ZoneStyle::None ? " has no UTC offset, the first row's has one"
+                                                                               : " has a UTC offset, the first row's has none") +
+                         "; give every time an offset or none");
 }
 
 }  // namespace
@@ -85,17 +154,17 @@ size_t fill_column(std::vector<float>& v, size_t rows, size_t cols, size_t c, co
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> cells;
   std::string cell;
-  bool quoted = false;
+  bool in_quotes = false;
   size_t n = line.size();
   if (n && line[n - 1] == '\r') --n;
   for (size_t i = 0; i < n; ++i) {
     const char c = line[i];
-    if (quoted) {
+    if (in_quotes) {
       if (c == '"' && i + 1 < n && line[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') quoted = false;
+      else if (c == '"') in_quotes = false;
       else cell += c;
     } else if (c == '"') {
-      quoted = true;
+      in_quotes = true;
     } else if (c == ',') {
       cells.push_back(cell);
       cell.clear();
@@ -108,24 +177,22 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, 0, "cannot open the file");
+  // Bounded: a size limit, and a pipe with no writer is given up on (docs/timeseries.md, Data).
+  const std::string bytes = read_input_bytes(path, o.input_limits);
+  Lines in(bytes);
   SeriesTable table;
   table.source = path;
   std::string line;
-  if (!std::getline(in, line)) fail(path, 0, "the file is empty");
-  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // UTF-8 BOM
-  std::vector<std::string> header = split_csv_line(line);
-  for (auto& h : header) h = trim(h);
-  if (header.size() < 2) fail(path, 1, "a header with a time column and at least one value column is needed");
+  if (!in.next(line)) fail(path, 0, "the file is empty");
+  const std::vector<std::string> header = read_header(line, path);
   // Without --time-col: the first column whose first value is a date, else the first column.
   size_t time_idx = 0;
   if (!o.time_col.empty()) {
     time_idx = column_index(header, o.time_col, path);
   } else {
-    const auto data_start = in.tellg();
+    const size_t data_start = in.position();
     std::string first;
-    while (std::getline(in, first) && trim(first).empty()) {
+    while (in.next(first) && trim(first).empty()) {
     }
     const auto cells = split_csv_line(first);
     for (size_t c = 0; c < cells.size() && c < header.size(); ++c) {
@@ -135,8 +202,7 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
         break;
       }
     }
-    in.clear();
-    in.seekg(data_start);
+    in.seek(data_start);
   }
   table.time_column = header[time_idx];
   const bool long_format = !o.series_id_col.empty();
@@ -151,73 +217,83 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
     for (const auto& t : o.targets) cols.push_back(column_index(header, t, path));
     for (const auto& c : o.covariates) {
       if (std::find(o.targets.begin(), o.targets.end(), c) != o.targets.end())
-        fail(path, 1, "column '" + c + "' is both a target and a covariate");
+        fail(path, 1, "column " + quoted(c) + " is both a target and a covariate");
       cols.push_back(column_index(header, c, path));
     }
   }
 
   std::vector<double> times;
   std::vector<size_t> time_lines;  // the line each time first appears on
-  std::vector<std::vector<float>> rows;                  // wide: selected columns per row
-  std::map<std::string, std::map<size_t, float>> by_id;  // long: id -> (time row -> value)
+  std::vector<float> wide;         // wide: the selected columns, row after row
+  // long: id -> (time row, value), rows increasing (times never go backwards)
+  std::map<std::string, std::vector<std::pair<size_t, float>>> by_id;
   std::vector<std::string> id_order;
-  std::vector<bool> numeric_guess;  // wide, no targets given: which columns parse as numbers
+  ParsedTime last_style;
   size_t line_no = 1;
   bool first_row = true;
-  while (std::getline(in, line)) {
+  while (in.next(line)) {
     ++line_no;
     if (trim(line).empty()) continue;
     const auto cells = split_csv_line(line);
     if (cells.size() != header.size())
       fail(path, line_no, "has " + std::to_string(cells.size()) + " cells, the header has " + std::to_string(header.size()));
-    const auto parsed = parse_time(cells[time_idx]);
-    if (!parsed) fail(path, line_no, "cannot read the time '" + trim(cells[time_idx]) + "'");
+    const std::string time_text = trim(cells[time_idx]);
+    const auto reading = read_time(time_text);
+    if (!reading.time) fail(path, line_no, "cannot read the time " + quoted(time_text) + ": " + reading.problem);
+    const ParsedTime& parsed = *reading.time;
     if (first_row) {
-      table.time_style = *parsed;
+      table.time_style = parsed;
       if (!long_format && o.targets.empty()) {
         // Default targets: every column other than time and covariates whose first cell is numeric.
         for (size_t c = 0; c < header.size(); ++c) {
           if (c == time_idx || std::find(o.covariates.begin(), o.covariates.end(), header[c]) != o.covariates.end()) continue;
           float v;
-          if (parse_cell(cells[c], v)) cols.insert(cols.end() - static_cast<std::ptrdiff_t>(o.covariates.size()), c);
+          const Cell kind = parse_cell(cells[c], v);
+          if (kind != Cell::NotNumber) cols.insert(cols.end() - static_cast<std::ptrdiff_t>(o.covariates.size()), c);
         }
         if (cols.size() == o.covariates.size()) fail(path, line_no, "no numeric column to forecast");
       }
       first_row = false;
-    } else if (parsed->format != table.time_style.format) {
-      fail(path, line_no, "the time '" + trim(cells[time_idx]) + "' is written differently from the first row's");
+    } else {
+      check_time_style(parsed, table.time_style, time_text, path, line_no);
     }
-    const double t = parsed->seconds;
+    last_style.zone = parsed.zone;
+    last_style.utc_offset_minutes = parsed.utc_offset_minutes;
+    last_style.fraction_digits = std::max(last_style.fraction_digits, parsed.fraction_digits);
+    const double t = parsed.seconds;
     if (long_format) {
       if (times.empty() || t > times.back()) times.push_back(t), time_lines.push_back(line_no);
-      else if (t < times.back()) fail(path, line_no, "times go backwards (" + trim(cells[time_idx]) + "); sort the file by time");
+      else if (t < times.back()) fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
       const std::string id = trim(cells[id_idx]);
       if (!o.targets.empty() && std::find(o.targets.begin(), o.targets.end(), id) == o.targets.end()) continue;
-      float v;
-      if (!parse_cell(cells[value_idx], v)) fail(path, line_no, "the value '" + trim(cells[value_idx]) + "' is not a number");
+      if (invalid_utf8_offset(id) != std::string::npos)
+        fail(path, line_no, "the series id " + quoted(id) + " is not valid UTF-8; save the file as UTF-8");
+      const float v = read_cell(cells[value_idx], path, line_no, "column " + quoted(header[value_idx]));
       auto& series = by_id[id];
       if (series.empty() && std::find(id_order.begin(), id_order.end(), id) == id_order.end()) id_order.push_back(id);
-      if (!series.emplace(times.size() - 1, v).second)
-        fail(path, line_no, "duplicate time " + trim(cells[time_idx]) + " for series '" + id + "'");
+      if (!series.empty() && series.back().first == times.size() - 1)
+        fail(path, line_no, "duplicate time " + quoted(time_text) + " for series " + quoted(id));
+      series.emplace_back(times.size() - 1, v);
     } else {
-      if (!times.empty() && t == times.back()) fail(path, line_no, "duplicate time " + trim(cells[time_idx]));
-      if (!times.empty() && t < times.back()) fail(path, line_no, "times go backwards (" + trim(cells[time_idx]) + "); sort the file by time");
+      if (!times.empty() && t == times.back()) fail(path, line_no, "duplicate time " + quoted(time_text));
+      if (!times.empty() && t < times.back()) fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
       times.push_back(t);
       time_lines.push_back(line_no);
-      std::vector<float> row(cols.size());
-      for (size_t k = 0; k < cols.size(); ++k)
-        if (!parse_cell(cells[cols[k]], row[k]))
-          fail(path, line_no, "column '" + header[cols[k]] + "': '" + trim(cells[cols[k]]) + "' is not a number");
-      rows.push_back(std::move(row));
+      for (size_t c : cols) wide.push_back(read_cell(cells[c], path, line_no, "column " + quoted(header[c])));
     }
   }
   if (times.size() < 2) fail(path, 0, "needs at least two rows of data");
+  // Forecasts are written with the last row's UTC offset (the one in force at the end of the data)
+  // and with as many digits of seconds as the file's most precise time.
+  table.time_style.zone = last_style.zone;
+  table.time_style.utc_offset_minutes = last_style.utc_offset_minutes;
+  table.time_style.fraction_digits = last_style.fraction_digits;
 
   // Assemble T x V.
   const size_t T = times.size();
   if (long_format) {
     for (const auto& id : o.targets)
-      if (!by_id.count(id)) fail(path, 0, "no rows for series '" + id + "'");
+      if (!by_id.count(id)) fail(path, 0, "no rows for series " + quoted(id));
     const auto& order = o.targets.empty() ? id_order : o.targets;
     table.names = order;
     table.num_targets = order.size();
@@ -227,8 +303,7 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
   } else {
     for (size_t c : cols) table.names.push_back(header[c]);
     table.num_targets = cols.size() - o.covariates.size();
-    table.values.resize(T * cols.size());
-    for (size_t r = 0; r < T; ++r) std::copy(rows[r].begin(), rows[r].end(), table.values.begin() + static_cast<std::ptrdiff_t>(r * cols.size()));
+    table.values = std::move(wide);
   }
   const size_t V = table.names.size();
   for (size_t c = 0; c < V; ++c) table.filled_missing += fill_column(table.values, T, V, c, times, path, table.names[c]);
@@ -236,9 +311,11 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
   // Regular spacing, or resampling onto a regular grid.
   if (o.resample_seconds) {
     const double step = *o.resample_seconds;
-    const size_t n = static_cast<size_t>(std::floor((times.back() - times.front()) / step + 1e-9)) + 1;
+    const double span = (times.back() - times.front()) / step;
+    if (!(span * static_cast<double>(std::max<size_t>(V, 1)) <= kMaxResampledCells))
+      fail(path, 0, "resampling every " + std::to_string(step) + " s would make more than 1e8 values; choose a coarser frequency");
+    const size_t n = static_cast<size_t>(std::floor(span + 1e-9)) + 1;
     if (n < 2) fail(path, 0, "resampling every " + std::to_string(step) + " s leaves fewer than two rows");
-    if (n > 100000000) fail(path, 0, "resampling would make more than 1e8 rows; choose a coarser frequency");
     std::vector<float> out(n * V);
     std::vector<double> grid(n);
     size_t k = 0;
@@ -259,7 +336,7 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
     const double step = times[1] - times[0];
     for (size_t i = 1; i < T; ++i) {
       const double gap = times[i] - times[i - 1];
-      if (std::abs(gap - step) > 1e-6 * std::max(1.0, std::abs(step))) {
+      if (!(std::abs(gap - step) <= 1e-6 * std::max(1.0, std::abs(step)))) {
         fail(path, time_lines[i], "irregular spacing: this time comes " + std::to_string(gap) +
                                       " after the previous one, the first gap is " + std::to_string(step) +
                                       "; give a frequency to resample to (--resample 1h, 1d, ...)");

@@ -1,4 +1,5 @@
-// read_series_csv with automatic columns (wide format) on any bytes.
+// read_series_csv with automatic columns (wide format, or long format with an "id" column) on any
+// bytes.
 #include <unirep/modalities/timeseries/series_csv.h>
 
 #include <exception>
@@ -10,6 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     unirep::modalities::timeseries::SeriesCsvOptions o;
     if (size > 0 && data[0] % 3 == 0) o.resample_seconds = 3600;
+    if (size > 0 && data[0] % 5 == 1) o.series_id_col = "id";
+    o.input_limits.max_bytes = 1 << 20;
     (void)unirep::modalities::timeseries::read_series_csv(path, o);
   } catch (const std::exception&) {
   }

@@ -7,7 +7,10 @@
 //  * timestamps must increase: unsorted or duplicate times, unparsable times and non-numeric cells
 //    are errors naming the file and line;
 //  * spacing must be regular unless a resampling frequency is given, in which case values are
-//    interpolated linearly onto a regular grid from the first to the last time.
+//    interpolated linearly onto a regular grid from the first to the last time;
+//  * the header must be UTF-8, values must lie within +-kMaxSeriesMagnitude, and the file is read
+//    with a size limit and a wait limit for pipes (docs/timeseries.md, Data).
+#include <unirep/modalities/input_file.h>
 #include <unirep/modalities/timeseries/time_stamp.h>
 
 #include <optional>
@@ -15,6 +18,13 @@
 #include <vector>
 
 namespace unirep::modalities::timeseries {
+
+// The largest |value| a series may hold. Values are standardized and fed through the network in
+// 32-bit floats; squares of values up to 1e15 (1e30) and their sums stay far below float's 3.4e38,
+// while 3e38, finite as a float, turns into inf and NaN (docs/timeseries.md, Data).
+inline constexpr double kMaxSeriesMagnitude = 1e15;
+// Resampling refuses grids with more cells (rows x columns) than this (400 MB of floats).
+inline constexpr double kMaxResampledCells = 1e8;
 
 struct SeriesCsvOptions {
   std::string time_col;                 // default: the first column holding dates, else the first column
@@ -24,6 +34,7 @@ struct SeriesCsvOptions {
   std::string series_id_col;            // non-empty: long format with this id column ...
   std::string value_col = "value";      // ... and this value column
   std::optional<double> resample_seconds;  // regular grid step; nullopt: spacing must be regular
+  InputLimits input_limits;                // the most bytes read, how long a pipe may stay silent
 };
 
 struct SeriesTable {
