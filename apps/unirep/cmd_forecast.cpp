@@ -290,7 +290,7 @@ Command add_forecast_predict(CLI::App& app) {
         if (a->backtest)
           for (int64_t h = 0; h < H; ++h) s.truth.push_back(table.at(static_cast<size_t>(end + h), static_cast<size_t>(v)));
       }
-      fts::plot_forecast(a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], spec.time_style),
+      fts::plot_forecast(a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
                          stamps.front(), stamps.back(),
                          std::filesystem::path(a->csv.csv).filename().string() + (a->backtest ? ": back-test" : ": forecast"));
       std::printf("plot: %s\n", a->plot.c_str());

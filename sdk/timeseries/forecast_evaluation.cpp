@@ -6,6 +6,10 @@
 #include <ATen/ATen.h>
 #include <torch/autograd.h>
 
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
 namespace unirep::sdk::timeseries {
 namespace ts = modalities::timeseries;
 
@@ -45,6 +49,18 @@ at::Tensor run_forecaster(models::UniRepLKNetForecaster& net, const at::Tensor& 
 }
 
 namespace {
+// Scores are printed and written as results: never NaN or inf with success (docs/timeseries.md,
+// Data). Values within +-1e15 keep every score finite, so this fires only for a damaged model.
+void check_finite(const ForecastEvaluation& e, const std::string& source) {
+  auto check = [&](const ForecastErrors& err, const std::string& who) {
+    if (!std::isfinite(err.mse) || !std::isfinite(err.mae))
+      throw std::runtime_error(source + ": the " + who + "'s errors on the test windows are not finite (NaN or infinite)" +
+                               (who == "forecaster" ? "; the model file may be damaged" : ""));
+  };
+  check(e.model, "forecaster");
+  for (const auto& [name, err] : e.baselines) check(err, name + " baseline");
+}
+
 at::Tensor restore(const at::Tensor& standardized, const ForecastSpec& spec) {
   const auto V = static_cast<int64_t>(spec.targets.size());
   auto mean = at::from_blob(const_cast<float*>(spec.scaler.mean.data()), {V}, at::kFloat).clone();
@@ -76,6 +92,7 @@ ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const
     torch::NoGradGuard no_grad;
     e.baselines["linear"] = forecast_errors(restore(linear->forward(inputs.narrow(2, 0, V)), spec), truth);
   }
+  check_finite(e, table.source);
   return e;
 }
 

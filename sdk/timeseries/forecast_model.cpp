@@ -1,9 +1,13 @@
 #include <unirep/sdk/timeseries/forecast_model.h>
 
 #include <unirep/io/format_error.h>
+#include <unirep/modalities/timeseries/csv_text.h>
 #include <unirep/models/state_dict.h>
 
 #include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
 
 namespace unirep::sdk::timeseries {
 namespace ts = modalities::timeseries;
@@ -34,6 +38,45 @@ ts::TimeFormat format_from(const std::string& s) {
   if (s == "datetime_seconds") return ts::TimeFormat::DateTimeSecs;
   throw std::invalid_argument("unknown time format '" + s + "'");
 }
+const char* zone_name(ts::ZoneStyle z) {
+  switch (z) {
+    case ts::ZoneStyle::None: return "none";
+    case ts::ZoneStyle::Z: return "Z";
+    case ts::ZoneStyle::Hours: return "+HH";
+    case ts::ZoneStyle::HoursColonMinutes: return "+HH:MM";
+    case ts::ZoneStyle::HoursMinutes: return "+HHMM";
+  }
+  return "none";
+}
+ts::ZoneStyle zone_from(const std::string& s) {
+  for (auto z : {ts::ZoneStyle::None, ts::ZoneStyle::Z, ts::ZoneStyle::Hours, ts::ZoneStyle::HoursColonMinutes,
+                 ts::ZoneStyle::HoursMinutes})
+    if (s == zone_name(z)) return z;
+  throw std::invalid_argument("unknown UTC offset style '" + s + "'");
+}
+
+// The stored standardization must be usable as it is: a std of 0, a negative or non-finite std or
+// mean would turn every forecast into NaN or inf (docs/timeseries.md, Data). Files written by
+// `unirep forecast train` always pass: constant columns are stored with std 1.
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+void check_scaler(const ForecastSpec& s) {
+  const size_t nt = s.targets.size();
+  for (size_t c = 0; c < s.scaler.mean.size(); ++c) {
+    const std::string column = c < nt ? s.targets[c] : s.covariates[c - nt];
+    const double mean = s.scaler.mean[c], sd = s.scaler.std[c];
+    if (!std::isfinite(mean) || std::abs(mean) > ts::kMaxSeriesMagnitude)
+      throw std::invalid_argument("the stored standardization of " + ts::quoted(column) + " has mean " + number(mean) +
+                                  "; it must be finite and within +-1e15 (the file is damaged)");
+    if (!(sd > 0) || !std::isfinite(sd) || sd > 2 * ts::kMaxSeriesMagnitude)
+      throw std::invalid_argument("the stored standardization of " + ts::quoted(column) + " has std " + number(sd) +
+                                  "; it must be positive, finite and at most 2e15 (the file is damaged)");
+  }
+}
 }  // namespace
 
 std::string forecast_task_json(const ForecastSpec& s) {
@@ -51,6 +94,10 @@ std::string forecast_task_json(const ForecastSpec& s) {
   j["time_format"] = format_name(s.time_style.format);
   j["date_separator"] = std::string(1, s.time_style.date_separator);
   j["time_separator"] = std::string(1, s.time_style.time_separator);
+  j["time_zone"] = zone_name(s.time_style.zone);
+  j["utc_offset_minutes"] = s.time_style.utc_offset_minutes;
+  j["fraction_digits"] = s.time_style.fraction_digits;
+  j["fraction_separator"] = std::string(1, s.time_style.fraction_separator);
   j["step"] = s.step;
   j["season"] = s.season;
   j["split"] = {{"train", s.split.train}, {"validation", s.split.validation}};
@@ -79,6 +126,11 @@ ForecastSpec forecast_spec(const ModelFile& file) {
     s.time_style.format = format_from(j.at("time_format").get<std::string>());
     s.time_style.date_separator = j.at("date_separator").get<std::string>().at(0);
     s.time_style.time_separator = j.at("time_separator").get<std::string>().at(0);
+    // Absent in files written before UTC offsets were kept: no offset, whole seconds.
+    s.time_style.zone = zone_from(j.value("time_zone", std::string("none")));
+    s.time_style.utc_offset_minutes = j.value("utc_offset_minutes", 0);
+    s.time_style.fraction_digits = j.value("fraction_digits", 0);
+    s.time_style.fraction_separator = j.value("fraction_separator", std::string(".")).at(0);
     s.step = j.at("step").get<double>();
     s.season = j.at("season").get<int64_t>();
     s.split.train = j.at("split").at("train").get<double>();
@@ -94,6 +146,9 @@ ForecastSpec forecast_spec(const ModelFile& file) {
   if (s.targets.empty() || s.seq_len < 2 || s.pred_len < 1 || !(s.step > 0) ||
       s.scaler.mean.size() != s.targets.size() + s.covariates.size() || s.scaler.std.size() != s.scaler.mean.size())
     throw std::invalid_argument("forecaster settings are inconsistent (targets, window lengths, step or scaler)");
+  if (std::abs(s.time_style.utc_offset_minutes) > 24 * 60 || s.time_style.fraction_digits < 0 || s.time_style.fraction_digits > 9)
+    throw std::invalid_argument("forecaster settings are inconsistent (UTC offset or digits of seconds)");
+  check_scaler(s);
   return s;
 }
 
@@ -120,6 +175,7 @@ std::map<std::string, std::string> ForecastTask::deploy_metadata() {
 LoadedForecaster load_forecaster(const std::string& path) {
   auto file = read_model_file(path, kForecasterKind);
   LoadedForecaster out;
+  out.path = path;
   try {
     out.spec = forecast_spec(file);
   } catch (const std::invalid_argument& e) {

@@ -34,7 +34,9 @@ struct ForecastSpec {
 };
 
 std::string forecast_task_json(const ForecastSpec& spec);
-ForecastSpec forecast_spec(const ModelFile& file);  // throws std::invalid_argument when malformed
+// Throws std::invalid_argument when malformed, including a stored standardization that is not
+// usable (a std that is not positive and finite, a mean that is not finite).
+ForecastSpec forecast_spec(const ModelFile& file);
 
 class ForecastTask : public train::Task {
  public:
@@ -55,6 +57,7 @@ class ForecastTask : public train::Task {
 
 // A trained forecaster loaded from its file (deploy structure, eval mode).
 struct LoadedForecaster {
+  std::string path;  // the model file, for messages
   ForecastSpec spec;
   models::UniRepLKNetForecaster net{nullptr};
 };
