@@ -5,7 +5,10 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace unirep::modalities::audio {
 
@@ -41,6 +44,35 @@ at::Tensor fbank_to_input(const at::Tensor& fbank, const AudioInputOptions& opti
 
 at::Tensor waveform_to_input(const std::vector<float>& samples, const AudioInputOptions& options) {
   return fbank_to_input(waveform_to_fbank(samples, options), options);
+}
+
+namespace {
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+void require(bool ok, const char* field, const char* rule, double value) {
+  if (!ok) throw std::invalid_argument(std::string("AudioInputOptions.") + field + " must be " + rule + ", got " + number_text(value));
+}
+
+}  // namespace
+
+void check_audio_input_options(const AudioInputOptions& o) {
+  require(o.sample_rate > 0, "sample_rate", "positive", o.sample_rate);
+  require(o.target_frames > 0, "target_frames", "positive", o.target_frames);
+  require(std::isfinite(o.norm_mean), "norm_mean", "finite", o.norm_mean);
+  require(std::isfinite(o.norm_std) && o.norm_std > 0, "norm_std", "positive and finite", o.norm_std);
+  const auto& f = o.fbank.frame_opts;
+  const auto& m = o.fbank.mel_opts;
+  require(std::isfinite(f.frame_shift_ms) && f.frame_shift_ms > 0, "fbank.frame_shift_ms", "positive and finite", f.frame_shift_ms);
+  require(std::isfinite(f.frame_length_ms) && f.frame_length_ms > 0, "fbank.frame_length_ms", "positive and finite", f.frame_length_ms);
+  const std::pair<const char*, float> finite[] = {{"fbank.dither", f.dither},           {"fbank.preemph_coeff", f.preemph_coeff},
+                                                  {"fbank.blackman_coeff", f.blackman_coeff}, {"fbank.low_freq", m.low_freq},
+                                                  {"fbank.high_freq", m.high_freq},     {"fbank.energy_floor", o.fbank.energy_floor}};
+  for (const auto& [field, value] : finite) require(std::isfinite(value), field, "finite", value);
 }
 
 std::string to_json(const AudioInputOptions& o) {
@@ -115,8 +147,7 @@ AudioInputOptions audio_input_options_from_json(const std::string& text) {
       throw std::invalid_argument("audio input option '" + k + "' has the wrong type");
     }
   }
-  if (o.sample_rate <= 0 || o.target_frames <= 0 || o.norm_std <= 0)
-    throw std::invalid_argument("audio input options: sample_rate, target_frames and norm_std must be positive");
+  check_audio_input_options(o);
   return o;
 }
 

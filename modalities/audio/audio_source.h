@@ -28,7 +28,15 @@ class AudioSource {
   const AudioInfo& info() const { return info_; }
 
  protected:
+  // Every block of decoded samples passes through here before the down-mix (so a bad channel
+  // cannot hide in an average): throws "PATH: sample N (T s in) is nan: ..." for the first sample
+  // outside sample_check.h's rule, and counts the frames, which give later blocks their position.
+  void check_samples(const std::string& path, const float* interleaved, int64_t frames, int channels);
+
   AudioInfo info_;
+
+ private:
+  int64_t frames_checked_ = 0;
 };
 
 // libsndfile. On a file libsndfile cannot open, throws std::runtime_error carrying libsndfile's own

@@ -6,6 +6,8 @@
 #include "audio_source.h"
 #include "sniff.h"
 
+#include <unirep/modalities/audio/sample_check.h>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -22,6 +24,12 @@ void check_format(const std::string& path, int sample_rate, int channels) {
     fail(path, "implausible sample rate " + std::to_string(sample_rate) + " Hz in the header (corrupt file?)");
   if (channels <= 0 || channels > kMaxChannels)
     fail(path, "implausible channel count " + std::to_string(channels) + " in the header (corrupt file?)");
+}
+
+void AudioSource::check_samples(const std::string& path, const float* interleaved, int64_t frames, int channels) {
+  if (const auto bad = find_bad_sample(interleaved, frames, channels, frames_checked_))
+    fail(path, describe_bad_sample(*bad, info_.sample_rate, channels));
+  frames_checked_ += frames;
 }
 
 }  // namespace detail

@@ -3,8 +3,9 @@
 // frame wait in a small FIFO until read, so memory stays bounded by one frame.
 //
 // Sample formats are converted by hand, with torchaudio's scaling (s16 / 32768, s32 / 2^31,
-// u8 (x - 128) / 128), and channels averaged to mono. Doing this per frame (rather than through one
-// SwrContext set up front) also copes with streams whose channel count changes midway.
+// u8 (x - 128) / 128), checked against sample_check.h, and channels averaged to mono. Doing this
+// per frame (rather than through one SwrContext set up front) also copes with streams whose
+// channel count changes midway.
 #include "../ffmpeg/ffmpeg_support.h"
 #include "audio_source.h"
 
@@ -16,7 +17,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -63,6 +66,9 @@ inline float sample_at(const uint8_t* const* data, AVSampleFormat fmt, int chann
     case AV_SAMPLE_FMT_DBL: {
       double v;
       std::memcpy(&v, base + index * sizeof v, sizeof v);
+      // Beyond float's range the cast is undefined; infinity is what the sample check then reports.
+      constexpr float inf = std::numeric_limits<float>::infinity();
+      if (std::abs(v) > std::numeric_limits<float>::max()) return v > 0 ? inf : -inf;
       return static_cast<float>(v);
     }
     default: return 0.0f;  // rejected before decoding starts (see supported_format)
@@ -207,15 +213,16 @@ class FfmpegSource final : public AudioSource {
       fail(path_, "decoder produced an unsupported frame (" + std::to_string(channels) + " channels, format " +
                       std::to_string(static_cast<int>(fmt)) + ")");
     }
+    interleaved_.resize(static_cast<size_t>(n) * static_cast<size_t>(channels));
+    const uint8_t* const* data = frame_->extended_data;
+    for (int i = 0; i < n; ++i)
+      for (int ch = 0; ch < channels; ++ch)
+        interleaved_[static_cast<size_t>(i) * channels + ch] = sample_at(data, fmt, channels, i, ch);
+    av_frame_unref(frame_);
+    check_samples(path_, interleaved_.data(), n, channels);
     fifo_.resize(static_cast<size_t>(n));
     fifo_pos_ = 0;
-    const uint8_t* const* data = frame_->extended_data;
-    for (int i = 0; i < n; ++i) {
-      float sum = 0;
-      for (int ch = 0; ch < channels; ++ch) sum += sample_at(data, fmt, channels, i, ch);
-      fifo_[static_cast<size_t>(i)] = sum / static_cast<float>(channels);
-    }
-    av_frame_unref(frame_);
+    average_channels(interleaved_.data(), n, channels, fifo_.data());
   }
 
   std::string path_;
@@ -225,8 +232,9 @@ class FfmpegSource final : public AudioSource {
   AVFrame* frame_ = nullptr;
   int stream_ = -1;
   bool draining_ = false, finished_ = false;
-  std::vector<float> fifo_;  // mono samples of the last decoded frame
-  size_t fifo_pos_ = 0;      // how many of them were read
+  std::vector<float> interleaved_;  // the last decoded frame, every channel, before the down-mix
+  std::vector<float> fifo_;         // its mono samples
+  size_t fifo_pos_ = 0;             // how many of them were read
 };
 
 }  // namespace

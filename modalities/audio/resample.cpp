@@ -117,13 +117,25 @@ struct Resampler::Impl {
   }
 };
 
+namespace {
+
+// The input rates convertible to `to_rate`, for error messages: within kMaxRatio either way.
+std::string supported_rates(int to_rate) {
+  const int64_t lowest = (static_cast<int64_t>(to_rate) + kMaxRatio - 1) / kMaxRatio;
+  return "supported input rates for " + std::to_string(to_rate) + " Hz are " + std::to_string(lowest) + " to " +
+         std::to_string(static_cast<int64_t>(to_rate) * kMaxRatio) + " Hz (at most " + std::to_string(kMaxRatio) +
+         " times lower or higher)";
+}
+
+}  // namespace
+
 Resampler::Resampler(int from_rate, int to_rate) : impl_(std::make_unique<Impl>()) {
   if (from_rate <= 0 || to_rate <= 0)
-    throw std::invalid_argument("resample: sample rates must be positive (got " + std::to_string(from_rate) + " -> " +
-                                std::to_string(to_rate) + " Hz)");
+    throw std::invalid_argument("cannot resample " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
+                                " Hz: sample rates must be positive");
   if (static_cast<int64_t>(from_rate) > kMaxRatio * to_rate || static_cast<int64_t>(to_rate) > kMaxRatio * from_rate)
-    throw std::invalid_argument("resample: rate ratio " + std::to_string(from_rate) + " -> " + std::to_string(to_rate) +
-                                " Hz is beyond 1:" + std::to_string(kMaxRatio));
+    throw std::invalid_argument("cannot resample " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
+                                " Hz: " + supported_rates(to_rate));
   auto& m = *impl_;
   const int64_t g = std::gcd<int64_t>(from_rate, to_rate);
   m.up = to_rate / g;

@@ -1,6 +1,8 @@
 // libsndfile reader: WAV and relatives, FLAC, OGG (Vorbis, Opus), AIFF, CAF, AU. Reads interleaved
 // float frames in bounded blocks and averages the channels to mono. Integer PCM is scaled by
 // libsndfile's default float normalization (int16 / 32768, int32 / 2^31), the same as torchaudio.
+// Float and double files come as stored (a double beyond float's range becomes infinite), and
+// every block is checked against sample_check.h before the down-mix.
 #include "audio_source.h"
 
 #include <sndfile.h>
@@ -109,11 +111,13 @@ class SndfileSource final : public AudioSource {
     if (c == 1) {
       const sf_count_t n = sf_readf_float(file_, out, want);
       check_error();
+      check_samples(path_, out, static_cast<int64_t>(n), 1);
       return static_cast<int64_t>(n);
     }
     interleaved_.resize(static_cast<size_t>(want) * static_cast<size_t>(c));
     const sf_count_t n = sf_readf_float(file_, interleaved_.data(), want);
     check_error();
+    check_samples(path_, interleaved_.data(), static_cast<int64_t>(n), c);
     average_channels(interleaved_.data(), static_cast<int64_t>(n), c, out);
     return static_cast<int64_t>(n);
   }

@@ -5,12 +5,19 @@
 
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
+#include <unirep/modalities/audio/sample_check.h>
 #include <unirep/sdk/audio/audio_classifier.h>
-
-#include <cmath>
 
 namespace unirep {
 namespace sa = sdk::audio;
+namespace {
+
+// Rates an app's buffer may have (said in the error when it has another): the resampler reaches
+// a 16 kHz model from 1000 Hz, and the decoders read files up to 768000 Hz.
+constexpr int kMinSampleRate = 1000;
+constexpr int kMaxSampleRate = 768000;
+
+}  // namespace
 
 struct AudioClassifier::Impl {
   RuntimeOptions options;
@@ -69,13 +76,14 @@ AudioClassification AudioClassifier::classify_samples(const float* samples, size
   if (!samples && frames > 0) throw Error(StatusCode::kInvalidArgument, "samples: null buffer");
   if (frames == 0) throw Error(StatusCode::kInvalidArgument, "samples: no audio (0 frames)");
   if (channels < 1) throw Error(StatusCode::kInvalidArgument, "samples: channels must be at least 1");
-  if (sample_rate < 1000 || sample_rate > 768000)
-    throw Error(StatusCode::kInvalidArgument, "samples: sample rate " + std::to_string(sample_rate) + " Hz is out of range");
+  if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate)
+    throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) + " Hz is out of range (supported: " +
+                                                  std::to_string(kMinSampleRate) + " to " + std::to_string(kMaxSampleRate) + " Hz)");
+  // Every channel before the down-mix, so a bad channel cannot hide in an average.
+  if (const auto bad = modalities::audio::find_bad_sample(samples, static_cast<int64_t>(frames), channels))
+    throw Error(StatusCode::kInvalidArgument, "samples: " + modalities::audio::describe_bad_sample(*bad, sample_rate, channels));
   std::vector<float> mono(frames);
   modalities::audio::average_channels(samples, static_cast<int64_t>(frames), channels, mono.data());
-  for (size_t f = 0; f < frames; ++f)
-    if (!std::isfinite(mono[f]))
-      throw Error(StatusCode::kInvalidArgument, "samples: frame " + std::to_string(f) + " is NaN or infinite");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
     const int rate = impl_->classifier.spec().input.sample_rate;

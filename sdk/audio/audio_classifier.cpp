@@ -4,16 +4,29 @@
 #include <unirep/models/state_dict.h>
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
+#include <unirep/modalities/audio/sample_check.h>
 #include <unirep/modalities/audio/sliding_windows.h>
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <sstream>
+#include <stdexcept>
 
 namespace unirep::sdk::audio {
 namespace audio = modalities::audio;
+namespace {
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
 
 AudioClassifier AudioClassifier::load(const std::string& model_path, std::optional<InferencePath> path) {
   auto file = read_model_file(model_path, kAudioClassifierKind);
@@ -46,7 +59,8 @@ at::Tensor AudioClassifier::predict(const at::Tensor& inputs) {
 // Collects windows, runs them in batches, and assembles the result.
 class AudioClassifier::Session {
  public:
-  Session(AudioClassifier& clf, const ClassifyOptions& o) : clf_(clf), o_(o) {
+  // `source` names the audio in errors: the file's path, or "samples".
+  Session(AudioClassifier& clf, const ClassifyOptions& o, std::string source) : clf_(clf), o_(o), source_(std::move(source)) {
     const auto& in = clf.spec_.input;
     rate_ = in.sample_rate;
     const auto shift = static_cast<int64_t>(in.fbank.frame_opts.frame_shift_ms * rate_ / 1000.0 + 0.5);
@@ -97,6 +111,11 @@ class AudioClassifier::Session {
   void run() {
     if (pending_.empty()) return;
     auto probs = clf_.predict(at::stack(pending_)).contiguous();
+    // Finite inputs and finite weights can still overflow inside the network (weights of absurd
+    // magnitude); such scores are no answer (docs/audio.md, "Sample values").
+    if (!at::isfinite(probs).all().item<bool>())
+      throw std::runtime_error(source_ + ": the model gives NaN or infinite scores for the audio from " +
+                               number_text(static_cast<double>(starts_.front()) / rate_) + " s on (its weights overflow on this input)");
     for (size_t i = 0; i < pending_.size(); ++i) {
       WindowScores w;
       w.start_s = static_cast<double>(starts_[i]) / rate_;
@@ -112,6 +131,7 @@ class AudioClassifier::Session {
 
   AudioClassifier& clf_;
   ClassifyOptions o_;
+  std::string source_;
   int rate_ = 16000;
   int64_t window_ = 0, hop_ = 0, total_ = 0;
   std::unique_ptr<audio::SlidingWindows> windows_;
@@ -120,18 +140,41 @@ class AudioClassifier::Session {
   std::vector<WindowScores> results_;
 };
 
+namespace {
+
+void check_options(const ClassifyOptions& o) {
+  if (o.top_k < 1) throw std::invalid_argument("ClassifyOptions.top_k must be at least 1, got " + std::to_string(o.top_k));
+  if (o.batch < 1) throw std::invalid_argument("ClassifyOptions.batch must be at least 1, got " + std::to_string(o.batch));
+  // The hop becomes a sample count: NaN or infinity there is undefined behaviour, not a setting.
+  if (!(std::isfinite(o.hop_s) && o.hop_s > 0))
+    throw std::invalid_argument("ClassifyOptions.hop_s must be a positive number of seconds, got " + number_text(o.hop_s));
+}
+
+std::unique_ptr<audio::Resampler> resampler_for(const std::string& path, int from, int to) {
+  if (from == to) return nullptr;
+  try {
+    return std::make_unique<audio::Resampler>(from, to);
+  } catch (const std::invalid_argument& e) {  // a rate the resampler cannot convert: the file's problem
+    throw io::FormatError(path, e.what());
+  }
+}
+
+}  // namespace
+
 AudioClassification AudioClassifier::classify_samples(const std::vector<float>& samples, const ClassifyOptions& options) {
-  Session s(*this, options);
+  check_options(options);
+  if (const auto bad = audio::find_bad_sample(samples.data(), static_cast<int64_t>(samples.size()), 1))
+    throw std::invalid_argument("samples: " + audio::describe_bad_sample(*bad, spec_.input.sample_rate, 1));
+  Session s(*this, options, "samples");
   s.push(samples.data(), static_cast<int64_t>(samples.size()));
   return s.finish();
 }
 
 AudioClassification AudioClassifier::classify_file(const std::string& path, const ClassifyOptions& options) {
+  check_options(options);
   audio::AudioReader reader(path);
-  const int from = reader.info().sample_rate, to = spec_.input.sample_rate;
-  std::unique_ptr<audio::Resampler> resampler;
-  if (from != to) resampler = std::make_unique<audio::Resampler>(from, to);
-  Session s(*this, options);
+  const auto resampler = resampler_for(path, reader.info().sample_rate, spec_.input.sample_rate);
+  Session s(*this, options, path);
   std::vector<float> block(1 << 16), out;
   while (true) {
     const int64_t n = reader.read(block.data(), static_cast<int64_t>(block.size()));

@@ -1,5 +1,6 @@
 #include <unirep/sdk/audio/audio_dataset.h>
 
+#include <unirep/io/format_error.h>
 #include <unirep/modalities/audio/background_noise.h>
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
@@ -15,9 +16,12 @@ namespace audio = modalities::audio;
 
 std::vector<float> load_waveform(const std::string& path, int sample_rate) {
   auto decoded = audio::decode_audio(path);
-  auto samples = decoded.sample_rate == sample_rate ? std::move(decoded.samples)
-                                                    : audio::resample(decoded.samples, decoded.sample_rate, sample_rate);
-  return samples;
+  if (decoded.sample_rate == sample_rate) return std::move(decoded.samples);
+  try {
+    return audio::resample(decoded.samples, decoded.sample_rate, sample_rate);
+  } catch (const std::invalid_argument& e) {  // a rate the resampler cannot convert: the file's problem
+    throw io::FormatError(path, e.what());
+  }
 }
 
 AudioDataset::AudioDataset(std::vector<audio::AudioItem> items, size_t num_labels, audio::AudioInputOptions input,
@@ -29,6 +33,7 @@ AudioDataset::AudioDataset(std::vector<audio::AudioItem> items, size_t num_label
       seed_(seed),
       cache_(items_.size()),
       reads_(new std::atomic<uint32_t>[items_.size()]) {
+  audio::check_audio_input_options(input_);
   if (augment_ && !(augment_->bg_noise_min_snr_db <= augment_->bg_noise_max_snr_db))
     throw std::invalid_argument("background noise: the lowest SNR (" + std::to_string(augment_->bg_noise_min_snr_db) +
                                 " dB) exceeds the highest (" + std::to_string(augment_->bg_noise_max_snr_db) + " dB)");

@@ -43,6 +43,7 @@ AudioTask::AudioTask(AudioModelSpec spec, double drop_path_rate)
     : spec_(std::move(spec)), net_(classifier_options(spec_, drop_path_rate, false)) {
   spec_.backbone.in_chans = 1;
   if (spec_.labels.size() < 2 && !spec_.multi_label) throw std::invalid_argument("an audio classifier needs at least two labels");
+  modalities::audio::check_audio_input_options(spec_.input);
 }
 
 io::NamedTensors AudioTask::deploy_state() {

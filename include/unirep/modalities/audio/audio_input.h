@@ -30,7 +30,13 @@ at::Tensor fbank_to_input(const at::Tensor& fbank, const AudioInputOptions& opti
 // Both steps.
 at::Tensor waveform_to_input(const std::vector<float>& samples, const AudioInputOptions& options = {});
 
-// JSON (stored in model files) <-> options; unknown keys are an error naming the key.
+// std::invalid_argument naming the field ("AudioInputOptions.norm_std must be positive and finite,
+// got nan") when a setting would make every input NaN: a non-finite or non-positive norm_std, a
+// non-finite norm_mean or filterbank setting, a frame shift or length that is not positive.
+void check_audio_input_options(const AudioInputOptions& options);
+
+// JSON (stored in model files) <-> options; unknown keys are an error naming the key, and the
+// result passes check_audio_input_options.
 std::string to_json(const AudioInputOptions& options);
 AudioInputOptions audio_input_options_from_json(const std::string& json);
 

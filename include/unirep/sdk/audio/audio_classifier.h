@@ -45,9 +45,9 @@ struct AudioClassification {
 };
 
 struct ClassifyOptions {
-  int top_k = 5;
-  double hop_s = 0.5;  // sliding-window hop for long recordings
-  int batch = 8;       // windows per forward pass
+  int top_k = 5;       // at least 1
+  double hop_s = 0.5;  // sliding-window hop for long recordings; positive and finite
+  int batch = 8;       // windows per forward pass; at least 1
 };
 
 class AudioClassifier {
@@ -62,8 +62,12 @@ class AudioClassifier {
   // N x 1 x F x T backbone inputs -> N x K probabilities.
   at::Tensor predict(const at::Tensor& inputs);
 
+  // Errors name the file: unreadable or corrupt audio, NaN, infinite or absurd samples
+  // (modalities/audio/sample_check.h), a rate the resampler cannot convert, and scores the model
+  // cannot compute finitely. Options out of range are std::invalid_argument naming the field.
   AudioClassification classify_file(const std::string& path, const ClassifyOptions& options = {});
-  // Samples at spec().input.sample_rate.
+  // Samples at spec().input.sample_rate; a NaN, infinite or absurd sample is std::invalid_argument
+  // naming "samples" and its position.
   AudioClassification classify_samples(const std::vector<float>& samples, const ClassifyOptions& options = {});
 
  private:
