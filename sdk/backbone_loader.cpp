@@ -31,13 +31,19 @@ const at::Tensor* find_tensor(const io::NamedTensors& tensors, const std::string
 }  // namespace
 
 io::NamedTensors read_weights(const std::string& path, std::vector<std::string>* notes) {
+  io::NamedTensors tensors;
   if (starts_with_zip_magic(path)) {
     std::vector<std::string> warnings;
     auto root = io::read_torch_checkpoint(path, &warnings);
     if (notes) notes->insert(notes->end(), warnings.begin(), warnings.end());
-    return models::extract_state_dict(root, path, notes);
+    tensors = models::extract_state_dict(root, path, notes);
+    models::check_finite(tensors, path);
+    return tensors;
   }
-  return models::normalize_keys(io::read_safetensors(path), notes);
+  // Checked before the key clean-up, so the message names the tensor as the file spells it.
+  tensors = io::read_safetensors(path);
+  models::check_finite(tensors, path);
+  return models::normalize_keys(std::move(tensors), notes);
 }
 
 void write_weights(const std::string& path, const io::NamedTensors& tensors) {

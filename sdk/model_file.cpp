@@ -56,6 +56,7 @@ ModelFile read_model_file(const std::string& path, const std::string& expected_k
   } catch (const nlohmann::json::exception& e) {
     throw io::FormatError(path, std::string("malformed model metadata: ") + e.what());
   }
+  models::check_finite(out.tensors, path);
   return out;
 }
 

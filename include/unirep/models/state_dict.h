@@ -51,6 +51,11 @@ io::NamedTensors extract_state_dict(const io::PyValue& checkpoint, const std::st
 // The same key clean-up for a plain name -> tensor list (e.g. read from safetensors).
 io::NamedTensors normalize_keys(io::NamedTensors tensors, std::vector<std::string>* notes = nullptr);
 
+// Weights holding NaN or infinite values make every output NaN, so loaders refuse them: throws
+// io::FormatError(source, "tensor 'NAME' holds N NaN or infinite values (the first, nan, at [i, j])")
+// for the first floating-point tensor with one. Integer tensors are skipped. One pass over the data.
+void check_finite(const io::NamedTensors& tensors, const std::string& source);
+
 enum class Structure { Train, Deploy };
 // Train if any block carries train-only keys (BatchNorm `.norm.`/`pwconv2.2`, `gamma`, `act.1.beta`,
 // dilated branches); Deploy otherwise.

@@ -28,6 +28,7 @@ struct LoadedBackbone {
 };
 
 // Reads a weights file by content (zip -> torch checkpoint, else safetensors) into a state dict.
+// Weights holding NaN or infinite values are refused, naming the file and the tensor.
 io::NamedTensors read_weights(const std::string& path, std::vector<std::string>* notes = nullptr);
 
 // Writes a state dict; the format follows the extension (.safetensors, or .pth/.pt for torch.save

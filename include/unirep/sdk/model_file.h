@@ -27,7 +27,8 @@ struct ModelFile {
 void write_model_file(const std::string& path, const ModelFile& model);
 // The metadata write_model_file stores (for writers that store the tensors themselves).
 std::map<std::string, std::string> model_file_metadata(const ModelFile& model);
-// Errors name the file: not a unirep model file, missing or malformed metadata, wrong kind.
+// Errors name the file: not a unirep model file, missing or malformed metadata, wrong kind, and
+// (read_model_file) weights holding NaN or infinite values, naming the tensor.
 // The model's kind from the file's header alone (cheap: no tensors are read). Errors as above.
 std::string read_model_file_kind(const std::string& path);
 ModelFile read_model_file(const std::string& path, const std::string& expected_kind = "");
