@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace unirep::sdk::train {
 
@@ -16,6 +17,15 @@ LossKind parse_loss(const std::string& name) {
 }
 
 at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& classes, double eps) {
+  // Checked here too, not only where the data set is made: any Dataset reaches the loss, and
+  // LibTorch's own index check names neither the class nor the model's size.
+  const int64_t k = logits.size(-1);
+  if (classes.numel() > 0) {
+    const auto lowest = classes.min().item<int64_t>(), highest = classes.max().item<int64_t>();
+    if (lowest < 0 || highest >= k)
+      throw std::invalid_argument("target class " + std::to_string(lowest < 0 ? lowest : highest) + " is out of range for a model with " +
+                                  std::to_string(k) + " outputs (classes must lie in [0, " + std::to_string(k) + "))");
+  }
   auto logp = at::log_softmax(logits, -1);
   auto nll = -logp.gather(-1, classes.to(at::kLong).unsqueeze(-1)).squeeze(-1);
   if (eps <= 0) return nll.mean();

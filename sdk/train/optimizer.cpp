@@ -180,6 +180,10 @@ void Optimizer::load_state_dict(const io::PyValue& state) {
       if (const auto* v = entry.find(name)) {
         if (v->as_tensor().sizes() != params[k].sizes())
           throw std::invalid_argument(std::string("optimizer state '") + name + "' does not match parameter " + std::to_string(k));
+        // A NaN moment would make the first resumed step turn the parameter into NaN.
+        if (v->as_tensor().is_floating_point() && !at::isfinite(v->as_tensor()).all().item<bool>())
+          throw std::invalid_argument(std::string("optimizer state '") + name + "' of parameter " + std::to_string(k) +
+                                      " holds NaN or infinite values");
         dst = v->as_tensor().to(params[k].options()).clone();
       }
     };

@@ -1,6 +1,9 @@
 #include <unirep/sdk/train/trainer.h>
 
+#include "option_problem.h"
+
 #include <unirep/io/atomic_file.h>
+#include <unirep/io/format_error.h>
 #include <unirep/io/safetensors.h>
 #include <unirep/io/torch_checkpoint.h>
 #include <unirep/models/state_dict.h>
@@ -18,6 +21,7 @@
 #include <torch/types.h>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -86,6 +90,30 @@ struct Snapshot {
   double best = 0.0;
 };
 
+bool all_finite(const io::NamedTensors& tensors) {
+  for (const auto& nt : tensors)
+    if (nt.tensor.is_floating_point() && !at::isfinite(nt.tensor).all().item<bool>()) return false;
+  return true;
+}
+
+// "nan" for every NaN (a stream writes "-nan" for one with the sign bit set).
+std::string number_text(double v) {
+  if (std::isnan(v)) return "nan";
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// Divergence stops the run before anything non-finite reaches a file (docs/training.md, "Bad
+// values"); the message says where it happened and what is left on disk.
+[[noreturn]] void diverged(const std::string& where, const std::string& ckpt_path) {
+  std::string left;
+  if (ckpt_path.empty()) left = "nothing was saved (no output directory)";
+  else if (std::filesystem::exists(ckpt_path)) left = "last good checkpoint kept in " + ckpt_path;
+  else left = "no checkpoint was written yet (none is written before the first epoch ends)";
+  throw NonFiniteTraining(where + "; " + left + ". Lower the learning rate, clip gradients, or check the data.");
+}
+
 }  // namespace
 
 void Trainer::install_interrupt_handler() {
@@ -136,12 +164,13 @@ void apply_options_json(TrainOptions& o, const std::string& text, const std::str
       throw std::invalid_argument(source + ": option '" + k + "' has the wrong type");
     }
   }
-  if (o.epochs <= 0 || o.batch_size == 0 || o.lr <= 0)
-    throw std::invalid_argument(source + ": epochs, batch_size and lr must be positive");
+  if (const auto p = detail::find_option_problem(o))
+    throw std::invalid_argument(source + ": option '" + p->json_key + "' must be " + p->rule + ", got " + p->value);
 }
 
 Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
     : task_(task), options_(std::move(options)), comm_(comm) {
+  check_train_options(options_);
   if (options_.monitor.empty()) options_.monitor = task_.classification() ? "top1" : "loss";
 }
 
@@ -167,6 +196,8 @@ std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
 
 TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val) {
   namespace fs = std::filesystem;
+  // A stop requested from here on counts: reset before the (possibly slow) resume, not after it.
+  g_stop.store(0);
   const int rank = comm_ ? comm_->rank() : 0, world = comm_ ? comm_->world_size() : 1;
   const bool writer = rank == 0 && !options_.output_dir.empty();
   if (writer) fs::create_directories(options_.output_dir);
@@ -203,7 +234,9 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
         if (!v) throw std::runtime_error(std::string("no '") + key + "' entry: not a unirep training checkpoint");
         return *v;
       };
-      models::load_state_dict(model, models::extract_state_dict(ck, ckpt_path));
+      const auto weights = models::extract_state_dict(ck, ckpt_path);
+      models::check_finite(weights, ckpt_path);
+      models::load_state_dict(model, weights);
       optimizer.load_state_dict(need("optimizer"));
       s.epoch = need("epoch").as_int();
       s.step = need("step").as_int();
@@ -219,7 +252,9 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
         if (const auto* e = ck.find("ema"); e && e->is_dict()) ema->load(models::extract_state_dict(*e, ckpt_path));
       }
     } catch (const std::exception& e) {
-      throw std::runtime_error("cannot resume from " + ckpt_path + ": " + e.what() +
+      // A file reader's message starts with the path again; say it once.
+      const auto* format = dynamic_cast<const io::FormatError*>(&e);
+      throw std::runtime_error("cannot resume from " + ckpt_path + ": " + (format ? format->problem() : std::string(e.what())) +
                                "\nIt was written for another model or by an older unirep: delete it, or start over "
                                "with --no-resume (TrainOptions::resume = false).");
     }
@@ -237,10 +272,20 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
   }
   if (!ema && options_.ema_decay > 0) ema = std::make_unique<WeightEma>(model, options_.ema_decay);
 
+  // Where the weights stand, for messages: "epoch 3 step 120" (both counted from 1).
+  auto position = [&] { return "epoch " + std::to_string(s.epoch + 1) + " step " + std::to_string(s.step); };
+  // Every rank checks (the weights are the same everywhere), so all stop together.
+  auto require_finite_weights = [&] {
+    if (!all_finite(models::state_dict(model)) || (ema && !all_finite(ema->state())))
+      diverged(position() + ": the weights became NaN or infinite", ckpt_path);
+  };
   auto export_model = [&] {
-    io::write_safetensors(options_.output_dir + "/best_deploy.safetensors", task_.deploy_state(), task_.deploy_metadata());
+    auto deploy = task_.deploy_state();
+    if (!all_finite(deploy)) diverged(position() + ": the weights became NaN or infinite", ckpt_path);
+    io::write_safetensors(options_.output_dir + "/best_deploy.safetensors", deploy, task_.deploy_metadata());
   };
   auto save_checkpoint = [&] {
+    require_finite_weights();
     if (!writer) return;
     auto root = io::PyValue::dict();
     root.set("model", io::state_dict_value(models::state_dict(model)));
@@ -257,10 +302,9 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
 
   const bool lower_is_better = options_.monitor == "loss" || options_.monitor == "mse" || options_.monitor == "mae";
   TrainResult result;
-  g_stop.store(0);
   int64_t samples = 0;
   double train_seconds = 0;
-  std::vector<at::Tensor> stop_flag = {at::zeros({1})};
+  std::vector<at::Tensor> flags = {at::zeros({2})};  // [stop requested, loss not finite], summed over ranks
   for (; s.epoch < options_.epochs; ++s.epoch) {
     model.train();
     loader.start_epoch(s.epoch, static_cast<size_t>(s.batch_in_epoch));
@@ -279,6 +323,7 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
         at::autocast::clear_cache();
       }
       auto loss = compute_loss(options_.loss, out.to(at::kFloat), batch->target, options_.label_smoothing);
+      const double loss_value = loss.item<double>();
       optimizer.zero_grad();
       loss.backward();
       if (comm_ && world > 1) average_gradients(trainable, *comm_);
@@ -287,20 +332,27 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
       if (ema) ema->update(model);
       ++s.step;
       ++s.batch_in_epoch;
+      // Every rank stops at the same step: the stop request and a non-finite loss on any rank are
+      // agreed on collectively. A NaN step only spoils the weights in memory: nothing is saved
+      // after it.
+      bool stop = g_stop.load() > 0 || (options_.max_steps >= 0 && s.step >= options_.max_steps);
+      bool loss_bad = !std::isfinite(loss_value), bad_elsewhere = false;
+      if (comm_ && world > 1) {
+        flags[0][0] = stop ? 1.0 : 0.0;
+        flags[0][1] = loss_bad ? 1.0 : 0.0;
+        comm_->allreduce_sum(flags);
+        stop = flags[0][0].item<double>() > 0;
+        bad_elsewhere = !loss_bad && flags[0][1].item<double>() > 0;
+      }
+      if (loss_bad) diverged(position() + ": loss is " + number_text(loss_value), ckpt_path);
+      if (bad_elsewhere) diverged(position() + ": the loss is not finite on another process", ckpt_path);
       samples += batch->input.size(0);
-      loss_sum += loss.item<double>();
+      loss_sum += loss_value;
       ++loss_count;
       if (options_.progress && rank == 0) {
         char status[64];
         std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / loss_count, lr);
         progress.update(s.batch_in_epoch, status);
-      }
-      // Every rank stops at the same step: the stop request is agreed on collectively.
-      bool stop = g_stop.load() > 0 || (options_.max_steps >= 0 && s.step >= options_.max_steps);
-      if (comm_ && world > 1) {
-        stop_flag[0].fill_(stop ? 1.0 : 0.0);
-        comm_->allreduce_sum(stop_flag);
-        stop = stop_flag[0].item<double>() > 0;
       }
       if (stop) {
         train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -315,9 +367,13 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
     }
     train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.batch_in_epoch = 0;
+    require_finite_weights();  // before this epoch's evaluation, export, metrics line or checkpoint
     std::map<std::string, double> metrics = {{"train_loss", loss_count ? loss_sum / loss_count : 0.0}};
     if (val) {
-      for (const auto& [k, v] : evaluate(*val)) metrics["val_" + k] = v;
+      for (const auto& [k, v] : evaluate(*val)) {
+        if (!std::isfinite(v)) diverged(position() + ": validation " + k + " is " + number_text(v), ckpt_path);
+        metrics["val_" + k] = v;
+      }
       const double current = metrics.at("val_" + options_.monitor);
       const bool improved = !s.has_best || (lower_is_better ? current < s.best : current > s.best);
       if (improved) {

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace unirep::sdk::train {
@@ -40,8 +41,14 @@ struct TrainOptions {
   bool progress = true;
 };
 
+// std::invalid_argument naming the field when a setting is out of range or not finite
+// ("TrainOptions.lr must be a finite number > 0, got nan"): a NaN learning rate, decay or
+// smoothing makes the first step turn every weight into NaN. Trainer's constructor calls it.
+void check_train_options(const TrainOptions& options);
+
 // Reads options from a JSON object (keys as the field names above, plus "optimizer", "weight_decay",
-// "layer_decay", "momentum", "betas"); unknown keys are an error naming the key.
+// "layer_decay", "momentum", "betas"); unknown keys are an error naming the key, and so is a value
+// out of range (as check_train_options, named by its key in `source`).
 void apply_options_json(TrainOptions& options, const std::string& json_text, const std::string& source);
 
 struct TrainResult {
@@ -54,9 +61,20 @@ struct TrainResult {
   double samples_per_second = 0.0;  // training throughput of this process over the run
 };
 
+// Training stops with this error at the first step whose loss is NaN or infinite, and before a
+// checkpoint or model export would store weights or validation metrics that are not finite:
+// "epoch 3 step 120: loss is nan; last good checkpoint kept in run/checkpoint.pth". Nothing
+// non-finite is ever written, so the checkpoint of the last good epoch stays intact.
+class NonFiniteTraining : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Trainer {
  public:
+  // Throws std::invalid_argument when check_train_options refuses `options`.
   Trainer(Task& task, TrainOptions options, Communicator* comm = nullptr);
+  // Throws NonFiniteTraining when training diverges (see above).
   TrainResult fit(std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val = nullptr);
   std::map<std::string, double> evaluate(const Dataset& data);
 
