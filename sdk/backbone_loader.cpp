@@ -63,7 +63,7 @@ LoadedBackbone load_backbone(const BackboneSpec& spec) {
   models::BackboneConfig config = models::resolve_config(spec.model);
   const bool named_variant = models::is_variant_name(spec.model);
   if (!named_variant && (spec.in_chans || spec.num_classes))
-    throw std::invalid_argument("--in-chans and --num-classes apply to named variants; edit " + spec.model + " instead");
+    throw std::invalid_argument("BackboneSpec::in_chans and num_classes apply to named variants; edit " + spec.model + " instead");
   if (spec.in_chans) config.in_chans = *spec.in_chans;
   if (spec.num_classes) config.num_classes = *spec.num_classes;
 

@@ -44,7 +44,7 @@ ModelFile read_model_file(const std::string& path, const std::string& expected_k
   if (!expected_kind.empty() && out.kind != expected_kind)
     throw io::FormatError(path, "holds a '" + out.kind + "' model, expected '" + expected_kind + "'");
   try {
-    out.backbone = models::config_from_json_text(get("unirep.backbone"), path + " (unirep.backbone)");
+    out.backbone = models::config_from_json_text(get("unirep.backbone"), "metadata 'unirep.backbone'");
   } catch (const std::invalid_argument& e) {
     throw io::FormatError(path, e.what());
   }

@@ -4,6 +4,7 @@
 //   unirep classify-audio FILE... --model-file M [--top-k K] [--json]   labels, scores, timeline
 #include "input_options.h"
 #include "commands.h"
+#include "error_line.h"
 
 #include <unirep/io/text_escape.h>
 #include <unirep/io/npy.h>
@@ -46,7 +47,7 @@ Command add_classify_audio(CLI::App& app) {
       try {
         r = clf.classify_file(f, a->options);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "unirep: error: %s\n", e.what());
+        print_error(e.what());
         ++failures;
         continue;
       }

@@ -3,6 +3,7 @@
 // norm0..norm3 when the weights have them) for detection and segmentation users.
 #include "input_options.h"
 #include "commands.h"
+#include "finite_output.h"
 #include "model_options.h"
 #include "output_options.h"
 
@@ -45,6 +46,7 @@ Command add_features(CLI::App& app) {
     const auto x = sdk::image::ImageFeatureExtractor::preprocess(a->image, a->transform, dense, a->decode);
     const auto maps = extractor.features(x.unsqueeze(0));
     const auto written = stage_files(a->output);
+    for (size_t i = 0; i < written.size(); ++i) require_finite_output(maps[i], written[i]);
     io::OutputTransaction outputs;  // all four or none; earlier files stay on failure
     for (size_t i = 0; i < written.size(); ++i) io::write_npy(written[i], maps[i].contiguous());
     outputs.commit();

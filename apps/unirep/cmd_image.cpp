@@ -5,6 +5,7 @@
 // the official evaluation does, batched, and each gets its top-k labels.
 #include "input_options.h"
 #include "commands.h"
+#include "error_line.h"
 #include "model_options.h"
 
 #include <unirep/io/text_escape.h>
@@ -61,14 +62,21 @@ Command add_classify_image(CLI::App& app) {
           inputs.push_back(classifier.preprocess(a->files[f]));
           names.push_back(a->files[f]);
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "unirep: error: %s\n", e.what());
+          print_error(e.what());
           ++failures;
         }
       }
       if (inputs.empty()) continue;
       const auto probs = classifier.probabilities(at::stack(inputs));
       for (size_t i = 0; i < names.size(); ++i) {
-        const auto top = classifier.top_k(probs[static_cast<int64_t>(i)], a->top_k);
+        std::vector<sdk::ClassScore> top;
+        try {
+          top = classifier.top_k(probs[static_cast<int64_t>(i)], a->top_k);
+        } catch (const std::exception& e) {
+          print_error(names[i] + ": " + e.what());
+          ++failures;
+          continue;
+        }
         if (a->json) {
           nlohmann::json j;
           j["file"] = io::utf8_for_json(names[i]);

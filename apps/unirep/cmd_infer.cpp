@@ -1,6 +1,7 @@
 // unirep infer: a .npy batch in, logits / pooled features / stage maps out.
 #include "input_options.h"
 #include "commands.h"
+#include "finite_output.h"
 #include "model_options.h"
 #include "output_options.h"
 
@@ -75,6 +76,7 @@ Command add_infer(CLI::App& app) {
         outputs.emplace_back(args->output, loaded.model->forward(x, mode).contiguous());
       }
     }
+    for (const auto& [path, t] : outputs) require_finite_output(t, path);
     // Everything is computed before the first file is written, and the files appear together.
     io::OutputTransaction transaction;
     for (const auto& [path, t] : outputs) io::write_npy(path, t);

@@ -1,6 +1,7 @@
 // unirep classify-points FILE... --model-file MODEL: labels with scores for point clouds and meshes.
 #include "input_options.h"
 #include "commands.h"
+#include "error_line.h"
 #include "output_options.h"
 
 #include <unirep/io/text_escape.h>
@@ -45,12 +46,18 @@ Command add_classify_points(CLI::App& app) {
       try {
         points = modalities::points::load_point_input(file, clf.spec().input);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "unirep: error: %s\n", e.what());
+        print_error(e.what());
         ++failures;
         continue;
       }
-      const auto probs = clf.probabilities(points, a->all_rotations);
-      const auto top = sdk::top_classes(probs, labels, a->top_k);
+      std::vector<sdk::ClassScore> top;
+      try {
+        top = sdk::top_classes(clf.probabilities(points, a->all_rotations), labels, a->top_k);
+      } catch (const std::exception& e) {
+        print_error(file + ": " + e.what());
+        ++failures;
+        continue;
+      }
       if (a->json) {
         nlohmann::json j;
         j["file"] = io::utf8_for_json(file);

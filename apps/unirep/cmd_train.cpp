@@ -46,7 +46,9 @@ std::shared_ptr<sdk::train::TensorDataset> load_tensors(const std::string& input
   if (y.dim() < 1 || y.size(0) != x.size(0))
     throw io::FormatError(labels, "labels must have one row per input (" + std::to_string(x.size(0)) + ")");
   if (y.dim() == 1 && y.is_floating_point()) throw io::FormatError(labels, "class labels must be integers (int64)");
-  return std::make_shared<sdk::train::TensorDataset>(x.to(at::kFloat), y.dim() == 1 ? y.to(at::kLong) : y.to(at::kFloat));
+  // The data set refuses NaN inputs and negative labels naming these files (docs/training.md, Bad values).
+  return std::make_shared<sdk::train::TensorDataset>(x.to(at::kFloat), y.dim() == 1 ? y.to(at::kLong) : y.to(at::kFloat),
+                                                     sdk::train::TensorSources{inputs, labels});
 }
 
 // The files a training run writes into its output folder.
@@ -216,9 +218,8 @@ Command add_train(CLI::App& app) {
     else if (x0.target.dim() == 1) config.num_classes = x0.target.size(0);  // soft or multi-hot targets
     else if (models::is_variant_name(a->model.spec.model)) config.num_classes = max_label + 1;
     // (a JSON config keeps its own num_classes)
-    if (max_label >= config.num_classes)
-      throw io::FormatError(a->labels, "label " + std::to_string(max_label) + " is out of range for " +
-                                           std::to_string(config.num_classes) + " classes");
+    train->require_classes(config.num_classes);
+    if (val) val->require_classes(config.num_classes);
     // LibTorch seeds its default generator non-deterministically; the initialization follows --seed.
     at::manual_seed(t.seed);
     auto tensor_task = std::make_unique<sdk::train::BackboneClassifier>(models::UniRepLKNetOptions(config).drop_path_rate(a->drop_path));

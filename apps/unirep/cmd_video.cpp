@@ -3,6 +3,7 @@
 // One view is the centred validation clip; 15 are the reference's test views with averaged scores.
 #include "input_options.h"
 #include "commands.h"
+#include "error_line.h"
 #include "model_options.h"
 
 #include <unirep/io/text_escape.h>
@@ -52,11 +53,18 @@ Command add_classify_video(CLI::App& app) {
       try {
         probs = classifier.probabilities(file, a->views);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "unirep: error: %s\n", e.what());
+        print_error(e.what());
         ++failures;
         continue;
       }
-      const auto top = sdk::top_classes(probs, classifier.labels(), a->top_k);
+      std::vector<sdk::ClassScore> top;
+      try {
+        top = sdk::top_classes(probs, classifier.labels(), a->top_k);
+      } catch (const std::exception& e) {
+        print_error(file + ": " + e.what());
+        ++failures;
+        continue;
+      }
       if (a->json) {
         nlohmann::json j;
         j["file"] = io::utf8_for_json(file);

@@ -15,6 +15,7 @@
 // Exit status: 0 on success, 1 with a one-line reason on stderr for any error, 2 for bad usage,
 // 128 + N when stopped by signal N (docs/cli.md).
 #include "commands.h"
+#include "error_line.h"
 #include "output_options.h"
 
 #include <unirep/io/signal_cleanup.h>
@@ -30,7 +31,7 @@
 namespace {
 
 int fail(const std::string& reason) {
-  std::cerr << "unirep: error: " << unirep::io::one_line(reason) << std::endl;
+  unirep::cli::print_error(reason);
   return 1;
 }
 

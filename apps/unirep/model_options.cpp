@@ -1,6 +1,7 @@
 #include "model_options.h"
 #include "input_options.h"
 
+#include <unirep/models/backbone_config.h>
 #include <unirep/sdk/threads.h>
 
 namespace unirep::cli {
@@ -11,14 +12,16 @@ void ModelOptions::add_to(CLI::App& app, bool weights_required, bool model_requi
   auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")->check(existing_input());
   if (weights_required) w->required();
   app.add_option("--in-chans", in_chans, "Input channels of a named variant (default: from the weights, else 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(int64_t{1}, models::kMaxChannels));
   app.add_option("--num-classes", num_classes, "Classes of a named variant (default: from the weights, else 1000)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, models::kMaxClasses));
   app.add_option("--threads,-t", threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("--non-strict", non_strict, "Load matching keys and report the rest instead of failing");
 }
 
 void ModelOptions::finalize() {
+  if ((in_chans > 0 || num_classes >= 0) && !models::is_variant_name(spec.model))
+    throw std::invalid_argument("--in-chans and --num-classes apply to named variants; edit " + spec.model + " instead");
   if (in_chans > 0) spec.in_chans = in_chans;
   if (num_classes >= 0) spec.num_classes = num_classes;
   spec.strict = !non_strict;

@@ -1,5 +1,7 @@
 #include "api_support.h"
 
+#include "failure_message.h"
+
 #include <unirep/io/format_error.h>
 #include <unirep/models/state_dict.h>
 #include <unirep/sdk/class_scores.h>
@@ -46,8 +48,11 @@ void rethrow_as_error() {
   } catch (const std::bad_alloc&) {
     throw Error(StatusCode::kOutOfMemory, "out of memory");
   } catch (const c10::Error& e) {
-    // LibTorch's own checks: with valid inputs these are our bugs.
-    throw Error(StatusCode::kInternal, e.what_without_backtrace());
+    // A failed allocation is the caller's input being too big for this machine; LibTorch's other
+    // checks, with valid inputs, are our bugs.
+    const std::string m = e.what_without_backtrace();
+    if (api_detail::is_allocation_failure(m)) throw Error(StatusCode::kOutOfMemory, api_detail::describe_allocation_failure(m));
+    throw Error(StatusCode::kInternal, api_detail::one_line(m));
   } catch (const std::runtime_error& e) {
     // The decoders and readers report unreadable or corrupt input as runtime errors naming the file.
     throw Error(StatusCode::kBadFile, e.what());

@@ -1,5 +1,6 @@
 #include "failure_message.h"
 
+#include <unirep/io/text_escape.h>
 #include <unirep/modalities/input_file.h>
 
 #include <algorithm>
@@ -18,8 +19,7 @@ std::string lower(std::string s) {
 std::string one_line(const std::string& message) {
   std::string line = message.substr(0, message.find_first_of("\r\n"));
   while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-  if (line.size() > kMaxMessageLength) line = line.substr(0, kMaxMessageLength - 3) + "...";
-  return line;
+  return io::one_line(line, kMaxMessageLength);  // control bytes and invalid UTF-8 escaped too
 }
 
 bool is_allocation_failure(const std::string& message) {

@@ -223,3 +223,33 @@ TEST(PoisonCli, ADivergingRunStopsAtTheFirstNaNLossAndKeepsTheLastGoodCheckpoint
   EXPECT_EQ(ut::read_bytes(d.file("run/metrics.jsonl")), metrics);
   EXPECT_NO_THROW(unirep::sdk::read_weights(d.file("run/checkpoint.pth")));
 }
+
+// Weights that load (finite) but overflow for any input: infer, features and classify-points end
+// with an error naming the output or the file, and write or print no result.
+TEST(PoisonCli, OverflowingWeightsGiveAnErrorNotANaNResult) {
+  ut::TempDir d;
+  ut::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
+  const auto huge = [](unirep::io::NamedTensors& t) {
+    for (auto& nt : t)
+      if (nt.tensor.is_floating_point()) nt.tensor.fill_(3e38);
+  };
+  write_changed(d.file("tiny.safetensors"), d.file("overflow.safetensors"), huge);
+  unirep::io::write_npy(d.file("x.npy"), at::rand({1, 3, 32, 32}));
+  auto r = run({"infer", "--model", d.file("tiny.json"), "--weights", d.file("overflow.safetensors"), "--input-npy", d.file("x.npy"),
+                "-o", d.file("y.npy")});
+  EXPECT_TRUE(refused(r, {"y.npy: the model gives", "NaN or infinite values"}));
+  EXPECT_FALSE(fs::exists(d.file("y.npy")));
+  r = run({"infer", "--model", d.file("tiny.json"), "--weights", d.file("overflow.safetensors"), "--input-npy", d.file("x.npy"),
+           "--output", "features", "-o", d.file("f")});
+  EXPECT_TRUE(refused(r, {"f.stage0.npy: the model gives"}));
+  EXPECT_FALSE(fs::exists(d.file("f.stage0.npy")));
+
+  ut::write_point_model(d.file("points.safetensors"));
+  write_changed(d.file("points.safetensors"), d.file("points_overflow.safetensors"), huge);
+  std::string xyz;
+  for (int i = 0; i < 64; ++i) xyz += std::to_string(std::cos(i)) + " " + std::to_string(std::sin(i)) + " " + std::to_string(i * 0.01) + "\n";
+  ut::write_bytes(d.file("cloud.xyz"), xyz);
+  r = run({"classify-points", d.file("cloud.xyz"), "--model-file", d.file("points_overflow.safetensors"), "--json"});
+  EXPECT_TRUE(refused(r, {"cloud.xyz: the model gives NaN or infinite scores"}));
+  EXPECT_EQ(r.output.find("\"score\""), std::string::npos) << r.output;
+}

@@ -46,8 +46,9 @@ class UNIREP_API AudioClassifier {
   int sample_rate() const;  // what the model listens at (other rates are resampled)
 
   AudioClassification classify_file(const std::string& path, int top_k = 5) const;
-  // `frames` frames of `channels` interleaved float samples in [-1, 1] at `sample_rate` Hz;
-  // channels are averaged, the rate is converted.
+  // `frames` frames of `channels` interleaved float samples at `sample_rate` Hz, full scale
+  // [-1, 1] (values up to +-1000 pass as headroom; NaN, infinities and beyond are refused as
+  // kInvalidArgument); channels are averaged, the rate is converted.
   AudioClassification classify_samples(const float* samples, size_t frames, int channels, int sample_rate,
                                        int top_k = 5) const;
 

@@ -16,7 +16,8 @@ struct ClassScore {
 };
 
 // Highest first; k is clamped to [1, number of classes]. An index without a label (a model with
-// more outputs than names) is labelled by its number.
+// more outputs than names) is labelled by its number. Throws std::runtime_error when a probability
+// is NaN or infinite.
 std::vector<ClassScore> top_classes(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k);
 
 }  // namespace unirep::sdk
