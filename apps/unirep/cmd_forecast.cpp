@@ -1,8 +1,11 @@
 // unirep forecast train | eval | predict: the UniRepLKNet forecaster on a CSV time series, scored
 // side by side with persistence, seasonal naive and a fitted linear model.
 #include "commands.h"
+#include "input_options.h"
+#include "output_options.h"
 
 #include <unirep/io/atomic_file.h>
+#include <unirep/io/output_transaction.h>
 #include <unirep/models/backbone_config.h>
 #include <unirep/sdk/threads.h>
 #include <unirep/sdk/timeseries/forecast_data.h>
@@ -49,6 +52,15 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// One fraction of --split: a number in [0, 1].
+double split_fraction(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(v >= 0 && v <= 1))
+    throw std::invalid_argument("--split: '" + text.substr(0, 40) + "' is not a fraction from 0 to 1");
+  return v;
+}
+
 void print_evaluation(const fts::ForecastEvaluation& e, bool json) {
   if (json) {
     nlohmann::json j;
@@ -71,7 +83,7 @@ void print_evaluation(const fts::ForecastEvaluation& e, bool json) {
 struct CsvArgs {
   std::string csv, time_col, targets, covariates, series_id_col, value_col = "value", resample;
   void add_to(CLI::App& app, bool with_columns) {
-    app.add_option("--csv", csv, "CSV file with a header")->required()->check(CLI::ExistingFile);
+    app.add_option("--csv", csv, "CSV file with a header")->required()->check(existing_input());
     if (!with_columns) return;
     app.add_option("--time-col", time_col, "Time column (default: the first)");
     app.add_option("--target", targets, "Target columns, comma-separated (default: every numeric column)");
@@ -128,8 +140,9 @@ Command add_forecast_train(CLI::App& app) {
   app.add_option("--season", a->season, "Season of the seasonal-naive baseline in steps (default: from the frequency)");
   app.add_option("--d-model", a->d_model, "Embedding width (default 16 x seq-len: a square map of side 4 x seq-len)");
   app.add_option("--model,-m", a->model, "Backbone variant (a..xl) or JSON layout (default: a small built-in layout)");
-  app.add_option("--out,-o", a->out, "Model file to write (.safetensors)")->required();
-  app.add_option("--work-dir", a->work_dir, "Checkpoints and metrics.jsonl (default: OUT.train)");
+  output_option(app.add_option("--out,-o", a->out, "Model file to write (.safetensors)")->required());
+  output_option(app.add_option("--work-dir", a->work_dir, "Checkpoints and metrics.jsonl (default: OUT.train)"),
+                {false, training_folder_files, /*folder=*/true});
   app.add_option("--epochs", a->train.epochs, "Epochs (default 10)");
   app.add_option("--batch-size", a->train.batch_size, "Batch size (default 32)");
   app.add_option("--lr", a->train.lr, "Learning rate (default 3e-4, AdamW, cosine)");
@@ -160,8 +173,8 @@ Command add_forecast_train(CLI::App& app) {
     spec.season = a->season > 0 ? a->season : ts::default_season(table.step, table.time_style.format);
     const auto fractions = split_list(a->split);
     if (fractions.size() != 2) throw std::invalid_argument("--split takes two fractions, e.g. 0.7,0.1");
-    spec.split.train = std::stod(fractions[0]);
-    spec.split.validation = std::stod(fractions[1]);
+    spec.split.train = split_fraction(fractions[0]);
+    spec.split.validation = split_fraction(fractions[1]);
     const auto split = ts::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
     spec.scaler = ts::Standardizer::fit(table, split.train_rows);
     spec.backbone = a->model.empty() ? default_forecast_backbone() : models::resolve_config(a->model);
@@ -197,6 +210,9 @@ Command add_forecast_train(CLI::App& app) {
       return 130;
     }
     if (!std::filesystem::exists(best)) throw std::runtime_error(best + ": training wrote no model");
+    // Scored before --out is written: a model whose scores are not finite never replaces a file.
+    auto loaded = fts::load_forecaster(best);
+    const auto evaluation = fts::evaluate_forecaster(loaded.net, loaded.spec, table);
     {  // the model file, atomically
       std::ifstream in(best, std::ios::binary);
       std::stringstream bytes;
@@ -208,8 +224,7 @@ Command add_forecast_train(CLI::App& app) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("trained %lld steps over %lld epochs in %.1f s%s; model: %s\n", (long long)result.steps,
                 (long long)result.epochs_completed, seconds, result.early_stopped ? " (stopped early)" : "", a->out.c_str());
-    auto loaded = fts::load_forecaster(a->out);
-    print_evaluation(fts::evaluate_forecaster(loaded.net, loaded.spec, table), false);
+    print_evaluation(evaluation, false);
     return 0;
   };
 }
@@ -223,7 +238,7 @@ Command add_forecast_eval(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   a->csv.add_to(app, false);
-  app.add_option("--model,-m", a->model, "Forecaster model file")->required()->check(CLI::ExistingFile);
+  app.add_option("--model,-m", a->model, "Forecaster model file")->required()->check(existing_input());
   app.add_flag("--json", a->json, "Print one JSON object");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
@@ -245,9 +260,10 @@ Command add_forecast_predict(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   a->csv.add_to(app, false);
-  app.add_option("--model,-m", a->model, "Forecaster model file")->required()->check(CLI::ExistingFile);
-  app.add_option("--output,-o", a->output, "Forecast CSV to write (time and one column per target)")->required();
-  app.add_option("--plot", a->plot, "PNG of history and forecast");
+  app.add_option("--model,-m", a->model, "Forecaster model file")->required()->check(existing_input());
+  output_option(app.add_option("--output,-o", a->output, "Forecast CSV to write (time and one column per target; - for standard output)")
+                    ->required());
+  output_option(app.add_option("--plot", a->plot, "PNG of history and forecast"));
   app.add_flag("--backtest", a->backtest, "Forecast the file's last pred-len steps from the ones before, and plot the truth");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
@@ -273,6 +289,7 @@ Command add_forecast_predict(CLI::App& app) {
       for (int64_t v = 0; v < V; ++v) csv << "," << forecast[h][v].item<float>();
       csv << "\n";
     }
+    io::OutputTransaction outputs;  // the CSV and the plot appear together (docs/cli.md, Outputs)
     io::AtomicFile out(a->output);
     out.write(csv.str());
     out.commit();
@@ -295,6 +312,7 @@ Command add_forecast_predict(CLI::App& app) {
                          std::filesystem::path(a->csv.csv).filename().string() + (a->backtest ? ": back-test" : ": forecast"));
       std::printf("plot: %s\n", a->plot.c_str());
     }
+    outputs.commit();
     return 0;
   };
 }

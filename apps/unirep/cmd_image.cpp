@@ -28,7 +28,9 @@ Command add_classify_image(CLI::App& app) {
     sdk::image::ImageClassifierOptions options;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Images (JPEG, PNG, BMP, WebP, TIFF, GIF, ...)")->required()->check(existing_input());
+  app.add_option("files", a->files, "Images (JPEG, PNG, BMP, WebP, TIFF, GIF, ...; - for standard input)")
+      ->required()
+      ->check(existing_input(/*standard_input=*/true));
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
   app.add_option("--model-file", a->options.model_file, "An image model written by `unirep train image` (instead of --model/--weights)")
       ->check(existing_input());

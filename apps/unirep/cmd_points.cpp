@@ -26,7 +26,9 @@ Command add_classify_points(CLI::App& app) {
     bool json = false, all_rotations = false;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Point clouds or meshes (OFF, PLY, OBJ, XYZ/TXT/CSV)")->required()->check(existing_input());
+  app.add_option("files", a->files, "Point clouds or meshes (OFF, PLY, OBJ, XYZ/TXT/CSV; - for standard input)")
+      ->required()
+      ->check(existing_input(/*standard_input=*/true));
   app.add_option("--model-file,-m", a->model_file, "Trained point classifier (written by unirep train points)")
       ->required()
       ->check(existing_input());

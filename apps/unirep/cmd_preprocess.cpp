@@ -35,7 +35,7 @@ Command add_preprocess(CLI::App& app) {
       ->check(CLI::IsMember({"audio", "image", "video", "points"}));
   app.add_option("file", a->input, "Input file (audio: any format and rate; image: JPEG, PNG, BMP, WebP, TIFF, ...; video: any container FFmpeg reads; points: OFF, PLY, OBJ, PCD, XYZ/TXT/CSV)")
       ->required()
-      ->check(existing_input());
+      ->check(existing_input(/*standard_input=*/true));
   app.add_option("--points", a->points.points, "points: N after farthest point sampling (default 4096)")->check(CLI::PositiveNumber);
   app.add_option("--surface-points", a->points.surface_points, "points: meshes are sampled on the surface first (default 8192)")
       ->check(CLI::PositiveNumber);
@@ -54,6 +54,8 @@ Command add_preprocess(CLI::App& app) {
   app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")->check(CLI::PositiveNumber);
   app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(existing_input());
   return [a]() {
+    if (a->input == "-" && (a->modality == "audio" || a->modality == "video"))
+      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give " + a->modality + " as a file");
     if (a->modality == "video") {
       a->video.size = a->image.size;
       modalities::video::VideoReader reader(a->input);

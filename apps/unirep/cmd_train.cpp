@@ -51,13 +51,6 @@ std::shared_ptr<sdk::train::TensorDataset> load_tensors(const std::string& input
                                                      sdk::train::TensorSources{inputs, labels});
 }
 
-// The files a training run writes into its output folder.
-std::vector<std::string> training_outputs(const std::string& dir) {
-  std::vector<std::string> files;
-  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"}) files.push_back(dir + "/" + name);
-  return files;
-}
-
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(path + ": cannot open");
@@ -96,7 +89,7 @@ Command add_train(CLI::App& app) {
   app.add_option("--val-labels", a->val_labels, "Validation labels .npy")->check(existing_input());
   app.add_option("--config", a->config, "Training options as JSON (flags given too win)")->check(existing_input());
   output_option(app.add_option("--output-dir,-o", a->train.output_dir, "Checkpoints, metrics.jsonl and best_deploy.safetensors")->required(),
-                {false, training_outputs, /*folder=*/true});
+                {false, training_folder_files, /*folder=*/true});
   app.add_option("--epochs", a->train.epochs, "Epochs")->check(CLI::PositiveNumber);
   app.add_option("--batch-size", a->train.batch_size, "Batch size per process")->check(CLI::PositiveNumber);
   app.add_option("--lr", a->train.lr, "Base learning rate")->check(CLI::PositiveNumber);

@@ -29,9 +29,10 @@ std::string why_not_readable(const std::string& path) {
 
 }  // namespace
 
-CLI::Validator existing_input() {
+CLI::Validator existing_input(bool standard_input) {
   return CLI::Validator(
-      [](std::string& path) -> std::string {
+      [standard_input](std::string& path) -> std::string {
+        if (standard_input && path == "-") return "";
         const auto why = why_not_readable(path);
         return why.empty() ? "" : io::escape_text(path, 200) + ": " + why;
       },

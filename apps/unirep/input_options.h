@@ -6,6 +6,8 @@
 
 namespace unirep::cli {
 
-CLI::Validator existing_input();
+// `standard_input`: "-" passes too, for the readers that take standard input (point clouds and
+// images, docs/reliability.md, "Bounded work").
+CLI::Validator existing_input(bool standard_input = false);
 
 }  // namespace unirep::cli

@@ -97,6 +97,12 @@ CLI::Option* output_option(CLI::Option* option, OutputSpec spec) {
   return option;
 }
 
+std::vector<std::string> training_folder_files(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"}) files.push_back(dir + "/" + name);
+  return files;
+}
+
 std::vector<std::string> stage_files(const std::string& prefix) {
   std::filesystem::path p(prefix);
   const std::string stem = p.extension() == ".npy" ? (p.parent_path() / p.stem()).string() : prefix;

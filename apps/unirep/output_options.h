@@ -30,6 +30,10 @@ CLI::Option* output_option(CLI::Option* option, OutputSpec spec = {});
 // std::invalid_argument naming the options.
 void check_outputs(const CLI::App& command);
 
+// The files a training run writes into its output folder (checkpoint.pth, best_deploy.safetensors,
+// metrics.jsonl).
+std::vector<std::string> training_folder_files(const std::string& dir);
+
 // The stage files an output prefix stands for: PREFIX.stage0.npy .. PREFIX.stage3.npy (a trailing
 // .npy on the prefix is dropped).
 std::vector<std::string> stage_files(const std::string& prefix);

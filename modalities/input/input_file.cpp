@@ -22,7 +22,7 @@ namespace {
 [[noreturn]] void fail(const std::string& path, const std::string& problem) { throw io::FormatError(path, problem); }
 
 // What a failed stat()/open() means, said for a user. "no such file" is the SDK's word for a missing
-// file everywhere (audio, images, video); a loop of links "does not exist" either, but says why.
+// file everywhere (audio, images, video); a loop of links is named as such.
 std::string describe_errno(const std::string& path, int err) {
   switch (err) {
     case ENOENT: {
@@ -33,7 +33,7 @@ std::string describe_errno(const std::string& path, int err) {
     case ENOTDIR:
       return "no such file (a part of the path is not a folder)";
     case ELOOP:
-      return "does not exist (a loop of symbolic links)";
+      return "a loop of symbolic links (it points back to itself)";
     case EACCES:
     case EPERM:
       return "cannot be read (permission denied)";

@@ -3,7 +3,7 @@
 // file's mode; an output that is an input; several outputs, all or nothing; a run stopped by a
 // signal while it writes. Also the strict numeric options and the one-line errors.
 #include <unirep/io/npy.h>
-#include <support/model_files.h>
+#include <support/test_models.h>
 #include <support/test_support.h>
 
 #include <ATen/ATen.h>
@@ -282,4 +282,33 @@ TEST(TextAndTime, NonUtf8FileNamesKeepJsonValid) {
   const auto line = r.output.substr(r.output.find('{'));
   const auto j = nlohmann::json::parse(line.substr(0, line.find('\n')));
   EXPECT_NE(j.at("file").get<std::string>().find("caf\\xE9.ply"), std::string::npos);
+}
+
+TEST_F(UserFiles, DashIsStandardInputForPointsAndImages) {
+  auto r = ut::run_cli_limited({"preprocess", "points", "-", "--points", "16", "-o", d.file("from_stdin.npy")}, {6ull << 30, 60, small_ply()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(unirep::io::read_npy(d.file("from_stdin.npy")).size(0), 16);
+  r = ut::run_cli_limited({"preprocess", "audio", "-", "-o", d.file("audio.npy")}, {6ull << 30, 60, "RIFF"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(last_line(r.output).find("'-' (standard input) is read for points and images"), std::string::npos) << r.output;
+}
+
+// forecast predict -o F.csv --plot P.png: when the plot cannot be written, the CSV is not replaced.
+TEST_F(UserFiles, ForecastAndPlotAreAllOrNothing) {
+  std::ofstream(d.file("series.csv")) << ut::sinusoid_csv(200);
+  ut::write_forecaster(d.file("series.csv"), d.file("model.safetensors"));
+  ut::write_bytes(d.file("forecast.csv"), "old forecast");
+  fs::create_directory(d.file("plot.png"));
+  const std::vector<std::string> args = {"forecast", "predict", "--csv", d.file("series.csv"), "--model", d.file("model.safetensors"),
+                                         "-o", d.file("forecast.csv"), "--plot", d.file("plot.png")};
+  auto r = ut::run_cli_limited(args);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(last_line(r.output).find("plot.png: is a directory"), std::string::npos) << r.output;
+  EXPECT_EQ(ut::read_bytes(d.file("forecast.csv")), "old forecast");
+  EXPECT_TRUE(temporary_files(d.path()).empty());
+  fs::remove(d.file("plot.png"));
+  r = ut::run_cli_limited(args);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(ut::read_bytes(d.file("forecast.csv")), "old forecast");
+  EXPECT_EQ(ut::read_bytes(d.file("plot.png")).substr(1, 3), "PNG");
 }
