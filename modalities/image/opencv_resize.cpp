@@ -6,6 +6,8 @@
 #include <unirep/modalities/image/opencv_resize.h>
 #include <unirep/modalities/image/pil_resize.h>
 
+#include "resize_window.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -64,14 +66,7 @@ Taps rows(int in, int64_t out, int64_t from, int n) {
 
 RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width,
                                    int crop_height) {
-  if (in.empty()) throw std::invalid_argument("cannot resize an empty image");
-  if (width <= 0 || height <= 0) refuse("invalid resize target " + std::to_string(width) + " x " + std::to_string(height));
-  if (crop_width <= 0 || crop_height <= 0 || left < 0 || top < 0 || left + crop_width > width || top + crop_height > height)
-    refuse("the window " + std::to_string(crop_width) + " x " + std::to_string(crop_height) + " at (" + std::to_string(left) + ", " +
-           std::to_string(top) + ") is not inside " + std::to_string(width) + " x " + std::to_string(height));
-  if (static_cast<int64_t>(crop_width) * crop_height > kMaxResizePixels)
-    refuse("a resized image of " + std::to_string(crop_width) + " x " + std::to_string(crop_height) + " pixels is more than the limit of " +
-           std::to_string(kMaxResizePixels));
+  detail::check_resize_window(in, width, height, left, top, crop_width, crop_height);
   const Taps cx = columns(in.width, width, left, crop_width), cy = rows(in.height, height, top, crop_height);
   // The horizontal pass only on the source rows the window's output rows read (two each at most),
   // as ints (value x 2048): the work and memory follow the window, not the whole resize.

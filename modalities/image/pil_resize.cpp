@@ -3,6 +3,8 @@
 // pass) is what makes the result equal to PIL's, not merely close; change none of it casually.
 #include <unirep/modalities/image/pil_resize.h>
 
+#include "resize_window.h"
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -149,15 +151,7 @@ int64_t centre_offset(int64_t full, int64_t part) { return static_cast<int64_t>(
 
 RgbImage pil_resize_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width, int crop_height,
                          ResampleFilter filter) {
-  if (in.empty()) throw std::invalid_argument("cannot resize an empty image");
-  if (width <= 0 || height <= 0)
-    refuse("invalid resize target " + std::to_string(width) + " x " + std::to_string(height));
-  if (crop_width <= 0 || crop_height <= 0 || left < 0 || top < 0 || left + crop_width > width || top + crop_height > height)
-    refuse("the window " + std::to_string(crop_width) + " x " + std::to_string(crop_height) + " at (" + std::to_string(left) + ", " +
-           std::to_string(top) + ") is not inside " + std::to_string(width) + " x " + std::to_string(height));
-  if (static_cast<int64_t>(crop_width) * crop_height > kMaxResizePixels)
-    refuse("a resized image of " + std::to_string(crop_width) + " x " + std::to_string(crop_height) + " pixels is more than the limit of " +
-           std::to_string(kMaxResizePixels));
+  detail::check_resize_window(in, width, height, left, top, crop_width, crop_height);
   // Pillow's order: horizontal pass first (skipped when the width stays), then vertical (skipped when
   // the height stays), each rounded to 8 bits. Only the input rows the window's output rows read go
   // through the horizontal pass, as Pillow itself does, so the intermediate is the window's width

@@ -16,27 +16,9 @@
 #include "support/test_support.h"
 
 using unirep::sdk::InferencePath;
+using unirep::testing::ScopedEnv;
 using unirep::testing::TempDir;
 using unirep::testing::within_fixture_tolerance;
-
-namespace {
-
-// Sets an environment variable for the scope of a test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() { had_ ? ::setenv(name_, old_.c_str(), 1) : ::unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
-
-}  // namespace
 
 TEST(InferencePath, ImageAndVideoClassifiersAgreeOnBothPaths) {
   TempDir d;

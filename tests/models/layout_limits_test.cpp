@@ -21,6 +21,7 @@
 
 using unirep::models::BackboneConfig;
 using unirep::models::config_from_json_text;
+using unirep::testing::ScopedEnv;
 
 namespace {
 
@@ -38,20 +39,6 @@ std::string refusal(const std::string& json) {
   }
   return "(accepted)";
 }
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() { had_ ? ::setenv(name_, old_.c_str(), 1) : ::unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
 
 // The message of load_config_file(path), or "(accepted)"; "(blocked)" when it has not returned
 // within a few seconds (the thread is then left behind, blocked).

@@ -16,6 +16,9 @@
 #include <string>
 
 #include "support/test_support.h"
+#include "csv_error.h"
+
+using unirep::testing::csv_error;
 
 namespace {
 using namespace unirep;
@@ -33,15 +36,6 @@ std::vector<double> values(const at::Tensor& t) {
   return std::vector<double>(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
 }
 
-// The error message of read_series_csv, or "" when it succeeds.
-std::string csv_error(const std::string& path, const ts::SeriesCsvOptions& o = {}) {
-  try {
-    ts::read_series_csv(path, o);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(TimeStamp, ParsesTheCommonFormsAndRejectsImpossibleDates) {
   auto a = ts::parse_time("2012/01/01");

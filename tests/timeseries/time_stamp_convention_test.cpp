@@ -12,6 +12,9 @@
 #include <string>
 
 #include "support/test_support.h"
+#include "csv_error.h"
+
+using unirep::testing::csv_error;
 
 namespace {
 namespace ts = unirep::modalities::timeseries;
@@ -23,14 +26,6 @@ std::string write(const TempDir& dir, const std::string& name, const std::string
   return path;
 }
 
-std::string csv_error(const std::string& path, const ts::SeriesCsvOptions& o = {}) {
-  try {
-    ts::read_series_csv(path, o);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // `text` parsed, `seconds_later` added, written back in its own style.
 std::string later(const std::string& text, double seconds_later) {

@@ -18,10 +18,12 @@
 #include <limits>
 
 #include "support/test_support.h"
+#include "tiny_layout.h"
 
 using namespace unirep;
 using namespace unirep::sdk::train;
 using unirep::testing::TempDir;
+using unirep::testing::tiny_config;
 
 namespace {
 
@@ -36,16 +38,6 @@ void expect_message(Fn fn, std::initializer_list<std::string> needles) {
   } catch (const E& e) {
     for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << "'" << n << "' not in: " << e.what();
   }
-}
-
-models::BackboneConfig tiny_config() {
-  models::BackboneConfig c;
-  c.depths = {1, 1, 1, 1};
-  c.dims = {8, 8, 16, 16};
-  c.kernel_sizes = {{3}, {7}, {3}, {0}};
-  c.in_chans = 1;
-  c.num_classes = 2;
-  return c;
 }
 
 std::shared_ptr<TensorDataset> data(int64_t n) {

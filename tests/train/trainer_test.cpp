@@ -15,22 +15,14 @@
 #include <fstream>
 
 #include "support/test_support.h"
+#include "tiny_layout.h"
 
 using namespace unirep;
 using namespace unirep::sdk::train;
 using unirep::testing::TempDir;
+using unirep::testing::tiny_config;
 
 namespace {
-
-models::BackboneConfig tiny_config() {
-  models::BackboneConfig c;
-  c.depths = {1, 1, 1, 1};
-  c.dims = {8, 8, 16, 16};
-  c.kernel_sizes = {{3}, {7}, {3}, {0}};
-  c.in_chans = 1;
-  c.num_classes = 2;
-  return c;
-}
 
 // Class 0: a bright top half; class 1: a bright bottom half; plus noise. Linearly separable.
 std::shared_ptr<TensorDataset> halves(int64_t n, uint64_t seed) {
