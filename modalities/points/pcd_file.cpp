@@ -11,6 +11,8 @@
 //                            which hold the fields one after another (all x, then all y, ...).
 #include "pcd_file.h"
 
+#include <unirep/modalities/quoted_text.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -25,7 +27,8 @@ namespace unirep::modalities::points::detail {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, size_t line = 0) {
-  throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + what);
+  // `what` quotes tokens of the file: escaped, so a NUL or a control byte cannot cut or break the line.
+  throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + escaped_text(what, 400));
 }
 
 struct PcdField {

@@ -1,4 +1,5 @@
 #include <unirep/modalities/points/point_file.h>
+#include <unirep/modalities/quoted_text.h>
 
 #include "pcd_file.h"
 
@@ -16,7 +17,8 @@ namespace unirep::modalities::points {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, size_t line = 0) {
-  throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + what);
+  // `what` quotes tokens of the file: escaped, so a NUL or a control byte cannot cut or break the line.
+  throw std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + escaped_text(what, 400));
 }
 
 std::string lower_ext(const std::string& path) {

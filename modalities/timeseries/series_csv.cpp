@@ -1,7 +1,7 @@
 #include <unirep/modalities/timeseries/series_csv.h>
 
 #include <unirep/modalities/input_file.h>
-#include <unirep/modalities/timeseries/csv_text.h>
+#include <unirep/modalities/quoted_text.h>
 
 #include <algorithm>
 #include <cctype>

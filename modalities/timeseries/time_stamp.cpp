@@ -1,6 +1,6 @@
 #include <unirep/modalities/timeseries/time_stamp.h>
 
-#include <unirep/modalities/timeseries/csv_text.h>
+#include <unirep/modalities/quoted_text.h>
 
 #include <algorithm>
 #include <cctype>

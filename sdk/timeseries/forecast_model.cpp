@@ -1,7 +1,7 @@
 #include <unirep/sdk/timeseries/forecast_model.h>
 
 #include <unirep/io/format_error.h>
-#include <unirep/modalities/timeseries/csv_text.h>
+#include <unirep/modalities/quoted_text.h>
 #include <unirep/models/state_dict.h>
 
 #include <nlohmann/json.hpp>
@@ -70,10 +70,10 @@ void check_scaler(const ForecastSpec& s) {
     const std::string column = c < nt ? s.targets[c] : s.covariates[c - nt];
     const double mean = s.scaler.mean[c], sd = s.scaler.std[c];
     if (!std::isfinite(mean) || std::abs(mean) > ts::kMaxSeriesMagnitude)
-      throw std::invalid_argument("the stored standardization of " + ts::quoted(column) + " has mean " + number(mean) +
+      throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has mean " + number(mean) +
                                   "; it must be finite and within +-1e15 (the file is damaged)");
     if (!(sd > 0) || !std::isfinite(sd) || sd > 2 * ts::kMaxSeriesMagnitude)
-      throw std::invalid_argument("the stored standardization of " + ts::quoted(column) + " has std " + number(sd) +
+      throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has std " + number(sd) +
                                   "; it must be positive, finite and at most 2e15 (the file is damaged)");
   }
 }

@@ -1,6 +1,6 @@
 #include <unirep/sdk/timeseries/forecast_predict.h>
 
-#include <unirep/modalities/timeseries/csv_text.h>
+#include <unirep/modalities/quoted_text.h>
 #include <unirep/modalities/timeseries/time_stamp.h>
 #include <unirep/sdk/timeseries/forecast_data.h>
 #include <unirep/sdk/timeseries/forecast_evaluation.h>
@@ -26,7 +26,7 @@ void check_history(const ts::SeriesTable& table) {
     char value[32];
     std::snprintf(value, sizeof value, "%g", static_cast<double>(v));
     throw std::invalid_argument(table.source + ": row " + std::to_string(i / V) + ", column " +
-                                ts::quoted(table.names.at(i % V)) + ": the value " + value +
+                                modalities::quoted(table.names.at(i % V)) + ": the value " + value +
                                 (std::isfinite(v) ? " is beyond the supported magnitude (|value| <= 1e+15)" : " is not finite"));
   }
 }

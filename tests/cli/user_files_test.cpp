@@ -312,3 +312,16 @@ TEST_F(UserFiles, ForecastAndPlotAreAllOrNothing) {
   EXPECT_NE(ut::read_bytes(d.file("forecast.csv")), "old forecast");
   EXPECT_EQ(ut::read_bytes(d.file("plot.png")).substr(1, 3), "PNG");
 }
+
+// A NUL or a control byte in what a message quotes from a file is escaped: the line is not cut
+// short at the NUL, and it stays one line.
+TEST(ClearErrors, NulInAQuotedTokenDoesNotCutTheMessage) {
+  ut::TempDir d;
+  const std::string off = std::string("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 ") + std::string("\0zz\x1b[31m", 7) + "\n3 0 1 2\n";
+  ut::write_bytes(d.file("nul.off"), off);
+  const auto r = ut::run_cli_limited({"preprocess", "points", d.file("nul.off"), "-o", d.file("out.npy")});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const auto line = last_line(r.output);
+  EXPECT_NE(line.find("nul.off:5: '\\x00zz\\x1B[31m' is not a number"), std::string::npos) << line;
+  EXPECT_FALSE(ut::file_exists(d.file("out.npy")));
+}

@@ -1,8 +1,8 @@
-#include <unirep/modalities/timeseries/csv_text.h>
+#include <unirep/modalities/quoted_text.h>
 
 #include <cstdio>
 
-namespace unirep::modalities::timeseries {
+namespace unirep::modalities {
 namespace {
 
 // Length of the well-formed UTF-8 sequence at s[i], or 0 when it is not one (RFC 3629, Table 3-7 of
@@ -41,23 +41,25 @@ size_t invalid_utf8_offset(const std::string& text) {
   return std::string::npos;
 }
 
-std::string quoted(const std::string& text) {
-  std::string out = "'";
+std::string escaped_text(const std::string& text, size_t max_bytes) {
+  std::string out;
   size_t i = 0;
-  while (i < text.size() && i < kMaxQuotedBytes) {
+  while (i < text.size() && i < max_bytes) {
     const size_t n = sequence_length(text, i);
     const auto c = static_cast<unsigned char>(text[i]);
     if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F))) {
       out += escaped(c);
       ++i;
     } else {
-      if (i + n > kMaxQuotedBytes) break;  // never cut a character in half
+      if (i + n > max_bytes) break;  // never cut a character in half
       out.append(text, i, n);
       i += n;
     }
   }
   if (i < text.size()) out += "...";
-  return out + "'";
+  return out;
 }
 
-}  // namespace unirep::modalities::timeseries
+std::string quoted(const std::string& text) { return "'" + escaped_text(text, kMaxQuotedBytes) + "'"; }
+
+}  // namespace unirep::modalities
