@@ -285,7 +285,8 @@ Command add_evaluate(CLI::App& app) {
   app.add_option("--loss", a->loss, "tensors: loss reported: ce | soft_ce | bce | mse | mae");
   app.add_option("--model-file", a->model_file, "audio, image, video, points: model file written by unirep train")->check(existing_input());
   app.add_flag("--all-rotations", a->all_rotations, "points: also score the average over the 8 test rotations");
-  app.add_option("--views", a->views, "video: 1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)");
+  app.add_option("--views", a->views, "video: 1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)")
+      ->check(CLI::IsMember({1, 15}));
   app.add_option("--data", a->data, "audio: a folder per class (Speech Commands layout) or a CSV of path,label; image: an image folder or CSV; points: a ModelNet-style folder or CSV");
   app.add_option("--split", a->split, "audio, image: test | validation | train | all (a CSV is always all)")
       ->check(CLI::IsMember({"test", "validation", "train", "all"}));

@@ -2,6 +2,7 @@
 #include <unirep/api/audio_classifier.h>
 
 #include "api_support.h"
+#include "input_limits.h"
 
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
@@ -79,6 +80,11 @@ AudioClassification AudioClassifier::classify_samples(const float* samples, size
   if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate)
     throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) + " Hz is out of range (supported: " +
                                                   std::to_string(kMinSampleRate) + " to " + std::to_string(kMaxSampleRate) + " Hz)");
+  // A count past what one file may hold is a wrong argument (a wrapped size_t), refused before the
+  // buffer is read (docs/api.md, Input limits).
+  if (const auto limit = static_cast<size_t>(api_detail::kMaxAudioSeconds * sample_rate); frames > limit)
+    throw Error(StatusCode::kInvalidArgument, "frames: " + std::to_string(frames) + " exceeds the limit of " + std::to_string(limit) +
+                                                  " (" + std::to_string(static_cast<int>(api_detail::kMaxAudioSeconds)) + " s at sample_rate)");
   // Every channel before the down-mix, so a bad channel cannot hide in an average.
   if (const auto bad = modalities::audio::find_bad_sample(samples, static_cast<int64_t>(frames), channels))
     throw Error(StatusCode::kInvalidArgument, "samples: " + modalities::audio::describe_bad_sample(*bad, sample_rate, channels));

@@ -2,6 +2,7 @@
 #include <unirep/api/forecaster.h>
 
 #include "api_support.h"
+#include "input_limits.h"
 
 #include <unirep/modalities/timeseries/series_csv.h>
 #include <unirep/sdk/timeseries/forecast_predict.h>
@@ -61,6 +62,9 @@ Forecast Forecaster::forecast_values(const double* times, const float* values, s
   if (columns != want)
     throw Error(StatusCode::kInvalidArgument, "history: " + std::to_string(columns) + " columns, the model reads " +
                                                   std::to_string(want) + " (targets, then covariates)");
+  if (want > 0 && rows > api_detail::kMaxHistoryValues / want)
+    throw Error(StatusCode::kInvalidArgument, "history: " + std::to_string(rows) + " rows exceed the limit of " +
+                                                  std::to_string(api_detail::kMaxHistoryValues / want) + " for " + std::to_string(want) + " columns");
   if (rows < history_length())
     throw Error(StatusCode::kInvalidArgument, "history: " + std::to_string(rows) + " rows, the model needs at least " +
                                                   std::to_string(history_length()));

@@ -5,6 +5,7 @@
 #include <unirep/io/atomic_file.h>
 #include <unirep/io/format_error.h>
 #include <unirep/io/safetensors.h>
+#include <unirep/io/signal_cleanup.h>
 #include <unirep/io/torch_checkpoint.h>
 #include <unirep/models/state_dict.h>
 #include <unirep/sdk/progress.h>
@@ -34,7 +35,11 @@ namespace {
 std::atomic<int> g_stop{0};
 
 void on_signal(int) {
-  if (g_stop.fetch_add(1) >= 1) std::_Exit(130);  // second Ctrl-C: leave now
+  // Second Ctrl-C: leave now, without a half-written checkpoint beside the last good one.
+  if (g_stop.fetch_add(1) >= 1) {
+    io::remove_outputs_now();
+    std::_Exit(130);
+  }
 }
 
 // Gradients are averaged in flat buckets of about 16 MB: one collective per bucket instead of

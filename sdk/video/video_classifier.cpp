@@ -51,8 +51,9 @@ at::Tensor VideoClassifier::probabilities_of(const at::Tensor& images) {
 
 at::Tensor VideoClassifier::probabilities(const std::string& path, int views) {
   if (views != 1 && views != options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views)
-    throw std::invalid_argument("--views must be 1 or " +
-                                std::to_string(options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views));
+    throw std::invalid_argument("views must be 1 or " +
+                                std::to_string(options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views) +
+                                ", got " + std::to_string(views));
   vid::VideoReader reader(path);
   if (views == 1) return probabilities_of(vid::validation_view(reader, options_.transform).unsqueeze(0))[0];
   // The reference merges test views by averaging their softmax probabilities ('prob').
