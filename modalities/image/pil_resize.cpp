@@ -225,12 +225,7 @@ RgbImage center_crop(const RgbImage& in, int width, int height) {
   }
   const int top = static_cast<int>(std::nearbyint((src.height - height) / 2.0));
   const int left = static_cast<int>(std::nearbyint((src.width - width) / 2.0));
-  RgbImage out;
-  out.width = width;
-  out.height = height;
-  out.pixels.resize(static_cast<size_t>(width) * height * 3);
-  for (int y = 0; y < height; ++y) std::copy_n(src.at(top + y, left), static_cast<size_t>(width) * 3, out.at(y, 0));
-  return out;
+  return cut(src, left, top, width, height);
 }
 
 }  // namespace unirep::modalities::image

@@ -317,7 +317,7 @@ TEST_F(UserFiles, ForecastAndPlotAreAllOrNothing) {
 // short at the NUL, and it stays one line.
 TEST(ClearErrors, NulInAQuotedTokenDoesNotCutTheMessage) {
   ut::TempDir d;
-  const std::string off = std::string("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 ") + std::string("\0zz\x1b[31m", 7) + "\n3 0 1 2\n";
+  const std::string off = std::string("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 ") + std::string("\0zz\x1b[31m", 8) + "\n3 0 1 2\n";
   ut::write_bytes(d.file("nul.off"), off);
   const auto r = ut::run_cli_limited({"preprocess", "points", d.file("nul.off"), "-o", d.file("out.npy")});
   EXPECT_EQ(r.exit_code, 1) << r.output;
