@@ -1,5 +1,6 @@
 #include <unirep/sdk/train/trainer.h>
 
+#include "earlier_run_files.h"
 #include "option_problem.h"
 
 #include <unirep/io/atomic_file.h>
@@ -27,6 +28,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace unirep::sdk::train {
@@ -228,7 +230,8 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
 
   // Resume, or start fresh from rank 0's weights.
   Snapshot s;
-  if (options_.resume && !ckpt_path.empty() && fs::exists(ckpt_path)) {
+  const bool resuming = options_.resume && !ckpt_path.empty() && fs::exists(ckpt_path);
+  if (resuming) {
     // A checkpoint.pth left by another model, an older unirep or a plain weights file must fail
     // with the way out, not crash on a missing key or half-restore the run: every step of the
     // restore is inside the one try.
@@ -276,6 +279,9 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
     at::manual_seed(options_.seed * 7919 + rank + s.step);
   }
   if (!ema && options_.ema_decay > 0) ema = std::make_unique<WeightEma>(model, options_.ema_decay);
+  // A fresh run over an earlier run's files: all or nothing (docs/training.md, "The output folder").
+  std::optional<EarlierRunFiles> earlier;
+  if (writer && !resuming) earlier.emplace(options_.output_dir);
 
   // Where the weights stand, for messages: "epoch 3 step 120" (both counted from 1).
   auto position = [&] { return "epoch " + std::to_string(s.epoch + 1) + " step " + std::to_string(s.step); };
@@ -367,6 +373,7 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
         result.steps = s.step;
         result.samples_per_second = train_seconds > 0 ? samples / train_seconds : 0;
         if (writer && result.interrupted) std::fprintf(stderr, "stopped; resumable checkpoint in %s\n", ckpt_path.c_str());
+        if (earlier) earlier->release();
         return result;
       }
     }
@@ -413,6 +420,7 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
   result.best_metric = s.best;
   result.samples_per_second = train_seconds > 0 ? samples / train_seconds : 0;
   if (comm_ && world > 1) comm_->barrier();
+  if (earlier) earlier->release();
   return result;
 }
 

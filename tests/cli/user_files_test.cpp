@@ -16,10 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 namespace ut = unirep::testing;
@@ -324,4 +326,33 @@ TEST(ClearErrors, NulInAQuotedTokenDoesNotCutTheMessage) {
   const auto line = last_line(r.output);
   EXPECT_NE(line.find("nul.off:5: '\\x00zz\\x1B[31m' is not a number"), std::string::npos) << line;
   EXPECT_FALSE(ut::file_exists(d.file("out.npy")));
+}
+
+// A fresh training run into a folder that holds an earlier run: a run that fails leaves every
+// earlier file as it was and nothing of its own; a run that completes replaces them, with a
+// metrics.jsonl of its own.
+TEST_F(UserFiles, AFailedFreshRunPutsTheEarlierRunBack) {
+  ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
+  unirep::io::write_npy(d.file("x.npy"), at::rand({32, 3, 32, 32}));
+  unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {32}, at::kLong));
+  const auto train = [&](const std::string& lr) {
+    return ut::run_cli_limited({"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
+                                d.file("y.npy"), "-o", d.file("run"), "--epochs", "2", "--batch-size", "16", "--threads", "1", "--lr",
+                                lr, "--no-resume"});
+  };
+  ASSERT_EQ(train("1e-3").exit_code, 0);
+  std::map<std::string, std::string> earlier;
+  for (const char* f : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"}) earlier[f] = ut::read_bytes(d.file("run/") + f);
+  const auto failed = train("1e6");  // diverges in its first epoch
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("the earlier run's files are back as they were"), std::string::npos) << failed.output;
+  for (const auto& [f, bytes] : earlier) EXPECT_EQ(ut::read_bytes(d.file("run/" + f)), bytes) << f;
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(d.file("run"))) ++files;
+  EXPECT_EQ(files, earlier.size()) << "a hidden copy or a file of the failed run was left";
+  const auto ok = train("2e-3");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ut::read_bytes(d.file("run/best_deploy.safetensors")), earlier["best_deploy.safetensors"]);
+  const auto metrics = ut::read_bytes(d.file("run/metrics.jsonl"));
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 2) << "the new run's two epochs only:\n" << metrics;
 }

@@ -1,0 +1,54 @@
+#include "earlier_run_files.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace unirep::sdk::train {
+namespace {
+
+const char* const kRunFiles[] = {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"};
+
+}  // namespace
+
+EarlierRunFiles::EarlierRunFiles(std::string dir) : dir_(std::move(dir)) {
+  for (const char* name : kRunFiles) {
+    Kept k{dir_ + "/" + name, ""};
+    if (access(k.path.c_str(), F_OK) == 0) {
+      k.aside = dir_ + "/." + name + ".earlier-run-" + std::to_string(getpid());
+      if (std::rename(k.path.c_str(), k.aside.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        for (const auto& done : kept_)
+          if (!done.aside.empty()) std::rename(done.aside.c_str(), done.path.c_str());
+        kept_.clear();
+        throw std::runtime_error(k.path + ": cannot keep the earlier run's file aside: " + why);
+      }
+    }
+    kept_.push_back(k);
+  }
+  // A folder without an earlier run has nothing to protect: a failing run keeps its own last good
+  // checkpoint there (docs/training.md, "Bad values").
+  released_ = true;
+  for (const auto& k : kept_) released_ &= k.aside.empty();
+}
+
+void EarlierRunFiles::release() {
+  for (const auto& k : kept_)
+    if (!k.aside.empty()) std::remove(k.aside.c_str());
+  released_ = true;
+}
+
+EarlierRunFiles::~EarlierRunFiles() {
+  if (released_) return;
+  bool any = false;
+  for (const auto& k : kept_) {
+    std::remove(k.path.c_str());  // what the failed run wrote
+    if (!k.aside.empty()) any |= std::rename(k.aside.c_str(), k.path.c_str()) == 0;
+  }
+  if (any) std::fprintf(stderr, "note: %s: this run failed; the earlier run's files are back as they were\n", dir_.c_str());
+}
+
+}  // namespace unirep::sdk::train
