@@ -262,9 +262,7 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
     } catch (const std::exception& e) {
       // A file reader's message starts with the path again; say it once.
       const auto* format = dynamic_cast<const io::FormatError*>(&e);
-      throw std::runtime_error("cannot resume from " + ckpt_path + ": " + (format ? format->problem() : std::string(e.what())) +
-                               "\nIt was written for another model or by an older unirep: delete it, or start over "
-                               "with --no-resume (TrainOptions::resume = false).");
+      throw ResumeError(ckpt_path, format ? format->problem() : std::string(e.what()));
     }
     if (rank == 0) std::fprintf(stderr, "resumed from %s at epoch %lld, step %lld\n", ckpt_path.c_str(), (long long)s.epoch, (long long)s.step);
   } else {

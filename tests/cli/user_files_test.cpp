@@ -356,3 +356,20 @@ TEST_F(UserFiles, AFailedFreshRunPutsTheEarlierRunBack) {
   const auto metrics = ut::read_bytes(d.file("run/metrics.jsonl"));
   EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 2) << "the new run's two epochs only:\n" << metrics;
 }
+
+// The CLI names its own flag where the SDK names TrainOptions::resume (docs/reliability.md, Clear errors).
+TEST_F(UserFiles, AStaleCheckpointNamesTheFlagThatStartsOver) {
+  ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
+  unirep::io::write_npy(d.file("x.npy"), at::rand({16, 3, 32, 32}));
+  unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {16}, at::kLong));
+  fs::create_directory(d.file("run"));
+  ut::write_bytes(d.file("run/checkpoint.pth"), "not a checkpoint");
+  const auto r = ut::run_cli_limited({"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
+                                      d.file("y.npy"), "-o", d.file("run"), "--epochs", "1", "--batch-size", "8", "--threads", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const auto line = last_line(r.output);
+  EXPECT_NE(line.find("cannot resume from " + d.file("run/checkpoint.pth")), std::string::npos) << line;
+  EXPECT_NE(line.find("start over with --no-resume."), std::string::npos) << line;
+  EXPECT_EQ(line.find("TrainOptions"), std::string::npos) << line;
+  EXPECT_EQ(ut::read_bytes(d.file("run/checkpoint.pth")), "not a checkpoint");
+}

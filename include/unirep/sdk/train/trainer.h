@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace unirep::sdk::train {
 
@@ -68,6 +69,24 @@ struct TrainResult {
 class NonFiniteTraining : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The output folder's checkpoint.pth cannot be continued (another model's, an older unirep's, a
+// plain weights file). what() gives the SDK's way out (TrainOptions::resume = false); the CLI says
+// its own flag instead, from checkpoint() and reason().
+class ResumeError : public std::runtime_error {
+ public:
+  ResumeError(std::string checkpoint, std::string reason)
+      : std::runtime_error("cannot resume from " + checkpoint + ": " + reason +
+                           ". It was written for another model or by an older unirep: delete it, or start over with "
+                           "TrainOptions::resume = false."),
+        checkpoint_(std::move(checkpoint)),
+        reason_(std::move(reason)) {}
+  const std::string& checkpoint() const { return checkpoint_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string checkpoint_, reason_;
 };
 
 class Trainer {
