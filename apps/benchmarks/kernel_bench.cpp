@@ -12,7 +12,7 @@
 // itself). items_per_second counts output values; FLOP/s is reported for the GEMMs and the conv.
 // Before timing, each _Fast benchmark checks its result against LibTorch: a fast wrong answer is no
 // result. One thread by default (UNIREP_BENCH_THREADS=N for more), as in the single-thread goals of
-// issue 8.
+// docs/performance.md.
 #include <unirep/models/fast_kernels.h>
 #include <unirep/models/grn.h>
 #include <unirep/models/layer_norm.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The official UniRepLKNet model, reparameterized, frozen and optimized as TorchScript: the baseline
-`unirep bench --path fast|reference` is compared with (issue 8). Prints the same JSON fields.
+`unirep bench --path fast|reference` is compared with (docs/performance.md). Prints the same JSON fields.
 
 The official model file is not part of this repository (we never ship upstream code): download
 `unireplknet.py` from https://github.com/AILab-CVC/UniRepLKNet yourself and pass its path.

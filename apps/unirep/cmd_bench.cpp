@@ -1,5 +1,5 @@
 // unirep bench: inference speed of a backbone (deploy structure by default, or train, or both) at a
-// given size, batch and thread count, with GFLOP/s and peak RSS (the contract of issue 8); with --fbank, the audio front end's speed (seconds of audio per second); with --image or
+// given size, batch and thread count, with GFLOP/s and peak RSS (the contract of docs/performance.md); with --fbank, the audio front end's speed (seconds of audio per second); with --image or
 // --video, the preprocessing of a file into the backbone input (decode, resize, crop, normalize,
 // and for video the frame sampling and reshape). Medians over
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.

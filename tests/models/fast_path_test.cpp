@@ -1,4 +1,4 @@
-// The fast inference path (models/fast) against the official outputs in ../shared/fixtures and
+// The fast inference path (models/fast) against the official outputs in the reference fixtures (docs/testing.md) and
 // against the LibTorch reference network on layouts, sizes, batches and thread counts the fixtures
 // do not cover.
 #include <unirep/io/npy.h>

@@ -1,4 +1,4 @@
-// Parity with the official PyTorch outputs in ../shared/fixtures/backbone (see its README): train
+// Parity with the official PyTorch outputs in the reference fixtures' backbone folder (docs/testing.md): train
 // weights, deploy weights, and our own reparameterization of the train weights.
 #include <unirep/io/npy.h>
 #include <unirep/io/safetensors.h>

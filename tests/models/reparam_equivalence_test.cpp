@@ -63,7 +63,7 @@ TEST_P(BlockReparam, FusedStateLoadsIntoADeployBuiltBlock) {
 INSTANTIATE_TEST_SUITE_P(EveryKernelSize, BlockReparam, ::testing::Values(0, 3, 5, 7, 9, 11, 13, 15, 17));
 
 TEST(DilatedReparamBlock, KernelFiveBranchTableMerges) {
-  // K = 5 is a plain conv inside networks, but the block itself supports it (reference §11.1).
+  // K = 5 is a plain conv inside networks, but the block itself supports it (docs/backbone.md).
   DilatedReparamBlock drb(6, 5, false);
   randomize_for_checks(*drb, 3);
   auto x = torch::randn({1, 6, 10, 10});

@@ -15,13 +15,13 @@ namespace unirep::testing {
 // True when the environment says CI=true: missing fixtures are then a failure, not a skip.
 bool ci_mode();
 
-// ../shared/fixtures (relative to the project root), or "" when it is absent.
+// The reference fixtures folder (docs/testing.md; UNIREP_FIXTURES_DIR), or "" when it is absent.
 std::string fixtures_dir();
 
 // Path of a fixture file, e.g. fixture("backbone/tiny_mono.input.npy").
 std::string fixture(const std::string& relative);
 
-// Use at the top of a test that needs ../shared/fixtures: skips with a clear message when it is
+// Use at the top of a test that needs the reference fixtures (docs/testing.md): skips with a clear message when it is
 // absent in a user's clone, fails when CI=true.
 #define UNIREP_REQUIRE_FIXTURES()                                                              \
   do {                                                                                         \

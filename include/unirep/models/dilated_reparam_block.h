@@ -1,5 +1,5 @@
 #pragma once
-// Dilated Reparam Block (the paper's §3, reference §11.1): a large K x K depthwise conv plus parallel
+// Dilated Reparam Block (the paper's §3, docs/backbone.md): a large K x K depthwise conv plus parallel
 // dilated small-kernel depthwise convs, each followed by its own BatchNorm, summed. After training
 // the branches fold into the large kernel (`merge_branches()`), leaving one K x K conv with bias.
 //

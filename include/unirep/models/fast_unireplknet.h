@@ -1,5 +1,5 @@
 #pragma once
-// The fast CPU inference path of a deploy-structure UniRepLKNet (issue 8).
+// The fast CPU inference path of a deploy-structure UniRepLKNet (docs/performance.md).
 //
 // Same network, same float32 outputs (held to the fixture tolerance), run as a fixed plan of oneDNN
 // primitives and fused kernels over channels-last (NHWC) buffers instead of LibTorch ops:

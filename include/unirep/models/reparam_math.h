@@ -1,5 +1,5 @@
 #pragma once
-// The arithmetic of structural re-parameterization (reference §11.3), as plain tensor functions.
+// The arithmetic of structural re-parameterization (docs/backbone.md), as plain tensor functions.
 #include <unirep/models/batch_norm.h>
 #include <torch/types.h>
 

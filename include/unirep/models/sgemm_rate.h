@@ -1,5 +1,5 @@
 #pragma once
-// The machine's single-precision GEMM rate, the yardstick of issue 8 ("S reaches at least 75% of
+// The machine's single-precision GEMM rate, the yardstick of docs/performance.md ("S reaches at least 75% of
 // the measured SGEMM rate"): square N x N x N products, median of `runs` after one warm-up, on the
 // calling thread's LibTorch thread count.
 #include <cstdint>

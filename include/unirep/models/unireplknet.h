@@ -5,7 +5,7 @@
 //   -> head: mean over H, W -> LayerNorm -> Linear            (classification structure), or
 //   -> norm0..norm3 LayerNorms on the four stage outputs      (dense-task structure)
 //
-// Parameter and buffer names are the official state-dict names (reference §11.2). Activations run
+// Parameter and buffer names are the official state-dict names (docs/backbone.md). Activations run
 // channels-last internally; inputs and outputs are ordinary N x C x H x W tensors.
 #include <unirep/models/backbone_config.h>
 #include <unirep/models/layer_norm.h>

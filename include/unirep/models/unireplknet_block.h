@@ -37,7 +37,7 @@ class UniRepLKNetBlockImpl : public torch::nn::Module {
   explicit UniRepLKNetBlockImpl(const UniRepLKNetBlockOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
 
-  // Turns this block into the deploy structure in place (reference §11.3). Uses eval statistics.
+  // Turns this block into the deploy structure in place (docs/backbone.md). Uses eval statistics.
   void reparameterize();
   bool deployed() const { return deployed_; }
 

@@ -1,6 +1,6 @@
 #pragma once
 // From a mono 16 kHz waveform to what the backbone takes, as the official audio pipeline does it
-// (reference §2.2-2.3): subtract the clip's mean, Kaldi fbank (frames x 128), pad with 0.0 or cut to
+// (docs/audio.md): subtract the clip's mean, Kaldi fbank (frames x 128), pad with 0.0 or cut to
 // target_frames in time, normalize (x - mean) / (2 * std), then transpose so the backbone input is
 // 1 x mel (height, low to high) x time (width). These settings travel with a trained model.
 #include <unirep/modalities/audio/fbank_options.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Training-time augmentation of the official audio recipe (reference §2.2 steps 5, 7, 8):
+// Training-time augmentation of the official audio recipe (docs/audio.md):
 // SpecAugment frequency and time masking, uniform noise plus a random roll in time, and waveform
 // mixup. All take an explicit random generator so a data set can be deterministic for a seed.
 #include <ATen/Tensor.h>

@@ -1,6 +1,6 @@
 #pragma once
 // Kaldi-compatible log-mel filterbank (what torchaudio.compliance.kaldi.fbank computes), the
-// official UniRepLKNet audio front end (reference §2.2). Options: fbank_options.h, named as in Kaldi.
+// official UniRepLKNet audio front end (docs/audio.md). Options: fbank_options.h, named as in Kaldi.
 //
 // Per frame: extract (snip_edges), dither, remove DC, pre-emphasize, window, zero-pad to the FFT
 // size, power spectrum, triangular mel filters, log. A Fbank object precomputes the window, the FFT

@@ -1,6 +1,6 @@
 #pragma once
 // Options of the Kaldi-compatible log-mel filterbank, named as in Kaldi (and torchaudio's
-// compliance.kaldi.fbank). Defaults are the official UniRepLKNet audio pipeline (reference §2.2):
+// compliance.kaldi.fbank). Defaults are the official UniRepLKNet audio pipeline (docs/audio.md):
 // 25 ms symmetric Hann ("hanning") window, 10 ms shift, pre-emphasis 0.97, per-frame DC removal,
 // 512-point FFT, 128 mel bins from 20 Hz to Nyquist, natural log with a float-epsilon floor, no dither.
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // Training augmentation of the official image recipe (timm's create_transform as UniRepLKNet's
-// main.py calls it, reference §6.1): random resized crop (bicubic), horizontal flip, RandAugment
+// main.py calls it, docs/images.md): random resized crop (bicubic), horizontal flip, RandAugment
 // "rand-m9-mstd0.5-inc1"; and mixup / CutMix between two images with their soft targets.
 // Every function takes the random generator, so a data set is reproducible for a seed.
 #include <unirep/modalities/image/rgb_image.h>

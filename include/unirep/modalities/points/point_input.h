@@ -1,5 +1,5 @@
 #pragma once
-// A file's points as the model sees them (reference §4.1): a mesh is first sampled on its surface,
+// A file's points as the model sees them (docs/points.md): a mesh is first sampled on its surface,
 // then the cloud is centred and scaled into the unit sphere (optionally in ModelNet's axes), and
 // farthest point sampling from point 0 keeps `points` of them.
 #include <unirep/modalities/points/point_cloud.h>

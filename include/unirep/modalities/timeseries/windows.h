@@ -40,7 +40,7 @@ struct Standardizer {
 };
 
 // T x 4 time features, each in [-0.5, 0.5]: hour/23, weekday/6, (day-1)/30, (day of year-1)/365,
-// minus 0.5 (reference §5.1, the Informer/Autoformer "timeF" features). Zeros for plain-number times.
+// minus 0.5 (docs/timeseries.md, the Informer/Autoformer "timeF" features). Zeros for plain-number times.
 at::Tensor time_features(const std::vector<double>& times, TimeFormat format);
 constexpr int64_t kNumTimeFeatures = 4;
 

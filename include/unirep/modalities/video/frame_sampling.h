@@ -1,6 +1,6 @@
 #pragma once
 // Which frames of an n-frame video the official pipeline (VideoMAE v2's VideoClsDataset as
-// UniRepLKNet uses it, reference §3.1) reads, with its numpy arithmetic reproduced exactly
+// UniRepLKNet uses it, docs/video.md) reads, with its numpy arithmetic reproduced exactly
 // (linspace in double, clip, truncation to int).
 #include <cstdint>
 #include <random>

@@ -1,6 +1,6 @@
 #pragma once
 // Backbone + pooled-feature head: global average pool of the last stage, LayerNorm, Linear.
-// The audio model of the paper (reference §2.4: the AST-style `mlp_head`, LayerNorm eps 1e-5 then
+// The audio model of the paper (docs/audio.md: the AST-style `mlp_head`, LayerNorm eps 1e-5 then
 // Linear on the pooled 768-d feature) and any other "classify the whole input" task use it.
 //
 // Parameter names: `backbone.*` (the official backbone names, without its own norm/head) and

@@ -1,5 +1,5 @@
 #pragma once
-// The point-cloud classifier of the paper (reference §4.4): point-to-pixel projection into V
+// The point-cloud classifier of the paper (docs/points.md): point-to-pixel projection into V
 // images, the shared backbone on all (B V) images, and the head on the last-stage maps
 // concatenated over views: (B V) x C x h x w -> B x (V C) x h x w (channel blocks by view),
 // average pool, LayerNorm(V C), Linear.

@@ -1,5 +1,5 @@
 #pragma once
-// The paper's point-to-pixel path (reference §4.3): a point cloud becomes V learned "colour"
+// The paper's point-to-pixel path (docs/points.md): a point cloud becomes V learned "colour"
 // images that the shared backbone reads. Per-point features from the unrotated cloud (1x1 conv,
 // k-nearest-neighbour edge features, conv, GroupNorm, LeakyReLU, max over neighbours, 1x1 conv);
 // V views with the reference's rotations; each view rasterized onto an S x S grid with the 3x3

@@ -1,5 +1,5 @@
 #pragma once
-// The UniRepLKNet forecaster (reference §5): a window of a multivariate series becomes a
+// The UniRepLKNet forecaster (docs/timeseries.md): a window of a multivariate series becomes a
 // one-channel square map, the backbone reads it like an image, and a head turns its features into
 // the next pred_len steps of every variable. Step by step (N windows, L = seq_len, V targets):
 //   1. instance normalization per variable over the window, with a learnable affine per variable

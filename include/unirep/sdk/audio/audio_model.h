@@ -1,6 +1,6 @@
 #pragma once
 // The audio classifier model as a training task and as a file: UniRepLKNet (1 input channel,
-// frequency as height, time as width) + pooled feature, LayerNorm, Linear (reference §2.4), in
+// frequency as height, time as width) + pooled feature, LayerNorm, Linear (docs/audio.md), in
 // single-label (softmax, cross entropy) or multi-label (sigmoid, BCE) mode. Its model file is the
 // deploy-structure safetensors with kind "audio_classifier", the labels, and the preprocessing.
 #include <unirep/modalities/audio/audio_input.h>

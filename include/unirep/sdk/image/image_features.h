@@ -1,5 +1,5 @@
 #pragma once
-// Dense-task features (reference §7): the four stage maps of the backbone for an image, at strides
+// Dense-task features (docs/images.md): the four stage maps of the backbone for an image, at strides
 // 4, 8, 16 and 32, after norm0..norm3 when the weights have them (the detection/segmentation
 // checkpoints' 'features' mode; a classification checkpoint gives the maps before any norm, and
 // says so in notes()). What a detection or segmentation head built on the SDK consumes.

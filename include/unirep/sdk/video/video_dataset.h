@@ -1,7 +1,7 @@
 #pragma once
 // Video files as training examples. Each file is decoded once and its frames kept (resized so the
 // short side is the clip size, as the evaluation transform does first) up to a memory budget; then
-// per read either the training sampling (a random 64-frame window, reference §3.1) with one random
+// per read either the training sampling (a random 64-frame window, docs/video.md) with one random
 // resized crop and optional flip shared by all frames of the clip, or the validation view. Inputs
 // are the reshaped clips (3 x T S / 4 x 4S); targets one-hot K-vectors.
 //

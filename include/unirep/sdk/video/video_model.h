@@ -2,7 +2,7 @@
 // A video classifier as one file (kind "video_classifier"): the deploy-structure backbone with its
 // head, the labels, and the clip settings (frames, sampling rate, size, normalization), so
 // `classify-video --model-file` needs nothing else. The network is the plain backbone classifier on
-// the reshaped clip (video_transform.h): the official video model is exactly that (reference §3.3;
+// the reshaped clip (video_transform.h): the official video model is exactly that (docs/video.md;
 // its default layout is B widths with depths 3-3-27-3 and last-stage kernel 11, `video_b_layout()`).
 #include <unirep/modalities/video/video_transform.h>
 #include <unirep/models/backbone_config.h>
