@@ -201,7 +201,8 @@ Command add_bench(CLI::App& app) {
       const auto t = time_calls(std::max(a->warmup, fast ? 1 : 0), a->runs, forward);
       const double median = t.median_ms;
       const double ips = static_cast<double>(a->batch) * 1000.0 / median;
-      // FLOPs as the issue counts them: 2 x multiply-accumulates of convs and linears.
+      // FLOPs as docs/performance.md counts them (The benchmark contract): 2 x multiply-accumulates of
+      // convs and linears.
       const auto cx = models::count_complexity(config, std::string(structure) == "deploy", a->size, a->size, config.layer_scale_init_value);
       const double gflops = 2.0 * static_cast<double>(cx.macs) * static_cast<double>(a->batch) / (median / 1000.0) / 1e9;
       struct rusage ru {};

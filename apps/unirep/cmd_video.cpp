@@ -1,6 +1,7 @@
 // unirep classify-video FILE... --model-file run/best_deploy.safetensors [--views 1|15] [--top-k 5] [--json]
 // unirep classify-video FILE... --model CONFIG --weights W [--labels FILE]   (any backbone classifier)
-// One view is the centred validation clip; 15 are the reference's test views with averaged scores.
+// One view is the centred validation clip; 15 are the official Kinetics test views with averaged
+// scores (docs/reference.md, Video).
 #include "input_options.h"
 #include "commands.h"
 #include "error_line.h"

@@ -17,8 +17,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Kernel tables of the official builders: stage 1 small kernels, stages 2 and 4 large (13),
-// stage 3 a repeating pattern.
+// Kernel tables of the official builders (docs/reference.md, Variants): stage 1 small kernels,
+// stages 2 and 4 large (13), stage 3 a repeating pattern.
 std::vector<std::vector<int64_t>> kernels_for(const std::vector<int64_t>& depths,
                                               const std::vector<int64_t>& stage3_pattern) {
   std::vector<std::vector<int64_t>> k(4);

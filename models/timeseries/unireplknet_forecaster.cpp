@@ -35,7 +35,7 @@ UniRepLKNetForecasterImpl::UniRepLKNetForecasterImpl(const UniRepLKNetForecaster
   value_embedding = register_module(
       "value_embedding",
       torch::nn::Conv1d(torch::nn::Conv1dOptions(V, D, 3).padding(1).padding_mode(torch::kCircular).bias(false)));
-  torch::nn::init::kaiming_normal_(value_embedding->weight, 0.0, torch::kFanIn, torch::kLeakyReLU);  // as the reference
+  torch::nn::init::kaiming_normal_(value_embedding->weight, 0.0, torch::kFanIn, torch::kLeakyReLU);  // the official init
   if (options.num_time_features() > 0)
     time_embedding = register_module("time_embedding", torch::nn::Linear(torch::nn::LinearOptions(options.num_time_features(), D).bias(false)));
   if (options.num_covariates() > 0)

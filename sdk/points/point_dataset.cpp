@@ -19,7 +19,9 @@ at::Tensor PointDataset::points(size_t index) const {
     if (cache_.at(index).defined()) return cache_[index];
   }
   auto p = pts::load_point_input(items_[index].path, input_);
-  if (p.size(0) < input_.points)  // too few points: repeat them (the reference's clouds always have enough)
+  // Too few points: repeat them (the official data always has enough points; docs/reference.md,
+  // Point clouds).
+  if (p.size(0) < input_.points)
     p = p.repeat({(input_.points + p.size(0) - 1) / p.size(0), 1}).narrow(0, 0, input_.points);
   std::lock_guard<std::mutex> lock(mu_);
   cache_[index] = p;

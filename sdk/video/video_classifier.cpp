@@ -56,7 +56,7 @@ at::Tensor VideoClassifier::probabilities(const std::string& path, int views) {
                                 ", got " + std::to_string(views));
   vid::VideoReader reader(path);
   if (views == 1) return probabilities_of(vid::validation_view(reader, options_.transform).unsqueeze(0))[0];
-  // The reference merges test views by averaging their softmax probabilities ('prob').
+  // The official test averages the views' softmax scores (docs/reference.md, Video).
   return probabilities_of(vid::test_views(reader, options_.transform)).mean(0);
 }
 

@@ -71,8 +71,8 @@ TEST(BoundedResize, OpencvWindowsEqualTheCropOfTheWholeResize) {
   }
 }
 
-// The 1 x 65535 decompression bomb of the issue: its evaluation transform is the 224 x 224 crop,
-// made from the few rows it needs.
+// The 1 x 65535 decompression bomb (docs/images.md, Limits): its evaluation transform is the
+// 224 x 224 crop, made from the few rows it needs.
 TEST(BoundedResize, TallThinImageGoesThroughTheEvaluationTransform) {
   img::RgbImage tall;
   tall.width = 1, tall.height = 65535;

@@ -1,11 +1,11 @@
-// The point-to-pixel model: rasterization puts points where the reference's formula says, the
-// projection does not depend on point order, the classifier's deploy structure matches its train
-// structure, the shape generator is deterministic, and a short training run learns.
+// The point-to-pixel model: rasterization puts points where the official formula
+// (docs/reference.md, Point clouds) says, the projection does not depend on point order, the
+// classifier's deploy structure matches its train structure, the shape generator is
+// deterministic, and a short training run learns.
 #include <unirep/models/points/point_cloud_classifier.h>
 #include <unirep/models/points/point_to_pixel.h>
 #include <unirep/models/state_dict.h>
 #include <unirep/modalities/points/point_file.h>
-#include <unirep/sdk/data/shape_dataset.h>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 
 #include <sstream>
 
+#include "shape_dataset.h"
 #include "support/report_check.h"
 #include "support/test_support.h"
 
@@ -83,18 +84,18 @@ TEST(PointCloudClassifier, DeployStructureMatches) {
 
 TEST(ShapeData, DeterministicReadableAndSplit) {
   ut::TempDir a, b;
-  sdk::data::ShapeDataOptions o;
+  data_makers::ShapeDataOptions o;
   o.shapes_per_class = 4;
   o.points = 256;
   o.seed = 9;
   o.out_dir = a.path();
-  const auto s = sdk::data::generate_shape_dataset(o);
-  EXPECT_EQ(s.train + s.test, 4 * sdk::data::shape_classes().size());
-  EXPECT_EQ(s.test, sdk::data::shape_classes().size());
+  const auto s = data_makers::generate_shape_dataset(o);
+  EXPECT_EQ(s.train + s.test, 4 * data_makers::shape_classes().size());
+  EXPECT_EQ(s.test, data_makers::shape_classes().size());
   o.out_dir = b.path();
   o.threads = 1;
-  sdk::data::generate_shape_dataset(o);
-  for (const auto& cls : sdk::data::shape_classes()) {
+  data_makers::generate_shape_dataset(o);
+  for (const auto& cls : data_makers::shape_classes()) {
     const std::string f = "/" + cls + "/" + cls + "_2.ply";
     EXPECT_EQ(ut::read_bytes(a.path() + f), ut::read_bytes(b.path() + f)) << cls;
     const auto cloud = modalities::points::read_point_file(a.path() + f);

@@ -57,7 +57,7 @@ TEST(FarthestPointSampling, MatchesThePlainVersion) {
   const auto plain = pts::farthest_point_sampling_reference(cloud, 700);
   ASSERT_EQ(fast.size(), 700u);
   EXPECT_EQ(fast, plain);
-  EXPECT_EQ(fast[0], 0u);  // starts from the first point, as the reference op
+  EXPECT_EQ(fast[0], 0u);  // starts from the first point, as the official op (docs/reference.md, Point clouds)
   EXPECT_EQ(std::set<uint32_t>(fast.begin(), fast.end()).size(), fast.size());
   // Asking for all (or more) points returns each once.
   const auto all = pts::farthest_point_sampling(random_cloud(10, 1), 20);

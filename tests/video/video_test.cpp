@@ -1,8 +1,8 @@
-// Video: the reference's frame indices (numpy's arithmetic, checked against numpy itself), the
-// row-major reshape against a direct index computation, OpenCV's bilinear resize against cv2, the
-// reader on every container the generator writes, the whole validation and test views against a
-// Python implementation of the official pipeline (cv2 + numpy on frames the ffmpeg CLI decodes),
-// hostile files, and the CLI.
+// Video: the official frame indices (docs/reference.md, Video; numpy's arithmetic, checked against
+// numpy itself), the row-major reshape against a direct index computation, OpenCV's bilinear
+// resize against cv2, the reader on every container the generator writes, the whole validation
+// and test views against a Python implementation of the official pipeline (cv2 + numpy on frames
+// the ffmpeg CLI decodes), hostile files, and the CLI.
 #include <unirep/io/npy.h>
 #include <unirep/modalities/image/opencv_resize.h>
 #include <unirep/modalities/video/frame_sampling.h>
@@ -54,7 +54,7 @@ std::string python_list(const std::vector<int64_t>& v) {
 TEST(FrameSampling, MatchesNumpyForEveryLength) {
   REQUIRE(kPython, "python3 with numpy and cv2 (python3-opencv)");
   TempDir d;
-  // The reference's own arithmetic, for n = 1..300.
+  // The official frame indices' own arithmetic (docs/reference.md, Video), for n = 1..300.
   ut::write_bytes(d.file("s.py"),
                   "import numpy as np\n"
                   "for n in range(1, 301):\n"

@@ -23,7 +23,8 @@ class UNIREP_API PointCloudRecognizer {
   PointCloudRecognizer& operator=(PointCloudRecognizer&&) noexcept;
 
   const std::vector<std::string>& labels() const;
-  // all_rotations: average the scores over the reference's 8 test rotations (8x the work).
+  // all_rotations: average the scores over the 8 official test rotations (docs/reference.md, Point
+  // clouds; 8x the work).
   std::vector<LabelScore> recognize_file(const std::string& path, int top_k = 5, bool all_rotations = false) const;
   // `count` points as x, y, z floats (count * 3 values). Non-finite points are refused.
   std::vector<LabelScore> recognize_points(const float* xyz, size_t count, int top_k = 5,

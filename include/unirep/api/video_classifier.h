@@ -1,6 +1,7 @@
 #pragma once
 // Classify videos (MP4, MKV, MOV, AVI, WebM) with a model file from `unirep train video`: one view
-// (the reference's validation clip) or the 15 test views with their scores averaged.
+// (the official validation clip) or the 15 official test views with their scores averaged
+// (docs/reference.md, Video).
 //
 // Thread safety: classify_file may be called concurrently; copies share the loaded model.
 #include <unirep/api/export.h>
@@ -17,7 +18,8 @@ class UNIREP_API VideoClassifier {
  public:
   explicit VideoClassifier(const std::string& model_file, const RuntimeOptions& options = {});
   // A variant name or JSON config and a weights file (an official Kinetics checkpoint, for example:
-  // train or deploy structure), with the reference's 16-frame sampling at `input_size`.
+  // train or deploy structure), with the official 16-frame sampling at `input_size`
+  // (docs/reference.md, Video).
   // `labels` empty: "0", "1", ...
   static VideoClassifier from_weights(const std::string& model, const std::string& weights,
                                       const RuntimeOptions& options = {}, int input_size = 224,

@@ -3,7 +3,8 @@
 //
 // Named variants (A, F, P, N, T, S, B, L, XL) mirror the official builders; any other layout comes
 // from a JSON file with the keys `depths`, `dims`, `kernel_sizes` (one list per stage, one entry per
-// block), `in_chans` and `num_classes`, the format of the reference fixtures' *.config.json.
+// block), `in_chans` and `num_classes`, the format of the reference fixtures' *.config.json
+// (docs/testing.md).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,8 +64,9 @@ BackboneConfig load_config_file(const std::string& path);
 // `name_or_path`: a variant name, or a path to a JSON config file.
 BackboneConfig resolve_config(const std::string& name_or_path);
 
-// The dilated branches of a Dilated Reparam Block with large kernel `kernel_size` (reference
-// §11.1): parallel lists of branch kernel sizes and dilations. Throws for sizes without a table.
+// The dilated branches of a Dilated Reparam Block with large kernel `kernel_size`
+// (docs/reference.md, The block): parallel lists of branch kernel sizes and dilations. Throws for
+// sizes without a table.
 struct DilatedBranches {
   std::vector<int64_t> kernel_sizes;
   std::vector<int64_t> dilations;

@@ -1,7 +1,8 @@
 #pragma once
-// Dilated Reparam Block (the paper's §3, docs/backbone.md): a large K x K depthwise conv plus parallel
-// dilated small-kernel depthwise convs, each followed by its own BatchNorm, summed. After training
-// the branches fold into the large kernel (`merge_branches()`), leaving one K x K conv with bias.
+// Dilated Reparam Block (docs/reference.md, The block; docs/backbone.md): a large K x K depthwise
+// conv plus parallel dilated small-kernel depthwise convs, each followed by its own BatchNorm,
+// summed. After training the branches fold into the large kernel (`merge_branches()`), leaving one
+// K x K conv with bias.
 //
 // Parameter names follow the official module: lk_origin, origin_bn, dil_conv_k{k}_{r}, dil_bn_k{k}_{r}.
 #include <torch/nn/module.h>

@@ -1,9 +1,9 @@
 #pragma once
-// The official ImageNet evaluation transform (UniRepLKNet's datasets.py build_transform, reference
-// §6.1): below 384, resize the short side to int(size / crop_pct) with bicubic and centre-crop
-// size x size; at 384 and above, warp the whole image to size x size (no crop). Then scale to [0, 1]
-// and normalize with the ImageNet mean and std, in float32 exactly as torchvision's ToTensor and
-// Normalize compute it.
+// The official ImageNet evaluation transform (UniRepLKNet's datasets.py build_transform;
+// docs/reference.md, Images): below 384, resize the short side to int(size / crop_pct) with bicubic
+// and centre-crop size x size; at 384 and above, warp the whole image to size x size (no crop).
+// Then scale to [0, 1] and normalize with the ImageNet mean and std, in float32 exactly as
+// torchvision's ToTensor and Normalize compute it.
 #include <unirep/modalities/image/image_decode.h>
 #include <unirep/modalities/image/rgb_image.h>
 

@@ -1,9 +1,9 @@
 #pragma once
-// Farthest point sampling as the reference's pointnet2 op (§4.1): start from point 0, then
-// repeatedly take the point farthest (squared Euclidean distance, float) from everything taken so
-// far; ties go to the lowest index. O(N M) time for M of N points, O(N) memory: a running
-// minimum distance per point, kept in structure-of-arrays form so the inner loop runs at vector
-// speed (AVX2 where the CPU has it) and stays in the L2 cache for clouds up to ~100k points.
+// Farthest point sampling as the official pointnet2 op (docs/reference.md, Point clouds): start
+// from point 0, then repeatedly take the point farthest (squared Euclidean distance, float) from
+// everything taken so far; ties go to the lowest index. O(N M) time for M of N points, O(N) memory:
+// a running minimum distance per point, kept in structure-of-arrays form so the inner loop runs at
+// vector speed (AVX2 where the CPU has it) and stays in the L2 cache for clouds up to ~100k points.
 #include <unirep/modalities/points/point_cloud.h>
 
 #include <cstdint>

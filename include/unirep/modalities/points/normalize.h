@@ -1,7 +1,7 @@
 #pragma once
-// The reference's per-shape normalization (§4.1): centre on the centroid, divide by the largest
-// distance from it (the shape then fills the unit sphere), and optionally ModelNet's axis
-// convention (x, y, z) <- (-z, -x, y).
+// The official per-shape normalization (docs/reference.md, Point clouds): centre on the centroid,
+// divide by the largest distance from it (the shape then fills the unit sphere), and optionally
+// ModelNet's axis convention (x, y, z) <- (-z, -x, y).
 #include <unirep/modalities/points/point_cloud.h>
 
 namespace unirep::modalities::points {

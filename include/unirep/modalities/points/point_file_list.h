@@ -24,8 +24,8 @@ struct PointFileList {
 // Throws std::runtime_error naming the file and problem (missing lists, unknown class, missing file).
 PointFileList list_point_dataset(const std::string& path);
 
-// The 3 x 3 rotations of the reference's augmentation (§4.2): R1 rotates by -theta about z, R2 by
-// -phi about (sin theta, -cos theta, 0); the result is R1 R2 (row-major).
+// The 3 x 3 rotations of the official augmentation (docs/reference.md, Point clouds): R1 rotates by
+// -theta about z, R2 by -phi about (sin theta, -cos theta, 0); the result is R1 R2 (row-major).
 std::array<float, 9> theta_phi_rotation(double theta, double phi);
 // The k-th of the 8 fixed test rotations: phi = -0.35 pi, theta = (0.1 + 0.2375 k) pi.
 std::array<float, 9> test_rotation(int k);

@@ -1,7 +1,7 @@
 #pragma once
 // From a regular series to training examples: the chronological train/validation/test split,
 // windows of seq_len inputs followed by pred_len targets, per-column standardization fitted on
-// the training part, and the reference's time features (§5.1).
+// the training part, and the official hourly time features (docs/reference.md, Time series).
 #include <unirep/modalities/timeseries/series_csv.h>
 
 #include <ATen/Tensor.h>
@@ -15,8 +15,9 @@ struct SplitFractions {
   double train = 0.7, validation = 0.1;  // test: the rest
 };
 
-// Rows [begin, end) a split's windows may touch. As in the reference's loaders, validation and
-// test begin seq_len rows before their first target row, so every row of the split is forecast.
+// Rows [begin, end) a split's windows may touch. As in Autoformer's CSV loader (docs/reference.md,
+// Time series), validation and test begin seq_len rows before their first target row, so every row
+// of the split is forecast.
 struct RowRange {
   size_t begin = 0, end = 0;
 };

@@ -1,10 +1,11 @@
 #pragma once
-// Video clips to the backbone input exactly as the official Kinetics pipeline builds it (reference
-// §3.1-3.2): frames picked by frame_sampling.h, the short side resized to `size` with OpenCV's
-// bilinear (VideoMAE's Resize), a centre crop (validation) or three crops along the long side
-// (test), /255 and ImageNet normalization, then the C x T x H x W clip **reinterpreted row-major**
-// as C x (T H / 4) x 4W (3 x 896 x 896 for 16 frames of 224): frame t's row h lands at row
-// t H / 4 + h / 4, column (h mod 4) W + w. Not a mosaic of tiles; the model was trained on this.
+// Video clips to the backbone input exactly as the official Kinetics pipeline builds it
+// (docs/reference.md, Video): frames picked by frame_sampling.h, the short side resized to `size`
+// with OpenCV's bilinear (VideoMAE's Resize), a centre crop (validation) or three crops along the
+// long side (test), /255 and ImageNet normalization, then the C x T x H x W clip **reinterpreted
+// row-major** as C x (T H / 4) x 4W (3 x 896 x 896 for 16 frames of 224): frame t's row h lands at
+// row t H / 4 + h / 4, column (h mod 4) W + w. Not a mosaic of tiles; the model was trained on
+// this.
 #include <unirep/modalities/image/rgb_image.h>
 #include <unirep/modalities/video/frame_sampling.h>
 #include <unirep/modalities/video/video_reader.h>

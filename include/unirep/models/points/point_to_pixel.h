@@ -1,14 +1,15 @@
 #pragma once
-// The paper's point-to-pixel path (docs/points.md): a point cloud becomes V learned "colour"
-// images that the shared backbone reads. Per-point features from the unrotated cloud (1x1 conv,
-// k-nearest-neighbour edge features, conv, GroupNorm, LeakyReLU, max over neighbours, 1x1 conv);
-// V views with the reference's rotations; each view rasterized onto an S x S grid with the 3x3
-// splat and a scatter-sum of the features; the image block; the multi-view fusion (7x7 stride-7
-// conv, one transformer layer over all views' tokens, nearest upsample, convs); then 1x1 conv to 3
-// channels, sigmoid and ImageNet normalization. Sizes are options so it also trains on a CPU.
+// The official point-to-pixel path (docs/points.md; docs/reference.md, Point clouds): a point cloud
+// becomes V learned "colour" images that the shared backbone reads. Per-point features from the
+// unrotated cloud (1x1 conv, k-nearest-neighbour edge features, conv, GroupNorm, LeakyReLU, max
+// over neighbours, 1x1 conv); V views with the official rotations; each view rasterized onto an
+// S x S grid with the 3x3 splat and a scatter-sum of the features; the image block; the multi-view
+// fusion (7x7 stride-7 conv, one transformer layer over all views' tokens, nearest upsample,
+// convs); then 1x1 conv to 3 channels, sigmoid and ImageNet normalization. Sizes are options so it
+// also trains on a CPU.
 //
 // Input: B x N x 6 = the original points (features) and the placed points (rasterization), the
-// reference's original_pc and pc. Output: (B V) x 3 x S x S, sample-major (s0v0, s0v1, ...).
+// official code's original_pc and pc. Output: (B V) x 3 x S x S, sample-major (s0v0, s0v1, ...).
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -32,12 +33,12 @@ struct PointToPixelOptions {
   TORCH_ARG(int64_t, mlp_dim) = 256;
 };
 
-// The view rotations of the reference: view k is Rx(k pi/2) Ry(0) Rz(pi/2) (3 x 3, row-major).
+// The official view rotations: view k is Rx(k pi/2) Ry(0) Rz(pi/2) (3 x 3, row-major).
 at::Tensor view_rotation(int64_t k);
 
 // Rasterization of one view: `xy` (B x N x 2 projected coordinates, x = row) and per-point
 // features (B x N x C) scatter-summed over each point's 3 x 3 neighbourhood into B x C x S x S,
-// with the reference's grid (max range / (S - 3)) and centring. Exposed for tests.
+// with the official grid (max range / (S - 3)) and centring. Exposed for tests.
 at::Tensor rasterize_view(const at::Tensor& xy, const at::Tensor& features, int64_t image_size);
 
 class PointToPixelImpl : public torch::nn::Module {

@@ -1,7 +1,7 @@
 #pragma once
-// Autoformer's series decomposition (the reference's series_decomp, §5.2 step 2): the trend is a
-// moving average over time (stride 1, both ends replicated so the length is kept), the seasonal
-// part is what is left.
+// Autoformer's series decomposition (Corrformer's series_decomp; docs/reference.md, Time series):
+// the trend is a moving average over time (stride 1, both ends replicated so the length is kept),
+// the seasonal part is what is left.
 #include <ATen/Tensor.h>
 
 #include <cstdint>
@@ -10,7 +10,8 @@
 namespace unirep::models {
 
 // x: N x T x V. Returns the N x T x V moving average with `kernel` taps (odd or even, as the
-// reference: (kernel - 1) / 2 copies of the first row in front, the same number of the last behind).
+// official moving_avg: (kernel - 1) / 2 copies of the first row in front, the same number of the
+// last behind).
 at::Tensor moving_average(const at::Tensor& x, int64_t kernel);
 
 // {seasonal, trend} with seasonal + trend == x.

@@ -1,18 +1,19 @@
 #pragma once
-// The UniRepLKNet forecaster (docs/timeseries.md): a window of a multivariate series becomes a
+// The UniRepLKNet forecaster (docs/timeseries.md, The forecaster; the official model it simplifies:
+// docs/reference.md, Time series): a window of a multivariate series becomes a
 // one-channel square map, the backbone reads it like an image, and a head turns its features into
 // the next pred_len steps of every variable. Step by step (N windows, L = seq_len, V targets):
 //   1. instance normalization per variable over the window, with a learnable affine per variable
-//      (the reference's w, b; undone on the output);
+//      (the official model's w, b; undone on the output);
 //   2. decomposition of the normalized window into trend (moving average, kernel 25) + seasonal;
 //   3. embedding of each step to d_model: value convolution over time (kernel 3, circular padding,
 //      no bias) + time-feature Linear (4 -> d_model, no bias) + covariate Linear (no bias);
 //   4. the L x d_model embedding read row-major as a square 1 x S x S map, S = ceil(sqrt(L d_model))
 //      (zero-padded at the end when L d_model is not a square; the default d_model = 16 L makes it
-//      exact with S = 4 L, each step filling four rows as the reference's 48 x 768 -> 192 x 192);
+//      exact with S = 4 L, each step filling four rows as the official 48 x 768 -> 192 x 192);
 //   5. the backbone (any layout, in_chans 1), pooled, LayerNorm, Linear to H x V;
 //   6. plus the trend path: a Linear over time (L -> H, shared by the variables, started as "carry
-//      the window's mean", which is what the reference's trend_init does) on the trend, and a
+//      the window's mean", which is what the official trend_init does) on the trend, and a
 //      Linear over time on the seasonal part (DLinear's skip), so the backbone learns what a linear
 //      map of the window cannot. The head starts at zero, so training starts from the linear paths.
 // Parameter names: backbone.* (official), revin_weight/revin_bias, value_embedding.weight,
@@ -40,7 +41,7 @@ struct UniRepLKNetForecasterOptions {
   TORCH_ARG(int64_t, num_time_features) = 4;
   TORCH_ARG(int64_t, d_model) = 0;          // 0: 16 x seq_len
   TORCH_ARG(int64_t, moving_avg) = 25;
-  TORCH_ARG(double, dropout) = 0.05;        // on the embedding, as the reference
+  TORCH_ARG(double, dropout) = 0.05;        // on the embedding, as the official recipe
   TORCH_ARG(double, drop_path_rate) = 0.0;
   TORCH_ARG(bool, deploy) = false;
 

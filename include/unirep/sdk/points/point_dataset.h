@@ -1,9 +1,9 @@
 #pragma once
 // Point-cloud files as training examples: each file is read, sampled and normalized once (then
 // cached), and every example is B x N x 6 (points, placed points). Training examples follow the
-// reference's recipe (§4.2): the point order shuffled, the placement rotated by a random
-// theta/phi rotation and scaled (U[2/3, 3/2] per axis) and shifted (U[-0.2, 0.2] per axis);
-// evaluation examples use one of the 8 fixed test rotations.
+// official recipe (docs/reference.md, Point clouds): the point order shuffled, the placement
+// rotated by a random theta/phi rotation and scaled (U[2/3, 3/2] per axis) and shifted
+// (U[-0.2, 0.2] per axis); evaluation examples use one of the 8 fixed test rotations.
 #include <unirep/modalities/points/point_file_list.h>
 #include <unirep/modalities/points/point_input.h>
 #include <unirep/sdk/train/dataset.h>

@@ -44,7 +44,8 @@ class PointTask : public train::Task {
 };
 
 // B x N x 3 normalized points -> B x N x 6 model input: the points, and the points rotated by the
-// k-th of the reference's 8 test rotations (the placement that decides the pixels).
+// k-th of the 8 official test rotations (docs/reference.md, Point clouds), the placement that
+// decides the pixels.
 at::Tensor with_test_rotation(const at::Tensor& points, int k);
 
 class PointClassifier {

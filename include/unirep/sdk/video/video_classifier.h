@@ -1,7 +1,8 @@
 #pragma once
 // Video classification: a model file from `unirep train video`, or any backbone classifier with its
 // weights (the Kinetics layout by default) and labels. One view is the validation clip; 15 views
-// are the reference's 5 temporal x 3 spatial test views, their softmax scores averaged.
+// are the official 5 temporal x 3 spatial test views, their softmax scores averaged
+// (docs/reference.md, Video).
 #include <unirep/modalities/video/video_transform.h>
 #include <unirep/models/unireplknet.h>
 #include <unirep/sdk/backbone_loader.h>

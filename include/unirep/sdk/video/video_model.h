@@ -22,8 +22,8 @@ struct VideoModelSpec {
   modalities::video::VideoTransformOptions transform;
 };
 
-// The reference's Kinetics layout: dims 128-256-512-1024, depths 3-3-27-3, kernels 3 / 13 /
-// (13, 3, 3) x 9 / 11, 3 input channels.
+// The official Kinetics layout (docs/reference.md, Video): dims 128-256-512-1024, depths 3-3-27-3,
+// kernels 3 / 13 / (13, 3, 3) x 9 / 11, 3 input channels.
 models::BackboneConfig video_b_layout(int64_t num_classes = 400);
 
 std::string video_task_json(const VideoModelSpec& spec);
