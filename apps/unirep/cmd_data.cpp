@@ -4,10 +4,11 @@
 #include "commands.h"
 #include "output_options.h"
 
-#include <unirep/sdk/data/fashion_mnist.h>
-#include <unirep/sdk/data/keyword_dataset.h>
-#include <unirep/sdk/data/motion_dataset.h>
-#include <unirep/sdk/data/shape_dataset.h>
+#include "fashion_mnist.h"
+#include "keyword_dataset.h"
+#include "motion_dataset.h"
+#include "shape_dataset.h"
+
 #include <unirep/sdk/progress.h>
 
 #include <cstdio>
@@ -17,7 +18,7 @@ namespace unirep::cli {
 Command add_data(CLI::App& app) {
   auto* keywords = app.add_subcommand("keywords", "Synthesize the ten Speech Commands core words (espeak-ng, flite)");
   app.require_subcommand(1);
-  auto o = std::make_shared<sdk::data::KeywordDataOptions>();
+  auto o = std::make_shared<data_makers::KeywordDataOptions>();
   output_option(keywords->add_option("--out,-o", o->out_dir, "Output folder (Speech Commands layout with split lists)")->required(), {false, {}, /*folder=*/true});
   keywords->add_option("--clips", o->clips_per_word_per_voice, "Clips per word and voice (default 6)")->check(CLI::PositiveNumber);
   keywords->add_option("--speed-perturbation", o->speed_perturbation,
@@ -31,7 +32,7 @@ Command add_data(CLI::App& app) {
   keywords->add_option("--max-snr-db", o->max_snr_db, "Highest speech-to-noise ratio (default 30; e.g. 60 and 60 for nearly clean clips)");
   keywords->add_option("--threads,-t", o->threads, "Synthesizer processes at once (default: all cores)");
   auto* shapes = app.add_subcommand("shapes", "Generate labelled 3-D shapes as point clouds (ModelNet-style layout)");
-  auto so = std::make_shared<sdk::data::ShapeDataOptions>();
+  auto so = std::make_shared<data_makers::ShapeDataOptions>();
   output_option(shapes->add_option("--out,-o", so->out_dir, "Output folder (shape_names.txt, shapes_train.txt, shapes_test.txt)")->required(), {false, {}, /*folder=*/true});
   shapes->add_option("--per-class", so->shapes_per_class, "Shapes per class (default 60)")->check(CLI::Range(2, 1000000));
   shapes->add_option("--points", so->points, "Surface points per shape before occlusion and thinning (default 2048)")
@@ -39,14 +40,14 @@ Command add_data(CLI::App& app) {
   shapes->add_option("--seed", so->seed, "Seed (the data set is deterministic for a seed)");
   shapes->add_option("--threads,-t", so->threads, "Threads (default: all cores)");
   auto* fashion = app.add_subcommand("fashion-mnist", "Write Debian's Fashion-MNIST as an image folder (train/ and test/, PNG)");
-  auto fo = std::make_shared<sdk::data::FashionMnistOptions>();
+  auto fo = std::make_shared<data_makers::FashionMnistOptions>();
   output_option(fashion->add_option("--out,-o", fo->out_dir, "Output folder (train/<class>/*.png, test/<class>/*.png)")->required(), {false, {}, /*folder=*/true});
   fashion->add_option("--source", fo->source_dir, "Folder of the gzipped IDX files (default: dataset-fashion-mnist's)");
   fashion->add_option("--train-per-class", fo->train_per_class, "Training images per class, the first in file order (default 6000: all)")
       ->check(CLI::Range(1, 6000));
   fashion->add_option("--test-per-class", fo->test_per_class, "Test images per class (default 1000: all)")->check(CLI::Range(1, 1000));
   auto* motions = app.add_subcommand("motions", "Make labelled video clips whose class is their motion (FFmpeg sources and filters)");
-  auto mo = std::make_shared<sdk::data::MotionDataOptions>();
+  auto mo = std::make_shared<data_makers::MotionDataOptions>();
   output_option(motions->add_option("--out,-o", mo->out_dir, "Output folder (train/<class>/*, test/<class>/*)")->required(), {false, {}, /*folder=*/true});
   motions->add_option("--per-class", mo->clips_per_class, "Clips per class, a quarter of them for test (default 40)")->check(CLI::Range(2, 100000));
   motions->add_option("--seed", mo->seed, "Seed (the data set is deterministic for a seed)");
@@ -54,18 +55,18 @@ Command add_data(CLI::App& app) {
   return [o, so, fo, mo, shapes, fashion, motions]() {
     if (motions->parsed()) {
       std::unique_ptr<sdk::Progress> bar;
-      auto summary = sdk::data::generate_motion_dataset(*mo, [&](size_t done, size_t total) {
+      auto summary = data_makers::generate_motion_dataset(*mo, [&](size_t done, size_t total) {
         if (!bar) bar = std::make_unique<sdk::Progress>("motions", static_cast<int64_t>(total), "clip");
         bar->update(static_cast<int64_t>(done));
       });
       if (bar) bar->finish();
-      std::printf("%s: %zu classes, %zu train, %zu test clips%s\n", mo->out_dir.c_str(), sdk::data::motion_classes().size(), summary.train,
+      std::printf("%s: %zu classes, %zu train, %zu test clips%s\n", mo->out_dir.c_str(), data_makers::motion_classes().size(), summary.train,
                   summary.test, summary.reused ? " (already there)" : "");
       return 0;
     }
     if (fashion->parsed()) {
       std::unique_ptr<sdk::Progress> bar;
-      auto summary = sdk::data::write_fashion_mnist(*fo, [&](size_t done, size_t total) {
+      auto summary = data_makers::write_fashion_mnist(*fo, [&](size_t done, size_t total) {
         if (!bar) bar = std::make_unique<sdk::Progress>("fashion-mnist", static_cast<int64_t>(total), "image");
         bar->update(static_cast<int64_t>(done));
       });
@@ -76,17 +77,17 @@ Command add_data(CLI::App& app) {
     }
     if (shapes->parsed()) {
       std::unique_ptr<sdk::Progress> bar;
-      auto summary = sdk::data::generate_shape_dataset(*so, [&](size_t done, size_t total) {
+      auto summary = data_makers::generate_shape_dataset(*so, [&](size_t done, size_t total) {
         if (!bar) bar = std::make_unique<sdk::Progress>("shapes", static_cast<int64_t>(total), "shape");
         bar->update(static_cast<int64_t>(done));
       });
       if (bar) bar->finish();
-      std::printf("%s: %zu classes, %zu train, %zu test shapes\n", so->out_dir.c_str(), sdk::data::shape_classes().size(),
+      std::printf("%s: %zu classes, %zu train, %zu test shapes\n", so->out_dir.c_str(), data_makers::shape_classes().size(),
                   summary.train, summary.test);
       return 0;
     }
     std::unique_ptr<sdk::Progress> bar;
-    auto summary = sdk::data::generate_keyword_dataset(*o, [&](size_t done, size_t total) {
+    auto summary = data_makers::generate_keyword_dataset(*o, [&](size_t done, size_t total) {
       if (!bar) bar = std::make_unique<sdk::Progress>("keywords", static_cast<int64_t>(total), "clip");
       bar->update(static_cast<int64_t>(done));
     });

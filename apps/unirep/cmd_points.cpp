@@ -3,12 +3,12 @@
 #include "commands.h"
 #include "error_line.h"
 #include "output_options.h"
+#include "view_images_png.h"
 
 #include <unirep/io/text_escape.h>
 #include <unirep/modalities/points/point_input.h>
 #include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/points/point_model.h>
-#include <unirep/sdk/points/view_images_png.h>
 #include <unirep/sdk/threads.h>
 
 #include <ATen/ATen.h>
@@ -71,7 +71,7 @@ Command add_classify_points(CLI::App& app) {
         for (const auto& t : top) std::printf("  %-14s %.4f\n", t.label.c_str(), t.probability);
       }
       if (f == 0 && !a->views_png.empty()) {
-        sdk::points::write_view_images_png(a->views_png, clf.view_images(points).squeeze(0).reshape({-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));
+        write_view_images_png(a->views_png, clf.view_images(points).squeeze(0).reshape({-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));
         std::fprintf(stderr, "views of %s: %s\n", file.c_str(), a->views_png.c_str());
       }
     }

@@ -1,7 +1,6 @@
 // The keyword data generator (unirep data keywords): Speech Commands layout, split by whole voices,
 // clips that are 1 s of real 16 kHz audio, and the same bytes for the same seed.
 #include <unirep/modalities/audio/decode.h>
-#include <unirep/sdk/data/keyword_dataset.h>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "keyword_dataset.h"
 #include "support/test_support.h"
 
 namespace {
@@ -38,15 +38,15 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
     GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
   }
   TempDir a, b;
-  sdk::data::KeywordDataOptions o;
+  data_makers::KeywordDataOptions o;
   o.clips_per_word_per_voice = 1;
   o.seed = 5;
   o.threads = 2;
   o.out_dir = a.path();
   size_t calls = 0;
-  const auto summary = sdk::data::generate_keyword_dataset(o, [&](size_t, size_t) { ++calls; });
-  const size_t voices = sdk::data::keyword_voices().size();
-  const size_t words = sdk::data::keyword_words().size();
+  const auto summary = data_makers::generate_keyword_dataset(o, [&](size_t, size_t) { ++calls; });
+  const size_t voices = data_makers::keyword_voices().size();
+  const size_t words = data_makers::keyword_words().size();
   EXPECT_EQ(summary.train + summary.validation + summary.test, voices * words);
   EXPECT_EQ(calls, voices * words);
   EXPECT_TRUE(summary.missing_synthesizers.empty());
@@ -57,7 +57,7 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   EXPECT_EQ(test.size(), summary.test);
   // Held out as whole voices: every test clip is one of the test voices, none of them is in training.
   std::set<std::string> test_voices, val_voices, train_voices;
-  for (const auto& v : sdk::data::keyword_voices()) {
+  for (const auto& v : data_makers::keyword_voices()) {
     const std::string tag = v.synthesizer + "-" + v.name;
     (v.split == "test" ? test_voices : v.split == "validation" ? val_voices : train_voices).insert(tag);
   }
@@ -80,7 +80,7 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   EXPECT_GE(test_voices.size(), 3u);
 
   size_t files = 0;
-  for (const auto& w : sdk::data::keyword_words()) {
+  for (const auto& w : data_makers::keyword_words()) {
     ASSERT_TRUE(fs::is_directory(a.file(w))) << w;
     for (const auto& entry : fs::directory_iterator(a.file(w))) {
       ++files;
@@ -102,7 +102,7 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   // Same seed, same bytes (synthesizers run in parallel, so order must not matter).
   o.out_dir = b.path();
   o.threads = 1;
-  sdk::data::generate_keyword_dataset(o);
+  data_makers::generate_keyword_dataset(o);
   EXPECT_EQ(unirep::testing::read_bytes(a.file("testing_list.txt")), unirep::testing::read_bytes(b.file("testing_list.txt")));
   for (const auto& rel : test) EXPECT_EQ(unirep::testing::read_bytes(a.file(rel)), unirep::testing::read_bytes(b.file(rel))) << rel;
 }
@@ -115,21 +115,21 @@ TEST(KeywordData, AccentVowelsChangeOnlyTrainingEspeakClips) {
     GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
   }
   TempDir plain, moved;
-  sdk::data::KeywordDataOptions o;
+  data_makers::KeywordDataOptions o;
   o.clips_per_word_per_voice = 1;
   o.seed = 3;
   o.threads = 2;
   o.out_dir = plain.path();
-  sdk::data::generate_keyword_dataset(o);
+  data_makers::generate_keyword_dataset(o);
   o.out_dir = moved.path();
   o.accent_vowels = 1.0;
-  sdk::data::generate_keyword_dataset(o);
+  data_makers::generate_keyword_dataset(o);
 
   auto held_out = read_list(plain.file("testing_list.txt"));
   for (const auto& rel : read_list(plain.file("validation_list.txt"))) held_out.insert(rel);
   EXPECT_EQ(read_list(plain.file("testing_list.txt")), read_list(moved.file("testing_list.txt")));
   size_t changed = 0, espeak_train = 0;
-  for (const auto& w : sdk::data::keyword_words())
+  for (const auto& w : data_makers::keyword_words())
     for (const auto& entry : fs::directory_iterator(plain.file(w))) {
       const std::string rel = w + "/" + entry.path().filename().string();
       ASSERT_TRUE(fs::exists(moved.file(rel))) << rel;
@@ -147,18 +147,18 @@ TEST(KeywordData, AccentVowelsChangeOnlyTrainingEspeakClips) {
 }
 
 TEST(KeywordData, NoOutputFolderIsAnError) {
-  sdk::data::KeywordDataOptions o;
-  EXPECT_THROW(sdk::data::generate_keyword_dataset(o), std::invalid_argument);
+  data_makers::KeywordDataOptions o;
+  EXPECT_THROW(data_makers::generate_keyword_dataset(o), std::invalid_argument);
 }
 
 TEST(KeywordData, InvertedNoiseRangeIsAnErrorAndWritesNothing) {
   unirep::testing::TempDir d;
-  sdk::data::KeywordDataOptions o;
+  data_makers::KeywordDataOptions o;
   o.out_dir = d.file("out");
   o.min_snr_db = 20;
   o.max_snr_db = 10;
   try {
-    sdk::data::generate_keyword_dataset(o);
+    data_makers::generate_keyword_dataset(o);
     FAIL() << "min > max was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("snr"), std::string::npos) << e.what();

@@ -3,7 +3,6 @@
 // model file it writes.
 #include <unirep/modalities/video/video_file_list.h>
 #include <unirep/modalities/video/video_reader.h>
-#include <unirep/sdk/data/motion_dataset.h>
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "motion_dataset.h"
 #include "support/report_check.h"
 #include "support/test_support.h"
 
@@ -32,11 +32,11 @@ TEST(MotionData, LayoutClassesAndDeterminism) {
     GTEST_SKIP() << "the ffmpeg program is missing";
   }
   TempDir d;
-  unirep::sdk::data::MotionDataOptions o;
+  unirep::data_makers::MotionDataOptions o;
   o.out_dir = d.file("m");
   o.clips_per_class = 4;
   o.seed = 3;
-  const auto s = unirep::sdk::data::generate_motion_dataset(o);
+  const auto s = unirep::data_makers::generate_motion_dataset(o);
   EXPECT_EQ(s.train, 27u);
   EXPECT_EQ(s.test, 9u);
   const auto list = unirep::modalities::video::list_video_dataset(d.file("m"));
@@ -49,11 +49,11 @@ TEST(MotionData, LayoutClassesAndDeterminism) {
     EXPECT_LE(r.info().frames, 96);
   }
   o.out_dir = d.file("again");
-  unirep::sdk::data::generate_motion_dataset(o);
+  unirep::data_makers::generate_motion_dataset(o);
   // Same seed, same clips (the encoders are deterministic single-threaded).
   for (const auto& item : list.test)  // (EXPECT_TRUE: a failure would print whole files)
     EXPECT_TRUE(ut::read_bytes(item.path) == ut::read_bytes(d.file("again") + item.path.substr(d.file("m").size()))) << item.path;
-  EXPECT_TRUE(unirep::sdk::data::generate_motion_dataset({d.file("m"), 4, 0.25, 3, 0}).reused);
+  EXPECT_TRUE(unirep::data_makers::generate_motion_dataset({d.file("m"), 4, 0.25, 3, 0}).reused);
 }
 
 TEST(TrainVideoCli, ShortRunLearnsTwoMotions) {
@@ -62,11 +62,11 @@ TEST(TrainVideoCli, ShortRunLearnsTwoMotions) {
     GTEST_SKIP() << "the ffmpeg program is missing";
   }
   TempDir d;
-  unirep::sdk::data::MotionDataOptions o;
+  unirep::data_makers::MotionDataOptions o;
   o.out_dir = d.file("m");
   o.clips_per_class = 12;
   o.seed = 5;
-  unirep::sdk::data::generate_motion_dataset(o);
+  unirep::data_makers::generate_motion_dataset(o);
   // Two classes through a CSV: still vs zoom in.
   std::string csv = "path,label\n";
   const auto list = unirep::modalities::video::list_video_dataset(d.file("m"));

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 
 struct ShapeDataOptions {
   std::string out_dir;
@@ -27,7 +27,8 @@ struct ShapeDataSummary {
   size_t train = 0, test = 0;
 };
 
-// Deterministic for a seed whatever the thread count.
+// Deterministic for a seed whatever the thread count. Built in a hidden staging folder beside OUT
+// and put in place when complete (staging_folder.h), so a failed or stopped run leaves OUT as it was.
 ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& options, const std::function<void(size_t, size_t)>& progress = {});
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

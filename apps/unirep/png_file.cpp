@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-namespace unirep::sdk {
+namespace unirep::cli {
 
 void write_png_atomically(cairo_surface_t* surface, const std::string& path) {
   std::string bytes;
@@ -22,4 +22,4 @@ void write_png_atomically(cairo_surface_t* surface, const std::string& path) {
   out.commit();
 }
 
-}  // namespace unirep::sdk
+}  // namespace unirep::cli

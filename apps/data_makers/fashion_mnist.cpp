@@ -1,4 +1,6 @@
-#include <unirep/sdk/data/fashion_mnist.h>
+#include "fashion_mnist.h"
+
+#include "staging_folder.h"
 
 #include <cairo.h>
 #include <zlib.h>
@@ -7,7 +9,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 namespace {
 namespace fs = std::filesystem;
 
@@ -115,24 +117,24 @@ FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& o, const std:
     return summary;
   }
   if (fs::exists(out) && !fs::is_empty(out, ec)) fail(o.out_dir, "exists and holds something else; choose an empty or new folder");
-  const fs::path partial = out.string() + ".partial";
-  fs::remove_all(partial, ec);
+  // Built beside OUT and renamed onto it when complete (staging_folder.h).
+  StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::refuse);
+  for (const char* split : {"train", "test"})
+    for (const auto& c : fashion_mnist_classes()) fs::create_directories(staging.path() / split / c);
   const size_t total = train_idx.size() + test_idx.size();
   size_t done = 0;
   for (const auto& [split, s, idx] : {std::tuple<const char*, const Split&, const std::vector<size_t>&>{"train", train, train_idx},
                                       std::tuple<const char*, const Split&, const std::vector<size_t>&>{"test", test, test_idx}}) {
-    for (const auto& c : fashion_mnist_classes()) fs::create_directories(partial / split / c);
     for (size_t i : idx) {
       const auto& cls = fashion_mnist_classes()[static_cast<unsigned char>(s.labels[i])];
       char name[32];
       std::snprintf(name, sizeof name, "%05zu.png", i);
-      write_png((partial / split / cls / name).string(), reinterpret_cast<const unsigned char*>(s.images.data()) + i * 784);
+      write_png((staging.path() / split / cls / name).string(), reinterpret_cast<const unsigned char*>(s.images.data()) + i * 784);
       if (progress && (++done % 500 == 0 || done == total)) progress(done, total);
     }
   }
-  if (fs::exists(out)) fs::remove(out);  // empty, checked above
-  fs::rename(partial, out);
+  staging.commit();
   return summary;
 }
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

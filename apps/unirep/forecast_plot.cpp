@@ -1,8 +1,8 @@
-#include <unirep/sdk/timeseries/forecast_plot.h>
+#include "forecast_plot.h"
+
+#include "png_file.h"
 
 #include <cairo.h>
-
-#include "../png_file.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace unirep::sdk::timeseries {
+namespace unirep::cli {
 
 void plot_forecast(const std::string& path, const std::vector<PlotSeries>& series, const std::string& first_time,
                    const std::string& forecast_start, const std::string& last_time, const std::string& title) {
@@ -100,4 +100,4 @@ void plot_forecast(const std::string& path, const std::vector<PlotSeries>& serie
   cairo_surface_destroy(surface);
 }
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::cli

@@ -1,14 +1,14 @@
-#include <unirep/sdk/points/view_images_png.h>
+#include "view_images_png.h"
+
+#include "png_file.h"
 
 #include <ATen/ATen.h>
 #include <cairo.h>
 
-#include "../png_file.h"
-
 #include <algorithm>
 #include <stdexcept>
 
-namespace unirep::sdk::points {
+namespace unirep::cli {
 
 void write_view_images_png(const std::string& path, const at::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "view images must be V x 3 x S x S");
@@ -44,4 +44,4 @@ void write_view_images_png(const std::string& path, const at::Tensor& images) {
   cairo_surface_destroy(surface);
 }
 
-}  // namespace unirep::sdk::points
+}  // namespace unirep::cli

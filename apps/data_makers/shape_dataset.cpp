@@ -1,7 +1,8 @@
-#include <unirep/sdk/data/shape_dataset.h>
+#include "shape_dataset.h"
+
+#include "staging_folder.h"
 
 #include <unirep/io/atomic_file.h>
-#include <unirep/io/output_transaction.h>
 #include <unirep/modalities/points/point_file.h>
 
 #include <algorithm>
@@ -15,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 namespace fs = std::filesystem;
 namespace pts = modalities::points;
 using Vec = std::array<double, 3>;
@@ -213,8 +214,11 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::fu
   if (o.shapes_per_class < 2 || o.points < 64 || !(o.test_fraction > 0 && o.test_fraction < 1))
     throw std::invalid_argument("shape data: at least 2 shapes per class, 64 points, and a test fraction in (0, 1)");
   const auto& classes = shape_classes();
-  fs::create_directories(o.out_dir);
-  for (const auto& c : classes) fs::create_directories(fs::path(o.out_dir) / c);
+  // Built beside OUT and put in place when complete (staging_folder.h); into a folder that holds
+  // files already the shapes are added, as they always were.
+  StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::add_files);
+  const fs::path& root = staging.path();
+  for (const auto& c : classes) fs::create_directories(root / c);
   const size_t total = classes.size() * static_cast<size_t>(o.shapes_per_class);
   std::atomic<size_t> next{0}, done{0};
   std::mutex mu;
@@ -251,7 +255,7 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::fu
           for (auto& c : q) c += noise * G(rng);
           out.push_back(q);
         }
-        write_ply((fs::path(o.out_dir) / cls / (cls + "_" + std::to_string(k + 1) + ".ply")).string(), out);
+        write_ply((root / cls / (cls + "_" + std::to_string(k + 1) + ".ply")).string(), out);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!error) error = std::current_exception();
@@ -283,16 +287,15 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::fu
       ++(is_test ? summary.test : summary.train);
     }
   }
-  // The three lists appear together, complete (docs/reliability.md, "Several outputs").
-  io::OutputTransaction lists;
-  for (const auto& [name, text] : {std::pair{"shape_names.txt", &names}, std::pair{"shapes_train.txt", &train},
-                                   std::pair{"shapes_test.txt", &test}}) {
-    io::AtomicFile out((fs::path(o.out_dir) / name).string());
+  // The lists appear with the shapes, and after them when added to a folder that held files.
+  const std::vector<std::string> lists = {"shape_names.txt", "shapes_train.txt", "shapes_test.txt"};
+  for (const auto& [name, text] : {std::pair{lists[0], &names}, std::pair{lists[1], &train}, std::pair{lists[2], &test}}) {
+    io::AtomicFile out((root / name).string());
     out.write(*text);
     out.commit();
   }
-  lists.commit();
+  staging.commit(lists);
   return summary;
 }
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

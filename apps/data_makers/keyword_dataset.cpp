@@ -1,15 +1,13 @@
-#include <unirep/sdk/data/keyword_dataset.h>
+#include "keyword_dataset.h"
 
 #include <unirep/io/atomic_file.h>
-#include <unirep/io/output_transaction.h>
 #include <unirep/modalities/audio/background_noise.h>
 #include <unirep/modalities/audio/decode.h>
 #include <unirep/modalities/audio/resample.h>
 #include <unirep/modalities/audio/wav_writer.h>
 
+#include "staging_folder.h"
 #include "subprocess.h"
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,7 +20,7 @@
 #include <thread>
 
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 namespace fs = std::filesystem;
 namespace {
 
@@ -104,8 +102,11 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
   if (voices.empty())
     throw std::runtime_error("keyword data needs a speech synthesizer: apt-get install espeak-ng flite");
   const auto& words = keyword_words();
-  fs::create_directories(o.out_dir);
-  for (const auto& w : words) fs::create_directories(fs::path(o.out_dir) / w);
+  // Built beside OUT and put in place when complete (staging_folder.h); into a folder that holds
+  // files already the clips are added, as they always were.
+  StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::add_files);
+  const fs::path& root = staging.path();
+  for (const auto& w : words) fs::create_directories(root / w);
 
   std::vector<Clip> clips;
   for (size_t v = 0; v < voices.size(); ++v)
@@ -116,7 +117,8 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
   std::atomic<size_t> next{0}, done{0};
   std::mutex mu;
   std::exception_ptr error;
-  const fs::path tmp_dir = fs::temp_directory_path() / ("unirep-keywords-" + std::to_string(getpid()));
+  // The synthesizers' raw output goes inside the staging folder too, so a stopped run leaves none.
+  const fs::path tmp_dir = root / ".synthesizer-output";
   fs::create_directories(tmp_dir);
 
   auto worker = [&]() {
@@ -189,7 +191,7 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
         const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
                                  "_nohash_" + std::to_string(c.take) + ".wav";
         relative[i] = word + "/" + name;
-        modalities::audio::write_wav((fs::path(o.out_dir) / relative[i]).string(), clip, kRate);
+        modalities::audio::write_wav((root / relative[i]).string(), clip, kRate);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!error) error = std::current_exception();
@@ -207,9 +209,8 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  std::error_code ec;
-  fs::remove_all(tmp_dir, ec);
   if (error) std::rethrow_exception(error);
+  fs::remove_all(tmp_dir);
 
   std::string val, test;
   for (size_t i = 0; i < clips.size(); ++i) {
@@ -218,15 +219,15 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
     else if (split == "test") test += relative[i] + "\n", ++summary.test;
     else ++summary.train;
   }
-  // Both lists appear together, complete (docs/reliability.md, "Several outputs").
-  io::OutputTransaction lists;
-  for (const auto& [name, text] : {std::pair{"validation_list.txt", &val}, std::pair{"testing_list.txt", &test}}) {
-    io::AtomicFile out((fs::path(o.out_dir) / name).string());
+  // The lists appear with the clips, and after them when added to a folder that held files.
+  const std::vector<std::string> lists = {"validation_list.txt", "testing_list.txt"};
+  for (const auto& [name, text] : {std::pair{lists[0], &val}, std::pair{lists[1], &test}}) {
+    io::AtomicFile out((root / name).string());
     out.write(*text);
     out.commit();
   }
-  lists.commit();
+  staging.commit(lists);
   return summary;
 }
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

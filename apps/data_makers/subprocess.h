@@ -1,10 +1,10 @@
 #pragma once
-// Internal to sdk/data: running the external programs the data generators drive (espeak-ng,
+// Internal to apps/data_makers: running the external programs the data generators drive (espeak-ng,
 // flite, ffmpeg) without a shell.
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::data::detail {
+namespace unirep::data_makers::detail {
 
 // Whether `program` is an executable in a folder of $PATH.
 bool on_path(const std::string& program);
@@ -13,4 +13,4 @@ bool on_path(const std::string& program);
 // not start or did not exit normally).
 int run(const std::vector<std::string>& args);
 
-}  // namespace unirep::sdk::data::detail
+}  // namespace unirep::data_makers::detail

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 
 struct FashionMnistOptions {
   std::string source_dir = "/usr/share/datasets/fashion-mnist";
@@ -25,8 +25,9 @@ struct FashionMnistSummary {
   bool reused = false;  // out_dir already held a complete copy with the same counts
 };
 
-// Writes into OUT.partial and renames it to OUT when complete, so an interrupted run leaves no
-// half data set under OUT. Throws std::runtime_error naming the file and the problem.
+// Built in a hidden staging folder beside OUT and renamed onto OUT when complete (staging_folder.h),
+// so a failed or stopped run leaves neither. Throws std::runtime_error naming the file and the
+// problem.
 FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& options, const std::function<void(size_t, size_t)>& progress = {});
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

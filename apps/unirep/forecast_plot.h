@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::timeseries {
+namespace unirep::cli {
 
 struct PlotSeries {
   std::string name;
@@ -16,4 +16,4 @@ struct PlotSeries {
 void plot_forecast(const std::string& path, const std::vector<PlotSeries>& series, const std::string& first_time,
                    const std::string& forecast_start, const std::string& last_time, const std::string& title);
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::cli

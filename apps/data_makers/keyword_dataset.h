@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 
 struct KeywordDataOptions {
   std::string out_dir;
@@ -45,8 +45,10 @@ struct KeywordDataSummary {
 };
 
 // Generates the dataset; `progress(done, total)` is called as clips are written. Deterministic for
-// a seed. Fails with a clear message when neither synthesizer is installed.
+// a seed. Fails with a clear message when neither synthesizer is installed. Built in a hidden
+// staging folder beside OUT and put in place when complete (staging_folder.h), so a failed or
+// stopped run leaves OUT as it was.
 KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& options,
                                             const std::function<void(size_t, size_t)>& progress = {});
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

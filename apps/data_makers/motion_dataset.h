@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 
 struct MotionDataOptions {
   std::string out_dir;
@@ -30,8 +30,9 @@ struct MotionDataSummary {
 };
 
 // Deterministic for a seed whatever the thread count (each clip's settings derive from (seed, clip)).
-// Writes into OUT.partial and renames it to OUT when complete. Throws std::runtime_error when
-// ffmpeg is missing or fails.
+// Built in a hidden staging folder beside OUT and renamed onto OUT when complete (staging_folder.h),
+// so a failed or stopped run leaves neither. Throws std::runtime_error when ffmpeg is missing or
+// fails, or when OUT holds something other than this data set.
 MotionDataSummary generate_motion_dataset(const MotionDataOptions& options, const std::function<void(size_t, size_t)>& progress = {});
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers

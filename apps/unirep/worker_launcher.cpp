@@ -1,4 +1,4 @@
-#include <unirep/sdk/distributed/launch.h>
+#include "worker_launcher.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-namespace unirep::sdk::distributed {
+namespace unirep::cli {
 namespace {
 
 std::vector<std::string> own_arguments() {
@@ -141,4 +141,4 @@ int launch_local_workers(int nproc) {
   return result;
 }
 
-}  // namespace unirep::sdk::distributed
+}  // namespace unirep::cli

@@ -5,9 +5,9 @@
 
 #include <string>
 
-namespace unirep::sdk::points {
+namespace unirep::cli {
 
 // `images`: V x 3 x S x S, ImageNet-normalized.
 void write_view_images_png(const std::string& path, const at::Tensor& images);
 
-}  // namespace unirep::sdk::points
+}  // namespace unirep::cli

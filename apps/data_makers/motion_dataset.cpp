@@ -1,5 +1,6 @@
-#include <unirep/sdk/data/motion_dataset.h>
+#include "motion_dataset.h"
 
+#include "staging_folder.h"
 #include "subprocess.h"
 
 #include <algorithm>
@@ -11,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace unirep::sdk::data {
+namespace unirep::data_makers {
 namespace {
 namespace fs = std::filesystem;
 
@@ -103,8 +104,9 @@ MotionDataSummary generate_motion_dataset(const MotionDataOptions& o, const std:
     }
   }
   if (fs::exists(out) && !fs::is_empty(out, ec)) throw std::runtime_error(o.out_dir + ": exists and holds something else; choose an empty or new folder");
-  const fs::path partial = out.string() + ".partial";
-  fs::remove_all(partial, ec);
+  // Built beside OUT and renamed onto it when complete (staging_folder.h).
+  StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::refuse);
+  const fs::path& partial = staging.path();
   for (const char* split : {"train", "test"})
     for (const auto& c : motion_classes()) fs::create_directories(partial / split / c);
 
@@ -153,13 +155,9 @@ MotionDataSummary generate_motion_dataset(const MotionDataOptions& o, const std:
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  if (!error.empty()) {
-    fs::remove_all(partial, ec);
-    throw std::runtime_error(error);
-  }
-  if (fs::exists(out)) fs::remove(out);
-  fs::rename(partial, out);
+  if (!error.empty()) throw std::runtime_error(error);
+  staging.commit();
   return summary;
 }
 
-}  // namespace unirep::sdk::data
+}  // namespace unirep::data_makers
