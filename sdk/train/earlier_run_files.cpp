@@ -10,7 +10,7 @@
 namespace unirep::sdk::train {
 namespace {
 
-const char* const kRunFiles[] = {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"};
+const char* const kRunFiles[] = {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"};
 
 }  // namespace
 
@@ -41,14 +41,21 @@ void EarlierRunFiles::release() {
   released_ = true;
 }
 
-EarlierRunFiles::~EarlierRunFiles() {
-  if (released_) return;
+std::string EarlierRunFiles::put_back() noexcept {
+  if (released_) return "";
+  released_ = true;
   bool any = false;
   for (const auto& k : kept_) {
     std::remove(k.path.c_str());  // what the failed run wrote
     if (!k.aside.empty()) any |= std::rename(k.aside.c_str(), k.path.c_str()) == 0;
   }
-  if (any) std::fprintf(stderr, "note: %s: this run failed; the earlier run's files are back as they were\n", dir_.c_str());
+  try {
+    return any ? dir_ + ": this run failed; the earlier run's files are back as they were" : "";
+  } catch (...) {  // out of memory for the note: the files are back all the same
+    return "";
+  }
 }
+
+EarlierRunFiles::~EarlierRunFiles() { put_back(); }
 
 }  // namespace unirep::sdk::train

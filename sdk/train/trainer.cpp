@@ -9,7 +9,6 @@
 #include <unirep/io/signal_cleanup.h>
 #include <unirep/io/torch_checkpoint.h>
 #include <unirep/models/state_dict.h>
-#include <unirep/sdk/progress.h>
 #include <unirep/sdk/train/data_loader.h>
 #include <unirep/sdk/train/ema.h>
 #include <unirep/sdk/train/lr_schedule.h>
@@ -23,9 +22,9 @@
 #include <torch/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -121,6 +120,359 @@ std::string number_text(double v) {
   throw NonFiniteTraining(where + "; " + left + ". Lower the learning rate, clip gradients, or check the data.");
 }
 
+// Freezing (TrainOptions::trainable_stages), then the optimizer's groups over what stays trainable.
+std::vector<ParamGroup> freeze_and_group(torch::nn::Module& model, const TrainOptions& o) {
+  for (auto& p : model.named_parameters()) p.value().set_requires_grad(trainable_under_freeze(p.key(), o.trainable_stages));
+  return make_param_groups(model, o.optimizer);
+}
+
+DataLoaderOptions loader_options(const TrainOptions& o, int rank, int world) {
+  DataLoaderOptions lo;
+  lo.batch_size = o.batch_size;
+  lo.workers = o.workers;
+  lo.sampler = SamplerOptions{true, o.seed, o.drop_last, rank, world};
+  return lo;
+}
+
+// The running figures of the epoch in progress, in this process; its clock starts when it is made.
+struct EpochTally {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double loss_sum = 0, lr = 0;  // lr: of the latest step
+  double seconds = 0;           // the epoch's training time, once its last step is done
+  int64_t loss_count = 0, samples = 0;
+
+  void add(int64_t batch_samples, double loss, double step_lr) {
+    samples += batch_samples;
+    loss_sum += loss;
+    ++loss_count;
+    lr = step_lr;
+  }
+  double mean_loss() const { return loss_count ? loss_sum / loss_count : 0.0; }
+  double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+};
+
+// One fit() call: what it carries from step to step, and its steps by name. Only rank 0 reports
+// progress; only the writer (rank 0 with an output folder) writes files.
+class TrainingRun {
+ public:
+  TrainingRun(Trainer& trainer, Task& task, const TrainOptions& options, Communicator* comm,
+              const ProgressCallback& callback, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val)
+      : trainer_(trainer), task_(task), options_(options), comm_(comm), callback_(callback), val_(std::move(val)),
+        rank_(comm ? comm->rank() : 0), world_(comm ? comm->world_size() : 1),
+        writer_(rank_ == 0 && !options.output_dir.empty()), ckpt_path_(prepare_output_dir()), model_(task.model()),
+        optimizer_(freeze_and_group(model_, options), options.optimizer), trainable_(trainable_params(optimizer_)),
+        loader_(std::move(train), loader_options(options, rank_, world_)),
+        steps_per_epoch_(static_cast<int64_t>(loader_.batches_per_epoch())),
+        schedule_{options.lr, options.min_lr, options.warmup_lr, static_cast<int64_t>(options.warmup_epochs * steps_per_epoch_),
+                  options.epochs * steps_per_epoch_},
+        resuming_(options.resume && !ckpt_path_.empty() && std::filesystem::exists(ckpt_path_)),
+        lower_is_better_(options.monitor == "loss" || options.monitor == "mse" || options.monitor == "mae") {
+    if (steps_per_epoch_ == 0) throw std::invalid_argument("the training set gives no batch (fewer examples than the batch size?)");
+  }
+
+  TrainResult run() {
+    start();
+    while (s_.epoch < options_.epochs) {
+      const auto tally = train_one_epoch();
+      if (!tally) return result_;  // stopped
+      if (end_epoch(*tally)) break;
+    }
+    return finish();
+  }
+
+  // fit() failed: a fresh run puts the earlier run's files back and says so as a Note; an error
+  // from the callback is dropped so that fit() throws the training error (docs/training.md, "The
+  // output folder").
+  void put_back_earlier_files() noexcept {
+    if (!earlier_) return;
+    try {
+      TrainProgress note;
+      note.event = TrainProgress::Event::Note;
+      note.message = earlier_->put_back();
+      if (!note.message.empty()) report(note);
+    } catch (...) {
+    }
+  }
+
+ private:
+  std::string prepare_output_dir() const {
+    if (writer_) std::filesystem::create_directories(options_.output_dir);
+    return options_.output_dir.empty() ? "" : options_.output_dir + "/checkpoint.pth";
+  }
+  static std::vector<at::Tensor> trainable_params(const Optimizer& optimizer) {
+    std::vector<at::Tensor> out;
+    for (const auto& g : optimizer.groups()) out.insert(out.end(), g.params.begin(), g.params.end());
+    return out;
+  }
+  bool distributed() const { return comm_ && world_ > 1; }
+  bool stop_requested() const { return g_stop.load() > 0 || cancelled_; }
+  bool max_steps_reached() const { return options_.max_steps >= 0 && s_.step >= options_.max_steps; }
+  double throughput() const { return train_seconds_ > 0 ? samples_ / train_seconds_ : 0; }
+  // Where the weights stand, for messages: "epoch 3 step 120" (both counted from 1).
+  std::string position() const { return "epoch " + std::to_string(s_.epoch + 1) + " step " + std::to_string(s_.step); }
+
+  // Resume, or start fresh from rank 0's weights.
+  void start() {
+    if (resuming_) resume_from_checkpoint();
+    else at::manual_seed(options_.seed);
+    if (distributed()) broadcast_initial_weights();
+    if (!ema_ && options_.ema_decay > 0) ema_ = std::make_unique<WeightEma>(model_, options_.ema_decay);
+    // A fresh run over an earlier run's files: all or nothing (docs/training.md, "The output folder").
+    if (writer_ && !resuming_) earlier_.emplace(options_.output_dir);
+  }
+
+  void resume_from_checkpoint() {
+    // A checkpoint.pth left by another model, an older unirep or a plain weights file must fail
+    // with the way out, not crash on a missing key or half-restore the run: every step of the
+    // restore is inside the one try.
+    try {
+      const auto ck = io::read_torch_checkpoint(ckpt_path_);
+      auto need = [&](const char* key) -> const io::PyValue& {
+        const auto* v = ck.find(key);
+        if (!v) throw std::runtime_error(std::string("no '") + key + "' entry: not a unirep training checkpoint");
+        return *v;
+      };
+      const auto weights = models::extract_state_dict(ck, ckpt_path_);
+      models::check_finite(weights, ckpt_path_);
+      models::load_state_dict(model_, weights);
+      optimizer_.load_state_dict(need("optimizer"));
+      s_.epoch = need("epoch").as_int();
+      s_.step = need("step").as_int();
+      s_.batch_in_epoch = need("batch_in_epoch").as_int();
+      s_.bad_epochs = need("bad_epochs").as_int();
+      if (const auto* b = ck.find("best_metric"); b && !b->is_none()) s_.has_best = true, s_.best = b->as_float();
+      if (const auto* r = ck.find("rng_cpu")) {
+        at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global generator
+        gen.set_state(r->as_tensor().contiguous());
+      }
+      if (options_.ema_decay > 0) {
+        ema_ = std::make_unique<WeightEma>(model_, options_.ema_decay);
+        if (const auto* e = ck.find("ema"); e && e->is_dict()) ema_->load(models::extract_state_dict(*e, ckpt_path_));
+      }
+    } catch (const std::exception& e) {
+      // A file reader's message starts with the path again; say it once.
+      const auto* format = dynamic_cast<const io::FormatError*>(&e);
+      throw ResumeError(ckpt_path_, format ? format->problem() : std::string(e.what()));
+    }
+    auto resumed = progress(TrainProgress::Event::Resumed, EpochTally{}, 0.0);
+    resumed.message = "resumed from " + ckpt_path_ + " at epoch " + std::to_string(s_.epoch) + ", step " + std::to_string(s_.step);
+    if (!report(resumed)) cancelled_ = true;
+  }
+
+  void broadcast_initial_weights() {
+    std::vector<at::Tensor> tensors;
+    for (auto& nt : models::state_dict(model_)) tensors.push_back(nt.tensor);
+    comm_->broadcast(tensors, 0);
+    // Each rank draws its own drop-path masks, like independent GPUs in PyTorch DDP.
+    at::manual_seed(options_.seed * 7919 + rank_ + s_.step);
+  }
+
+  // One pass over the training set (from where a resumed run left off): the epoch's figures, or
+  // nothing when the run stopped in it (the checkpoint is saved and result_ is final).
+  std::optional<EpochTally> train_one_epoch() {
+    model_.train();
+    loader_.start_epoch(s_.epoch, static_cast<size_t>(s_.batch_in_epoch));
+    EpochTally tally;  // the epoch's clock starts once its batches are under way
+    while (auto batch = loader_.next()) {
+      if (train_step(*batch, tally)) {
+        stop_mid_epoch(tally);
+        return std::nullopt;
+      }
+    }
+    tally.seconds = tally.elapsed();
+    train_seconds_ += tally.seconds;
+    samples_ += tally.samples;
+    s_.batch_in_epoch = 0;
+    return tally;
+  }
+
+  // One optimizer step on `batch`; true when every rank agreed to stop after it.
+  bool train_step(const Batch& batch, EpochTally& tally) {
+    const double lr = schedule_.at(s_.step);
+    at::Tensor out;
+    {
+      at::autocast::set_cpu_enabled(options_.bf16);
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      out = task_.forward(batch.input);
+      at::autocast::set_cpu_enabled(false);
+      at::autocast::clear_cache();
+    }
+    auto loss = compute_loss(options_.loss, out.to(at::kFloat), batch.target, options_.label_smoothing);
+    const double loss_value = loss.item<double>();
+    optimizer_.zero_grad();
+    loss.backward();
+    if (distributed()) average_gradients(trainable_, *comm_);
+    if (options_.clip_grad > 0) torch::nn::utils::clip_grad_norm_(trainable_, options_.clip_grad);
+    optimizer_.step(lr);
+    if (ema_) ema_->update(model_);
+    ++s_.step;
+    ++s_.batch_in_epoch;
+    const bool loss_bad = !std::isfinite(loss_value);
+    // The callback hears of the step before the vote, so that its answer stops this very step.
+    if (!loss_bad) {
+      tally.add(batch.input.size(0), loss_value, lr);
+      if (!report(progress(TrainProgress::Event::Step, tally, tally.elapsed()))) cancelled_ = true;
+    }
+    return agree_to_stop(loss_bad, loss_value);
+  }
+
+  // Every rank stops at the same step: a stop request (Ctrl-C, the progress callback), max_steps
+  // and a non-finite loss on any rank are agreed on collectively. A NaN step only spoils the
+  // weights in memory: nothing is saved after it.
+  bool agree_to_stop(bool loss_bad, double loss_value) {
+    bool stop = stop_requested() || max_steps_reached();
+    bool bad_elsewhere = false;
+    if (distributed()) {
+      flags_[0][0] = stop ? 1.0 : 0.0;
+      flags_[0][1] = loss_bad ? 1.0 : 0.0;
+      comm_->allreduce_sum(flags_);
+      stop = flags_[0][0].item<double>() > 0;
+      bad_elsewhere = !loss_bad && flags_[0][1].item<double>() > 0;
+    }
+    if (loss_bad) diverged(position() + ": loss is " + number_text(loss_value), ckpt_path_);
+    if (bad_elsewhere) diverged(position() + ": the loss is not finite on another process", ckpt_path_);
+    return stop;
+  }
+
+  // The run stops after a step: a resumable checkpoint, the result so far, the Stopped event.
+  void stop_mid_epoch(const EpochTally& tally) {
+    const double seconds = tally.elapsed();
+    train_seconds_ += seconds;
+    samples_ += tally.samples;
+    save_checkpoint();
+    // A stop that max_steps does not explain was asked for, here or on another rank.
+    result_.interrupted = stop_requested() || !max_steps_reached();
+    result_.steps = s_.step;
+    result_.samples_per_second = throughput();
+    auto stopped = progress(TrainProgress::Event::Stopped, tally, seconds);
+    if (writer_ && result_.interrupted) stopped.message = "stopped; resumable checkpoint in " + ckpt_path_;
+    report(stopped);
+    if (earlier_) earlier_->release();
+  }
+
+  // After the epoch's last step: validation, the best model's export, the metrics line and the
+  // checkpoint. Returns true when early stopping ends the run.
+  bool end_epoch(const EpochTally& tally) {
+    require_finite_weights();  // before this epoch's evaluation, export, metrics line or checkpoint
+    std::map<std::string, double> metrics = {{"train_loss", tally.mean_loss()}};
+    if (val_) validate(metrics);
+    else if (writer_) export_model();  // without a validation set, the latest model is the best we know
+    auto ended = progress(TrainProgress::Event::EpochEnd, tally, tally.seconds);
+    ended.batch = steps_per_epoch_;
+    ended.lr = schedule_.at(s_.step);
+    ended.metrics = metrics;
+    if (!report(ended)) cancelled_ = true;
+    if (writer_) append_line(options_.output_dir + "/metrics.jsonl", json_line(metrics, s_.epoch + 1, s_.step, schedule_.at(s_.step)));
+    result_.last_eval = metrics;
+    result_.epochs_completed = s_.epoch + 1;
+    const bool early_stop = options_.patience > 0 && s_.bad_epochs >= options_.patience;
+    if (early_stop) result_.early_stopped = true;
+    ++s_.epoch;  // the checkpoint says where to continue
+    save_checkpoint();
+    return early_stop;
+  }
+
+  // Adds val_* to `metrics`; an improvement on the monitored one exports the model.
+  void validate(std::map<std::string, double>& metrics) {
+    for (const auto& [k, v] : trainer_.evaluate(*val_)) {
+      if (!std::isfinite(v)) diverged(position() + ": validation " + k + " is " + number_text(v), ckpt_path_);
+      metrics["val_" + k] = v;
+    }
+    const double current = metrics.at("val_" + options_.monitor);
+    const bool improved = !s_.has_best || (lower_is_better_ ? current < s_.best : current > s_.best);
+    if (!improved) {
+      ++s_.bad_epochs;
+      return;
+    }
+    s_.has_best = true;
+    s_.best = current;
+    s_.bad_epochs = 0;
+    if (writer_) export_model();
+  }
+
+  TrainResult finish() {
+    result_.steps = s_.step;
+    result_.best_metric = s_.best;
+    result_.samples_per_second = throughput();
+    if (distributed()) comm_->barrier();
+    if (earlier_) earlier_->release();
+    return result_;
+  }
+
+  // Every rank checks (the weights are the same everywhere), so all stop together.
+  void require_finite_weights() {
+    if (!all_finite(models::state_dict(model_)) || (ema_ && !all_finite(ema_->state())))
+      diverged(position() + ": the weights became NaN or infinite", ckpt_path_);
+  }
+
+  void export_model() {
+    auto deploy = task_.deploy_state();
+    if (!all_finite(deploy)) diverged(position() + ": the weights became NaN or infinite", ckpt_path_);
+    io::write_safetensors(options_.output_dir + "/best_deploy.safetensors", deploy, task_.deploy_metadata());
+  }
+
+  void save_checkpoint() {
+    require_finite_weights();
+    if (!writer_) return;
+    auto root = io::PyValue::dict();
+    root.set("model", io::state_dict_value(models::state_dict(model_)));
+    root.set("optimizer", optimizer_.state_dict());
+    root.set("epoch", io::PyValue::integer(s_.epoch));
+    root.set("step", io::PyValue::integer(s_.step));
+    root.set("batch_in_epoch", io::PyValue::integer(s_.batch_in_epoch));
+    root.set("bad_epochs", io::PyValue::integer(s_.bad_epochs));
+    root.set("best_metric", s_.has_best ? io::PyValue::floating(s_.best) : io::PyValue::none());
+    root.set("rng_cpu", io::PyValue::tensor(at::detail::getDefaultCPUGenerator().get_state()));
+    if (ema_) root.set("ema", io::state_dict_value(ema_->state()));
+    io::write_torch_checkpoint(ckpt_path_, root);
+  }
+
+  // An event with where the run stands and the epoch's figures over `seconds` of training.
+  TrainProgress progress(TrainProgress::Event event, const EpochTally& tally, double seconds) const {
+    TrainProgress p;
+    p.event = event;
+    p.epoch = s_.epoch + 1;
+    p.epochs = options_.epochs;
+    p.batch = s_.batch_in_epoch;
+    p.batches = steps_per_epoch_;
+    p.step = s_.step;
+    p.loss = tally.mean_loss();
+    p.lr = tally.lr;
+    p.seconds = seconds;
+    p.samples_per_second = seconds > 0 ? tally.samples / seconds : 0;
+    return p;
+  }
+
+  // The callback's answer; true on other ranks and without a callback (docs/training.md, "Progress
+  // and cancelling").
+  bool report(const TrainProgress& p) const { return rank_ != 0 || !callback_ || callback_(p); }
+
+  Trainer& trainer_;
+  Task& task_;
+  const TrainOptions& options_;
+  Communicator* comm_;
+  const ProgressCallback callback_;  // a copy: set_progress() during fit() does not change this run
+  std::shared_ptr<const Dataset> val_;
+  const int rank_, world_;
+  const bool writer_;
+  const std::string ckpt_path_;
+  torch::nn::Module& model_;
+  Optimizer optimizer_;
+  std::vector<at::Tensor> trainable_;
+  DataLoader loader_;
+  const int64_t steps_per_epoch_;
+  const LrSchedule schedule_;
+  const bool resuming_, lower_is_better_;
+  std::unique_ptr<WeightEma> ema_;
+  std::optional<EarlierRunFiles> earlier_;
+  Snapshot s_;
+  bool cancelled_ = false;  // the callback asked to stop
+  TrainResult result_;
+  int64_t samples_ = 0;
+  double train_seconds_ = 0;
+  std::vector<at::Tensor> flags_ = {at::zeros({2})};  // [stop requested, loss not finite], summed over ranks
+};
+
 }  // namespace
 
 void Trainer::install_interrupt_handler() {
@@ -181,6 +533,8 @@ Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
   if (options_.monitor.empty()) options_.monitor = task_.classification() ? "top1" : "loss";
 }
 
+void Trainer::set_progress(ProgressCallback callback) { progress_ = std::move(callback); }
+
 std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
   auto& model = task_.model();
   const bool was_training = model.is_training();
@@ -202,224 +556,15 @@ std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
 }
 
 TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val) {
-  namespace fs = std::filesystem;
   // A stop requested from here on counts: reset before the (possibly slow) resume, not after it.
   g_stop.store(0);
-  const int rank = comm_ ? comm_->rank() : 0, world = comm_ ? comm_->world_size() : 1;
-  const bool writer = rank == 0 && !options_.output_dir.empty();
-  if (writer) fs::create_directories(options_.output_dir);
-  const std::string ckpt_path = options_.output_dir.empty() ? "" : options_.output_dir + "/checkpoint.pth";
-  auto& model = task_.model();
-
-  // Freezing, then the optimizer over what stays trainable.
-  for (auto& p : model.named_parameters()) p.value().set_requires_grad(trainable_under_freeze(p.key(), options_.trainable_stages));
-  Optimizer optimizer(make_param_groups(model, options_.optimizer), options_.optimizer);
-  std::vector<at::Tensor> trainable;
-  for (const auto& g : optimizer.groups()) trainable.insert(trainable.end(), g.params.begin(), g.params.end());
-
-  DataLoaderOptions lo;
-  lo.batch_size = options_.batch_size;
-  lo.workers = options_.workers;
-  lo.sampler = SamplerOptions{true, options_.seed, options_.drop_last, rank, world};
-  DataLoader loader(train, lo);
-  const int64_t steps_per_epoch = static_cast<int64_t>(loader.batches_per_epoch());
-  if (steps_per_epoch == 0) throw std::invalid_argument("the training set gives no batch (fewer examples than the batch size?)");
-  LrSchedule schedule{options_.lr, options_.min_lr, options_.warmup_lr,
-                      static_cast<int64_t>(options_.warmup_epochs * steps_per_epoch), options_.epochs * steps_per_epoch};
-  std::unique_ptr<WeightEma> ema;
-
-  // Resume, or start fresh from rank 0's weights.
-  Snapshot s;
-  const bool resuming = options_.resume && !ckpt_path.empty() && fs::exists(ckpt_path);
-  if (resuming) {
-    // A checkpoint.pth left by another model, an older unirep or a plain weights file must fail
-    // with the way out, not crash on a missing key or half-restore the run: every step of the
-    // restore is inside the one try.
-    try {
-      const auto ck = io::read_torch_checkpoint(ckpt_path);
-      auto need = [&](const char* key) -> const io::PyValue& {
-        const auto* v = ck.find(key);
-        if (!v) throw std::runtime_error(std::string("no '") + key + "' entry: not a unirep training checkpoint");
-        return *v;
-      };
-      const auto weights = models::extract_state_dict(ck, ckpt_path);
-      models::check_finite(weights, ckpt_path);
-      models::load_state_dict(model, weights);
-      optimizer.load_state_dict(need("optimizer"));
-      s.epoch = need("epoch").as_int();
-      s.step = need("step").as_int();
-      s.batch_in_epoch = need("batch_in_epoch").as_int();
-      s.bad_epochs = need("bad_epochs").as_int();
-      if (const auto* b = ck.find("best_metric"); b && !b->is_none()) s.has_best = true, s.best = b->as_float();
-      if (const auto* r = ck.find("rng_cpu")) {
-        at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global generator
-        gen.set_state(r->as_tensor().contiguous());
-      }
-      if (options_.ema_decay > 0) {
-        ema = std::make_unique<WeightEma>(model, options_.ema_decay);
-        if (const auto* e = ck.find("ema"); e && e->is_dict()) ema->load(models::extract_state_dict(*e, ckpt_path));
-      }
-    } catch (const std::exception& e) {
-      // A file reader's message starts with the path again; say it once.
-      const auto* format = dynamic_cast<const io::FormatError*>(&e);
-      throw ResumeError(ckpt_path, format ? format->problem() : std::string(e.what()));
-    }
-    if (rank == 0) std::fprintf(stderr, "resumed from %s at epoch %lld, step %lld\n", ckpt_path.c_str(), (long long)s.epoch, (long long)s.step);
-  } else {
-    at::manual_seed(options_.seed);
+  TrainingRun run(*this, task_, options_, comm_, progress_, std::move(train), std::move(val));
+  try {
+    return run.run();
+  } catch (...) {
+    run.put_back_earlier_files();
+    throw;
   }
-  if (comm_ && world > 1) {
-    auto tensors = models::state_dict(model);
-    std::vector<at::Tensor> ts;
-    for (auto& nt : tensors) ts.push_back(nt.tensor);
-    comm_->broadcast(ts, 0);
-    // Each rank draws its own drop-path masks, like independent GPUs in PyTorch DDP.
-    at::manual_seed(options_.seed * 7919 + rank + s.step);
-  }
-  if (!ema && options_.ema_decay > 0) ema = std::make_unique<WeightEma>(model, options_.ema_decay);
-  // A fresh run over an earlier run's files: all or nothing (docs/training.md, "The output folder").
-  std::optional<EarlierRunFiles> earlier;
-  if (writer && !resuming) earlier.emplace(options_.output_dir);
-
-  // Where the weights stand, for messages: "epoch 3 step 120" (both counted from 1).
-  auto position = [&] { return "epoch " + std::to_string(s.epoch + 1) + " step " + std::to_string(s.step); };
-  // Every rank checks (the weights are the same everywhere), so all stop together.
-  auto require_finite_weights = [&] {
-    if (!all_finite(models::state_dict(model)) || (ema && !all_finite(ema->state())))
-      diverged(position() + ": the weights became NaN or infinite", ckpt_path);
-  };
-  auto export_model = [&] {
-    auto deploy = task_.deploy_state();
-    if (!all_finite(deploy)) diverged(position() + ": the weights became NaN or infinite", ckpt_path);
-    io::write_safetensors(options_.output_dir + "/best_deploy.safetensors", deploy, task_.deploy_metadata());
-  };
-  auto save_checkpoint = [&] {
-    require_finite_weights();
-    if (!writer) return;
-    auto root = io::PyValue::dict();
-    root.set("model", io::state_dict_value(models::state_dict(model)));
-    root.set("optimizer", optimizer.state_dict());
-    root.set("epoch", io::PyValue::integer(s.epoch));
-    root.set("step", io::PyValue::integer(s.step));
-    root.set("batch_in_epoch", io::PyValue::integer(s.batch_in_epoch));
-    root.set("bad_epochs", io::PyValue::integer(s.bad_epochs));
-    root.set("best_metric", s.has_best ? io::PyValue::floating(s.best) : io::PyValue::none());
-    root.set("rng_cpu", io::PyValue::tensor(at::detail::getDefaultCPUGenerator().get_state()));
-    if (ema) root.set("ema", io::state_dict_value(ema->state()));
-    io::write_torch_checkpoint(ckpt_path, root);
-  };
-
-  const bool lower_is_better = options_.monitor == "loss" || options_.monitor == "mse" || options_.monitor == "mae";
-  TrainResult result;
-  int64_t samples = 0;
-  double train_seconds = 0;
-  std::vector<at::Tensor> flags = {at::zeros({2})};  // [stop requested, loss not finite], summed over ranks
-  for (; s.epoch < options_.epochs; ++s.epoch) {
-    model.train();
-    loader.start_epoch(s.epoch, static_cast<size_t>(s.batch_in_epoch));
-    Progress progress("epoch " + std::to_string(s.epoch + 1) + "/" + std::to_string(options_.epochs), steps_per_epoch, "batch");
-    double loss_sum = 0;
-    int64_t loss_count = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    while (auto batch = loader.next()) {
-      const double lr = schedule.at(s.step);
-      at::Tensor out;
-      {
-        at::autocast::set_cpu_enabled(options_.bf16);
-        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-        out = task_.forward(batch->input);
-        at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
-      }
-      auto loss = compute_loss(options_.loss, out.to(at::kFloat), batch->target, options_.label_smoothing);
-      const double loss_value = loss.item<double>();
-      optimizer.zero_grad();
-      loss.backward();
-      if (comm_ && world > 1) average_gradients(trainable, *comm_);
-      if (options_.clip_grad > 0) torch::nn::utils::clip_grad_norm_(trainable, options_.clip_grad);
-      optimizer.step(lr);
-      if (ema) ema->update(model);
-      ++s.step;
-      ++s.batch_in_epoch;
-      // Every rank stops at the same step: the stop request and a non-finite loss on any rank are
-      // agreed on collectively. A NaN step only spoils the weights in memory: nothing is saved
-      // after it.
-      bool stop = g_stop.load() > 0 || (options_.max_steps >= 0 && s.step >= options_.max_steps);
-      bool loss_bad = !std::isfinite(loss_value), bad_elsewhere = false;
-      if (comm_ && world > 1) {
-        flags[0][0] = stop ? 1.0 : 0.0;
-        flags[0][1] = loss_bad ? 1.0 : 0.0;
-        comm_->allreduce_sum(flags);
-        stop = flags[0][0].item<double>() > 0;
-        bad_elsewhere = !loss_bad && flags[0][1].item<double>() > 0;
-      }
-      if (loss_bad) diverged(position() + ": loss is " + number_text(loss_value), ckpt_path);
-      if (bad_elsewhere) diverged(position() + ": the loss is not finite on another process", ckpt_path);
-      samples += batch->input.size(0);
-      loss_sum += loss_value;
-      ++loss_count;
-      if (options_.progress && rank == 0) {
-        char status[64];
-        std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / loss_count, lr);
-        progress.update(s.batch_in_epoch, status);
-      }
-      if (stop) {
-        train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (options_.progress && rank == 0) progress.finish("stopped");
-        save_checkpoint();
-        result.interrupted = g_stop.load() > 0;
-        result.steps = s.step;
-        result.samples_per_second = train_seconds > 0 ? samples / train_seconds : 0;
-        if (writer && result.interrupted) std::fprintf(stderr, "stopped; resumable checkpoint in %s\n", ckpt_path.c_str());
-        if (earlier) earlier->release();
-        return result;
-      }
-    }
-    train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    s.batch_in_epoch = 0;
-    require_finite_weights();  // before this epoch's evaluation, export, metrics line or checkpoint
-    std::map<std::string, double> metrics = {{"train_loss", loss_count ? loss_sum / loss_count : 0.0}};
-    if (val) {
-      for (const auto& [k, v] : evaluate(*val)) {
-        if (!std::isfinite(v)) diverged(position() + ": validation " + k + " is " + number_text(v), ckpt_path);
-        metrics["val_" + k] = v;
-      }
-      const double current = metrics.at("val_" + options_.monitor);
-      const bool improved = !s.has_best || (lower_is_better ? current < s.best : current > s.best);
-      if (improved) {
-        s.has_best = true;
-        s.best = current;
-        s.bad_epochs = 0;
-        if (writer) export_model();
-      } else {
-        ++s.bad_epochs;
-      }
-    }
-    if (!val && writer) export_model();  // without a validation set, the latest model is the best we know
-    if (options_.progress && rank == 0) {
-      std::ostringstream status;
-      for (const auto& [k, v] : metrics) status << k << " " << v << "  ";
-      progress.finish(status.str());
-    }
-    if (writer) append_line(options_.output_dir + "/metrics.jsonl", json_line(metrics, s.epoch + 1, s.step, schedule.at(s.step)));
-    result.last_eval = metrics;
-    result.epochs_completed = s.epoch + 1;
-    if (options_.patience > 0 && s.bad_epochs >= options_.patience) {
-      result.early_stopped = true;
-      ++s.epoch;
-      save_checkpoint();
-      break;
-    }
-    ++s.epoch;  // the checkpoint says where to continue
-    save_checkpoint();
-    --s.epoch;
-  }
-  result.steps = s.step;
-  result.best_metric = s.best;
-  result.samples_per_second = train_seconds > 0 ? samples / train_seconds : 0;
-  if (comm_ && world > 1) comm_->barrier();
-  if (earlier) earlier->release();
-  return result;
 }
 
 }  // namespace unirep::sdk::train

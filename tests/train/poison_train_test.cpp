@@ -16,6 +16,8 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "support/test_support.h"
 #include "tiny_layout.h"
@@ -52,7 +54,6 @@ TrainOptions options(const std::string& dir, int64_t epochs) {
   o.workers = 0;
   o.lr = 1e-3;
   o.output_dir = dir;
-  o.progress = false;
   return o;
 }
 
@@ -216,4 +217,33 @@ TEST(PoisonTraining, OptimizerStateWithNaNIsRefused) {
   io::PyValue::DictItems items = {{io::PyValue::integer(0), entry}};
   state.set("state", io::PyValue::dict(items));
   expect_message<std::invalid_argument>([&] { opt.load_state_dict(state); }, {"optimizer state 'exp_avg' of parameter 0 holds NaN"});
+}
+
+// A fresh run that fails over an earlier run's files puts them back and says so through the
+// progress callback, not on stderr; a callback that throws then does not hide the training error
+// (docs/training.md, "Progress and cancelling").
+TEST(PoisonTraining, AFailedFreshRunReportsTheEarlierFilesAsANote) {
+  TempDir d;
+  {
+    SpoiledTask task(1000, true);
+    Trainer(task, options(d.file("run"), 1)).fit(data(64));
+  }
+  const auto earlier_checkpoint = unirep::testing::read_bytes(d.file("run/checkpoint.pth"));
+  auto fresh = options(d.file("run"), 2);
+  fresh.resume = false;
+  for (const bool callback_throws : {false, true}) {
+    SpoiledTask task(3, true);
+    Trainer trainer(task, fresh);
+    std::vector<std::string> notes;
+    trainer.set_progress([&](const TrainProgress& p) {
+      if (p.event != TrainProgress::Event::Note) return true;
+      notes.push_back(p.message);
+      if (callback_throws) throw std::runtime_error("the app's callback failed");
+      return true;
+    });
+    expect_message<NonFiniteTraining>([&] { trainer.fit(data(64)); }, {"epoch 1 step 3: loss is nan"});
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_EQ(notes[0], d.file("run") + ": this run failed; the earlier run's files are back as they were");
+    EXPECT_EQ(unirep::testing::read_bytes(d.file("run/checkpoint.pth")), earlier_checkpoint);
+  }
 }

@@ -1,5 +1,6 @@
 // The training engine end to end on a small model: it learns, it resumes exactly, it freezes,
-// and what it writes loads back as official-layout weights.
+// what it writes loads back as official-layout weights, and it reports progress to a callback
+// that can stop it.
 #include <unirep/io/safetensors.h>
 #include <unirep/io/torch_checkpoint.h>
 #include <unirep/models/state_dict.h>
@@ -11,8 +12,14 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "support/test_support.h"
 #include "tiny_layout.h"
@@ -45,7 +52,6 @@ TrainOptions small_options(const std::string& dir) {
   o.min_lr = 1e-5;
   o.warmup_epochs = 0.5;
   o.output_dir = dir;
-  o.progress = false;
   o.seed = 3;
   return o;
 }
@@ -69,6 +75,63 @@ std::unique_ptr<BackboneClassifier> fresh_task(double drop_path = 0.1) {
   torch::manual_seed(11);
   return std::make_unique<BackboneClassifier>(models::UniRepLKNetOptions(tiny_config()).drop_path_rate(drop_path));
 }
+
+// Two ranks as two threads of this process: each collective waits for both, and the one that
+// arrives last combines their tensors (docs/distributed.md has the real process group).
+class TwoThreadRanks {
+ public:
+  using Combine = std::function<void(std::vector<at::Tensor>&, std::vector<at::Tensor>&)>;
+  void meet(int rank, std::vector<at::Tensor>& tensors, const Combine& combine) {
+    std::unique_lock<std::mutex> lock(mu_);
+    slots_[rank] = &tensors;
+    const int64_t generation = generation_;
+    if (++arrived_ < 2) {
+      cv_.wait(lock, [&] { return generation_ != generation; });
+      return;
+    }
+    torch::NoGradGuard no_grad;  // parameters are broadcast in place
+    combine(*slots_[0], *slots_[1]);
+    arrived_ = 0;
+    ++generation_;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<at::Tensor>* slots_[2] = {nullptr, nullptr};
+  int arrived_ = 0;
+  int64_t generation_ = 0;
+};
+
+class ThreadRank : public Communicator {
+ public:
+  ThreadRank(TwoThreadRanks& ranks, int rank) : ranks_(ranks), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int world_size() const override { return 2; }
+  void broadcast(std::vector<at::Tensor>& tensors, int root) override {
+    ranks_.meet(rank_, tensors, [root](auto& a, auto& b) {
+      for (size_t i = 0; i < a.size(); ++i) (root == 0 ? b : a)[i].copy_((root == 0 ? a : b)[i]);
+    });
+  }
+  void allreduce_sum(std::vector<at::Tensor>& tensors) override {
+    ranks_.meet(rank_, tensors, [](auto& a, auto& b) {
+      for (size_t i = 0; i < a.size(); ++i) {
+        const auto sum = a[i] + b[i];
+        a[i].copy_(sum);
+        b[i].copy_(sum);
+      }
+    });
+  }
+  void barrier() override {
+    std::vector<at::Tensor> none;
+    ranks_.meet(rank_, none, [](auto&, auto&) {});
+  }
+
+ private:
+  TwoThreadRanks& ranks_;
+  int rank_;
+};
 
 }  // namespace
 
@@ -195,4 +258,110 @@ TEST(Trainer, OptionsFromJsonRejectUnknownKeys) {
   }
   EXPECT_THROW(apply_options_json(o, R"({"lr": "fast"})", "t.json"), std::invalid_argument);
   EXPECT_THROW(apply_options_json(o, R"({"epochs": 0})", "t.json"), std::invalid_argument);
+}
+
+// The progress callback (docs/training.md, "Progress and cancelling"): it sees every step in
+// order and each epoch's metrics, and a false answer stops the run after that step with a
+// checkpoint that resumes to the same weights as a run that was never stopped.
+TEST(Trainer, ProgressCallbackSeesEachStepAndEpochAndCanStopTheRun) {
+  using Event = TrainProgress::Event;
+  TempDir straight_dir, split_dir;
+  auto train = halves(96, 5), val = halves(32, 6);  // 6 batches per epoch
+  auto o = small_options(split_dir.path());
+  o.epochs = 3;
+
+  auto first = fresh_task();
+  Trainer stopped_trainer(*first, o);
+  std::vector<TrainProgress> seen;
+  stopped_trainer.set_progress([&](const TrainProgress& p) {
+    seen.push_back(p);
+    return !(p.event == Event::Step && p.step == 9);  // stop in the middle of epoch 2
+  });
+  const auto stopped = stopped_trainer.fit(train, val);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_EQ(stopped.steps, 9);
+  EXPECT_EQ(stopped.epochs_completed, 1);
+
+  int64_t steps = 0, epoch_ends = 0;
+  for (const auto& p : seen) {
+    EXPECT_EQ(p.epochs, 3);
+    EXPECT_EQ(p.batches, 6);
+    if (p.event == Event::Step) {
+      EXPECT_EQ(p.step, ++steps);
+      EXPECT_EQ(p.epoch, 1 + (p.step - 1) / 6);
+      EXPECT_EQ(p.batch, 1 + (p.step - 1) % 6);
+      EXPECT_TRUE(std::isfinite(p.loss) && p.loss > 0) << p.loss;
+      if (p.step > 1) EXPECT_GT(p.lr, 0.0);  // warm-up starts from warmup_lr = 0
+      EXPECT_GT(p.samples_per_second, 0.0);
+    } else if (p.event == Event::EpochEnd) {
+      ++epoch_ends;
+      EXPECT_EQ(p.epoch, 1);
+      EXPECT_EQ(p.step, 6);
+      for (const char* k : {"train_loss", "val_loss", "val_top1"}) EXPECT_EQ(p.metrics.count(k), 1u) << k;
+      EXPECT_DOUBLE_EQ(p.metrics.at("train_loss"), p.loss);
+    }
+  }
+  EXPECT_EQ(steps, 9);
+  EXPECT_EQ(epoch_ends, 1);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().event, Event::Stopped);
+  EXPECT_EQ(seen.back().message, "stopped; resumable checkpoint in " + split_dir.file("checkpoint.pth"));
+
+  // A new trainer resumes from the checkpoint and says so first.
+  auto second = fresh_task();
+  Trainer resumed_trainer(*second, o);
+  std::vector<TrainProgress> later;
+  resumed_trainer.set_progress([&](const TrainProgress& p) {
+    later.push_back(p);
+    return true;
+  });
+  const auto done = resumed_trainer.fit(train, val);
+  EXPECT_FALSE(done.interrupted);
+  EXPECT_EQ(done.steps, 18);
+  EXPECT_EQ(done.epochs_completed, 3);
+  ASSERT_GE(later.size(), 2u);
+  EXPECT_EQ(later[0].event, Event::Resumed);
+  EXPECT_EQ(later[0].message, "resumed from " + split_dir.file("checkpoint.pth") + " at epoch 1, step 9");
+  EXPECT_EQ(later[1].event, Event::Step);
+  EXPECT_EQ(later[1].step, 10);
+  EXPECT_EQ(later.back().event, Event::EpochEnd);
+  EXPECT_EQ(later.back().epoch, 3);
+
+  auto straight = fresh_task();
+  o.output_dir = straight_dir.path();
+  Trainer(*straight, o).fit(train, val);  // no callback: silent, and the same run
+  EXPECT_LE(max_weight_diff(weights_of(*straight), weights_of(*second)), 1e-6);
+}
+
+// In a data-parallel run only rank 0 hears progress, and its cancel goes through the same vote as
+// Ctrl-C: every rank stops after the same step, interrupted, with rank 0's checkpoint written.
+TEST(Trainer, ACancelOnRankZeroStopsEveryRankAtTheSameStep) {
+  TempDir tmp;
+  auto train = halves(96, 5);  // 3 batches of 16 per rank and epoch
+  TwoThreadRanks ranks;
+  TrainResult results[2];
+  int64_t rank1_calls = 0;
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      ThreadRank comm(ranks, r);
+      auto task = fresh_task(0.0);
+      auto o = small_options(tmp.path());
+      o.epochs = 3;
+      Trainer trainer(*task, o, &comm);
+      trainer.set_progress([&, r](const TrainProgress& p) {
+        if (r != 0) ++rank1_calls;
+        return !(p.event == TrainProgress::Event::Step && p.step == 4);  // the first step of epoch 2
+      });
+      results[r] = trainer.fit(train);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rank1_calls, 0);
+  for (const auto& result : results) {
+    EXPECT_TRUE(result.interrupted);
+    EXPECT_EQ(result.steps, 4);
+    EXPECT_EQ(result.epochs_completed, 1);
+  }
+  const auto ck = io::read_torch_checkpoint(tmp.file("checkpoint.pth"));
+  EXPECT_EQ(ck.find("step")->as_int(), 4);
 }

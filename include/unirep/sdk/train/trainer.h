@@ -2,13 +2,17 @@
 // The training engine: give it a task (model + forward), datasets and options; it runs the
 // epochs, evaluates, logs, checkpoints (atomically, resumable), exports the best model fused, and
 // stops cleanly on Ctrl-C. With a Communicator it trains data-parallel: rank 0's initial weights
-// are broadcast, gradients are averaged after each backward, and only rank 0 writes files.
+// are broadcast, gradients are averaged after each backward, and only rank 0 writes files. It prints
+// nothing: progress goes to the callback given to set_progress (docs/training.md, "Progress and
+// cancelling").
 #include <unirep/sdk/train/communicator.h>
 #include <unirep/sdk/train/dataset.h>
 #include <unirep/sdk/train/losses.h>
 #include <unirep/sdk/train/optimizer.h>
 #include <unirep/sdk/train/task.h>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -39,7 +43,6 @@ struct TrainOptions {
   int patience = 0;            // early stopping after this many epochs without improvement; 0: off
   std::string monitor;         // metric for "best": default top1 (classification) or loss
   int64_t max_steps = -1;      // stop after this many optimizer steps in total (tests, smoke runs)
-  bool progress = true;
 };
 
 // std::invalid_argument naming the field when a setting is out of range or not finite
@@ -89,6 +92,30 @@ class ResumeError : public std::runtime_error {
   std::string checkpoint_, reason_;
 };
 
+// What a run reports to its ProgressCallback (docs/training.md, "Progress and cancelling").
+struct TrainProgress {
+  // Resumed: once, after a checkpoint was restored. Step: after each optimizer step. EpochEnd: after
+  // the epoch's validation and export, with `metrics`. Stopped: the run stops after a step, before
+  // its epochs are done (Ctrl-C, the callback, max_steps), once the checkpoint is saved. Note:
+  // something a person should know, e.g. that a failed fresh run put the earlier run's files back.
+  enum class Event { Resumed, Step, EpochEnd, Stopped, Note };
+  Event event = Event::Step;
+  int64_t epoch = 0, epochs = 0;          // epoch counted from 1, of `epochs`
+  int64_t batch = 0, batches = 0;         // batches done in this epoch, of `batches` per epoch
+  int64_t step = 0;                       // optimizer steps in total
+  double loss = 0, lr = 0;                // running mean training loss of this epoch; current lr
+  double samples_per_second = 0;          // this process, this epoch so far
+  double seconds = 0;                     // Step, EpochEnd, Stopped: training time of this epoch so far
+  std::map<std::string, double> metrics;  // EpochEnd: train_loss, val_* ...
+  std::string message;                    // Resumed / Stopped / Note: one line for a person
+};
+
+// Called on rank 0 only, on the training thread. Returning false asks the run to stop after the
+// current step with a resumable checkpoint (like Ctrl-C); TrainResult::interrupted is then true.
+// A false from Resumed or EpochEnd stops the run after the next step; from Stopped or Note it is
+// ignored. In data-parallel runs every rank stops at the same step.
+using ProgressCallback = std::function<bool(const TrainProgress&)>;
+
 class Trainer {
  public:
   // Throws std::invalid_argument when check_train_options refuses `options`.
@@ -96,6 +123,10 @@ class Trainer {
   // Throws NonFiniteTraining when training diverges (see above).
   TrainResult fit(std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val = nullptr);
   std::map<std::string, double> evaluate(const Dataset& data);
+  // Where fit() reports progress (see ProgressCallback); none set: it runs silently. An exception
+  // from the callback ends fit() like any training error, except from a Note reported while fit()
+  // is already failing: that one is dropped so the training error is the one thrown.
+  void set_progress(ProgressCallback callback);
 
   // Ctrl-C handling: the first SIGINT/SIGTERM asks the running fit() to stop after the current
   // step and save a resumable checkpoint; a second one ends the process at once.
@@ -106,6 +137,7 @@ class Trainer {
   Task& task_;
   TrainOptions options_;
   Communicator* comm_;
+  ProgressCallback progress_;
 };
 
 }  // namespace unirep::sdk::train
