@@ -1,18 +1,18 @@
 // unirep forecast train | eval | predict: the UniRepLKNet forecaster on a CSV time series, scored
 // side by side with persistence, seasonal naive and a fitted linear model.
 #include "commands.h"
+#include "forecast_plot.h"
 #include "input_options.h"
 #include "output_options.h"
+#include "training_progress.h"
 
 #include <unirep/io/atomic_file.h>
 #include <unirep/io/output_transaction.h>
-#include <unirep/models/backbone_config.h>
 #include <unirep/sdk/threads.h>
-#include <unirep/sdk/timeseries/forecast_data.h>
 #include <unirep/sdk/timeseries/forecast_evaluation.h>
 #include <unirep/sdk/timeseries/forecast_model.h>
-#include <unirep/sdk/timeseries/forecast_plot.h>
 #include <unirep/sdk/timeseries/forecast_predict.h>
+#include <unirep/sdk/timeseries/forecast_training.h>
 #include <unirep/sdk/train/trainer.h>
 
 #include <ATen/ATen.h>
@@ -22,7 +22,6 @@
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace unirep::cli {
@@ -30,19 +29,6 @@ namespace ts = modalities::timeseries;
 namespace fts = sdk::timeseries;
 
 namespace {
-
-// The default backbone for forecasting: a small layout (0.9 M parameters) that trains in minutes
-// on 2 cores on maps of 112..192 pixels; any variant or JSON layout can replace it (--model).
-models::BackboneConfig default_forecast_backbone() {
-  models::BackboneConfig c;
-  c.depths = {1, 1, 3, 1};
-  c.dims = {24, 48, 96, 192};
-  c.kernel_sizes = {{3}, {13}, {13, 3, 13}, {13}};
-  c.in_chans = 1;
-  c.num_classes = 0;
-  c.layer_scale_init_value = 0;  // no layer scale: learns far faster in short runs (docs/timeseries.md)
-  return c;
-}
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -59,6 +45,16 @@ double split_fraction(const std::string& text) {
   if (end == text.c_str() || *end != '\0' || !(v >= 0 && v <= 1))
     throw std::invalid_argument("--split: '" + text.substr(0, 40) + "' is not a fraction from 0 to 1");
   return v;
+}
+
+// --split TRAIN,VALIDATION into the two fractions, with errors naming the flag.
+void parse_split(const std::string& text, fts::ForecastTrainingOptions& o) {
+  const auto fractions = split_list(text);
+  if (fractions.size() != 2) throw std::invalid_argument("--split takes two fractions, e.g. 0.7,0.1");
+  o.train_fraction = split_fraction(fractions[0]);
+  o.validation_fraction = split_fraction(fractions[1]);
+  if (o.train_fraction <= 0 || o.train_fraction + o.validation_fraction >= 1)
+    throw std::invalid_argument("--split: the fractions must leave a test part (train > 0, train + validation < 1)");
 }
 
 void print_evaluation(const fts::ForecastEvaluation& e, bool json) {
@@ -107,124 +103,63 @@ struct CsvArgs {
   }
 };
 
-void report_table(const ts::SeriesTable& t) {
-  std::fprintf(stderr, "%s: %zu rows, %zu targets%s, step %g s%s, %zu missing cells filled\n", t.source.c_str(), t.length(),
-               t.num_targets, t.num_columns() > t.num_targets ? (" + " + std::to_string(t.num_columns() - t.num_targets) + " covariates").c_str() : "",
-               t.step, t.resampled ? " (resampled)" : "", t.filled_missing);
-}
+void report_table(const ts::SeriesTable& t) { std::fprintf(stderr, "%s\n", fts::series_table_summary(t).c_str()); }
 
 Command add_forecast_train(CLI::App& app) {
   struct Args {
     CsvArgs csv;
-    std::string model, out, work_dir, split = "0.7,0.1";
-    int64_t seq_len = 48, pred_len = 24, stride = 1, season = 0, d_model = 0;
-    sdk::train::TrainOptions train;
-    double drop_path = 0.0, weight_decay = 0.05;
+    fts::ForecastTrainingOptions forecast;
+    sdk::train::TrainOptions train = fts::forecast_training_defaults();
+    std::string work_dir, split = "0.7,0.1";
     int threads = 0;
     bool no_time_features = false;
   };
   auto a = std::make_shared<Args>();
-  a->train.epochs = 10;
-  a->train.batch_size = 32;
-  a->train.lr = 3e-4;  // from the least-squares start, a gentle rate keeps what the linear paths know
-  a->train.min_lr = 1e-5;
-  a->train.warmup_epochs = 1;
-  a->train.patience = 3;
-  a->train.loss = sdk::train::LossKind::MSE;
-  a->train.drop_last = false;
+  auto& f = a->forecast;
   a->csv.add_to(app, true);
-  app.add_option("--seq-len", a->seq_len, "Input steps per window (default 48)")->check(CLI::Range(2, 100000));
-  app.add_option("--pred-len", a->pred_len, "Steps to forecast (default 24)")->check(CLI::Range(1, 100000));
-  app.add_option("--stride", a->stride, "Step between training windows (default 1)")->check(CLI::PositiveNumber);
+  app.add_option("--seq-len", f.seq_len, "Input steps per window (default 48)")->check(CLI::Range(2, 100000));
+  app.add_option("--pred-len", f.pred_len, "Steps to forecast (default 24)")->check(CLI::Range(1, 100000));
+  app.add_option("--stride", f.stride, "Step between training windows (default 1)")->check(CLI::PositiveNumber);
   app.add_option("--split", a->split, "Train and validation fractions, chronological (default 0.7,0.1; test: the rest)");
-  app.add_option("--season", a->season, "Season of the seasonal-naive baseline in steps (default: from the frequency)");
-  app.add_option("--d-model", a->d_model, "Embedding width (default 16 x seq-len: a square map of side 4 x seq-len)");
-  app.add_option("--model,-m", a->model, "Backbone variant (a..xl) or JSON layout (default: a small built-in layout)");
-  output_option(app.add_option("--out,-o", a->out, "Model file to write (.safetensors)")->required());
+  app.add_option("--season", f.season, "Season of the seasonal-naive baseline in steps (default: from the frequency)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--d-model", f.d_model, "Embedding width (default 16 x seq-len: a square map of side 4 x seq-len)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--model,-m", f.model, "Backbone variant (a..xl) or JSON layout (default: a small built-in layout)");
+  output_option(app.add_option("--out,-o", f.out, "Model file to write (.safetensors)")->required());
   output_option(app.add_option("--work-dir", a->work_dir, "Checkpoints and metrics.jsonl (default: OUT.train)"),
                 {false, training_folder_files, /*folder=*/true});
   app.add_option("--epochs", a->train.epochs, "Epochs (default 10)");
   app.add_option("--batch-size", a->train.batch_size, "Batch size (default 32)");
   app.add_option("--lr", a->train.lr, "Learning rate (default 3e-4, AdamW, cosine)");
-  app.add_option("--weight-decay", a->weight_decay, "Weight decay (default 0.05)");
+  app.add_option("--weight-decay", a->train.optimizer.weight_decay, "Weight decay (default 0.05)");
   app.add_option("--patience", a->train.patience, "Early stopping on validation loss (default 3, 0 = off)");
-  app.add_option("--drop-path", a->drop_path, "Drop path rate of the backbone");
+  app.add_option("--drop-path", f.drop_path, "Drop path rate of the backbone")->check(CLI::Range(0.0, 0.999));
   app.add_option("--seed", a->train.seed, "Seed");
   app.add_flag("--no-time-features", a->no_time_features, "Do not embed calendar features");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
     sdk::configure_threads(a->threads);
     const auto start = std::chrono::steady_clock::now();
-    fts::ForecastSpec spec;
-    spec.csv = a->csv.options();
-    const auto table = ts::read_series_csv(a->csv.csv, spec.csv);
-    report_table(table);
-    spec.targets.assign(table.names.begin(), table.names.begin() + static_cast<std::ptrdiff_t>(table.num_targets));
-    spec.covariates.assign(table.names.begin() + static_cast<std::ptrdiff_t>(table.num_targets), table.names.end());
-    spec.csv.targets = spec.targets;
-    spec.csv.covariates = spec.covariates;
-    if (spec.csv.time_col.empty()) spec.csv.time_col = table.time_column;
-    spec.time_style = table.time_style;
-    spec.step = table.step;
-    spec.seq_len = a->seq_len;
-    spec.pred_len = a->pred_len;
-    spec.d_model = a->d_model;
-    spec.time_features = !a->no_time_features;
-    spec.season = a->season > 0 ? a->season : ts::default_season(table.step, table.time_style.format);
-    const auto fractions = split_list(a->split);
-    if (fractions.size() != 2) throw std::invalid_argument("--split takes two fractions, e.g. 0.7,0.1");
-    spec.split.train = split_fraction(fractions[0]);
-    spec.split.validation = split_fraction(fractions[1]);
-    const auto split = ts::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
-    spec.scaler = ts::Standardizer::fit(table, split.train_rows);
-    spec.backbone = a->model.empty() ? default_forecast_backbone() : models::resolve_config(a->model);
-    spec.backbone.in_chans = 1;
-
-    const auto prepared = fts::prepare_series(table, spec);
-    const auto V = static_cast<int64_t>(spec.targets.size());
-    auto train_set = std::make_shared<fts::ForecastWindows>(prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len, a->stride),
-                                                            spec.seq_len, spec.pred_len, V);
-    std::shared_ptr<fts::ForecastWindows> val_set;
-    if (split.validation.end > split.validation.begin)
-      val_set = std::make_shared<fts::ForecastWindows>(prepared, ts::window_starts(split.validation, spec.seq_len, spec.pred_len),
-                                                       spec.seq_len, spec.pred_len, V);
-    std::fprintf(stderr, "windows %lld -> %lld: %zu train, %zu validation; map %lld x %lld\n", (long long)spec.seq_len,
-                 (long long)spec.pred_len, train_set->size(), val_set ? val_set->size() : 0, (long long)spec.model_options().map_side(),
-                 (long long)spec.model_options().map_side());
-
-    at::manual_seed(a->train.seed);
-    fts::ForecastTask task(spec, a->drop_path);
-    // The linear paths start at their least-squares optimum on the training windows (a resumed run
-    // overwrites them with its checkpoint).
-    task.net()->fit_linear_paths(train_set->inputs(), train_set->targets());
+    auto o = a->forecast;
+    o.csv = a->csv.csv;
+    o.columns = a->csv.options();
+    o.time_features = !a->no_time_features;
+    parse_split(a->split, o);
     auto t = a->train;
-    t.optimizer.weight_decay = a->weight_decay;
-    t.output_dir = a->work_dir.empty() ? a->out + ".train" : a->work_dir;
-    t.monitor = "loss";
+    t.output_dir = a->work_dir;  // empty: OUT.train
     sdk::train::Trainer::install_interrupt_handler();
-    sdk::train::Trainer trainer(task, t);
-    auto result = trainer.fit(train_set, val_set);
-    const std::string best = t.output_dir + "/best_deploy.safetensors";
-    if (result.interrupted) {
-      std::fprintf(stderr, "interrupted; run the same command again to resume from %s\n", t.output_dir.c_str());
+    const auto note = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    const auto result = fts::train_forecaster(o, t, note, training_progress_printer());
+    if (result.run.interrupted) {
+      std::fprintf(stderr, "interrupted; run the same command again to resume from %s\n", result.output_dir.c_str());
       return 130;
     }
-    if (!std::filesystem::exists(best)) throw std::runtime_error(best + ": training wrote no model");
-    // Scored before --out is written: a model whose scores are not finite never replaces a file.
-    auto loaded = fts::load_forecaster(best);
-    const auto evaluation = fts::evaluate_forecaster(loaded.net, loaded.spec, table);
-    {  // the model file, atomically
-      std::ifstream in(best, std::ios::binary);
-      std::stringstream bytes;
-      bytes << in.rdbuf();
-      io::AtomicFile outf(a->out);
-      outf.write(bytes.str());
-      outf.commit();
-    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("trained %lld steps over %lld epochs in %.1f s%s; model: %s\n", (long long)result.steps,
-                (long long)result.epochs_completed, seconds, result.early_stopped ? " (stopped early)" : "", a->out.c_str());
-    print_evaluation(evaluation, false);
+    std::printf("trained %lld steps over %lld epochs in %.1f s%s; model: %s\n", (long long)result.run.steps,
+                (long long)result.run.epochs_completed, seconds, result.run.early_stopped ? " (stopped early)" : "",
+                result.model_file.c_str());
+    print_evaluation(result.evaluation, false);
     return 0;
   };
 }
@@ -297,7 +232,7 @@ Command add_forecast_predict(CLI::App& app) {
                 a->backtest ? " (back-test)" : "");
 
     if (!a->plot.empty()) {
-      std::vector<fts::PlotSeries> series(static_cast<size_t>(V));
+      std::vector<PlotSeries> series(static_cast<size_t>(V));
       const int64_t shown = std::min<int64_t>(end, std::max<int64_t>(L, 4 * H));
       for (int64_t v = 0; v < V; ++v) {
         auto& s = series[static_cast<size_t>(v)];
@@ -307,7 +242,7 @@ Command add_forecast_predict(CLI::App& app) {
         if (a->backtest)
           for (int64_t h = 0; h < H; ++h) s.truth.push_back(table.at(static_cast<size_t>(end + h), static_cast<size_t>(v)));
       }
-      fts::plot_forecast(a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
+      plot_forecast(a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
                          stamps.front(), stamps.back(),
                          std::filesystem::path(a->csv.csv).filename().string() + (a->backtest ? ": back-test" : ": forecast"));
       std::printf("plot: %s\n", a->plot.c_str());
