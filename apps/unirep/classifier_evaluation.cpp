@@ -4,7 +4,8 @@
 
 namespace unirep::cli {
 
-void print_classifier_evaluation(const ClassifierEvaluation& e, const std::string& group_kind) {
+void print_classifier_evaluation(const sdk::tasks::Evaluation& e) {
+  const auto& group_kind = e.group_kind;
   for (const auto& [k, v] : e.metrics) std::printf("%s %.6g\n", k.c_str(), v);
   if (!e.report) return;
   const auto& r = *e.report;

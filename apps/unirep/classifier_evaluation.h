@@ -4,6 +4,7 @@
 // accuracy per group such as a speaker), printed as "key value" lines and, with --report, written
 // as one JSON file.
 #include <unirep/io/atomic_file.h>
+#include <unirep/sdk/tasks/task_recipe.h>
 #include <unirep/sdk/train/classification_report.h>
 
 #include <map>
@@ -12,14 +13,9 @@
 
 namespace unirep::cli {
 
-struct ClassifierEvaluation {
-  std::map<std::string, double> metrics;  // top1, loss, and the count of examples, ...
-  std::optional<sdk::train::ClassificationReport> report;
-};
-
 // The metrics, then, when there is a report, class_top1/<label>, the five most frequent confusions
 // ("confused off->on 65") and <group_kind>_top1/<group> lines.
-void print_classifier_evaluation(const ClassifierEvaluation& e, const std::string& group_kind = "group");
+void print_classifier_evaluation(const sdk::tasks::Evaluation& e);
 
 // --report FILE.json: opened before the evaluation starts, so that a path that cannot be written
 // fails at once, and replaced as a whole only when the report is complete.

@@ -99,7 +99,7 @@ CLI::Option* output_option(CLI::Option* option, OutputSpec spec) {
 
 std::vector<std::string> training_folder_files(const std::string& dir) {
   std::vector<std::string> files;
-  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"}) files.push_back(dir + "/" + name);
+  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"}) files.push_back(dir + "/" + name);
   return files;
 }
 

@@ -143,6 +143,47 @@ UNIREP_C_API unirep_status unirep_backbone_pooled(const unirep_backbone* backbon
                                                   const int64_t shape[4], float* features, size_t capacity,
                                                   size_t* width);
 
+/* ---- Training (docs/api.md, "Training") -------------------------------------------------------- */
+
+typedef enum unirep_training_event {
+  UNIREP_TRAINING_STEP = 0,      /* after each optimizer step */
+  UNIREP_TRAINING_EPOCH_END = 1, /* after each epoch's validation: metrics_json */
+  UNIREP_TRAINING_RESUMED = 2,   /* continuing the checkpoint in output_dir: message */
+  UNIREP_TRAINING_STOPPED = 3,   /* stopped by the callback, a signal or max_steps: message */
+  UNIREP_TRAINING_NOTE = 4,      /* one line about the data or the model: message */
+  UNIREP_TRAINING_TESTING = 5    /* scoring the test split: batch of batches examples */
+} unirep_training_event;
+
+typedef struct unirep_training_progress {
+  unirep_training_event event;
+  int64_t epoch, epochs;   /* counted from 1 */
+  int64_t batch, batches;  /* in this epoch */
+  int64_t step;            /* optimizer steps in total */
+  double loss, lr, samples_per_second;
+  const char* metrics_json; /* a JSON object ("{}" when none); valid during the call */
+  const char* message;      /* "" when none; valid during the call */
+} unirep_training_progress;
+
+/* Return nonzero to go on, 0 to stop after the current step (the checkpoint is saved; the same
+ * unirep_train call later continues it). */
+typedef int (*unirep_training_callback)(const unirep_training_progress* progress, void* user_data);
+
+typedef struct unirep_training_result unirep_training_result;
+
+/* Trains `task` ("tensors", "audio", "image", "video", "points") with `options_json`, one JSON
+ * object of the options of `unirep train TASK` with the flags' dashes as underscores, e.g.
+ * {"data": "keywords/", "model": "a", "output_dir": "run/", "epochs": 5}. `options` may be NULL
+ * (threads 0 = all cores). `callback` may be NULL. *out receives the result (free it). */
+UNIREP_C_API unirep_status unirep_train(const char* task, const char* options_json, const unirep_options* options,
+                                        unirep_training_callback callback, void* user_data,
+                                        unirep_training_result** out);
+UNIREP_C_API void unirep_training_result_free(unirep_training_result* result);
+/* The trained model file ("" when the run stopped before writing one). */
+UNIREP_C_API const char* unirep_training_result_model_file(const unirep_training_result* result);
+/* Everything as one JSON object: epochs_completed, steps, stopped, early_stopped, validation,
+ * test, model_file. */
+UNIREP_C_API const char* unirep_training_result_json(const unirep_training_result* result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,5 +14,6 @@
 #include <unirep/api/point_cloud_recognizer.h>
 #include <unirep/api/results.h>
 #include <unirep/api/runtime_options.h>
+#include <unirep/api/training.h>
 #include <unirep/api/video_classifier.h>
 #include <unirep/unirep.h>

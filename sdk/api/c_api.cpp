@@ -9,6 +9,8 @@
 #include "failure_message.h"
 #include "input_limits.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -324,5 +326,66 @@ unirep_status unirep_backbone_pooled(const unirep_backbone* b, const float* inpu
     return UNIREP_OK;
   });
 }
+
+}  // extern "C"
+
+// ---- Training -------------------------------------------------------------------------------------
+
+struct unirep_training_result {
+  std::string model_file, json;
+};
+
+namespace {
+
+std::string metrics_json(const std::map<std::string, double>& metrics) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : metrics) j[k] = v;
+  return j.dump();
+}
+
+unirep::TrainingCallback c_training_callback(unirep_training_callback callback, void* user_data) {
+  if (!callback) return {};
+  return [callback, user_data](const unirep::TrainingProgress& p) {
+    const std::string metrics = metrics_json(p.metrics);
+    unirep_training_progress c{static_cast<unirep_training_event>(p.event), p.epoch, p.epochs, p.batch, p.batches, p.step,
+                               p.loss, p.lr, p.samples_per_second, metrics.c_str(), p.message.c_str()};
+    return callback(&c, user_data) != 0;
+  };
+}
+
+std::string result_json(const unirep::TrainingResult& r) {
+  nlohmann::json j;
+  j["epochs_completed"] = r.epochs_completed;
+  j["steps"] = r.steps;
+  j["stopped"] = r.stopped;
+  j["early_stopped"] = r.early_stopped;
+  j["validation"] = nlohmann::json::parse(metrics_json(r.validation));
+  j["test"] = nlohmann::json::parse(metrics_json(r.test));
+  j["model_file"] = r.model_file;
+  // A path that is not UTF-8 is replaced, not an exception (docs/api.md, Errors).
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+extern "C" {
+
+unirep_status unirep_train(const char* task, const char* options_json, const unirep_options* options,
+                           unirep_training_callback callback, void* user_data, unirep_training_result** out) {
+  return call(__func__, [&] {
+    if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
+    *out = nullptr;
+    const auto r = unirep::train_json(text(task, "task"), text(options_json, "options_json"), c_training_callback(callback, user_data),
+                                      runtime_options(options));
+    *out = new unirep_training_result{r.model_file, result_json(r)};
+    return UNIREP_OK;
+  });
+}
+
+void unirep_training_result_free(unirep_training_result* result) { delete result; }
+
+const char* unirep_training_result_model_file(const unirep_training_result* result) { return result ? result->model_file.c_str() : ""; }
+
+const char* unirep_training_result_json(const unirep_training_result* result) { return result ? result->json.c_str() : "{}"; }
 
 }  // extern "C"

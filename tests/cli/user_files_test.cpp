@@ -342,7 +342,7 @@ TEST_F(UserFiles, AFailedFreshRunPutsTheEarlierRunBack) {
   };
   ASSERT_EQ(train("1e-3").exit_code, 0);
   std::map<std::string, std::string> earlier;
-  for (const char* f : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl"}) earlier[f] = ut::read_bytes(d.file("run/") + f);
+  for (const char* f : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"}) earlier[f] = ut::read_bytes(d.file("run/") + f);
   const auto failed = train("1e6");  // diverges in its first epoch
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
   EXPECT_NE(failed.output.find("the earlier run's files are back as they were"), std::string::npos) << failed.output;

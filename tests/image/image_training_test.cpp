@@ -4,7 +4,6 @@
 // --model-file` on its model.
 #include <unirep/modalities/image/image_augment.h>
 #include <unirep/modalities/image/image_file_list.h>
-#include <unirep/sdk/data/fashion_mnist.h>
 #include <unirep/sdk/image/image_dataset.h>
 
 #include <ATen/ATen.h>
@@ -15,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "fashion_mnist.h"
 #include "support/report_check.h"
 #include "support/test_support.h"
 
@@ -118,18 +118,18 @@ TEST(FashionMnist, WritesImageFoldersAndRefusesBadIdx) {
   std::filesystem::create_directories(d.file("src"));
   write_idx(d.file("src"), "train", 60, 1);
   write_idx(d.file("src"), "t10k", 20, 2);
-  unirep::sdk::data::FashionMnistOptions o;
+  unirep::data_makers::FashionMnistOptions o;
   o.source_dir = d.file("src");
   o.out_dir = d.file("out");
   o.train_per_class = 4;
-  const auto s = unirep::sdk::data::write_fashion_mnist(o);
+  const auto s = unirep::data_makers::write_fashion_mnist(o);
   EXPECT_EQ(s.train, 40u);
   EXPECT_EQ(s.test, 20u);
   const auto list = img::list_image_dataset(d.file("out"));
-  EXPECT_EQ(list.labels, unirep::sdk::data::fashion_mnist_classes());
+  EXPECT_EQ(list.labels, unirep::data_makers::fashion_mnist_classes());
   EXPECT_EQ(list.train.size(), 40u);
   EXPECT_EQ(list.test.size(), 20u);
-  const auto again = unirep::sdk::data::write_fashion_mnist(o);  // a second run reuses it
+  const auto again = unirep::data_makers::write_fashion_mnist(o);  // a second run reuses it
   EXPECT_TRUE(again.reused);
   // A header promising more images than the file holds.
   std::filesystem::create_directories(d.file("bad"));
@@ -139,7 +139,7 @@ TEST(FashionMnist, WritesImageFoldersAndRefusesBadIdx) {
   o.source_dir = d.file("bad");
   o.out_dir = d.file("out2");
   try {
-    unirep::sdk::data::write_fashion_mnist(o);
+    unirep::data_makers::write_fashion_mnist(o);
     ADD_FAILURE() << "a short IDX file must be an error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("train-images-idx3-ubyte.gz: the header promises 1000 images"), std::string::npos) << e.what();
@@ -152,10 +152,10 @@ TEST(ImageDataset, MixedTargetsSumToOne) {
   std::filesystem::create_directories(d.file("src"));
   write_idx(d.file("src"), "train", 40, 3);
   write_idx(d.file("src"), "t10k", 10, 4);
-  unirep::sdk::data::FashionMnistOptions o;
+  unirep::data_makers::FashionMnistOptions o;
   o.source_dir = d.file("src");
   o.out_dir = d.file("out");
-  unirep::sdk::data::write_fashion_mnist(o);
+  unirep::data_makers::write_fashion_mnist(o);
   const auto list = img::list_image_dataset(d.file("out"));
   img::ImageTransformOptions t;
   t.size = 32;
@@ -185,10 +185,10 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   std::filesystem::create_directories(d.file("src"));
   write_idx(d.file("src"), "train", 400, 5);
   write_idx(d.file("src"), "t10k", 100, 6);
-  unirep::sdk::data::FashionMnistOptions o;
+  unirep::data_makers::FashionMnistOptions o;
   o.source_dir = d.file("src");
   o.out_dir = d.file("data");
-  unirep::sdk::data::write_fashion_mnist(o);
+  unirep::data_makers::write_fashion_mnist(o);
   ut::write_bytes(d.file("model.json"),
                   R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
                       "layer_scale_init_value": null, "in_chans": 3, "num_classes": 10})");
@@ -218,7 +218,7 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   // Speakers are an audio notion: asking for them here is an error, not silently ignored.
   r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--by-speaker"});
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("--by-speaker and --speaker-pattern are for evaluate audio"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--by-speaker is not an option of evaluate image"), std::string::npos) << r.output;
   r = ut::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--top-k", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("_"), std::string::npos) << r.output;  // class folder names such as 3_dress
@@ -238,10 +238,10 @@ TEST(TrainImageCli, FineTunesFromTheOfficialCheckpoint) {
   std::filesystem::create_directories(d.file("src"));
   write_idx(d.file("src"), "train", 20, 7);
   write_idx(d.file("src"), "t10k", 10, 8);
-  unirep::sdk::data::FashionMnistOptions o;
+  unirep::data_makers::FashionMnistOptions o;
   o.source_dir = d.file("src");
   o.out_dir = d.file("data");
-  unirep::sdk::data::write_fashion_mnist(o);
+  unirep::data_makers::write_fashion_mnist(o);
   const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
   auto r = ut::run_cli({"train", "image", "--model", "a", "--weights", weights, "--data", d.file("data"), "--output-dir", d.file("run"),
                         "--size", "32", "--max-steps", "2", "--batch-size", "4", "--threads", "2"});

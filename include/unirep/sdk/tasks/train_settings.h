@@ -1,0 +1,19 @@
+#pragma once
+// TrainOptions as a table of options (docs/training.md, "One table of options"): the same keys as
+// a --config JSON file, the CLI flags derived from them, and the run config saved with a model.
+#include <unirep/sdk/tasks/settings.h>
+#include <unirep/sdk/train/trainer.h>
+
+#include <vector>
+
+namespace unirep::sdk::tasks {
+
+// Every training option, with the defaults of `defaults` (a task's own, e.g. forecasting's MSE
+// loss). output_dir is among them.
+std::vector<Option> train_option_list(const train::TrainOptions& defaults = {});
+
+// `defaults` with every training option given in `settings` applied. Values are checked as the
+// table says; check_train_options (run by the Trainer) checks the combination.
+train::TrainOptions read_train_options(const Settings& settings, train::TrainOptions defaults = {});
+
+}  // namespace unirep::sdk::tasks
