@@ -6,19 +6,16 @@
 #include <unirep/modalities/audio/resample.h>
 #include <unirep/modalities/audio/wav_writer.h>
 
+#include "parallel_jobs.h"
 #include "staging_folder.h"
 #include "subprocess.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 #include <random>
 #include <stdexcept>
-#include <thread>
-
 
 namespace unirep::data_makers {
 namespace fs = std::filesystem;
@@ -88,130 +85,128 @@ std::vector<SynthVoice> keyword_voices() {
   };
 }
 
-KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
-  if (o.out_dir.empty()) throw std::invalid_argument("keyword data: an output folder is required");
-  if (!(o.min_snr_db <= o.max_snr_db)) throw std::invalid_argument("keyword data: --min-snr-db must not exceed --max-snr-db");
-  KeywordDataSummary summary;
+namespace {
+
+// The voices whose synthesizer is installed; the synthesizers that are not are added to `missing`.
+std::vector<SynthVoice> installed_voices(std::vector<std::string>& missing) {
   std::vector<SynthVoice> voices;
   for (const auto& v : keyword_voices()) {
     if (detail::on_path(v.synthesizer)) voices.push_back(v);
-    else if (std::find(summary.missing_synthesizers.begin(), summary.missing_synthesizers.end(), v.synthesizer) ==
-             summary.missing_synthesizers.end())
-      summary.missing_synthesizers.push_back(v.synthesizer);
+    else if (std::find(missing.begin(), missing.end(), v.synthesizer) == missing.end())
+      missing.push_back(v.synthesizer);
   }
   if (voices.empty())
     throw std::runtime_error("keyword data needs a speech synthesizer: apt-get install espeak-ng flite");
-  const auto& words = keyword_words();
-  // Built beside OUT and put in place when complete (staging_folder.h); into a folder that holds
-  // files already the clips are added, as they always were.
-  StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::add_files);
-  const fs::path& root = staging.path();
-  for (const auto& w : words) fs::create_directories(root / w);
+  return voices;
+}
 
+// Every (voice, word, take), in the order that numbers the clips (and so seeds them).
+std::vector<Clip> list_clips(size_t voices, size_t words, int takes) {
   std::vector<Clip> clips;
-  for (size_t v = 0; v < voices.size(); ++v)
-    for (size_t w = 0; w < words.size(); ++w)
-      for (int k = 0; k < o.clips_per_word_per_voice; ++k) clips.push_back({v, w, k});
+  for (size_t v = 0; v < voices; ++v)
+    for (size_t w = 0; w < words; ++w)
+      for (int k = 0; k < takes; ++k) clips.push_back({v, w, k});
+  return clips;
+}
 
-  std::vector<std::string> relative(clips.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex mu;
-  std::exception_ptr error;
-  // The synthesizers' raw output goes inside the staging folder too, so a stopped run leaves none.
-  const fs::path tmp_dir = root / ".synthesizer-output";
-  fs::create_directories(tmp_dir);
-
-  auto worker = [&]() {
-    while (true) {
-      const size_t i = next++;
-      if (i >= clips.size()) return;
-      try {
-        const Clip& c = clips[i];
-        const SynthVoice& voice = voices[c.voice];
-        const std::string& word = words[c.word];
-        // Every clip's randomness derives from (seed, clip), so the data do not depend on threading.
-        std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 7919 + 17);
-        std::uniform_real_distribution<double> u(0.0, 1.0);
-        const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
-        std::string variant;
-        int rc;
-        if (voice.synthesizer == "espeak-ng") {
-          variant = kEspeakVariants[rng() % (sizeof(kEspeakVariants) / sizeof(kEspeakVariants[0]))];
-          const int speed = 110 + static_cast<int>(u(rng) * 100), pitch = 15 + static_cast<int>(u(rng) * 70);
-          std::string text = word;
-          // Drawn for training clips only, so validation and test clips stay as they are.
-          if (voice.split == "train" && o.accent_vowels > 0 && u(rng) < o.accent_vowels) {
-            const auto& alternatives = accent_vowel_variants()[c.word];
-            text = "[[" + alternatives[1 + rng() % (alternatives.size() - 1)] + "]]";
-          }
-          rc = detail::run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch), "-w",
-                    raw, text});
-        } else {
-          const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
-          rc = detail::run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
-                    "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
-        }
-        if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);
-        auto audio = modalities::audio::decode_audio(raw);
-        fs::remove(raw);
-        // Training clips get speed perturbation as in Kaldi's recipes, wider here (x0.8..x1.25): playing
-        // the speech faster or slower moves pitch and formants together, like a shorter or longer
-        // vocal tract, which turns each synthesizer voice into many speakers. Validation and test
-        // clips keep the voices as they are.
-        int source_rate = audio.sample_rate;
-        if (voice.split == "train" && o.speed_perturbation > 0) {
-          const double factor = std::exp((2 * u(rng) - 1) * std::log1p(o.speed_perturbation));
-          // On a 100 Hz grid, so the resampler's polyphase table stays small (at most 160 phases).
-          source_rate = static_cast<int>(std::lround(audio.sample_rate * factor / 100.0)) * 100;
-        }
-        auto speech = source_rate == kRate ? audio.samples : modalities::audio::resample(audio.samples, source_rate, kRate);
-        // Trim leading and trailing silence, then place the word at a random offset in 1 s.
-        float peak = 0;
-        for (float s : speech) peak = std::max(peak, std::abs(s));
-        if (peak <= 0) throw std::runtime_error(voice.synthesizer + " produced silence for '" + word + "'");
-        size_t first = 0, last = speech.size();
-        while (first < last && std::abs(speech[first]) < 0.02f * peak) ++first;
-        while (last > first && std::abs(speech[last - 1]) < 0.02f * peak) --last;
-        std::vector<float> word_audio(speech.begin() + first, speech.begin() + last);
-        if (word_audio.size() > kRate) word_audio.erase(word_audio.begin() + kRate, word_audio.end());
-        const float level = static_cast<float>(0.3 + 0.6 * u(rng)) / peak;
-        std::vector<float> clip(kRate, 0.0f);
-        const size_t offset = static_cast<size_t>(u(rng) * (kRate - word_audio.size() + 1)) % (kRate - word_audio.size() + 1);
-        double speech_ss = 0;
-        for (size_t t = 0; t < word_audio.size(); ++t) {
-          clip[offset + t] = word_audio[t] * level;
-          speech_ss += static_cast<double>(clip[offset + t]) * clip[offset + t];
-        }
-        const double speech_rms = std::sqrt(speech_ss / std::max<size_t>(1, word_audio.size()));
-        const double snr_db = o.min_snr_db + (o.max_snr_db - o.min_snr_db) * u(rng);
-        const auto noise = modalities::audio::make_random_noise(kRate, kRate, rng);  // unit RMS
-        const float noise_gain = static_cast<float>(speech_rms / std::pow(10.0, snr_db / 20.0));
-        for (size_t t = 0; t < clip.size(); ++t) clip[t] += noise_gain * noise[t];
-
-        const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
-                                 "_nohash_" + std::to_string(c.take) + ".wav";
-        relative[i] = word + "/" + name;
-        modalities::audio::write_wav((root / relative[i]).string(), clip, kRate);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        next = clips.size();
-        return;
-      }
-      const size_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(mu);
-        progress(d, clips.size());
-      }
+// Has the clip's synthesizer speak its word into `raw` at a random speed and pitch (and, for
+// espeak-ng, a random voice variant); returns that variant ("" for flite).
+std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c, const std::string& raw,
+                            std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const std::string& word = keyword_words()[c.word];
+  std::string variant;
+  int rc;
+  if (voice.synthesizer == "espeak-ng") {
+    variant = kEspeakVariants[rng() % (sizeof(kEspeakVariants) / sizeof(kEspeakVariants[0]))];
+    const int speed = 110 + static_cast<int>(u(rng) * 100), pitch = 15 + static_cast<int>(u(rng) * 70);
+    std::string text = word;
+    // Drawn for training clips only, so validation and test clips stay as they are.
+    if (voice.split == "train" && o.accent_vowels > 0 && u(rng) < o.accent_vowels) {
+      const auto& alternatives = accent_vowel_variants()[c.word];
+      text = "[[" + alternatives[1 + rng() % (alternatives.size() - 1)] + "]]";
     }
-  };
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-  fs::remove_all(tmp_dir);
+    rc = detail::run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch), "-w",
+              raw, text});
+  } else {
+    const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
+    rc = detail::run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
+              "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
+  }
+  if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);
+  return variant;
+}
 
+// The synthesized speech at 16 kHz. Training clips get speed perturbation as in Kaldi's recipes,
+// wider here (x0.8..x1.25): playing the speech faster or slower moves pitch and formants together,
+// like a shorter or longer vocal tract, which turns each synthesizer voice into many speakers.
+// Validation and test clips keep the voices as they are.
+std::vector<float> speech_at_16khz(const modalities::audio::DecodedAudio& audio, const SynthVoice& voice, const KeywordDataOptions& o,
+                                   std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  int source_rate = audio.sample_rate;
+  if (voice.split == "train" && o.speed_perturbation > 0) {
+    const double factor = std::exp((2 * u(rng) - 1) * std::log1p(o.speed_perturbation));
+    // On a 100 Hz grid, so the resampler's polyphase table stays small (at most 160 phases).
+    source_rate = static_cast<int>(std::lround(audio.sample_rate * factor / 100.0)) * 100;
+  }
+  return source_rate == kRate ? audio.samples : modalities::audio::resample(audio.samples, source_rate, kRate);
+}
+
+// One second of audio: the word with its leading and trailing silence trimmed, at a random level
+// and offset, over background noise at a random SNR.
+std::vector<float> one_second_clip(const std::vector<float>& speech, const SynthVoice& voice, const std::string& word,
+                                   const KeywordDataOptions& o, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  float peak = 0;
+  for (float s : speech) peak = std::max(peak, std::abs(s));
+  if (peak <= 0) throw std::runtime_error(voice.synthesizer + " produced silence for '" + word + "'");
+  size_t first = 0, last = speech.size();
+  while (first < last && std::abs(speech[first]) < 0.02f * peak) ++first;
+  while (last > first && std::abs(speech[last - 1]) < 0.02f * peak) --last;
+  std::vector<float> word_audio(speech.begin() + first, speech.begin() + last);
+  if (word_audio.size() > kRate) word_audio.erase(word_audio.begin() + kRate, word_audio.end());
+  const float level = static_cast<float>(0.3 + 0.6 * u(rng)) / peak;
+  std::vector<float> clip(kRate, 0.0f);
+  const size_t offset = static_cast<size_t>(u(rng) * (kRate - word_audio.size() + 1)) % (kRate - word_audio.size() + 1);
+  double speech_ss = 0;
+  for (size_t t = 0; t < word_audio.size(); ++t) {
+    clip[offset + t] = word_audio[t] * level;
+    speech_ss += static_cast<double>(clip[offset + t]) * clip[offset + t];
+  }
+  const double speech_rms = std::sqrt(speech_ss / std::max<size_t>(1, word_audio.size()));
+  const double snr_db = o.min_snr_db + (o.max_snr_db - o.min_snr_db) * u(rng);
+  const auto noise = modalities::audio::make_random_noise(kRate, kRate, rng);  // unit RMS
+  const float noise_gain = static_cast<float>(speech_rms / std::pow(10.0, snr_db / 20.0));
+  for (size_t t = 0; t < clip.size(); ++t) clip[t] += noise_gain * noise[t];
+  return clip;
+}
+
+// Makes clip number `i` and writes it under `root`; returns its path relative to `root`
+// (WORD/NAME.wav, as the split lists name it).
+std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c, size_t i, const fs::path& root,
+                       const fs::path& tmp_dir) {
+  const std::string& word = keyword_words()[c.word];
+  // Every clip's randomness derives from (seed, clip), so the data do not depend on threading.
+  std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 7919 + 17);
+  const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
+  const std::string variant = synthesize_word(o, voice, c, raw, rng);
+  auto audio = modalities::audio::decode_audio(raw);
+  fs::remove(raw);
+  const auto speech = speech_at_16khz(audio, voice, o, rng);
+  const auto clip = one_second_clip(speech, voice, word, o, rng);
+  const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) + "_nohash_" +
+                           std::to_string(c.take) + ".wav";
+  const std::string relative = word + "/" + name;
+  modalities::audio::write_wav((root / relative).string(), clip, kRate);
+  return relative;
+}
+
+// Writes validation_list.txt and testing_list.txt (the clips of the held-out voices), counts the
+// clips of each split into `summary`, and returns the lists' names. The lists appear with the
+// clips, and after them when added to a folder that held files.
+std::vector<std::string> write_split_lists(const fs::path& root, const std::vector<SynthVoice>& voices, const std::vector<Clip>& clips,
+                                           const std::vector<std::string>& relative, KeywordDataSummary& summary) {
   std::string val, test;
   for (size_t i = 0; i < clips.size(); ++i) {
     const auto& split = voices[clips[i].voice].split;
@@ -219,14 +214,39 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const s
     else if (split == "test") test += relative[i] + "\n", ++summary.test;
     else ++summary.train;
   }
-  // The lists appear with the clips, and after them when added to a folder that held files.
   const std::vector<std::string> lists = {"validation_list.txt", "testing_list.txt"};
   for (const auto& [name, text] : {std::pair{lists[0], &val}, std::pair{lists[1], &test}}) {
     io::AtomicFile out((root / name).string());
     out.write(*text);
     out.commit();
   }
-  staging.commit(lists);
+  return lists;
+}
+
+}  // namespace
+
+KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
+  if (o.out_dir.empty()) throw std::invalid_argument("keyword data: an output folder is required");
+  if (!(o.min_snr_db <= o.max_snr_db)) throw std::invalid_argument("keyword data: --min-snr-db must not exceed --max-snr-db");
+  KeywordDataSummary summary;
+  const std::vector<SynthVoice> voices = installed_voices(summary.missing_synthesizers);
+  const auto& words = keyword_words();
+  // Built beside OUT and put in place when complete (staging_folder.h); into a folder that holds
+  // files already the clips are added, as they always were.
+  StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::add_files);
+  const fs::path& root = staging.path();
+  for (const auto& w : words) fs::create_directories(root / w);
+
+  const std::vector<Clip> clips = list_clips(voices.size(), words.size(), o.clips_per_word_per_voice);
+  std::vector<std::string> relative(clips.size());
+  // The synthesizers' raw output goes inside the staging folder too, so a stopped run leaves none.
+  const fs::path tmp_dir = root / ".synthesizer-output";
+  fs::create_directories(tmp_dir);
+  detail::run_jobs(
+      clips.size(), o.threads,
+      [&](size_t i) { relative[i] = write_clip(o, voices[clips[i].voice], clips[i], i, root, tmp_dir); }, progress);
+  fs::remove_all(tmp_dir);
+  staging.commit(write_split_lists(root, voices, clips, relative, summary));
   return summary;
 }
 

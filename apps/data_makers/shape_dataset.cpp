@@ -1,5 +1,6 @@
 #include "shape_dataset.h"
 
+#include "parallel_jobs.h"
 #include "staging_folder.h"
 
 #include <unirep/io/atomic_file.h>
@@ -7,14 +8,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
 namespace unirep::data_makers {
 namespace fs = std::filesystem;
@@ -209,6 +207,65 @@ const std::vector<std::string>& shape_classes() {
   return c;
 }
 
+namespace {
+
+// One shape of class `cls` as a scanner would see it: `points` surface samples scaled to the unit
+// ball, randomly rotated, with surface noise, a random side cut away (half the shapes) and
+// thinned along a random density gradient.
+std::vector<Vec> scanned_shape(const std::string& cls, int points, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  std::normal_distribution<double> G(0.0, 1.0);
+  auto pts_in = sample_shape(cls, points, rng);
+  // Normalize the shape's own size, then rotate.
+  double rmax = 0;
+  for (const auto& p : pts_in) rmax = std::max(rmax, norm(p));
+  const auto R = random_rotation(rng);
+  const double noise = 0.002 + 0.015 * U(rng);
+  Vec cut_dir = {G(rng), G(rng), G(rng)}, dens_dir = {G(rng), G(rng), G(rng)};
+  const double cl = norm(cut_dir), dl = norm(dens_dir);
+  for (int a = 0; a < 3; ++a) cut_dir[a] /= cl, dens_dir[a] /= dl;
+  const bool occlude = U(rng) < 0.5;
+  const double cut = 0.4 + 0.6 * U(rng);       // keep points with p . dir < cut (up to ~30% gone)
+  const double density = 1.5 + 3.0 * U(rng);  // thinning strength along dens_dir
+  std::vector<Vec> out;
+  for (const auto& p0 : pts_in) {
+    Vec p = {p0[0] / rmax, p0[1] / rmax, p0[2] / rmax};
+    Vec q = {dot(R[0], p), dot(R[1], p), dot(R[2], p)};
+    if (occlude && dot(q, cut_dir) > cut) continue;
+    const double keep = 1.0 / (1.0 + std::exp(-density * dot(q, dens_dir)));
+    if (U(rng) > 0.25 + 0.75 * keep) continue;
+    for (auto& c : q) c += noise * G(rng);
+    out.push_back(q);
+  }
+  return out;
+}
+
+// Writes shape_names.txt, shapes_train.txt and shapes_test.txt, counts the shapes of each split
+// into `summary`, and returns the lists' names. The lists appear with the shapes, and after them
+// when added to a folder that held files.
+std::vector<std::string> write_split_lists(const ShapeDataOptions& o, const fs::path& root, ShapeDataSummary& summary) {
+  std::string names, train, test;
+  const int n_test = std::max(1, static_cast<int>(std::lround(o.shapes_per_class * o.test_fraction)));
+  for (const auto& c : shape_classes()) {
+    names += c + "\n";
+    for (int k = 0; k < o.shapes_per_class; ++k) {
+      // The last shapes of each class are the test shapes (every shape is drawn independently).
+      const bool is_test = k >= o.shapes_per_class - n_test;
+      (is_test ? test : train) += c + "_" + std::to_string(k + 1) + "\n";
+      ++(is_test ? summary.test : summary.train);
+    }
+  }
+  const std::vector<std::string> lists = {"shape_names.txt", "shapes_train.txt", "shapes_test.txt"};
+  for (const auto& [name, text] : {std::pair{lists[0], &names}, std::pair{lists[1], &train}, std::pair{lists[2], &test}}) {
+    io::AtomicFile out((root / name).string());
+    out.write(*text);
+    out.commit();
+  }
+  return lists;
+}
+
+}  // namespace
+
 ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("shape data: an output folder is required");
   if (o.shapes_per_class < 2 || o.points < 64 || !(o.test_fraction > 0 && o.test_fraction < 1))
@@ -219,82 +276,19 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::fu
   StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::add_files);
   const fs::path& root = staging.path();
   for (const auto& c : classes) fs::create_directories(root / c);
-  const size_t total = classes.size() * static_cast<size_t>(o.shapes_per_class);
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex mu;
-  std::exception_ptr error;
-  auto worker = [&]() {
-    while (true) {
-      const size_t i = next++;
-      if (i >= total) return;
-      try {
-        const std::string& cls = classes[i / static_cast<size_t>(o.shapes_per_class)];
-        const size_t k = i % static_cast<size_t>(o.shapes_per_class);
+  const size_t per_class = static_cast<size_t>(o.shapes_per_class);
+  detail::run_jobs(
+      classes.size() * per_class, o.threads,
+      [&](size_t i) {
+        const std::string& cls = classes[i / per_class];
+        const size_t k = i % per_class;
+        // Every shape's randomness derives from (seed, shape), so the data do not depend on threading.
         std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 104729 + 11);
-        std::uniform_real_distribution<double> U(0.0, 1.0);
-        std::normal_distribution<double> G(0.0, 1.0);
-        auto pts_in = sample_shape(cls, o.points, rng);
-        // Normalize the shape's own size, then rotate.
-        double rmax = 0;
-        for (const auto& p : pts_in) rmax = std::max(rmax, norm(p));
-        const auto R = random_rotation(rng);
-        const double noise = 0.002 + 0.015 * U(rng);
-        Vec cut_dir = {G(rng), G(rng), G(rng)}, dens_dir = {G(rng), G(rng), G(rng)};
-        const double cl = norm(cut_dir), dl = norm(dens_dir);
-        for (int a = 0; a < 3; ++a) cut_dir[a] /= cl, dens_dir[a] /= dl;
-        const bool occlude = U(rng) < 0.5;
-        const double cut = 0.4 + 0.6 * U(rng);       // keep points with p . dir < cut (up to ~30% gone)
-        const double density = 1.5 + 3.0 * U(rng);  // thinning strength along dens_dir
-        std::vector<Vec> out;
-        for (const auto& p0 : pts_in) {
-          Vec p = {p0[0] / rmax, p0[1] / rmax, p0[2] / rmax};
-          Vec q = {dot(R[0], p), dot(R[1], p), dot(R[2], p)};
-          if (occlude && dot(q, cut_dir) > cut) continue;
-          const double keep = 1.0 / (1.0 + std::exp(-density * dot(q, dens_dir)));
-          if (U(rng) > 0.25 + 0.75 * keep) continue;
-          for (auto& c : q) c += noise * G(rng);
-          out.push_back(q);
-        }
-        write_ply((root / cls / (cls + "_" + std::to_string(k + 1) + ".ply")).string(), out);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        next = total;
-        return;
-      }
-      const size_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(mu);
-        progress(d, total);
-      }
-    }
-  };
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-
+        write_ply((root / cls / (cls + "_" + std::to_string(k + 1) + ".ply")).string(), scanned_shape(cls, o.points, rng));
+      },
+      progress);
   ShapeDataSummary summary;
-  std::string names, train, test;
-  const int n_test = std::max(1, static_cast<int>(std::lround(o.shapes_per_class * o.test_fraction)));
-  for (const auto& c : classes) {
-    names += c + "\n";
-    for (int k = 0; k < o.shapes_per_class; ++k) {
-      // The last shapes of each class are the test shapes (every shape is drawn independently).
-      const bool is_test = k >= o.shapes_per_class - n_test;
-      (is_test ? test : train) += c + "_" + std::to_string(k + 1) + "\n";
-      ++(is_test ? summary.test : summary.train);
-    }
-  }
-  // The lists appear with the shapes, and after them when added to a folder that held files.
-  const std::vector<std::string> lists = {"shape_names.txt", "shapes_train.txt", "shapes_test.txt"};
-  for (const auto& [name, text] : {std::pair{lists[0], &names}, std::pair{lists[1], &train}, std::pair{lists[2], &test}}) {
-    io::AtomicFile out((root / name).string());
-    out.write(*text);
-    out.commit();
-  }
-  staging.commit(lists);
+  staging.commit(write_split_lists(o, root, summary));
   return summary;
 }
 
