@@ -339,7 +339,7 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
       if (!(std::abs(gap - step) <= 1e-6 * std::max(1.0, std::abs(step)))) {
         fail(path, time_lines[i], "irregular spacing: this time comes " + std::to_string(gap) +
                                       " after the previous one, the first gap is " + std::to_string(step) +
-                                      "; give a frequency to resample to (--resample 1h, 1d, ...)");
+                                      "; resample it onto a regular grid (the resample option: 1h, 1d, ...)");
       }
     }
     table.times = std::move(times);

@@ -1,5 +1,7 @@
 #include <unirep/sdk/tasks/train_settings.h>
 
+#include "../train/option_problem.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -121,6 +123,14 @@ std::vector<Option> train_option_list(const TrainOptions& defaults) {
   std::vector<Option> out;
   for (auto& f : train_fields(defaults)) out.push_back(std::move(f.option));
   return out;
+}
+
+void apply_options_json(TrainOptions& options, const std::string& json_text, const std::string& source) {
+  Settings s(train_option_list(options));
+  s.set_json(json_text, source);
+  options = read_train_options(s, options);
+  if (const auto p = train::detail::find_option_problem(options))
+    throw std::invalid_argument(source + ": option '" + p->json_key + "' must be " + p->rule + ", got " + p->value);
 }
 
 TrainOptions read_train_options(const Settings& settings, TrainOptions defaults) {

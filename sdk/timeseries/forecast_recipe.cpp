@@ -22,6 +22,11 @@ std::vector<std::string> comma_list(const std::string& s) {
   return out;
 }
 
+Option required(Option o) {
+  o.required = true;
+  return o;
+}
+
 Option renamed(Option o, const char* flag) {
   o.flag = flag;
   return o;
@@ -57,7 +62,7 @@ class ForecastRecipe : public TaskRecipe {
   std::vector<Option> options() const override {
     const timeseries::ForecastTrainingOptions d;
     return {file_option("csv", "The series: a CSV file with a header", true),
-            file_option("out", "Model file to write (.safetensors)", true),
+            required(text_option("out", "", "Model file to write (.safetensors)")),
             text_option("time_col", "", "Time column (default: the first)"),
             renamed(text_option("targets", "", "Target columns, comma-separated (default: every numeric column)"), "target"),
             text_option("covariates", "", "Extra input columns, comma-separated (not forecast)"),

@@ -481,52 +481,6 @@ void Trainer::install_interrupt_handler() {
 }
 void Trainer::request_stop() { g_stop.store(1); }
 
-void apply_options_json(TrainOptions& o, const std::string& text, const std::string& source) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!j.is_object()) throw std::invalid_argument(source + ": training options must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& k = it.key();
-    const auto& v = it.value();
-    try {
-      if (k == "epochs") o.epochs = v.get<int64_t>();
-      else if (k == "batch_size") o.batch_size = v.get<size_t>();
-      else if (k == "workers") o.workers = v.get<int>();
-      else if (k == "seed") o.seed = v.get<uint64_t>();
-      else if (k == "drop_last") o.drop_last = v.get<bool>();
-      else if (k == "lr") o.lr = v.get<double>();
-      else if (k == "min_lr") o.min_lr = v.get<double>();
-      else if (k == "warmup_lr") o.warmup_lr = v.get<double>();
-      else if (k == "warmup_epochs") o.warmup_epochs = v.get<double>();
-      else if (k == "optimizer") o.optimizer.kind = parse_optimizer(v.get<std::string>());
-      else if (k == "weight_decay") o.optimizer.weight_decay = v.get<double>();
-      else if (k == "layer_decay") o.optimizer.layer_decay = v.get<double>();
-      else if (k == "momentum") o.optimizer.momentum = v.get<double>();
-      else if (k == "betas") o.optimizer.beta1 = v.at(0).get<double>(), o.optimizer.beta2 = v.at(1).get<double>();
-      else if (k == "clip_grad") o.clip_grad = v.get<double>();
-      else if (k == "loss") o.loss = parse_loss(v.get<std::string>());
-      else if (k == "label_smoothing") o.label_smoothing = v.get<double>();
-      else if (k == "ema_decay") o.ema_decay = v.get<double>();
-      else if (k == "bf16") o.bf16 = v.get<bool>();
-      else if (k == "trainable_stages") o.trainable_stages = v.get<int>();
-      else if (k == "output_dir") o.output_dir = v.get<std::string>();
-      else if (k == "resume") o.resume = v.get<bool>();
-      else if (k == "patience") o.patience = v.get<int>();
-      else if (k == "monitor") o.monitor = v.get<std::string>();
-      else if (k == "max_steps") o.max_steps = v.get<int64_t>();
-      else throw std::invalid_argument(source + ": unknown training option '" + k + "'");
-    } catch (const nlohmann::json::exception&) {
-      throw std::invalid_argument(source + ": option '" + k + "' has the wrong type");
-    }
-  }
-  if (const auto p = detail::find_option_problem(o))
-    throw std::invalid_argument(source + ": option '" + p->json_key + "' must be " + p->rule + ", got " + p->value);
-}
-
 Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
     : task_(task), options_(std::move(options)), comm_(comm) {
   check_train_options(options_);

@@ -6,6 +6,7 @@
 #include <unirep/sdk/backbone_loader.h>
 #include <unirep/sdk/train/losses.h>
 #include <unirep/sdk/train/optimizer.h>
+#include <unirep/sdk/tasks/train_settings.h>
 #include <unirep/sdk/train/trainer.h>
 
 #include <ATen/ATen.h>
@@ -136,8 +137,8 @@ TEST(PoisonTraining, OptionsThatWouldPoisonTheWeightsAreRefusedNamingTheField) {
   EXPECT_NO_THROW(check_train_options(TrainOptions{}));
   // From a JSON file, the key of the file is named.
   TrainOptions o;
-  expect_message<std::invalid_argument>([&] { apply_options_json(o, R"({"weight_decay": -0.5})", "t.json"); },
-                                        {"t.json: option 'weight_decay' must be a finite number >= 0, got -0.5"});
+  expect_message<std::invalid_argument>([&] { unirep::sdk::tasks::apply_options_json(o, R"({"weight_decay": -0.5})", "t.json"); },
+                                        {"t.json: option 'weight_decay' must be a finite number >= 0, got '-0.5'"});
 }
 
 TEST(PoisonTraining, ANaNLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {

@@ -16,4 +16,9 @@ std::vector<Option> train_option_list(const train::TrainOptions& defaults = {});
 // table says; check_train_options (run by the Trainer) checks the combination.
 train::TrainOptions read_train_options(const Settings& settings, train::TrainOptions defaults = {});
 
+// `options` with the training options of a JSON object applied (a --config file without task
+// options): unknown keys and values out of range are std::invalid_argument naming `source` and the
+// key, and so is a combination check_train_options refuses.
+void apply_options_json(train::TrainOptions& options, const std::string& json_text, const std::string& source);
+
 }  // namespace unirep::sdk::tasks

@@ -50,10 +50,6 @@ struct TrainOptions {
 // smoothing makes the first step turn every weight into NaN. Trainer's constructor calls it.
 void check_train_options(const TrainOptions& options);
 
-// Reads options from a JSON object (keys as the field names above, plus "optimizer", "weight_decay",
-// "layer_decay", "momentum", "betas"); unknown keys are an error naming the key, and so is a value
-// out of range (as check_train_options, named by its key in `source`).
-void apply_options_json(TrainOptions& options, const std::string& json_text, const std::string& source);
 
 struct TrainResult {
   int64_t epochs_completed = 0;
