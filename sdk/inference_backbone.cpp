@@ -24,13 +24,13 @@ InferenceBackbone::InferenceBackbone(models::UniRepLKNet net, InferencePath path
 at::Tensor InferenceBackbone::forward(const at::Tensor& x, models::OutputMode mode) const {
   torch::InferenceMode guard;
   if (fast_) return fast_->forward(x, mode);
-  return net_->forward(x, mode);
+  return net_.ptr()->forward(x, mode);
 }
 
 std::vector<at::Tensor> InferenceBackbone::forward_stages(const at::Tensor& x, bool apply_stage_norms) const {
   torch::InferenceMode guard;
   if (fast_ && !apply_stage_norms) return fast_->forward_stages(x);
-  return net_->forward_stages(x, apply_stage_norms);
+  return net_.ptr()->forward_stages(x, apply_stage_norms);
 }
 
 }  // namespace unirep::sdk

@@ -71,7 +71,7 @@ Command add_classify_image(CLI::App& app) {
       if (inputs.empty()) continue;
       const auto probs = classifier.probabilities(at::stack(inputs));
       for (size_t i = 0; i < names.size(); ++i) {
-        std::vector<sdk::ClassScore> top;
+        std::vector<LabelScore> top;
         try {
           top = classifier.top_k(probs[static_cast<int64_t>(i)], a->top_k);
         } catch (const std::exception& e) {
@@ -82,11 +82,11 @@ Command add_classify_image(CLI::App& app) {
         if (a->json) {
           nlohmann::json j;
           j["file"] = io::utf8_for_json(names[i]);
-          for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.probability}});
+          for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
           std::printf("%s\n", j.dump().c_str());
         } else {
           std::printf("%s\n", names[i].c_str());
-          for (const auto& t : top) std::printf("  %-28s %.4f\n", t.label.c_str(), t.probability);
+          for (const auto& t : top) std::printf("  %-28s %.4f\n", t.label.c_str(), t.score);
         }
       }
       std::fflush(stdout);

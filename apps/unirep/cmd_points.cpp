@@ -52,7 +52,7 @@ Command add_classify_points(CLI::App& app) {
         ++failures;
         continue;
       }
-      std::vector<sdk::ClassScore> top;
+      std::vector<LabelScore> top;
       try {
         top = sdk::top_classes(clf.probabilities(points, a->all_rotations), labels, a->top_k);
       } catch (const std::exception& e) {
@@ -64,11 +64,11 @@ Command add_classify_points(CLI::App& app) {
         nlohmann::json j;
         j["file"] = io::utf8_for_json(file);
         j["points"] = points.size(0);
-        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"score", t.probability}});
+        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"score", t.score}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s (%lld points)\n", file.c_str(), (long long)points.size(0));
-        for (const auto& t : top) std::printf("  %-14s %.4f\n", t.label.c_str(), t.probability);
+        for (const auto& t : top) std::printf("  %-14s %.4f\n", t.label.c_str(), t.score);
       }
       if (f == 0 && !a->views_png.empty()) {
         write_view_images_png(a->views_png, clf.view_images(points).squeeze(0).reshape({-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));

@@ -58,7 +58,7 @@ Command add_classify_video(CLI::App& app) {
         ++failures;
         continue;
       }
-      std::vector<sdk::ClassScore> top;
+      std::vector<LabelScore> top;
       try {
         top = sdk::top_classes(probs, classifier.labels(), a->top_k);
       } catch (const std::exception& e) {
@@ -70,11 +70,11 @@ Command add_classify_video(CLI::App& app) {
         nlohmann::json j;
         j["file"] = io::utf8_for_json(file);
         j["views"] = a->views;
-        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.probability}});
+        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s\n", file.c_str());
-        for (const auto& t : top) std::printf("  %-20s %.4f\n", t.label.c_str(), t.probability);
+        for (const auto& t : top) std::printf("  %-20s %.4f\n", t.label.c_str(), t.score);
       }
       std::fflush(stdout);
     }

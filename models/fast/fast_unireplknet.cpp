@@ -190,7 +190,7 @@ class BoundPrimitive {
 // two layouts. Plans keep the buffers they were built with alive.
 class PackedWeights {
  public:
-  memory get(at::Tensor& plain, const memory::desc& plain_md, const memory::desc& want, dnnl::engine& engine, dnnl::stream& stream,
+  memory get(at::Tensor& plain, const memory::desc& plain_md, const memory::desc& want, const dnnl::engine& engine, dnnl::stream& stream,
              std::vector<at::Tensor>& keep_alive) {
     auto it = entries_.find(&plain);
     if (it != entries_.end() && it->second.mem.get_desc() == want) {
@@ -250,9 +250,11 @@ struct Plan {
   std::unique_ptr<BoundPrimitive> head;              // pooled (+ norm) -> logits (destination set per call)
 };
 
+// Builds the plan for one input shape. It packs the conv and Linear weights it binds (releasing
+// their plain copies, see PackedWeights), so it takes the weights non-const.
 class PlanBuilder {
  public:
-  PlanBuilder(Weights& w, PackedWeights& packed, dnnl::engine& engine, Plan& plan)
+  PlanBuilder(Weights& w, PackedWeights& packed, const dnnl::engine& engine, Plan& plan)
       : w_(w), packed_(packed), engine_(engine), stream_(plan.stream), plan_(plan) {}
 
   void build() {
@@ -302,7 +304,7 @@ class PlanBuilder {
         hh = conv_out(hh, w_.down[s - 1]), ww = conv_out(ww, w_.down[s - 1]);
         norm(w_.down_norm[s - 1], p.t, p.x, n * hh * ww, cfg.dims[s]);
       }
-      for (const auto& b : w_.stages[s]) block(b, hh, ww);
+      for (auto& b : w_.stages[s]) block(b, hh, ww);
       p.stage_shapes.emplace_back(cfg.dims[s], hh, ww);
       p.stage_ends.push_back(p.steps.size());
     }
@@ -327,11 +329,11 @@ class PlanBuilder {
   }
 
   // Weights in the layout the primitive chose.
-  memory packed(const memory::desc& user_md, const at::Tensor& user, const memory::desc& want) {
-    return packed_.get(const_cast<at::Tensor&>(user), user_md, want, engine_, stream_, plan_.packed);
+  memory packed(const memory::desc& user_md, at::Tensor& user, const memory::desc& want) {
+    return packed_.get(user, user_md, want, engine_, stream_, plan_.packed);
   }
 
-  void conv(const char* what, const ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
+  void conv(const char* what, ConvWeights& c, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
     add_conv(what, c, conv_desc(c, h, w), src, dst, h, w);
   }
 
@@ -350,7 +352,7 @@ class PlanBuilder {
                         : memory::dims{c.out, c.in, c.kernel, c.kernel};
   }
 
-  void add_conv(const char* what, const ConvWeights& c, const dnnl::convolution_forward::primitive_desc& pd, const at::Tensor& src,
+  void add_conv(const char* what, ConvWeights& c, const dnnl::convolution_forward::primitive_desc& pd, const at::Tensor& src,
                 const at::Tensor& dst, int64_t h, int64_t w) {
     memory::desc user_w(conv_weight_dims(c), kF32, c.groups > 1 ? Tag::goihw : Tag::oihw);
     auto weights = packed(user_w, c.weight, pd.weights_desc());
@@ -363,14 +365,14 @@ class PlanBuilder {
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
-  void linear(const char* what, const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
+  void linear(const char* what, at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
               int64_t rows, const dnnl::post_ops& ops) {
     add_step(what, linear_primitive(weight, out, in, bias, src.data_ptr(), dst.data_ptr(), rows, ops));
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops`, as a bound primitive; a null `dst`
   // is bound per call (the head writes into the caller's output tensor).
-  std::unique_ptr<BoundPrimitive> linear_primitive(const at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, void* src,
+  std::unique_ptr<BoundPrimitive> linear_primitive(at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, void* src,
                                                    void* dst, int64_t rows, const dnnl::post_ops& ops) {
     memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
     memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
@@ -399,8 +401,8 @@ class PlanBuilder {
 
   // oneDNN's depthwise convolution when it has a direct kernel for this shape on this CPU (AVX-512:
   // always here), else ours: oneDNN 2.6 on AVX2 runs 13 x 13 NHWC depthwise convs as im2col + GEMM.
-  void depthwise(const BlockWeights& b, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
-    const auto& c = b.dwconv;
+  void depthwise(BlockWeights& b, const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
+    auto& c = b.dwconv;
     const auto pd = conv_desc(c, h, w);
     const std::string impl = pd.impl_info_str();
     if (impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos) return add_conv("depthwise conv", c, pd, src, dst, h, w);
@@ -418,7 +420,7 @@ class PlanBuilder {
                            }});
   }
 
-  void block(const BlockWeights& b, int64_t hh, int64_t ww) {
+  void block(BlockWeights& b, int64_t hh, int64_t ww) {
     auto& p = plan_;
     const int64_t n = p.n, pixels = hh * ww, rows = n * pixels;
     if (b.has_dwconv) {
@@ -463,9 +465,9 @@ class PlanBuilder {
     p.head = linear_primitive(w_.head_w, w_.head_classes, c, w_.head_b, p.pooled.data_ptr(), nullptr, n, {});
   }
 
-  const Weights& w_;
+  Weights& w_;
   PackedWeights& packed_;
-  dnnl::engine& engine_;
+  const dnnl::engine& engine_;
   dnnl::stream& stream_;
   Plan& plan_;
   int64_t scratchpad_bytes_ = 0;
@@ -477,21 +479,28 @@ class PlanBuilder {
 struct FastUniRepLKNet::Impl {
   using Key = std::tuple<int64_t, int64_t, int64_t>;  // images, height, width
 
-  Weights weights;
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  PackedWeights packed;
-  // Plans per shape: one per call running at the same time with that shape (a call leases one).
-  std::map<Key, std::vector<std::unique_ptr<Plan>>> plans;
-  mutable std::mutex mutex;  // guards plans, packed and the lease flags; never held while running
+  const dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   std::atomic<int64_t> micro_batch{1};
   std::atomic<bool> profiling{false};
+
+  // The plan cache, filled by the (const) forward calls: the first call with an input shape builds
+  // its plan, and the first plan packs the conv and Linear weights into oneDNN's layouts, releasing
+  // their plain copies in `weights` (see PackedWeights). Filling it changes no output, so it is
+  // mutable; `mutex` guards plans, packed and the lease flags, and is never held while a plan runs.
+  // The other fields of `weights` (config, norms, biases) never change.
+  mutable Weights weights;
+  mutable PackedWeights packed;
+  // Plans per shape: one per call running at the same time with that shape (a call leases one).
+  mutable std::map<Key, std::vector<std::unique_ptr<Plan>>> plans;
+  mutable std::mutex mutex;
+  // Milliseconds per kind of step, added to by forward calls while profiling (a diagnostic).
   mutable std::mutex profile_mutex;
-  std::map<std::string, double> profile;  // milliseconds per kind of step while profiling
+  mutable std::map<std::string, double> profile;
 
   // A plan leased for the length of one chunk.
   class Lease {
    public:
-    Lease(Impl& impl, Plan& plan) : impl_(impl), plan_(plan) {}
+    Lease(const Impl& impl, Plan& plan) : impl_(impl), plan_(plan) {}
     ~Lease() {
       std::lock_guard<std::mutex> lock(impl_.mutex);
       plan_.busy = false;
@@ -501,7 +510,7 @@ struct FastUniRepLKNet::Impl {
     Plan& plan() { return plan_; }
 
    private:
-    Impl& impl_;
+    const Impl& impl_;
     Plan& plan_;
   };
 
@@ -518,7 +527,7 @@ struct FastUniRepLKNet::Impl {
   // Runs `body(plan, first image)` over the batch in chunks of `micro_batch` images (all at once
   // when 0), each chunk's input bound to a leased plan for its size.
   template <class Body>
-  void for_each_chunk(const at::Tensor& x, Body&& body) {
+  void for_each_chunk(const at::Tensor& x, Body&& body) const {
     const int64_t n = x.size(0), per_image = x.size(1) * x.size(2) * x.size(3);
     const int64_t mb = micro_batch.load();
     const int64_t chunk = mb > 0 ? std::min(mb, n) : n;
@@ -531,7 +540,7 @@ struct FastUniRepLKNet::Impl {
   }
 
   // An idle plan for `key` sized for the calling thread's OpenMP thread count, built if needed.
-  Plan& acquire(const Key& key) {
+  Plan& acquire(const Key& key) const {
     std::lock_guard<std::mutex> lock(mutex);
     const int threads = omp_get_max_threads();
     auto& pool = plans[key];
@@ -546,7 +555,7 @@ struct FastUniRepLKNet::Impl {
     return *pool.back();
   }
 
-  std::unique_ptr<Plan> build(const Key& key) {
+  std::unique_ptr<Plan> build(const Key& key) const {
     auto plan = std::make_unique<Plan>(engine);
     std::tie(plan->n, plan->height, plan->width) = key;
     PlanBuilder(weights, packed, engine, *plan).build();
@@ -555,7 +564,7 @@ struct FastUniRepLKNet::Impl {
   }
 
   // Runs steps [begin, end) of the plan; begin 0 first reads the bound input.
-  void run(Plan& p, size_t end, size_t begin = 0) {
+  void run(Plan& p, size_t end, size_t begin = 0) const {
     if (begin == 0) p.input_reorder->run(p.stream);
     if (!profiling.load()) {
       for (size_t i = begin; i < end; ++i) p.steps[i].run();
@@ -605,15 +614,16 @@ void FastUniRepLKNet::set_micro_batch(int64_t images) {
   impl_->micro_batch = images;
 }
 
-at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
-  if (mode == OutputMode::Logits && !impl_->weights.has_head)
+at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) const {
+  const Impl& impl = *impl_;
+  if (mode == OutputMode::Logits && !impl.weights.has_head)
     throw std::invalid_argument("this model has no classification head (num_classes is 0 or it is a dense-task model)");
   auto x = input.to(at::kFloat).contiguous();
-  impl_->check_input(x);
-  const int64_t n = x.size(0), width = mode == OutputMode::Pooled ? impl_->weights.config.dims[3] : impl_->weights.head_classes;
+  impl.check_input(x);
+  const int64_t n = x.size(0), width = mode == OutputMode::Pooled ? impl.weights.config.dims[3] : impl.weights.head_classes;
   auto out = at::empty({n, width});
-  impl_->for_each_chunk(x, [&](Plan& p, int64_t first) {
-    impl_->run(p, p.steps.size());
+  impl.for_each_chunk(x, [&](Plan& p, int64_t first) {
+    impl.run(p, p.steps.size());
     if (mode == OutputMode::Pooled) {
       std::memcpy(out.data_ptr<float>() + first * width, p.pooled.data_ptr<float>(), static_cast<size_t>(p.n * width) * sizeof(float));
       return;
@@ -624,14 +634,15 @@ at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) {
   return out;
 }
 
-std::vector<at::Tensor> FastUniRepLKNet::forward_stages(const at::Tensor& input) {
+std::vector<at::Tensor> FastUniRepLKNet::forward_stages(const at::Tensor& input) const {
+  const Impl& impl = *impl_;
   auto x = input.to(at::kFloat).contiguous();
-  impl_->check_input(x);
+  impl.check_input(x);
   std::vector<at::Tensor> outs;
-  impl_->for_each_chunk(x, [&](Plan& p, int64_t first) {
+  impl.for_each_chunk(x, [&](Plan& p, int64_t first) {
     size_t done = 0;
     for (int s = 0; s < 4; ++s) {
-      impl_->run(p, p.stage_ends[s], done);
+      impl.run(p, p.stage_ends[s], done);
       done = p.stage_ends[s];
       const auto [c, h, w] = p.stage_shapes[s];
       if (outs.size() <= static_cast<size_t>(s))

@@ -4,10 +4,10 @@
 
 #include <unirep/io/format_error.h>
 #include <unirep/models/state_dict.h>
-#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/threads.h>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <torch/cuda.h>
 
@@ -91,18 +91,12 @@ void check_top_k(int top_k) {
   if (top_k < 1) throw Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
 }
 
-CallThreads::CallThreads(int threads) { sdk::configure_threads(threads); }
+CallThreads::CallThreads(int threads) : previous_(at::get_num_threads()) { sdk::configure_threads(threads); }
 
-std::vector<LabelScore> top_labels(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k) {
-  std::vector<LabelScore> out;
-  for (auto& c : sdk::top_classes(probabilities, labels, k)) {
-    LabelScore s;
-    s.label = std::move(c.label);
-    s.index = static_cast<int>(c.index);
-    s.score = c.probability;
-    out.push_back(std::move(s));
-  }
-  return out;
+CallThreads::~CallThreads() {
+  // LibTorch's count is per thread: an app's own setting on this thread outlives our calls. Not
+  // through configure_threads, whose limit check could throw from a destructor.
+  if (at::get_num_threads() != previous_) at::set_num_threads(previous_);
 }
 
 }  // namespace api_detail

@@ -1,15 +1,11 @@
 #pragma once
 // What every app-facing task object shares (private to libunirep): the translation of internal
-// exceptions into unirep::Error codes, file and device checks, the per-call thread count, and
-// ranking probabilities into labels.
+// exceptions into unirep::Error codes, file and device checks, and the per-call thread count.
+// (Ranking probabilities into labels is sdk::top_classes, sdk/class_scores.h.)
 #include <unirep/api/error.h>
-#include <unirep/api/results.h>
 #include <unirep/api/runtime_options.h>
 
-#include <ATen/Tensor.h>
-
 #include <string>
-#include <vector>
 
 namespace unirep::api_detail {
 
@@ -36,14 +32,18 @@ void check_options(const RuntimeOptions& options);
 // Top-k argument check (k >= 1).
 void check_top_k(int top_k);
 
-// Sets LibTorch's intra-op threads of the calling thread for a call (0: all cores), through
-// sdk::configure_threads, which only touches LibTorch when the count differs.
+// LibTorch's intra-op threads of the calling thread for the length of one call (0: all cores):
+// set through sdk::configure_threads, and the thread's previous count restored when the call ends,
+// returns or throws (docs/api.md, Threads). Both only touch LibTorch when the count differs.
 class CallThreads {
  public:
   explicit CallThreads(int threads);
-};
+  ~CallThreads();
+  CallThreads(const CallThreads&) = delete;
+  CallThreads& operator=(const CallThreads&) = delete;
 
-// The k most probable labels of a K-vector of probabilities, best first.
-std::vector<LabelScore> top_labels(const at::Tensor& probabilities, const std::vector<std::string>& labels, int k);
+ private:
+  int previous_;
+};
 
 }  // namespace unirep::api_detail

@@ -22,9 +22,9 @@ constexpr int kMaxSampleRate = 768000;
 
 struct AudioClassifier::Impl {
   RuntimeOptions options;
-  // The classifier only reads its network during a call (each call has its own streaming session),
-  // so one instance serves concurrent calls; `mutable` because its methods are not marked const.
-  mutable sa::AudioClassifier classifier;
+  // Its classify methods are const: a call only reads the network and streams through a session of
+  // its own, so one instance serves concurrent calls.
+  sa::AudioClassifier classifier;
 
   AudioClassification classify(const std::vector<float>& samples, int top_k) const {
     sa::ClassifyOptions o;
@@ -32,11 +32,12 @@ struct AudioClassifier::Impl {
     o.batch = options.batch_size;
     return convert(classifier.classify_samples(samples, o));
   }
-  static AudioClassification convert(const sa::AudioClassification& in) {
+  // The public result is the SDK's without the per-window timeline.
+  static AudioClassification convert(sa::AudioClassification in) {
     AudioClassification out;
     out.duration_s = in.duration_s;
-    for (const auto& t : in.top) out.top.push_back({t.label, t.index, t.score});
-    for (const auto& s : in.segments) out.segments.push_back({s.start_s, s.end_s, s.label, s.score});
+    out.top = std::move(in.top);
+    out.segments = std::move(in.segments);
     return out;
   }
 };

@@ -48,7 +48,9 @@ struct Backbone::Impl {
                            static_cast<double>(models::largest_activation_elements(model->config(), shape[2], shape[3]));
     api_detail::check_memory_budget(largest, "input: shape " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
                                                  " x " + std::to_string(shape[2]) + " x " + std::to_string(shape[3]));
-    // A view of the caller's buffer: the network reads it and never writes.
+    // A view of the caller's buffer, not a copy (an input may be gigabytes). at::from_blob takes a
+    // void* and LibTorch has no read-only tensor, hence the cast: nothing writes to x (the finite
+    // check, the fast path's input reorder and the reference network only read it).
     auto x = at::from_blob(const_cast<float*>(input), shape, at::kFloat);
     if (!at::isfinite(x).all().item<bool>()) throw Error(StatusCode::kInvalidArgument, "input: a value is NaN or infinite");
     return x;
@@ -135,7 +137,7 @@ at::Tensor to_tensor(const FloatArray& array) {
   for (auto d : array.shape) n *= d;
   if (n != static_cast<int64_t>(array.values.size()))
     throw Error(StatusCode::kInvalidArgument, "FloatArray: shape and value count disagree");
-  return at::from_blob(const_cast<float*>(array.values.data()), array.shape, at::kFloat).clone();
+  return at::tensor(at::ArrayRef<float>(array.values)).reshape(array.shape);
 }
 
 FloatArray to_float_array(const at::Tensor& tensor) {

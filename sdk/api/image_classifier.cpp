@@ -14,8 +14,9 @@ namespace si = sdk::image;
 
 struct ImageClassifier::Impl {
   RuntimeOptions options;
-  // Calls only read the network (InferenceMode forward), so one instance serves concurrent calls.
-  mutable si::ImageClassifier classifier;
+  // Its query methods are const: calls only read the network (InferenceMode forward), so one
+  // instance serves concurrent calls.
+  si::ImageClassifier classifier;
 };
 
 ImageClassifier::ImageClassifier(const std::string& model_file, const RuntimeOptions& options) {
@@ -63,8 +64,7 @@ std::vector<LabelScore> ImageClassifier::classify_file(const std::string& path, 
   api_detail::require_file(path, "image file");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    const auto probs = impl_->classifier.probabilities(impl_->classifier.preprocess(path).unsqueeze(0));
-    return api_detail::top_labels(probs[0], labels(), top_k);
+    return impl_->classifier.classify(path, top_k);
   });
 }
 
@@ -94,8 +94,7 @@ std::vector<LabelScore> ImageClassifier::classify_pixels(const uint8_t* rgb, int
     for (int y = 0; y < height; ++y)
       std::memcpy(image.at(y, 0), rgb + static_cast<size_t>(y) * stride, static_cast<size_t>(width) * 3);
     const auto input = modalities::image::eval_transform(image, impl_->classifier.options().transform);
-    const auto probs = impl_->classifier.probabilities(input.unsqueeze(0));
-    return api_detail::top_labels(probs[0], labels(), top_k);
+    return impl_->classifier.top_k(impl_->classifier.probabilities(input.unsqueeze(0))[0], top_k);
   });
 }
 

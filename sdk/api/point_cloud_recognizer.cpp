@@ -5,6 +5,7 @@
 #include "input_limits.h"
 
 #include <unirep/modalities/points/point_input.h>
+#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/points/point_model.h>
 
 #include <cmath>
@@ -14,8 +15,8 @@ namespace sp = sdk::points;
 
 struct PointCloudRecognizer::Impl {
   RuntimeOptions options;
-  // Calls only read the network (eval mode, no-grad forward).
-  mutable sp::PointClassifier classifier;
+  // Its query methods are const: calls only read the network (eval mode, no-grad forward).
+  sp::PointClassifier classifier;
 };
 
 PointCloudRecognizer::PointCloudRecognizer(const std::string& model_file, const RuntimeOptions& options) {
@@ -38,7 +39,7 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_file(const std::string& 
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
     const auto points = modalities::points::load_point_input(path, impl_->classifier.spec().input);
-    return api_detail::top_labels(impl_->classifier.probabilities(points, all_rotations), labels(), top_k);
+    return sdk::top_classes(impl_->classifier.probabilities(points, all_rotations), labels(), top_k);
   });
 }
 
@@ -62,7 +63,7 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_points(const float* xyz,
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
     const auto points = modalities::points::cloud_to_input(std::move(cloud), impl_->classifier.spec().input);
-    return api_detail::top_labels(impl_->classifier.probabilities(points, all_rotations), labels(), top_k);
+    return sdk::top_classes(impl_->classifier.probabilities(points, all_rotations), labels(), top_k);
   });
 }
 

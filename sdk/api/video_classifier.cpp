@@ -3,6 +3,7 @@
 
 #include "api_support.h"
 
+#include <unirep/sdk/class_scores.h>
 #include <unirep/sdk/video/video_classifier.h>
 
 namespace unirep {
@@ -10,8 +11,9 @@ namespace sv = sdk::video;
 
 struct VideoClassifier::Impl {
   RuntimeOptions options;
-  // Calls only read the network (InferenceMode forward) and open their own reader.
-  mutable sv::VideoClassifier classifier;
+  // Its query methods are const: calls only read the network (InferenceMode forward) and open
+  // their own reader.
+  sv::VideoClassifier classifier;
 };
 
 VideoClassifier::VideoClassifier(const std::string& model_file, const RuntimeOptions& options) {
@@ -63,7 +65,7 @@ std::vector<LabelScore> VideoClassifier::classify_file(const std::string& path, 
   api_detail::require_file(path, "video file");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    return api_detail::top_labels(impl_->classifier.probabilities(path, views), labels(), top_k);
+    return sdk::top_classes(impl_->classifier.probabilities(path, views), labels(), top_k);
   });
 }
 

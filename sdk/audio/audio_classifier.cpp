@@ -50,9 +50,9 @@ AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec sp
   backbone_ = InferenceBackbone(net_->backbone, path.value_or(inference_path_from_env()));
 }
 
-at::Tensor AudioClassifier::predict(const at::Tensor& inputs) {
+at::Tensor AudioClassifier::predict(const at::Tensor& inputs) const {
   torch::InferenceMode guard;
-  auto logits = net_->forward(inputs, [this](const at::Tensor& x) { return backbone_.forward(x, models::OutputMode::Pooled); });
+  auto logits = net_.ptr()->forward(inputs, [this](const at::Tensor& x) { return backbone_.forward(x, models::OutputMode::Pooled); });
   return spec_.multi_label ? logits.sigmoid() : logits.softmax(-1);
 }
 
@@ -60,7 +60,7 @@ at::Tensor AudioClassifier::predict(const at::Tensor& inputs) {
 class AudioClassifier::Session {
  public:
   // `source` names the audio in errors: the file's path, or "samples".
-  Session(AudioClassifier& clf, const ClassifyOptions& o, std::string source) : clf_(clf), o_(o), source_(std::move(source)) {
+  Session(const AudioClassifier& clf, const ClassifyOptions& o, std::string source) : clf_(clf), o_(o), source_(std::move(source)) {
     const auto& in = clf.spec_.input;
     rate_ = in.sample_rate;
     const auto shift = static_cast<int64_t>(in.fbank.frame_opts.frame_shift_ms * rate_ / 1000.0 + 0.5);
@@ -129,7 +129,7 @@ class AudioClassifier::Session {
     lengths_.clear();
   }
 
-  AudioClassifier& clf_;
+  const AudioClassifier& clf_;
   ClassifyOptions o_;
   std::string source_;
   int rate_ = 16000;
@@ -161,7 +161,7 @@ std::unique_ptr<audio::Resampler> resampler_for(const std::string& path, int fro
 
 }  // namespace
 
-AudioClassification AudioClassifier::classify_samples(const std::vector<float>& samples, const ClassifyOptions& options) {
+AudioClassification AudioClassifier::classify_samples(const std::vector<float>& samples, const ClassifyOptions& options) const {
   check_options(options);
   if (const auto bad = audio::find_bad_sample(samples.data(), static_cast<int64_t>(samples.size()), 1))
     throw std::invalid_argument("samples: " + audio::describe_bad_sample(*bad, spec_.input.sample_rate, 1));
@@ -170,7 +170,7 @@ AudioClassification AudioClassifier::classify_samples(const std::vector<float>& 
   return s.finish();
 }
 
-AudioClassification AudioClassifier::classify_file(const std::string& path, const ClassifyOptions& options) {
+AudioClassification AudioClassifier::classify_file(const std::string& path, const ClassifyOptions& options) const {
   check_options(options);
   audio::AudioReader reader(path);
   const auto resampler = resampler_for(path, reader.info().sample_rate, spec_.input.sample_rate);

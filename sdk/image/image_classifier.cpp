@@ -49,7 +49,7 @@ ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std:
   backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
 }
 
-at::Tensor ImageClassifier::probabilities(const at::Tensor& images) {
+at::Tensor ImageClassifier::probabilities(const at::Tensor& images) const {
   if (images.dim() != 4 || images.size(1) != 3) throw std::invalid_argument("images must be B x 3 x H x W");
   torch::InferenceMode guard;
   return backbone_.forward(images.to(at::kFloat), models::OutputMode::Logits).softmax(1);
@@ -59,9 +59,9 @@ at::Tensor ImageClassifier::preprocess(const std::string& path) const {
   return modalities::image::load_image_input(path, options_.transform, options_.decode);
 }
 
-std::vector<ClassScore> ImageClassifier::top_k(const at::Tensor& row, int k) const { return top_classes(row, labels_, k); }
+std::vector<LabelScore> ImageClassifier::top_k(const at::Tensor& row, int k) const { return top_classes(row, labels_, k); }
 
-std::vector<ClassScore> ImageClassifier::classify(const std::string& path, int k) {
+std::vector<LabelScore> ImageClassifier::classify(const std::string& path, int k) const {
   return top_k(probabilities(preprocess(path).unsqueeze(0))[0], k);
 }
 

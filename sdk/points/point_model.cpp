@@ -69,7 +69,7 @@ std::map<std::string, std::string> PointTask::deploy_metadata() {
 
 at::Tensor with_test_rotation(const at::Tensor& points, int k) {
   const auto r = modalities::points::test_rotation(k);
-  auto R = at::from_blob(const_cast<float*>(r.data()), {3, 3}, at::kFloat).clone().to(points.options());
+  const auto R = at::tensor(at::ArrayRef<float>(r)).view({3, 3}).to(points.options());
   return at::cat({points, points.matmul(R.t())}, -1);
 }
 
@@ -92,27 +92,27 @@ PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpe
   backbone_ = InferenceBackbone(net_->backbone, inference.value_or(inference_path_from_env()));
 }
 
-at::Tensor PointClassifier::logits(const at::Tensor& inputs) {
+at::Tensor PointClassifier::logits(const at::Tensor& inputs) const {
   torch::InferenceMode guard;
-  return net_->forward(inputs, [this](const at::Tensor& images) { return backbone_.forward(images, models::OutputMode::Pooled); });
+  return net_.ptr()->forward(inputs, [this](const at::Tensor& images) { return backbone_.forward(images, models::OutputMode::Pooled); });
 }
 
-at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) {
+at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) const {
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> batch;
   for (int k = 0; k < 8; ++k) batch.push_back(with_test_rotation(points, k));
   return at::softmax(logits(at::stack(batch)), 1);
 }
 
-at::Tensor PointClassifier::probabilities(const at::Tensor& points, bool all_rotations) {
+at::Tensor PointClassifier::probabilities(const at::Tensor& points, bool all_rotations) const {
   if (all_rotations) return rotation_probabilities(points).mean(0);
   torch::NoGradGuard no_grad;
   return at::softmax(logits(with_test_rotation(points, 0).unsqueeze(0)), 1).squeeze(0);
 }
 
-at::Tensor PointClassifier::view_images(const at::Tensor& points) {
+at::Tensor PointClassifier::view_images(const at::Tensor& points) const {
   torch::NoGradGuard no_grad;
-  return net_->images(with_test_rotation(points, 0).unsqueeze(0));
+  return net_.ptr()->images(with_test_rotation(points, 0).unsqueeze(0));
 }
 
 }  // namespace unirep::sdk::points

@@ -44,12 +44,12 @@ VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std:
   backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
 }
 
-at::Tensor VideoClassifier::probabilities_of(const at::Tensor& images) {
+at::Tensor VideoClassifier::probabilities_of(const at::Tensor& images) const {
   torch::InferenceMode guard;
   return backbone_.forward(images, models::OutputMode::Logits).softmax(1);
 }
 
-at::Tensor VideoClassifier::probabilities(const std::string& path, int views) {
+at::Tensor VideoClassifier::probabilities(const std::string& path, int views) const {
   if (views != 1 && views != options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views)
     throw std::invalid_argument("views must be 1 or " +
                                 std::to_string(options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views) +

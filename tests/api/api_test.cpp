@@ -175,8 +175,7 @@ TEST(Api, ImageClassifierMatchesTheSdk) {
   unirep::sdk::image::ImageClassifierOptions o;
   o.model_file = d.file("m.safetensors");
   unirep::sdk::image::ImageClassifier internal(o);
-  std::vector<unirep::LabelScore> ref;
-  for (const auto& s : internal.classify(d.file("g.ppm"), 4)) ref.push_back({s.label, static_cast<int>(s.index), s.probability});
+  const auto ref = internal.classify(d.file("g.ppm"), 4);
   expect_same_scores(clf.classify_file(d.file("g.ppm"), 4), ref);
   expect_same_scores(clf.classify_pixels(padded.data(), w, h, stride, 4), ref);
   EXPECT_EQ(code_of([&] { clf.classify_pixels(padded.data(), w, h, w, 4); }), unirep::StatusCode::kInvalidArgument);

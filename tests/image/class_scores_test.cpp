@@ -11,7 +11,7 @@ TEST(ClassScores, HighestFirstWithLabelsAndClampedK) {
   ASSERT_EQ(top.size(), 3u);
   EXPECT_EQ(top[0].label, "b");
   EXPECT_EQ(top[0].index, 1);
-  EXPECT_FLOAT_EQ(top[0].probability, 0.5f);
+  EXPECT_FLOAT_EQ(top[0].score, 0.5f);
   EXPECT_EQ(top[1].label, "d");
   EXPECT_EQ(top[2].label, "c");
   EXPECT_EQ(unirep::sdk::top_classes(p, labels, 10).size(), 4u);  // k above the class count

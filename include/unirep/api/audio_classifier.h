@@ -19,12 +19,6 @@
 
 namespace unirep {
 
-struct AudioSegment {
-  double start_s = 0, end_s = 0;
-  std::string label;
-  float score = 0;
-};
-
 struct AudioClassification {
   std::vector<LabelScore> top;        // best first
   std::vector<AudioSegment> segments; // neighbouring windows with the same best label, merged

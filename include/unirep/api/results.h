@@ -13,6 +13,13 @@ struct LabelScore {
   float score = 0;  // probability: softmax, or sigmoid for multi-label audio models
 };
 
+// A stretch of a recording whose sliding windows share their best label (audio classifiers).
+struct AudioSegment {
+  double start_s = 0, end_s = 0;
+  std::string label;
+  float score = 0;  // the highest window score within the segment
+};
+
 // A float array with its shape, row-major (C order).
 struct FloatArray {
   std::vector<int64_t> shape;

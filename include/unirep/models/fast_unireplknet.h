@@ -22,7 +22,9 @@
 //
 // Thread safety: forward() may be called from many threads on one object. Each call leases a plan
 // for its input shape (building another when all are busy), so calls run in parallel and the
-// object holds one plan per shape per concurrent caller; weights are shared. Threads inside one
+// object holds one plan per shape per concurrent caller; weights are shared. The plans (and the
+// packed weights the first one makes) are a cache: filling it changes no output, so forward() is
+// const. Threads inside one
 // call follow the calling thread's LibTorch setting (at::set_num_threads / sdk::configure_threads).
 #include <unirep/models/unireplknet.h>
 
@@ -45,11 +47,11 @@ class FastUniRepLKNet {
   FastUniRepLKNet& operator=(FastUniRepLKNet&&) noexcept;
 
   // As UniRepLKNetImpl::forward: x is N x in_chans x H x W float32 (any strides).
-  at::Tensor forward(const at::Tensor& x, OutputMode mode = OutputMode::Logits);
+  at::Tensor forward(const at::Tensor& x, OutputMode mode = OutputMode::Logits) const;
 
   // As UniRepLKNetImpl::forward_stages (without stage norms): the four stage outputs, N x C x h x w
   // tensors in channels-last memory.
-  std::vector<at::Tensor> forward_stages(const at::Tensor& x);
+  std::vector<at::Tensor> forward_stages(const at::Tensor& x) const;
 
   const BackboneConfig& config() const;
 

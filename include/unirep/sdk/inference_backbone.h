@@ -22,7 +22,8 @@ InferencePath inference_path_from_env();
 const char* inference_path_name(InferencePath path);
 
 // A deployed backbone in eval mode, run on the chosen path. Copies share the network. Thread-safe:
-// concurrent forward() calls run in parallel on either path.
+// concurrent forward() calls run in parallel on either path; they only read the network (the fast
+// path's plan cache is the one thing a call fills, see models/fast_unireplknet.h).
 class InferenceBackbone {
  public:
   InferenceBackbone() = default;
@@ -41,8 +42,10 @@ class InferenceBackbone {
   explicit operator bool() const { return static_cast<bool>(net_); }
 
  private:
-  mutable models::UniRepLKNet net_{nullptr};  // LibTorch's forward is not const, but is safe to share in eval mode
-  std::shared_ptr<models::FastUniRepLKNet> fast_;
+  // A shared handle (the classifiers hold the same network): LibTorch's forward is not const, so
+  // the reference path calls it through net_.ptr(); in eval mode under inference mode it writes nothing.
+  models::UniRepLKNet net_{nullptr};
+  std::shared_ptr<const models::FastUniRepLKNet> fast_;
 };
 
 }  // namespace unirep::sdk

@@ -9,6 +9,7 @@
 // `segments` merges neighbouring windows with the same top label, and `top` ranks labels by their
 // highest window score (a keyword anywhere in the recording counts). Memory stays bounded
 // whatever the length.
+#include <unirep/api/results.h>
 #include <unirep/sdk/inference_backbone.h>
 #include <unirep/sdk/audio/audio_model.h>
 
@@ -20,27 +21,17 @@
 
 namespace unirep::sdk::audio {
 
-struct LabelScore {
-  std::string label;
-  int index = 0;
-  float score = 0;  // probability: softmax (single-label) or sigmoid (multi-label)
-};
-
 struct WindowScores {
   double start_s = 0, end_s = 0;
   std::vector<float> scores;  // one per label
 };
 
-struct Segment {
-  double start_s = 0, end_s = 0;
-  std::string label;
-  float score = 0;  // highest window score within the segment
-};
-
+// `top` and `segments` are the public result types (unirep/api/results.h); scores are
+// probabilities: softmax (single-label) or sigmoid (multi-label).
 struct AudioClassification {
   std::vector<LabelScore> top;  // best first, at most top_k
   std::vector<WindowScores> windows;
-  std::vector<Segment> segments;
+  std::vector<AudioSegment> segments;
   double duration_s = 0;
 };
 
@@ -60,18 +51,21 @@ class AudioClassifier {
   const std::vector<std::string>& labels() const { return spec_.labels; }
   const AudioModelSpec& spec() const { return spec_; }
   // N x 1 x F x T backbone inputs -> N x K probabilities.
-  at::Tensor predict(const at::Tensor& inputs);
+  at::Tensor predict(const at::Tensor& inputs) const;
 
   // Errors name the file: unreadable or corrupt audio, NaN, infinite or absurd samples
   // (modalities/audio/sample_check.h), a rate the resampler cannot convert, and scores the model
   // cannot compute finitely. Options out of range are std::invalid_argument naming the field.
-  AudioClassification classify_file(const std::string& path, const ClassifyOptions& options = {});
+  AudioClassification classify_file(const std::string& path, const ClassifyOptions& options = {}) const;
   // Samples at spec().input.sample_rate; a NaN, infinite or absurd sample is std::invalid_argument
   // naming "samples" and its position.
-  AudioClassification classify_samples(const std::vector<float>& samples, const ClassifyOptions& options = {});
+  AudioClassification classify_samples(const std::vector<float>& samples, const ClassifyOptions& options = {}) const;
 
  private:
   class Session;
+  // A shared handle: copies of the classifier share the network. A call only reads it (eval mode,
+  // inference mode), so the classify methods are const; LibTorch's forward is not, hence calls go
+  // through net_.ptr().
   models::PooledClassifier net_;
   InferenceBackbone backbone_;  // net_'s backbone on the chosen path; net_'s head runs after it
   AudioModelSpec spec_;

@@ -31,20 +31,18 @@ struct ImageClassifierOptions {
   std::optional<InferencePath> path;
 };
 
-using ClassScore = sdk::ClassScore;
-
 class ImageClassifier {
  public:
   // Loads the weights (fusing a train-structure checkpoint). Throws with a message naming the file.
   explicit ImageClassifier(ImageClassifierOptions options);
 
   // B x 3 x H x W normalized images -> B x K softmax probabilities.
-  at::Tensor probabilities(const at::Tensor& images);
+  at::Tensor probabilities(const at::Tensor& images) const;
   // The backbone input of one file (3 x S x S), as `probabilities` expects it.
   at::Tensor preprocess(const std::string& path) const;
   // The k most probable classes of one file, best first.
-  std::vector<ClassScore> classify(const std::string& path, int top_k = 5);
-  std::vector<ClassScore> top_k(const at::Tensor& probabilities_row, int k) const;
+  std::vector<LabelScore> classify(const std::string& path, int top_k = 5) const;
+  std::vector<LabelScore> top_k(const at::Tensor& probabilities_row, int k) const;
 
   const std::vector<std::string>& labels() const { return labels_; }
   const ImageClassifierOptions& options() const { return options_; }

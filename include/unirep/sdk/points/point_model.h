@@ -55,15 +55,17 @@ class PointClassifier {
   const PointModelSpec& spec() const { return spec_; }
   // Class probabilities of one file's points (N x 3 from load_point_input): softmax of the logits
   // under test rotation 0, or averaged over all 8 rotations when `all_rotations`.
-  at::Tensor probabilities(const at::Tensor& points, bool all_rotations = false);
+  at::Tensor probabilities(const at::Tensor& points, bool all_rotations = false) const;
   // 8 x K: the class probabilities under each of the 8 test rotations.
-  at::Tensor rotation_probabilities(const at::Tensor& points);
+  at::Tensor rotation_probabilities(const at::Tensor& points) const;
   // The (V) x 3 x S x S images the backbone sees for rotation 0 (ImageNet-normalized).
-  at::Tensor view_images(const at::Tensor& points);
+  at::Tensor view_images(const at::Tensor& points) const;
 
  private:
   PointClassifier(models::PointCloudClassifier net, PointModelSpec spec, std::optional<InferencePath> inference);
-  at::Tensor logits(const at::Tensor& inputs);  // B x N x 6 -> B x K, the network's forward on the chosen path
+  at::Tensor logits(const at::Tensor& inputs) const;  // B x N x 6 -> B x K, the network's forward on the chosen path
+  // A shared handle: copies share the network. A call only reads it (eval mode, no grad), so the
+  // query methods are const; LibTorch's forward is not, hence calls go through net_.ptr().
   models::PointCloudClassifier net_;
   InferenceBackbone backbone_;  // net_'s backbone on the chosen path
   PointModelSpec spec_;

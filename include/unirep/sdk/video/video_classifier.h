@@ -29,9 +29,9 @@ class VideoClassifier {
  public:
   explicit VideoClassifier(VideoClassifierOptions options);
   // K class probabilities of a file: softmax of one view, or the mean over the test views.
-  at::Tensor probabilities(const std::string& path, int views = 1);
+  at::Tensor probabilities(const std::string& path, int views = 1) const;
   // B x 3 x H x W backbone images -> B x K.
-  at::Tensor probabilities_of(const at::Tensor& images);
+  at::Tensor probabilities_of(const at::Tensor& images) const;
   const std::vector<std::string>& labels() const { return labels_; }
   const modalities::video::VideoTransformOptions& transform() const { return options_.transform; }
   const std::vector<std::string>& notes() const { return notes_; }
