@@ -23,7 +23,7 @@ UNIREP_DATA_PACKAGES+=(dataset-fashion-mnist ffmpeg)
 # python3-open3d writes the PCD files the point reader is checked against; python3-pil and
 # python3-torchvision compute the official image transform the image preprocessing must equal;
 # python3-opencv the video resize (cv2.INTER_LINEAR) of the official video pipeline.
-UNIREP_TEST_PACKAGES=(sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d python3-pil python3-torchvision python3-opencv "${UNIREP_DATA_PACKAGES[@]}")
+UNIREP_TEST_PACKAGES=(clang-format sox ffmpeg python3-torch python3-torchaudio python3-numpy python3-open3d python3-pil python3-torchvision python3-opencv "${UNIREP_DATA_PACKAGES[@]}")
 
 # Usage: unirep_ensure_packages [extra packages...]
 unirep_ensure_packages() {

@@ -63,7 +63,8 @@ LoadedBackbone load_backbone(const BackboneSpec& spec) {
   models::BackboneConfig config = models::resolve_config(spec.model);
   const bool named_variant = models::is_variant_name(spec.model);
   if (!named_variant && (spec.in_chans || spec.num_classes))
-    throw std::invalid_argument("BackboneSpec::in_chans and num_classes apply to named variants; edit " + spec.model + " instead");
+    throw std::invalid_argument("BackboneSpec::in_chans and num_classes apply to named variants; edit " + spec.model +
+                                " instead");
   if (spec.in_chans) config.in_chans = *spec.in_chans;
   if (spec.num_classes) config.num_classes = *spec.num_classes;
 
@@ -78,7 +79,8 @@ LoadedBackbone load_backbone(const BackboneSpec& spec) {
     // so e.g. 22K checkpoints (21841 classes) load as they are.
     if (named_variant) {
       if (!spec.in_chans)
-        if (const auto* w = find_tensor(weights, "downsample_layers.0.0.weight"); w && w->dim() == 4 && w->size(1) != config.in_chans) {
+        if (const auto* w = find_tensor(weights, "downsample_layers.0.0.weight");
+            w && w->dim() == 4 && w->size(1) != config.in_chans) {
           config.in_chans = w->size(1);
           out.notes.push_back("in_chans " + std::to_string(config.in_chans) + " taken from the weights");
         }

@@ -12,7 +12,8 @@ std::vector<LabelScore> top_classes(const at::Tensor& probabilities, const std::
   // Weights that overflow give NaN scores, and topk would rank them as if they meant something
   // (docs/reliability.md, "No silent poison").
   if (!at::isfinite(p).all().item<bool>())
-    throw std::runtime_error("the model gives NaN or infinite scores (weights that overflow, or an input far outside its range)");
+    throw std::runtime_error(
+        "the model gives NaN or infinite scores (weights that overflow, or an input far outside its range)");
   const int64_t take = std::min<int64_t>(std::max(k, 1), p.numel());
   const auto [values, indices] = p.topk(take);
   const auto v = values.contiguous(), i = indices.contiguous();

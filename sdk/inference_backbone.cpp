@@ -14,7 +14,9 @@ InferencePath inference_path_from_env() {
   throw std::invalid_argument(std::string("UNIREP_INFERENCE_PATH must be 'fast' or 'reference', not '") + value + "'");
 }
 
-const char* inference_path_name(InferencePath path) { return path == InferencePath::Fast ? "fast" : "reference"; }
+const char* inference_path_name(InferencePath path) {
+  return path == InferencePath::Fast ? "fast" : "reference";
+}
 
 InferenceBackbone::InferenceBackbone(models::UniRepLKNet net, InferencePath path) : net_(std::move(net)) {
   net_->eval();

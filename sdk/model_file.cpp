@@ -36,10 +36,12 @@ ModelFile read_model_file(const std::string& path, const std::string& expected_k
   out.tensors = io::read_safetensors(path, &meta);
   auto get = [&](const char* key) -> const std::string& {
     auto it = meta.find(key);
-    if (it == meta.end()) throw io::FormatError(path, std::string("not a unirep model file (metadata '") + key + "' is missing)");
+    if (it == meta.end())
+      throw io::FormatError(path, std::string("not a unirep model file (metadata '") + key + "' is missing)");
     return it->second;
   };
-  if (get("unirep.format") != "1") throw io::FormatError(path, "unsupported unirep model file version " + get("unirep.format"));
+  if (get("unirep.format") != "1")
+    throw io::FormatError(path, "unsupported unirep model file version " + get("unirep.format"));
   out.kind = get("unirep.kind");
   if (!expected_kind.empty() && out.kind != expected_kind)
     throw io::FormatError(path, "holds a '" + out.kind + "' model, expected '" + expected_kind + "'");

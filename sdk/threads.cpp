@@ -10,12 +10,14 @@
 
 namespace unirep::sdk {
 
-int max_threads() { return std::max(64, 4 * static_cast<int>(std::thread::hardware_concurrency())); }
+int max_threads() {
+  return std::max(64, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 int configure_threads(int n) {
   if (n > max_threads())
-    throw std::invalid_argument("threads: " + std::to_string(n) + " is more than the limit of " + std::to_string(max_threads()) +
-                                " (4 x the cores, at least 64)");
+    throw std::invalid_argument("threads: " + std::to_string(n) + " is more than the limit of " +
+                                std::to_string(max_threads()) + " (4 x the cores, at least 64)");
   if (n <= 0) {
     // Workers of one local job (torchrun or --nproc set LOCAL_WORLD_SIZE) share the cores.
     int local = 1;

@@ -44,7 +44,9 @@ at::Tensor activation(int64_t side, int64_t channels) {
   return at::randn({1, channels, side, side}).contiguous(at::MemoryFormat::ChannelsLast);
 }
 
-float* data(const at::Tensor& t) { return t.data_ptr<float>(); }
+float* data(const at::Tensor& t) {
+  return t.data_ptr<float>();
+}
 
 // Skips the benchmark (with the largest difference as the reason) unless ours matches LibTorch.
 bool matches(benchmark::State& state, const at::Tensor& ours, const at::Tensor& reference, double tolerance) {
@@ -62,7 +64,9 @@ bool unchanged(benchmark::State& state, const at::Tensor& x, const at::Tensor& b
   return false;
 }
 
-void count_values(benchmark::State& state, int64_t values) { state.SetItemsProcessed(state.iterations() * values); }
+void count_values(benchmark::State& state, int64_t values) {
+  state.SetItemsProcessed(state.iterations() * values);
+}
 
 void count_flops(benchmark::State& state, double flops) {
   state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
@@ -122,10 +126,11 @@ class OneDnnStep {
 // (PlanBuilder::linear).
 class OneDnnLinear : public OneDnnStep {
  public:
-  OneDnnLinear(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst, int64_t rows,
-               const dnnl::post_ops& ops) {
+  OneDnnLinear(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
+               int64_t rows, const dnnl::post_ops& ops) {
     const int64_t out = weight.size(0), in = weight.size(1);
-    memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
+    memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab),
+        bias_md({1, out}, kF32, Tag::ab);
     memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_w, bias_md, dst_md), attr(ops), engine());
     args_ = {{DNNL_ARG_SRC, bind(src_md, src)},
@@ -140,12 +145,14 @@ class OneDnnLinear : public OneDnnStep {
 // Depthwise k x k convolution with bias, stride 1, NHWC in and out (PlanBuilder::conv with groups = C).
 class OneDnnDepthwiseConv : public OneDnnStep {
  public:
-  OneDnnDepthwiseConv(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst, int64_t side) {
+  OneDnnDepthwiseConv(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
+                      int64_t side) {
     const int64_t c = weight.size(0), k = weight.size(2), pad = k / 2;
-    memory::desc src_md({1, c, side, side}, kF32, Tag::nhwc), dst_md({1, c, side, side}, kF32, Tag::nhwc), bias_md({c}, kF32, Tag::x);
+    memory::desc src_md({1, c, side, side}, kF32, Tag::nhwc), dst_md({1, c, side, side}, kF32, Tag::nhwc),
+        bias_md({c}, kF32, Tag::x);
     memory::desc user_w({c, 1, 1, k, k}, kF32, Tag::goihw), any_w({c, 1, 1, k, k}, kF32, Tag::any);
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, any_w, bias_md,
-                                      dst_md, {1, 1}, {pad, pad}, {pad, pad});
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
+                                      any_w, bias_md, dst_md, {1, 1}, {pad, pad}, {pad, pad});
     dnnl::convolution_forward::primitive_desc pd(d, attr({}), engine());
     args_ = {{DNNL_ARG_SRC, bind(src_md, src)},
              {DNNL_ARG_WEIGHTS, pack(user_w, weight, pd.weights_desc())},
@@ -175,8 +182,8 @@ void BM_LayerNorm_Fast(benchmark::State& state) {
   LayerNormCase c(state);
   auto out = at::empty_like(c.x);
   auto run = [&] {
-    fast::layer_norm_channels(data(c.x), data(out), c.side * c.side, c.channels, data(c.norm->weight), data(c.norm->bias),
-                              static_cast<float>(c.norm->eps));
+    fast::layer_norm_channels(data(c.x), data(out), c.side * c.side, c.channels, data(c.norm->weight),
+                              data(c.norm->bias), static_cast<float>(c.norm->eps));
   };
   run();
   {
@@ -206,7 +213,11 @@ void BM_LayerNorm_LibTorch(benchmark::State& state) {
 // runs with the module's own random initialization.
 struct SqueezeExciteCase {
   explicit SqueezeExciteCase(const benchmark::State& state)
-      : side(state.range(0)), channels(state.range(1)), hidden(channels / 4), x(activation(side, channels)), se(channels, hidden) {}
+      : side(state.range(0)),
+        channels(state.range(1)),
+        hidden(channels / 4),
+        x(activation(side, channels)),
+        se(channels, hidden) {}
 
   void use_timing_parameters() {
     torch::NoGradGuard no_grad;
@@ -223,8 +234,8 @@ void BM_SqueezeExcite_Fast(benchmark::State& state) {
   auto scratch = at::empty({fast::reduction_scratch_floats(c.channels) + 2 * c.channels + c.hidden});
   auto run = [&](const at::Tensor& x) {
     // The 1x1 conv weights (O x I x 1 x 1, contiguous) are the row-major O x I matrices the kernel takes.
-    fast::squeeze_excite(data(x), 1, c.side * c.side, c.channels, c.hidden, data(c.se->down->weight), data(c.se->down->bias),
-                         data(c.se->up->weight), data(c.se->up->bias), data(scratch));
+    fast::squeeze_excite(data(x), 1, c.side * c.side, c.channels, c.hidden, data(c.se->down->weight),
+                         data(c.se->down->bias), data(c.se->up->weight), data(c.se->up->bias), data(scratch));
   };
   {
     torch::InferenceMode guard;
@@ -257,7 +268,10 @@ void BM_SqueezeExcite_LibTorch(benchmark::State& state) {
 // scale gamma * g / (mean g + 1e-6) + 1 is exactly 1; checked first with a random gamma.
 struct GrnCase {
   explicit GrnCase(const benchmark::State& state)
-      : side(state.range(0)), hidden(4 * state.range(1)), h(at::randn({1, side, side, hidden})), grn(hidden, /*use_bias=*/false) {
+      : side(state.range(0)),
+        hidden(4 * state.range(1)),
+        h(at::randn({1, side, side, hidden})),
+        grn(hidden, /*use_bias=*/false) {
     torch::NoGradGuard no_grad;
     grn->gamma.normal_();
   }
@@ -308,7 +322,10 @@ void BM_GRN_LibTorch(benchmark::State& state) {
 // A Linear in -> out on side x side rows, weights scaled so that outputs stay of order one.
 struct LinearCase {
   LinearCase(int64_t side_, int64_t in, int64_t out)
-      : side(side_), rows(side_ * side_), weight(at::randn({out, in}) / std::sqrt(static_cast<double>(in))), bias(at::randn({out})) {}
+      : side(side_),
+        rows(side_ * side_),
+        weight(at::randn({out, in}) / std::sqrt(static_cast<double>(in))),
+        bias(at::randn({out})) {}
 
   double flops() const { return 2.0 * static_cast<double>(rows * weight.size(0) * weight.size(1)); }
 
@@ -364,7 +381,9 @@ struct LinearResidualCase : LinearCase {
         x(activation(side, state.range(1))) {}
 
   // As UniRepLKNetBlockImpl::forward: the Linear on NHWC, permuted back to N x C x H x W, plus x.
-  at::Tensor reference(const at::Tensor& residual) const { return residual + at::linear(h, weight, bias).permute({0, 3, 1, 2}); }
+  at::Tensor reference(const at::Tensor& residual) const {
+    return residual + at::linear(h, weight, bias).permute({0, 3, 1, 2});
+  }
 
   at::Tensor h;  // 1 x H x W x 4C
   at::Tensor x;  // channels-last 1 x C x H x W: the block input
@@ -411,7 +430,9 @@ struct DepthwiseConvCase {
 
   // As the reference network's deploy dwconv (a Conv2d with groups = C): contiguous OIHW weights on
   // a channels-last input.
-  at::Tensor reference() const { return at::conv2d(x, weight, bias, {1, 1}, {kKernel / 2, kKernel / 2}, {1, 1}, channels); }
+  at::Tensor reference() const {
+    return at::conv2d(x, weight, bias, {1, 1}, {kKernel / 2, kKernel / 2}, {1, 1}, channels);
+  }
 
   // Multiply-adds of the taps over the padded input, the count the complexity report uses.
   double flops() const { return 2.0 * static_cast<double>(side * side * channels * kKernel * kKernel); }
@@ -450,8 +471,12 @@ void BM_DepthwiseConv13_LibTorch(benchmark::State& state) {
 // (side, C) of UniRepLKNet-S activations at 224 x 224: stage 1 (56 x 56 x 96), stage 3 (14 x 14 x
 // 384, where the downsample LayerNorm runs) and stage 4 (7 x 7 x 768): the largest and the smallest
 // maps, where per-call overheads and memory traffic weigh most differently.
-void stage1_and_stage4(benchmark::internal::Benchmark* b) { b->ArgNames({"side", "C"})->Args({56, 96})->Args({7, 768}); }
-void stage1_and_stage3(benchmark::internal::Benchmark* b) { b->ArgNames({"side", "C"})->Args({56, 96})->Args({14, 384}); }
+void stage1_and_stage4(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"side", "C"})->Args({56, 96})->Args({7, 768});
+}
+void stage1_and_stage3(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"side", "C"})->Args({56, 96})->Args({14, 384});
+}
 
 BENCHMARK(BM_LayerNorm_Fast)->Apply(stage1_and_stage3);
 BENCHMARK(BM_LayerNorm_LibTorch)->Apply(stage1_and_stage3);

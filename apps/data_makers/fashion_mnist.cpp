@@ -13,12 +13,15 @@ namespace unirep::data_makers {
 namespace {
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw std::runtime_error(path + ": " + what); }
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
 
 // A whole gzip file, refusing more than `limit` bytes of content.
 std::string gunzip(const std::string& path, size_t limit) {
   gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) fail(path, fs::exists(path) ? "cannot open the file" : "no such file (apt-get install dataset-fashion-mnist)");
+  if (!f)
+    fail(path, fs::exists(path) ? "cannot open the file" : "no such file (apt-get install dataset-fashion-mnist)");
   std::string out;
   char buf[1 << 16];
   int n;
@@ -38,7 +41,8 @@ std::string gunzip(const std::string& path, size_t limit) {
 }
 
 uint32_t be32(const std::string& s, size_t at) {
-  return static_cast<uint32_t>(static_cast<unsigned char>(s[at])) << 24 | static_cast<uint32_t>(static_cast<unsigned char>(s[at + 1])) << 16 |
+  return static_cast<uint32_t>(static_cast<unsigned char>(s[at])) << 24 |
+         static_cast<uint32_t>(static_cast<unsigned char>(s[at + 1])) << 16 |
          static_cast<uint32_t>(static_cast<unsigned char>(s[at + 2])) << 8 | static_cast<unsigned char>(s[at + 3]);
 }
 
@@ -48,14 +52,18 @@ struct Split {
 };
 
 Split read_split(const std::string& dir, const std::string& prefix) {
-  const std::string ipath = dir + "/" + prefix + "-images-idx3-ubyte.gz", lpath = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
+  const std::string ipath = dir + "/" + prefix + "-images-idx3-ubyte.gz",
+                    lpath = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
   const std::string im = gunzip(ipath, size_t{16} + 100000 * 784), lb = gunzip(lpath, size_t{8} + 100000);
   if (im.size() < 16 || be32(im, 0) != 2051) fail(ipath, "not an IDX image file (magic 2051)");
   if (lb.size() < 8 || be32(lb, 0) != 2049) fail(lpath, "not an IDX label file (magic 2049)");
   const uint32_t n = be32(im, 4), rows = be32(im, 8), cols = be32(im, 12);
-  if (rows != 28 || cols != 28) fail(ipath, "images are " + std::to_string(rows) + " x " + std::to_string(cols) + ", not 28 x 28");
-  if (be32(lb, 4) != n) fail(lpath, "holds " + std::to_string(be32(lb, 4)) + " labels for " + std::to_string(n) + " images");
-  if (im.size() - 16 != static_cast<size_t>(n) * 784) fail(ipath, "the header promises " + std::to_string(n) + " images; the data differs");
+  if (rows != 28 || cols != 28)
+    fail(ipath, "images are " + std::to_string(rows) + " x " + std::to_string(cols) + ", not 28 x 28");
+  if (be32(lb, 4) != n)
+    fail(lpath, "holds " + std::to_string(be32(lb, 4)) + " labels for " + std::to_string(n) + " images");
+  if (im.size() - 16 != static_cast<size_t>(n) * 784)
+    fail(ipath, "the header promises " + std::to_string(n) + " images; the data differs");
   if (lb.size() - 8 != n) fail(lpath, "the header promises " + std::to_string(n) + " labels; the data differs");
   Split s;
   s.images = im.substr(16);
@@ -78,12 +86,14 @@ void write_png(const std::string& path, const unsigned char* pixels) {
   cairo_surface_mark_dirty(s);
   const auto status = cairo_surface_write_to_png(s, path.c_str());
   cairo_surface_destroy(s);
-  if (status != CAIRO_STATUS_SUCCESS) fail(path, std::string("cannot write the PNG (") + cairo_status_to_string(status) + ")");
+  if (status != CAIRO_STATUS_SUCCESS)
+    fail(path, std::string("cannot write the PNG (") + cairo_status_to_string(status) + ")");
 }
 
 size_t count_files(const fs::path& dir) {
   size_t n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) n += e.is_regular_file() && e.path().extension() == ".png";
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    n += e.is_regular_file() && e.path().extension() == ".png";
   return n;
 }
 
@@ -95,7 +105,8 @@ const std::vector<std::string>& fashion_mnist_classes() {
   return names;
 }
 
-FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& o, const std::function<void(size_t, size_t)>& progress) {
+FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& o,
+                                        const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("fashion-mnist needs an output folder");
   const Split train = read_split(o.source_dir, "train"), test = read_split(o.source_dir, "t10k");
   auto planned = [](const Split& s, int per_class) {
@@ -116,20 +127,23 @@ FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& o, const std:
     summary.reused = true;
     return summary;
   }
-  if (fs::exists(out) && !fs::is_empty(out, ec)) fail(o.out_dir, "exists and holds something else; choose an empty or new folder");
+  if (fs::exists(out) && !fs::is_empty(out, ec))
+    fail(o.out_dir, "exists and holds something else; choose an empty or new folder");
   // Built beside OUT and renamed onto it when complete (staging_folder.h).
   StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::refuse);
   for (const char* split : {"train", "test"})
     for (const auto& c : fashion_mnist_classes()) fs::create_directories(staging.path() / split / c);
   const size_t total = train_idx.size() + test_idx.size();
   size_t done = 0;
-  for (const auto& [split, s, idx] : {std::tuple<const char*, const Split&, const std::vector<size_t>&>{"train", train, train_idx},
-                                      std::tuple<const char*, const Split&, const std::vector<size_t>&>{"test", test, test_idx}}) {
+  for (const auto& [split, s, idx] :
+       {std::tuple<const char*, const Split&, const std::vector<size_t>&>{"train", train, train_idx},
+        std::tuple<const char*, const Split&, const std::vector<size_t>&>{"test", test, test_idx}}) {
     for (size_t i : idx) {
       const auto& cls = fashion_mnist_classes()[static_cast<unsigned char>(s.labels[i])];
       char name[32];
       std::snprintf(name, sizeof name, "%05zu.png", i);
-      write_png((staging.path() / split / cls / name).string(), reinterpret_cast<const unsigned char*>(s.images.data()) + i * 784);
+      write_png((staging.path() / split / cls / name).string(),
+                reinterpret_cast<const unsigned char*>(s.images.data()) + i * 784);
       if (progress && (++done % 500 == 0 || done == total)) progress(done, total);
     }
   }

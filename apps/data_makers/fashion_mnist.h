@@ -28,6 +28,7 @@ struct FashionMnistSummary {
 // Built in a hidden staging folder beside OUT and renamed onto OUT when complete (staging_folder.h),
 // so a failed or stopped run leaves neither. Throws std::runtime_error naming the file and the
 // problem.
-FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& options, const std::function<void(size_t, size_t)>& progress = {});
+FashionMnistSummary write_fashion_mnist(const FashionMnistOptions& options,
+                                        const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace unirep::data_makers

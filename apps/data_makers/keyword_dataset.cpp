@@ -26,27 +26,29 @@ constexpr int kRate = 16000;
 // espeak-ng's voice variants that sound like people (its robots, whispers and croaks left out):
 // each changes pitch, formants and voice quality, so every accent is spoken by many "speakers".
 const char* const kEspeakVariants[] = {
-    "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "klatt3",
-    "adam", "Alex", "Alicia", "Andrea", "Andy", "Annie", "antonio", "aunty", "belinda", "benjamin", "boris",
-    "caleb", "david", "Denis", "Diogo", "ed", "edward", "Gene", "gustave", "Henrique", "Hugo", "iven", "iven2",
-    "Jacky", "john", "kaukovalta", "Lee", "linda", "marcelo", "Marco", "Mario", "max", "Michael", "michel",
-    "miguel", "Mike", "Mr", "Nguyen", "pablo", "paul", "pedro", "quincy", "rob", "robert", "sandro", "shelby",
-    "steph", "steph2", "travis", "victor", "zac", "anika", "norbert", "grandma", "grandpa"};
+    "m1",     "m2",     "m3",     "m4",      "m5",      "m6",         "m7",      "m8",       "f1",
+    "f2",     "f3",     "f4",     "f5",      "klatt",   "klatt2",     "klatt3",  "adam",     "Alex",
+    "Alicia", "Andrea", "Andy",   "Annie",   "antonio", "aunty",      "belinda", "benjamin", "boris",
+    "caleb",  "david",  "Denis",  "Diogo",   "ed",      "edward",     "Gene",    "gustave",  "Henrique",
+    "Hugo",   "iven",   "iven2",  "Jacky",   "john",    "kaukovalta", "Lee",     "linda",    "marcelo",
+    "Marco",  "Mario",  "max",    "Michael", "michel",  "miguel",     "Mike",    "Mr",       "Nguyen",
+    "pablo",  "paul",   "pedro",  "quincy",  "rob",     "robert",     "sandro",  "shelby",   "steph",
+    "steph2", "travis", "victor", "zac",     "anika",   "norbert",    "grandma", "grandpa"};
 
 // Each word in espeak-ng's phoneme notation, then the same word with its stressed vowel moved the
 // way accents move it.
 const std::vector<std::vector<std::string>>& accent_vowel_variants() {
   static const std::vector<std::vector<std::string>> variants = {
-      {"j'Es", "j'as", "j'Is", "j'es"},                      // yes
-      {"n'oU", "n'o:", "n'@U", "n'O:"},                      // no
-      {"'Vp", "'0p", "'ap", "'@p", "'Up"},                   // up
-      {"d'aUn", "d'a:n", "d'@Un"},                           // down
-      {"l'Eft", "l'aft", "l'Ift", "l'eft"},                  // left
-      {"r'aIt", "r'a:t", "r'OIt", "r'VIt"},                  // right
-      {"'0n", "'O:n", "'A:n", "'Vn", "'an"},                 // on
-      {"'0f", "'O:f", "'A:f", "'Vf", "'af"},                 // off
-      {"st'0p", "st'O:p", "st'A:p", "st'Vp", "st'ap"},       // stop
-      {"g'oU", "g'o:", "g'@U", "g'O:"},                      // go
+      {"j'Es", "j'as", "j'Is", "j'es"},                 // yes
+      {"n'oU", "n'o:", "n'@U", "n'O:"},                 // no
+      {"'Vp", "'0p", "'ap", "'@p", "'Up"},              // up
+      {"d'aUn", "d'a:n", "d'@Un"},                      // down
+      {"l'Eft", "l'aft", "l'Ift", "l'eft"},             // left
+      {"r'aIt", "r'a:t", "r'OIt", "r'VIt"},             // right
+      {"'0n", "'O:n", "'A:n", "'Vn", "'an"},            // on
+      {"'0f", "'O:f", "'A:f", "'Vf", "'af"},            // off
+      {"st'0p", "st'O:p", "st'A:p", "st'Vp", "st'ap"},  // stop
+      {"g'oU", "g'o:", "g'@U", "g'O:"},                 // go
   };
   return variants;
 }
@@ -71,16 +73,22 @@ const std::vector<std::string>& keyword_words() {
 
 std::vector<SynthVoice> keyword_voices() {
   return {
-      {"espeak-ng", "en-us", "train"},          {"espeak-ng", "en-gb", "train"},
-      {"espeak-ng", "en-gb-x-rp", "train"},     {"espeak-ng", "en-gb-x-gbclan", "train"},
-      {"espeak-ng", "en-us-nyc", "train"},      {"espeak-ng", "en-gb-x-gbcwmd", "validation"},
-      {"espeak-ng", "en-gb-scotland", "test"},  {"espeak-ng", "en-029", "test"},
+      {"espeak-ng", "en-us", "train"},
+      {"espeak-ng", "en-gb", "train"},
+      {"espeak-ng", "en-gb-x-rp", "train"},
+      {"espeak-ng", "en-gb-x-gbclan", "train"},
+      {"espeak-ng", "en-us-nyc", "train"},
+      {"espeak-ng", "en-gb-x-gbcwmd", "validation"},
+      {"espeak-ng", "en-gb-scotland", "test"},
+      {"espeak-ng", "en-029", "test"},
       // flite has four real speakers: kal (kal16 is the same speaker at 16 kHz, so it only
       // validates), awb, slt and rms. rms is held out; slt, the only woman, trains, so that every
       // kind of test speaker has been heard, as in Speech Commands (docs/audio.md: holding out slt
       // measures a voice unlike any training voice instead, and scores about 7 points lower).
-      {"flite", "kal", "train"},                {"flite", "awb", "train"},
-      {"flite", "slt", "train"},                {"flite", "kal16", "validation"},
+      {"flite", "kal", "train"},
+      {"flite", "awb", "train"},
+      {"flite", "slt", "train"},
+      {"flite", "kal16", "validation"},
       {"flite", "rms", "test"},
   };
 }
@@ -91,7 +99,8 @@ namespace {
 std::vector<SynthVoice> installed_voices(std::vector<std::string>& missing) {
   std::vector<SynthVoice> voices;
   for (const auto& v : keyword_voices()) {
-    if (detail::on_path(v.synthesizer)) voices.push_back(v);
+    if (detail::on_path(v.synthesizer))
+      voices.push_back(v);
     else if (std::find(missing.begin(), missing.end(), v.synthesizer) == missing.end())
       missing.push_back(v.synthesizer);
   }
@@ -126,12 +135,12 @@ std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice
       const auto& alternatives = accent_vowel_variants()[c.word];
       text = "[[" + alternatives[1 + rng() % (alternatives.size() - 1)] + "]]";
     }
-    rc = detail::run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch), "-w",
-              raw, text});
+    rc = detail::run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p",
+                      std::to_string(pitch), "-w", raw, text});
   } else {
     const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
     rc = detail::run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
-              "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
+                      "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
   }
   if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);
   return variant;
@@ -141,8 +150,8 @@ std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice
 // wider here (x0.8..x1.25): playing the speech faster or slower moves pitch and formants together,
 // like a shorter or longer vocal tract, which turns each synthesizer voice into many speakers.
 // Validation and test clips keep the voices as they are.
-std::vector<float> speech_at_16khz(const modalities::audio::DecodedAudio& audio, const SynthVoice& voice, const KeywordDataOptions& o,
-                                   std::mt19937_64& rng) {
+std::vector<float> speech_at_16khz(const modalities::audio::DecodedAudio& audio, const SynthVoice& voice,
+                                   const KeywordDataOptions& o, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   int source_rate = audio.sample_rate;
   if (voice.split == "train" && o.speed_perturbation > 0) {
@@ -184,8 +193,8 @@ std::vector<float> one_second_clip(const std::vector<float>& speech, const Synth
 
 // Makes clip number `i` and writes it under `root`; returns its path relative to `root`
 // (WORD/NAME.wav, as the split lists name it).
-std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c, size_t i, const fs::path& root,
-                       const fs::path& tmp_dir) {
+std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c, size_t i,
+                       const fs::path& root, const fs::path& tmp_dir) {
   const std::string& word = keyword_words()[c.word];
   // Every clip's randomness derives from (seed, clip), so the data do not depend on threading.
   std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 7919 + 17);
@@ -195,8 +204,8 @@ std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, con
   fs::remove(raw);
   const auto speech = speech_at_16khz(audio, voice, o, rng);
   const auto clip = one_second_clip(speech, voice, word, o, rng);
-  const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) + "_nohash_" +
-                           std::to_string(c.take) + ".wav";
+  const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
+                           "_nohash_" + std::to_string(c.take) + ".wav";
   const std::string relative = word + "/" + name;
   modalities::audio::write_wav((root / relative).string(), clip, kRate);
   return relative;
@@ -205,14 +214,18 @@ std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, con
 // Writes validation_list.txt and testing_list.txt (the clips of the held-out voices), counts the
 // clips of each split into `summary`, and returns the lists' names. The lists appear with the
 // clips, and after them when added to a folder that held files.
-std::vector<std::string> write_split_lists(const fs::path& root, const std::vector<SynthVoice>& voices, const std::vector<Clip>& clips,
-                                           const std::vector<std::string>& relative, KeywordDataSummary& summary) {
+std::vector<std::string> write_split_lists(const fs::path& root, const std::vector<SynthVoice>& voices,
+                                           const std::vector<Clip>& clips, const std::vector<std::string>& relative,
+                                           KeywordDataSummary& summary) {
   std::string val, test;
   for (size_t i = 0; i < clips.size(); ++i) {
     const auto& split = voices[clips[i].voice].split;
-    if (split == "validation") val += relative[i] + "\n", ++summary.validation;
-    else if (split == "test") test += relative[i] + "\n", ++summary.test;
-    else ++summary.train;
+    if (split == "validation")
+      val += relative[i] + "\n", ++summary.validation;
+    else if (split == "test")
+      test += relative[i] + "\n", ++summary.test;
+    else
+      ++summary.train;
   }
   const std::vector<std::string> lists = {"validation_list.txt", "testing_list.txt"};
   for (const auto& [name, text] : {std::pair{lists[0], &val}, std::pair{lists[1], &test}}) {
@@ -225,9 +238,11 @@ std::vector<std::string> write_split_lists(const fs::path& root, const std::vect
 
 }  // namespace
 
-KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
+KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o,
+                                            const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("keyword data: an output folder is required");
-  if (!(o.min_snr_db <= o.max_snr_db)) throw std::invalid_argument("keyword data: --min-snr-db must not exceed --max-snr-db");
+  if (!(o.min_snr_db <= o.max_snr_db))
+    throw std::invalid_argument("keyword data: --min-snr-db must not exceed --max-snr-db");
   KeywordDataSummary summary;
   const std::vector<SynthVoice> voices = installed_voices(summary.missing_synthesizers);
   const auto& words = keyword_words();

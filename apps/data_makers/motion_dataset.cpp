@@ -41,40 +41,61 @@ std::string texture(std::mt19937_64& rng, int w, int h, int fps, int frames) {
   const std::string size = std::to_string(w) + "x" + std::to_string(h);
   std::string src;
   switch (pick(rng)) {
-    case 0: src = "cellauto=s=" + size + ":rule=" + std::to_string(std::uniform_int_distribution<int>(18, 150)(rng)) + ":random_fill_ratio=" +
-                  fmt("%.2f", 0.3 + 0.4 * U(rng)) + ":seed=" + std::to_string(rng() % 100000) + ":start_full=1";
+    case 0:
+      src = "cellauto=s=" + size + ":rule=" + std::to_string(std::uniform_int_distribution<int>(18, 150)(rng)) +
+            ":random_fill_ratio=" + fmt("%.2f", 0.3 + 0.4 * U(rng)) + ":seed=" + std::to_string(rng() % 100000) +
+            ":start_full=1";
       break;
-    case 1: src = "mandelbrot=s=" + size + ":start_x=" + fmt("%.3f", -1.2 + 0.9 * U(rng)) + ":start_y=" + fmt("%.3f", -0.4 + 0.8 * U(rng)) +
-                  ":start_scale=" + fmt("%.3f", 0.3 + 1.5 * U(rng));
+    case 1:
+      src = "mandelbrot=s=" + size + ":start_x=" + fmt("%.3f", -1.2 + 0.9 * U(rng)) +
+            ":start_y=" + fmt("%.3f", -0.4 + 0.8 * U(rng)) + ":start_scale=" + fmt("%.3f", 0.3 + 1.5 * U(rng));
       break;
-    case 2: src = "gradients=s=" + size + ":speed=0.01:nb_colors=" + std::to_string(3 + rng() % 5) + ":seed=" + std::to_string(rng() % 100000);
+    case 2:
+      src = "gradients=s=" + size + ":speed=0.01:nb_colors=" + std::to_string(3 + rng() % 5) +
+            ":seed=" + std::to_string(rng() % 100000);
       break;
-    case 3: src = "testsrc=s=" + size; break;
-    case 4: src = "smptehdbars=s=" + size; break;
-    default: src = "rgbtestsrc=s=" + size; break;
+    case 3:
+      src = "testsrc=s=" + size;
+      break;
+    case 4:
+      src = "smptehdbars=s=" + size;
+      break;
+    default:
+      src = "rgbtestsrc=s=" + size;
+      break;
   }
-  return src + ":rate=" + std::to_string(fps) + ",trim=end_frame=1,loop=loop=" + std::to_string(frames - 1) + ":size=1,setpts=N/" +
-         std::to_string(fps) + "/TB,hue=h=" + fmt("%.0f", 360 * U(rng)) + ":s=" + fmt("%.2f", 0.6 + 0.8 * U(rng));
+  return src + ":rate=" + std::to_string(fps) + ",trim=end_frame=1,loop=loop=" + std::to_string(frames - 1) +
+         ":size=1,setpts=N/" + std::to_string(fps) + "/TB,hue=h=" + fmt("%.0f", 360 * U(rng)) +
+         ":s=" + fmt("%.2f", 0.6 + 0.8 * U(rng));
 }
 
 // The filter that makes class `c`'s motion, at a random speed.
 std::string motion(size_t c, std::mt19937_64& rng, int w, int h, int fps) {
   std::uniform_real_distribution<double> U(0.0, 1.0);
-  const double pan = 0.006 + 0.01 * U(rng);              // of the frame per frame
+  const double pan = 0.006 + 0.01 * U(rng);               // of the frame per frame
   const double spin = (0.4 + 0.6 * U(rng)) * 30.0 / fps;  // radians per second, scaled to ~per-frame steps
   const double zoom = 0.005 + 0.004 * U(rng);             // per frame
   const std::string zp = ":d=1:s=" + std::to_string(w) + "x" + std::to_string(h) + ":fps=" + std::to_string(fps) +
                          ":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'";
   switch (c) {
-    case 0: return "scroll=horizontal=" + fmt("%.4f", pan);    // pan_left: content moves left
-    case 1: return "scroll=horizontal=" + fmt("%.4f", -pan);   // pan_right
-    case 2: return "scroll=vertical=" + fmt("%.4f", pan);      // pan_up
-    case 3: return "scroll=vertical=" + fmt("%.4f", -pan);     // pan_down
-    case 4: return "rotate=a=" + fmt("%.3f", spin) + "*t:fillcolor=gray";   // rotate_cw (image y points down)
-    case 5: return "rotate=a=-" + fmt("%.3f", spin) + "*t:fillcolor=gray";  // rotate_ccw
-    case 6: return "zoompan=z='1+" + fmt("%.4f", zoom) + "*on'" + zp;       // zoom_in
-    case 7: return "zoompan=z='1.7-" + fmt("%.4f", zoom) + "*on'" + zp;     // zoom_out
-    default: return "null";                                                 // still
+    case 0:
+      return "scroll=horizontal=" + fmt("%.4f", pan);  // pan_left: content moves left
+    case 1:
+      return "scroll=horizontal=" + fmt("%.4f", -pan);  // pan_right
+    case 2:
+      return "scroll=vertical=" + fmt("%.4f", pan);  // pan_up
+    case 3:
+      return "scroll=vertical=" + fmt("%.4f", -pan);  // pan_down
+    case 4:
+      return "rotate=a=" + fmt("%.3f", spin) + "*t:fillcolor=gray";  // rotate_cw (image y points down)
+    case 5:
+      return "rotate=a=-" + fmt("%.3f", spin) + "*t:fillcolor=gray";  // rotate_ccw
+    case 6:
+      return "zoompan=z='1+" + fmt("%.4f", zoom) + "*on'" + zp;  // zoom_in
+    case 7:
+      return "zoompan=z='1.7-" + fmt("%.4f", zoom) + "*on'" + zp;  // zoom_out
+    default:
+      return "null";  // still
   }
 }
 
@@ -86,9 +107,11 @@ const std::vector<std::string>& motion_classes() {
   return names;
 }
 
-MotionDataSummary generate_motion_dataset(const MotionDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
+MotionDataSummary generate_motion_dataset(const MotionDataOptions& o,
+                                          const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("motions needs an output folder");
-  if (!detail::on_path("ffmpeg")) throw std::runtime_error("the ffmpeg program is not installed (apt-get install ffmpeg)");
+  if (!detail::on_path("ffmpeg"))
+    throw std::runtime_error("the ffmpeg program is not installed (apt-get install ffmpeg)");
   const size_t K = motion_classes().size();
   const size_t per_class = static_cast<size_t>(std::max(2, o.clips_per_class));
   const size_t test_per_class = std::max<size_t>(1, static_cast<size_t>(per_class * o.test_fraction + 0.5));
@@ -103,7 +126,8 @@ MotionDataSummary generate_motion_dataset(const MotionDataOptions& o, const std:
       return summary;
     }
   }
-  if (fs::exists(out) && !fs::is_empty(out, ec)) throw std::runtime_error(o.out_dir + ": exists and holds something else; choose an empty or new folder");
+  if (fs::exists(out) && !fs::is_empty(out, ec))
+    throw std::runtime_error(o.out_dir + ": exists and holds something else; choose an empty or new folder");
   // Built beside OUT and renamed onto it when complete (staging_folder.h).
   StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::refuse);
   const fs::path& partial = staging.path();
@@ -127,16 +151,30 @@ MotionDataSummary generate_motion_dataset(const MotionDataOptions& o, const std:
       const int fps = std::vector<int>{24, 25, 30}[rng() % 3];
       const int frames = 72 + static_cast<int>(rng() % 25);
       const Container& box = kContainers[rng() % 10 < 8 ? rng() % 3 : 3];  // VP8 (slow to encode) for about 1 in 5
-      const std::string graph = texture(rng, w, h, fps, frames) + "," + motion(cls, rng, w, h, fps) + ",noise=alls=6:allf=t:all_seed=" +
-                                std::to_string(rng() % 1000000) + ",format=yuv420p";
+      const std::string graph = texture(rng, w, h, fps, frames) + "," + motion(cls, rng, w, h, fps) +
+                                ",noise=alls=6:allf=t:all_seed=" + std::to_string(rng() % 1000000) + ",format=yuv420p";
       const bool test = take < test_per_class;
       char name[32];
       std::snprintf(name, sizeof name, "%04zu.%s", take, box.ext);
       const std::string file = (partial / (test ? "test" : "train") / motion_classes()[cls] / name).string();
       // bitexact: no random track ids or encoder versions in the files, so a seed gives the same bytes.
-      std::vector<std::string> args = {"ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-threads", "1", "-filter_complex", graph,
-                                       "-frames:v", std::to_string(frames), "-r", std::to_string(fps), "-fflags", "+bitexact",
-                                       "-flags:v", "+bitexact"};
+      std::vector<std::string> args = {"ffmpeg",
+                                       "-nostdin",
+                                       "-loglevel",
+                                       "error",
+                                       "-y",
+                                       "-threads",
+                                       "1",
+                                       "-filter_complex",
+                                       graph,
+                                       "-frames:v",
+                                       std::to_string(frames),
+                                       "-r",
+                                       std::to_string(fps),
+                                       "-fflags",
+                                       "+bitexact",
+                                       "-flags:v",
+                                       "+bitexact"};
       args.insert(args.end(), box.codec_args.begin(), box.codec_args.end());
       args.push_back(file);
       if (detail::run(args) != 0 || !fs::exists(file)) {

@@ -16,10 +16,10 @@ namespace unirep::data_makers {
 
 struct MotionDataOptions {
   std::string out_dir;
-  int clips_per_class = 40;     // test_fraction of them go to test
+  int clips_per_class = 40;  // test_fraction of them go to test
   double test_fraction = 0.25;
   uint64_t seed = 0;
-  int threads = 0;              // ffmpeg processes at once (0: all cores)
+  int threads = 0;  // ffmpeg processes at once (0: all cores)
 };
 
 const std::vector<std::string>& motion_classes();
@@ -33,6 +33,7 @@ struct MotionDataSummary {
 // Built in a hidden staging folder beside OUT and renamed onto OUT when complete (staging_folder.h),
 // so a failed or stopped run leaves neither. Throws std::runtime_error when ffmpeg is missing or
 // fails, or when OUT holds something other than this data set.
-MotionDataSummary generate_motion_dataset(const MotionDataOptions& options, const std::function<void(size_t, size_t)>& progress = {});
+MotionDataSummary generate_motion_dataset(const MotionDataOptions& options,
+                                          const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace unirep::data_makers

@@ -23,10 +23,18 @@ namespace {
 
 constexpr double kPhi = 1.618033988749895;
 
-Vec sub(const Vec& a, const Vec& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
-Vec cross(const Vec& a, const Vec& b) { return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]}; }
-double dot(const Vec& a, const Vec& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-double norm(const Vec& a) { return std::sqrt(dot(a, a)); }
+Vec sub(const Vec& a, const Vec& b) {
+  return {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+}
+Vec cross(const Vec& a, const Vec& b) {
+  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+double dot(const Vec& a, const Vec& b) {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+double norm(const Vec& a) {
+  return std::sqrt(dot(a, a));
+}
 
 // The convex hull of a vertex set as triangles, coplanar faces fan-triangulated once (so a
 // pentagon is covered exactly once and surface sampling stays uniform).
@@ -53,14 +61,16 @@ pts::PointCloud convex_polyhedron(const std::vector<Vec>& v) {
           for (auto& c : nrm) c = -c;
           d = -d;
         }
-        const std::array<long, 4> key = {std::lround(nrm[0] * 1e6), std::lround(nrm[1] * 1e6), std::lround(nrm[2] * 1e6), std::lround(d * 1e6)};
+        const std::array<long, 4> key = {std::lround(nrm[0] * 1e6), std::lround(nrm[1] * 1e6),
+                                         std::lround(nrm[2] * 1e6), std::lround(d * 1e6)};
         auto& f = faces[key];
         normals[key] = nrm;
         for (size_t m : {i, j, k})
           if (std::find(f.begin(), f.end(), m) == f.end()) f.push_back(m);
       }
   pts::PointCloud mesh;
-  for (const auto& p : v) mesh.xyz.push_back({static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])});
+  for (const auto& p : v)
+    mesh.xyz.push_back({static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])});
   for (auto& [key, f] : faces) {
     Vec c = {0, 0, 0};
     for (size_t m : f)
@@ -74,7 +84,8 @@ pts::PointCloud convex_polyhedron(const std::vector<Vec>& v) {
       return std::atan2(dot(da, w), dot(da, u)) < std::atan2(dot(db, w), dot(db, u));
     });
     for (size_t t = 1; t + 1 < f.size(); ++t)
-      mesh.triangles.push_back({static_cast<uint32_t>(f[0]), static_cast<uint32_t>(f[t]), static_cast<uint32_t>(f[t + 1])});
+      mesh.triangles.push_back(
+          {static_cast<uint32_t>(f[0]), static_cast<uint32_t>(f[t]), static_cast<uint32_t>(f[t + 1])});
   }
   return mesh;
 }
@@ -202,8 +213,9 @@ void write_ply(const std::string& path, const std::vector<Vec>& points) {
 }  // namespace
 
 const std::vector<std::string>& shape_classes() {
-  static const std::vector<std::string> c = {"box",      "capsule",    "cone",        "cube",         "cylinder",    "dodecahedron",
-                                             "icosahedron", "octahedron", "sphere", "tetrahedron", "torus"};
+  static const std::vector<std::string> c = {"box",      "capsule",      "cone",        "cube",
+                                             "cylinder", "dodecahedron", "icosahedron", "octahedron",
+                                             "sphere",   "tetrahedron",  "torus"};
   return c;
 }
 
@@ -225,7 +237,7 @@ std::vector<Vec> scanned_shape(const std::string& cls, int points, std::mt19937_
   const double cl = norm(cut_dir), dl = norm(dens_dir);
   for (int a = 0; a < 3; ++a) cut_dir[a] /= cl, dens_dir[a] /= dl;
   const bool occlude = U(rng) < 0.5;
-  const double cut = 0.4 + 0.6 * U(rng);       // keep points with p . dir < cut (up to ~30% gone)
+  const double cut = 0.4 + 0.6 * U(rng);      // keep points with p . dir < cut (up to ~30% gone)
   const double density = 1.5 + 3.0 * U(rng);  // thinning strength along dens_dir
   std::vector<Vec> out;
   for (const auto& p0 : pts_in) {
@@ -256,7 +268,8 @@ std::vector<std::string> write_split_lists(const ShapeDataOptions& o, const fs::
     }
   }
   const std::vector<std::string> lists = {"shape_names.txt", "shapes_train.txt", "shapes_test.txt"};
-  for (const auto& [name, text] : {std::pair{lists[0], &names}, std::pair{lists[1], &train}, std::pair{lists[2], &test}}) {
+  for (const auto& [name, text] :
+       {std::pair{lists[0], &names}, std::pair{lists[1], &train}, std::pair{lists[2], &test}}) {
     io::AtomicFile out((root / name).string());
     out.write(*text);
     out.commit();
@@ -266,7 +279,8 @@ std::vector<std::string> write_split_lists(const ShapeDataOptions& o, const fs::
 
 }  // namespace
 
-ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::function<void(size_t, size_t)>& progress) {
+ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o,
+                                        const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("shape data: an output folder is required");
   if (o.shapes_per_class < 2 || o.points < 64 || !(o.test_fraction > 0 && o.test_fraction < 1))
     throw std::invalid_argument("shape data: at least 2 shapes per class, 64 points, and a test fraction in (0, 1)");
@@ -284,7 +298,8 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o, const std::fu
         const size_t k = i % per_class;
         // Every shape's randomness derives from (seed, shape), so the data do not depend on threading.
         std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 104729 + 11);
-        write_ply((root / cls / (cls + "_" + std::to_string(k + 1) + ".ply")).string(), scanned_shape(cls, o.points, rng));
+        write_ply((root / cls / (cls + "_" + std::to_string(k + 1) + ".ply")).string(),
+                  scanned_shape(cls, o.points, rng));
       },
       progress);
   ShapeDataSummary summary;

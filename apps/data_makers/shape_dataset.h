@@ -14,11 +14,11 @@ namespace unirep::data_makers {
 
 struct ShapeDataOptions {
   std::string out_dir;
-  int shapes_per_class = 60;   // each split gets its share: test_fraction of them go to test
+  int shapes_per_class = 60;  // each split gets its share: test_fraction of them go to test
   double test_fraction = 0.25;
-  int points = 2048;           // surface points sampled per shape (before occlusion and thinning)
+  int points = 2048;  // surface points sampled per shape (before occlusion and thinning)
   uint64_t seed = 0;
-  int threads = 0;             // 0: all cores
+  int threads = 0;  // 0: all cores
 };
 
 const std::vector<std::string>& shape_classes();
@@ -29,6 +29,7 @@ struct ShapeDataSummary {
 
 // Deterministic for a seed whatever the thread count. Built in a hidden staging folder beside OUT
 // and put in place when complete (staging_folder.h), so a failed or stopped run leaves OUT as it was.
-ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& options, const std::function<void(size_t, size_t)>& progress = {});
+ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& options,
+                                        const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace unirep::data_makers

@@ -16,7 +16,9 @@ namespace unirep::data_makers {
 namespace fs = std::filesystem;
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw std::runtime_error(path + ": " + what); }
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
 
 // The folder the data set goes to: absolute, without a trailing '/', and where a symbolic link
 // points (the link stays, as io::AtomicFile treats links).
@@ -61,8 +63,10 @@ StagingFolder::StagingFolder(const std::string& destination, WhenDestinationHold
   if (ec) fail(destination, "cannot make the folder that holds it (" + ec.message() + ")");
   for (int attempt = 0; attempt < 100 && path_.empty(); ++attempt) {
     const fs::path candidate = parent / ("." + destination_.filename().string() + ".partial-" + random_suffix());
-    if (mkdir(candidate.c_str(), 0777) == 0) path_ = candidate;  // the umask applies, as to any new folder
-    else if (errno != EEXIST) fail(destination, std::string("cannot make a staging folder beside it (") + std::strerror(errno) + ")");
+    if (mkdir(candidate.c_str(), 0777) == 0)
+      path_ = candidate;  // the umask applies, as to any new folder
+    else if (errno != EEXIST)
+      fail(destination, std::string("cannot make a staging folder beside it (") + std::strerror(errno) + ")");
   }
   if (path_.empty()) fail(destination, "found no free name for a staging folder beside it");
   signal_slot_ = detail::remove_on_signal(path_.string());
@@ -102,8 +106,9 @@ void StagingFolder::add_files_to_destination(const std::vector<std::string>& las
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(path_))
     if (!e.is_directory()) files.push_back(e.path().lexically_relative(path_));
-  std::stable_partition(files.begin(), files.end(),
-                        [&](const fs::path& f) { return std::find(last.begin(), last.end(), f.string()) == last.end(); });
+  std::stable_partition(files.begin(), files.end(), [&](const fs::path& f) {
+    return std::find(last.begin(), last.end(), f.string()) == last.end();
+  });
   for (const auto& relative : files) {
     const fs::path to = destination_ / relative;
     std::error_code ec;

@@ -80,7 +80,9 @@ void on_signal(int sig, siginfo_t* info, void* context) {
   raise(sig);
 }
 
-bool is_ours(const struct sigaction& action) { return (action.sa_flags & SA_SIGINFO) && action.sa_sigaction == on_signal; }
+bool is_ours(const struct sigaction& action) {
+  return (action.sa_flags & SA_SIGINFO) && action.sa_sigaction == on_signal;
+}
 
 void install() {
   struct sigaction ours {};

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   int major, minor, patch;
   unirep_version(&major, &minor, &patch);
   if (major != UNIREP_VERSION_MAJOR || minor != UNIREP_VERSION_MINOR) {
-    fprintf(stderr, "classify: built against unirep %s, running with %s\n", UNIREP_VERSION_STRING, unirep_version_string());
+    fprintf(stderr, "classify: built against unirep %s, running with %s\n", UNIREP_VERSION_STRING,
+            unirep_version_string());
     return 1;
   }
 
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
       continue;
     }
     printf("%s:", argv[i]);
-    for (size_t k = 0; k < count; ++k) printf(" %s %.3f", unirep_classifier_label(classifier, (size_t)top[k].index), top[k].score);
+    for (size_t k = 0; k < count; ++k)
+      printf(" %s %.3f", unirep_classifier_label(classifier, (size_t)top[k].index), top[k].score);
     printf("\n");
   }
   unirep_classifier_free(classifier);

@@ -20,16 +20,18 @@ bool show(const unirep::TrainingProgress& p) {
   using Event = unirep::TrainingProgress::Event;
   switch (p.event) {
     case Event::kStep:
-      std::fprintf(stderr, "\repoch %lld/%lld  batch %lld/%lld  loss %.4f  %.1f samples/s", (long long)p.epoch, (long long)p.epochs,
-                   (long long)p.batch, (long long)p.batches, p.loss, p.samples_per_second);
+      std::fprintf(stderr, "\repoch %lld/%lld  batch %lld/%lld  loss %.4f  %.1f samples/s", (long long)p.epoch,
+                   (long long)p.epochs, (long long)p.batch, (long long)p.batches, p.loss, p.samples_per_second);
       break;
     case Event::kEpochEnd:
       std::fprintf(stderr, "\nepoch %lld:", (long long)p.epoch);
       for (const auto& [name, value] : p.metrics) std::fprintf(stderr, " %s %.4g", name.c_str(), value);
       std::fprintf(stderr, "\n");
       break;
-    case Event::kTesting: break;
-    default: std::fprintf(stderr, "%s\n", p.message.c_str());
+    case Event::kTesting:
+      break;
+    default:
+      std::fprintf(stderr, "%s\n", p.message.c_str());
   }
   return true;  // false would stop the run after this step, resumably
 }

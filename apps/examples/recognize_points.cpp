@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
     const int n = 2000;
     for (int k = 0; k < n; ++k) {
       const double z = 1 - 2 * (k + 0.5) / n, r = std::sqrt(1 - z * z), phi = k * 2.399963229728653;
-      xyz.insert(xyz.end(), {static_cast<float>(r * std::cos(phi)), static_cast<float>(r * std::sin(phi)), static_cast<float>(z)});
+      xyz.insert(xyz.end(),
+                 {static_cast<float>(r * std::cos(phi)), static_cast<float>(r * std::sin(phi)), static_cast<float>(z)});
     }
     const auto top = recognizer.recognize_points(xyz.data(), n, 3, true);
     std::printf("generated sphere:");

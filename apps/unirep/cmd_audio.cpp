@@ -28,7 +28,9 @@ Command add_classify_audio(CLI::App& app) {
     int threads = 0;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Audio files (any format, any rate, any length)")->required()->check(existing_input());
+  app.add_option("files", a->files, "Audio files (any format, any rate, any length)")
+      ->required()
+      ->check(existing_input());
   app.add_option("--model-file,-m", a->model_file, "Trained audio model (.safetensors written by unirep train audio)")
       ->required()
       ->check(existing_input());
@@ -58,8 +60,12 @@ Command add_classify_audio(CLI::App& app) {
         for (const auto& t : r.top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"score", t.score}});
         if (r.windows.size() > 1) {
           for (const auto& s : r.segments)
-            j["segments"].push_back({{"start_s", s.start_s}, {"end_s", s.end_s}, {"label", io::utf8_for_json(s.label)}, {"score", s.score}});
-          for (const auto& w : r.windows) j["windows"].push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"scores", w.scores}});
+            j["segments"].push_back({{"start_s", s.start_s},
+                                     {"end_s", s.end_s},
+                                     {"label", io::utf8_for_json(s.label)},
+                                     {"score", s.score}});
+          for (const auto& w : r.windows)
+            j["windows"].push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"scores", w.scores}});
         }
         std::printf("%s\n", j.dump().c_str());
       } else {

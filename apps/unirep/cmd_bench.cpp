@@ -1,5 +1,6 @@
 // unirep bench: inference speed of a backbone (deploy structure by default, or train, or both) at a
-// given size, batch and thread count, with GFLOP/s and peak RSS (the contract of docs/performance.md); with --fbank, the audio front end's speed (seconds of audio per second); with --image or
+// given size, batch and thread count, with GFLOP/s and peak RSS (the contract of docs/performance.md); with --fbank,
+// the audio front end's speed (seconds of audio per second); with --image or
 // --video, the preprocessing of a file into the backbone input (decode, resize, crop, normalize,
 // and for video the frame sampling and reshape). Medians over
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
@@ -70,26 +71,37 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--size", a.size, "Square input size (default 224)")->check(CLI::PositiveNumber);
   app.add_option("--batch", a.batch, "Batch size (default 1)")->check(CLI::PositiveNumber);
   app.add_option("--runs,--iters", a.runs, "Timed runs (default 10)")->check(CLI::PositiveNumber);
-  app.add_option("--path", a.path, "reference: the plain LibTorch network (channels-last); fast: the fused oneDNN path (deploy structure only)")
+  app.add_option(
+         "--path", a.path,
+         "reference: the plain LibTorch network (channels-last); fast: the fused oneDNN path (deploy structure only)")
       ->check(CLI::IsMember({"fast", "reference"}));
-  app.add_option("--micro-batch", a.micro_batch, "fast path: images per pass through the network (default 1; 0: whole batch)")
+  app.add_option("--micro-batch", a.micro_batch,
+                 "fast path: images per pass through the network (default 1; 0: whole batch)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--structure", a.structure, "deploy (default), train, or both")->check(CLI::IsMember({"deploy", "train", "both"}));
+  app.add_option("--structure", a.structure, "deploy (default), train, or both")
+      ->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a.warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a.threads, "CPU threads (default: all cores)");
-  app.add_flag("--json", a.json, "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
-                                   "gflops_per_s, peak_rss_mb, ...)");
-  app.add_flag("--profile", a.profile, "fast path: after the timing, where the time goes (ms per forward by kind of step)");
-  app.add_flag("--train-step", a.train_step,
-               "Measure a training step instead: forward + backward of the train structure (train mode, loss = sum of logits)");
+  app.add_flag("--json", a.json,
+               "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
+               "gflops_per_s, peak_rss_mb, ...)");
+  app.add_flag("--profile", a.profile,
+               "fast path: after the timing, where the time goes (ms per forward by kind of step)");
+  app.add_flag(
+      "--train-step", a.train_step,
+      "Measure a training step instead: forward + backward of the train structure (train mode, loss = sum of logits)");
   app.add_flag("--fbank", a.fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
-  app.add_option("--fps", a.fps_points, "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
+  app.add_option("--fps", a.fps_points,
+                 "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
       ->check(CLI::PositiveNumber);
   app.add_option("--fps-samples", a.fps_samples, "Points kept by --fps (default 4096)")->check(CLI::PositiveNumber);
-  app.add_option("--sgemm", a.sgemm, "Measure the machine's SGEMM rate instead: N x N x N products (e.g. 2048), oneDNN and LibTorch's BLAS")
+  app.add_option("--sgemm", a.sgemm,
+                 "Measure the machine's SGEMM rate instead: N x N x N products (e.g. 2048), oneDNN and LibTorch's BLAS")
       ->check(CLI::PositiveNumber);
-  app.add_option("--image", a.image, "Measure preprocessing of this image into the --size input instead")->check(existing_input());
-  app.add_option("--video", a.video, "Measure preprocessing of this video into its validation view instead")->check(existing_input());
+  app.add_option("--image", a.image, "Measure preprocessing of this image into the --size input instead")
+      ->check(existing_input());
+  app.add_option("--video", a.video, "Measure preprocessing of this video into its validation view instead")
+      ->check(existing_input());
 }
 
 // The process's peak resident memory so far, in MB.
@@ -114,21 +126,22 @@ void bench_preprocessing(const BenchArgs& a) {
   const char* what = a.image.empty() ? "video" : "image";
   const std::string& file = a.image.empty() ? a.video : a.image;
   if (a.json)
-    std::printf("{\"%s\": \"%s\", \"preprocess_median_ms\": %.2f, \"per_second\": %.2f, \"output\": [%lld, %lld, %lld]}\n", what,
-                file.c_str(), ms, 1e3 / ms, (long long)x.size(0), (long long)x.size(1), (long long)x.size(2));
+    std::printf(
+        "{\"%s\": \"%s\", \"preprocess_median_ms\": %.2f, \"per_second\": %.2f, \"output\": [%lld, %lld, %lld]}\n",
+        what, file.c_str(), ms, 1e3 / ms, (long long)x.size(0), (long long)x.size(1), (long long)x.size(2));
   else
-    std::printf("preprocess %s %s -> 3 x %lld x %lld: median %.2f ms (%.1f per second)\n", what, file.c_str(), (long long)x.size(1),
-                (long long)x.size(2), ms, 1e3 / ms);
+    std::printf("preprocess %s %s -> 3 x %lld x %lld: median %.2f ms (%.1f per second)\n", what, file.c_str(),
+                (long long)x.size(1), (long long)x.size(2), ms, 1e3 / ms);
 }
 
 void bench_sgemm(const BenchArgs& a, int threads) {
   const auto rate = models::measure_sgemm_rate(a.sgemm, a.runs);
   if (a.json)
-    std::printf("{\"sgemm_n\": %ld, \"threads\": %d, \"onednn_gflops_per_s\": %.1f, \"libtorch_gflops_per_s\": %.1f}\n", (long)a.sgemm,
-                threads, rate.onednn_gflops, rate.libtorch_gflops);
+    std::printf("{\"sgemm_n\": %ld, \"threads\": %d, \"onednn_gflops_per_s\": %.1f, \"libtorch_gflops_per_s\": %.1f}\n",
+                (long)a.sgemm, threads, rate.onednn_gflops, rate.libtorch_gflops);
   else
-    std::printf("SGEMM %ld^3, %d threads: oneDNN %.1f GFLOP/s, LibTorch (its BLAS) %.1f GFLOP/s (medians of %d)\n", (long)a.sgemm, threads,
-                rate.onednn_gflops, rate.libtorch_gflops, a.runs);
+    std::printf("SGEMM %ld^3, %d threads: oneDNN %.1f GFLOP/s, LibTorch (its BLAS) %.1f GFLOP/s (medians of %d)\n",
+                (long)a.sgemm, threads, rate.onednn_gflops, rate.libtorch_gflops, a.runs);
 }
 
 // --fps: one thread, like Open3D's farthest_point_down_sample (apps/benchmarks/open3d_fps.py).
@@ -162,7 +175,8 @@ void bench_fbank(const BenchArgs& a) {
 
 // --train-step: forward + backward of the LibTorch train structure.
 void bench_train_step(const BenchArgs& a, int threads) {
-  if (a.path == "fast") throw std::invalid_argument("--train-step runs the LibTorch train structure; leave --path at reference");
+  if (a.path == "fast")
+    throw std::invalid_argument("--train-step runs the LibTorch train structure; leave --path at reference");
   auto config = models::resolve_config(a.model);
   models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
   models::randomize_for_checks(*model, 0);
@@ -174,13 +188,15 @@ void bench_train_step(const BenchArgs& a, int threads) {
   const double median = t.median_ms;
   const double ips = static_cast<double>(a.batch) * 1000.0 / median, rss = peak_rss_mb();
   if (a.json)
-    std::printf("{\"model\": \"%s\", \"step\": \"train\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, \"iters\": %d, "
-                "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-                a.model.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips, rss);
+    std::printf(
+        "{\"model\": \"%s\", \"step\": \"train\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, \"iters\": %d, "
+        "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
+        a.model.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips, rss);
   else
-    std::printf("train step (forward + backward) %s %ldx%ld batch %ld, %d threads: median %.1f ms (min %.1f), %.1f images/s, "
-                "peak RSS %.0f MB\n",
-                a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, median, t.min_ms, ips, rss);
+    std::printf(
+        "train step (forward + backward) %s %ldx%ld batch %ld, %d threads: median %.1f ms (min %.1f), %.1f images/s, "
+        "peak RSS %.0f MB\n",
+        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, median, t.min_ms, ips, rss);
 }
 
 // The fast path's own memory: packed weights and the plan's buffers (the process peak also holds
@@ -188,7 +204,8 @@ void bench_train_step(const BenchArgs& a, int threads) {
 std::string fast_memory_text(const models::FastUniRepLKNet& fast_net, bool json) {
   const auto use = fast_net.memory_use();
   char buf[160];
-  std::snprintf(buf, sizeof buf, json ? ", \"weights_mb\": %.1f, \"workspace_mb\": %.1f" : ", weights %.0f MB + buffers %.0f MB",
+  std::snprintf(buf, sizeof buf,
+                json ? ", \"weights_mb\": %.1f, \"workspace_mb\": %.1f" : ", weights %.0f MB + buffers %.0f MB",
                 use.weight_bytes / 1048576.0, use.workspace_bytes / 1048576.0);
   return buf;
 }
@@ -208,8 +225,9 @@ void print_fast_profile(models::FastUniRepLKNet& fast_net, Forward&& forward, co
   }
   std::sort(rows.rbegin(), rows.rend());
   for (const auto& [ms_each, what] : rows)
-    std::printf(a.json ? "{\"step\": \"%s\", \"ms_per_forward\": %.3f, \"share\": %.3f}\n" : "  %-32s %8.3f ms  %5.1f%%\n",
-                what.c_str(), ms_each, a.json ? ms_each / sum : 100.0 * ms_each / sum);
+    std::printf(
+        a.json ? "{\"step\": \"%s\", \"ms_per_forward\": %.3f, \"share\": %.3f}\n" : "  %-32s %8.3f ms  %5.1f%%\n",
+        what.c_str(), ms_each, a.json ? ms_each / sum : 100.0 * ms_each / sum);
 }
 
 // Times inference of `model` in its current structure (named `structure`) on the reference or the
@@ -230,20 +248,24 @@ void bench_structure(const BenchArgs& a, int threads, const models::BackboneConf
   const double ips = static_cast<double>(a.batch) * 1000.0 / median;
   // FLOPs as docs/performance.md counts them (The benchmark contract): 2 x multiply-accumulates of
   // convs and linears.
-  const auto cx = models::count_complexity(config, std::string(structure) == "deploy", a.size, a.size, config.layer_scale_init_value);
+  const auto cx = models::count_complexity(config, std::string(structure) == "deploy", a.size, a.size,
+                                           config.layer_scale_init_value);
   const double gflops = 2.0 * static_cast<double>(cx.macs) * static_cast<double>(a.batch) / (median / 1000.0) / 1e9;
   const double rss = peak_rss_mb();
   const std::string fast_memory = fast ? fast_memory_text(*fast_net, a.json) : "";
   if (a.json)
-    std::printf("{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
-                "\"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflops\": %.3f, "
-                "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f%s}\n",
-                a.model.c_str(), structure, a.path.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips,
-                2.0 * static_cast<double>(cx.macs) / 1e9, gflops, rss, fast_memory.c_str());
+    std::printf(
+        "{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
+        "\"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflops\": %.3f, "
+        "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f%s}\n",
+        a.model.c_str(), structure, a.path.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips,
+        2.0 * static_cast<double>(cx.macs) / 1e9, gflops, rss, fast_memory.c_str());
   else
-    std::printf("%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB%s\n",
-                structure, a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), median, t.min_ms, ips,
-                gflops, rss, fast_memory.c_str());
+    std::printf(
+        "%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak "
+        "RSS %.0f MB%s\n",
+        structure, a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), median,
+        t.min_ms, ips, gflops, rss, fast_memory.c_str());
   if (fast && a.profile) print_fast_profile(*fast_net, forward, a);
 }
 
@@ -271,12 +293,18 @@ Command add_bench(CLI::App& app) {
   add_bench_options(app, *a);
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
-    if (!a->image.empty() || !a->video.empty()) bench_preprocessing(*a);
-    else if (a->sgemm > 0) bench_sgemm(*a, threads);
-    else if (a->fps_points > 0) bench_farthest_point_sampling(*a);
-    else if (a->fbank) bench_fbank(*a);
-    else if (a->train_step) bench_train_step(*a, threads);
-    else bench_inference(*a, threads);
+    if (!a->image.empty() || !a->video.empty())
+      bench_preprocessing(*a);
+    else if (a->sgemm > 0)
+      bench_sgemm(*a, threads);
+    else if (a->fps_points > 0)
+      bench_farthest_point_sampling(*a);
+    else if (a->fbank)
+      bench_fbank(*a);
+    else if (a->train_step)
+      bench_train_step(*a, threads);
+    else
+      bench_inference(*a, threads);
     return 0;
   };
 }

@@ -74,10 +74,10 @@ Command add_demo(CLI::App& app) {
     const double diff = (train_out - deploy_out).abs().max().item<double>();
     const double scale = std::max(1.0, train_out.abs().max().item<double>());
     const bool ok = diff <= 5e-5 * scale;
-    std::printf("parity: max |train - deploy| = %.3g (max |logit| %.3g, relative %.3g) %s\n", diff, scale,
-                diff / scale, ok ? "OK" : "FAILED");
-    std::printf("speed (median of %d): train structure %.1f ms, deploy structure %.1f ms, %.2fx faster\n",
-                args->runs, train_ms, deploy_ms, train_ms / deploy_ms);
+    std::printf("parity: max |train - deploy| = %.3g (max |logit| %.3g, relative %.3g) %s\n", diff, scale, diff / scale,
+                ok ? "OK" : "FAILED");
+    std::printf("speed (median of %d): train structure %.1f ms, deploy structure %.1f ms, %.2fx faster\n", args->runs,
+                train_ms, deploy_ms, train_ms / deploy_ms);
     return ok ? 0 : 1;
   };
 }

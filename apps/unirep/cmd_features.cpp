@@ -27,10 +27,13 @@ Command add_features(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("image", a->image, "An image (JPEG, PNG, ...)")->required()->check(existing_input());
   a->model.add_to(app, /*weights_required=*/true);
-  output_option(app.add_option("--output-npy,-o", a->output, "Output prefix: PREFIX.stage0.npy .. PREFIX.stage3.npy")->required(),
-                {true, stage_files});
-  app.add_option("--dense", a->dense, "Dense-task input: resize keeping the aspect ratio to fit LONGxSHORT (e.g. 1333x800), pad to 32");
-  app.add_option("--size", a->transform.size, "Otherwise the classification transform at this size (default 224)")->check(CLI::PositiveNumber);
+  output_option(
+      app.add_option("--output-npy,-o", a->output, "Output prefix: PREFIX.stage0.npy .. PREFIX.stage3.npy")->required(),
+      {true, stage_files});
+  app.add_option("--dense", a->dense,
+                 "Dense-task input: resize keeping the aspect ratio to fit LONGxSHORT (e.g. 1333x800), pad to 32");
+  app.add_option("--size", a->transform.size, "Otherwise the classification transform at this size (default 224)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--exif-rotate", a->decode.exif_rotate, "Honour EXIF orientation");
   return [a]() {
     a->model.finalize();
@@ -38,7 +41,8 @@ Command add_features(CLI::App& app) {
     if (!a->dense.empty()) {
       char x = 0;
       std::istringstream in(a->dense);
-      if (!(in >> dense.long_edge >> x >> dense.short_edge) || x != 'x' || dense.long_edge <= 0 || dense.short_edge <= 0 || !in.eof())
+      if (!(in >> dense.long_edge >> x >> dense.short_edge) || x != 'x' || dense.long_edge <= 0 ||
+          dense.short_edge <= 0 || !in.eof())
         throw std::invalid_argument("--dense wants LONGxSHORT, e.g. 1333x800, got '" + a->dense + "'");
     }
     sdk::image::ImageFeatureExtractor extractor(a->model.spec);
@@ -54,7 +58,8 @@ Command add_features(CLI::App& app) {
     for (int i = 0; i < 4; ++i) {
       std::ostringstream s;
       s << maps[static_cast<size_t>(i)].sizes();
-      std::printf("  %s %s%s\n", written[static_cast<size_t>(i)].c_str(), s.str().c_str(), extractor.normalized_stages() ? " (after norm)" : "");
+      std::printf("  %s %s%s\n", written[static_cast<size_t>(i)].c_str(), s.str().c_str(),
+                  extractor.normalized_stages() ? " (after norm)" : "");
     }
     return 0;
   };

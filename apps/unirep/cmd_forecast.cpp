@@ -86,7 +86,8 @@ struct CsvArgs {
     app.add_option("--covariates", covariates, "Extra input columns, comma-separated (not forecast)");
     app.add_option("--series-id-col", series_id_col, "Long format: the series id column (rows time,id,value)");
     app.add_option("--value-col", value_col, "Long format: the value column (default value)");
-    app.add_option("--resample", resample, "Resample onto a regular grid: 1h, 30min, 1d, ... (irregular spacing is an error otherwise)");
+    app.add_option("--resample", resample,
+                   "Resample onto a regular grid: 1h, 30min, 1d, ... (irregular spacing is an error otherwise)");
   }
   ts::SeriesCsvOptions options() const {
     ts::SeriesCsvOptions o;
@@ -103,7 +104,9 @@ struct CsvArgs {
   }
 };
 
-void report_table(const ts::SeriesTable& t) { std::fprintf(stderr, "%s\n", fts::series_table_summary(t).c_str()); }
+void report_table(const ts::SeriesTable& t) {
+  std::fprintf(stderr, "%s\n", fts::series_table_summary(t).c_str());
+}
 
 Command add_forecast_train(CLI::App& app) {
   struct Args {
@@ -120,7 +123,8 @@ Command add_forecast_train(CLI::App& app) {
   app.add_option("--seq-len", f.seq_len, "Input steps per window (default 48)")->check(CLI::Range(2, 100000));
   app.add_option("--pred-len", f.pred_len, "Steps to forecast (default 24)")->check(CLI::Range(1, 100000));
   app.add_option("--stride", f.stride, "Step between training windows (default 1)")->check(CLI::PositiveNumber);
-  app.add_option("--split", a->split, "Train and validation fractions, chronological (default 0.7,0.1; test: the rest)");
+  app.add_option("--split", a->split,
+                 "Train and validation fractions, chronological (default 0.7,0.1; test: the rest)");
   app.add_option("--season", f.season, "Season of the seasonal-naive baseline in steps (default: from the frequency)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--d-model", f.d_model, "Embedding width (default 16 x seq-len: a square map of side 4 x seq-len)")
@@ -196,10 +200,12 @@ Command add_forecast_predict(CLI::App& app) {
   auto a = std::make_shared<Args>();
   a->csv.add_to(app, false);
   app.add_option("--model,-m", a->model, "Forecaster model file")->required()->check(existing_input());
-  output_option(app.add_option("--output,-o", a->output, "Forecast CSV to write (time and one column per target; - for standard output)")
+  output_option(app.add_option("--output,-o", a->output,
+                               "Forecast CSV to write (time and one column per target; - for standard output)")
                     ->required());
   output_option(app.add_option("--plot", a->plot, "PNG of history and forecast"));
-  app.add_flag("--backtest", a->backtest, "Forecast the file's last pred-len steps from the ones before, and plot the truth");
+  app.add_flag("--backtest", a->backtest,
+               "Forecast the file's last pred-len steps from the ones before, and plot the truth");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
     sdk::configure_threads(a->threads);
@@ -209,7 +215,8 @@ Command add_forecast_predict(CLI::App& app) {
     const auto L = spec.seq_len, H = spec.pred_len, V = static_cast<int64_t>(spec.targets.size());
     const auto T = static_cast<int64_t>(table.length());
     if (a->backtest && T < H)
-      throw std::invalid_argument(a->csv.csv + ": " + std::to_string(T) + " rows, fewer than the " + std::to_string(H) + " a back-test holds out");
+      throw std::invalid_argument(a->csv.csv + ": " + std::to_string(T) + " rows, fewer than the " + std::to_string(H) +
+                                  " a back-test holds out");
     const int64_t end = a->backtest ? T - H : T;  // the window ends here; the forecast starts here
     const auto result = fts::forecast_after(loaded, table, end);
     const auto& forecast = result.values;
@@ -228,8 +235,8 @@ Command add_forecast_predict(CLI::App& app) {
     io::AtomicFile out(a->output);
     out.write(csv.str());
     out.commit();
-    std::printf("%s: %lld steps from %s to %s%s\n", a->output.c_str(), (long long)H, stamps.front().c_str(), stamps.back().c_str(),
-                a->backtest ? " (back-test)" : "");
+    std::printf("%s: %lld steps from %s to %s%s\n", a->output.c_str(), (long long)H, stamps.front().c_str(),
+                stamps.back().c_str(), a->backtest ? " (back-test)" : "");
 
     if (!a->plot.empty()) {
       std::vector<PlotSeries> series(static_cast<size_t>(V));
@@ -237,14 +244,17 @@ Command add_forecast_predict(CLI::App& app) {
       for (int64_t v = 0; v < V; ++v) {
         auto& s = series[static_cast<size_t>(v)];
         s.name = spec.targets[static_cast<size_t>(v)];
-        for (int64_t i = end - shown; i < end; ++i) s.history.push_back(table.at(static_cast<size_t>(i), static_cast<size_t>(v)));
+        for (int64_t i = end - shown; i < end; ++i)
+          s.history.push_back(table.at(static_cast<size_t>(i), static_cast<size_t>(v)));
         for (int64_t h = 0; h < H; ++h) s.forecast.push_back(forecast[h][v].item<float>());
         if (a->backtest)
-          for (int64_t h = 0; h < H; ++h) s.truth.push_back(table.at(static_cast<size_t>(end + h), static_cast<size_t>(v)));
+          for (int64_t h = 0; h < H; ++h)
+            s.truth.push_back(table.at(static_cast<size_t>(end + h), static_cast<size_t>(v)));
       }
-      plot_forecast(a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
-                         stamps.front(), stamps.back(),
-                         std::filesystem::path(a->csv.csv).filename().string() + (a->backtest ? ": back-test" : ": forecast"));
+      plot_forecast(
+          a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
+          stamps.front(), stamps.back(),
+          std::filesystem::path(a->csv.csv).filename().string() + (a->backtest ? ": back-test" : ": forecast"));
       std::printf("plot: %s\n", a->plot.c_str());
     }
     outputs.commit();
@@ -261,7 +271,8 @@ Command add_forecast(CLI::App& app) {
   subs[train] = add_forecast_train(*train);
   auto* eval = app.add_subcommand("eval", "Score a forecaster and the baselines on the test split of a CSV");
   subs[eval] = add_forecast_eval(*eval);
-  auto* predict = app.add_subcommand("predict", "Forecast the steps after the end of a CSV (CSV out, optional PNG plot)");
+  auto* predict =
+      app.add_subcommand("predict", "Forecast the steps after the end of a CSV (CSV out, optional PNG plot)");
   subs[predict] = add_forecast_predict(*predict);
   return [subs]() {
     for (const auto& [sub, run] : subs)

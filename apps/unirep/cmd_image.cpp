@@ -32,16 +32,21 @@ Command add_classify_image(CLI::App& app) {
       ->required()
       ->check(existing_input(/*standard_input=*/true));
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
-  app.add_option("--model-file", a->options.model_file, "An image model written by `unirep train image` (instead of --model/--weights)")
+  app.add_option("--model-file", a->options.model_file,
+                 "An image model written by `unirep train image` (instead of --model/--weights)")
       ->check(existing_input());
-  app.add_option("--labels", a->labels, "imagenet (the built-in ImageNet-1K names), a file with one name per line, or auto "
-                                        "(ImageNet-1K names for 1000 classes, else indices)");
+  app.add_option("--labels", a->labels,
+                 "imagenet (the built-in ImageNet-1K names), a file with one name per line, or auto "
+                 "(ImageNet-1K names for 1000 classes, else indices)");
   app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
-  app.add_option("--size", a->options.transform.size, "Input side (default 224; 384 for the 22K->1K checkpoints, which warp instead of crop)")
+  app.add_option("--size", a->options.transform.size,
+                 "Input side (default 224; 384 for the 22K->1K checkpoints, which warp instead of crop)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--crop-pct", a->options.transform.crop_pct, "Short side resized to size / crop_pct before the centre crop (default 0.875)")
+  app.add_option("--crop-pct", a->options.transform.crop_pct,
+                 "Short side resized to size / crop_pct before the centre crop (default 0.875)")
       ->check(CLI::Range(0.05, 1.0));
-  app.add_flag("--exif-rotate", a->options.decode.exif_rotate, "Honour EXIF orientation (the official pipeline ignores it)");
+  app.add_flag("--exif-rotate", a->options.decode.exif_rotate,
+               "Honour EXIF orientation (the official pipeline ignores it)");
   app.add_option("--batch", a->batch, "Images per forward pass (default 8)")->check(CLI::PositiveNumber);
   app.add_flag("--json", a->json, "One JSON object per file");
   return [a]() {
@@ -51,8 +56,10 @@ Command add_classify_image(CLI::App& app) {
     if (a->options.model_file.empty() && a->model.spec.weights.empty())
       throw std::invalid_argument("--model needs --weights (an ImageNet checkpoint or any classifier's weights)");
     a->options.backbone = a->model.spec;
-    if (a->labels == "imagenet") a->options.labels = sdk::image::imagenet1k_labels();
-    else if (a->labels != "auto") a->options.labels = sdk::image::read_label_file(a->labels);
+    if (a->labels == "imagenet")
+      a->options.labels = sdk::image::imagenet1k_labels();
+    else if (a->labels != "auto")
+      a->options.labels = sdk::image::read_label_file(a->labels);
     sdk::image::ImageClassifier classifier(a->options);
     for (const auto& note : classifier.notes()) std::fprintf(stderr, "note: %s\n", note.c_str());
     int failures = 0;
@@ -82,7 +89,8 @@ Command add_classify_image(CLI::App& app) {
         if (a->json) {
           nlohmann::json j;
           j["file"] = io::utf8_for_json(names[i]);
-          for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
+          for (const auto& t : top)
+            j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
           std::printf("%s\n", j.dump().c_str());
         } else {
           std::printf("%s\n", names[i].c_str());

@@ -27,8 +27,8 @@ at::Tensor read_input(const std::string& path, int64_t in_chans) {
     throw io::FormatError(path, ss.str());
   }
   if (x.size(1) != in_chans)
-    throw io::FormatError(path, "input has " + std::to_string(x.size(1)) + " channels, the model expects " +
-                                    std::to_string(in_chans));
+    throw io::FormatError(
+        path, "input has " + std::to_string(x.size(1)) + " channels, the model expects " + std::to_string(in_chans));
   if (x.numel() == 0) throw io::FormatError(path, "input is empty");
   if (!x.is_floating_point()) throw io::FormatError(path, "input must be float32 or float64");
   // A NaN or Inf would spread through every later layer and come out as a silent NaN output.
@@ -36,7 +36,6 @@ at::Tensor read_input(const std::string& path, int64_t in_chans) {
   if (bad > 0) throw io::FormatError(path, std::to_string(bad) + " input values are NaN or infinite");
   return x.to(at::kFloat);
 }
-
 
 }  // namespace
 
@@ -48,8 +47,11 @@ Command add_infer(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   args->model.add_to(app, /*weights_required=*/true);
-  app.add_option("--input-npy,-i", args->input, "Input batch, N x C x H x W float32 .npy")->required()->check(existing_input());
-  output_option(app.add_option("--output-npy,-o", args->output, "Output .npy (features: Y.stage0.npy .. Y.stage3.npy; - for standard output)")
+  app.add_option("--input-npy,-i", args->input, "Input batch, N x C x H x W float32 .npy")
+      ->required()
+      ->check(existing_input());
+  output_option(app.add_option("--output-npy,-o", args->output,
+                               "Output .npy (features: Y.stage0.npy .. Y.stage3.npy; - for standard output)")
                     ->required(),
                 {true, [args](const std::string& value) {
                    return args->mode == "features" ? stage_files(value) : std::vector<std::string>{value};

@@ -45,8 +45,8 @@ Command add_info(CLI::App& app) {
     }
     std::printf("model      %s\n", args->model.c_str());
     std::printf("dims       %s\ndepths     %s\nin_chans   %ld\nclasses    %ld\ninput      %ldx%ld\n",
-                join(config.dims).c_str(), join(config.depths).c_str(), (long)config.in_chans,
-                (long)config.num_classes, (long)h, (long)w);
+                join(config.dims).c_str(), join(config.depths).c_str(), (long)config.in_chans, (long)config.num_classes,
+                (long)h, (long)w);
     std::printf("\n%-10s %14s %12s %16s %10s\n", "structure", "params", "params (M)", "FLOPs (MACs)", "GFLOPs");
     for (auto [name, c] : {std::pair{"train", train}, std::pair{"deploy", deploy}})
       std::printf("%-10s %14ld %12.2f %16ld %10.2f\n", name, (long)c.parameters, c.parameters / 1e6, (long)c.macs,

@@ -34,7 +34,8 @@ Command add_classify_points(CLI::App& app) {
       ->check(existing_input());
   app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
   app.add_flag("--all-rotations", a->all_rotations, "Average the scores over the 8 test rotations");
-  output_option(app.add_option("--views-png", a->views_png, "Write the projected views of the first file (what the backbone sees)"));
+  output_option(app.add_option("--views-png", a->views_png,
+                               "Write the projected views of the first file (what the backbone sees)"));
   app.add_flag("--json", a->json, "One JSON object per file");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
@@ -71,7 +72,9 @@ Command add_classify_points(CLI::App& app) {
         for (const auto& t : top) std::printf("  %-14s %.4f\n", t.label.c_str(), t.score);
       }
       if (f == 0 && !a->views_png.empty()) {
-        write_view_images_png(a->views_png, clf.view_images(points).squeeze(0).reshape({-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));
+        write_view_images_png(a->views_png,
+                              clf.view_images(points).squeeze(0).reshape(
+                                  {-1, 3, clf.spec().projection.image_size(), clf.spec().projection.image_size()}));
         std::fprintf(stderr, "views of %s: %s\n", file.c_str(), a->views_png.c_str());
       }
     }

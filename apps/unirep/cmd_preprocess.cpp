@@ -33,29 +33,43 @@ Command add_preprocess(CLI::App& app) {
   app.add_option("modality", a->modality, "What to preprocess: audio | image | video | points")
       ->required()
       ->check(CLI::IsMember({"audio", "image", "video", "points"}));
-  app.add_option("file", a->input, "Input file (audio: any format and rate; image: JPEG, PNG, BMP, WebP, TIFF, ...; video: any container FFmpeg reads; points: OFF, PLY, OBJ, PCD, XYZ/TXT/CSV)")
+  app.add_option("file", a->input,
+                 "Input file (audio: any format and rate; image: JPEG, PNG, BMP, WebP, TIFF, ...; video: any container "
+                 "FFmpeg reads; points: OFF, PLY, OBJ, PCD, XYZ/TXT/CSV)")
       ->required()
       ->check(existing_input(/*standard_input=*/true));
-  app.add_option("--points", a->points.points, "points: N after farthest point sampling (default 4096)")->check(CLI::PositiveNumber);
-  app.add_option("--surface-points", a->points.surface_points, "points: meshes are sampled on the surface first (default 8192)")
+  app.add_option("--points", a->points.points, "points: N after farthest point sampling (default 4096)")
       ->check(CLI::PositiveNumber);
-  app.add_flag("--modelnet-axes", a->points.modelnet_axes, "points: ModelNet's axis convention (x, y, z) <- (-z, -x, y)");
-  app.add_option("--size", a->image.size, "image, video: input side (default 224; images of 384 and above warp instead of crop)")
+  app.add_option("--surface-points", a->points.surface_points,
+                 "points: meshes are sampled on the surface first (default 8192)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--frames", a->video.sampling.clip_len, "video: frames per clip (default 16)")->check(CLI::PositiveNumber);
-  app.add_option("--sampling-rate", a->video.sampling.sampling_rate, "video: window of frames x rate (default 4)")->check(CLI::PositiveNumber);
-  app.add_option("--view", a->view, "video: 0 = the validation view (default); 1..15 = that test view (5 temporal x 3 spatial)")
+  app.add_flag("--modelnet-axes", a->points.modelnet_axes,
+               "points: ModelNet's axis convention (x, y, z) <- (-z, -x, y)");
+  app.add_option("--size", a->image.size,
+                 "image, video: input side (default 224; images of 384 and above warp instead of crop)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--frames", a->video.sampling.clip_len, "video: frames per clip (default 16)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--sampling-rate", a->video.sampling.sampling_rate, "video: window of frames x rate (default 4)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--view", a->view,
+                 "video: 0 = the validation view (default); 1..15 = that test view (5 temporal x 3 spatial)")
       ->check(CLI::Range(0, 15));
-  app.add_option("--crop-pct", a->image.crop_pct, "image: short side resized to size / crop_pct before the crop (default 0.875)")
+  app.add_option("--crop-pct", a->image.crop_pct,
+                 "image: short side resized to size / crop_pct before the crop (default 0.875)")
       ->check(CLI::Range(0.05, 1.0));
-  app.add_flag("--exif-rotate", a->decode.exif_rotate, "image: honour EXIF orientation (the official pipeline ignores it)");
+  app.add_flag("--exif-rotate", a->decode.exif_rotate,
+               "image: honour EXIF orientation (the official pipeline ignores it)");
   output_option(app.add_option("--output-npy,-o", a->output, "Output .npy (- for standard output)")->required());
   app.add_flag("--raw-fbank", a->raw, "Write the frames x 128 log-mel before padding and normalization");
-  app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")->check(CLI::PositiveNumber);
-  app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")->check(existing_input());
+  app.add_option("--target-frames", a->target_frames, "Frames of the backbone input (default 128)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--model-file", a->model_file, "Use the preprocessing stored with this audio model")
+      ->check(existing_input());
   return [a]() {
     if (a->input == "-" && (a->modality == "audio" || a->modality == "video"))
-      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give " + a->modality + " as a file");
+      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give " + a->modality +
+                                  " as a file");
     if (a->modality == "video") {
       a->video.size = a->image.size;
       modalities::video::VideoReader reader(a->input);
@@ -69,7 +83,8 @@ Command add_preprocess(CLI::App& app) {
     if (a->modality == "image") {
       auto x = modalities::image::load_image_input(a->input, a->image, a->decode);
       io::write_npy(a->output, x);
-      std::printf("%s: 3 x %lld x %lld written to %s\n", a->input.c_str(), (long long)x.size(1), (long long)x.size(2), a->output.c_str());
+      std::printf("%s: 3 x %lld x %lld written to %s\n", a->input.c_str(), (long long)x.size(1), (long long)x.size(2),
+                  a->output.c_str());
       return 0;
     }
     if (a->modality == "points") {
@@ -79,13 +94,16 @@ Command add_preprocess(CLI::App& app) {
       return 0;
     }
     modalities::audio::AudioInputOptions o;
-    if (!a->model_file.empty()) o = sdk::audio::AudioClassifier::load(a->model_file).spec().input;
-    else o.target_frames = a->target_frames;
+    if (!a->model_file.empty())
+      o = sdk::audio::AudioClassifier::load(a->model_file).spec().input;
+    else
+      o.target_frames = a->target_frames;
     const auto samples = sdk::audio::load_waveform(a->input, o.sample_rate);
-    auto out = a->raw ? modalities::audio::waveform_to_fbank(samples, o) : modalities::audio::waveform_to_input(samples, o);
+    auto out =
+        a->raw ? modalities::audio::waveform_to_fbank(samples, o) : modalities::audio::waveform_to_input(samples, o);
     io::write_npy(a->output, out.contiguous());
-    std::printf("%s: %lld x %lld x ... written to %s\n", a->input.c_str(), (long long)out.size(0), (long long)out.size(1),
-                a->output.c_str());
+    std::printf("%s: %lld x %lld x ... written to %s\n", a->input.c_str(), (long long)out.size(0),
+                (long long)out.size(1), a->output.c_str());
     return 0;
   };
 }

@@ -16,8 +16,9 @@ Command add_reparam(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   args->model.add_to(app, /*weights_required=*/true);
-  output_option(app.add_option("--output,-o", args->output, "Deploy weights to write: .safetensors or .pth")->required(),
-                {/*standard_output=*/false});
+  output_option(
+      app.add_option("--output,-o", args->output, "Deploy weights to write: .safetensors or .pth")->required(),
+      {/*standard_output=*/false});
   return [args]() {
     args->model.spec.reparameterize = true;
     args->model.finalize();

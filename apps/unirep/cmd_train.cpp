@@ -42,7 +42,9 @@ std::string task_list() {
   return list;
 }
 
-void print_note(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+void print_note(const std::string& line) {
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
 
 // A bar over the examples a task scores ("evaluate 120/400 ...").
 sdk::tasks::CountCallback evaluation_bar(std::shared_ptr<std::unique_ptr<ProgressBar>> bar) {
@@ -55,8 +57,9 @@ sdk::tasks::CountCallback evaluation_bar(std::shared_ptr<std::unique_ptr<Progres
 
 void print_training(const sdk::tasks::TrainingRun& run) {
   const auto& r = run.result;
-  std::printf("trained %lld steps over %lld epochs (%.1f samples/s per process)%s%s\n", (long long)r.steps, (long long)r.epochs_completed,
-              r.samples_per_second, r.interrupted ? ", interrupted" : "", r.early_stopped ? ", stopped early" : "");
+  std::printf("trained %lld steps over %lld epochs (%.1f samples/s per process)%s%s\n", (long long)r.steps,
+              (long long)r.epochs_completed, r.samples_per_second, r.interrupted ? ", interrupted" : "",
+              r.early_stopped ? ", stopped early" : "");
   for (const auto& [k, v] : r.last_eval) std::printf("%s %.6g\n", k.c_str(), v);
   for (const auto& [k, v] : run.test) std::printf("%s %.6g\n", k.c_str(), v);
 }
@@ -87,11 +90,14 @@ Command add_train(CLI::App& app) {
   a->flags = std::make_unique<TaskFlags>(app, training_flags());
   output_option(a->flags->flag("output_dir"), {false, training_folder_files, /*folder=*/true});
   output_option(a->flags->flag("out"));  // the forecaster's model file
-  app.add_option("--config", a->config, "Options as one JSON object, keys as the flags with _ for - (flags given too win)")
+  app.add_option("--config", a->config,
+                 "Options as one JSON object, keys as the flags with _ for - (flags given too win)")
       ->check(existing_input());
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  app.add_option("--nproc", a->nproc, "Launch this many local worker processes (data parallel)")->check(CLI::Range(1, 256));
-  app.add_option("--timeout", a->timeout_s, "Seconds to wait for peers before failing (distributed)")->check(CLI::PositiveNumber);
+  app.add_option("--nproc", a->nproc, "Launch this many local worker processes (data parallel)")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--timeout", a->timeout_s, "Seconds to wait for peers before failing (distributed)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--sync-bn", a->sync_bn, "Synchronize BatchNorm statistics across processes (distributed)");
   return [a]() {
     if (a->nproc > 1 && !is_worker()) return launch_local_workers(a->nproc);
@@ -129,8 +135,9 @@ Command add_evaluate(CLI::App& app) {
   app.add_option("task", a->task, "Task: " + task_list())->check(CLI::IsMember(sdk::tasks::task_names()));
   a->flags = std::make_unique<TaskFlags>(app, evaluation_flags());
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  output_option(app.add_option("--report", a->report,
-                               "Classifiers: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON"));
+  output_option(app.add_option(
+      "--report", a->report,
+      "Classifiers: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON"));
   return [a]() {
     sdk::configure_threads(a->threads);
     const auto& recipe = sdk::tasks::find_task_recipe(a->task);
@@ -140,7 +147,8 @@ Command add_evaluate(CLI::App& app) {
     auto bar = std::make_shared<std::unique_ptr<ProgressBar>>();
     const auto evaluation = a->flags->in_flag_words_of([&] { return recipe.evaluate(settings, evaluation_bar(bar)); });
     if (report_file.wanted()) {
-      if (!evaluation.report) throw std::invalid_argument("--report: evaluate " + a->task + " of this model gives no per-class report");
+      if (!evaluation.report)
+        throw std::invalid_argument("--report: evaluate " + a->task + " of this model gives no per-class report");
       report_file.write(*evaluation.report);
     }
     print_classifier_evaluation(evaluation);

@@ -28,13 +28,17 @@ Command add_classify_video(CLI::App& app) {
     sdk::video::VideoClassifierOptions options;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("files", a->files, "Videos (any container and codec FFmpeg reads)")->required()->check(existing_input());
+  app.add_option("files", a->files, "Videos (any container and codec FFmpeg reads)")
+      ->required()
+      ->check(existing_input());
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
-  app.add_option("--model-file", a->options.model_file, "A video model written by `unirep train video` (instead of --model/--weights)")
+  app.add_option("--model-file", a->options.model_file,
+                 "A video model written by `unirep train video` (instead of --model/--weights)")
       ->check(existing_input());
   app.add_option("--labels", a->labels, "With --model: a file with one class name per line")->check(existing_input());
   app.add_option("--size", a->size, "With --model: clip frame size (default 224)")->check(CLI::PositiveNumber);
-  app.add_option("--views", a->views, "1 (the validation clip, default) or 15 (5 temporal x 3 spatial, softmax averaged)")
+  app.add_option("--views", a->views,
+                 "1 (the validation clip, default) or 15 (5 temporal x 3 spatial, softmax averaged)")
       ->check(CLI::IsMember({1, 15}));
   app.add_option("--top-k,-k", a->top_k, "Labels to show per file (default 5)")->check(CLI::PositiveNumber);
   app.add_flag("--json", a->json, "One JSON object per file");
@@ -42,7 +46,8 @@ Command add_classify_video(CLI::App& app) {
     a->model.finalize();
     if (a->options.model_file.empty() == a->model.spec.model.empty())
       throw std::invalid_argument("give either --model-file, or --model with --weights");
-    if (a->options.model_file.empty() && a->model.spec.weights.empty()) throw std::invalid_argument("--model needs --weights");
+    if (a->options.model_file.empty() && a->model.spec.weights.empty())
+      throw std::invalid_argument("--model needs --weights");
     a->options.backbone = a->model.spec;
     a->options.transform.size = a->size;
     if (!a->labels.empty()) a->options.labels = sdk::image::read_label_file(a->labels);
@@ -70,7 +75,8 @@ Command add_classify_video(CLI::App& app) {
         nlohmann::json j;
         j["file"] = io::utf8_for_json(file);
         j["views"] = a->views;
-        for (const auto& t : top) j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
+        for (const auto& t : top)
+          j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s\n", file.c_str());

@@ -24,7 +24,8 @@ std::map<CLI::App*, Command> add_commands(CLI::App& app) {
   add("classify-points", "Classify point clouds and meshes with a trained point model", add_classify_points);
   add("forecast", "Forecast time series from CSV (train, eval, predict)", add_forecast);
   add("data",
-      "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds; fashion-mnist: image folders; motions: "
+      "Make data sets (keywords: synthesized speech commands; shapes: 3-D point clouds; fashion-mnist: image folders; "
+      "motions: "
       "video clips)",
       add_data);
   make_numbers_strict(app);

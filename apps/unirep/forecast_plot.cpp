@@ -67,8 +67,10 @@ void plot_forecast(const std::string& path, const std::vector<PlotSeries>& serie
       cairo_set_line_width(cr, w);
       for (size_t i = 0; i < v.size(); ++i) {
         const double x = X(offset + static_cast<double>(i)), y = Y(v[i]);
-        if (i == 0) cairo_move_to(cr, x, y);
-        else cairo_line_to(cr, x, y);
+        if (i == 0)
+          cairo_move_to(cr, x, y);
+        else
+          cairo_line_to(cr, x, y);
       }
       cairo_stroke(cr);
     };

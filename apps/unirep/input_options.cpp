@@ -22,7 +22,8 @@ std::string why_not_readable(const std::string& path) {
     return std::strerror(errno);
   }
   if (S_ISDIR(st.st_mode)) return "is a directory, not a file";
-  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) return "is not a file, FIFO or character device";
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+    return "is not a file, FIFO or character device";
   if (access(path.c_str(), R_OK) != 0) return std::strerror(errno);
   return "";
 }

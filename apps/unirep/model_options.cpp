@@ -9,7 +9,8 @@ namespace unirep::cli {
 void ModelOptions::add_to(CLI::App& app, bool weights_required, bool model_required) {
   auto* m = app.add_option("--model,-m", spec.model, "Variant (a, f, p, n, t, s, b, l, xl) or a JSON config file");
   if (model_required) m->required();
-  auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")->check(existing_input());
+  auto* w = app.add_option("--weights,-w", spec.weights, "Weights: .pth (torch.save) or .safetensors")
+                ->check(existing_input());
   if (weights_required) w->required();
   app.add_option("--in-chans", in_chans, "Input channels of a named variant (default: from the weights, else 3)")
       ->check(CLI::Range(int64_t{1}, models::kMaxChannels));
@@ -21,7 +22,8 @@ void ModelOptions::add_to(CLI::App& app, bool weights_required, bool model_requi
 
 void ModelOptions::finalize() {
   if ((in_chans > 0 || num_classes >= 0) && !models::is_variant_name(spec.model))
-    throw std::invalid_argument("--in-chans and --num-classes apply to named variants; edit " + spec.model + " instead");
+    throw std::invalid_argument("--in-chans and --num-classes apply to named variants; edit " + spec.model +
+                                " instead");
   if (in_chans > 0) spec.in_chans = in_chans;
   if (num_classes >= 0) spec.num_classes = num_classes;
   spec.strict = !non_strict;

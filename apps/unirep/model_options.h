@@ -9,9 +9,9 @@ namespace unirep::cli {
 
 struct ModelOptions {
   sdk::BackboneSpec spec;
-  int64_t in_chans = 0;     // 0: not given
-  int64_t num_classes = -1; // -1: not given
-  int threads = 0;          // 0: all cores
+  int64_t in_chans = 0;      // 0: not given
+  int64_t num_classes = -1;  // -1: not given
+  int threads = 0;           // 0: all cores
   bool non_strict = false;
 
   // `model_required` false: --model may be left out (a command that also takes a model file).

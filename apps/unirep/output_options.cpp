@@ -75,8 +75,8 @@ void check_not_inputs(const CLI::Option* o, const OutputSpec& spec, const std::v
                                       "; refusing to write over an input");
       for (const auto& earlier : outputs)
         if (same(earlier))
-          throw std::invalid_argument(out.option + " " + file + " is the same file as " + earlier.option + " " + earlier.path +
-                                      "; two outputs cannot share a file");
+          throw std::invalid_argument(out.option + " " + file + " is the same file as " + earlier.option + " " +
+                                      earlier.path + "; two outputs cannot share a file");
       outputs.push_back(out);
     }
   }
@@ -99,7 +99,8 @@ CLI::Option* output_option(CLI::Option* option, OutputSpec spec) {
 
 std::vector<std::string> training_folder_files(const std::string& dir) {
   std::vector<std::string> files;
-  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"}) files.push_back(dir + "/" + name);
+  for (const char* name : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"})
+    files.push_back(dir + "/" + name);
   return files;
 }
 
@@ -123,10 +124,13 @@ void check_outputs(const CLI::App& command) {
     const auto& spec = it->second;
     for (const auto& value : o->results()) {
       if (value != "-") continue;
-      if (spec.folder) throw std::invalid_argument(option_name(o) + " names a folder; '-' (standard output) cannot hold one");
+      if (spec.folder)
+        throw std::invalid_argument(option_name(o) + " names a folder; '-' (standard output) cannot hold one");
       const auto files = spec.files ? spec.files(value) : std::vector<std::string>{value};
       if (!spec.standard_output || files != std::vector<std::string>{"-"})
-        throw std::invalid_argument(option_name(o) + " cannot be '-' (standard output): this output is chosen by its file name or is several files");
+        throw std::invalid_argument(
+            option_name(o) +
+            " cannot be '-' (standard output): this output is chosen by its file name or is several files");
       if (to_standard_output) throw std::invalid_argument("only one output can be '-' (standard output)");
       to_standard_output = true;
     }

@@ -11,17 +11,27 @@ namespace {
 std::string duration(double s) {
   char buf[32];
   const int t = static_cast<int>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
   return buf;
 }
 }  // namespace
 
-bool ProgressBar::stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+bool ProgressBar::stderr_is_terminal() {
+  return isatty(STDERR_FILENO) == 1;
+}
 
-ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit, double plain_interval_s, Clock::time_point started)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), interval_(plain_interval_s),
-      tty_(stderr_is_terminal()), start_(started), last_print_(started) {}
+ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit, double plain_interval_s,
+                         Clock::time_point started)
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      interval_(plain_interval_s),
+      tty_(stderr_is_terminal()),
+      start_(started),
+      last_print_(started) {}
 
 void ProgressBar::update(int64_t done, const std::string& status) {
   done_ = done;
@@ -44,8 +54,10 @@ void ProgressBar::print(bool final) {
   const double rate = elapsed > 0 ? done_ / elapsed : 0.0;
   std::string eta = total_ > 0 && rate > 0 && done_ < total_ ? " eta " + duration((total_ - done_) / rate) : "";
   char counts[64];
-  if (total_ > 0) std::snprintf(counts, sizeof counts, "%lld/%lld", (long long)done_, (long long)total_);
-  else std::snprintf(counts, sizeof counts, "%lld", (long long)done_);
+  if (total_ > 0)
+    std::snprintf(counts, sizeof counts, "%lld/%lld", (long long)done_, (long long)total_);
+  else
+    std::snprintf(counts, sizeof counts, "%lld", (long long)done_);
   char rate_s[48];
   std::snprintf(rate_s, sizeof rate_s, "%.2f %s/s", rate, unit_.c_str());
   if (tty_) {

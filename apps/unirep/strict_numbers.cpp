@@ -14,7 +14,8 @@ constexpr size_t kMaxNumberChars = 40;
 constexpr double kMaxMagnitude = 1e12;
 
 std::string check_integer(const std::string& text) {
-  if (text.empty() || text.size() > kMaxNumberChars) return "'" + text.substr(0, kMaxNumberChars) + "' is not an integer";
+  if (text.empty() || text.size() > kMaxNumberChars)
+    return "'" + text.substr(0, kMaxNumberChars) + "' is not an integer";
   const size_t digits = text[0] == '-' || text[0] == '+' ? 1 : 0;
   if (digits == text.size()) return "'" + text + "' is not an integer";
   for (size_t i = digits; i < text.size(); ++i)
@@ -50,10 +51,14 @@ void add_check(CLI::Option* o) {
   // get_type_name() appends the descriptions of validators already there ("FLOAT:POSITIVE").
   const std::string full = o->get_type_name(), type = full.substr(0, full.find(':'));
   const bool threads = o->check_lname("threads");
-  if (threads) o->check(CLI::Validator(check_threads, "", "thread count"));
-  else if (type == "INT") o->check(CLI::Validator(check_integer, "", "strict integer"));
-  else if (type == "UINT") o->check(CLI::Validator(check_count, "", "strict count"));
-  else if (type == "FLOAT") o->check(CLI::Validator(check_real, "", "strict number"));
+  if (threads)
+    o->check(CLI::Validator(check_threads, "", "thread count"));
+  else if (type == "INT")
+    o->check(CLI::Validator(check_integer, "", "strict integer"));
+  else if (type == "UINT")
+    o->check(CLI::Validator(check_count, "", "strict count"));
+  else if (type == "FLOAT")
+    o->check(CLI::Validator(check_real, "", "strict number"));
 }
 
 }  // namespace

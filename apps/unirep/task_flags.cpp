@@ -34,11 +34,16 @@ CLI::Validator value_check(const Option& o) {
 
 const char* type_name(OptionType t) {
   switch (t) {
-    case OptionType::Integer: return "INT";
-    case OptionType::Number: return "FLOAT";
-    case OptionType::File: return "FILE";
-    case OptionType::Folder: return "DIR";
-    default: return "TEXT";
+    case OptionType::Integer:
+      return "INT";
+    case OptionType::Number:
+      return "FLOAT";
+    case OptionType::File:
+      return "FILE";
+    case OptionType::Folder:
+      return "DIR";
+    default:
+      return "TEXT";
   }
 }
 
@@ -80,10 +85,12 @@ void TaskFlags::add(CLI::App& app, Flag& f, size_t task_count) {
   const auto help = help_text(o, f.tasks, task_count);
   if (o.type == OptionType::Flag) {
     // A negated flag (--no-noise) sets the option false; a plain one (--bf16) sets it true.
-    f.cli = app.add_flag_callback(name, [&f] { f.value = f.option.negated ? "false" : "true", f.set = true; }, help);
+    f.cli = app.add_flag_callback(
+        name, [&f] { f.value = f.option.negated ? "false" : "true", f.set = true; }, help);
     return;
   }
-  f.cli = app.add_option_function<std::string>(name, [&f](const std::string& v) { f.value = v, f.set = true; }, help);
+  f.cli = app.add_option_function<std::string>(
+      name, [&f](const std::string& v) { f.value = v, f.set = true; }, help);
   f.cli->check(value_check(o));
   f.cli->type_name(type_name(o.type));
   if (o.type == OptionType::File) f.cli->check(existing_input());
@@ -92,7 +99,8 @@ void TaskFlags::add(CLI::App& app, Flag& f, size_t task_count) {
 std::string TaskFlags::in_flag_words(std::string message) const {
   for (const auto& f : flags_) {
     const std::string sdk_words = "option '" + f->option.key + "'", cli_words = "--" + f->option.flag_name();
-    for (size_t at = message.find(sdk_words); at != std::string::npos; at = message.find(sdk_words, at + cli_words.size()))
+    for (size_t at = message.find(sdk_words); at != std::string::npos;
+         at = message.find(sdk_words, at + cli_words.size()))
       message.replace(at, sdk_words.size(), cli_words);
   }
   return message;

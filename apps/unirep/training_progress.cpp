@@ -18,10 +18,10 @@ class EpochBars {
  public:
   ProgressBar& of(const TrainProgress& p) {
     if (!bar_ || epoch_ != p.epoch) {
-      const auto started = ProgressBar::Clock::now() -
-                           std::chrono::duration_cast<ProgressBar::Clock::duration>(std::chrono::duration<double>(p.seconds));
-      bar_ = std::make_unique<ProgressBar>("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs), p.batches,
-                                           "batch", 10.0, started);
+      const auto started = ProgressBar::Clock::now() - std::chrono::duration_cast<ProgressBar::Clock::duration>(
+                                                           std::chrono::duration<double>(p.seconds));
+      bar_ = std::make_unique<ProgressBar>("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs),
+                                           p.batches, "batch", 10.0, started);
       epoch_ = p.epoch;
     }
     return *bar_;

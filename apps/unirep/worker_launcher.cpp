@@ -78,7 +78,8 @@ int launch_local_workers(int nproc) {
 
   // Ctrl-C reaches the workers directly (same process group); the launcher just keeps waiting so
   // they can finish the step and save their checkpoint.
-  struct sigaction ignore {}, old_int {};
+  struct sigaction ignore {
+  }, old_int{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGINT, &ignore, &old_int);
 

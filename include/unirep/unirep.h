@@ -23,13 +23,13 @@
 #include <unirep/version.h>
 
 #if defined(_WIN32)
-#  if defined(UNIREP_BUILDING_LIBRARY)
-#    define UNIREP_C_API __declspec(dllexport)
-#  else
-#    define UNIREP_C_API __declspec(dllimport)
-#  endif
+#if defined(UNIREP_BUILDING_LIBRARY)
+#define UNIREP_C_API __declspec(dllexport)
 #else
-#  define UNIREP_C_API __attribute__((visibility("default")))
+#define UNIREP_C_API __declspec(dllimport)
+#endif
+#else
+#define UNIREP_C_API __attribute__((visibility("default")))
 #endif
 
 #ifdef __cplusplus
@@ -40,12 +40,12 @@ typedef enum unirep_status {
   UNIREP_OK = 0,
   UNIREP_ERROR_INVALID_ARGUMENT = 1, /* a NULL handle or buffer, a bad option */
   UNIREP_ERROR_FILE_NOT_FOUND = 2,
-  UNIREP_ERROR_BAD_FILE = 3,         /* unreadable, corrupt, truncated or of the wrong kind */
-  UNIREP_ERROR_MODEL_MISMATCH = 4,   /* weights that do not fit the architecture */
-  UNIREP_ERROR_UNSUPPORTED = 5,      /* e.g. a device this build cannot use */
+  UNIREP_ERROR_BAD_FILE = 3,       /* unreadable, corrupt, truncated or of the wrong kind */
+  UNIREP_ERROR_MODEL_MISMATCH = 4, /* weights that do not fit the architecture */
+  UNIREP_ERROR_UNSUPPORTED = 5,    /* e.g. a device this build cannot use */
   UNIREP_ERROR_OUT_OF_MEMORY = 6,
-  UNIREP_ERROR_INTERNAL = 7,         /* a bug: please report the message */
-  UNIREP_ERROR_BUFFER_TOO_SMALL = 8  /* the count needed was returned; nothing written */
+  UNIREP_ERROR_INTERNAL = 7,        /* a bug: please report the message */
+  UNIREP_ERROR_BUFFER_TOO_SMALL = 8 /* the count needed was returned; nothing written */
 } unirep_status;
 
 /* The version of the library actually loaded (compare with UNIREP_VERSION_* from the headers). */
@@ -65,8 +65,8 @@ typedef struct unirep_options {
 } unirep_options;
 
 typedef struct unirep_label_score {
-  int32_t index;     /* class index; the name is unirep_classifier_label(handle, index) */
-  float score;       /* probability */
+  int32_t index; /* class index; the name is unirep_classifier_label(handle, index) */
+  float score;   /* probability */
 } unirep_label_score;
 
 /* ---- Classifiers: audio, image, video and point-cloud model files -------------------------- */
@@ -79,8 +79,7 @@ UNIREP_C_API unirep_status unirep_classifier_load(const char* model_file, const 
 /* An image classifier from a variant name ("a".."xl" or a JSON config) and a weights file (an
  * official ImageNet checkpoint as downloaded, for example), ImageNet-1K labels for 1000 classes. */
 UNIREP_C_API unirep_status unirep_classifier_load_image_weights(const char* model, const char* weights,
-                                                                const unirep_options* options,
-                                                                unirep_classifier** out);
+                                                                const unirep_options* options, unirep_classifier** out);
 UNIREP_C_API void unirep_classifier_free(unirep_classifier* classifier);
 
 /* "audio_classifier", "image_classifier", "video_classifier" or "point_classifier". */
@@ -98,13 +97,13 @@ UNIREP_C_API unirep_status unirep_classify_samples(const unirep_classifier* clas
                                                    size_t frames, int channels, int sample_rate,
                                                    unirep_label_score* results, size_t capacity, size_t* count);
 /* Image: 8-bit RGB pixels, `stride` bytes per row (0: width * 3). */
-UNIREP_C_API unirep_status unirep_classify_pixels(const unirep_classifier* classifier, const uint8_t* rgb,
-                                                  int width, int height, int stride,
-                                                  unirep_label_score* results, size_t capacity, size_t* count);
+UNIREP_C_API unirep_status unirep_classify_pixels(const unirep_classifier* classifier, const uint8_t* rgb, int width,
+                                                  int height, int stride, unirep_label_score* results, size_t capacity,
+                                                  size_t* count);
 /* Points: `count_points` x, y, z triples. */
 UNIREP_C_API unirep_status unirep_classify_points(const unirep_classifier* classifier, const float* xyz,
-                                                  size_t count_points, unirep_label_score* results,
-                                                  size_t capacity, size_t* count);
+                                                  size_t count_points, unirep_label_score* results, size_t capacity,
+                                                  size_t* count);
 
 /* ---- Forecaster -------------------------------------------------------------------------------- */
 
@@ -122,20 +121,20 @@ UNIREP_C_API size_t unirep_forecaster_horizon(const unirep_forecaster* forecaste
 /* The steps after the end of a CSV laid out like the training file. `values` receives horizon x
  * targets floats (row-major), `times` (may be NULL) horizon seconds since the Unix epoch;
  * `capacity` is the number of floats `values` holds. */
-UNIREP_C_API unirep_status unirep_forecast_csv(const unirep_forecaster* forecaster, const char* path,
-                                               float* values, size_t capacity, double* times, size_t* steps);
+UNIREP_C_API unirep_status unirep_forecast_csv(const unirep_forecaster* forecaster, const char* path, float* values,
+                                               size_t capacity, double* times, size_t* steps);
 /* `rows` x `columns` history values (targets then covariates, row-major) at regular `times`. */
 UNIREP_C_API unirep_status unirep_forecast_values(const unirep_forecaster* forecaster, const double* history_times,
-                                                  const float* history, size_t rows, size_t columns,
-                                                  float* values, size_t capacity, double* times, size_t* steps);
+                                                  const float* history, size_t rows, size_t columns, float* values,
+                                                  size_t capacity, double* times, size_t* steps);
 
 /* ---- Backbone features ------------------------------------------------------------------------- */
 
 typedef struct unirep_backbone unirep_backbone;
 
 /* weights may be NULL or "" for random initialization. */
-UNIREP_C_API unirep_status unirep_backbone_load(const char* model, const char* weights,
-                                                const unirep_options* options, unirep_backbone** out);
+UNIREP_C_API unirep_status unirep_backbone_load(const char* model, const char* weights, const unirep_options* options,
+                                                unirep_backbone** out);
 UNIREP_C_API void unirep_backbone_free(unirep_backbone* backbone);
 /* The pooled last-stage features of an N x C x H x W float input: N x width floats into
  * `features` (`capacity` floats); *width = the last stage's channels. */
@@ -156,9 +155,9 @@ typedef enum unirep_training_event {
 
 typedef struct unirep_training_progress {
   unirep_training_event event;
-  int64_t epoch, epochs;   /* counted from 1 */
-  int64_t batch, batches;  /* in this epoch */
-  int64_t step;            /* optimizer steps in total */
+  int64_t epoch, epochs;  /* counted from 1 */
+  int64_t batch, batches; /* in this epoch */
+  int64_t step;           /* optimizer steps in total */
   double loss, lr, samples_per_second;
   const char* metrics_json; /* a JSON object ("{}" when none); valid during the call */
   const char* message;      /* "" when none; valid during the call */

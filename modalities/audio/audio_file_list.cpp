@@ -57,8 +57,8 @@ class LabelIndex {
 }  // namespace
 
 bool looks_like_audio_file(const std::string& path) {
-  static const std::set<std::string> ext = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif",
-                                            ".aiff", ".caf", ".w64", ".rf64", ".mp4", ".mkv", ".webm", ".wma", ".au"};
+  static const std::set<std::string> ext = {".wav",  ".flac", ".ogg", ".oga",  ".opus", ".mp3", ".m4a",  ".aac", ".aif",
+                                            ".aiff", ".caf",  ".w64", ".rf64", ".mp4",  ".mkv", ".webm", ".wma", ".au"};
   return ext.count(lower(fs::path(path).extension().string())) > 0;
 }
 
@@ -86,9 +86,12 @@ AudioFileList list_class_folders(const std::string& dir, const std::vector<std::
     for (const auto& f : files) {
       const auto rel = fs::path(f).lexically_relative(dir).lexically_normal().generic_string();
       AudioItem item{f, {id}};
-      if (validation.count(rel)) out.validation.push_back(item);
-      else if (testing.count(rel)) out.test.push_back(item);
-      else out.train.push_back(item);
+      if (validation.count(rel))
+        out.validation.push_back(item);
+      else if (testing.count(rel))
+        out.test.push_back(item);
+      else
+        out.train.push_back(item);
     }
   }
   out.labels = index.labels();

@@ -55,7 +55,9 @@ std::string number_text(double v) {
 }
 
 void require(bool ok, const char* field, const char* rule, double value) {
-  if (!ok) throw std::invalid_argument(std::string("AudioInputOptions.") + field + " must be " + rule + ", got " + number_text(value));
+  if (!ok)
+    throw std::invalid_argument(std::string("AudioInputOptions.") + field + " must be " + rule + ", got " +
+                                number_text(value));
 }
 
 }  // namespace
@@ -67,30 +69,46 @@ void check_audio_input_options(const AudioInputOptions& o) {
   require(std::isfinite(o.norm_std) && o.norm_std > 0, "norm_std", "positive and finite", o.norm_std);
   const auto& f = o.fbank.frame_opts;
   const auto& m = o.fbank.mel_opts;
-  require(std::isfinite(f.frame_shift_ms) && f.frame_shift_ms > 0, "fbank.frame_shift_ms", "positive and finite", f.frame_shift_ms);
-  require(std::isfinite(f.frame_length_ms) && f.frame_length_ms > 0, "fbank.frame_length_ms", "positive and finite", f.frame_length_ms);
-  const std::pair<const char*, float> finite[] = {{"fbank.dither", f.dither},           {"fbank.preemph_coeff", f.preemph_coeff},
-                                                  {"fbank.blackman_coeff", f.blackman_coeff}, {"fbank.low_freq", m.low_freq},
-                                                  {"fbank.high_freq", m.high_freq},     {"fbank.energy_floor", o.fbank.energy_floor}};
+  require(std::isfinite(f.frame_shift_ms) && f.frame_shift_ms > 0, "fbank.frame_shift_ms", "positive and finite",
+          f.frame_shift_ms);
+  require(std::isfinite(f.frame_length_ms) && f.frame_length_ms > 0, "fbank.frame_length_ms", "positive and finite",
+          f.frame_length_ms);
+  const std::pair<const char*, float> finite[] = {{"fbank.dither", f.dither},
+                                                  {"fbank.preemph_coeff", f.preemph_coeff},
+                                                  {"fbank.blackman_coeff", f.blackman_coeff},
+                                                  {"fbank.low_freq", m.low_freq},
+                                                  {"fbank.high_freq", m.high_freq},
+                                                  {"fbank.energy_floor", o.fbank.energy_floor}};
   for (const auto& [field, value] : finite) require(std::isfinite(value), field, "finite", value);
 }
 
 std::string to_json(const AudioInputOptions& o) {
   const auto& f = o.fbank.frame_opts;
   const auto& m = o.fbank.mel_opts;
-  nlohmann::json j = {
-      {"sample_rate", o.sample_rate},
-      {"target_frames", o.target_frames},
-      {"norm_mean", o.norm_mean},
-      {"norm_std", o.norm_std},
-      {"fbank",
-       {{"frame_shift_ms", f.frame_shift_ms}, {"frame_length_ms", f.frame_length_ms}, {"dither", f.dither},
-        {"preemph_coeff", f.preemph_coeff}, {"remove_dc_offset", f.remove_dc_offset}, {"window_type", f.window_type},
-        {"round_to_power_of_two", f.round_to_power_of_two}, {"blackman_coeff", f.blackman_coeff},
-        {"snip_edges", f.snip_edges}, {"num_mel_bins", m.num_bins}, {"low_freq", m.low_freq}, {"high_freq", m.high_freq},
-        {"use_energy", o.fbank.use_energy}, {"energy_floor", o.fbank.energy_floor}, {"raw_energy", o.fbank.raw_energy},
-        {"htk_compat", o.fbank.htk_compat}, {"use_log_fbank", o.fbank.use_log_fbank}, {"use_power", o.fbank.use_power},
-        {"subtract_mean", o.fbank.subtract_mean}}}};
+  nlohmann::json j = {{"sample_rate", o.sample_rate},
+                      {"target_frames", o.target_frames},
+                      {"norm_mean", o.norm_mean},
+                      {"norm_std", o.norm_std},
+                      {"fbank",
+                       {{"frame_shift_ms", f.frame_shift_ms},
+                        {"frame_length_ms", f.frame_length_ms},
+                        {"dither", f.dither},
+                        {"preemph_coeff", f.preemph_coeff},
+                        {"remove_dc_offset", f.remove_dc_offset},
+                        {"window_type", f.window_type},
+                        {"round_to_power_of_two", f.round_to_power_of_two},
+                        {"blackman_coeff", f.blackman_coeff},
+                        {"snip_edges", f.snip_edges},
+                        {"num_mel_bins", m.num_bins},
+                        {"low_freq", m.low_freq},
+                        {"high_freq", m.high_freq},
+                        {"use_energy", o.fbank.use_energy},
+                        {"energy_floor", o.fbank.energy_floor},
+                        {"raw_energy", o.fbank.raw_energy},
+                        {"htk_compat", o.fbank.htk_compat},
+                        {"use_log_fbank", o.fbank.use_log_fbank},
+                        {"use_power", o.fbank.use_power},
+                        {"subtract_mean", o.fbank.subtract_mean}}}};
   return j.dump();
 }
 
@@ -110,35 +128,59 @@ AudioInputOptions audio_input_options_from_json(const std::string& text) {
     const auto& k = it.key();
     const auto& v = it.value();
     try {
-      if (k == "sample_rate") o.sample_rate = v.get<int>();
-      else if (k == "target_frames") o.target_frames = v.get<int>();
-      else if (k == "norm_mean") o.norm_mean = v.get<double>();
-      else if (k == "norm_std") o.norm_std = v.get<double>();
+      if (k == "sample_rate")
+        o.sample_rate = v.get<int>();
+      else if (k == "target_frames")
+        o.target_frames = v.get<int>();
+      else if (k == "norm_mean")
+        o.norm_mean = v.get<double>();
+      else if (k == "norm_std")
+        o.norm_std = v.get<double>();
       else if (k == "fbank") {
         if (!v.is_object()) throw std::invalid_argument("audio input option 'fbank' must be an object");
         for (auto fit = v.begin(); fit != v.end(); ++fit) {
           const auto& fk = fit.key();
           const auto& fv = fit.value();
-          if (fk == "frame_shift_ms") f.frame_shift_ms = fv.get<float>();
-          else if (fk == "frame_length_ms") f.frame_length_ms = fv.get<float>();
-          else if (fk == "dither") f.dither = fv.get<float>();
-          else if (fk == "preemph_coeff") f.preemph_coeff = fv.get<float>();
-          else if (fk == "remove_dc_offset") f.remove_dc_offset = fv.get<bool>();
-          else if (fk == "window_type") f.window_type = fv.get<std::string>();
-          else if (fk == "round_to_power_of_two") f.round_to_power_of_two = fv.get<bool>();
-          else if (fk == "blackman_coeff") f.blackman_coeff = fv.get<float>();
-          else if (fk == "snip_edges") f.snip_edges = fv.get<bool>();
-          else if (fk == "num_mel_bins") m.num_bins = fv.get<int>();
-          else if (fk == "low_freq") m.low_freq = fv.get<float>();
-          else if (fk == "high_freq") m.high_freq = fv.get<float>();
-          else if (fk == "use_energy") b.use_energy = fv.get<bool>();
-          else if (fk == "energy_floor") b.energy_floor = fv.get<float>();
-          else if (fk == "raw_energy") b.raw_energy = fv.get<bool>();
-          else if (fk == "htk_compat") b.htk_compat = fv.get<bool>();
-          else if (fk == "use_log_fbank") b.use_log_fbank = fv.get<bool>();
-          else if (fk == "use_power") b.use_power = fv.get<bool>();
-          else if (fk == "subtract_mean") b.subtract_mean = fv.get<bool>();
-          else throw std::invalid_argument("unknown audio fbank option '" + fk + "'");
+          if (fk == "frame_shift_ms")
+            f.frame_shift_ms = fv.get<float>();
+          else if (fk == "frame_length_ms")
+            f.frame_length_ms = fv.get<float>();
+          else if (fk == "dither")
+            f.dither = fv.get<float>();
+          else if (fk == "preemph_coeff")
+            f.preemph_coeff = fv.get<float>();
+          else if (fk == "remove_dc_offset")
+            f.remove_dc_offset = fv.get<bool>();
+          else if (fk == "window_type")
+            f.window_type = fv.get<std::string>();
+          else if (fk == "round_to_power_of_two")
+            f.round_to_power_of_two = fv.get<bool>();
+          else if (fk == "blackman_coeff")
+            f.blackman_coeff = fv.get<float>();
+          else if (fk == "snip_edges")
+            f.snip_edges = fv.get<bool>();
+          else if (fk == "num_mel_bins")
+            m.num_bins = fv.get<int>();
+          else if (fk == "low_freq")
+            m.low_freq = fv.get<float>();
+          else if (fk == "high_freq")
+            m.high_freq = fv.get<float>();
+          else if (fk == "use_energy")
+            b.use_energy = fv.get<bool>();
+          else if (fk == "energy_floor")
+            b.energy_floor = fv.get<float>();
+          else if (fk == "raw_energy")
+            b.raw_energy = fv.get<bool>();
+          else if (fk == "htk_compat")
+            b.htk_compat = fv.get<bool>();
+          else if (fk == "use_log_fbank")
+            b.use_log_fbank = fv.get<bool>();
+          else if (fk == "use_power")
+            b.use_power = fv.get<bool>();
+          else if (fk == "subtract_mean")
+            b.subtract_mean = fv.get<bool>();
+          else
+            throw std::invalid_argument("unknown audio fbank option '" + fk + "'");
         }
       } else {
         throw std::invalid_argument("unknown audio input option '" + k + "'");

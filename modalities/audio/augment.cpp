@@ -10,7 +10,9 @@
 namespace unirep::modalities::audio {
 namespace {
 
-double uniform(std::mt19937_64& rng) { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+double uniform(std::mt19937_64& rng) {
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
 
 // torchaudio.functional.mask_along_axis: width = U * max_width, start = U' * (size - width), the
 // band [floor(start), floor(start + width)) is filled.
@@ -47,7 +49,8 @@ void add_noise_and_roll(at::Tensor& input, int max_roll, std::mt19937_64& rng) {
 }
 
 void random_equalization(at::Tensor& input, double max_db, double norm_std, float pad_value, std::mt19937_64& rng) {
-  TORCH_CHECK(input.dim() == 3 && input.size(0) == 1 && input.is_contiguous(), "random_equalization expects a contiguous 1 x F x T");
+  TORCH_CHECK(input.dim() == 3 && input.size(0) == 1 && input.is_contiguous(),
+              "random_equalization expects a contiguous 1 x F x T");
   if (max_db <= 0) return;
   const int64_t bins = input.size(1), frames = input.size(2);
   std::uniform_real_distribution<double> w(-1.0, 1.0);

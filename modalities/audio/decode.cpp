@@ -17,7 +17,9 @@ namespace unirep::modalities::audio {
 
 namespace detail {
 
-void fail(const std::string& path, const std::string& problem) { throw std::runtime_error(path + ": " + problem); }
+void fail(const std::string& path, const std::string& problem) {
+  throw std::runtime_error(path + ": " + problem);
+}
 
 void check_format(const std::string& path, int sample_rate, int channels) {
   if (sample_rate <= 0 || sample_rate > kMaxSampleRate)
@@ -87,9 +89,13 @@ AudioReader::AudioReader(const std::string& path) : impl_(std::make_unique<Impl>
 
 AudioReader::~AudioReader() = default;
 
-const AudioInfo& AudioReader::info() const { return impl_->source->info(); }
+const AudioInfo& AudioReader::info() const {
+  return impl_->source->info();
+}
 
-const std::string& AudioReader::path() const { return impl_->path; }
+const std::string& AudioReader::path() const {
+  return impl_->path;
+}
 
 int64_t AudioReader::read(float* out, int64_t max_frames) {
   if (max_frames <= 0) return 0;

@@ -14,7 +14,9 @@
 namespace unirep::modalities::audio {
 namespace {
 
-double mel_scale(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
+double mel_scale(double hz) {
+  return 1127.0 * std::log(1.0 + hz / 700.0);
+}
 
 std::vector<float> make_window(const std::string& type, int64_t n, double blackman_coeff) {
   std::vector<float> w(static_cast<size_t>(n));
@@ -22,12 +24,19 @@ std::vector<float> make_window(const std::string& type, int64_t n, double blackm
   for (int64_t i = 0; i < n; ++i) {
     const double hann = 0.5 - 0.5 * std::cos(a * i);
     double v;
-    if (type == "hanning") v = hann;
-    else if (type == "hamming") v = 0.54 - 0.46 * std::cos(a * i);
-    else if (type == "povey") v = std::pow(hann, 0.85);
-    else if (type == "rectangular") v = 1.0;
-    else if (type == "blackman") v = blackman_coeff - 0.5 * std::cos(a * i) + (0.5 - blackman_coeff) * std::cos(2 * a * i);
-    else throw std::invalid_argument("fbank: unknown window_type '" + type + "' (hanning, hamming, povey, rectangular, blackman)");
+    if (type == "hanning")
+      v = hann;
+    else if (type == "hamming")
+      v = 0.54 - 0.46 * std::cos(a * i);
+    else if (type == "povey")
+      v = std::pow(hann, 0.85);
+    else if (type == "rectangular")
+      v = 1.0;
+    else if (type == "blackman")
+      v = blackman_coeff - 0.5 * std::cos(a * i) + (0.5 - blackman_coeff) * std::cos(2 * a * i);
+    else
+      throw std::invalid_argument("fbank: unknown window_type '" + type +
+                                  "' (hanning, hamming, povey, rectangular, blackman)");
     w[static_cast<size_t>(i)] = static_cast<float>(v);
   }
   return w;
@@ -46,8 +55,8 @@ std::vector<MelFilter> make_mel_filters(const MelBanksOptions& o, double samp_fr
   if (high <= 0) high += nyquist;
   if (o.num_bins < 3) throw std::invalid_argument("fbank: need at least 3 mel bins");
   if (o.low_freq < 0 || o.low_freq >= nyquist || high <= 0 || high > nyquist || high <= o.low_freq)
-    throw std::invalid_argument("fbank: bad mel frequency range [" + std::to_string(o.low_freq) + ", " + std::to_string(high) +
-                                "] for sample rate " + std::to_string(samp_freq));
+    throw std::invalid_argument("fbank: bad mel frequency range [" + std::to_string(o.low_freq) + ", " +
+                                std::to_string(high) + "] for sample rate " + std::to_string(samp_freq));
   const double bin_width = samp_freq / static_cast<double>(padded);
   const double mel_low = mel_scale(o.low_freq), mel_high = mel_scale(high);
   const double delta = (mel_high - mel_low) / (o.num_bins + 1);
@@ -106,10 +115,18 @@ Fbank::~Fbank() = default;
 Fbank::Fbank(Fbank&&) noexcept = default;
 Fbank& Fbank::operator=(Fbank&&) noexcept = default;
 
-const FbankOptions& Fbank::options() const { return impl_->o; }
-int64_t Fbank::window_size() const { return impl_->window_size; }
-int64_t Fbank::window_shift() const { return impl_->window_shift; }
-int64_t Fbank::num_bins() const { return impl_->o.mel_opts.num_bins + (impl_->o.use_energy ? 1 : 0); }
+const FbankOptions& Fbank::options() const {
+  return impl_->o;
+}
+int64_t Fbank::window_size() const {
+  return impl_->window_size;
+}
+int64_t Fbank::window_shift() const {
+  return impl_->window_shift;
+}
+int64_t Fbank::num_bins() const {
+  return impl_->o.mel_opts.num_bins + (impl_->o.use_energy ? 1 : 0);
+}
 
 int64_t Fbank::num_frames(int64_t n) const {
   const auto& m = *impl_;
@@ -132,8 +149,8 @@ at::Tensor Fbank::compute(const float* samples, int64_t n, uint64_t seed) const 
   const int64_t pad_left = f.snip_edges ? 0 : (m.window_size - m.window_shift) / 2;
   auto sample = [&](int64_t i) -> float {
     i -= pad_left;
-    if (i < 0) i = -i - 1;                  // reflect at the start: x[-1] = x[0], x[-2] = x[1] ...
-    if (i >= n) i = 2 * n - 1 - i;          // and at the end
+    if (i < 0) i = -i - 1;          // reflect at the start: x[-1] = x[0], x[-2] = x[1] ...
+    if (i >= n) i = 2 * n - 1 - i;  // and at the end
     return samples[std::clamp<int64_t>(i, 0, n - 1)];
   };
 
@@ -143,8 +160,10 @@ at::Tensor Fbank::compute(const float* samples, int64_t n, uint64_t seed) const 
   for (int64_t t = 0; t < frames; ++t) {
     const int64_t start = t * m.window_shift;
     float* x = frame.data();
-    if (f.snip_edges) std::copy_n(samples + start, m.window_size, x);
-    else for (int64_t i = 0; i < m.window_size; ++i) x[i] = sample(start + i);
+    if (f.snip_edges)
+      std::copy_n(samples + start, m.window_size, x);
+    else
+      for (int64_t i = 0; i < m.window_size; ++i) x[i] = sample(start + i);
     if (f.dither != 0)
       for (int64_t i = 0; i < m.window_size; ++i) x[i] += f.dither * gauss(rng);
     if (f.remove_dc_offset) {

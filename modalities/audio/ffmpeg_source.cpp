@@ -34,15 +34,14 @@ constexpr const char* kFormatWhitelist =
     "mp3,aac,loas,mov,matroska,webm,avi,asf,flv,ogg,wav,w64,rf64,flac,aiff,caf,au,amr,amrnb,amrwb,ac3,eac3,dts,"
     "truehd,mlp,wv,ape,tta,mpc,mpc8,mpeg,mpegts,mxf,rm,dsf,iff,voc,gsm,oma,nut,xwma,wsaud,mp2";
 
-
-
 // Sample `i` of channel `ch` as float, from packed or planar data of format `fmt`.
 inline float sample_at(const uint8_t* const* data, AVSampleFormat fmt, int channels, int i, int ch) {
   const bool planar = av_sample_fmt_is_planar(fmt) != 0;
   const uint8_t* base = planar ? data[ch] : data[0];
   const size_t index = planar ? static_cast<size_t>(i) : static_cast<size_t>(i) * channels + ch;
   switch (av_get_packed_sample_fmt(fmt)) {
-    case AV_SAMPLE_FMT_U8: return (static_cast<float>(base[index]) - 128.0f) / 128.0f;
+    case AV_SAMPLE_FMT_U8:
+      return (static_cast<float>(base[index]) - 128.0f) / 128.0f;
     case AV_SAMPLE_FMT_S16: {
       int16_t v;
       std::memcpy(&v, base + index * sizeof v, sizeof v);
@@ -71,7 +70,8 @@ inline float sample_at(const uint8_t* const* data, AVSampleFormat fmt, int chann
       if (std::abs(v) > std::numeric_limits<float>::max()) return v > 0 ? inf : -inf;
       return static_cast<float>(v);
     }
-    default: return 0.0f;  // rejected before decoding starts (see supported_format)
+    default:
+      return 0.0f;  // rejected before decoding starts (see supported_format)
   }
 }
 
@@ -82,8 +82,10 @@ bool supported_format(int fmt) {
     case AV_SAMPLE_FMT_S32:
     case AV_SAMPLE_FMT_S64:
     case AV_SAMPLE_FMT_FLT:
-    case AV_SAMPLE_FMT_DBL: return true;
-    default: return false;
+    case AV_SAMPLE_FMT_DBL:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -130,14 +132,17 @@ class FfmpegSource final : public AudioSource {
     const AVCodec* codec = nullptr;
     stream_ = av_find_best_stream(format_, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
     if (stream_ == AVERROR_DECODER_NOT_FOUND) fail(path, "no decoder for its audio codec in this FFmpeg build");
-    if (stream_ < 0) fail(path, std::string("not an audio file (no audio stream in this ") + format_->iformat->name + " file)");
+    if (stream_ < 0)
+      fail(path, std::string("not an audio file (no audio stream in this ") + format_->iformat->name + " file)");
     for (unsigned i = 0; i < format_->nb_streams; ++i)
       if (static_cast<int>(i) != stream_) format_->streams[i]->discard = AVDISCARD_ALL;  // skip video packets
     const AVStream* st = format_->streams[stream_];
     codec_ = avcodec_alloc_context3(codec);
-    if (!codec_ || avcodec_parameters_to_context(codec_, st->codecpar) < 0) fail(path, "cannot set up the audio decoder");
+    if (!codec_ || avcodec_parameters_to_context(codec_, st->codecpar) < 0)
+      fail(path, "cannot set up the audio decoder");
     codec_->pkt_timebase = st->time_base;
-    if ((rc = avcodec_open2(codec_, codec, nullptr)) < 0) fail(path, "cannot open the audio decoder (" + av_error(rc) + ")");
+    if ((rc = avcodec_open2(codec_, codec, nullptr)) < 0)
+      fail(path, "cannot open the audio decoder (" + av_error(rc) + ")");
     check_format(path, codec_->sample_rate, codec_->ch_layout.nb_channels);
     packet_ = av_packet_alloc();
     frame_ = av_frame_alloc();
@@ -206,7 +211,8 @@ class FfmpegSource final : public AudioSource {
     const int n = frame_->nb_samples;
     if (frame_->sample_rate != info_.sample_rate) {
       av_frame_unref(frame_);
-      fail(path_, "the sample rate changes in the middle of the stream (" + std::to_string(info_.sample_rate) + " Hz before)");
+      fail(path_,
+           "the sample rate changes in the middle of the stream (" + std::to_string(info_.sample_rate) + " Hz before)");
     }
     if (channels <= 0 || channels > kMaxChannels || !supported_format(fmt) || n < 0) {
       av_frame_unref(frame_);
@@ -239,6 +245,8 @@ class FfmpegSource final : public AudioSource {
 
 }  // namespace
 
-std::unique_ptr<AudioSource> open_ffmpeg_source(const std::string& path) { return std::make_unique<FfmpegSource>(path); }
+std::unique_ptr<AudioSource> open_ffmpeg_source(const std::string& path) {
+  return std::make_unique<FfmpegSource>(path);
+}
 
 }  // namespace unirep::modalities::audio::detail

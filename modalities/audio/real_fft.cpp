@@ -60,11 +60,11 @@ void RealFft::power_spectrum(float* frame, float* power) const {
   power[h] = (pr[0] - pi[0]) * (pr[0] - pi[0]);
   for (int64_t k = 1; k <= h / 2; ++k) {
     const int64_t j = h - k;
-    const float er = 0.5f * (pr[k] + pr[j]), ei = 0.5f * (pi[k] - pi[j]);   // even part
+    const float er = 0.5f * (pr[k] + pr[j]), ei = 0.5f * (pi[k] - pi[j]);    // even part
     const float orr = 0.5f * (pi[k] + pi[j]), oi = -0.5f * (pr[k] - pr[j]);  // odd part
     const float wr = split_re_[static_cast<size_t>(k)], wi = split_im_[static_cast<size_t>(k)];
     const float tr = orr * wr - oi * wi, ti = orr * wi + oi * wr;
-    const float xr = er + tr, xi = ei + ti;   // X[k]
+    const float xr = er + tr, xi = ei + ti;     // X[k]
     const float yr = er - tr, yi = -(ei - ti);  // X[h - k] = conj(E - W O)
     power[k] = xr * xr + xi * xi;
     power[j] = yr * yr + yi * yi;

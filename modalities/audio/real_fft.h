@@ -15,8 +15,8 @@ class RealFft {
 
  private:
   int64_t n_, half_;
-  std::vector<int32_t> bitrev_;        // of the half-size complex FFT
-  std::vector<float> tw_re_, tw_im_;   // exp(-2 pi i k / half), k < half / 2
+  std::vector<int32_t> bitrev_;             // of the half-size complex FFT
+  std::vector<float> tw_re_, tw_im_;        // exp(-2 pi i k / half), k < half / 2
   std::vector<float> split_re_, split_im_;  // exp(-2 pi i k / n), k <= half / 2
 };
 

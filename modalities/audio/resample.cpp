@@ -78,7 +78,8 @@ struct Resampler::Impl {
 
   // Weight of tap i (input index floor(t) - half + 1 + i) at phase p (t's fraction is p / up).
   float weight(int64_t p, int64_t i) const {
-    return static_cast<float>(kernel(static_cast<double>(p) / static_cast<double>(up) + static_cast<double>(half - 1 - i)));
+    return static_cast<float>(
+        kernel(static_cast<double>(p) / static_cast<double>(up) + static_cast<double>(half - 1 - i)));
   }
 
   float output(int64_t n) {

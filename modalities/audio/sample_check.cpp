@@ -25,10 +25,12 @@ std::string describe_bad_sample(const BadSample& bad, int sample_rate, int chann
   }
   s.precision(6);
   s << " is ";
-  if (std::isnan(bad.value)) s << "nan";  // not "-nan", whatever its sign bit
-  else s << bad.value;
-  s << ": audio samples must be finite and within [-" << kMaxSampleMagnitude << ", "
-    << kMaxSampleMagnitude << "] (float audio spans [-1, 1])";
+  if (std::isnan(bad.value))
+    s << "nan";  // not "-nan", whatever its sign bit
+  else
+    s << bad.value;
+  s << ": audio samples must be finite and within [-" << kMaxSampleMagnitude << ", " << kMaxSampleMagnitude
+    << "] (float audio spans [-1, 1])";
   return s.str();
 }
 

@@ -20,18 +20,30 @@ constexpr int64_t kBlockFrames = 16384;
 
 std::string container_name(int format) {
   switch (format & SF_FORMAT_TYPEMASK) {
-    case SF_FORMAT_WAV: return "wav";
-    case SF_FORMAT_WAVEX: return "wav";
-    case SF_FORMAT_RF64: return "rf64";
-    case SF_FORMAT_W64: return "w64";
-    case SF_FORMAT_FLAC: return "flac";
-    case SF_FORMAT_OGG: return "ogg";
-    case SF_FORMAT_AIFF: return "aiff";
-    case SF_FORMAT_CAF: return "caf";
-    case SF_FORMAT_AU: return "au";
-    case SF_FORMAT_NIST: return "nist";
-    case SF_FORMAT_SVX: return "8svx";
-    default: break;
+    case SF_FORMAT_WAV:
+      return "wav";
+    case SF_FORMAT_WAVEX:
+      return "wav";
+    case SF_FORMAT_RF64:
+      return "rf64";
+    case SF_FORMAT_W64:
+      return "w64";
+    case SF_FORMAT_FLAC:
+      return "flac";
+    case SF_FORMAT_OGG:
+      return "ogg";
+    case SF_FORMAT_AIFF:
+      return "aiff";
+    case SF_FORMAT_CAF:
+      return "caf";
+    case SF_FORMAT_AU:
+      return "au";
+    case SF_FORMAT_NIST:
+      return "nist";
+    case SF_FORMAT_SVX:
+      return "8svx";
+    default:
+      break;
   }
   SF_FORMAT_INFO major{};
   major.format = format & SF_FORMAT_TYPEMASK;
@@ -49,32 +61,50 @@ std::string codec_name(int format) {
   const std::string e = big ? "be" : "le";
   if (major == SF_FORMAT_FLAC) return "flac";
   switch (format & SF_FORMAT_SUBMASK) {
-    case SF_FORMAT_PCM_S8: return "pcm_s8";
-    case SF_FORMAT_PCM_U8: return "pcm_u8";
-    case SF_FORMAT_PCM_16: return "pcm_s16" + e;
-    case SF_FORMAT_PCM_24: return "pcm_s24" + e;
-    case SF_FORMAT_PCM_32: return "pcm_s32" + e;
-    case SF_FORMAT_FLOAT: return "pcm_f32" + e;
-    case SF_FORMAT_DOUBLE: return "pcm_f64" + e;
-    case SF_FORMAT_ULAW: return "pcm_mulaw";
-    case SF_FORMAT_ALAW: return "pcm_alaw";
-    case SF_FORMAT_IMA_ADPCM: return "adpcm_ima_wav";
-    case SF_FORMAT_MS_ADPCM: return "adpcm_ms";
-    case SF_FORMAT_GSM610: return "gsm_ms";
-    case SF_FORMAT_VORBIS: return "vorbis";
-    case SF_FORMAT_OPUS: return "opus";
+    case SF_FORMAT_PCM_S8:
+      return "pcm_s8";
+    case SF_FORMAT_PCM_U8:
+      return "pcm_u8";
+    case SF_FORMAT_PCM_16:
+      return "pcm_s16" + e;
+    case SF_FORMAT_PCM_24:
+      return "pcm_s24" + e;
+    case SF_FORMAT_PCM_32:
+      return "pcm_s32" + e;
+    case SF_FORMAT_FLOAT:
+      return "pcm_f32" + e;
+    case SF_FORMAT_DOUBLE:
+      return "pcm_f64" + e;
+    case SF_FORMAT_ULAW:
+      return "pcm_mulaw";
+    case SF_FORMAT_ALAW:
+      return "pcm_alaw";
+    case SF_FORMAT_IMA_ADPCM:
+      return "adpcm_ima_wav";
+    case SF_FORMAT_MS_ADPCM:
+      return "adpcm_ms";
+    case SF_FORMAT_GSM610:
+      return "gsm_ms";
+    case SF_FORMAT_VORBIS:
+      return "vorbis";
+    case SF_FORMAT_OPUS:
+      return "opus";
     case SF_FORMAT_ALAC_16:
     case SF_FORMAT_ALAC_20:
     case SF_FORMAT_ALAC_24:
-    case SF_FORMAT_ALAC_32: return "alac";
-    case SF_FORMAT_MPEG_LAYER_III: return "mp3";
-    default: break;
+    case SF_FORMAT_ALAC_32:
+      return "alac";
+    case SF_FORMAT_MPEG_LAYER_III:
+      return "mp3";
+    default:
+      break;
   }
   SF_FORMAT_INFO sub{};
   sub.format = format & SF_FORMAT_SUBMASK;
   if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &sub, sizeof sub) != 0 || !sub.name) return "unknown";
   std::string name = sub.name;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return name;
 }
 
@@ -125,7 +155,8 @@ class SndfileSource final : public AudioSource {
  private:
   void check_error() {
     const int code = sf_error(file_);
-    if (code != SF_ERR_NO_ERROR) fail(path_, std::string("decoding failed (libsndfile: ") + sf_error_number(code) + ")");
+    if (code != SF_ERR_NO_ERROR)
+      fail(path_, std::string("decoding failed (libsndfile: ") + sf_error_number(code) + ")");
   }
 
   std::string path_;
@@ -135,6 +166,8 @@ class SndfileSource final : public AudioSource {
 
 }  // namespace
 
-std::unique_ptr<AudioSource> open_sndfile_source(const std::string& path) { return std::make_unique<SndfileSource>(path); }
+std::unique_ptr<AudioSource> open_sndfile_source(const std::string& path) {
+  return std::make_unique<SndfileSource>(path);
+}
 
 }  // namespace unirep::modalities::audio::detail

@@ -19,11 +19,13 @@ AudioContainer classify_magic(const unsigned char* head, size_t size) {
     return at + n <= size && std::memcmp(head + at, magic, n) == 0;
   };
   // RIFF/RIFX/RF64 with form type WAVE (an AVI is also RIFF, with form type "AVI ").
-  if ((is(0, "RIFF") || is(0, "RIFX") || is(0, "RF64") || is(0, "BW64")) && is(8, "WAVE")) return AudioContainer::Sndfile;
+  if ((is(0, "RIFF") || is(0, "RIFX") || is(0, "RF64") || is(0, "BW64")) && is(8, "WAVE"))
+    return AudioContainer::Sndfile;
   // Sony Wave64 starts with the GUID 66666972-912E-11CF-A5D6-28DB04C10000 ("riff" + ...).
   static const unsigned char kW64[] = {'r', 'i', 'f', 'f', 0x2E, 0x91, 0xCF, 0x11};
   if (size >= sizeof kW64 && std::memcmp(head, kW64, sizeof kW64) == 0) return AudioContainer::Sndfile;
-  if (is(0, "fLaC") || is(0, "OggS") || is(0, "caff") || is(0, ".snd") || is(0, "NIST_1A")) return AudioContainer::Sndfile;
+  if (is(0, "fLaC") || is(0, "OggS") || is(0, "caff") || is(0, ".snd") || is(0, "NIST_1A"))
+    return AudioContainer::Sndfile;
   if (is(0, "FORM") && (is(8, "AIFF") || is(8, "AIFC") || is(8, "8SVX"))) return AudioContainer::Sndfile;
   return AudioContainer::Ffmpeg;
 }

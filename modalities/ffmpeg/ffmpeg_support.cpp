@@ -42,7 +42,11 @@ void quiet_ffmpeg_logging() {
   });
 }
 
-OversizePicture::OversizePicture() : outer_(active_oversize) { active_oversize = this; }
-OversizePicture::~OversizePicture() { active_oversize = outer_; }
+OversizePicture::OversizePicture() : outer_(active_oversize) {
+  active_oversize = this;
+}
+OversizePicture::~OversizePicture() {
+  active_oversize = outer_;
+}
 
 }  // namespace unirep::modalities::detail

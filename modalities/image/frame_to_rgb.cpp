@@ -14,7 +14,9 @@ extern "C" {
 namespace unirep::modalities::image::detail {
 namespace {
 
-[[noreturn]] void fail(const std::string& name, const std::string& what) { throw std::runtime_error(name + ": " + what); }
+[[noreturn]] void fail(const std::string& name, const std::string& what) {
+  throw std::runtime_error(name + ": " + what);
+}
 
 uint16_t sample16(const uint8_t* p, bool big_endian) {
   return big_endian ? static_cast<uint16_t>(p[0] << 8 | p[1]) : static_cast<uint16_t>(p[1] << 8 | p[0]);
@@ -26,15 +28,32 @@ bool convert_16bit(const AVFrame* f, RgbImage& out) {
   int channels = 0;  // samples per pixel in the source
   bool grey = false, big = false;
   switch (fmt) {
-    case AV_PIX_FMT_GRAY16LE: channels = 1, grey = true; break;
-    case AV_PIX_FMT_GRAY16BE: channels = 1, grey = true, big = true; break;
-    case AV_PIX_FMT_YA16LE: channels = 2, grey = true; break;
-    case AV_PIX_FMT_YA16BE: channels = 2, grey = true, big = true; break;
-    case AV_PIX_FMT_RGB48LE: channels = 3; break;
-    case AV_PIX_FMT_RGB48BE: channels = 3, big = true; break;
-    case AV_PIX_FMT_RGBA64LE: channels = 4; break;
-    case AV_PIX_FMT_RGBA64BE: channels = 4, big = true; break;
-    default: return false;
+    case AV_PIX_FMT_GRAY16LE:
+      channels = 1, grey = true;
+      break;
+    case AV_PIX_FMT_GRAY16BE:
+      channels = 1, grey = true, big = true;
+      break;
+    case AV_PIX_FMT_YA16LE:
+      channels = 2, grey = true;
+      break;
+    case AV_PIX_FMT_YA16BE:
+      channels = 2, grey = true, big = true;
+      break;
+    case AV_PIX_FMT_RGB48LE:
+      channels = 3;
+      break;
+    case AV_PIX_FMT_RGB48BE:
+      channels = 3, big = true;
+      break;
+    case AV_PIX_FMT_RGBA64LE:
+      channels = 4;
+      break;
+    case AV_PIX_FMT_RGBA64BE:
+      channels = 4, big = true;
+      break;
+    default:
+      return false;
   }
   for (int y = 0; y < out.height; ++y) {
     const uint8_t* row = f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0];
@@ -61,23 +80,40 @@ void convert_swscale(const AVFrame* f, const std::string& name, SwsContext** sws
   bool full_range = range == AVCOL_RANGE_JPEG;
   // The deprecated "J" formats mean full-range YUV; swscale wants the plain format plus the range.
   switch (fmt) {
-    case AV_PIX_FMT_YUVJ420P: fmt = AV_PIX_FMT_YUV420P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ422P: fmt = AV_PIX_FMT_YUV422P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ444P: fmt = AV_PIX_FMT_YUV444P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ440P: fmt = AV_PIX_FMT_YUV440P, full_range = true; break;
-    case AV_PIX_FMT_YUVJ411P: fmt = AV_PIX_FMT_YUV411P, full_range = true; break;
-    default: break;
+    case AV_PIX_FMT_YUVJ420P:
+      fmt = AV_PIX_FMT_YUV420P, full_range = true;
+      break;
+    case AV_PIX_FMT_YUVJ422P:
+      fmt = AV_PIX_FMT_YUV422P, full_range = true;
+      break;
+    case AV_PIX_FMT_YUVJ444P:
+      fmt = AV_PIX_FMT_YUV444P, full_range = true;
+      break;
+    case AV_PIX_FMT_YUVJ440P:
+      fmt = AV_PIX_FMT_YUV440P, full_range = true;
+      break;
+    case AV_PIX_FMT_YUVJ411P:
+      fmt = AV_PIX_FMT_YUV411P, full_range = true;
+      break;
+    default:
+      break;
   }
   *sws = sws_getCachedContext(*sws, out.width, out.height, fmt, out.width, out.height, AV_PIX_FMT_RGB24,
-                              yuv == YuvConversion::Interpolated ? SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
-                                                                 : SWS_BICUBIC,
+                              yuv == YuvConversion::Interpolated
+                                  ? SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
+                                  : SWS_BICUBIC,
                               nullptr, nullptr, nullptr);
-  if (!*sws) fail(name, std::string("cannot convert pixel format ") + (av_get_pix_fmt_name(fmt) ? av_get_pix_fmt_name(fmt) : "?") + " to RGB");
+  if (!*sws)
+    fail(name, std::string("cannot convert pixel format ") +
+                   (av_get_pix_fmt_name(fmt) ? av_get_pix_fmt_name(fmt) : "?") + " to RGB");
   const auto* desc = av_pix_fmt_desc_get(fmt);
-  if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && !(desc->flags & AV_PIX_FMT_FLAG_PAL) && desc->nb_components >= 3) {
+  if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && !(desc->flags & AV_PIX_FMT_FLAG_PAL) &&
+      desc->nb_components >= 3) {
     // sws_getCoefficients maps unknown values to its default (BT.601).
-    const int* coeffs = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED || space == AVCOL_SPC_RGB ? SWS_CS_ITU601 : space);
-    sws_setColorspaceDetails(*sws, coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
+    const int* coeffs =
+        sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED || space == AVCOL_SPC_RGB ? SWS_CS_ITU601 : space);
+    sws_setColorspaceDetails(*sws, coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16,
+                             1 << 16);
   }
   // swscale's vector code writes whole blocks past the end of a row (and of the image), so it
   // writes into a padded buffer with 64-byte aligned rows; the rows are then copied out.

@@ -13,7 +13,9 @@ namespace {
 
 constexpr uint8_t kFill[3] = {124, 116, 104};  // timm: round(255 * ImageNet mean)
 
-uint8_t clamp8(double v) { return static_cast<uint8_t>(std::min(255.0, std::max(0.0, std::round(v)))); }
+uint8_t clamp8(double v) {
+  return static_cast<uint8_t>(std::min(255.0, std::max(0.0, std::round(v))));
+}
 
 RgbImage crop(const RgbImage& in, int left, int top, int w, int h) {
   RgbImage out;
@@ -65,7 +67,9 @@ RgbImage blend(const RgbImage& im, const RgbImage& degenerate, double factor) {
   return out;
 }
 
-uint8_t luma(const uint8_t* p) { return static_cast<uint8_t>((p[0] * 299 + p[1] * 587 + p[2] * 114) / 1000); }  // PIL's "L"
+uint8_t luma(const uint8_t* p) {
+  return static_cast<uint8_t>((p[0] * 299 + p[1] * 587 + p[2] * 114) / 1000);
+}  // PIL's "L"
 
 RgbImage grey(const RgbImage& im) {
   RgbImage g = im;
@@ -77,7 +81,8 @@ RgbImage autocontrast(const RgbImage& im) {
   RgbImage out = im;
   for (int ch = 0; ch < 3; ++ch) {
     int lo = 255, hi = 0;
-    for (size_t i = ch; i < im.pixels.size(); i += 3) lo = std::min<int>(lo, im.pixels[i]), hi = std::max<int>(hi, im.pixels[i]);
+    for (size_t i = ch; i < im.pixels.size(); i += 3)
+      lo = std::min<int>(lo, im.pixels[i]), hi = std::max<int>(hi, im.pixels[i]);
     if (hi <= lo) continue;
     const double scale = 255.0 / (hi - lo);
     for (size_t i = ch; i < im.pixels.size(); i += 3) out.pixels[i] = clamp8((im.pixels[i] - lo) * scale);
@@ -139,14 +144,20 @@ CropBox random_resized_crop_box(int width, int height, const ImageAugmentOptions
   // Fallback: the whole image cropped to the nearest allowed aspect ratio, centred.
   const double in_ratio = static_cast<double>(width) / height;
   int w = width, h = height;
-  if (in_ratio < o.ratio_min) h = static_cast<int>(std::round(w / o.ratio_min));
-  else if (in_ratio > o.ratio_max) w = static_cast<int>(std::round(h * o.ratio_max));
+  if (in_ratio < o.ratio_min)
+    h = static_cast<int>(std::round(w / o.ratio_min));
+  else if (in_ratio > o.ratio_max)
+    w = static_cast<int>(std::round(h * o.ratio_max));
   return {(width - w) / 2, (height - h) / 2, w, h};
 }
 
-RgbImage crop_box(const RgbImage& im, const CropBox& b) { return crop(im, b.left, b.top, b.width, b.height); }
+RgbImage crop_box(const RgbImage& im, const CropBox& b) {
+  return crop(im, b.left, b.top, b.width, b.height);
+}
 
-void flip_left_right(RgbImage& im) { flip_lr(im); }
+void flip_left_right(RgbImage& im) {
+  flip_lr(im);
+}
 
 RgbImage random_resized_crop(const RgbImage& im, const ImageAugmentOptions& o, std::mt19937_64& rng) {
   return pil_resize(crop_box(im, random_resized_crop_box(im.width, im.height, o, rng)), o.size, o.size);
@@ -165,8 +176,12 @@ RgbImage rand_augment(const RgbImage& im, int n, double magnitude, double magnit
     const double sign = U(rng) < 0.5 ? -1.0 : 1.0;
     const double cx = out.width / 2.0, cy = out.height / 2.0;
     switch (op) {
-      case 0: out = autocontrast(out); break;
-      case 1: out = equalize(out); break;
+      case 0:
+        out = autocontrast(out);
+        break;
+      case 1:
+        out = equalize(out);
+        break;
       case 2:
         for (auto& v : out.pixels) v = static_cast<uint8_t>(255 - v);
         break;
@@ -193,8 +208,10 @@ RgbImage rand_augment(const RgbImage& im, int n, double magnitude, double magnit
           if (v < 128) v = static_cast<uint8_t>(std::min(255, v + add));
         break;
       }
-      case 7: out = blend(out, grey(out), 1.0 + sign * 0.9 * m); break;  // Color (saturation)
-      case 8: {                                                          // Contrast: blend with the mean grey
+      case 7:
+        out = blend(out, grey(out), 1.0 + sign * 0.9 * m);
+        break;   // Color (saturation)
+      case 8: {  // Contrast: blend with the mean grey
         const auto g = grey(out);
         double mean = 0;
         for (size_t i = 0; i < g.pixels.size(); i += 3) mean += g.pixels[i];
@@ -210,11 +227,21 @@ RgbImage rand_augment(const RgbImage& im, int n, double magnitude, double magnit
         out = blend(out, black, 1.0 + sign * 0.9 * m);
         break;
       }
-      case 10: out = blend(out, sharpen_degenerate(out), 1.0 + sign * 0.9 * m); break;  // Sharpness
-      case 11: out = affine(out, 1, sign * 0.3 * m, -sign * 0.3 * m * cy, 0, 1, 0); break;  // ShearX
-      case 12: out = affine(out, 1, 0, 0, sign * 0.3 * m, 1, -sign * 0.3 * m * cx); break;  // ShearY
-      case 13: out = affine(out, 1, 0, sign * 0.45 * m * out.width, 0, 1, 0); break;        // TranslateX (relative)
-      default: out = affine(out, 1, 0, 0, 0, 1, sign * 0.45 * m * out.height); break;       // TranslateY
+      case 10:
+        out = blend(out, sharpen_degenerate(out), 1.0 + sign * 0.9 * m);
+        break;  // Sharpness
+      case 11:
+        out = affine(out, 1, sign * 0.3 * m, -sign * 0.3 * m * cy, 0, 1, 0);
+        break;  // ShearX
+      case 12:
+        out = affine(out, 1, 0, 0, sign * 0.3 * m, 1, -sign * 0.3 * m * cx);
+        break;  // ShearY
+      case 13:
+        out = affine(out, 1, 0, sign * 0.45 * m * out.width, 0, 1, 0);
+        break;  // TranslateX (relative)
+      default:
+        out = affine(out, 1, 0, 0, 0, 1, sign * 0.45 * m * out.height);
+        break;  // TranslateY
     }
   }
   return out;
@@ -240,7 +267,8 @@ void mixup_into(RgbImage& a, const RgbImage& b, double lambda) {
 double cutmix_into(RgbImage& a, const RgbImage& b, double lambda, std::mt19937_64& rng) {
   const double cut = std::sqrt(1 - lambda);
   const int cw = static_cast<int>(a.width * cut), ch = static_cast<int>(a.height * cut);
-  const int cx = std::uniform_int_distribution<int>(0, a.width - 1)(rng), cy = std::uniform_int_distribution<int>(0, a.height - 1)(rng);
+  const int cx = std::uniform_int_distribution<int>(0, a.width - 1)(rng),
+            cy = std::uniform_int_distribution<int>(0, a.height - 1)(rng);
   const int x0 = std::clamp(cx - cw / 2, 0, a.width), x1 = std::clamp(cx + cw / 2, 0, a.width);
   const int y0 = std::clamp(cy - ch / 2, 0, a.height), y1 = std::clamp(cy + ch / 2, 0, a.height);
   for (int y = y0; y < y1; ++y) std::memcpy(a.at(y, x0), b.at(y, x0), static_cast<size_t>(x1 - x0) * 3);

@@ -32,7 +32,9 @@ constexpr const char* kImageDemuxers =
     "pgmyuv_pipe,qoi_pipe,j2k_pipe,dds_pipe,dpx_pipe,exr_pipe,pcx_pipe,sgi_pipe,sunrast_pipe,xbm_pipe,xpm_pipe,"
     "xwd_pipe,psd_pipe,hdr_pipe,pictor_pipe,qdraw_pipe,gem_pipe,photocd_pipe,pgx_pipe,cri_pipe";
 
-[[noreturn]] void fail(const std::string& name, const std::string& what) { throw std::runtime_error(name + ": " + what); }
+[[noreturn]] void fail(const std::string& name, const std::string& what) {
+  throw std::runtime_error(name + ": " + what);
+}
 
 // "more than the limit of N pixels", saying where N came from so the user knows what to change.
 std::string pixel_limit_text(const ImageDecodeOptions& options, int64_t limit) {
@@ -62,10 +64,17 @@ struct MemoryReader {
     if (whence == AVSEEK_SIZE) return static_cast<int64_t>(r->size);
     int64_t base = 0;
     switch (whence & ~AVSEEK_FORCE) {
-      case SEEK_SET: base = 0; break;
-      case SEEK_CUR: base = static_cast<int64_t>(r->pos); break;
-      case SEEK_END: base = static_cast<int64_t>(r->size); break;
-      default: return AVERROR(EINVAL);
+      case SEEK_SET:
+        base = 0;
+        break;
+      case SEEK_CUR:
+        base = static_cast<int64_t>(r->pos);
+        break;
+      case SEEK_END:
+        base = static_cast<int64_t>(r->size);
+        break;
+      default:
+        return AVERROR(EINVAL);
     }
     const int64_t to = base + offset;
     if (to < 0 || to > static_cast<int64_t>(r->size)) return AVERROR(EINVAL);
@@ -106,13 +115,27 @@ RgbImage orient(const RgbImage& in, int orientation) {
     for (int x = 0; x < out.width; ++x) {
       int sx = x, sy = y;
       switch (orientation) {
-        case 2: sx = W - 1 - x; break;                  // mirror left-right
-        case 3: sx = W - 1 - x, sy = H - 1 - y; break;  // rotate 180
-        case 4: sy = H - 1 - y; break;                  // mirror top-bottom
-        case 5: sx = y, sy = x; break;                  // transpose
-        case 6: sx = y, sy = H - 1 - x; break;          // rotate 90 clockwise
-        case 7: sx = W - 1 - y, sy = H - 1 - x; break;  // transverse
-        case 8: sx = W - 1 - y, sy = x; break;          // rotate 90 counter-clockwise
+        case 2:
+          sx = W - 1 - x;
+          break;  // mirror left-right
+        case 3:
+          sx = W - 1 - x, sy = H - 1 - y;
+          break;  // rotate 180
+        case 4:
+          sy = H - 1 - y;
+          break;  // mirror top-bottom
+        case 5:
+          sx = y, sy = x;
+          break;  // transpose
+        case 6:
+          sx = y, sy = H - 1 - x;
+          break;  // rotate 90 clockwise
+        case 7:
+          sx = W - 1 - y, sy = H - 1 - x;
+          break;  // transverse
+        case 8:
+          sx = W - 1 - y, sy = x;
+          break;  // rotate 90 counter-clockwise
       }
       std::memcpy(out.at(y, x), in.at(sy, sx), 3);
     }
@@ -135,8 +158,8 @@ struct RefusedForPaddedRows {
 };
 
 // One decode, with the pixel limit `max_pixels` (ours, exact) and FFmpeg's check at ffmpeg_max_pixels.
-RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options, int64_t max_pixels,
-                     int64_t ffmpeg_max_pixels) {
+RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options,
+                     int64_t max_pixels, int64_t ffmpeg_max_pixels) {
   OversizePicture oversize;
   Decoder d;
   MemoryReader reader{data, size};
@@ -166,12 +189,14 @@ RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, 
   if (stream < 0) fail(name, "not an image (no picture in it)");
   auto too_large = [&](int64_t w, int64_t h) {
     if (w > 0 && h > 0 && w * h > max_pixels)
-      fail(name, "the image is " + std::to_string(w) + " x " + std::to_string(h) + " pixels, " + pixel_limit_text(options, max_pixels));
+      fail(name, "the image is " + std::to_string(w) + " x " + std::to_string(h) + " pixels, " +
+                     pixel_limit_text(options, max_pixels));
   };
   // The size the demuxer read from the header, when it has one, decides before any decoding.
   too_large(d.format->streams[stream]->codecpar->width, d.format->streams[stream]->codecpar->height);
   d.codec = avcodec_alloc_context3(codec);
-  if (!d.codec || avcodec_parameters_to_context(d.codec, d.format->streams[stream]->codecpar) < 0) fail(name, "cannot set up the image decoder");
+  if (!d.codec || avcodec_parameters_to_context(d.codec, d.format->streams[stream]->codecpar) < 0)
+    fail(name, "cannot set up the image decoder");
   // FFmpeg refuses to allocate frames above max_pixels, so a header claiming 100000 x 100000
   // never becomes a 30 GB buffer (docs/images.md, Limits).
   d.codec->max_pixels = ffmpeg_max_pixels;
@@ -188,11 +213,13 @@ RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, 
   // error names both possible causes.
   auto decode_error = [&](int code) {
     const int64_t w = d.codec->width, h = d.codec->height;
-    if (oversize.seen() && ffmpeg_max_pixels == max_pixels && w > 0 && h > 0 && w * h <= max_pixels && oversize.height == h)
+    if (oversize.seen() && ffmpeg_max_pixels == max_pixels && w > 0 && h > 0 && w * h <= max_pixels &&
+        oversize.height == h)
       throw RefusedForPaddedRows{oversize.width * oversize.height};
     too_large(oversize.width, oversize.height);
     too_large(d.codec->width, d.codec->height);
-    if (code == AVERROR(EINVAL)) fail(name, "corrupt image data, or " + pixel_limit_text(options, max_pixels) + " (" + av_error(code) + ")");
+    if (code == AVERROR(EINVAL))
+      fail(name, "corrupt image data, or " + pixel_limit_text(options, max_pixels) + " (" + av_error(code) + ")");
     fail(name, "corrupt image data (" + av_error(code) + ")");
   };
   bool got = false, draining = false;
@@ -234,7 +261,8 @@ RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, 
 
 }  // namespace
 
-RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options) {
+RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string& name,
+                            const ImageDecodeOptions& options) {
   if (size == 0) fail(name, "the file is empty");
   const int64_t max_pixels = max_image_pixels(options);
   quiet_ffmpeg_logging();
@@ -246,7 +274,8 @@ RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string&
 }
 
 RgbImage decode_image(const std::string& path, const ImageDecodeOptions& options) {
-  if (options.max_file_bytes <= 0) throw std::invalid_argument("max_file_bytes must be positive, got " + std::to_string(options.max_file_bytes));
+  if (options.max_file_bytes <= 0)
+    throw std::invalid_argument("max_file_bytes must be positive, got " + std::to_string(options.max_file_bytes));
   // Bounded for any path: a regular file over the limit is refused from its size; /dev/zero, a pipe
   // or a FIFO is cut off at it, and a FIFO with no writer fails after a wait (docs/images.md, Limits).
   InputLimits limits;
@@ -256,7 +285,9 @@ RgbImage decode_image(const std::string& path, const ImageDecodeOptions& options
 }
 
 int64_t max_image_pixels(const ImageDecodeOptions& options) {
-  if (options.max_pixels < 0) throw std::invalid_argument("max_pixels must be positive (0: the default), got " + std::to_string(options.max_pixels));
+  if (options.max_pixels < 0)
+    throw std::invalid_argument("max_pixels must be positive (0: the default), got " +
+                                std::to_string(options.max_pixels));
   if (options.max_pixels > 0) return options.max_pixels;
   const char* text = std::getenv(kMaxImagePixelsVariable);
   if (!text) return kDefaultMaxImagePixels;
@@ -264,8 +295,9 @@ int64_t max_image_pixels(const ImageDecodeOptions& options) {
   errno = 0;
   const long long v = std::strtoll(text, &end, 10);
   if (errno != 0 || end == text || *end != '\0' || v <= 0 || text[0] == '+' || text[0] == ' ')
-    throw std::invalid_argument(std::string(kMaxImagePixelsVariable) + " must be a positive whole number of pixels, got '" +
-                                std::string(text).substr(0, 40) + "'");
+    throw std::invalid_argument(std::string(kMaxImagePixelsVariable) +
+                                " must be a positive whole number of pixels, got '" + std::string(text).substr(0, 40) +
+                                "'");
   return v;
 }
 

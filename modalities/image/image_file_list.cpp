@@ -58,7 +58,8 @@ ImageFileList from_csv(const std::string& path) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     const auto comma = line.rfind(',');
-    if (comma == std::string::npos || comma == 0 || comma + 1 == line.size()) fail(path, "expected 'path,label'", line_no);
+    if (comma == std::string::npos || comma == 0 || comma + 1 == line.size())
+      fail(path, "expected 'path,label'", line_no);
     std::string file = line.substr(0, comma), label = line.substr(comma + 1);
     if (line_no == 1 && file == "path" && label == "label") continue;
     const fs::path p = fs::path(file).is_absolute() ? fs::path(file) : base / file;
@@ -79,7 +80,8 @@ ImageFileList from_csv(const std::string& path) {
 }  // namespace
 
 ImageFileList list_image_dataset(const std::string& path) {
-  return list_labelled_files(path, {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pnm", ".qoi"});
+  return list_labelled_files(
+      path, {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pnm", ".qoi"});
 }
 
 ImageFileList list_labelled_files(const std::string& path, const std::vector<std::string>& extensions) {

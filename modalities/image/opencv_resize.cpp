@@ -22,11 +22,13 @@ namespace {
 constexpr int kCoefScale = 2048;
 
 struct Taps {
-  std::vector<int> index;          // first source index
-  std::vector<int16_t> w0, w1;     // weights of index and index + 1
+  std::vector<int> index;       // first source index
+  std::vector<int16_t> w0, w1;  // weights of index and index + 1
 };
 
-int16_t round_coef(float v) { return static_cast<int16_t>(std::lrint(v * kCoefScale)); }
+int16_t round_coef(float v) {
+  return static_cast<int16_t>(std::lrint(v * kCoefScale));
+}
 
 // Taps of outputs [from, from + n) of a resize from `in` to `out`; each depends only on its own
 // output index, so a range gives the same taps as the whole.
@@ -60,12 +62,14 @@ Taps rows(int in, int64_t out, int64_t from, int n) {
   return t;
 }
 
-[[noreturn]] void refuse(const std::string& what) { throw std::invalid_argument(what); }
+[[noreturn]] void refuse(const std::string& what) {
+  throw std::invalid_argument(what);
+}
 
 }  // namespace
 
-RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width,
-                                   int crop_height) {
+RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top,
+                                   int crop_width, int crop_height) {
   detail::check_resize_window(in, width, height, left, top, crop_width, crop_height);
   const Taps cx = columns(in.width, width, left, crop_width), cy = rows(in.height, height, top, crop_height);
   // The horizontal pass only on the source rows the window's output rows read (two each at most),
@@ -92,7 +96,8 @@ RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t he
       const int s1 = s + 1 < in.width ? s + 1 : s;
       const uint8_t* p0 = in.at(y, s);
       const uint8_t* p1 = in.at(y, s1);
-      for (int c = 0; c < 3; ++c) o[x * 3 + c] = p0[c] * cx.w0[static_cast<size_t>(x)] + p1[c] * cx.w1[static_cast<size_t>(x)];
+      for (int c = 0; c < 3; ++c)
+        o[x * 3 + c] = p0[c] * cx.w0[static_cast<size_t>(x)] + p1[c] * cx.w1[static_cast<size_t>(x)];
     }
   }
   RgbImage out;
@@ -115,7 +120,8 @@ RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t he
 
 RgbImage opencv_resize_linear(const RgbImage& in, int width, int height) {
   if (in.empty()) throw std::invalid_argument("cannot resize an empty image");
-  if (width <= 0 || height <= 0) throw std::invalid_argument("invalid resize target " + std::to_string(width) + " x " + std::to_string(height));
+  if (width <= 0 || height <= 0)
+    throw std::invalid_argument("invalid resize target " + std::to_string(width) + " x " + std::to_string(height));
   return opencv_resize_linear_crop(in, width, height, 0, 0, width, height);
 }
 
@@ -123,9 +129,11 @@ std::pair<int64_t, int64_t> opencv_short_side_size(int width, int height, int si
   if (width <= 0 || height <= 0) throw std::invalid_argument("cannot resize an empty image");
   if (size <= 0) throw std::invalid_argument("invalid resize target " + std::to_string(size));
   if ((width <= height && width == size) || (height <= width && height == size)) return {width, height};
-  const double exact = width < height ? static_cast<double>(size) * height / width : static_cast<double>(size) * width / height;
+  const double exact =
+      width < height ? static_cast<double>(size) * height / width : static_cast<double>(size) * width / height;
   if (exact >= 9.0e15)
-    refuse("a " + std::to_string(width) + " x " + std::to_string(height) + " image cannot be resized to a short side of " + std::to_string(size));
+    refuse("a " + std::to_string(width) + " x " + std::to_string(height) +
+           " image cannot be resized to a short side of " + std::to_string(size));
   const auto other = static_cast<int64_t>(exact);
   return width < height ? std::pair<int64_t, int64_t>{size, other} : std::pair<int64_t, int64_t>{other, size};
 }
@@ -135,24 +143,27 @@ RgbImage opencv_resize_short_side(const RgbImage& in, int size) {
   const auto [w, h] = opencv_short_side_size(in.width, in.height, size);
   if (w == in.width && h == in.height) return in;
   if (w * h > kMaxResizePixels)
-    refuse("resizing " + std::to_string(in.width) + " x " + std::to_string(in.height) + " to a short side of " + std::to_string(size) +
-           " would make " + std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the limit of " + std::to_string(kMaxResizePixels));
+    refuse("resizing " + std::to_string(in.width) + " x " + std::to_string(in.height) + " to a short side of " +
+           std::to_string(size) + " would make " + std::to_string(w) + " x " + std::to_string(h) +
+           " pixels, more than the limit of " + std::to_string(kMaxResizePixels));
   return opencv_resize_linear(in, static_cast<int>(w), static_cast<int>(h));
 }
 
-RgbImage opencv_resize_short_side_crop(const RgbImage& in, int size, int64_t left, int64_t top, int crop_width, int crop_height) {
+RgbImage opencv_resize_short_side_crop(const RgbImage& in, int size, int64_t left, int64_t top, int crop_width,
+                                       int crop_height) {
   if (in.empty()) throw std::invalid_argument("cannot resize an empty image");
   const auto [w, h] = opencv_short_side_size(in.width, in.height, size);
   if (w == in.width && h == in.height) {  // left as it is (VideoMAE's resize_clip), so only cut
     if (crop_width <= 0 || crop_height <= 0 || left < 0 || top < 0 || left + crop_width > w || top + crop_height > h)
-      refuse("the window " + std::to_string(crop_width) + " x " + std::to_string(crop_height) + " is not inside " + std::to_string(w) +
-             " x " + std::to_string(h));
+      refuse("the window " + std::to_string(crop_width) + " x " + std::to_string(crop_height) + " is not inside " +
+             std::to_string(w) + " x " + std::to_string(h));
     RgbImage out;
     out.width = crop_width;
     out.height = crop_height;
     out.pixels.resize(static_cast<size_t>(crop_width) * crop_height * 3);
     for (int y = 0; y < crop_height; ++y)
-      std::copy_n(in.at(static_cast<int>(top) + y, static_cast<int>(left)), static_cast<size_t>(crop_width) * 3, out.at(y, 0));
+      std::copy_n(in.at(static_cast<int>(top) + y, static_cast<int>(left)), static_cast<size_t>(crop_width) * 3,
+                  out.at(y, 0));
     return out;
   }
   return opencv_resize_linear_crop(in, w, h, left, top, crop_width, crop_height);

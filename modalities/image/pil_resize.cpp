@@ -32,7 +32,9 @@ double bilinear(double x) {
   return x < 1.0 ? 1.0 - x : 0.0;
 }
 
-[[noreturn]] void refuse(const std::string& what) { throw std::invalid_argument(what); }
+[[noreturn]] void refuse(const std::string& what) {
+  throw std::invalid_argument(what);
+}
 
 // For each output index of a range: the first input index, how many inputs, and their fixed-point
 // weights.
@@ -56,7 +58,8 @@ Coefficients precompute(int in_size, int64_t out_size, int64_t from, int n, Resa
   c.ksize = static_cast<int>(ksize);
   if (ksize * n > static_cast<double>(kMaxResizePixels))
     refuse("resizing " + std::to_string(in_size) + " pixels to " + std::to_string(out_size) + " needs " +
-           std::to_string(static_cast<int64_t>(ksize * n)) + " filter weights, more than the limit of " + std::to_string(kMaxResizePixels));
+           std::to_string(static_cast<int64_t>(ksize * n)) + " filter weights, more than the limit of " +
+           std::to_string(kMaxResizePixels));
   c.first.resize(static_cast<size_t>(n));
   c.count.resize(static_cast<size_t>(n));
   c.weights.assign(static_cast<size_t>(n) * c.ksize, 0);
@@ -145,12 +148,14 @@ RgbImage cut(const RgbImage& in, int left, int top, int width, int height) {
 }
 
 // torchvision's centre-crop offset, round((full - part) / 2) with ties to even, in 64 bits.
-int64_t centre_offset(int64_t full, int64_t part) { return static_cast<int64_t>(std::nearbyint(static_cast<double>(full - part) / 2.0)); }
+int64_t centre_offset(int64_t full, int64_t part) {
+  return static_cast<int64_t>(std::nearbyint(static_cast<double>(full - part) / 2.0));
+}
 
 }  // namespace
 
-RgbImage pil_resize_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width, int crop_height,
-                         ResampleFilter filter) {
+RgbImage pil_resize_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width,
+                         int crop_height, ResampleFilter filter) {
   detail::check_resize_window(in, width, height, left, top, crop_width, crop_height);
   // Pillow's order: horizontal pass first (skipped when the width stays), then vertical (skipped when
   // the height stays), each rounded to 8 bits. Only the input rows the window's output rows read go
@@ -165,8 +170,8 @@ RgbImage pil_resize_crop(const RgbImage& in, int64_t width, int64_t height, int6
     rows = rows_c.first.back() + rows_c.count.back() - row0;
   }
   if (static_cast<int64_t>(crop_width) * rows > kMaxResizePixels)
-    refuse("resizing " + std::to_string(in.width) + " x " + std::to_string(in.height) + " to " + std::to_string(width) + " x " +
-           std::to_string(height) + " needs " + std::to_string(crop_width) + " x " + std::to_string(rows) +
+    refuse("resizing " + std::to_string(in.width) + " x " + std::to_string(in.height) + " to " + std::to_string(width) +
+           " x " + std::to_string(height) + " needs " + std::to_string(crop_width) + " x " + std::to_string(rows) +
            " pixels between its passes, more than the limit of " + std::to_string(kMaxResizePixels));
   RgbImage tmp = width != in.width ? horizontal(in, row0, rows, precompute(in.width, width, left, crop_width, filter))
                                    : cut(in, static_cast<int>(left), row0, crop_width, rows);
@@ -187,7 +192,9 @@ std::pair<int64_t, int64_t> short_side_size(int width, int height, int size) {
   const int shorter = wide ? height : width, longer = wide ? width : height;
   // Python's int(size * long / short), exact in double for any int sizes.
   const double exact = static_cast<double>(size) * longer / shorter;
-  if (exact >= 9.0e15) refuse("a " + std::to_string(width) + " x " + std::to_string(height) + " image cannot be resized to a short side of " + std::to_string(size));
+  if (exact >= 9.0e15)
+    refuse("a " + std::to_string(width) + " x " + std::to_string(height) +
+           " image cannot be resized to a short side of " + std::to_string(size));
   const int64_t new_long = static_cast<int64_t>(exact);
   return wide ? std::pair<int64_t, int64_t>{new_long, size} : std::pair<int64_t, int64_t>{size, new_long};
 }
@@ -196,23 +203,29 @@ RgbImage resize_short_side(const RgbImage& in, int size, ResampleFilter filter) 
   if (in.empty()) throw std::invalid_argument("cannot resize an empty image");
   const auto [w, h] = short_side_size(in.width, in.height, size);
   if (w > std::numeric_limits<int>::max() || h > std::numeric_limits<int>::max() || w * h > kMaxResizePixels)
-    refuse("resizing " + std::to_string(in.width) + " x " + std::to_string(in.height) + " to a short side of " + std::to_string(size) +
-           " would make " + std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the limit of " + std::to_string(kMaxResizePixels));
+    refuse("resizing " + std::to_string(in.width) + " x " + std::to_string(in.height) + " to a short side of " +
+           std::to_string(size) + " would make " + std::to_string(w) + " x " + std::to_string(h) +
+           " pixels, more than the limit of " + std::to_string(kMaxResizePixels));
   return pil_resize(in, static_cast<int>(w), static_cast<int>(h), filter);
 }
 
-RgbImage resize_short_side_center_crop(const RgbImage& in, int size, int crop_width, int crop_height, ResampleFilter filter) {
+RgbImage resize_short_side_center_crop(const RgbImage& in, int size, int crop_width, int crop_height,
+                                       ResampleFilter filter) {
   if (in.empty()) throw std::invalid_argument("cannot resize an empty image");
   if (crop_width <= 0 || crop_height <= 0)
-    throw std::invalid_argument("invalid crop size " + std::to_string(crop_width) + " x " + std::to_string(crop_height));
+    throw std::invalid_argument("invalid crop size " + std::to_string(crop_width) + " x " +
+                                std::to_string(crop_height));
   const auto [w, h] = short_side_size(in.width, in.height, size);
   // A crop larger than the resized image pads it (torchvision); only then is the whole resize made.
-  if (crop_width > w || crop_height > h) return center_crop(resize_short_side(in, size, filter), crop_width, crop_height);
-  return pil_resize_crop(in, w, h, centre_offset(w, crop_width), centre_offset(h, crop_height), crop_width, crop_height, filter);
+  if (crop_width > w || crop_height > h)
+    return center_crop(resize_short_side(in, size, filter), crop_width, crop_height);
+  return pil_resize_crop(in, w, h, centre_offset(w, crop_width), centre_offset(h, crop_height), crop_width, crop_height,
+                         filter);
 }
 
 RgbImage center_crop(const RgbImage& in, int width, int height) {
-  if (width <= 0 || height <= 0) throw std::invalid_argument("invalid crop size " + std::to_string(width) + " x " + std::to_string(height));
+  if (width <= 0 || height <= 0)
+    throw std::invalid_argument("invalid crop size " + std::to_string(width) + " x " + std::to_string(height));
   RgbImage src = in;
   if (width > in.width || height > in.height) {
     // torchvision pads (left, top) = ((w - W) // 2, (h - H) // 2), the rest right and bottom.

@@ -19,7 +19,9 @@
 namespace unirep::modalities {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& problem) { throw io::FormatError(path, problem); }
+[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+  throw io::FormatError(path, problem);
+}
 
 // What a failed stat()/open() means, said for a user. "no such file" is the SDK's word for a missing
 // file everywhere (audio, images, video); a loop of links is named as such.
@@ -27,7 +29,8 @@ std::string describe_errno(const std::string& path, int err) {
   switch (err) {
     case ENOENT: {
       struct stat link {};
-      if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) return "no such file (a symbolic link to a missing file)";
+      if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+        return "no such file (a symbolic link to a missing file)";
       return "no such file";
     }
     case ENOTDIR:
@@ -45,7 +48,8 @@ std::string describe_errno(const std::string& path, int err) {
 }
 
 std::string limit_text(uint64_t max_bytes) {
-  return "the limit of " + std::to_string(max_bytes) + " bytes" + (max_bytes >= 1024 ? " (" + describe_bytes(max_bytes) + ")" : "");
+  return "the limit of " + std::to_string(max_bytes) + " bytes" +
+         (max_bytes >= 1024 ? " (" + describe_bytes(max_bytes) + ")" : "");
 }
 
 // Closes the descriptor when the read is done or fails.
@@ -68,8 +72,7 @@ std::string too_big(uint64_t size, const InputLimits& limits) {
 // A regular file: its size is known, so one over the limit is refused before reading anything.
 // Reads at most max_bytes + 1 bytes in case it grows while being read.
 std::string read_regular(const std::string& path, int fd, uint64_t size, const InputLimits& limits) {
-  if (size > limits.max_bytes)
-    fail(path, too_big(size, limits));
+  if (size > limits.max_bytes) fail(path, too_big(size, limits));
   std::string out;
   out.reserve(static_cast<size_t>(size));
   char buf[1 << 16];
@@ -81,7 +84,8 @@ std::string read_regular(const std::string& path, int fd, uint64_t size, const I
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
-    if (out.size() > limits.max_bytes) fail(path, "the file grew past " + limit_text(limits.max_bytes) + " while being read");
+    if (out.size() > limits.max_bytes)
+      fail(path, "the file grew past " + limit_text(limits.max_bytes) + " while being read");
   }
   return out;
 }
@@ -101,7 +105,8 @@ std::string read_stream(const std::string& path, int fd, const InputLimits& limi
     pollfd p{fd, POLLIN, 0};
     int ready = 0;
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
       ready = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, std::min<long long>(left, 1 << 30))));
       if (ready < 0 && errno == EINTR) continue;
       break;

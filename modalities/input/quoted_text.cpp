@@ -13,10 +13,14 @@ size_t sequence_length(const std::string& s, size_t i) {
   if (c < 0x80) return 1;
   size_t n;
   unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   if (b(1) < lo || b(1) > hi) return 0;
   for (size_t k = 2; k < n; ++k)
@@ -60,6 +64,8 @@ std::string escaped_text(const std::string& text, size_t max_bytes) {
   return out;
 }
 
-std::string quoted(const std::string& text) { return "'" + escaped_text(text, kMaxQuotedBytes) + "'"; }
+std::string quoted(const std::string& text) {
+  return "'" + escaped_text(text, kMaxQuotedBytes) + "'";
+}
 
 }  // namespace unirep::modalities

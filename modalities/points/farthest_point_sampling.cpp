@@ -26,8 +26,8 @@ float update_distances_scalar(const float* x, const float* y, const float* z, fl
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) float update_distances_avx2(const float* x, const float* y, const float* z, float* dist, size_t n,
-                                                             float qx, float qy, float qz) {
+__attribute__((target("avx2"))) float update_distances_avx2(const float* x, const float* y, const float* z, float* dist,
+                                                            size_t n, float qx, float qy, float qz) {
   const __m256 vx = _mm256_set1_ps(qx), vy = _mm256_set1_ps(qy), vz = _mm256_set1_ps(qz);
   __m256 vbest = _mm256_set1_ps(-1.0f);
   size_t j = 0;

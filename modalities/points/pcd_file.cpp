@@ -56,21 +56,55 @@ uint64_t parse_count(const std::string& tok, const std::string& path, size_t lin
 double binary_value(const unsigned char* p, const PcdField& f) {
   switch (f.type) {
     case 'F':
-      if (f.size == 4) { float v; std::memcpy(&v, p, 4); return v; }
-      { double v; std::memcpy(&v, p, 8); return v; }
+      if (f.size == 4) {
+        float v;
+        std::memcpy(&v, p, 4);
+        return v;
+      }
+      {
+        double v;
+        std::memcpy(&v, p, 8);
+        return v;
+      }
     case 'I':
       switch (f.size) {
-        case 1: return static_cast<int8_t>(p[0]);
-        case 2: { int16_t v; std::memcpy(&v, p, 2); return v; }
-        case 4: { int32_t v; std::memcpy(&v, p, 4); return v; }
-        default: { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+        case 1:
+          return static_cast<int8_t>(p[0]);
+        case 2: {
+          int16_t v;
+          std::memcpy(&v, p, 2);
+          return v;
+        }
+        case 4: {
+          int32_t v;
+          std::memcpy(&v, p, 4);
+          return v;
+        }
+        default: {
+          int64_t v;
+          std::memcpy(&v, p, 8);
+          return static_cast<double>(v);
+        }
       }
     default:
       switch (f.size) {
-        case 1: return p[0];
-        case 2: { uint16_t v; std::memcpy(&v, p, 2); return v; }
-        case 4: { uint32_t v; std::memcpy(&v, p, 4); return v; }
-        default: { uint64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+        case 1:
+          return p[0];
+        case 2: {
+          uint16_t v;
+          std::memcpy(&v, p, 2);
+          return v;
+        }
+        case 4: {
+          uint32_t v;
+          std::memcpy(&v, p, 4);
+          return v;
+        }
+        default: {
+          uint64_t v;
+          std::memcpy(&v, p, 8);
+          return static_cast<double>(v);
+        }
       }
   }
 }
@@ -133,14 +167,22 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
       if (rest.empty()) fail(path, "FIELDS names no field", line);
       fields.clear();
       for (const auto& n : rest) fields.push_back(PcdField{n});
-    } else if (key == "SIZE") sizes = rest;
-    else if (key == "TYPE") types = rest;
-    else if (key == "COUNT") counts = rest;
-    else if (key == "WIDTH" && rest.size() == 1) width = parse_count(rest[0], path, line, "WIDTH"), have_width = true;
-    else if (key == "HEIGHT" && rest.size() == 1) height = parse_count(rest[0], path, line, "HEIGHT");
-    else if (key == "POINTS" && rest.size() == 1) points = parse_count(rest[0], path, line, "POINTS"), have_points = true;
-    else if (key == "DATA" && rest.size() == 1) data = rest[0];
-    else fail(path, "unexpected PCD header line '" + text.substr(0, 80) + "'", line);
+    } else if (key == "SIZE")
+      sizes = rest;
+    else if (key == "TYPE")
+      types = rest;
+    else if (key == "COUNT")
+      counts = rest;
+    else if (key == "WIDTH" && rest.size() == 1)
+      width = parse_count(rest[0], path, line, "WIDTH"), have_width = true;
+    else if (key == "HEIGHT" && rest.size() == 1)
+      height = parse_count(rest[0], path, line, "HEIGHT");
+    else if (key == "POINTS" && rest.size() == 1)
+      points = parse_count(rest[0], path, line, "POINTS"), have_points = true;
+    else if (key == "DATA" && rest.size() == 1)
+      data = rest[0];
+    else
+      fail(path, "unexpected PCD header line '" + text.substr(0, 80) + "'", line);
   }
   if (fields.empty()) fail(path, "the PCD header has no FIELDS line");
   if (sizes.size() != fields.size() || types.size() != fields.size())
@@ -155,7 +197,8 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
       fail(path, "field '" + fd.name + "' has unknown TYPE '" + types[f] + "'");
     fd.type = types[f][0];
     fd.size = parse_count(sizes[f], path, 0, "SIZE");
-    const bool size_ok = fd.type == 'F' ? (fd.size == 4 || fd.size == 8) : (fd.size == 1 || fd.size == 2 || fd.size == 4 || fd.size == 8);
+    const bool size_ok = fd.type == 'F' ? (fd.size == 4 || fd.size == 8)
+                                        : (fd.size == 1 || fd.size == 2 || fd.size == 4 || fd.size == 8);
     if (!size_ok) fail(path, "field '" + fd.name + "' has TYPE " + types[f] + " with an invalid SIZE " + sizes[f]);
     fd.count = counts.empty() ? 1 : parse_count(counts[f], path, 0, "COUNT");
     if (fd.count == 0 || fd.count > 100000) fail(path, "field '" + fd.name + "' has an invalid COUNT " + counts[f]);
@@ -166,23 +209,26 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
   for (const char* axis : {"x", "y", "z"}) {
     const auto it = index.find(axis);
     if (it == index.end()) fail(path, "the PCD file has no '" + std::string(axis) + "' field");
-    if (fields[it->second].count != 1) fail(path, "the PCD field '" + std::string(axis) + "' has COUNT " + std::to_string(fields[it->second].count));
+    if (fields[it->second].count != 1)
+      fail(path, "the PCD field '" + std::string(axis) + "' has COUNT " + std::to_string(fields[it->second].count));
   }
   const bool has_normals = index.count("normal_x") && index.count("normal_y") && index.count("normal_z") &&
-                           fields[index["normal_x"]].count == 1 && fields[index["normal_y"]].count == 1 && fields[index["normal_z"]].count == 1;
+                           fields[index["normal_x"]].count == 1 && fields[index["normal_y"]].count == 1 &&
+                           fields[index["normal_z"]].count == 1;
   if (!have_width && !have_points) fail(path, "the PCD header has neither WIDTH nor POINTS");
   if (have_width && (height == 0 || width > std::numeric_limits<uint64_t>::max() / height))
     fail(path, "the PCD header's WIDTH x HEIGHT is invalid");
   if (!have_points) points = width * height;
   if (have_width && width * height != points)
-    fail(path, "the PCD header's WIDTH x HEIGHT (" + std::to_string(width) + " x " + std::to_string(height) + ") is not its POINTS (" +
-                   std::to_string(points) + ")");
+    fail(path, "the PCD header's WIDTH x HEIGHT (" + std::to_string(width) + " x " + std::to_string(height) +
+                   ") is not its POINTS (" + std::to_string(points) + ")");
   if (points == 0) fail(path, "no points in the file (POINTS 0)");
 
   const size_t remaining = s.size() - pos;
   const std::string promise = "the PCD header promises " + std::to_string(points) + " points";
   const size_t kAxes[3] = {index["x"], index["y"], index["z"]};
-  const size_t kNormals[3] = {has_normals ? index["normal_x"] : 0, has_normals ? index["normal_y"] : 0, has_normals ? index["normal_z"] : 0};
+  const size_t kNormals[3] = {has_normals ? index["normal_x"] : 0, has_normals ? index["normal_y"] : 0,
+                              has_normals ? index["normal_z"] : 0};
   PointCloud c;
   // Each point takes its own bytes in binary data; the checks below come before any allocation.
   auto fill = [&](const std::function<double(size_t point, size_t field)>& value) {
@@ -196,7 +242,8 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
   };
   if (data == "ascii") {
     // At least two characters a value ("0 "), so the count is checked against the size first.
-    if (points > remaining / (2 * values_per_point) + 1) fail(path, promise + " but holds at most " + std::to_string(remaining / (2 * values_per_point) + 1));
+    if (points > remaining / (2 * values_per_point) + 1)
+      fail(path, promise + " but holds at most " + std::to_string(remaining / (2 * values_per_point) + 1));
     std::vector<size_t> first_value(fields.size());
     for (size_t f = 0, v = 0; f < fields.size(); v += fields[f].count, ++f) first_value[f] = v;
     std::vector<double> values;
@@ -225,14 +272,16 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
       }
       if (got == 0) continue;
       if (got != values_per_point)
-        fail(path, "a row of " + std::to_string(got) + " values; the fields need " + std::to_string(values_per_point), line);
+        fail(path, "a row of " + std::to_string(got) + " values; the fields need " + std::to_string(values_per_point),
+             line);
       ++rows;
     }
     if (rows != points) fail(path, promise + " but has " + std::to_string(rows));
     fill([&](size_t i, size_t f) { return values[i * values_per_point + first_value[f]]; });
   } else if (data == "binary") {
     if (points > remaining / point_step)
-      fail(path, promise + " (" + std::to_string(point_step) + " bytes each) but holds " + std::to_string(remaining) + " bytes of data");
+      fail(path, promise + " (" + std::to_string(point_step) + " bytes each) but holds " + std::to_string(remaining) +
+                     " bytes of data");
     std::vector<size_t> offset(fields.size());
     for (size_t f = 0, o = 0; f < fields.size(); o += fields[f].size * fields[f].count, ++f) offset[f] = o;
     const auto* base = reinterpret_cast<const unsigned char*>(s.data() + pos);
@@ -242,16 +291,24 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
     uint32_t packed = 0, raw = 0;
     std::memcpy(&packed, s.data() + pos, 4);
     std::memcpy(&raw, s.data() + pos + 4, 4);
-    if (packed > remaining - 8) fail(path, "binary_compressed data claims " + std::to_string(packed) + " bytes but " + std::to_string(remaining - 8) + " follow");
+    if (packed > remaining - 8)
+      fail(path, "binary_compressed data claims " + std::to_string(packed) + " bytes but " +
+                     std::to_string(remaining - 8) + " follow");
     if (points > raw / point_step || raw != points * point_step)
-      fail(path, promise + " (" + std::to_string(points * point_step) + " bytes) but the compressed block holds " + std::to_string(raw));
+      fail(path, promise + " (" + std::to_string(points * point_step) + " bytes) but the compressed block holds " +
+                     std::to_string(raw));
     // LZF turns at most 3 bytes into 264, so a larger raw size is a lie told before allocating it.
-    if (raw / 88 > packed) fail(path, "binary_compressed raw size " + std::to_string(raw) + " cannot come from " + std::to_string(packed) + " bytes");
-    const std::string bytes = lzf_decompress(path, reinterpret_cast<const unsigned char*>(s.data() + pos + 8), packed, raw);
+    if (raw / 88 > packed)
+      fail(path, "binary_compressed raw size " + std::to_string(raw) + " cannot come from " + std::to_string(packed) +
+                     " bytes");
+    const std::string bytes =
+        lzf_decompress(path, reinterpret_cast<const unsigned char*>(s.data() + pos + 8), packed, raw);
     std::vector<size_t> offset(fields.size());
     for (size_t f = 0, o = 0; f < fields.size(); o += fields[f].size * fields[f].count * points, ++f) offset[f] = o;
     const auto* base = reinterpret_cast<const unsigned char*>(bytes.data());
-    fill([&](size_t i, size_t f) { return binary_value(base + offset[f] + i * fields[f].size * fields[f].count, fields[f]); });
+    fill([&](size_t i, size_t f) {
+      return binary_value(base + offset[f] + i * fields[f].size * fields[f].count, fields[f]);
+    });
   } else {
     fail(path, "unknown PCD DATA '" + data + "' (ascii, binary or binary_compressed)");
   }

@@ -28,7 +28,9 @@ std::string lower_ext(const std::string& path) {
   return e;
 }
 
-bool finite3(const std::array<float, 3>& p) { return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]); }
+bool finite3(const std::array<float, 3>& p) {
+  return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]);
+}
 
 // A text cursor over the whole file that counts lines.
 struct Text {
@@ -55,17 +57,20 @@ double to_number(const std::string& tok, const std::string& path, size_t line) {
 }
 
 uint64_t to_count(const std::string& tok, const std::string& path, size_t line) {
-  if (tok.empty() || !std::all_of(tok.begin(), tok.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+  if (tok.empty() ||
+      !std::all_of(tok.begin(), tok.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
       tok.size() > 15)
     fail(path, "'" + tok + "' is not a valid count", line);
   return std::stoull(tok);
 }
 
-void add_polygon(PointCloud& c, const std::vector<uint64_t>& idx, size_t vertices, const std::string& path, size_t line) {
+void add_polygon(PointCloud& c, const std::vector<uint64_t>& idx, size_t vertices, const std::string& path,
+                 size_t line) {
   for (auto v : idx)
     if (v >= vertices) fail(path, "a face names vertex " + std::to_string(v) + " of " + std::to_string(vertices), line);
   for (size_t k = 1; k + 1 < idx.size(); ++k)
-    c.triangles.push_back({static_cast<uint32_t>(idx[0]), static_cast<uint32_t>(idx[k]), static_cast<uint32_t>(idx[k + 1])});
+    c.triangles.push_back(
+        {static_cast<uint32_t>(idx[0]), static_cast<uint32_t>(idx[k]), static_cast<uint32_t>(idx[k + 1])});
 }
 
 // Drops non-finite vertices of a point cloud (meshes keep them so face indices stay valid, and
@@ -153,7 +158,8 @@ PointCloud read_off(const std::string& path, const std::string& s) {
   const uint64_t nv = to_count(counts[0], path, count_line), nf = to_count(counts[1], path, count_line);
   // Never trust the counts: one line per vertex and per face must be there.
   if (lines.count_left(nv + nf) < nv + nf)
-    fail(path, "the header promises " + std::to_string(nv) + " vertices and " + std::to_string(nf) + " faces, more than the file holds");
+    fail(path, "the header promises " + std::to_string(nv) + " vertices and " + std::to_string(nf) +
+                   " faces, more than the file holds");
   PointCloud c;
   c.xyz.resize(nv);
   for (uint64_t v = 0; v < nv; ++v) {
@@ -201,7 +207,8 @@ PointCloud read_obj(const std::string& path, const std::string& s) {
         const std::string first = tok.substr(0, tok.find('/'));
         char* end = nullptr;
         const long long v = std::strtoll(first.c_str(), &end, 10);
-        if (first.empty() || end != first.c_str() + first.size() || v == 0) fail(path, "bad face index '" + tok + "'", n);
+        if (first.empty() || end != first.c_str() + first.size() || v == 0)
+          fail(path, "bad face index '" + tok + "'", n);
         // Negative indices count back from the latest vertex.
         const long long abs_index = v > 0 ? v - 1 : static_cast<long long>(c.xyz.size()) + v;
         if (abs_index < 0) fail(path, "bad face index '" + tok + "'", n);
@@ -213,7 +220,8 @@ PointCloud read_obj(const std::string& path, const std::string& s) {
   std::vector<uint64_t> idx;
   for (size_t f = 0; f < face_start.size(); ++f) {
     const size_t end = f + 1 < face_start.size() ? face_start[f + 1] : face_index.size();
-    idx.assign(face_index.begin() + static_cast<std::ptrdiff_t>(face_start[f]), face_index.begin() + static_cast<std::ptrdiff_t>(end));
+    idx.assign(face_index.begin() + static_cast<std::ptrdiff_t>(face_start[f]),
+               face_index.begin() + static_cast<std::ptrdiff_t>(end));
     add_polygon(c, idx, c.xyz.size(), path, face_lines[f]);
   }
   return c;
@@ -234,17 +242,22 @@ PointCloud read_xyz(const std::string& path, const std::string& s) {
     if (n == 1) {  // a CSV header ("x,y,z,...") is skipped
       std::istringstream peek(line);
       std::string first;
-      if (peek >> first && std::isalpha(static_cast<unsigned char>(first[0])) && first != "nan" && first != "NaN") continue;
+      if (peek >> first && std::isalpha(static_cast<unsigned char>(first[0])) && first != "nan" && first != "NaN")
+        continue;
     }
     while (ls >> tok) {
       // NaN rows are kept as NaN here and dropped (and counted) afterwards.
-      if (tok == "nan" || tok == "NaN" || tok == "-nan") v.push_back(std::nan(""));
-      else v.push_back(to_number(tok, path, n));
+      if (tok == "nan" || tok == "NaN" || tok == "-nan")
+        v.push_back(std::nan(""));
+      else
+        v.push_back(to_number(tok, path, n));
     }
     if (v.empty()) continue;
     if (v.size() < 3) fail(path, "a row needs at least x y z", n);
-    if (width == 0) width = v.size();
-    else if (v.size() != width) fail(path, "has " + std::to_string(v.size()) + " values, earlier rows have " + std::to_string(width), n);
+    if (width == 0)
+      width = v.size();
+    else if (v.size() != width)
+      fail(path, "has " + std::to_string(v.size()) + " values, earlier rows have " + std::to_string(width), n);
     c.xyz.push_back({static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2])});
     if (width >= 6) c.normals.push_back({static_cast<float>(v[3]), static_cast<float>(v[4]), static_cast<float>(v[5])});
   }
@@ -262,10 +275,10 @@ struct PlyElement {
 };
 
 size_t ply_size(const std::string& t, const std::string& path) {
-  static const std::map<std::string, size_t> sizes = {
-      {"char", 1},  {"uchar", 1},  {"int8", 1},   {"uint8", 1},   {"short", 2}, {"ushort", 2},  {"int16", 2},
-      {"uint16", 2}, {"int", 4},   {"uint", 4},   {"int32", 4},   {"uint32", 4}, {"float", 4}, {"float32", 4},
-      {"double", 8}, {"float64", 8}};
+  static const std::map<std::string, size_t> sizes = {{"char", 1},  {"uchar", 1},   {"int8", 1},   {"uint8", 1},
+                                                      {"short", 2}, {"ushort", 2},  {"int16", 2},  {"uint16", 2},
+                                                      {"int", 4},   {"uint", 4},    {"int32", 4},  {"uint32", 4},
+                                                      {"float", 4}, {"float32", 4}, {"double", 8}, {"float64", 8}};
   const auto it = sizes.find(t);
   if (it == sizes.end()) fail(path, "unknown PLY type '" + t + "'");
   return it->second;
@@ -273,16 +286,42 @@ size_t ply_size(const std::string& t, const std::string& path) {
 
 double ply_binary_value(const char* p, const std::string& t, bool swap) {
   unsigned char b[8];
-  const size_t n = t == "double" || t == "float64" ? 8 : (t == "float" || t == "float32" || t == "int" || t == "uint" || t == "int32" || t == "uint32") ? 4
-                   : (t == "short" || t == "ushort" || t == "int16" || t == "uint16") ? 2 : 1;
+  const size_t n = t == "double" || t == "float64"                                                                  ? 8
+                   : (t == "float" || t == "float32" || t == "int" || t == "uint" || t == "int32" || t == "uint32") ? 4
+                   : (t == "short" || t == "ushort" || t == "int16" || t == "uint16")                               ? 2
+                                                                                                                    : 1;
   std::memcpy(b, p, n);
   if (swap) std::reverse(b, b + n);
-  if (t == "float" || t == "float32") { float v; std::memcpy(&v, b, 4); return v; }
-  if (t == "double" || t == "float64") { double v; std::memcpy(&v, b, 8); return v; }
-  if (t == "int" || t == "int32") { int32_t v; std::memcpy(&v, b, 4); return v; }
-  if (t == "uint" || t == "uint32") { uint32_t v; std::memcpy(&v, b, 4); return v; }
-  if (t == "short" || t == "int16") { int16_t v; std::memcpy(&v, b, 2); return v; }
-  if (t == "ushort" || t == "uint16") { uint16_t v; std::memcpy(&v, b, 2); return v; }
+  if (t == "float" || t == "float32") {
+    float v;
+    std::memcpy(&v, b, 4);
+    return v;
+  }
+  if (t == "double" || t == "float64") {
+    double v;
+    std::memcpy(&v, b, 8);
+    return v;
+  }
+  if (t == "int" || t == "int32") {
+    int32_t v;
+    std::memcpy(&v, b, 4);
+    return v;
+  }
+  if (t == "uint" || t == "uint32") {
+    uint32_t v;
+    std::memcpy(&v, b, 4);
+    return v;
+  }
+  if (t == "short" || t == "int16") {
+    int16_t v;
+    std::memcpy(&v, b, 2);
+    return v;
+  }
+  if (t == "ushort" || t == "uint16") {
+    uint16_t v;
+    std::memcpy(&v, b, 2);
+    return v;
+  }
   if (t == "char" || t == "int8") return static_cast<int8_t>(b[0]);
   return b[0];
 }
@@ -302,7 +341,8 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
     std::istringstream ls(line);
     std::string kw;
     ls >> kw;
-    if (kw == "format") ls >> format;
+    if (kw == "format")
+      ls >> format;
     else if (kw == "element") {
       PlyElement e;
       std::string count;
@@ -328,11 +368,13 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
   uint64_t need = 0;
   for (const auto& e : elements) {
     uint64_t per = 0;
-    for (const auto& p : e.props) per += ascii ? 2 : (p.count_type.empty() ? ply_size(p.type, path) : ply_size(p.count_type, path));
+    for (const auto& p : e.props)
+      per += ascii ? 2 : (p.count_type.empty() ? ply_size(p.type, path) : ply_size(p.count_type, path));
     // Rows of no bytes could be promised without end (found by fuzzing: a 'vertex' element without
     // properties claiming 6.7e11 vertices made us allocate 8 TB).
     if (e.count > 0 && e.props.empty()) fail(path, "element '" + e.name + "' has no properties");
-    if (per && e.count > (s.size() - body) / per + 1) fail(path, "the header promises " + std::to_string(e.count) + " " + e.name + "s, more than the file holds");
+    if (per && e.count > (s.size() - body) / per + 1)
+      fail(path, "the header promises " + std::to_string(e.count) + " " + e.name + "s, more than the file holds");
     if (e.name == "vertex") {
       bool x = false, y = false, z = false;
       for (const auto& p : e.props) x |= p.name == "x", y |= p.name == "y", z |= p.name == "z";
@@ -371,23 +413,32 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
         if (p.count_type.empty()) {
           const double v = read_value(p.type);
           if (!is_vertex) continue;
-          if (p.name == "x") c.xyz[r][0] = static_cast<float>(v);
-          else if (p.name == "y") c.xyz[r][1] = static_cast<float>(v);
-          else if (p.name == "z") c.xyz[r][2] = static_cast<float>(v);
-          else if (p.name == "nx") c.normals[r][0] = static_cast<float>(v);
-          else if (p.name == "ny") c.normals[r][1] = static_cast<float>(v);
-          else if (p.name == "nz") c.normals[r][2] = static_cast<float>(v);
+          if (p.name == "x")
+            c.xyz[r][0] = static_cast<float>(v);
+          else if (p.name == "y")
+            c.xyz[r][1] = static_cast<float>(v);
+          else if (p.name == "z")
+            c.xyz[r][2] = static_cast<float>(v);
+          else if (p.name == "nx")
+            c.normals[r][0] = static_cast<float>(v);
+          else if (p.name == "ny")
+            c.normals[r][1] = static_cast<float>(v);
+          else if (p.name == "nz")
+            c.normals[r][2] = static_cast<float>(v);
         } else {
           const double k = read_value(p.count_type);
           // Written so that NaN fails too (found by fuzzing: a NaN count was cast to an integer).
-          if (!(k >= 0 && k <= 1000000 && k == std::floor(k))) fail(path, "a list of " + std::to_string(k) + " entries");
+          if (!(k >= 0 && k <= 1000000 && k == std::floor(k)))
+            fail(path, "a list of " + std::to_string(k) + " entries");
           std::vector<uint64_t> idx(static_cast<size_t>(k));
           for (auto& v : idx) {
             const double x = read_value(p.type);
-            if (!(x >= 0 && x < 4294967296.0 && x == std::floor(x))) fail(path, "'" + std::to_string(x) + "' is not a vertex index");
+            if (!(x >= 0 && x < 4294967296.0 && x == std::floor(x)))
+              fail(path, "'" + std::to_string(x) + "' is not a vertex index");
             v = static_cast<uint64_t>(x);
           }
-          if (is_face && (p.name == "vertex_indices" || p.name == "vertex_index")) add_polygon(c, idx, vertex_count, path, ascii ? t.line : 0);
+          if (is_face && (p.name == "vertex_indices" || p.name == "vertex_index"))
+            add_polygon(c, idx, vertex_count, path, ascii ? t.line : 0);
         }
       }
     }
@@ -416,12 +467,18 @@ PointCloud read_point_file(const std::string& path, const InputLimits& limits) {
   }
   const auto off_at = first_word.find("OFF");
   const bool looks_off = off_at != std::string::npos && first_word.find_first_not_of("STCN4n") >= off_at;
-  if (looks_off || (ext == "off" && s.compare(0, 3, "ply") != 0)) c = read_off(path, s);
-  else if (s.compare(0, 3, "ply") == 0) c = read_ply(path, s);
-  else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0 || first_word == "VERSION" || first_word == "FIELDS") c = detail::read_pcd(path, s);
-  else if (ext == "obj" || s.compare(0, 2, "v ") == 0) c = read_obj(path, s);
-  else if (ext == "ply") fail(path, "not a valid ply file (bad signature)");
-  else c = read_xyz(path, s);
+  if (looks_off || (ext == "off" && s.compare(0, 3, "ply") != 0))
+    c = read_off(path, s);
+  else if (s.compare(0, 3, "ply") == 0)
+    c = read_ply(path, s);
+  else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0 || first_word == "VERSION" || first_word == "FIELDS")
+    c = detail::read_pcd(path, s);
+  else if (ext == "obj" || s.compare(0, 2, "v ") == 0)
+    c = read_obj(path, s);
+  else if (ext == "ply")
+    fail(path, "not a valid ply file (bad signature)");
+  else
+    c = read_xyz(path, s);
   drop_non_finite(c, path);
   if (c.xyz.empty()) fail(path, c.dropped_non_finite ? "every point is NaN or infinite" : "no points in the file");
   return c;
@@ -438,8 +495,10 @@ PointCloud sample_mesh_surface(const PointCloud& mesh, size_t count, uint64_t se
     const double len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
     total += 0.5 * len;
     cumulative.push_back(total);
-    face_normals.push_back(len > 0 ? std::array<float, 3>{static_cast<float>(n[0] / len), static_cast<float>(n[1] / len), static_cast<float>(n[2] / len)}
-                                   : std::array<float, 3>{0, 0, 0});
+    face_normals.push_back(len > 0
+                               ? std::array<float, 3>{static_cast<float>(n[0] / len), static_cast<float>(n[1] / len),
+                                                      static_cast<float>(n[2] / len)}
+                               : std::array<float, 3>{0, 0, 0});
   }
   if (!(total > 0)) throw std::invalid_argument("the mesh has no surface (no triangle of positive area)");
   std::mt19937_64 rng(seed);
@@ -449,13 +508,15 @@ PointCloud sample_mesh_surface(const PointCloud& mesh, size_t count, uint64_t se
   out.normals.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     const double r = U(rng) * total;
-    const size_t f = std::min(static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin()),
-                              cumulative.size() - 1);
+    const size_t f =
+        std::min(static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin()),
+                 cumulative.size() - 1);
     const auto& t = mesh.triangles[f];
     const double s1 = std::sqrt(U(rng)), r2 = U(rng);
     const double wa = 1 - s1, wb = s1 * (1 - r2), wc = s1 * r2;
     std::array<float, 3> p{};
-    for (int a = 0; a < 3; ++a) p[a] = static_cast<float>(wa * mesh.xyz[t[0]][a] + wb * mesh.xyz[t[1]][a] + wc * mesh.xyz[t[2]][a]);
+    for (int a = 0; a < 3; ++a)
+      p[a] = static_cast<float>(wa * mesh.xyz[t[0]][a] + wb * mesh.xyz[t[1]][a] + wc * mesh.xyz[t[2]][a]);
     out.xyz.push_back(p);
     out.normals.push_back(face_normals[f]);
   }

@@ -17,7 +17,9 @@ namespace {
 
 // A list file read whole within the input limits, so /dev/zero or a FIFO given as a list fails
 // clearly instead of growing one endless line (docs/points.md, Limits).
-std::istringstream open_list(const std::string& path) { return std::istringstream(read_input_bytes(path)); }
+std::istringstream open_list(const std::string& path) {
+  return std::istringstream(read_input_bytes(path));
+}
 
 std::vector<std::string> read_lines(const fs::path& p) {
   std::istringstream in = open_list(p.string());
@@ -29,7 +31,8 @@ std::vector<std::string> read_lines(const fs::path& p) {
   return lines;
 }
 
-std::string find_shape_file(const fs::path& dir, const std::string& cls, const std::string& name, const fs::path& list) {
+std::string find_shape_file(const fs::path& dir, const std::string& cls, const std::string& name,
+                            const fs::path& list) {
   for (const char* ext : {".txt", ".ply", ".off", ".obj", ".xyz"}) {
     const fs::path p = dir / cls / (name + ext);
     std::error_code ec;
@@ -59,7 +62,8 @@ PointFileList list_point_dataset(const std::string& path) {
         const auto us = name.rfind('_');
         const std::string cls = us == std::string::npos ? name : name.substr(0, us);
         const auto it = index.find(cls);
-        if (it == index.end()) throw std::runtime_error(entry.path().string() + ": '" + name + "' is of a class not in shape_names.txt");
+        if (it == index.end())
+          throw std::runtime_error(entry.path().string() + ": '" + name + "' is of a class not in shape_names.txt");
         (train ? out.train : out.test).push_back({find_shape_file(dir, cls, name, entry.path()), it->second});
       }
     }
@@ -113,6 +117,8 @@ std::array<float, 9> theta_phi_rotation(double theta, double phi) {
   return r;
 }
 
-std::array<float, 9> test_rotation(int k) { return theta_phi_rotation((0.1 + 0.2375 * k) * M_PI, -0.35 * M_PI); }
+std::array<float, 9> test_rotation(int k) {
+  return theta_phi_rotation((0.1 + 0.2375 * k) * M_PI, -0.35 * M_PI);
+}
 
 }  // namespace unirep::modalities::points

@@ -12,7 +12,8 @@ namespace unirep::modalities::points {
 
 at::Tensor cloud_to_input(PointCloud cloud, const PointInputOptions& o) {
   if (o.points < 1) throw std::invalid_argument("the number of points must be positive");
-  if (cloud.is_mesh()) cloud = sample_mesh_surface(cloud, static_cast<size_t>(std::max(o.surface_points, o.points)), o.seed);
+  if (cloud.is_mesh())
+    cloud = sample_mesh_surface(cloud, static_cast<size_t>(std::max(o.surface_points, o.points)), o.seed);
   normalize_points(cloud, {o.modelnet_axes});
   const auto idx = farthest_point_sampling(cloud.xyz, static_cast<size_t>(o.points));
   auto out = at::empty({static_cast<int64_t>(idx.size()), 3}, at::kFloat);

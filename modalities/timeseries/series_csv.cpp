@@ -71,14 +71,18 @@ float read_cell(const std::string& raw, const std::string& path, size_t line, co
   float v;
   switch (parse_cell(raw, v)) {
     case Cell::Value:
-    case Cell::Missing: return v;
-    case Cell::NotNumber: fail(path, line, what + ": " + quoted(trim(raw)) + " is not a number");
-    case Cell::Infinite: fail(path, line, what + ": " + quoted(trim(raw)) + " is infinite");
+    case Cell::Missing:
+      return v;
+    case Cell::NotNumber:
+      fail(path, line, what + ": " + quoted(trim(raw)) + " is not a number");
+    case Cell::Infinite:
+      fail(path, line, what + ": " + quoted(trim(raw)) + " is infinite");
     case Cell::TooLarge: {
       char limit[32];
       std::snprintf(limit, sizeof limit, "%g", kMaxSeriesMagnitude);
-      fail(path, line, what + ": " + quoted(trim(raw)) + " is beyond the supported magnitude (|value| <= " + limit +
-                           "); rescale the column");
+      fail(path, line,
+           what + ": " + quoted(trim(raw)) + " is beyond the supported magnitude (|value| <= " + limit +
+               "); rescale the column");
     }
   }
   return v;
@@ -104,8 +108,9 @@ std::vector<std::string> read_header(std::string line, const std::string& path) 
   if (bad != std::string::npos) {
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(line[bad]));
-    fail(path, 1, std::string("the header is not valid UTF-8 (byte ") + byte + " at column " +
-                      std::to_string(bom + bad + 1) + "); save the file as UTF-8");
+    fail(path, 1,
+         std::string("the header is not valid UTF-8 (byte ") + byte + " at column " + std::to_string(bom + bad + 1) +
+             "); save the file as UTF-8");
   }
   std::vector<std::string> header = split_csv_line(line);
   for (auto& h : header) h = trim(h);
@@ -142,11 +147,14 @@ size_t fill_column(std::vector<float>& v, size_t rows, size_t cols, size_t c, co
 // Data).
 void check_time_style(const ParsedTime& t, const ParsedTime& first, const std::string& cell, const std::string& path,
                       size_t line) {
-  if (t.format != first.format) fail(path, line, "the time " + quoted(cell) + " is written differently from the first row's");
+  if (t.format != first.format)
+    fail(path, line, "the time " + quoted(cell) + " is written differently from the first row's");
   if ((t.zone == ZoneStyle::None) != (first.zone == ZoneStyle::None))
-    fail(path, line, "the time " + quoted(cell) + (t.zone == ZoneStyle::None ? " has no UTC offset, the first row's has one"
-                                                                               : " has a UTC offset, the first row's has none") +
-                         "; give every time an offset or none");
+    fail(path, line,
+         "the time " + quoted(cell) +
+             (t.zone == ZoneStyle::None ? " has no UTC offset, the first row's has one"
+                                        : " has a UTC offset, the first row's has none") +
+             "; give every time an offset or none");
 }
 
 }  // namespace
@@ -160,9 +168,12 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   for (size_t i = 0; i < n; ++i) {
     const char c = line[i];
     if (in_quotes) {
-      if (c == '"' && i + 1 < n && line[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') in_quotes = false;
-      else cell += c;
+      if (c == '"' && i + 1 < n && line[i + 1] == '"')
+        cell += '"', ++i;
+      else if (c == '"')
+        in_quotes = false;
+      else
+        cell += c;
     } else if (c == '"') {
       in_quotes = true;
     } else if (c == ',') {
@@ -236,7 +247,8 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
     if (trim(line).empty()) continue;
     const auto cells = split_csv_line(line);
     if (cells.size() != header.size())
-      fail(path, line_no, "has " + std::to_string(cells.size()) + " cells, the header has " + std::to_string(header.size()));
+      fail(path, line_no,
+           "has " + std::to_string(cells.size()) + " cells, the header has " + std::to_string(header.size()));
     const std::string time_text = trim(cells[time_idx]);
     const auto reading = read_time(time_text);
     if (!reading.time) fail(path, line_no, "cannot read the time " + quoted(time_text) + ": " + reading.problem);
@@ -246,7 +258,8 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
       if (!long_format && o.targets.empty()) {
         // Default targets: every column other than time and covariates whose first cell is numeric.
         for (size_t c = 0; c < header.size(); ++c) {
-          if (c == time_idx || std::find(o.covariates.begin(), o.covariates.end(), header[c]) != o.covariates.end()) continue;
+          if (c == time_idx || std::find(o.covariates.begin(), o.covariates.end(), header[c]) != o.covariates.end())
+            continue;
           float v;
           const Cell kind = parse_cell(cells[c], v);
           if (kind != Cell::NotNumber) cols.insert(cols.end() - static_cast<std::ptrdiff_t>(o.covariates.size()), c);
@@ -262,8 +275,10 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
     last_style.fraction_digits = std::max(last_style.fraction_digits, parsed.fraction_digits);
     const double t = parsed.seconds;
     if (long_format) {
-      if (times.empty() || t > times.back()) times.push_back(t), time_lines.push_back(line_no);
-      else if (t < times.back()) fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
+      if (times.empty() || t > times.back())
+        times.push_back(t), time_lines.push_back(line_no);
+      else if (t < times.back())
+        fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
       const std::string id = trim(cells[id_idx]);
       if (!o.targets.empty() && std::find(o.targets.begin(), o.targets.end(), id) == o.targets.end()) continue;
       if (invalid_utf8_offset(id) != std::string::npos)
@@ -276,7 +291,8 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
       series.emplace_back(times.size() - 1, v);
     } else {
       if (!times.empty() && t == times.back()) fail(path, line_no, "duplicate time " + quoted(time_text));
-      if (!times.empty() && t < times.back()) fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
+      if (!times.empty() && t < times.back())
+        fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
       times.push_back(t);
       time_lines.push_back(line_no);
       for (size_t c : cols) wide.push_back(read_cell(cells[c], path, line_no, "column " + quoted(header[c])));
@@ -306,14 +322,17 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
     table.values = std::move(wide);
   }
   const size_t V = table.names.size();
-  for (size_t c = 0; c < V; ++c) table.filled_missing += fill_column(table.values, T, V, c, times, path, table.names[c]);
+  for (size_t c = 0; c < V; ++c)
+    table.filled_missing += fill_column(table.values, T, V, c, times, path, table.names[c]);
 
   // Regular spacing, or resampling onto a regular grid.
   if (o.resample_seconds) {
     const double step = *o.resample_seconds;
     const double span = (times.back() - times.front()) / step;
     if (!(span * static_cast<double>(std::max<size_t>(V, 1)) <= kMaxResampledCells))
-      fail(path, 0, "resampling every " + std::to_string(step) + " s would make more than 1e8 values; choose a coarser frequency");
+      fail(path, 0,
+           "resampling every " + std::to_string(step) +
+               " s would make more than 1e8 values; choose a coarser frequency");
     const size_t n = static_cast<size_t>(std::floor(span + 1e-9)) + 1;
     if (n < 2) fail(path, 0, "resampling every " + std::to_string(step) + " s leaves fewer than two rows");
     std::vector<float> out(n * V);
@@ -326,7 +345,8 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
       const size_t k1 = std::min(k + 1, T - 1);
       const double w = k1 == k ? 0.0 : (t - times[k]) / (times[k1] - times[k]);
       for (size_t c = 0; c < V; ++c)
-        out[i * V + c] = static_cast<float>(table.values[k * V + c] + (table.values[k1 * V + c] - table.values[k * V + c]) * w);
+        out[i * V + c] =
+            static_cast<float>(table.values[k * V + c] + (table.values[k1 * V + c] - table.values[k * V + c]) * w);
     }
     table.times = std::move(grid);
     table.values = std::move(out);
@@ -337,9 +357,10 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
     for (size_t i = 1; i < T; ++i) {
       const double gap = times[i] - times[i - 1];
       if (!(std::abs(gap - step) <= 1e-6 * std::max(1.0, std::abs(step)))) {
-        fail(path, time_lines[i], "irregular spacing: this time comes " + std::to_string(gap) +
-                                      " after the previous one, the first gap is " + std::to_string(step) +
-                                      "; resample it onto a regular grid (the resample option: 1h, 1d, ...)");
+        fail(path, time_lines[i],
+             "irregular spacing: this time comes " + std::to_string(gap) +
+                 " after the previous one, the first gap is " + std::to_string(step) +
+                 "; resample it onto a regular grid (the resample option: 1h, 1d, ...)");
       }
     }
     table.times = std::move(times);

@@ -35,14 +35,18 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(int64_t y, unsigned m) {
   static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
-bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 // Reads exactly `n` digits at s[i..]; advances i.
 bool digits(const std::string& s, size_t& i, int n, int& out) {
@@ -73,7 +77,9 @@ std::string two(int v) {
   return buf;
 }
 
-TimeReading problem(std::string what) { return {std::nullopt, std::move(what)}; }
+TimeReading problem(std::string what) {
+  return {std::nullopt, std::move(what)};
+}
 
 constexpr const char* kDateForms = "YYYY-MM-DD or YYYY/MM/DD, optionally followed by HH:MM[:SS] and a UTC offset";
 
@@ -147,7 +153,8 @@ TimeReading read_zone(const std::string& s, size_t& i, ParsedTime& t) {
     if (!digits(s, i, 2, om)) return problem("a UTC offset must be +HH:MM, +HHMM or +HH");
   }
   if (oh > 23 || om > 59)
-    return problem(std::string("the UTC offset ") + (sign < 0 ? "-" : "+") + two(oh) + ":" + two(om) + " is out of range");
+    return problem(std::string("the UTC offset ") + (sign < 0 ? "-" : "+") + two(oh) + ":" + two(om) +
+                   " is out of range");
   t.utc_offset_minutes = sign * (oh * 60 + om);
   t.seconds -= t.utc_offset_minutes * 60.0;
   return {t, ""};
@@ -183,11 +190,16 @@ std::string zone_text(const ParsedTime& style) {
   const char sign = m < 0 ? '-' : '+';
   const int a = std::abs(m);
   switch (style.zone) {
-    case ZoneStyle::None: return "";
-    case ZoneStyle::Z: return "Z";
-    case ZoneStyle::Hours: return sign + two(a / 60);
-    case ZoneStyle::HoursColonMinutes: return sign + two(a / 60) + ":" + two(a % 60);
-    case ZoneStyle::HoursMinutes: return sign + two(a / 60) + two(a % 60);
+    case ZoneStyle::None:
+      return "";
+    case ZoneStyle::Z:
+      return "Z";
+    case ZoneStyle::Hours:
+      return sign + two(a / 60);
+    case ZoneStyle::HoursColonMinutes:
+      return sign + two(a / 60) + ":" + two(a % 60);
+    case ZoneStyle::HoursMinutes:
+      return sign + two(a / 60) + two(a % 60);
   }
   return "";
 }
@@ -234,7 +246,9 @@ TimeReading read_time(const std::string& raw) {
   return {t, ""};
 }
 
-std::optional<ParsedTime> parse_time(const std::string& text) { return read_time(text).time; }
+std::optional<ParsedTime> parse_time(const std::string& text) {
+  return read_time(text).time;
+}
 
 std::string format_time(double seconds, const ParsedTime& style) {
   if (style.format == TimeFormat::Number) return format_number(seconds);
@@ -296,12 +310,18 @@ std::optional<double> parse_frequency(const std::string& raw) {
   std::string unit = s.substr(i);
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   double scale;
-  if (unit == "s" || unit == "sec") scale = 1;
-  else if (unit == "min" || unit == "t" || unit == "m") scale = 60;
-  else if (unit == "h" || unit == "hour") scale = 3600;
-  else if (unit == "d" || unit == "day") scale = 86400;
-  else if (unit == "w" || unit == "week") scale = 7 * 86400;
-  else return std::nullopt;
+  if (unit == "s" || unit == "sec")
+    scale = 1;
+  else if (unit == "min" || unit == "t" || unit == "m")
+    scale = 60;
+  else if (unit == "h" || unit == "hour")
+    scale = 3600;
+  else if (unit == "d" || unit == "day")
+    scale = 86400;
+  else if (unit == "w" || unit == "week")
+    scale = 7 * 86400;
+  else
+    return std::nullopt;
   if (!(n > 0) || !std::isfinite(n)) return std::nullopt;
   return n * scale;
 }

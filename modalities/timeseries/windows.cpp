@@ -27,8 +27,10 @@ SeriesSplit chronological_split(size_t rows, const SplitFractions& f, int64_t se
                                   "); use a longer series or shorter windows");
   };
   check(s.train, "training");
-  if (n_val > 0) check(s.validation, "validation");
-  else s.validation = {0, 0};
+  if (n_val > 0)
+    check(s.validation, "validation");
+  else
+    s.validation = {0, 0};
   check(s.test, "test");
   return s;
 }

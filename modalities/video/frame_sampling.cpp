@@ -63,7 +63,8 @@ std::vector<int64_t> test_indices(int64_t n, const ClipSampling& s) {
 
 int64_t temporal_view_start(int64_t sampled, int64_t c, const ClipSampling& s) {
   if (s.temporal_views <= 1) return 0;
-  const double step = std::max(static_cast<double>(sampled - s.clip_len) / static_cast<double>(s.temporal_views - 1), 0.0);
+  const double step =
+      std::max(static_cast<double>(sampled - s.clip_len) / static_cast<double>(s.temporal_views - 1), 0.0);
   return static_cast<int64_t>(static_cast<double>(c) * step);
 }
 

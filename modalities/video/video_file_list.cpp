@@ -3,8 +3,8 @@
 namespace unirep::modalities::video {
 
 image::ImageFileList list_video_dataset(const std::string& path) {
-  return image::list_labelled_files(path, {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".mpg", ".mpeg", ".ogv",
-                                           ".wmv", ".gif", ".nut"});
+  return image::list_labelled_files(path, {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".mpg",
+                                           ".mpeg", ".ogv", ".wmv", ".gif", ".nut"});
 }
 
 }  // namespace unirep::modalities::video

@@ -30,9 +30,9 @@ constexpr const char* kVideoDemuxers =
     "mov,matroska,webm,avi,asf,flv,ogg,mpeg,mpegts,mpegvideo,mxf,nut,rm,h264,hevc,m4v,mjpeg,gif,apng,ivf,yuv4mpegpipe,"
     "dv,wtv,vob,obu,av1,h261,h263,vc1,cavsvideo,dirac,smjpeg,rawvideo,nuv,film_cpk,roq,bink,thp,wsvqa,flic";
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw std::runtime_error(path + ": " + what); }
-
-
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
 
 AVFormatContext* open_container(const std::string& path) {
   AVFormatContext* f = nullptr;
@@ -58,8 +58,8 @@ struct VideoReader::Impl {
   SwsContext* sws = nullptr;
   int stream = -1;
   bool have_pts = true;
-  std::vector<int64_t> pts;       // every frame's timestamp, presentation order (index = position)
-  std::vector<int64_t> key_pts;   // keyframes' timestamps, sorted
+  std::vector<int64_t> pts;      // every frame's timestamp, presentation order (index = position)
+  std::vector<int64_t> key_pts;  // keyframes' timestamps, sorted
 
   ~Impl() {
     sws_freeContext(sws);
@@ -90,7 +90,8 @@ struct VideoReader::Impl {
       AVFormatContext** f;
       ~Closer() { avformat_close_input(f); }
     } closer{&f};
-    if (avformat_find_stream_info(f, nullptr) < 0) fail(path, "corrupt or unsupported file (cannot read its stream information)");
+    if (avformat_find_stream_info(f, nullptr) < 0)
+      fail(path, "corrupt or unsupported file (cannot read its stream information)");
     const int s = av_find_best_stream(f, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (s < 0) fail(path, std::string("not a video file (no video stream in this ") + f->iformat->name + " file)");
     for (unsigned i = 0; i < f->nb_streams; ++i)
@@ -120,7 +121,8 @@ struct VideoReader::Impl {
 
   void open_decoder() {
     format = open_container(path);
-    if (avformat_find_stream_info(format, nullptr) < 0) fail(path, "corrupt or unsupported file (cannot read its stream information)");
+    if (avformat_find_stream_info(format, nullptr) < 0)
+      fail(path, "corrupt or unsupported file (cannot read its stream information)");
     const AVCodec* c = nullptr;
     stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &c, 0);
     if (stream == AVERROR_DECODER_NOT_FOUND) fail(path, "no decoder for its video codec in this FFmpeg build");
@@ -158,8 +160,10 @@ struct VideoReader::Impl {
       if (it != key_pts.begin()) target = *std::prev(it);
     }
     int rc;
-    if (target != AV_NOPTS_VALUE) rc = av_seek_frame(format, stream, target, AVSEEK_FLAG_BACKWARD);
-    else rc = av_seek_frame(format, stream, pts.front() == AV_NOPTS_VALUE ? 0 : pts.front(), AVSEEK_FLAG_BACKWARD);
+    if (target != AV_NOPTS_VALUE)
+      rc = av_seek_frame(format, stream, target, AVSEEK_FLAG_BACKWARD);
+    else
+      rc = av_seek_frame(format, stream, pts.front() == AV_NOPTS_VALUE ? 0 : pts.front(), AVSEEK_FLAG_BACKWARD);
     if (rc < 0) {  // not seekable: reopen from the start
       avcodec_free_context(&codec);
       av_frame_free(&frame);
@@ -233,7 +237,8 @@ VideoReader::VideoReader(const std::string& path, const VideoReaderOptions& opti
   InputLimits no_size_limit;
   no_size_limit.max_bytes = std::numeric_limits<uint64_t>::max();
   if (path == "-" || !check_input_path(path, no_size_limit))
-    fail(path, "is not a regular file (a pipe, FIFO, device or standard input); videos are read from regular files only");
+    fail(path,
+         "is not a regular file (a pipe, FIFO, device or standard input); videos are read from regular files only");
   std::error_code ec;
   if (std::filesystem::file_size(path, ec) == 0) fail(path, "the file is empty");
   quiet_ffmpeg_logging();
@@ -245,16 +250,19 @@ VideoReader::VideoReader(const std::string& path, const VideoReaderOptions& opti
 
 VideoReader::~VideoReader() = default;
 
-const VideoInfo& VideoReader::info() const { return impl_->info; }
+const VideoInfo& VideoReader::info() const {
+  return impl_->info;
+}
 
-void VideoReader::visit_frames(const std::vector<int64_t>& indices, const std::function<void(int64_t, const image::RgbImage&)>& visit) {
+void VideoReader::visit_frames(const std::vector<int64_t>& indices,
+                               const std::function<void(int64_t, const image::RgbImage&)>& visit) {
   if (indices.empty()) return;
   std::vector<int64_t> wanted(indices);
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   if (wanted.front() < 0 || wanted.back() >= impl_->info.frames)
-    fail(impl_->path, "frame index " + std::to_string(wanted.front() < 0 ? wanted.front() : wanted.back()) + " is outside 0.." +
-                          std::to_string(impl_->info.frames - 1));
+    fail(impl_->path, "frame index " + std::to_string(wanted.front() < 0 ? wanted.front() : wanted.back()) +
+                          " is outside 0.." + std::to_string(impl_->info.frames - 1));
   std::set<int64_t> got;
   impl_->rewind_to(wanted.front(), /*from_start=*/false);
   const int64_t first_seen = impl_->decode_into(wanted, got, /*count_from_zero=*/!impl_->have_pts, visit);
@@ -266,7 +274,9 @@ void VideoReader::visit_frames(const std::vector<int64_t>& indices, const std::f
   }
   if (got.size() != wanted.size()) {
     for (int64_t i : wanted)
-      if (!got.count(i)) fail(impl_->path, "frame " + std::to_string(i) + " of " + std::to_string(impl_->info.frames) + " could not be decoded");
+      if (!got.count(i))
+        fail(impl_->path,
+             "frame " + std::to_string(i) + " of " + std::to_string(impl_->info.frames) + " could not be decoded");
   }
 }
 

@@ -19,7 +19,8 @@ at::Tensor frames_to_clip(const std::vector<image::RgbImage>& frames, const Vide
   norm.std = o.std;
   std::vector<at::Tensor> planes;
   for (const auto& f : frames) {
-    if (f.width != frames[0].width || f.height != frames[0].height) throw std::invalid_argument("the frames of a clip differ in size");
+    if (f.width != frames[0].width || f.height != frames[0].height)
+      throw std::invalid_argument("the frames of a clip differ in size");
     planes.push_back(image::to_normalized_tensor(f, norm));
   }
   return at::stack(planes, 1);  // C x T x H x W
@@ -38,8 +39,9 @@ namespace {
 // decoded by `crop(frame, view)`: no decoded or fully resized frame is kept, so a tall thin video,
 // whose resize to `size` on the short side is 224 x millions of pixels, costs only its crops
 // (docs/video.md, Limits). Returns [position in indices][view].
-std::vector<std::vector<image::RgbImage>> cropped_frames(VideoReader& reader, const std::vector<int64_t>& indices, int views,
-                                                         const std::function<image::RgbImage(const image::RgbImage&, int)>& crop) {
+std::vector<std::vector<image::RgbImage>> cropped_frames(
+    VideoReader& reader, const std::vector<int64_t>& indices, int views,
+    const std::function<image::RgbImage(const image::RgbImage&, int)>& crop) {
   std::map<int64_t, std::vector<image::RgbImage>> by_index;
   reader.visit_frames(indices, [&](int64_t index, const image::RgbImage& frame) {
     std::vector<image::RgbImage> crops;
@@ -57,11 +59,14 @@ std::vector<std::vector<image::RgbImage>> cropped_frames(VideoReader& reader, co
 at::Tensor validation_view(VideoReader& reader, const VideoTransformOptions& o) {
   if (o.size <= 0) throw std::invalid_argument("invalid clip size " + std::to_string(o.size));
   // Short side to `size`, then the centre size x size crop of it (no padding: the short side is `size`).
-  const auto crops = cropped_frames(reader, validation_indices(reader.info().frames, o.sampling), 1, [&](const image::RgbImage& f, int) {
-    const auto [w, h] = image::opencv_short_side_size(f.width, f.height, o.size);
-    const auto centre = [](int64_t full, int64_t part) { return static_cast<int64_t>(std::nearbyint(static_cast<double>(full - part) / 2.0)); };
-    return image::opencv_resize_short_side_crop(f, o.size, centre(w, o.size), centre(h, o.size), o.size, o.size);
-  });
+  const auto crops = cropped_frames(
+      reader, validation_indices(reader.info().frames, o.sampling), 1, [&](const image::RgbImage& f, int) {
+        const auto [w, h] = image::opencv_short_side_size(f.width, f.height, o.size);
+        const auto centre = [](int64_t full, int64_t part) {
+          return static_cast<int64_t>(std::nearbyint(static_cast<double>(full - part) / 2.0));
+        };
+        return image::opencv_resize_short_side_crop(f, o.size, centre(w, o.size), centre(h, o.size), o.size, o.size);
+      });
   std::vector<image::RgbImage> frames;
   for (const auto& c : crops) frames.push_back(c[0]);
   return clip_to_backbone_image(frames_to_clip(frames, o));
@@ -77,20 +82,23 @@ at::Tensor test_views(VideoReader& reader, const VideoTransformOptions& o) {
   const int spatial = static_cast<int>(std::max<int64_t>(1, o.sampling.spatial_views));
   // Short side to `size`, then `size` along the long side at each spatial view's start, the whole
   // short side (already `size`) across.
-  const auto crops = cropped_frames(reader, test_indices(reader.info().frames, o.sampling), spatial, [&](const image::RgbImage& f, int k) {
-    const auto [w, h] = image::opencv_short_side_size(f.width, f.height, o.size);
-    const bool tall = h >= w;
-    const int64_t s0 = spatial_view_start(tall ? h : w, o.size, k, o.sampling);
-    return image::opencv_resize_short_side_crop(f, o.size, tall ? 0 : s0, tall ? s0 : 0, static_cast<int>(tall ? w : o.size),
-                                                static_cast<int>(tall ? o.size : h));
-  });
+  const auto crops = cropped_frames(
+      reader, test_indices(reader.info().frames, o.sampling), spatial, [&](const image::RgbImage& f, int k) {
+        const auto [w, h] = image::opencv_short_side_size(f.width, f.height, o.size);
+        const bool tall = h >= w;
+        const int64_t s0 = spatial_view_start(tall ? h : w, o.size, k, o.sampling);
+        return image::opencv_resize_short_side_crop(f, o.size, tall ? 0 : s0, tall ? s0 : 0,
+                                                    static_cast<int>(tall ? w : o.size),
+                                                    static_cast<int>(tall ? o.size : h));
+      });
   const int64_t sampled = static_cast<int64_t>(crops.size());
   std::vector<at::Tensor> views;
   for (int64_t c = 0; c < o.sampling.temporal_views; ++c) {
     const int64_t t0 = temporal_view_start(sampled, c, o.sampling);
     for (int64_t k = 0; k < o.sampling.spatial_views; ++k) {
       std::vector<image::RgbImage> clip;
-      for (int64_t t = t0; t < t0 + o.sampling.clip_len && t < sampled; ++t) clip.push_back(crops[static_cast<size_t>(t)][static_cast<size_t>(k)]);
+      for (int64_t t = t0; t < t0 + o.sampling.clip_len && t < sampled; ++t)
+        clip.push_back(crops[static_cast<size_t>(t)][static_cast<size_t>(k)]);
       views.push_back(clip_to_backbone_image(frames_to_clip(clip, o)));
     }
   }

@@ -51,7 +51,9 @@ const std::vector<Variant>& variants() {
   return table;
 }
 
-bool valid_kernel(int64_t k) { return k == 0 || k == 3 || k == 5 || (k >= 7 && k <= 17 && k % 2 == 1); }
+bool valid_kernel(int64_t k) {
+  return k == 0 || k == 3 || k == 5 || (k >= 7 && k <= 17 && k % 2 == 1);
+}
 
 // One JSON integer of field `what` ("'dims'", "'kernel_sizes'[2]"): a float such as 1e9 or 1.5, or
 // an integer beyond int64 (which nlohmann would wrap to a negative value), is refused by name.
@@ -117,7 +119,8 @@ void BackboneConfig::validate(const std::string& source) const {
   // The stem's first conv has dims[0]/2 channels and the SE block dims/4: both must stay >= 1.
   if (dims[0] < 2) fail("dims[0] must be at least 2 (the stem halves it)");
   for (size_t s = 0; s < 4; ++s)
-    if (depths[s] > 0 && dims[s] < 4) fail("stage " + std::to_string(s) + ": dims must be at least 4 (SE block reduces by 4)");
+    if (depths[s] > 0 && dims[s] < 4)
+      fail("stage " + std::to_string(s) + ": dims must be at least 4 (SE block reduces by 4)");
   if (in_chans <= 0) fail("'in_chans' must be positive, got " + std::to_string(in_chans));
   if (in_chans > kMaxChannels) fail(over_limit("'in_chans'", in_chans, kMaxChannels, "channels"));
   if (num_classes < 0) fail("'num_classes' must be non-negative, got " + std::to_string(num_classes));
@@ -135,7 +138,8 @@ std::string BackboneConfig::to_json() const {
   j["num_classes"] = num_classes;
   j["kernel_sizes"] = kernel_sizes;
   if (layer_scale_init_value != 1e-6)  // the official default stays implicit (fixture format)
-    j["layer_scale_init_value"] = layer_scale_init_value > 0 ? nlohmann::json(layer_scale_init_value) : nlohmann::json(nullptr);
+    j["layer_scale_init_value"] =
+        layer_scale_init_value > 0 ? nlohmann::json(layer_scale_init_value) : nlohmann::json(nullptr);
   return j.dump(1);
 }
 
@@ -194,9 +198,12 @@ BackboneConfig config_from_json_text(const std::string& text, const std::string&
   c.num_classes = int_value(j, "num_classes", 1000, source);
   if (j.contains("layer_scale_init_value")) {
     const auto& v = j.at("layer_scale_init_value");
-    if (v.is_null()) c.layer_scale_init_value = 0;
-    else if (v.is_number()) c.layer_scale_init_value = v.get<double>();
-    else throw std::invalid_argument(source + ": 'layer_scale_init_value' must be a number or null");
+    if (v.is_null())
+      c.layer_scale_init_value = 0;
+    else if (v.is_number())
+      c.layer_scale_init_value = v.get<double>();
+    else
+      throw std::invalid_argument(source + ": 'layer_scale_init_value' must be a number or null");
   }
   c.validate(source);
   return c;
@@ -216,13 +223,20 @@ BackboneConfig resolve_config(const std::string& name_or_path) {
 
 DilatedBranches dilated_branches(int64_t kernel_size) {
   switch (kernel_size) {
-    case 17: return {{5, 9, 3, 3, 3}, {1, 2, 4, 5, 7}};
-    case 15: return {{5, 7, 3, 3, 3}, {1, 2, 3, 5, 7}};
-    case 13: return {{5, 7, 3, 3, 3}, {1, 2, 3, 4, 5}};
-    case 11: return {{5, 5, 3, 3, 3}, {1, 2, 3, 4, 5}};
-    case 9: return {{5, 5, 3, 3}, {1, 2, 3, 4}};
-    case 7: return {{5, 3, 3}, {1, 2, 3}};
-    case 5: return {{3, 3}, {1, 2}};
+    case 17:
+      return {{5, 9, 3, 3, 3}, {1, 2, 4, 5, 7}};
+    case 15:
+      return {{5, 7, 3, 3, 3}, {1, 2, 3, 5, 7}};
+    case 13:
+      return {{5, 7, 3, 3, 3}, {1, 2, 3, 4, 5}};
+    case 11:
+      return {{5, 5, 3, 3, 3}, {1, 2, 3, 4, 5}};
+    case 9:
+      return {{5, 5, 3, 3}, {1, 2, 3, 4}};
+    case 7:
+      return {{5, 3, 3}, {1, 2, 3}};
+    case 5:
+      return {{3, 3}, {1, 2}};
     default:
       throw std::invalid_argument("no dilated branch table for kernel size " + std::to_string(kernel_size));
   }

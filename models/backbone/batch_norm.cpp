@@ -7,7 +7,9 @@
 
 namespace unirep::models {
 
-BatchNorm2dImpl::BatchNorm2dImpl(const torch::nn::BatchNormOptions& options) : options(options) { reset(); }
+BatchNorm2dImpl::BatchNorm2dImpl(const torch::nn::BatchNormOptions& options) : options(options) {
+  reset();
+}
 
 void BatchNorm2dImpl::reset() {
   const auto c = options.num_features();
@@ -32,8 +34,8 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
     num_batches_tracked.add_(1);
     if (!options.momentum()) momentum = 1.0 / num_batches_tracked.item<double>();
   }
-  return at::batch_norm(input, weight, bias, running_mean, running_var,
-                        is_training() || !options.track_running_stats(), momentum, options.eps(),
+  return at::batch_norm(input, weight, bias, running_mean, running_var, is_training() || !options.track_running_stats(),
+                        momentum, options.eps(),
                         /*cudnn_enabled=*/false);
 }
 

@@ -6,7 +6,9 @@ namespace unirep::models {
 namespace {
 
 // Output size of a 3x3 stride-2 padding-1 convolution.
-int64_t down2(int64_t n) { return (n + 2 - 3) / 2 + 1; }
+int64_t down2(int64_t n) {
+  return (n + 2 - 3) / 2 + 1;
+}
 
 struct Counter {
   Complexity c;

@@ -36,7 +36,8 @@ std::string read_config_text(const std::string& path) {
   Descriptor file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
   if (file.fd < 0) throw io::FormatError(path, std::string("cannot open config file (") + std::strerror(errno) + ")");
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) throw io::FormatError(path, std::string("cannot stat config file (") + std::strerror(errno) + ")");
+  if (::fstat(file.fd, &st) != 0)
+    throw io::FormatError(path, std::string("cannot stat config file (") + std::strerror(errno) + ")");
   if (!S_ISREG(st.st_mode))
     throw io::FormatError(path, std::string("is ") + kind_of(st.st_mode) + ", not a JSON config file");
   if (st.st_size > kMaxConfigFileBytes)
@@ -55,7 +56,8 @@ std::string read_config_text(const std::string& path) {
     got += static_cast<size_t>(n);
   }
   if (got > static_cast<size_t>(kMaxConfigFileBytes))
-    throw io::FormatError(path, "config file grew past the limit of " + std::to_string(kMaxConfigFileBytes) + " bytes while it was read");
+    throw io::FormatError(
+        path, "config file grew past the limit of " + std::to_string(kMaxConfigFileBytes) + " bytes while it was read");
   text.resize(got);
   return text;
 }

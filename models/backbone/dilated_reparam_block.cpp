@@ -19,7 +19,9 @@ torch::nn::Conv2d depthwise_conv(int64_t channels, int64_t kernel_size, bool bia
 }
 
 namespace {
-std::string branch_suffix(int64_t k, int64_t r) { return "k" + std::to_string(k) + "_" + std::to_string(r); }
+std::string branch_suffix(int64_t k, int64_t r) {
+  return "k" + std::to_string(k) + "_" + std::to_string(r);
+}
 }  // namespace
 
 DilatedReparamBlockImpl::DilatedReparamBlockImpl(int64_t channels_, int64_t kernel_size_, bool deploy)

@@ -18,11 +18,13 @@ std::string describe_non_finite(const io::NamedTensor& nt) {
   const auto count = bad.sum().item<int64_t>();
   const auto first = bad.reshape({-1}).nonzero()[0].item<int64_t>();
   std::ostringstream s;
-  s << "tensor '" << nt.name << "' holds " << count << (count == 1 ? " NaN or infinite value" : " NaN or infinite values")
-    << " (the first, ";
+  s << "tensor '" << nt.name << "' holds " << count
+    << (count == 1 ? " NaN or infinite value" : " NaN or infinite values") << " (the first, ";
   const double value = nt.tensor.reshape({-1})[first].item<double>();
-  if (std::isnan(value)) s << "nan";  // not "-nan", whatever its sign bit
-  else s << value;
+  if (std::isnan(value))
+    s << "nan";  // not "-nan", whatever its sign bit
+  else
+    s << value;
   if (nt.tensor.dim() == 0) return s.str() + "); weights must be finite";
   s << ", at index [";
   // The flat index as a multi-index, so it can be found in the tensor (e.g. [3, 0, 1, 2]).

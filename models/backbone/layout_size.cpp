@@ -15,7 +15,9 @@ namespace {
 constexpr const char* kLimitVariable = "UNIREP_MAX_LAYOUT_GIB";
 
 // Output size of a 3x3 stride-2 padding-1 convolution (the stem and the downsamples).
-int64_t down2(int64_t n) { return (n + 2 - 3) / 2 + 1; }
+int64_t down2(int64_t n) {
+  return (n + 2 - 3) / 2 + 1;
+}
 
 std::string gib(double bytes) {
   char text[32];
@@ -40,9 +42,9 @@ int64_t largest_activation_elements(const BackboneConfig& config, int64_t height
 
 LayoutSize estimate_layout_size(const BackboneConfig& config, int64_t height, int64_t width) {
   LayoutSize size;
-  size.parameters = detail::count_complexity_unchecked(config, /*deploy=*/false, height, width,
-                                                       config.layer_scale_init_value)
-                        .parameters;
+  size.parameters =
+      detail::count_complexity_unchecked(config, /*deploy=*/false, height, width, config.layer_scale_init_value)
+          .parameters;
   size.largest_activation = largest_activation_elements(config, height, width);
   return size;
 }

@@ -5,7 +5,8 @@
 namespace unirep::models {
 
 SEBlockImpl::SEBlockImpl(int64_t channels, int64_t internal_channels) {
-  down = register_module("down", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, internal_channels, 1).bias(true)));
+  down =
+      register_module("down", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, internal_channels, 1).bias(true)));
   up = register_module("up", torch::nn::Conv2d(torch::nn::Conv2dOptions(internal_channels, channels, 1).bias(true)));
 }
 

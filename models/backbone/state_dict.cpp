@@ -11,7 +11,8 @@ namespace unirep::models {
 namespace {
 
 void collect(const torch::nn::Module& module, const std::string& prefix, io::NamedTensors& out) {
-  for (const auto& p : module.named_parameters(/*recurse=*/false)) out.push_back({prefix + p.key(), p.value().detach()});
+  for (const auto& p : module.named_parameters(/*recurse=*/false))
+    out.push_back({prefix + p.key(), p.value().detach()});
   for (const auto& b : module.named_buffers(/*recurse=*/false)) out.push_back({prefix + b.key(), b.value().detach()});
   for (const auto& c : module.named_children()) collect(*c.value(), prefix + c.key() + ".", out);
 }
@@ -27,7 +28,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 bool is_tensor_map(const io::PyValue& v) {
   if (!v.is_dict() || v.dict_items().empty()) return false;
@@ -107,8 +110,10 @@ io::NamedTensors normalize_keys(io::NamedTensors tensors, std::vector<std::strin
   for (const auto& nt : tensors) has_backbone_prefix |= starts_with(nt.name, "backbone.");
   if (has_backbone_prefix) {
     for (auto& nt : tensors) {
-      if (starts_with(nt.name, "backbone.")) nt.name = nt.name.substr(9);
-      else if (starts_with(nt.name, "head.fc.")) nt.name = "head." + nt.name.substr(8);
+      if (starts_with(nt.name, "backbone."))
+        nt.name = nt.name.substr(9);
+      else if (starts_with(nt.name, "head.fc."))
+        nt.name = "head." + nt.name.substr(8);
     }
     if (notes) notes->push_back("mapped OpenMixup keys 'backbone.*' and 'head.fc.*'");
   }
@@ -124,20 +129,25 @@ io::NamedTensors extract_state_dict(const io::PyValue& checkpoint, const std::st
       const auto* v = checkpoint.find(key);
       if (v && is_tensor_map(*v)) {
         sd = v;
-        if (notes && std::string(key) != "model") notes->push_back(std::string("using the state dict under '") + key + "'");
+        if (notes && std::string(key) != "model")
+          notes->push_back(std::string("using the state dict under '") + key + "'");
         break;
       }
     }
   }
   if (!sd && is_tensor_map(checkpoint)) sd = &checkpoint;
   if (!sd)
-    throw std::invalid_argument(source + ": no state dict found (expected a name -> tensor mapping, or one under "
-                                         "'model' or 'state_dict'; the file holds a " + checkpoint.describe() + ")");
+    throw std::invalid_argument(source +
+                                ": no state dict found (expected a name -> tensor mapping, or one under "
+                                "'model' or 'state_dict'; the file holds a " +
+                                checkpoint.describe() + ")");
   io::NamedTensors out;
   size_t skipped = 0;
   for (const auto& [k, v] : sd->dict_items()) {
-    if (v.is_tensor()) out.push_back({k.as_string(), v.as_tensor()});
-    else ++skipped;
+    if (v.is_tensor())
+      out.push_back({k.as_string(), v.as_tensor()});
+    else
+      ++skipped;
   }
   if (skipped && notes) notes->push_back("skipped " + std::to_string(skipped) + " non-tensor entries");
   return normalize_keys(std::move(out), notes);

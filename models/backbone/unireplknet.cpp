@@ -22,11 +22,12 @@ UniRepLKNetImpl::UniRepLKNetImpl(const UniRepLKNetOptions& opts) : options(opts)
 
   downsample_layers = register_module("downsample_layers", torch::nn::ModuleList());
   // Stem: indices 0..4 = conv, LN, GELU, conv, LN (GELU has no parameters).
-  downsample_layers->push_back(torch::nn::Sequential(
-      conv3x3_s2(cfg.in_chans, dims[0] / 2), ChannelsFirstLayerNorm(dims[0] / 2),
-      torch::nn::GELU(), conv3x3_s2(dims[0] / 2, dims[0]), ChannelsFirstLayerNorm(dims[0])));
+  downsample_layers->push_back(
+      torch::nn::Sequential(conv3x3_s2(cfg.in_chans, dims[0] / 2), ChannelsFirstLayerNorm(dims[0] / 2),
+                            torch::nn::GELU(), conv3x3_s2(dims[0] / 2, dims[0]), ChannelsFirstLayerNorm(dims[0])));
   for (int i = 1; i < 4; ++i)
-    downsample_layers->push_back(torch::nn::Sequential(conv3x3_s2(dims[i - 1], dims[i]), ChannelsFirstLayerNorm(dims[i])));
+    downsample_layers->push_back(
+        torch::nn::Sequential(conv3x3_s2(dims[i - 1], dims[i]), ChannelsFirstLayerNorm(dims[i])));
 
   int64_t total_blocks = 0;
   for (auto d : cfg.depths) total_blocks += d;
@@ -106,7 +107,8 @@ torch::Tensor UniRepLKNetImpl::forward(const torch::Tensor& x, OutputMode mode) 
 
 void UniRepLKNetImpl::reparameterize() {
   for (const auto& stage : *stages)
-    for (const auto& block : *stage->as<torch::nn::Sequential>()) block.ptr()->as<UniRepLKNetBlockImpl>()->reparameterize();
+    for (const auto& block : *stage->as<torch::nn::Sequential>())
+      block.ptr()->as<UniRepLKNetBlockImpl>()->reparameterize();
   deployed_ = true;
 }
 

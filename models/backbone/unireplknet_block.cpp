@@ -88,7 +88,8 @@ void UniRepLKNetBlockImpl::reparameterize() {
   }
 
   // 2. GRN beta goes through fc2 as a bias; fc2's BatchNorm and the layer scale fold into fc2.
-  auto projected_beta = grn_->has_beta() ? at::mv(fc2_->weight, grn_->drop_beta()) : torch::zeros({dim}, fc2_->weight.options());
+  auto projected_beta =
+      grn_->has_beta() ? at::mv(fc2_->weight, grn_->drop_beta()) : torch::zeros({dim}, fc2_->weight.options());
   auto linear_bias = fc2_->bias.defined() ? fc2_->bias + projected_beta : projected_beta;
   auto scale = gamma_.defined() ? gamma_.detach() : torch::ones({dim}, fc2_->weight.options());
   torch::Tensor w = fc2_->weight, b = linear_bias;

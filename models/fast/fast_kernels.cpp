@@ -27,7 +27,8 @@ UNIREP_CLONES void accumulate(const float* __restrict x, int64_t rows, int64_t c
   }
 }
 
-UNIREP_CLONES void accumulate_squares(const float* __restrict x, int64_t rows, int64_t channels, float* __restrict acc) {
+UNIREP_CLONES void accumulate_squares(const float* __restrict x, int64_t rows, int64_t channels,
+                                      float* __restrict acc) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = x + r * channels;
     for (int64_t c = 0; c < channels; ++c) acc[c] += row[c] * row[c];
@@ -41,8 +42,8 @@ UNIREP_CLONES void scale(float* __restrict x, int64_t rows, int64_t channels, co
   }
 }
 
-UNIREP_CLONES void layer_norm(const float* in, float* out, int64_t rows, int64_t channels, const float* __restrict weight,
-                              const float* __restrict bias, float eps) {
+UNIREP_CLONES void layer_norm(const float* in, float* out, int64_t rows, int64_t channels,
+                              const float* __restrict weight, const float* __restrict bias, float eps) {
   const float inv_c = 1.0f / static_cast<float>(channels);
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = in + r * channels;
@@ -61,8 +62,8 @@ UNIREP_CLONES void layer_norm(const float* in, float* out, int64_t rows, int64_t
 }
 
 // y[o] = b[o] + W[o, :] . x for a row-major `outs` x `ins` matrix (the SE's 1x1 convs on one vector).
-UNIREP_CLONES void matvec(const float* __restrict w, const float* __restrict b, const float* __restrict x, int64_t outs, int64_t ins,
-                          float* __restrict y) {
+UNIREP_CLONES void matvec(const float* __restrict w, const float* __restrict b, const float* __restrict x, int64_t outs,
+                          int64_t ins, float* __restrict y) {
   for (int64_t o = 0; o < outs; ++o) {
     const float* wo = w + o * ins;
     float s = 0.0f;
@@ -74,8 +75,9 @@ UNIREP_CLONES void matvec(const float* __restrict w, const float* __restrict b, 
 
 // One output row of a depthwise convolution (see depthwise_conv). Channels go in blocks of 32 held
 // in a local accumulator the compiler keeps in registers across all taps; the rest one by one.
-UNIREP_CLONES void depthwise_row(const float* __restrict in, float* __restrict out, int64_t y, int64_t height, int64_t width,
-                                 int64_t channels, const float* __restrict weight, const float* __restrict bias, int64_t kernel) {
+UNIREP_CLONES void depthwise_row(const float* __restrict in, float* __restrict out, int64_t y, int64_t height,
+                                 int64_t width, int64_t channels, const float* __restrict weight,
+                                 const float* __restrict bias, int64_t kernel) {
   constexpr int64_t kBlock = 32;
   const int64_t pad = kernel / 2;
   const int64_t i0 = std::max<int64_t>(0, pad - y), i1 = std::min<int64_t>(kernel, height + pad - y);
@@ -170,22 +172,25 @@ void scale_channels(float* x, int64_t images, int64_t pixels, int64_t channels, 
 
 }  // namespace
 
-void depthwise_conv(const float* in, float* out, int64_t images, int64_t height, int64_t width, int64_t channels, const float* weight,
-                    const float* bias, int64_t kernel) {
+void depthwise_conv(const float* in, float* out, int64_t images, int64_t height, int64_t width, int64_t channels,
+                    const float* weight, const float* bias, int64_t kernel) {
   const int64_t rows_count = images * height;
   const int threads = threads_for(rows_count * width * channels * kernel);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
   for (int64_t r = 0; r < rows_count; ++r) {
     const int64_t n = r / height, y = r % height;
     const int64_t image = n * height * width * channels;
-    rows::depthwise_row(in + image, out + image + y * width * channels, y, height, width, channels, weight, bias, kernel);
+    rows::depthwise_row(in + image, out + image + y * width * channels, y, height, width, channels, weight, bias,
+                        kernel);
   }
 }
 
-int64_t reduction_scratch_floats(int64_t channels) { return static_cast<int64_t>(std::max(1, omp_get_max_threads())) * channels; }
+int64_t reduction_scratch_floats(int64_t channels) {
+  return static_cast<int64_t>(std::max(1, omp_get_max_threads())) * channels;
+}
 
-void layer_norm_channels(const float* in, float* out, int64_t rows_count, int64_t channels, const float* weight, const float* bias,
-                         float eps) {
+void layer_norm_channels(const float* in, float* out, int64_t rows_count, int64_t channels, const float* weight,
+                         const float* bias, float eps) {
   const int threads = threads_for(rows_count * channels);
   if (threads == 1) return rows::layer_norm(in, out, rows_count, channels, weight, bias, eps);
 #pragma omp parallel num_threads(threads)
@@ -219,7 +224,8 @@ void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, 
   scale_channels(x, images, pixels, channels, scales);
 }
 
-void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma, float* scratch) {
+void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
+                          float* scratch) {
   float* s = scratch + reduction_scratch_floats(channels);
   channel_sums<true>(x, images, pixels, channels, s, scratch);
   for (int64_t n = 0; n < images; ++n) {

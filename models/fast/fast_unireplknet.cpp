@@ -44,7 +44,7 @@ struct BlockWeights {
   ConvWeights dwconv;
   at::Tensor dw_kkc;  // the depthwise weights as kernel x kernel x channels, for fast::depthwise_conv
   at::Tensor se_down_w, se_down_b, se_up_w, se_up_b;  // se_hidden x dim, dim x se_hidden (row-major)
-  at::Tensor fc1_w, fc1_b, grn_gamma, fc2_w, fc2_b;  // Linear weights are out x in
+  at::Tensor fc1_w, fc1_b, grn_gamma, fc2_w, fc2_b;   // Linear weights are out x in
 };
 
 struct Weights {
@@ -58,13 +58,17 @@ struct Weights {
   int64_t head_classes = 0;
 };
 
-at::Tensor copy_of(const at::Tensor& t) { return t.detach().to(at::kFloat).contiguous().clone(); }
+at::Tensor copy_of(const at::Tensor& t) {
+  return t.detach().to(at::kFloat).contiguous().clone();
+}
 
 ConvWeights conv_weights(torch::nn::Conv2dImpl& conv) {
   const auto& o = conv.options;
   const auto k = o.kernel_size()->at(0);
-  if (o.kernel_size()->at(1) != k || o.stride()->at(0) != o.stride()->at(1) || o.dilation()->at(0) != 1 || o.dilation()->at(1) != 1)
-    throw std::invalid_argument("fast path: only square, undilated convolutions are expected in a deployed UniRepLKNet");
+  if (o.kernel_size()->at(1) != k || o.stride()->at(0) != o.stride()->at(1) || o.dilation()->at(0) != 1 ||
+      o.dilation()->at(1) != 1)
+    throw std::invalid_argument(
+        "fast path: only square, undilated convolutions are expected in a deployed UniRepLKNet");
   const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
   if (pad == nullptr || (*pad)->at(0) != (*pad)->at(1))
     throw std::invalid_argument("fast path: expected symmetric explicit conv padding");
@@ -80,7 +84,9 @@ ConvWeights conv_weights(torch::nn::Conv2dImpl& conv) {
   return c;
 }
 
-NormWeights norm_weights(ChannelsFirstLayerNormImpl& ln) { return {copy_of(ln.weight), copy_of(ln.bias), static_cast<float>(ln.eps)}; }
+NormWeights norm_weights(ChannelsFirstLayerNormImpl& ln) {
+  return {copy_of(ln.weight), copy_of(ln.bias), static_cast<float>(ln.eps)};
+}
 
 // Parameters by their official names ("stages.0.1.pwconv1.1.weight", ...).
 const at::Tensor& param(const std::unordered_map<std::string, at::Tensor>& params, const std::string& name) {
@@ -91,7 +97,8 @@ const at::Tensor& param(const std::unordered_map<std::string, at::Tensor>& param
 
 Weights copy_weights(UniRepLKNetImpl& model) {
   if (!model.deployed())
-    throw std::invalid_argument("fast path: the model is in the train structure; call reparameterize() first (deploy structure only)");
+    throw std::invalid_argument(
+        "fast path: the model is in the train structure; call reparameterize() first (deploy structure only)");
   Weights w;
   w.config = model.config();
   std::unordered_map<std::string, at::Tensor> params;
@@ -148,7 +155,8 @@ Weights copy_weights(UniRepLKNetImpl& model) {
   }
   if (model.norm) {
     w.has_head_norm = true;
-    w.head_norm = {copy_of(model.norm->weight), copy_of(model.norm->bias), static_cast<float>(model.norm->options.eps())};
+    w.head_norm = {copy_of(model.norm->weight), copy_of(model.norm->bias),
+                   static_cast<float>(model.norm->options.eps())};
   }
   if (model.head) {
     w.has_head = true;
@@ -165,14 +173,16 @@ Weights copy_weights(UniRepLKNetImpl& model) {
 // arguments from the map on every call; this keeps the C argument array instead.
 class BoundPrimitive {
  public:
-  BoundPrimitive(dnnl::primitive prim, std::unordered_map<int, memory> args) : prim_(std::move(prim)), memories_(std::move(args)) {
+  BoundPrimitive(dnnl::primitive prim, std::unordered_map<int, memory> args)
+      : prim_(std::move(prim)), memories_(std::move(args)) {
     for (auto& [key, mem] : memories_) c_args_.push_back({key, mem.get()});
   }
   // Binds `mem` (a memory of this primitive's arguments) to a new buffer before the next run.
   memory& argument(int key) { return memories_.at(key); }
   void run(dnnl::stream& stream) const {
-    dnnl::error::wrap_c_api(dnnl_primitive_execute(prim_.get(), stream.get(), static_cast<int>(c_args_.size()), c_args_.data()),
-                            "could not execute a oneDNN primitive");
+    dnnl::error::wrap_c_api(
+        dnnl_primitive_execute(prim_.get(), stream.get(), static_cast<int>(c_args_.size()), c_args_.data()),
+        "could not execute a oneDNN primitive");
     stream.wait();
   }
 
@@ -190,8 +200,8 @@ class BoundPrimitive {
 // two layouts. Plans keep the buffers they were built with alive.
 class PackedWeights {
  public:
-  memory get(at::Tensor& plain, const memory::desc& plain_md, const memory::desc& want, const dnnl::engine& engine, dnnl::stream& stream,
-             std::vector<at::Tensor>& keep_alive) {
+  memory get(at::Tensor& plain, const memory::desc& plain_md, const memory::desc& want, const dnnl::engine& engine,
+             dnnl::stream& stream, std::vector<at::Tensor>& keep_alive) {
     auto it = entries_.find(&plain);
     if (it != entries_.end() && it->second.mem.get_desc() == want) {
       keep_alive.push_back(it->second.storage);
@@ -228,7 +238,9 @@ class PackedWeights {
 
 // ---- The plan for one input shape ----------------------------------------------------------------
 
-int64_t conv_out(int64_t size, const ConvWeights& c) { return (size + 2 * c.padding - c.kernel) / c.stride + 1; }
+int64_t conv_out(int64_t size, const ConvWeights& c) {
+  return (size + 2 * c.padding - c.kernel) / c.stride + 1;
+}
 
 struct Plan {
   explicit Plan(const dnnl::engine& engine) : stream(engine) {}
@@ -237,17 +249,17 @@ struct Plan {
   int64_t n = 0, height = 0, width = 0;
   int threads = 0;  // OpenMP threads the kernel scratch was sized for
   at::Tensor input, x, t, h, scratch, dnnl_scratch, pooled;
-  std::vector<at::Tensor> packed;                    // reordered weights, kept alive for the primitives
+  std::vector<at::Tensor> packed;  // reordered weights, kept alive for the primitives
   struct Step {
     const char* what;  // the kind of work, for the profile
     std::function<void()> run;
   };
-  std::vector<Step> steps;                           // the forward, in order
+  std::vector<Step> steps;                                          // the forward, in order
   std::vector<std::tuple<int64_t, int64_t, int64_t>> stage_shapes;  // C, h, w after each stage
-  std::vector<size_t> stage_ends;                    // steps index after each stage's last step
-  std::unique_ptr<BoundPrimitive> input_reorder;     // the caller's N x C x H x W (handle set per call) -> `input`
+  std::vector<size_t> stage_ends;                                   // steps index after each stage's last step
+  std::unique_ptr<BoundPrimitive> input_reorder;  // the caller's N x C x H x W (handle set per call) -> `input`
   int64_t head_channels = 0;
-  std::unique_ptr<BoundPrimitive> head;              // pooled (+ norm) -> logits (destination set per call)
+  std::unique_ptr<BoundPrimitive> head;  // pooled (+ norm) -> logits (destination set per call)
 };
 
 // Builds the plan for one input shape. It packs the conv and Linear weights it binds (releasing
@@ -288,8 +300,10 @@ class PlanBuilder {
     // Input: the caller's NCHW tensor reordered into NHWC.
     memory::desc user_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nchw);
     memory::desc in_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nhwc);
-    memory user(user_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE)), nhwc(in_md, engine_, p.input.data_ptr<float>());
-    p.input_reorder = std::make_unique<BoundPrimitive>(dnnl::reorder(user, nhwc), std::unordered_map<int, memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, nhwc}});
+    memory user(user_md, engine_, static_cast<void*>(DNNL_MEMORY_NONE)),
+        nhwc(in_md, engine_, p.input.data_ptr<float>());
+    p.input_reorder = std::make_unique<BoundPrimitive>(
+        dnnl::reorder(user, nhwc), std::unordered_map<int, memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, nhwc}});
 
     // Stem: conv s2 -> LN -> GELU -> conv s2 -> LN.
     conv("stem conv 3x3 s2", w_.stem1, p.input, p.t, p.height, p.width);
@@ -342,8 +356,9 @@ class PlanBuilder {
     const int64_t n = plan_.n, ho = conv_out(h, c), wo = conv_out(w, c);
     memory::desc src_md({n, c.in, h, w}, kF32, Tag::nhwc), dst_md({n, c.out, ho, wo}, kF32, Tag::nhwc);
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
-                                      memory::desc(conv_weight_dims(c), kF32, Tag::any), memory::desc({c.out}, kF32, Tag::x), dst_md,
-                                      {c.stride, c.stride}, {c.padding, c.padding}, {c.padding, c.padding});
+                                      memory::desc(conv_weight_dims(c), kF32, Tag::any),
+                                      memory::desc({c.out}, kF32, Tag::x), dst_md, {c.stride, c.stride},
+                                      {c.padding, c.padding}, {c.padding, c.padding});
     return dnnl::convolution_forward::primitive_desc(d, attr(), engine_);
   }
 
@@ -352,8 +367,8 @@ class PlanBuilder {
                         : memory::dims{c.out, c.in, c.kernel, c.kernel};
   }
 
-  void add_conv(const char* what, ConvWeights& c, const dnnl::convolution_forward::primitive_desc& pd, const at::Tensor& src,
-                const at::Tensor& dst, int64_t h, int64_t w) {
+  void add_conv(const char* what, ConvWeights& c, const dnnl::convolution_forward::primitive_desc& pd,
+                const at::Tensor& src, const at::Tensor& dst, int64_t h, int64_t w) {
     memory::desc user_w(conv_weight_dims(c), kF32, c.groups > 1 ? Tag::goihw : Tag::oihw);
     auto weights = packed(user_w, c.weight, pd.weights_desc());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(pd.src_desc(), engine_, src.data_ptr())},
@@ -365,16 +380,17 @@ class PlanBuilder {
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
-  void linear(const char* what, at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, const at::Tensor& src, const at::Tensor& dst,
-              int64_t rows, const dnnl::post_ops& ops) {
+  void linear(const char* what, at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias,
+              const at::Tensor& src, const at::Tensor& dst, int64_t rows, const dnnl::post_ops& ops) {
     add_step(what, linear_primitive(weight, out, in, bias, src.data_ptr(), dst.data_ptr(), rows, ops));
   }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops`, as a bound primitive; a null `dst`
   // is bound per call (the head writes into the caller's output tensor).
-  std::unique_ptr<BoundPrimitive> linear_primitive(at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias, void* src,
-                                                   void* dst, int64_t rows, const dnnl::post_ops& ops) {
-    memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab), bias_md({1, out}, kF32, Tag::ab);
+  std::unique_ptr<BoundPrimitive> linear_primitive(at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias,
+                                                   void* src, void* dst, int64_t rows, const dnnl::post_ops& ops) {
+    memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab),
+        bias_md({1, out}, kF32, Tag::ab);
     memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_w, bias_md, dst_md), attr(ops), engine_);
     auto weights = packed(user_w, weight, pd.weights_desc());
@@ -388,15 +404,21 @@ class PlanBuilder {
 
   void gelu(const at::Tensor& x, const memory::dims& dims) {
     memory::desc md(dims, kF32, Tag::ab);
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_gelu_erf, md, 0.0f, 0.0f);
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_gelu_erf, md, 0.0f,
+                                  0.0f);
     dnnl::eltwise_forward::primitive_desc pd(d, attr(), engine_);
     memory m(md, engine_, x.data_ptr());
-    add_step("stem GELU", std::make_unique<BoundPrimitive>(dnnl::eltwise_forward(pd), std::unordered_map<int, memory>{
-                                                           {DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}}));
+    add_step("stem GELU",
+             std::make_unique<BoundPrimitive>(
+                 dnnl::eltwise_forward(pd),
+                 std::unordered_map<int, memory>{
+                     {DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}}));
   }
 
   void add_step(const char* what, std::unique_ptr<BoundPrimitive> bound) {
-    plan_.steps.push_back({what, [bound = std::shared_ptr<BoundPrimitive>(std::move(bound)), &stream = stream_]() { bound->run(stream); }});
+    plan_.steps.push_back({what, [bound = std::shared_ptr<BoundPrimitive>(std::move(bound)), &stream = stream_]() {
+                             bound->run(stream);
+                           }});
   }
 
   // oneDNN's depthwise convolution when it has a direct kernel for this shape on this CPU (AVX-512:
@@ -405,19 +427,19 @@ class PlanBuilder {
     auto& c = b.dwconv;
     const auto pd = conv_desc(c, h, w);
     const std::string impl = pd.impl_info_str();
-    if (impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos) return add_conv("depthwise conv", c, pd, src, dst, h, w);
-    plan_.steps.push_back({"depthwise conv (own kernel)", [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), n = plan_.n, h, w,
-                                                         channels = b.dim, weight = b.dw_kkc.data_ptr<float>(),
-                                                         bias = c.bias.data_ptr<float>(), k = c.kernel]() {
-                             fast::depthwise_conv(in, out, n, h, w, channels, weight, bias, k);
-                           }});
+    if (impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos)
+      return add_conv("depthwise conv", c, pd, src, dst, h, w);
+    plan_.steps.push_back({"depthwise conv (own kernel)",
+                           [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), n = plan_.n, h, w,
+                            channels = b.dim, weight = b.dw_kkc.data_ptr<float>(), bias = c.bias.data_ptr<float>(),
+                            k = c.kernel]() { fast::depthwise_conv(in, out, n, h, w, channels, weight, bias, k); }});
   }
 
   void norm(const NormWeights& nw, const at::Tensor& src, const at::Tensor& dst, int64_t rows, int64_t channels) {
-    plan_.steps.push_back({"LayerNorm (stem, downsample)", [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels,
-                                                          w = nw.weight.data_ptr<float>(), b = nw.bias.data_ptr<float>(), eps = nw.eps]() {
-                             fast::layer_norm_channels(in, out, rows, channels, w, b, eps);
-                           }});
+    plan_.steps.push_back({"LayerNorm (stem, downsample)",
+                           [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels,
+                            w = nw.weight.data_ptr<float>(), b = nw.bias.data_ptr<float>(),
+                            eps = nw.eps]() { fast::layer_norm_channels(in, out, rows, channels, w, b, eps); }});
   }
 
   void block(BlockWeights& b, int64_t hh, int64_t ww) {
@@ -426,15 +448,16 @@ class PlanBuilder {
     if (b.has_dwconv) {
       depthwise(b, p.x, p.t, hh, ww);
     } else {
-      p.steps.push_back({"identity depthwise (copy)", [dst = p.t.data_ptr<float>(), src = p.x.data_ptr<float>(), count = rows * b.dim]() {
+      p.steps.push_back({"identity depthwise (copy)",
+                         [dst = p.t.data_ptr<float>(), src = p.x.data_ptr<float>(), count = rows * b.dim]() {
                            std::memcpy(dst, src, static_cast<size_t>(count) * sizeof(float));
                          }});
     }
     float* scratch = p.scratch.data_ptr<float>();
     p.steps.push_back({"SE", [x = p.t.data_ptr<float>(), n, pixels, b = &b, scratch]() {
                          fast::squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(),
-                                              b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(), b->se_up_b.data_ptr<float>(),
-                                              scratch);
+                                              b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(),
+                                              b->se_up_b.data_ptr<float>(), scratch);
                        }});
     dnnl::post_ops act;
     act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
@@ -453,13 +476,13 @@ class PlanBuilder {
     float* scratch = p.scratch.data_ptr<float>();
     const bool has_norm = w_.has_head_norm;
     // Pooled vector (mean over H, W, then the head LayerNorm if any) into p.pooled.
-    p.steps.push_back({"pool + head LayerNorm", [x = p.x.data_ptr<float>(), pooled = p.pooled.data_ptr<float>(), n, pixels, c, scratch,
-                                                 has_norm, w = &w_]() {
-      fast::channel_means(x, n, pixels, c, pooled, scratch);
-      if (has_norm)
-        fast::layer_norm_channels(pooled, pooled, n, c, w->head_norm.weight.data_ptr<float>(), w->head_norm.bias.data_ptr<float>(),
-                                  w->head_norm.eps);
-    }});
+    p.steps.push_back({"pool + head LayerNorm", [x = p.x.data_ptr<float>(), pooled = p.pooled.data_ptr<float>(), n,
+                                                 pixels, c, scratch, has_norm, w = &w_]() {
+                         fast::channel_means(x, n, pixels, c, pooled, scratch);
+                         if (has_norm)
+                           fast::layer_norm_channels(pooled, pooled, n, c, w->head_norm.weight.data_ptr<float>(),
+                                                     w->head_norm.bias.data_ptr<float>(), w->head_norm.eps);
+                       }});
     if (!w_.has_head) return;
     p.head_channels = w_.head_classes;
     p.head = linear_primitive(w_.head_w, w_.head_classes, c, w_.head_b, p.pooled.data_ptr(), nullptr, n, {});
@@ -580,12 +603,16 @@ struct FastUniRepLKNet::Impl {
   }
 };
 
-FastUniRepLKNet::FastUniRepLKNet(UniRepLKNetImpl& model) : impl_(std::make_unique<Impl>()) { impl_->weights = copy_weights(model); }
+FastUniRepLKNet::FastUniRepLKNet(UniRepLKNetImpl& model) : impl_(std::make_unique<Impl>()) {
+  impl_->weights = copy_weights(model);
+}
 FastUniRepLKNet::~FastUniRepLKNet() = default;
 FastUniRepLKNet::FastUniRepLKNet(FastUniRepLKNet&&) noexcept = default;
 FastUniRepLKNet& FastUniRepLKNet::operator=(FastUniRepLKNet&&) noexcept = default;
 
-const BackboneConfig& FastUniRepLKNet::config() const { return impl_->weights.config; }
+const BackboneConfig& FastUniRepLKNet::config() const {
+  return impl_->weights.config;
+}
 
 FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -593,7 +620,8 @@ FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
   use.weight_bytes = impl_->packed.bytes();
   for (const auto& [key, pool] : impl_->plans)
     for (const auto& plan : pool)
-      for (const auto* t : {&plan->input, &plan->x, &plan->t, &plan->h, &plan->scratch, &plan->dnnl_scratch, &plan->pooled})
+      for (const auto* t :
+           {&plan->input, &plan->x, &plan->t, &plan->h, &plan->scratch, &plan->dnnl_scratch, &plan->pooled})
         use.workspace_bytes += static_cast<int64_t>(t->nbytes());
   return use;
 }
@@ -620,12 +648,14 @@ at::Tensor FastUniRepLKNet::forward(const at::Tensor& input, OutputMode mode) co
     throw std::invalid_argument("this model has no classification head (num_classes is 0 or it is a dense-task model)");
   auto x = input.to(at::kFloat).contiguous();
   impl.check_input(x);
-  const int64_t n = x.size(0), width = mode == OutputMode::Pooled ? impl.weights.config.dims[3] : impl.weights.head_classes;
+  const int64_t n = x.size(0),
+                width = mode == OutputMode::Pooled ? impl.weights.config.dims[3] : impl.weights.head_classes;
   auto out = at::empty({n, width});
   impl.for_each_chunk(x, [&](Plan& p, int64_t first) {
     impl.run(p, p.steps.size());
     if (mode == OutputMode::Pooled) {
-      std::memcpy(out.data_ptr<float>() + first * width, p.pooled.data_ptr<float>(), static_cast<size_t>(p.n * width) * sizeof(float));
+      std::memcpy(out.data_ptr<float>() + first * width, p.pooled.data_ptr<float>(),
+                  static_cast<size_t>(p.n * width) * sizeof(float));
       return;
     }
     p.head->argument(DNNL_ARG_DST).set_data_handle(out.data_ptr<float>() + first * width);
@@ -646,9 +676,11 @@ std::vector<at::Tensor> FastUniRepLKNet::forward_stages(const at::Tensor& input)
       done = p.stage_ends[s];
       const auto [c, h, w] = p.stage_shapes[s];
       if (outs.size() <= static_cast<size_t>(s))
-        outs.push_back(at::empty({x.size(0), c, h, w}, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast)));
+        outs.push_back(
+            at::empty({x.size(0), c, h, w}, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast)));
       // Channels-last memory holds each image's h x w x c block contiguously.
-      std::memcpy(outs[s].data_ptr<float>() + first * c * h * w, p.x.data_ptr<float>(), static_cast<size_t>(p.n * c * h * w) * sizeof(float));
+      std::memcpy(outs[s].data_ptr<float>() + first * c * h * w, p.x.data_ptr<float>(),
+                  static_cast<size_t>(p.n * c * h * w) * sizeof(float));
     }
   });
   return outs;

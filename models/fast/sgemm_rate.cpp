@@ -35,10 +35,14 @@ SgemmRate measure_sgemm_rate(int64_t n, int runs) {
   const float* pa = a.data_ptr<float>();
   const float* pb = b.data_ptr<float>();
   float* pc = c.data_ptr<float>();
-  rate.onednn_gflops = flops / median_seconds(runs, [&]() {
-                         if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, pa, n, pb, n, 0.0f, pc, n) != dnnl_success)
-                           throw std::runtime_error("dnnl_sgemm failed");
-                       }) / 1e9;
+  rate.onednn_gflops =
+      flops /
+      median_seconds(runs,
+                     [&]() {
+                       if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, pa, n, pb, n, 0.0f, pc, n) != dnnl_success)
+                         throw std::runtime_error("dnnl_sgemm failed");
+                     }) /
+      1e9;
   return rate;
 }
 

@@ -28,7 +28,9 @@ std::atomic<int> g_standard_output_fd{STDOUT_FILENO};
 constexpr auto kFifoReaderWait = std::chrono::seconds(10);
 constexpr int kMaxLinkHops = 40;  // as the kernel's own limit
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::string parent_dir(const std::string& path) {
   const auto slash = path.find_last_of('/');
@@ -81,7 +83,9 @@ std::string resolve_output_target(const std::string& path) {
 
 }  // namespace
 
-void set_standard_output_fd(int fd) { g_standard_output_fd.store(fd); }
+void set_standard_output_fd(int fd) {
+  g_standard_output_fd.store(fd);
+}
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   if (path_ == "-") {
@@ -103,7 +107,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     open_direct(path_, S_ISFIFO(st.st_mode));
     return;
   }
-  if (!S_ISREG(st.st_mode)) throw FormatError(path_, "is a block device or socket; unirep writes only files, FIFOs and character devices");
+  if (!S_ISREG(st.st_mode))
+    throw FormatError(path_, "is a block device or socket; unirep writes only files, FIFOs and character devices");
   // rename() would replace a file its owner made read-only where writing through it would not;
   // a file with no write permission at all is refused even for root, as a file the user protects.
   if ((st.st_mode & 0222) == 0) throw FormatError(path_, "is read-only (no write permission); not replaced");
@@ -132,7 +137,8 @@ void AtomicFile::open_direct(const std::string& target, bool fifo) {
   if (fifo) fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
 }
 
-void AtomicFile::open_temporary(const std::string& target, bool target_exists, unsigned mode, unsigned uid, unsigned gid) {
+void AtomicFile::open_temporary(const std::string& target, bool target_exists, unsigned mode, unsigned uid,
+                                unsigned gid) {
   // open(O_EXCL) rather than mkstemp: a new file gets 0666 minus the umask like any other output,
   // where mkstemp would leave it 0600.
   for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {

@@ -29,8 +29,9 @@ FileReader::~FileReader() {
 
 void FileReader::check_range(uint64_t offset, uint64_t size, const char* what) const {
   if (offset > size_ || size > size_ - offset)
-    throw FormatError(path_, std::string("truncated: ") + what + " needs " + std::to_string(size) + " bytes at offset " +
-                                 std::to_string(offset) + " but the file has " + std::to_string(size_));
+    throw FormatError(path_, std::string("truncated: ") + what + " needs " + std::to_string(size) +
+                                 " bytes at offset " + std::to_string(offset) + " but the file has " +
+                                 std::to_string(size_));
 }
 
 void FileReader::read_at(uint64_t offset, void* out, uint64_t size, const char* what) const {

@@ -109,7 +109,10 @@ at::Tensor read_npy(const std::string& path) {
   while (!p.eat('}')) {
     const std::string key = p.quoted();
     p.expect(':');
-    bool* seen = key == "descr" ? &have_descr : key == "fortran_order" ? &have_order : key == "shape" ? &have_shape : nullptr;
+    bool* seen = key == "descr"           ? &have_descr
+                 : key == "fortran_order" ? &have_order
+                 : key == "shape"         ? &have_shape
+                                          : nullptr;
     if (!seen) p.fail("unknown key '" + key + "'");
     if (*seen) p.fail("key '" + key + "' appears twice");
     *seen = true;
@@ -145,7 +148,9 @@ at::Tensor read_npy(const std::string& path) {
   bool known = false;
   for (const auto& d : kDescrs)
     if (descr == d.text) type = d.type, known = true;
-  if (!known) throw FormatError(path, "unsupported dtype '" + descr + "' (float32, float64, float16, int64, int32, uint8, int8, bool)");
+  if (!known)
+    throw FormatError(path,
+                      "unsupported dtype '" + descr + "' (float32, float64, float16, int64, int32, uint8, int8, bool)");
 
   const uint64_t item = at::elementSize(type);
   uint64_t numel = 1;
@@ -158,7 +163,8 @@ at::Tensor read_npy(const std::string& path) {
   const uint64_t available = file.size() - data_start;
   if (numel * item != available)
     throw FormatError(path, "data is " + std::to_string(available) + " bytes, shape and dtype need " +
-                                std::to_string(numel * item) + (available < numel * item ? " (truncated)" : " (trailing bytes)"));
+                                std::to_string(numel * item) +
+                                (available < numel * item ? " (truncated)" : " (trailing bytes)"));
   // Fortran order is C order of the reversed shape; such files are read as that, then transposed
   // back into a C-order tensor. (np.save writes Fortran order for transposed arrays, as the audio
   // fixtures are.)
@@ -183,7 +189,8 @@ void write_npy(const std::string& path, const at::Tensor& tensor) {
     if (t.scalar_type() == d.type) descr = d.text;
   if (!descr) throw FormatError(path, std::string("cannot write dtype ") + at::toString(t.scalar_type()) + " to .npy");
   std::string shape = "(";
-  for (int64_t i = 0; i < t.dim(); ++i) shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
+  for (int64_t i = 0; i < t.dim(); ++i)
+    shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
   shape += ")";
   std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad with spaces so the data starts on a 64-byte boundary; the header ends with '\n'.

@@ -36,8 +36,10 @@ struct Replaced {
 // Puts every replaced file back as it was (the new file is removed where there was none).
 void roll_back(const std::vector<Replaced>& replaced) {
   for (auto it = replaced.rbegin(); it != replaced.rend(); ++it) {
-    if (it->backup.empty()) unlink(it->target.c_str());
-    else std::rename(it->backup.c_str(), it->target.c_str());
+    if (it->backup.empty())
+      unlink(it->target.c_str());
+    else
+      std::rename(it->backup.c_str(), it->target.c_str());
     cleanup::remove(it->backup_slot);
   }
 }
@@ -54,7 +56,9 @@ void sync_directory_of(const std::string& path) {
 
 }  // namespace
 
-OutputTransaction::OutputTransaction() : outer_(t_current) { t_current = this; }
+OutputTransaction::OutputTransaction() : outer_(t_current) {
+  t_current = this;
+}
 
 OutputTransaction::~OutputTransaction() {
   t_current = outer_;
@@ -65,7 +69,9 @@ OutputTransaction::~OutputTransaction() {
   }
 }
 
-OutputTransaction* OutputTransaction::current() { return t_current; }
+OutputTransaction* OutputTransaction::current() {
+  return t_current;
+}
 
 void OutputTransaction::stage(std::string temp, std::string target, std::string shown_path, int cleanup_slot) {
   staged_.push_back({std::move(temp), std::move(target), std::move(shown_path), cleanup_slot});

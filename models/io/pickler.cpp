@@ -13,17 +13,28 @@ constexpr int kMaxDepth = 100;  // matches the reader, so whatever we write we c
 
 const char* storage_type(at::ScalarType t) {
   switch (t) {
-    case at::kFloat: return "FloatStorage";
-    case at::kDouble: return "DoubleStorage";
-    case at::kHalf: return "HalfStorage";
-    case at::kBFloat16: return "BFloat16Storage";
-    case at::kLong: return "LongStorage";
-    case at::kInt: return "IntStorage";
-    case at::kShort: return "ShortStorage";
-    case at::kChar: return "CharStorage";
-    case at::kByte: return "ByteStorage";
-    case at::kBool: return "BoolStorage";
-    default: return nullptr;
+    case at::kFloat:
+      return "FloatStorage";
+    case at::kDouble:
+      return "DoubleStorage";
+    case at::kHalf:
+      return "HalfStorage";
+    case at::kBFloat16:
+      return "BFloat16Storage";
+    case at::kLong:
+      return "LongStorage";
+    case at::kInt:
+      return "IntStorage";
+    case at::kShort:
+      return "ShortStorage";
+    case at::kChar:
+      return "CharStorage";
+    case at::kByte:
+      return "ByteStorage";
+    case at::kBool:
+      return "BoolStorage";
+    default:
+      return nullptr;
   }
 }
 
@@ -35,11 +46,16 @@ bool valid_utf8(const std::string& s) {
     const auto c = static_cast<unsigned char>(s[i]);
     size_t n;
     uint32_t cp;
-    if (c < 0x80) n = 0, cp = c;
-    else if ((c & 0xe0) == 0xc0) n = 1, cp = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0) n = 2, cp = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0) n = 3, cp = c & 0x07;
-    else return false;
+    if (c < 0x80)
+      n = 0, cp = c;
+    else if ((c & 0xe0) == 0xc0)
+      n = 1, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+      n = 2, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+      n = 3, cp = c & 0x07;
+    else
+      return false;
     if (s.size() - i - 1 < n) return false;
     for (size_t k = 1; k <= n; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -60,12 +76,24 @@ class Pickler {
   void value(const PyValue& v, int depth) {
     if (depth > kMaxDepth) throw std::invalid_argument("values nested deeper than 100 levels");
     switch (v.kind()) {
-      case PyValue::Kind::None: op('N'); break;
-      case PyValue::Kind::Bool: op(v.as_bool() ? 0x88 : 0x89); break;
-      case PyValue::Kind::Int: integer(v.as_int()); break;
-      case PyValue::Kind::Float: binfloat(v.as_float()); break;
-      case PyValue::Kind::String: string(v.as_string()); break;
-      case PyValue::Kind::Bytes: bytes(v.as_string()); break;
+      case PyValue::Kind::None:
+        op('N');
+        break;
+      case PyValue::Kind::Bool:
+        op(v.as_bool() ? 0x88 : 0x89);
+        break;
+      case PyValue::Kind::Int:
+        integer(v.as_int());
+        break;
+      case PyValue::Kind::Float:
+        binfloat(v.as_float());
+        break;
+      case PyValue::Kind::String:
+        string(v.as_string());
+        break;
+      case PyValue::Kind::Bytes:
+        bytes(v.as_string());
+        break;
       case PyValue::Kind::List:
         op(']');
         if (!v.items().empty()) {
@@ -97,7 +125,9 @@ class Pickler {
           op('u');
         }
         break;
-      case PyValue::Kind::Tensor: tensor(v.as_tensor()); break;
+      case PyValue::Kind::Tensor:
+        tensor(v.as_tensor());
+        break;
       case PyValue::Kind::Unsupported:
         throw std::invalid_argument("cannot write an unsupported object (" + v.type_name() + ")");
     }
@@ -166,7 +196,8 @@ class Pickler {
   // torch._utils._rebuild_tensor_v2(<persistent storage>, 0, size, stride, False, OrderedDict()).
   void tensor(const at::Tensor& t_in) {
     const char* type = storage_type(t_in.scalar_type());
-    if (!type) throw std::invalid_argument(std::string("cannot write a tensor of dtype ") + at::toString(t_in.scalar_type()));
+    if (!type)
+      throw std::invalid_argument(std::string("cannot write a tensor of dtype ") + at::toString(t_in.scalar_type()));
     // The same tensor object twice (tied weights) shares one storage record, as torch.save does.
     auto known = keys_.find(t_in.unsafeGetTensorImpl());
     std::string key;

@@ -13,7 +13,7 @@
 namespace unirep::io {
 
 struct PickledCheckpoint {
-  std::string pickle;               // the bytes of data.pkl
+  std::string pickle;                // the bytes of data.pkl
   std::vector<at::Tensor> storages;  // contiguous CPU tensors; storage i goes to record data/<i>
 };
 

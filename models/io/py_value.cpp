@@ -133,17 +133,28 @@ void PyValue::set(const std::string& key, PyValue value) {
 
 std::string PyValue::describe() const {
   switch (kind_) {
-    case Kind::None: return "None";
-    case Kind::Bool: return "bool";
-    case Kind::Int: return "int";
-    case Kind::Float: return "float";
-    case Kind::String: return "str";
-    case Kind::Bytes: return "bytes";
-    case Kind::List: return "list";
-    case Kind::Tuple: return "tuple";
-    case Kind::Dict: return ordered_ ? "OrderedDict" : "dict";
-    case Kind::Tensor: return "tensor";
-    case Kind::Unsupported: return str_;
+    case Kind::None:
+      return "None";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return "int";
+    case Kind::Float:
+      return "float";
+    case Kind::String:
+      return "str";
+    case Kind::Bytes:
+      return "bytes";
+    case Kind::List:
+      return "list";
+    case Kind::Tuple:
+      return "tuple";
+    case Kind::Dict:
+      return ordered_ ? "OrderedDict" : "dict";
+    case Kind::Tensor:
+      return "tensor";
+    case Kind::Unsupported:
+      return str_;
   }
   return "?";
 }

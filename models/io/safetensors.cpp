@@ -20,7 +20,7 @@ struct DType {
   const char* name;
   at::ScalarType type;
 };
-const DType kDTypes[] = {{"F64", at::kDouble}, {"F32", at::kFloat}, {"F16", at::kHalf}, {"BF16", at::kBFloat16},
+const DType kDTypes[] = {{"F64", at::kDouble}, {"F32", at::kFloat}, {"F16", at::kHalf},  {"BF16", at::kBFloat16},
                          {"I64", at::kLong},   {"I32", at::kInt},   {"I16", at::kShort}, {"I8", at::kChar},
                          {"U8", at::kByte},    {"BOOL", at::kBool}};
 
@@ -46,12 +46,14 @@ Header read_header(FileReader& file, const std::string& path) {
   unsigned char len8[8];
   file.read_at(0, len8, 8, "header size");
   const uint64_t header_size = load_le(len8, 8);
-  if (header_size < 2) throw FormatError(path, "header size " + std::to_string(header_size) + " is too small for a JSON object");
+  if (header_size < 2)
+    throw FormatError(path, "header size " + std::to_string(header_size) + " is too small for a JSON object");
   if (header_size > kMaxHeader || header_size > file.size() - 8)
     throw FormatError(path, "header size " + std::to_string(header_size) + " exceeds the file (" +
                                 std::to_string(file.size()) + " bytes) or the 100 MB limit");
   const std::string text = file.read_string(8, header_size, "header");
-  if (text.empty() || text[0] != '{') throw FormatError(path, "header does not start with '{' (not a safetensors file)");
+  if (text.empty() || text[0] != '{')
+    throw FormatError(path, "header does not start with '{' (not a safetensors file)");
   // A JSON object may repeat a key and nlohmann keeps only the last; a repeated tensor name would
   // then hide a tensor, so top-level keys are collected while parsing.
   std::set<std::string> top_keys;
@@ -59,8 +61,8 @@ Header read_header(FileReader& file, const std::string& path) {
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-      if (event == nlohmann::json::parse_event_t::key && depth == 1 && !top_keys.insert(parsed.get<std::string>()).second &&
-          repeated.empty())
+      if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
+          !top_keys.insert(parsed.get<std::string>()).second && repeated.empty())
         repeated = parsed.get<std::string>();
       return true;
     });
@@ -149,7 +151,8 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
     cursor = e.end;
   }
   if (cursor != data_size)
-    throw FormatError(path, std::to_string(data_size - cursor) + " bytes after the last tensor are not described by the header");
+    throw FormatError(
+        path, std::to_string(data_size - cursor) + " bytes after the last tensor are not described by the header");
 
   NamedTensors out;
   for (const auto& e : entries) {
@@ -177,7 +180,8 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
     const char* dtype = nullptr;
     for (const auto& d : kDTypes)
       if (t.scalar_type() == d.type) dtype = d.name;
-    if (!dtype) throw FormatError(path, "tensor '" + nt.name + "': dtype " + at::toString(t.scalar_type()) + " cannot be stored");
+    if (!dtype)
+      throw FormatError(path, "tensor '" + nt.name + "': dtype " + at::toString(t.scalar_type()) + " cannot be stored");
     const uint64_t bytes = t.numel() * t.element_size();
     header[nt.name] = {{"dtype", dtype}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;

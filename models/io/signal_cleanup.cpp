@@ -45,8 +45,12 @@ void on_signal(int sig) {
 }  // namespace
 
 namespace cleanup {
-int add_temporary(const char* path) noexcept { return add(path, ""); }
-int add_backup(const char* backup, const char* target) noexcept { return add(backup, target); }
+int add_temporary(const char* path) noexcept {
+  return add(path, "");
+}
+int add_backup(const char* backup, const char* target) noexcept {
+  return add(backup, target);
+}
 void remove(int slot) noexcept {
   if (slot >= 0 && slot < kEntries) g_entries[slot].state.store(0);
 }

@@ -12,10 +12,14 @@ size_t utf8_sequence(std::string_view text, size_t i) {
   if (b < 0x80) return 1;
   size_t n = 0;
   unsigned min = 0, cp = 0;
-  if ((b & 0xE0) == 0xC0) n = 2, min = 0x80, cp = b & 0x1F;
-  else if ((b & 0xF0) == 0xE0) n = 3, min = 0x800, cp = b & 0x0F;
-  else if ((b & 0xF8) == 0xF0) n = 4, min = 0x10000, cp = b & 0x07;
-  else return 0;
+  if ((b & 0xE0) == 0xC0)
+    n = 2, min = 0x80, cp = b & 0x1F;
+  else if ((b & 0xF0) == 0xE0)
+    n = 3, min = 0x800, cp = b & 0x0F;
+  else if ((b & 0xF8) == 0xF0)
+    n = 4, min = 0x10000, cp = b & 0x07;
+  else
+    return 0;
   if (i + n > text.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
@@ -40,9 +44,12 @@ std::string escape_text(std::string_view text, size_t max_bytes) {
   while (i < text.size() && i < max_bytes) {
     const auto b = static_cast<unsigned char>(text[i]);
     const size_t n = utf8_sequence(text, i);
-    if (b == '\\') out += "\\\\";
-    else if (n == 1 && b >= 0x20 && b < 0x7F) out += static_cast<char>(b);
-    else if (n > 1) out.append(text.substr(i, n));
+    if (b == '\\')
+      out += "\\\\";
+    else if (n == 1 && b >= 0x20 && b < 0x7F)
+      out += static_cast<char>(b);
+    else if (n > 1)
+      out.append(text.substr(i, n));
     else {
       append_hex(out, b);
       i += 1;
@@ -54,7 +61,9 @@ std::string escape_text(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-std::string quoted(std::string_view text, size_t max_bytes) { return "'" + escape_text(text, max_bytes) + "'"; }
+std::string quoted(std::string_view text, size_t max_bytes) {
+  return "'" + escape_text(text, max_bytes) + "'";
+}
 
 std::string utf8_for_json(std::string_view text) {
   std::string out;
@@ -75,11 +84,16 @@ std::string one_line(std::string_view message, size_t max_chars) {
   std::string out;
   for (size_t i = 0; i < message.size(); ++i) {
     const auto b = static_cast<unsigned char>(message[i]);
-    if (b == '\n' || b == '\r') out += " | ";
-    else if (b == '\t') out += ' ';
-    else if (b < 0x20 || b == 0x7F) append_hex(out, b);
-    else if (b < 0x80) out += static_cast<char>(b);
-    else if (const size_t n = utf8_sequence(message, i); n == 0) append_hex(out, b);
+    if (b == '\n' || b == '\r')
+      out += " | ";
+    else if (b == '\t')
+      out += ' ';
+    else if (b < 0x20 || b == 0x7F)
+      append_hex(out, b);
+    else if (b < 0x80)
+      out += static_cast<char>(b);
+    else if (const size_t n = utf8_sequence(message, i); n == 0)
+      append_hex(out, b);
     else {
       out.append(message.substr(i, n));
       i += n - 1;

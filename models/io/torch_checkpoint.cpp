@@ -46,7 +46,8 @@ void check_byteorder(const ZipReader& zip, const std::string& folder) {
   const auto* rec = zip.find(folder + "byteorder");
   if (!rec) return;  // written only since PyTorch 2.0; older files are little-endian
   if (rec->size > kMaxVersionRecord || zip.read(*rec) != "little")
-    throw FormatError(zip.path(), "record '" + rec->name + "' does not say 'little'; big-endian checkpoints are not supported");
+    throw FormatError(zip.path(),
+                      "record '" + rec->name + "' does not say 'little'; big-endian checkpoints are not supported");
 }
 
 void check_version(const ZipReader& zip, const std::string& folder) {
@@ -56,10 +57,12 @@ void check_version(const ZipReader& zip, const std::string& folder) {
   const std::string text = zip.read(*rec);
   int64_t v = 0;
   size_t i = 0;
-  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && v < 1000000; ++i) v = v * 10 + (text[i] - '0');
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && v < 1000000; ++i)
+    v = v * 10 + (text[i] - '0');
   const bool clean = i > 0 && (i == text.size() || (text.substr(i) == "\n"));
   if (!clean || v < kMinVersion || v > kMaxVersion)
-    throw FormatError(zip.path(), "unsupported serialization version '" + text.substr(0, 16) + "' in '" + rec->name + "'");
+    throw FormatError(zip.path(),
+                      "unsupported serialization version '" + text.substr(0, 16) + "' in '" + rec->name + "'");
 }
 
 }  // namespace
@@ -71,7 +74,9 @@ PyValue read_torch_checkpoint(const std::string& path, std::vector<std::string>*
     unsigned char magic[4] = {0, 0, 0, 0};
     probe.read_at(0, magic, std::min<uint64_t>(4, probe.size()), "magic");
     if (magic[0] == 0x80 && magic[1] <= 5)
-      throw FormatError(path, "legacy (non-zip) torch.save format from PyTorch < 1.6 is not supported; re-save it with a current PyTorch");
+      throw FormatError(
+          path,
+          "legacy (non-zip) torch.save format from PyTorch < 1.6 is not supported; re-save it with a current PyTorch");
     if (!(magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4))
       throw FormatError(path, "not a PyTorch checkpoint (no zip signature)");
   }
@@ -87,7 +92,8 @@ PyValue read_torch_checkpoint(const std::string& path, std::vector<std::string>*
   }
   if (!pkl) throw FormatError(path, "no <folder>/data.pkl in the archive (not a torch.save checkpoint)");
   if (pkl->size > kMaxPickle)
-    throw FormatError(path, "'" + pkl->name + "' is " + std::to_string(pkl->size) + " bytes, more than a checkpoint pickle can be");
+    throw FormatError(
+        path, "'" + pkl->name + "' is " + std::to_string(pkl->size) + " bytes, more than a checkpoint pickle can be");
   const std::string folder = pkl->name.substr(0, pkl->name.size() - 8);
   check_version(zip, folder);
   check_byteorder(zip, folder);
@@ -103,7 +109,8 @@ PyValue read_torch_checkpoint(const std::string& path, std::vector<std::string>*
     if (numel > rec->size / item)
       throw FormatError(path, "record '" + name + "' is " + std::to_string(rec->size) + " bytes, its " +
                                   at::toString(ref.dtype) + " storage of " + std::to_string(numel) +
-                                  " elements needs " + (numel > UINT64_MAX / item ? std::string("more") : std::to_string(numel * item)));
+                                  " elements needs " +
+                                  (numel > UINT64_MAX / item ? std::string("more") : std::to_string(numel * item)));
     at::Tensor t = at::empty({ref.numel}, at::TensorOptions().dtype(ref.dtype));
     zip.read_into(*rec, t.data_ptr(), numel * item);
     // A bool byte other than 0 or 1 is undefined behaviour for LibTorch's kernels.

@@ -31,11 +31,10 @@ constexpr uint64_t kBudgetMax = uint64_t{2} << 30;
 
 const std::unordered_map<std::string, at::ScalarType>& storage_types() {
   static const std::unordered_map<std::string, at::ScalarType> types = {
-      {"torch.FloatStorage", at::kFloat},       {"torch.DoubleStorage", at::kDouble},
-      {"torch.HalfStorage", at::kHalf},         {"torch.BFloat16Storage", at::kBFloat16},
-      {"torch.LongStorage", at::kLong},         {"torch.IntStorage", at::kInt},
-      {"torch.ShortStorage", at::kShort},       {"torch.CharStorage", at::kChar},
-      {"torch.ByteStorage", at::kByte},         {"torch.BoolStorage", at::kBool}};
+      {"torch.FloatStorage", at::kFloat},       {"torch.DoubleStorage", at::kDouble}, {"torch.HalfStorage", at::kHalf},
+      {"torch.BFloat16Storage", at::kBFloat16}, {"torch.LongStorage", at::kLong},     {"torch.IntStorage", at::kInt},
+      {"torch.ShortStorage", at::kShort},       {"torch.CharStorage", at::kChar},     {"torch.ByteStorage", at::kByte},
+      {"torch.BoolStorage", at::kBool}};
   return types;
 }
 
@@ -62,22 +61,38 @@ class Unpickler {
           if (proto > 5) fail("unknown pickle protocol " + std::to_string(proto));
           break;
         }
-        case 0x95: le(8); break;  // FRAME: a read-ahead hint, the opcodes follow unchanged
-        case '.':                 // STOP
+        case 0x95:
+          le(8);
+          break;   // FRAME: a read-ahead hint, the opcodes follow unchanged
+        case '.':  // STOP
           if (stack_.size() != 1 || !marks_.empty()) fail("the pickle stack does not hold exactly one value at STOP");
           return std::move(stack_.back());
         case '(':  // MARK
           if (marks_.size() >= kMaxStack) fail("too many open MARKs");
           marks_.push_back(stack_.size());
           break;
-        case '}': push(fresh(PyValue::dict())); break;   // EMPTY_DICT
-        case ']': push(fresh(PyValue::list())); break;   // EMPTY_LIST
-        case ')': push(fresh(PyValue::tuple())); break;  // EMPTY_TUPLE
-        case 't': push(make_tuple(pop_mark())); break;   // TUPLE
-        case 0x85: push(make_tuple(pop_n(1))); break;    // TUPLE1
-        case 0x86: push(make_tuple(pop_n(2))); break;    // TUPLE2
-        case 0x87: push(make_tuple(pop_n(3))); break;    // TUPLE3
-        case 'l': {                                      // LIST
+        case '}':
+          push(fresh(PyValue::dict()));
+          break;  // EMPTY_DICT
+        case ']':
+          push(fresh(PyValue::list()));
+          break;  // EMPTY_LIST
+        case ')':
+          push(fresh(PyValue::tuple()));
+          break;  // EMPTY_TUPLE
+        case 't':
+          push(make_tuple(pop_mark()));
+          break;  // TUPLE
+        case 0x85:
+          push(make_tuple(pop_n(1)));
+          break;  // TUPLE1
+        case 0x86:
+          push(make_tuple(pop_n(2)));
+          break;  // TUPLE2
+        case 0x87:
+          push(make_tuple(pop_n(3)));
+          break;     // TUPLE3
+        case 'l': {  // LIST
           PyValue list = fresh(PyValue::list());
           for (auto& v : pop_mark()) append(list, std::move(v));
           push(std::move(list));
@@ -91,37 +106,85 @@ class Unpickler {
           push(std::move(dict));
           break;
         }
-        case 'N': push(PyValue::none()); break;
-        case 0x88: push(PyValue::boolean(true)); break;   // NEWTRUE
-        case 0x89: push(PyValue::boolean(false)); break;  // NEWFALSE
-        case 'K': push(PyValue::integer(byte())); break;  // BININT1
-        case 'M': push(PyValue::integer(static_cast<int64_t>(le(2)))); break;                        // BININT2
-        case 'J': push(PyValue::integer(static_cast<int32_t>(static_cast<uint32_t>(le(4))))); break;  // BININT
-        case 0x8a: push(PyValue::integer(long_bytes(byte()))); break;                                  // LONG1
-        case 0x8b: push(PyValue::integer(long_bytes(le(4)))); break;                                   // LONG4
-        case 'G': push(PyValue::floating(binfloat())); break;                                          // BINFLOAT
-        case 'X': push(PyValue::string(take(le(4)))); break;     // BINUNICODE
-        case 0x8c: push(PyValue::string(take(byte()))); break;   // SHORT_BINUNICODE
-        case 0x8d: push(PyValue::string(take(le(8)))); break;    // BINUNICODE8
-        case 'T': {                                              // BINSTRING (length is signed)
+        case 'N':
+          push(PyValue::none());
+          break;
+        case 0x88:
+          push(PyValue::boolean(true));
+          break;  // NEWTRUE
+        case 0x89:
+          push(PyValue::boolean(false));
+          break;  // NEWFALSE
+        case 'K':
+          push(PyValue::integer(byte()));
+          break;  // BININT1
+        case 'M':
+          push(PyValue::integer(static_cast<int64_t>(le(2))));
+          break;  // BININT2
+        case 'J':
+          push(PyValue::integer(static_cast<int32_t>(static_cast<uint32_t>(le(4)))));
+          break;  // BININT
+        case 0x8a:
+          push(PyValue::integer(long_bytes(byte())));
+          break;  // LONG1
+        case 0x8b:
+          push(PyValue::integer(long_bytes(le(4))));
+          break;  // LONG4
+        case 'G':
+          push(PyValue::floating(binfloat()));
+          break;  // BINFLOAT
+        case 'X':
+          push(PyValue::string(take(le(4))));
+          break;  // BINUNICODE
+        case 0x8c:
+          push(PyValue::string(take(byte())));
+          break;  // SHORT_BINUNICODE
+        case 0x8d:
+          push(PyValue::string(take(le(8))));
+          break;     // BINUNICODE8
+        case 'T': {  // BINSTRING (length is signed)
           const auto n = static_cast<int32_t>(static_cast<uint32_t>(le(4)));
           if (n < 0) fail("BINSTRING with a negative length");
           push(PyValue::string(take(static_cast<uint64_t>(n))));
           break;
         }
-        case 'U': push(PyValue::string(take(byte()))); break;   // SHORT_BINSTRING
-        case 'B': push(PyValue::bytes(take(le(4)))); break;     // BINBYTES
-        case 'C': push(PyValue::bytes(take(byte()))); break;    // SHORT_BINBYTES
-        case 0x8e: push(PyValue::bytes(take(le(8)))); break;    // BINBYTES8
-        case 'q': memo_put(byte()); break;                      // BINPUT
-        case 'r': memo_put(le(4)); break;                       // LONG_BINPUT
-        case 0x94: memo_put(memo_.size()); break;               // MEMOIZE
-        case 'h': push(memo_get(byte())); break;                // BINGET
-        case 'j': push(memo_get(le(4))); break;                 // LONG_BINGET
-        case '0': pop(); break;                                 // POP
-        case '1': pop_mark(); break;                            // POP_MARK
-        case '2': push(top()); break;                           // DUP
-        case 'c': {                                             // GLOBAL
+        case 'U':
+          push(PyValue::string(take(byte())));
+          break;  // SHORT_BINSTRING
+        case 'B':
+          push(PyValue::bytes(take(le(4))));
+          break;  // BINBYTES
+        case 'C':
+          push(PyValue::bytes(take(byte())));
+          break;  // SHORT_BINBYTES
+        case 0x8e:
+          push(PyValue::bytes(take(le(8))));
+          break;  // BINBYTES8
+        case 'q':
+          memo_put(byte());
+          break;  // BINPUT
+        case 'r':
+          memo_put(le(4));
+          break;  // LONG_BINPUT
+        case 0x94:
+          memo_put(memo_.size());
+          break;  // MEMOIZE
+        case 'h':
+          push(memo_get(byte()));
+          break;  // BINGET
+        case 'j':
+          push(memo_get(le(4)));
+          break;  // LONG_BINGET
+        case '0':
+          pop();
+          break;  // POP
+        case '1':
+          pop_mark();
+          break;  // POP_MARK
+        case '2':
+          push(top());
+          break;     // DUP
+        case 'c': {  // GLOBAL
           std::string module = global_part(), name = global_part();
           push(PyValue::unsupported(module + "." + name));
           break;
@@ -134,8 +197,10 @@ class Unpickler {
           push(PyValue::unsupported(module.as_string() + "." + name.as_string()));
           break;
         }
-        case 'Q': push(persistent(pop())); break;  // BINPERSID
-        case 'R': {                                // REDUCE
+        case 'Q':
+          push(persistent(pop()));
+          break;     // BINPERSID
+        case 'R': {  // REDUCE
           PyValue args = pop();
           PyValue callable = pop();
           push(reduce(callable, args));
@@ -183,8 +248,10 @@ class Unpickler {
         }
         default: {
           char name[48];
-          if (op >= 0x20 && op < 0x7f) std::snprintf(name, sizeof name, "0x%02x ('%c')", op, op);
-          else std::snprintf(name, sizeof name, "0x%02x", op);
+          if (op >= 0x20 && op < 0x7f)
+            std::snprintf(name, sizeof name, "0x%02x ('%c')", op, op);
+          else
+            std::snprintf(name, sizeof name, "0x%02x", op);
           fail(std::string("unsupported pickle opcode ") + name + " at byte " + std::to_string(at_op));
         }
       }
@@ -195,8 +262,8 @@ class Unpickler {
   // What the reader knows about each list, tuple and dict it built, keyed by the address of the
   // shared item vector (copies of a PyValue share it, like references to one Python object).
   struct Container {
-    int height = 1;       // 1 + the deepest child
-    bool nested = false;  // placed inside another container: from then on it must not change
+    int height = 1;                                // 1 + the deepest child
+    bool nested = false;                           // placed inside another container: from then on it must not change
     std::unordered_map<std::string, size_t> keys;  // dict only: key -> index, for Python's replace semantics
   };
 
@@ -216,7 +283,8 @@ class Unpickler {
   }
   std::string take(uint64_t n) {
     if (n > d_.size() - pos_)
-      fail("a string of " + std::to_string(n) + " bytes at byte " + std::to_string(pos_) + " runs past the end of the pickle");
+      fail("a string of " + std::to_string(n) + " bytes at byte " + std::to_string(pos_) +
+           " runs past the end of the pickle");
     std::string s = d_.substr(pos_, n);
     pos_ += n;
     return s;
@@ -316,9 +384,12 @@ class Unpickler {
   static const void* identity(const PyValue& v) {
     switch (v.kind()) {
       case PyValue::Kind::List:
-      case PyValue::Kind::Tuple: return &v.items();
-      case PyValue::Kind::Dict: return &v.dict_items();
-      default: return nullptr;
+      case PyValue::Kind::Tuple:
+        return &v.items();
+      case PyValue::Kind::Dict:
+        return &v.dict_items();
+      default:
+        return nullptr;
     }
   }
   Container* info(const PyValue& v) {
@@ -359,11 +430,15 @@ class Unpickler {
   }
   static std::string key_text(const PyValue& k) {
     switch (k.kind()) {
-      case PyValue::Kind::String: return "s" + k.as_string();
-      case PyValue::Kind::Bytes: return "b" + k.as_string();
+      case PyValue::Kind::String:
+        return "s" + k.as_string();
+      case PyValue::Kind::Bytes:
+        return "b" + k.as_string();
       case PyValue::Kind::Int:
-      case PyValue::Kind::Bool: return "i" + std::to_string(k.as_int());  // True == 1 as a Python key
-      default: return {};
+      case PyValue::Kind::Bool:
+        return "i" + std::to_string(k.as_int());  // True == 1 as a Python key
+      default:
+        return {};
     }
   }
   void set_item(PyValue& dict, PyValue k, PyValue v) {
@@ -436,7 +511,8 @@ class Unpickler {
       const auto c = static_cast<unsigned char>(s[i]);
       if (c < 0x80) {
         out.push_back(static_cast<char>(c));
-      } else if ((c == 0xc2 || c == 0xc3) && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xc0) == 0x80) {
+      } else if ((c == 0xc2 || c == 0xc3) && i + 1 < s.size() &&
+                 (static_cast<unsigned char>(s[i + 1]) & 0xc0) == 0x80) {
         out.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(s[++i]) & 0x3f)));
       } else {
         fail("_codecs.encode argument is not latin-1 text");
@@ -447,13 +523,13 @@ class Unpickler {
 
   // ('storage', torch.<Type>Storage, key, location, numel)
   PyValue persistent(const PyValue& pid) {
-    if (pid.kind() != PyValue::Kind::Tuple || pid.items().size() != 5) fail("unsupported persistent id (not a storage)");
+    if (pid.kind() != PyValue::Kind::Tuple || pid.items().size() != 5)
+      fail("unsupported persistent id (not a storage)");
     const auto& it = pid.items();
     if (!it[0].is_string() || it[0].as_string() != "storage") fail("unsupported persistent id (not a storage)");
     const std::string& type = callable_name(it[1]);
     const auto found = storage_types().find(type);
-    if (found == storage_types().end())
-      fail("unsupported storage type " + (type.empty() ? it[1].describe() : type));
+    if (found == storage_types().end()) fail("unsupported storage type " + (type.empty() ? it[1].describe() : type));
     if (!it[2].is_string() || it[4].kind() != PyValue::Kind::Int) fail("malformed storage reference");
     const std::string& key = it[2].as_string();
     const at::ScalarType dtype = found->second;
@@ -543,17 +619,22 @@ void collect_warnings(const PyValue& v, const std::string& path, std::vector<std
     case PyValue::Kind::Dict:
       for (const auto& [k, val] : v.dict_items()) {
         std::string key;
-        if (k.is_string()) key = k.as_string();
-        else if (k.kind() == PyValue::Kind::Int) key = std::to_string(k.as_int());
-        else key = "<" + k.describe() + " key>";
+        if (k.is_string())
+          key = k.as_string();
+        else if (k.kind() == PyValue::Kind::Int)
+          key = std::to_string(k.as_int());
+        else
+          key = "<" + k.describe() + " key>";
         collect_warnings(val, path.empty() ? key : path + "." + key, out);
       }
       break;
     case PyValue::Kind::List:
     case PyValue::Kind::Tuple:
-      for (size_t i = 0; i < v.items().size(); ++i) collect_warnings(v.items()[i], path + "[" + std::to_string(i) + "]", out);
+      for (size_t i = 0; i < v.items().size(); ++i)
+        collect_warnings(v.items()[i], path + "[" + std::to_string(i) + "]", out);
       break;
-    default: break;
+    default:
+      break;
   }
 }
 

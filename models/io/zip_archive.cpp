@@ -37,7 +37,8 @@ ZipReader::ZipReader(std::string path) : file_(std::move(path)) {
       break;
     }
   }
-  if (eocd == tail_size) throw FormatError(this->path(), "not a zip archive (no end of central directory record; truncated?)");
+  if (eocd == tail_size)
+    throw FormatError(this->path(), "not a zip archive (no end of central directory record; truncated?)");
   if (le(tail, eocd + 4, 2) != 0 || le(tail, eocd + 6, 2) != 0)
     throw FormatError(this->path(), "multi-disk zip archives are not supported");
   uint64_t count = le(tail, eocd + 10, 2);
@@ -47,7 +48,8 @@ ZipReader::ZipReader(std::string path) : file_(std::move(path)) {
 
   // Saturated fields mean the real values live in the ZIP64 end record, found through its locator.
   if (count == 0xffff || cd_size == 0xffffffffu || cd_offset == 0xffffffffu) {
-    if (eocd_abs < kEnd64LocatorSize) throw FormatError(this->path(), "zip64 end of central directory locator is missing");
+    if (eocd_abs < kEnd64LocatorSize)
+      throw FormatError(this->path(), "zip64 end of central directory locator is missing");
     unsigned char loc[kEnd64LocatorSize];
     file_.read_at(eocd_abs - kEnd64LocatorSize, loc, kEnd64LocatorSize, "zip64 locator");
     if (load_le(loc, 4) != kEnd64LocatorSig)
@@ -125,7 +127,8 @@ void ZipReader::parse_central_directory(uint64_t count, uint64_t cd_offset, uint
     // decides where the data starts.
     unsigned char lh[kLocalSize];
     file_.read_at(local, lh, kLocalSize, "zip local header");
-    if (load_le(lh, 4) != kLocalSig) throw FormatError(path(), "corrupt local header for zip entry '" + entry.name + "'");
+    if (load_le(lh, 4) != kLocalSig)
+      throw FormatError(path(), "corrupt local header for zip entry '" + entry.name + "'");
     const uint64_t local_name_len = load_le(lh + 26, 2), local_extra_len = load_le(lh + 28, 2);
     if (local_name_len != name_len ||
         file_.read_string(local + kLocalSize, name_len, "zip local header name") != entry.name)
@@ -164,7 +167,8 @@ const ZipReader::Entry* ZipReader::find(const std::string& name) const {
 
 std::string ZipReader::read(const Entry& e) const {
   std::string s = file_.read_string(e.data_offset, e.size, e.name.c_str());
-  if (crc32(s.data(), s.size()) != e.crc) throw FormatError(path(), "zip entry '" + e.name + "' is corrupt (CRC-32 mismatch)");
+  if (crc32(s.data(), s.size()) != e.crc)
+    throw FormatError(path(), "zip entry '" + e.name + "' is corrupt (CRC-32 mismatch)");
   return s;
 }
 

@@ -22,7 +22,8 @@ void put(std::string& s, uint64_t v, int bytes) {
 }  // namespace
 
 void ZipWriter::add(const std::string& name, const void* data, uint64_t size) {
-  if (name.empty() || name.size() > 0xffff) throw FormatError(out_.path(), "bad zip entry name length for '" + name + "'");
+  if (name.empty() || name.size() > 0xffff)
+    throw FormatError(out_.path(), "bad zip entry name length for '" + name + "'");
   const uint64_t offset = out_.position();
   const uint32_t crc = crc32(data, size);
   const bool zip64 = size >= k32;

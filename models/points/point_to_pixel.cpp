@@ -11,13 +11,16 @@ namespace F = torch::nn::functional;
 
 at::Tensor view_rotation(int64_t k) {
   const double ax = static_cast<double>(k) * M_PI / 2, az = M_PI / 2;
-  auto rx = at::tensor({1.0, 0.0, 0.0, 0.0, std::cos(ax), -std::sin(ax), 0.0, std::sin(ax), std::cos(ax)}, at::kDouble).view({3, 3});
-  auto rz = at::tensor({std::cos(az), -std::sin(az), 0.0, std::sin(az), std::cos(az), 0.0, 0.0, 0.0, 1.0}, at::kDouble).view({3, 3});
+  auto rx = at::tensor({1.0, 0.0, 0.0, 0.0, std::cos(ax), -std::sin(ax), 0.0, std::sin(ax), std::cos(ax)}, at::kDouble)
+                .view({3, 3});
+  auto rz = at::tensor({std::cos(az), -std::sin(az), 0.0, std::sin(az), std::cos(az), 0.0, 0.0, 0.0, 1.0}, at::kDouble)
+                .view({3, 3});
   return rx.mm(rz).to(at::kFloat);  // Ry(0) is the identity
 }
 
 at::Tensor rasterize_view(const at::Tensor& xy, const at::Tensor& features, int64_t S) {
-  TORCH_CHECK(xy.dim() == 3 && xy.size(2) == 2 && features.dim() == 3 && features.size(1) == xy.size(1), "rasterize_view: bad shapes");
+  TORCH_CHECK(xy.dim() == 3 && xy.size(2) == 2 && features.dim() == 3 && features.size(1) == xy.size(1),
+              "rasterize_view: bad shapes");
   const int64_t B = xy.size(0), N = xy.size(1), C = features.size(2);
   // grid = max(range_x, range_y) / (S - 3); cell = floor((p - min) / grid) in [0, S - 3].
   auto mins = std::get<0>(xy.min(1, true));
@@ -45,16 +48,21 @@ at::Tensor rasterize_view(const at::Tensor& xy, const at::Tensor& features, int6
 }
 
 PointToPixelImpl::PointToPixelImpl(const PointToPixelOptions& o) : options(o) {
-  if (o.image_size() < 14 || o.image_size() % 7 != 0) throw std::invalid_argument("point-to-pixel image size must be a multiple of 7 (>= 14)");
-  if (o.graph_dim() % 4 != 0) throw std::invalid_argument("point-to-pixel graph_dim must be a multiple of 4 (GroupNorm groups)");
-  if (o.num_views() < 1 || o.neighbours() < 1) throw std::invalid_argument("point-to-pixel needs at least one view and one neighbour");
+  if (o.image_size() < 14 || o.image_size() % 7 != 0)
+    throw std::invalid_argument("point-to-pixel image size must be a multiple of 7 (>= 14)");
+  if (o.graph_dim() % 4 != 0)
+    throw std::invalid_argument("point-to-pixel graph_dim must be a multiple of 4 (GroupNorm groups)");
+  if (o.num_views() < 1 || o.neighbours() < 1)
+    throw std::invalid_argument("point-to-pixel needs at least one view and one neighbour");
   const int64_t G = o.graph_dim(), D = o.fusion_dim(), inner = o.heads() * o.head_dim();
   input_embed = register_module("input_embed", torch::nn::Linear(3, o.trans_dim()));
-  edge_conv = register_module("edge_conv", torch::nn::Linear(torch::nn::LinearOptions(2 * o.trans_dim(), G).bias(false)));
+  edge_conv =
+      register_module("edge_conv", torch::nn::Linear(torch::nn::LinearOptions(2 * o.trans_dim(), G).bias(false)));
   edge_norm = register_module("edge_norm", torch::nn::GroupNorm(4, G));
   point_out = register_module("point_out", torch::nn::Linear(G, G));
   auto conv = [](int64_t in, int64_t out, int64_t k, int64_t stride, bool bias) {
-    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(stride == 1 ? k / 2 : 0).bias(bias));
+    return torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(stride == 1 ? k / 2 : 0).bias(bias));
   };
   block_conv1 = register_module("block_conv1", conv(G, G, 3, 1, false));
   block_bn1 = register_module("block_bn1", torch::nn::BatchNorm2d(G));
@@ -92,8 +100,8 @@ torch::Tensor PointToPixelImpl::point_features(const torch::Tensor& xyz) {
 }
 
 torch::Tensor PointToPixelImpl::forward(const torch::Tensor& points) {
-  TORCH_CHECK(points.dim() == 3 && points.size(2) == 6, "point-to-pixel input must be B x N x 6 (original xyz, placed xyz), got ",
-              points.sizes());
+  TORCH_CHECK(points.dim() == 3 && points.size(2) == 6,
+              "point-to-pixel input must be B x N x 6 (original xyz, placed xyz), got ", points.sizes());
   const int64_t B = points.size(0), V = options.num_views(), S = options.image_size(), G = options.graph_dim();
   auto feats = point_features(points.narrow(2, 0, 3));  // the same in every view
   auto placed = points.narrow(2, 3, 3);
@@ -113,8 +121,11 @@ torch::Tensor PointToPixelImpl::forward(const torch::Tensor& points) {
   const int64_t D = p.size(1), h = p.size(2), w = p.size(3), L = V * h * w;
   auto tokens = p.flatten(2).transpose(1, 2).reshape({B, L, D});
   {
-    auto q = qkv->forward(attn_norm->forward(tokens)).view({B, L, 3, options.heads(), options.head_dim()}).permute({2, 0, 3, 1, 4});
-    auto attn = at::softmax(q[0].matmul(q[1].transpose(-2, -1)) / std::sqrt(static_cast<double>(options.head_dim())), -1);
+    auto q = qkv->forward(attn_norm->forward(tokens))
+                 .view({B, L, 3, options.heads(), options.head_dim()})
+                 .permute({2, 0, 3, 1, 4});
+    auto attn =
+        at::softmax(q[0].matmul(q[1].transpose(-2, -1)) / std::sqrt(static_cast<double>(options.head_dim())), -1);
     auto out = attn.matmul(q[2]).transpose(1, 2).reshape({B, L, options.heads() * options.head_dim()});
     tokens = tokens + attn_out->forward(out);
     tokens = tokens + mlp_out->forward(at::gelu(mlp_in->forward(mlp_norm->forward(tokens))));

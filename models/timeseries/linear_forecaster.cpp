@@ -10,9 +10,11 @@ LinearForecasterImpl::LinearForecasterImpl(int64_t seq_len, int64_t pred_len) {
   bias = register_parameter("bias", at::zeros({pred_len}));
 }
 
-void LinearForecasterImpl::fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge, const at::Tensor& row_weights) {
-  TORCH_CHECK(inputs.dim() == 3 && targets.dim() == 3 && inputs.size(0) == targets.size(0) && inputs.size(2) == targets.size(2),
-              "LinearForecaster::fit expects N x L x V inputs and N x H x V targets");
+void LinearForecasterImpl::fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge,
+                               const at::Tensor& row_weights) {
+  TORCH_CHECK(
+      inputs.dim() == 3 && targets.dim() == 3 && inputs.size(0) == targets.size(0) && inputs.size(2) == targets.size(2),
+      "LinearForecaster::fit expects N x L x V inputs and N x H x V targets");
   const int64_t L = weight.size(1), H = weight.size(0);
   TORCH_CHECK(inputs.size(1) == L && targets.size(1) == H, "window lengths do not match the model");
   // Rows: one per (window, variable); columns: the window and a constant.

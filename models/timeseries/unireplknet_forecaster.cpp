@@ -21,7 +21,8 @@ int64_t UniRepLKNetForecasterOptions::map_side() const {
 UniRepLKNetForecasterImpl::UniRepLKNetForecasterImpl(const UniRepLKNetForecasterOptions& opts) : options(opts) {
   const int64_t L = options.seq_len(), H = options.pred_len(), V = options.num_vars(), D = options.resolved_d_model();
   if (L < 2 || H < 1 || V < 1 || D < 1 || options.num_covariates() < 0 || options.num_time_features() < 0)
-    throw std::invalid_argument("forecaster: seq_len >= 2, pred_len >= 1, at least one variable and d_model >= 1 are needed");
+    throw std::invalid_argument(
+        "forecaster: seq_len >= 2, pred_len >= 1, at least one variable and d_model >= 1 are needed");
   if (options.map_side() < 32)
     throw std::invalid_argument("forecaster: the embedding map is " + std::to_string(options.map_side()) +
                                 " pixels wide; the backbone needs at least 32 (raise d_model or seq_len)");
@@ -35,11 +36,14 @@ UniRepLKNetForecasterImpl::UniRepLKNetForecasterImpl(const UniRepLKNetForecaster
   value_embedding = register_module(
       "value_embedding",
       torch::nn::Conv1d(torch::nn::Conv1dOptions(V, D, 3).padding(1).padding_mode(torch::kCircular).bias(false)));
-  torch::nn::init::kaiming_normal_(value_embedding->weight, 0.0, torch::kFanIn, torch::kLeakyReLU);  // the official init
+  torch::nn::init::kaiming_normal_(value_embedding->weight, 0.0, torch::kFanIn,
+                                   torch::kLeakyReLU);  // the official init
   if (options.num_time_features() > 0)
-    time_embedding = register_module("time_embedding", torch::nn::Linear(torch::nn::LinearOptions(options.num_time_features(), D).bias(false)));
+    time_embedding = register_module(
+        "time_embedding", torch::nn::Linear(torch::nn::LinearOptions(options.num_time_features(), D).bias(false)));
   if (options.num_covariates() > 0)
-    covariate_embedding = register_module("covariate_embedding", torch::nn::Linear(torch::nn::LinearOptions(options.num_covariates(), D).bias(false)));
+    covariate_embedding = register_module(
+        "covariate_embedding", torch::nn::Linear(torch::nn::LinearOptions(options.num_covariates(), D).bias(false)));
   embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(options.dropout()));
   backbone = register_module("backbone", UniRepLKNet(UniRepLKNetOptions(cfg)
                                                          .deploy(options.deploy())
@@ -78,7 +82,8 @@ torch::Tensor UniRepLKNetForecasterImpl::normalized_embedding(const torch::Tenso
   const int64_t V = options.num_vars(), F = options.num_time_features();
   auto emb = value_embedding->forward(xn.transpose(1, 2)).transpose(1, 2);  // N x L x D
   if (F > 0) emb = emb + time_embedding->forward(x.narrow(2, V, F));
-  if (options.num_covariates() > 0) emb = emb + covariate_embedding->forward(x.narrow(2, V + F, options.num_covariates()));
+  if (options.num_covariates() > 0)
+    emb = emb + covariate_embedding->forward(x.narrow(2, V + F, options.num_covariates()));
   return embedding_dropout->forward(emb);
 }
 

@@ -20,14 +20,22 @@ Error::Error(StatusCode code, const std::string& message) : std::runtime_error(m
 
 const char* status_name(StatusCode code) noexcept {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid argument";
-    case StatusCode::kFileNotFound: return "file not found";
-    case StatusCode::kBadFile: return "bad file";
-    case StatusCode::kModelMismatch: return "model mismatch";
-    case StatusCode::kUnsupported: return "unsupported";
-    case StatusCode::kOutOfMemory: return "out of memory";
-    case StatusCode::kInternal: return "internal error";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid argument";
+    case StatusCode::kFileNotFound:
+      return "file not found";
+    case StatusCode::kBadFile:
+      return "bad file";
+    case StatusCode::kModelMismatch:
+      return "model mismatch";
+    case StatusCode::kUnsupported:
+      return "unsupported";
+    case StatusCode::kOutOfMemory:
+      return "out of memory";
+    case StatusCode::kInternal:
+      return "internal error";
   }
   return "unknown status";
 }
@@ -51,7 +59,8 @@ void rethrow_as_error() {
     // A failed allocation is the caller's input being too big for this machine; LibTorch's other
     // checks, with valid inputs, are our bugs.
     const std::string m = e.what_without_backtrace();
-    if (api_detail::is_allocation_failure(m)) throw Error(StatusCode::kOutOfMemory, api_detail::describe_allocation_failure(m));
+    if (api_detail::is_allocation_failure(m))
+      throw Error(StatusCode::kOutOfMemory, api_detail::describe_allocation_failure(m));
     throw Error(StatusCode::kInternal, api_detail::one_line(m));
   } catch (const std::runtime_error& e) {
     // The decoders and readers report unreadable or corrupt input as runtime errors naming the file.
@@ -74,9 +83,11 @@ void require_file(const std::string& path, const char* what) {
 
 void check_options(const RuntimeOptions& options) {
   if (options.threads < 0)
-    throw Error(StatusCode::kInvalidArgument, "threads must be 0 (all cores) or more, got " + std::to_string(options.threads));
+    throw Error(StatusCode::kInvalidArgument,
+                "threads must be 0 (all cores) or more, got " + std::to_string(options.threads));
   if (options.batch_size < 1)
-    throw Error(StatusCode::kInvalidArgument, "batch_size must be at least 1, got " + std::to_string(options.batch_size));
+    throw Error(StatusCode::kInvalidArgument,
+                "batch_size must be at least 1, got " + std::to_string(options.batch_size));
   const auto& d = options.device;
   if (d == "cpu" || d.empty()) return;
   if (d.rfind("cuda", 0) == 0) {
@@ -91,7 +102,9 @@ void check_top_k(int top_k) {
   if (top_k < 1) throw Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
 }
 
-CallThreads::CallThreads(int threads) : previous_(at::get_num_threads()) { sdk::configure_threads(threads); }
+CallThreads::CallThreads(int threads) : previous_(at::get_num_threads()) {
+  sdk::configure_threads(threads);
+}
 
 CallThreads::~CallThreads() {
   // LibTorch's count is per thread: an app's own setting on this thread outlives our calls. Not

@@ -56,9 +56,15 @@ AudioClassifier& AudioClassifier::operator=(const AudioClassifier&) = default;
 AudioClassifier::AudioClassifier(AudioClassifier&&) noexcept = default;
 AudioClassifier& AudioClassifier::operator=(AudioClassifier&&) noexcept = default;
 
-const std::vector<std::string>& AudioClassifier::labels() const { return impl_->classifier.labels(); }
-bool AudioClassifier::multi_label() const { return impl_->classifier.spec().multi_label; }
-int AudioClassifier::sample_rate() const { return impl_->classifier.spec().input.sample_rate; }
+const std::vector<std::string>& AudioClassifier::labels() const {
+  return impl_->classifier.labels();
+}
+bool AudioClassifier::multi_label() const {
+  return impl_->classifier.spec().multi_label;
+}
+int AudioClassifier::sample_rate() const {
+  return impl_->classifier.spec().input.sample_rate;
+}
 
 AudioClassification AudioClassifier::classify_file(const std::string& path, int top_k) const {
   api_detail::check_top_k(top_k);
@@ -79,16 +85,19 @@ AudioClassification AudioClassifier::classify_samples(const float* samples, size
   if (frames == 0) throw Error(StatusCode::kInvalidArgument, "samples: no audio (0 frames)");
   if (channels < 1) throw Error(StatusCode::kInvalidArgument, "samples: channels must be at least 1");
   if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate)
-    throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) + " Hz is out of range (supported: " +
-                                                  std::to_string(kMinSampleRate) + " to " + std::to_string(kMaxSampleRate) + " Hz)");
+    throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) +
+                                                  " Hz is out of range (supported: " + std::to_string(kMinSampleRate) +
+                                                  " to " + std::to_string(kMaxSampleRate) + " Hz)");
   // A count past what one file may hold is a wrong argument (a wrapped size_t), refused before the
   // buffer is read (docs/api.md, Input limits).
   if (const auto limit = static_cast<size_t>(api_detail::kMaxAudioSeconds * sample_rate); frames > limit)
-    throw Error(StatusCode::kInvalidArgument, "frames: " + std::to_string(frames) + " exceeds the limit of " + std::to_string(limit) +
-                                                  " (" + std::to_string(static_cast<int>(api_detail::kMaxAudioSeconds)) + " s at sample_rate)");
+    throw Error(StatusCode::kInvalidArgument,
+                "frames: " + std::to_string(frames) + " exceeds the limit of " + std::to_string(limit) + " (" +
+                    std::to_string(static_cast<int>(api_detail::kMaxAudioSeconds)) + " s at sample_rate)");
   // Every channel before the down-mix, so a bad channel cannot hide in an average.
   if (const auto bad = modalities::audio::find_bad_sample(samples, static_cast<int64_t>(frames), channels))
-    throw Error(StatusCode::kInvalidArgument, "samples: " + modalities::audio::describe_bad_sample(*bad, sample_rate, channels));
+    throw Error(StatusCode::kInvalidArgument,
+                "samples: " + modalities::audio::describe_bad_sample(*bad, sample_rate, channels));
   std::vector<float> mono(frames);
   modalities::audio::average_channels(samples, static_cast<int64_t>(frames), channels, mono.data());
   return api_detail::guarded([&] {

@@ -28,11 +28,13 @@ struct Backbone::Impl {
   at::Tensor input_tensor(const float* input, const std::vector<int64_t>& shape) const {
     if (!input) throw Error(StatusCode::kInvalidArgument, "input: null buffer");
     if (shape.size() != 4)
-      throw Error(StatusCode::kInvalidArgument, "input: shape must be N x C x H x W, got " + std::to_string(shape.size()) + " dimensions");
+      throw Error(StatusCode::kInvalidArgument,
+                  "input: shape must be N x C x H x W, got " + std::to_string(shape.size()) + " dimensions");
     int64_t n = 1;
     for (auto d : shape) {
       if (d < 1 || d > api_detail::kMaxShapeDimension)
-        throw Error(StatusCode::kInvalidArgument, "input: dimension " + std::to_string(d) + " of shape is out of range (1.." +
+        throw Error(StatusCode::kInvalidArgument, "input: dimension " + std::to_string(d) +
+                                                      " of shape is out of range (1.." +
                                                       std::to_string(api_detail::kMaxShapeDimension) + ")");
       n *= d;
       if (n > api_detail::kMaxShapeValues)
@@ -40,19 +42,23 @@ struct Backbone::Impl {
                                                       std::to_string(api_detail::kMaxShapeValues) + " values");
     }
     if (shape[1] != model->config().in_chans)
-      throw Error(StatusCode::kInvalidArgument, "input: " + std::to_string(shape[1]) + " channels, the backbone takes " +
+      throw Error(StatusCode::kInvalidArgument, "input: " + std::to_string(shape[1]) +
+                                                    " channels, the backbone takes " +
                                                     std::to_string(model->config().in_chans));
     // An input whose largest activation alone exceeds what the process can get cannot succeed:
     // refused before the first allocation (docs/api.md, Input limits).
-    const double largest = 4.0 * static_cast<double>(shape[0]) *
-                           static_cast<double>(models::largest_activation_elements(model->config(), shape[2], shape[3]));
-    api_detail::check_memory_budget(largest, "input: shape " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
-                                                 " x " + std::to_string(shape[2]) + " x " + std::to_string(shape[3]));
+    const double largest =
+        4.0 * static_cast<double>(shape[0]) *
+        static_cast<double>(models::largest_activation_elements(model->config(), shape[2], shape[3]));
+    api_detail::check_memory_budget(largest, "input: shape " + std::to_string(shape[0]) + " x " +
+                                                 std::to_string(shape[1]) + " x " + std::to_string(shape[2]) + " x " +
+                                                 std::to_string(shape[3]));
     // A view of the caller's buffer, not a copy (an input may be gigabytes). at::from_blob takes a
     // void* and LibTorch has no read-only tensor, hence the cast: nothing writes to x (the finite
     // check, the fast path's input reorder and the reference network only read it).
     auto x = at::from_blob(const_cast<float*>(input), shape, at::kFloat);
-    if (!at::isfinite(x).all().item<bool>()) throw Error(StatusCode::kInvalidArgument, "input: a value is NaN or infinite");
+    if (!at::isfinite(x).all().item<bool>())
+      throw Error(StatusCode::kInvalidArgument, "input: a value is NaN or infinite");
     return x;
   }
   std::vector<at::Tensor> stages(const at::Tensor& x) const {
@@ -87,7 +93,9 @@ Backbone& Backbone::operator=(const Backbone&) = default;
 Backbone::Backbone(Backbone&&) noexcept = default;
 Backbone& Backbone::operator=(Backbone&&) noexcept = default;
 
-int Backbone::in_channels() const { return static_cast<int>(impl_->model->config().in_chans); }
+int Backbone::in_channels() const {
+  return static_cast<int>(impl_->model->config().in_chans);
+}
 std::vector<int> Backbone::stage_channels() const {
   std::vector<int> out;
   for (auto d : impl_->model->config().dims) out.push_back(static_cast<int>(d));
@@ -96,14 +104,17 @@ std::vector<int> Backbone::stage_channels() const {
 
 std::vector<FloatArray> Backbone::stage_features_file(const std::string& path, int size) const {
   api_detail::require_file(path, "image file");
-  if (in_channels() != 3) throw Error(StatusCode::kInvalidArgument, path + ": image features need a 3-channel backbone");
-  if (size < 32 || size > 4096) throw Error(StatusCode::kInvalidArgument, "size " + std::to_string(size) + " is out of range (32..4096)");
+  if (in_channels() != 3)
+    throw Error(StatusCode::kInvalidArgument, path + ": image features need a 3-channel backbone");
+  if (size < 32 || size > 4096)
+    throw Error(StatusCode::kInvalidArgument, "size " + std::to_string(size) + " is out of range (32..4096)");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
     modalities::image::ImageTransformOptions transform;
     transform.size = size;
     std::vector<FloatArray> out;
-    for (const auto& t : impl_->stages(modalities::image::load_image_input(path, transform).unsqueeze(0))) out.push_back(to_float_array(t));
+    for (const auto& t : impl_->stages(modalities::image::load_image_input(path, transform).unsqueeze(0)))
+      out.push_back(to_float_array(t));
     return out;
   });
 }

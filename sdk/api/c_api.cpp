@@ -67,9 +67,12 @@ unirep_status call(const char* function, F&& f) {
     }
   } catch (const unirep::Error& e) {
     const std::string message = e.what();
-    const bool out_of_memory = e.code() == unirep::StatusCode::kOutOfMemory ||
-                               (e.code() == unirep::StatusCode::kInternal && unirep::api_detail::is_allocation_failure(message));
-    if (out_of_memory) return fail(UNIREP_ERROR_OUT_OF_MEMORY, std::string(function) + ": " + unirep::api_detail::describe_allocation_failure(message));
+    const bool out_of_memory =
+        e.code() == unirep::StatusCode::kOutOfMemory ||
+        (e.code() == unirep::StatusCode::kInternal && unirep::api_detail::is_allocation_failure(message));
+    if (out_of_memory)
+      return fail(UNIREP_ERROR_OUT_OF_MEMORY,
+                  std::string(function) + ": " + unirep::api_detail::describe_allocation_failure(message));
     return fail(static_cast<unirep_status>(e.code()), message);
   } catch (...) {
     return fail(UNIREP_ERROR_INTERNAL, std::string(function) + ": unknown failure");
@@ -82,7 +85,8 @@ unirep::RuntimeOptions runtime_options(const unirep_options* o) {
   r.threads = o->threads;
   if (o->device && *o->device) r.device = o->device;
   if (o->batch_size > 0) r.batch_size = o->batch_size;
-  if (o->batch_size < 0) invalid("options.batch_size must be 0 (default) or more, got " + std::to_string(o->batch_size));
+  if (o->batch_size < 0)
+    invalid("options.batch_size must be 0 (default) or more, got " + std::to_string(o->batch_size));
   if (o->batch_size > unirep::api_detail::kMaxBatchSize)
     invalid("options.batch_size " + std::to_string(o->batch_size) + " exceeds the limit of " +
             std::to_string(unirep::api_detail::kMaxBatchSize));
@@ -104,10 +108,13 @@ unirep_status write_scores(const std::vector<unirep::LabelScore>& scores, unirep
 void check_results(const unirep_classifier* c, const unirep_label_score* out, size_t capacity, const size_t* count) {
   if (!c) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "classifier: null handle");
   if (!count) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "count: null pointer");
-  if (!out || capacity == 0) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "results: null buffer or capacity 0");
+  if (!out || capacity == 0)
+    throw unirep::Error(unirep::StatusCode::kInvalidArgument, "results: null buffer or capacity 0");
 }
 
-int top_k(size_t capacity) { return static_cast<int>(std::min<size_t>(capacity, 1 << 20)); }
+int top_k(size_t capacity) {
+  return static_cast<int>(std::min<size_t>(capacity, 1 << 20));
+}
 
 // The audio a call may pass: as long as the decoder reads from one file. A larger count is a
 // wrong argument (a wrapped size_t), refused before a buffer of that size is allocated.
@@ -115,20 +122,23 @@ void check_frames(size_t frames, int sample_rate) {
   const double rate = std::clamp(sample_rate, 1000, 768000);  // the C++ call names a bad rate itself
   const auto limit = static_cast<size_t>(unirep::api_detail::kMaxAudioSeconds * rate);
   if (frames > limit)
-    invalid("unirep_classify_samples: frames " + std::to_string(frames) + " exceeds the limit of " + std::to_string(limit) +
-            " (" + std::to_string(static_cast<int>(unirep::api_detail::kMaxAudioSeconds)) + " s at sample_rate " +
-            std::to_string(static_cast<int>(rate)) + ")");
+    invalid("unirep_classify_samples: frames " + std::to_string(frames) + " exceeds the limit of " +
+            std::to_string(limit) + " (" + std::to_string(static_cast<int>(unirep::api_detail::kMaxAudioSeconds)) +
+            " s at sample_rate " + std::to_string(static_cast<int>(rate)) + ")");
 }
 
 [[noreturn]] void wrong_kind(const unirep_classifier* c, const char* what) {
-  throw unirep::Error(unirep::StatusCode::kInvalidArgument, std::string(what) + " needs a classifier of that modality; this one is a " + c->kind);
+  throw unirep::Error(unirep::StatusCode::kInvalidArgument,
+                      std::string(what) + " needs a classifier of that modality; this one is a " + c->kind);
 }
 
 }  // namespace
 
 extern "C" {
 
-const char* unirep_version_string(void) { return UNIREP_VERSION_STRING; }
+const char* unirep_version_string(void) {
+  return UNIREP_VERSION_STRING;
+}
 
 void unirep_version(int* major, int* minor, int* patch) {
   if (major) *major = UNIREP_VERSION_MAJOR;
@@ -142,7 +152,9 @@ const char* unirep_status_name(unirep_status status) {
   return unirep::status_name(static_cast<unirep::StatusCode>(status));
 }
 
-const char* unirep_last_error(void) { return last_error.c_str(); }
+const char* unirep_last_error(void) {
+  return last_error.c_str();
+}
 
 // ---- classifiers ----
 
@@ -155,36 +167,48 @@ unirep_status unirep_classifier_load(const char* model_file, const unirep_option
     unirep::api_detail::require_file(path, "model file");
     auto c = std::make_unique<unirep_classifier>();
     c->kind = unirep::sdk::read_model_file_kind(path);
-    if (c->kind == "audio_classifier") c->audio.emplace(path, o);
-    else if (c->kind == "image_classifier") c->image.emplace(path, o);
-    else if (c->kind == "video_classifier") c->video.emplace(path, o);
-    else if (c->kind == "point_classifier") c->points.emplace(path, o);
+    if (c->kind == "audio_classifier")
+      c->audio.emplace(path, o);
+    else if (c->kind == "image_classifier")
+      c->image.emplace(path, o);
+    else if (c->kind == "video_classifier")
+      c->video.emplace(path, o);
+    else if (c->kind == "point_classifier")
+      c->points.emplace(path, o);
     else
-      throw unirep::Error(unirep::StatusCode::kBadFile, path + ": holds a '" + c->kind +
-                                                            "' model, not a classifier (use unirep_forecaster_load for forecasters)");
+      throw unirep::Error(
+          unirep::StatusCode::kBadFile,
+          path + ": holds a '" + c->kind + "' model, not a classifier (use unirep_forecaster_load for forecasters)");
     *out = c.release();
     return UNIREP_OK;
   });
 }
 
-unirep_status unirep_classifier_load_image_weights(const char* model, const char* weights, const unirep_options* options,
-                                                   unirep_classifier** out) {
+unirep_status unirep_classifier_load_image_weights(const char* model, const char* weights,
+                                                   const unirep_options* options, unirep_classifier** out) {
   return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
     auto c = std::make_unique<unirep_classifier>();
     c->kind = "image_classifier";
-    c->image.emplace(unirep::ImageClassifier::from_weights(text(model, "model"), text(weights, "weights"), runtime_options(options)));
+    c->image.emplace(unirep::ImageClassifier::from_weights(text(model, "model"), text(weights, "weights"),
+                                                           runtime_options(options)));
     *out = c.release();
     return UNIREP_OK;
   });
 }
 
-void unirep_classifier_free(unirep_classifier* classifier) { delete classifier; }
+void unirep_classifier_free(unirep_classifier* classifier) {
+  delete classifier;
+}
 
-const char* unirep_classifier_kind(const unirep_classifier* c) { return c ? c->kind.c_str() : ""; }
+const char* unirep_classifier_kind(const unirep_classifier* c) {
+  return c ? c->kind.c_str() : "";
+}
 
-size_t unirep_classifier_num_labels(const unirep_classifier* c) { return c ? c->labels().size() : 0; }
+size_t unirep_classifier_num_labels(const unirep_classifier* c) {
+  return c ? c->labels().size() : 0;
+}
 
 const char* unirep_classifier_label(const unirep_classifier* c, size_t index) {
   if (!c || index >= c->labels().size()) return nullptr;
@@ -209,8 +233,8 @@ unirep_status unirep_classify_samples(const unirep_classifier* c, const float* s
     check_results(c, results, capacity, count);
     if (!c->audio) wrong_kind(c, "unirep_classify_samples");
     check_frames(frames, sample_rate);
-    return write_scores(c->audio->classify_samples(samples, frames, channels, sample_rate, top_k(capacity)).top, results,
-                        capacity, count);
+    return write_scores(c->audio->classify_samples(samples, frames, channels, sample_rate, top_k(capacity)).top,
+                        results, capacity, count);
   });
 }
 
@@ -219,7 +243,8 @@ unirep_status unirep_classify_pixels(const unirep_classifier* c, const uint8_t* 
   return call(__func__, [&] {
     check_results(c, results, capacity, count);
     if (!c->image) wrong_kind(c, "unirep_classify_pixels");
-    return write_scores(c->image->classify_pixels(rgb, width, height, stride, top_k(capacity)), results, capacity, count);
+    return write_scores(c->image->classify_pixels(rgb, width, height, stride, top_k(capacity)), results, capacity,
+                        count);
   });
 }
 
@@ -246,17 +271,28 @@ unirep_status unirep_forecaster_load(const char* model_file, const unirep_option
   });
 }
 
-void unirep_forecaster_free(unirep_forecaster* f) { delete f; }
-size_t unirep_forecaster_num_targets(const unirep_forecaster* f) { return f ? f->forecaster.targets().size() : 0; }
+void unirep_forecaster_free(unirep_forecaster* f) {
+  delete f;
+}
+size_t unirep_forecaster_num_targets(const unirep_forecaster* f) {
+  return f ? f->forecaster.targets().size() : 0;
+}
 const char* unirep_forecaster_target(const unirep_forecaster* f, size_t index) {
   if (!f || index >= f->forecaster.targets().size()) return nullptr;
   return f->forecaster.targets()[index].c_str();
 }
-size_t unirep_forecaster_num_covariates(const unirep_forecaster* f) { return f ? f->forecaster.covariates().size() : 0; }
-size_t unirep_forecaster_history_length(const unirep_forecaster* f) { return f ? f->forecaster.history_length() : 0; }
-size_t unirep_forecaster_horizon(const unirep_forecaster* f) { return f ? f->forecaster.horizon() : 0; }
+size_t unirep_forecaster_num_covariates(const unirep_forecaster* f) {
+  return f ? f->forecaster.covariates().size() : 0;
+}
+size_t unirep_forecaster_history_length(const unirep_forecaster* f) {
+  return f ? f->forecaster.history_length() : 0;
+}
+size_t unirep_forecaster_horizon(const unirep_forecaster* f) {
+  return f ? f->forecaster.horizon() : 0;
+}
 
-static unirep_status write_forecast(const unirep::Forecast& fc, float* values, size_t capacity, double* times, size_t* steps) {
+static unirep_status write_forecast(const unirep::Forecast& fc, float* values, size_t capacity, double* times,
+                                    size_t* steps) {
   *steps = fc.steps();
   if (capacity < fc.values.size())
     return fail(UNIREP_ERROR_BUFFER_TOO_SMALL, "values: " + std::to_string(capacity) + " floats, the forecast needs " +
@@ -300,18 +336,22 @@ unirep_status unirep_backbone_load(const char* model, const char* weights, const
   return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
-    *out = new unirep_backbone{unirep::Backbone(text(model, "model"), weights ? weights : "", runtime_options(options))};
+    *out =
+        new unirep_backbone{unirep::Backbone(text(model, "model"), weights ? weights : "", runtime_options(options))};
     return UNIREP_OK;
   });
 }
 
-void unirep_backbone_free(unirep_backbone* b) { delete b; }
+void unirep_backbone_free(unirep_backbone* b) {
+  delete b;
+}
 
-unirep_status unirep_backbone_pooled(const unirep_backbone* b, const float* input, const int64_t shape[4], float* features,
-                                     size_t capacity, size_t* width) {
+unirep_status unirep_backbone_pooled(const unirep_backbone* b, const float* input, const int64_t shape[4],
+                                     float* features, size_t capacity, size_t* width) {
   return call(__func__, [&] {
     if (!b) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "backbone: null handle");
-    if (!shape || !features || !width) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "shape, features or width: null pointer");
+    if (!shape || !features || !width)
+      throw unirep::Error(unirep::StatusCode::kInvalidArgument, "shape, features or width: null pointer");
     const auto channels = b->backbone.stage_channels();
     *width = static_cast<size_t>(channels.back());
     if (shape[0] < 1 || shape[0] > unirep::api_detail::kMaxShapeDimension)
@@ -347,8 +387,17 @@ unirep::TrainingCallback c_training_callback(unirep_training_callback callback, 
   if (!callback) return {};
   return [callback, user_data](const unirep::TrainingProgress& p) {
     const std::string metrics = metrics_json(p.metrics);
-    unirep_training_progress c{static_cast<unirep_training_event>(p.event), p.epoch, p.epochs, p.batch, p.batches, p.step,
-                               p.loss, p.lr, p.samples_per_second, metrics.c_str(), p.message.c_str()};
+    unirep_training_progress c{static_cast<unirep_training_event>(p.event),
+                               p.epoch,
+                               p.epochs,
+                               p.batch,
+                               p.batches,
+                               p.step,
+                               p.loss,
+                               p.lr,
+                               p.samples_per_second,
+                               metrics.c_str(),
+                               p.message.c_str()};
     return callback(&c, user_data) != 0;
   };
 }
@@ -375,17 +424,23 @@ unirep_status unirep_train(const char* task, const char* options_json, const uni
   return call(__func__, [&] {
     if (!out) throw unirep::Error(unirep::StatusCode::kInvalidArgument, "out: null pointer");
     *out = nullptr;
-    const auto r = unirep::train_json(text(task, "task"), text(options_json, "options_json"), c_training_callback(callback, user_data),
-                                      runtime_options(options));
+    const auto r = unirep::train_json(text(task, "task"), text(options_json, "options_json"),
+                                      c_training_callback(callback, user_data), runtime_options(options));
     *out = new unirep_training_result{r.model_file, result_json(r)};
     return UNIREP_OK;
   });
 }
 
-void unirep_training_result_free(unirep_training_result* result) { delete result; }
+void unirep_training_result_free(unirep_training_result* result) {
+  delete result;
+}
 
-const char* unirep_training_result_model_file(const unirep_training_result* result) { return result ? result->model_file.c_str() : ""; }
+const char* unirep_training_result_model_file(const unirep_training_result* result) {
+  return result ? result->model_file.c_str() : "";
+}
 
-const char* unirep_training_result_json(const unirep_training_result* result) { return result ? result->json.c_str() : "{}"; }
+const char* unirep_training_result_json(const unirep_training_result* result) {
+  return result ? result->json.c_str() : "{}";
+}
 
 }  // extern "C"

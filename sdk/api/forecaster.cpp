@@ -35,7 +35,9 @@ struct Forecaster::Impl {
 Forecaster::Forecaster(const std::string& model_file, const RuntimeOptions& options) {
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
-  impl_ = api_detail::guarded([&] { return std::make_shared<const Impl>(Impl{options, fts::load_forecaster(model_file)}); });
+  impl_ = api_detail::guarded([&] {
+    return std::make_shared<const Impl>(Impl{options, fts::load_forecaster(model_file)});
+  });
 }
 
 Forecaster::~Forecaster() = default;
@@ -44,11 +46,21 @@ Forecaster& Forecaster::operator=(const Forecaster&) = default;
 Forecaster::Forecaster(Forecaster&&) noexcept = default;
 Forecaster& Forecaster::operator=(Forecaster&&) noexcept = default;
 
-const std::vector<std::string>& Forecaster::targets() const { return impl_->loaded.spec.targets; }
-const std::vector<std::string>& Forecaster::covariates() const { return impl_->loaded.spec.covariates; }
-size_t Forecaster::history_length() const { return static_cast<size_t>(impl_->loaded.spec.seq_len); }
-size_t Forecaster::horizon() const { return static_cast<size_t>(impl_->loaded.spec.pred_len); }
-double Forecaster::step_seconds() const { return impl_->loaded.spec.step; }
+const std::vector<std::string>& Forecaster::targets() const {
+  return impl_->loaded.spec.targets;
+}
+const std::vector<std::string>& Forecaster::covariates() const {
+  return impl_->loaded.spec.covariates;
+}
+size_t Forecaster::history_length() const {
+  return static_cast<size_t>(impl_->loaded.spec.seq_len);
+}
+size_t Forecaster::horizon() const {
+  return static_cast<size_t>(impl_->loaded.spec.pred_len);
+}
+double Forecaster::step_seconds() const {
+  return impl_->loaded.spec.step;
+}
 
 Forecast Forecaster::forecast_csv(const std::string& path) const {
   api_detail::require_file(path, "CSV file");
@@ -64,7 +76,8 @@ Forecast Forecaster::forecast_values(const double* times, const float* values, s
                                                   std::to_string(want) + " (targets, then covariates)");
   if (want > 0 && rows > api_detail::kMaxHistoryValues / want)
     throw Error(StatusCode::kInvalidArgument, "history: " + std::to_string(rows) + " rows exceed the limit of " +
-                                                  std::to_string(api_detail::kMaxHistoryValues / want) + " for " + std::to_string(want) + " columns");
+                                                  std::to_string(api_detail::kMaxHistoryValues / want) + " for " +
+                                                  std::to_string(want) + " columns");
   if (rows < history_length())
     throw Error(StatusCode::kInvalidArgument, "history: " + std::to_string(rows) + " rows, the model needs at least " +
                                                   std::to_string(history_length()));
@@ -78,13 +91,15 @@ Forecast Forecaster::forecast_values(const double* times, const float* values, s
   table.times.assign(times, times + rows);
   table.values.assign(values, values + rows * columns);
   for (size_t i = 0; i < rows; ++i)
-    if (!std::isfinite(times[i])) throw Error(StatusCode::kInvalidArgument, "history: time " + std::to_string(i) + " is not finite");
+    if (!std::isfinite(times[i]))
+      throw Error(StatusCode::kInvalidArgument, "history: time " + std::to_string(i) + " is not finite");
   table.step = rows > 1 ? times[1] - times[0] : spec.step;
   for (size_t i = 1; i < rows; ++i) {
     const double gap = times[i] - times[i - 1];
     if (!(std::abs(gap - table.step) <= 1e-6 * std::max(1.0, std::abs(table.step))) || gap <= 0)
-      throw Error(StatusCode::kInvalidArgument, "history: times must increase by one regular step; row " + std::to_string(i) +
-                                                    " comes " + std::to_string(gap) + " after the previous one");
+      throw Error(StatusCode::kInvalidArgument, "history: times must increase by one regular step; row " +
+                                                    std::to_string(i) + " comes " + std::to_string(gap) +
+                                                    " after the previous one");
   }
   return api_detail::guarded([&] { return impl_->run(table); });
 }

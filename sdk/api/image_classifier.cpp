@@ -36,7 +36,8 @@ ImageClassifier ImageClassifier::from_weights(const std::string& model, const st
   if (model.empty()) throw Error(StatusCode::kInvalidArgument, "no model given (a variant name or a JSON config)");
   api_detail::require_file(weights, "weights file");
   if (input_size < 32 || input_size > 4096)
-    throw Error(StatusCode::kInvalidArgument, "input_size " + std::to_string(input_size) + " is out of range (32..4096)");
+    throw Error(StatusCode::kInvalidArgument,
+                "input_size " + std::to_string(input_size) + " is out of range (32..4096)");
   ImageClassifier out;
   out.impl_ = api_detail::guarded([&] {
     si::ImageClassifierOptions o;
@@ -56,8 +57,12 @@ ImageClassifier& ImageClassifier::operator=(const ImageClassifier&) = default;
 ImageClassifier::ImageClassifier(ImageClassifier&&) noexcept = default;
 ImageClassifier& ImageClassifier::operator=(ImageClassifier&&) noexcept = default;
 
-const std::vector<std::string>& ImageClassifier::labels() const { return impl_->classifier.labels(); }
-int ImageClassifier::input_size() const { return impl_->classifier.options().transform.size; }
+const std::vector<std::string>& ImageClassifier::labels() const {
+  return impl_->classifier.labels();
+}
+int ImageClassifier::input_size() const {
+  return impl_->classifier.options().transform.size;
+}
 
 std::vector<LabelScore> ImageClassifier::classify_file(const std::string& path, int top_k) const {
   api_detail::check_top_k(top_k);
@@ -77,11 +82,12 @@ std::vector<LabelScore> ImageClassifier::classify_pixels(const uint8_t* rgb, int
                 "pixels: size " + std::to_string(width) + " x " + std::to_string(height) + " is out of range");
   // The decoder's pixel limit holds for pixels from memory too (docs/api.md, Input limits).
   const int64_t pixels = int64_t{width} * height;
-  const int64_t max_pixels = api_detail::guarded([&] { return modalities::image::max_image_pixels(impl_->classifier.options().decode); });
+  const int64_t max_pixels =
+      api_detail::guarded([&] { return modalities::image::max_image_pixels(impl_->classifier.options().decode); });
   if (pixels > max_pixels)
-    throw Error(StatusCode::kInvalidArgument, "pixels: width x height " + std::to_string(width) + " x " + std::to_string(height) +
-                                                  " is " + std::to_string(pixels) + " pixels, more than the limit of " +
-                                                  std::to_string(max_pixels));
+    throw Error(StatusCode::kInvalidArgument, "pixels: width x height " + std::to_string(width) + " x " +
+                                                  std::to_string(height) + " is " + std::to_string(pixels) +
+                                                  " pixels, more than the limit of " + std::to_string(max_pixels));
   if (stride == 0) stride = width * 3;
   if (stride < width * 3)
     throw Error(StatusCode::kInvalidArgument, "pixels: stride " + std::to_string(stride) + " is less than width * 3");

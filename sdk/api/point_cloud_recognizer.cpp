@@ -22,7 +22,9 @@ struct PointCloudRecognizer::Impl {
 PointCloudRecognizer::PointCloudRecognizer(const std::string& model_file, const RuntimeOptions& options) {
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
-  impl_ = api_detail::guarded([&] { return std::make_shared<const Impl>(Impl{options, sp::PointClassifier::load(model_file)}); });
+  impl_ = api_detail::guarded([&] {
+    return std::make_shared<const Impl>(Impl{options, sp::PointClassifier::load(model_file)});
+  });
 }
 
 PointCloudRecognizer::~PointCloudRecognizer() = default;
@@ -31,9 +33,12 @@ PointCloudRecognizer& PointCloudRecognizer::operator=(const PointCloudRecognizer
 PointCloudRecognizer::PointCloudRecognizer(PointCloudRecognizer&&) noexcept = default;
 PointCloudRecognizer& PointCloudRecognizer::operator=(PointCloudRecognizer&&) noexcept = default;
 
-const std::vector<std::string>& PointCloudRecognizer::labels() const { return impl_->classifier.spec().labels; }
+const std::vector<std::string>& PointCloudRecognizer::labels() const {
+  return impl_->classifier.spec().labels;
+}
 
-std::vector<LabelScore> PointCloudRecognizer::recognize_file(const std::string& path, int top_k, bool all_rotations) const {
+std::vector<LabelScore> PointCloudRecognizer::recognize_file(const std::string& path, int top_k,
+                                                             bool all_rotations) const {
   api_detail::check_top_k(top_k);
   api_detail::require_file(path, "point cloud file");
   return api_detail::guarded([&] {
@@ -47,7 +52,8 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_points(const float* xyz,
                                                                bool all_rotations) const {
   api_detail::check_top_k(top_k);
   if (!xyz) throw Error(StatusCode::kInvalidArgument, "points: null buffer");
-  if (count < 3) throw Error(StatusCode::kInvalidArgument, "points: " + std::to_string(count) + " points, at least 3 needed");
+  if (count < 3)
+    throw Error(StatusCode::kInvalidArgument, "points: " + std::to_string(count) + " points, at least 3 needed");
   if (count > api_detail::kMaxPoints)
     throw Error(StatusCode::kInvalidArgument, "points: count " + std::to_string(count) + " exceeds the limit of " +
                                                   std::to_string(api_detail::kMaxPoints) + " points");
@@ -56,7 +62,8 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_points(const float* xyz,
   for (size_t i = 0; i < count; ++i) {
     for (int c = 0; c < 3; ++c) {
       const float v = xyz[i * 3 + static_cast<size_t>(c)];
-      if (!std::isfinite(v)) throw Error(StatusCode::kInvalidArgument, "points: point " + std::to_string(i) + " is NaN or infinite");
+      if (!std::isfinite(v))
+        throw Error(StatusCode::kInvalidArgument, "points: point " + std::to_string(i) + " is NaN or infinite");
       cloud.xyz[i][static_cast<size_t>(c)] = v;
     }
   }

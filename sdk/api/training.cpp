@@ -7,7 +7,6 @@
 #include <unirep/sdk/tasks/task_registry.h>
 #include <unirep/sdk/threads.h>
 
-
 namespace unirep {
 namespace {
 
@@ -15,12 +14,18 @@ using sdk::tasks::OptionType;
 
 const char* type_name(OptionType t) {
   switch (t) {
-    case OptionType::Integer: return "integer";
-    case OptionType::Number: return "number";
-    case OptionType::Flag: return "flag";
-    case OptionType::Text: return "text";
-    case OptionType::File: return "file";
-    case OptionType::Folder: return "folder";
+    case OptionType::Integer:
+      return "integer";
+    case OptionType::Number:
+      return "number";
+    case OptionType::Flag:
+      return "flag";
+    case OptionType::Text:
+      return "text";
+    case OptionType::File:
+      return "file";
+    case OptionType::Folder:
+      return "folder";
   }
   return "text";
 }
@@ -28,11 +33,16 @@ const char* type_name(OptionType t) {
 TrainingProgress::Event public_event(sdk::train::TrainProgress::Event e) {
   using E = sdk::train::TrainProgress::Event;
   switch (e) {
-    case E::Step: return TrainingProgress::Event::kStep;
-    case E::EpochEnd: return TrainingProgress::Event::kEpochEnd;
-    case E::Resumed: return TrainingProgress::Event::kResumed;
-    case E::Stopped: return TrainingProgress::Event::kStopped;
-    case E::Note: return TrainingProgress::Event::kNote;
+    case E::Step:
+      return TrainingProgress::Event::kStep;
+    case E::EpochEnd:
+      return TrainingProgress::Event::kEpochEnd;
+    case E::Resumed:
+      return TrainingProgress::Event::kResumed;
+    case E::Stopped:
+      return TrainingProgress::Event::kStopped;
+    case E::Note:
+      return TrainingProgress::Event::kNote;
   }
   return TrainingProgress::Event::kNote;
 }
@@ -105,8 +115,8 @@ std::vector<TrainingOption> training_options(const std::string& task) {
   });
 }
 
-TrainingResult train(const std::string& task, const std::map<std::string, std::string>& options, const TrainingCallback& progress,
-                     const RuntimeOptions& runtime) {
+TrainingResult train(const std::string& task, const std::map<std::string, std::string>& options,
+                     const TrainingCallback& progress, const RuntimeOptions& runtime) {
   return api_detail::guarded([&] {
     auto settings = settings_for(task);
     for (const auto& [key, value] : options) settings.set(key, value, "train " + task);

@@ -33,7 +33,8 @@ VideoClassifier VideoClassifier::from_weights(const std::string& model, const st
   if (model.empty()) throw Error(StatusCode::kInvalidArgument, "no model given (a variant name or a JSON config)");
   api_detail::require_file(weights, "weights file");
   if (input_size < 16 || input_size > 1024)
-    throw Error(StatusCode::kInvalidArgument, "input_size " + std::to_string(input_size) + " is out of range (16..1024)");
+    throw Error(StatusCode::kInvalidArgument,
+                "input_size " + std::to_string(input_size) + " is out of range (16..1024)");
   VideoClassifier out;
   out.impl_ = api_detail::guarded([&] {
     sv::VideoClassifierOptions o;
@@ -53,7 +54,9 @@ VideoClassifier& VideoClassifier::operator=(const VideoClassifier&) = default;
 VideoClassifier::VideoClassifier(VideoClassifier&&) noexcept = default;
 VideoClassifier& VideoClassifier::operator=(VideoClassifier&&) noexcept = default;
 
-const std::vector<std::string>& VideoClassifier::labels() const { return impl_->classifier.labels(); }
+const std::vector<std::string>& VideoClassifier::labels() const {
+  return impl_->classifier.labels();
+}
 
 std::vector<LabelScore> VideoClassifier::classify_file(const std::string& path, int top_k, int views) const {
   api_detail::check_top_k(top_k);

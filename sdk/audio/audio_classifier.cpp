@@ -52,7 +52,8 @@ AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec sp
 
 at::Tensor AudioClassifier::predict(const at::Tensor& inputs) const {
   torch::InferenceMode guard;
-  auto logits = net_.ptr()->forward(inputs, [this](const at::Tensor& x) { return backbone_.forward(x, models::OutputMode::Pooled); });
+  auto logits = net_.ptr()->forward(
+      inputs, [this](const at::Tensor& x) { return backbone_.forward(x, models::OutputMode::Pooled); });
   return spec_.multi_label ? logits.sigmoid() : logits.softmax(-1);
 }
 
@@ -60,19 +61,21 @@ at::Tensor AudioClassifier::predict(const at::Tensor& inputs) const {
 class AudioClassifier::Session {
  public:
   // `source` names the audio in errors: the file's path, or "samples".
-  Session(const AudioClassifier& clf, const ClassifyOptions& o, std::string source) : clf_(clf), o_(o), source_(std::move(source)) {
+  Session(const AudioClassifier& clf, const ClassifyOptions& o, std::string source)
+      : clf_(clf), o_(o), source_(std::move(source)) {
     const auto& in = clf.spec_.input;
     rate_ = in.sample_rate;
     const auto shift = static_cast<int64_t>(in.fbank.frame_opts.frame_shift_ms * rate_ / 1000.0 + 0.5);
     const auto length = static_cast<int64_t>(in.fbank.frame_opts.frame_length_ms * rate_ / 1000.0 + 0.5);
     window_ = audio::samples_for_frames(in.target_frames, shift, length);
     hop_ = std::max<int64_t>(1, static_cast<int64_t>(o.hop_s * rate_ + 0.5));
-    windows_ = std::make_unique<audio::SlidingWindows>(window_, hop_, [this](int64_t start, const std::vector<float>& w) {
-      pending_.push_back(audio::waveform_to_input(w, clf_.spec_.input));
-      starts_.push_back(start);
-      lengths_.push_back(static_cast<int64_t>(w.size()));
-      if (static_cast<int>(pending_.size()) >= std::max(1, o_.batch)) run();
-    });
+    windows_ =
+        std::make_unique<audio::SlidingWindows>(window_, hop_, [this](int64_t start, const std::vector<float>& w) {
+          pending_.push_back(audio::waveform_to_input(w, clf_.spec_.input));
+          starts_.push_back(start);
+          lengths_.push_back(static_cast<int64_t>(w.size()));
+          if (static_cast<int>(pending_.size()) >= std::max(1, o_.batch)) run();
+        });
   }
   void push(const float* x, int64_t n) {
     total_ += n;
@@ -115,7 +118,8 @@ class AudioClassifier::Session {
     // magnitude); such scores are no answer (docs/audio.md, "Sample values").
     if (!at::isfinite(probs).all().item<bool>())
       throw std::runtime_error(source_ + ": the model gives NaN or infinite scores for the audio from " +
-                               number_text(static_cast<double>(starts_.front()) / rate_) + " s on (its weights overflow on this input)");
+                               number_text(static_cast<double>(starts_.front()) / rate_) +
+                               " s on (its weights overflow on this input)");
     for (size_t i = 0; i < pending_.size(); ++i) {
       WindowScores w;
       w.start_s = static_cast<double>(starts_[i]) / rate_;
@@ -143,11 +147,14 @@ class AudioClassifier::Session {
 namespace {
 
 void check_options(const ClassifyOptions& o) {
-  if (o.top_k < 1) throw std::invalid_argument("ClassifyOptions.top_k must be at least 1, got " + std::to_string(o.top_k));
-  if (o.batch < 1) throw std::invalid_argument("ClassifyOptions.batch must be at least 1, got " + std::to_string(o.batch));
+  if (o.top_k < 1)
+    throw std::invalid_argument("ClassifyOptions.top_k must be at least 1, got " + std::to_string(o.top_k));
+  if (o.batch < 1)
+    throw std::invalid_argument("ClassifyOptions.batch must be at least 1, got " + std::to_string(o.batch));
   // The hop becomes a sample count: NaN or infinity there is undefined behaviour, not a setting.
   if (!(std::isfinite(o.hop_s) && o.hop_s > 0))
-    throw std::invalid_argument("ClassifyOptions.hop_s must be a positive number of seconds, got " + number_text(o.hop_s));
+    throw std::invalid_argument("ClassifyOptions.hop_s must be a positive number of seconds, got " +
+                                number_text(o.hop_s));
 }
 
 std::unique_ptr<audio::Resampler> resampler_for(const std::string& path, int from, int to) {
@@ -161,7 +168,8 @@ std::unique_ptr<audio::Resampler> resampler_for(const std::string& path, int fro
 
 }  // namespace
 
-AudioClassification AudioClassifier::classify_samples(const std::vector<float>& samples, const ClassifyOptions& options) const {
+AudioClassification AudioClassifier::classify_samples(const std::vector<float>& samples,
+                                                      const ClassifyOptions& options) const {
   check_options(options);
   if (const auto bad = audio::find_bad_sample(samples.data(), static_cast<int64_t>(samples.size()), 1))
     throw std::invalid_argument("samples: " + audio::describe_bad_sample(*bad, spec_.input.sample_rate, 1));

@@ -42,7 +42,8 @@ models::PooledClassifierOptions classifier_options(const AudioModelSpec& spec, d
 AudioTask::AudioTask(AudioModelSpec spec, double drop_path_rate)
     : spec_(std::move(spec)), net_(classifier_options(spec_, drop_path_rate, false)) {
   spec_.backbone.in_chans = 1;
-  if (spec_.labels.size() < 2 && !spec_.multi_label) throw std::invalid_argument("an audio classifier needs at least two labels");
+  if (spec_.labels.size() < 2 && !spec_.multi_label)
+    throw std::invalid_argument("an audio classifier needs at least two labels");
   modalities::audio::check_audio_input_options(spec_.input);
 }
 

@@ -28,23 +28,30 @@ std::vector<Option> audio_options() {
   noise.flag = "no-noise", noise.negated = true;
   noise.flag_help = "No noise-and-roll augmentation";
   auto options = data_options();
-  options.insert(options.end(), {
-      text_option("val_data", "", "Validation clips (default: the folder's validation_list.txt)"),
-      text_option("test_data", "", "Test clips (default: the folder's testing_list.txt)"),
-      integer_option("target_frames", in.target_frames, "Fbank frames per input", 1, 1e6),
-      number_option("norm_mean", in.norm_mean, "Normalization mean of the log-mel", -1e6, 1e6),
-      number_option("norm_std", in.norm_std, "Normalization std, applied as /(2*std)", 1e-12, 1e6),
-      number_option("mixup", aug.mixup, "Waveform mixup probability", 0, 1),
-      renamed(integer_option("freq_mask", aug.freq_mask, "SpecAugment frequency mask width", 0, 1e6), "freqm"),
-      renamed(integer_option("time_mask", aug.time_mask, "SpecAugment time mask width", 0, 1e6), "timem"),
-      renamed(number_option("speed", aug.speed, "Speed perturbation on every read, factor in [1-x, 1+x] (0 = off)", 0, 0.5),
-              "speed-perturb"),
-      noise,
-      number_option("eq_db", aug.eq_db, "Random smooth equalization over the mel bins, up to +-X dB per read (0 = off)", 0, 30),
-      number_option("bg_noise", aug.bg_noise, "Probability of mixing a fresh background noise into each read (0 = off)", 0, 1),
-      number_option("bg_noise_min_snr_db", aug.bg_noise_min_snr_db, "Lowest speech-to-noise ratio of bg_noise", -1e3, 1e3),
-      number_option("bg_noise_max_snr_db", aug.bg_noise_max_snr_db, "Highest speech-to-noise ratio of bg_noise", -1e3, 1e3),
-  });
+  options.insert(
+      options.end(),
+      {
+          text_option("val_data", "", "Validation clips (default: the folder's validation_list.txt)"),
+          text_option("test_data", "", "Test clips (default: the folder's testing_list.txt)"),
+          integer_option("target_frames", in.target_frames, "Fbank frames per input", 1, 1e6),
+          number_option("norm_mean", in.norm_mean, "Normalization mean of the log-mel", -1e6, 1e6),
+          number_option("norm_std", in.norm_std, "Normalization std, applied as /(2*std)", 1e-12, 1e6),
+          number_option("mixup", aug.mixup, "Waveform mixup probability", 0, 1),
+          renamed(integer_option("freq_mask", aug.freq_mask, "SpecAugment frequency mask width", 0, 1e6), "freqm"),
+          renamed(integer_option("time_mask", aug.time_mask, "SpecAugment time mask width", 0, 1e6), "timem"),
+          renamed(number_option("speed", aug.speed, "Speed perturbation on every read, factor in [1-x, 1+x] (0 = off)",
+                                0, 0.5),
+                  "speed-perturb"),
+          noise,
+          number_option("eq_db", aug.eq_db,
+                        "Random smooth equalization over the mel bins, up to +-X dB per read (0 = off)", 0, 30),
+          number_option("bg_noise", aug.bg_noise,
+                        "Probability of mixing a fresh background noise into each read (0 = off)", 0, 1),
+          number_option("bg_noise_min_snr_db", aug.bg_noise_min_snr_db, "Lowest speech-to-noise ratio of bg_noise",
+                        -1e3, 1e3),
+          number_option("bg_noise_max_snr_db", aug.bg_noise_max_snr_db, "Highest speech-to-noise ratio of bg_noise",
+                        -1e3, 1e3),
+      });
   return options;
 }
 
@@ -69,14 +76,17 @@ std::optional<std::regex> speaker_regex(const std::string& pattern) {
   try {
     re.emplace(pattern, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {
-    throw std::invalid_argument("option 'speaker_pattern': '" + pattern.substr(0, 80) + "' is not a valid regular expression: " + e.what());
+    throw std::invalid_argument("option 'speaker_pattern': '" + pattern.substr(0, 80) +
+                                "' is not a valid regular expression: " + e.what());
   }
   if (re->mark_count() < 1)
-    throw std::invalid_argument("option 'speaker_pattern': '" + pattern.substr(0, 80) + "' needs a capture group (...) around the speaker");
+    throw std::invalid_argument("option 'speaker_pattern': '" + pattern.substr(0, 80) +
+                                "' needs a capture group (...) around the speaker");
   return re;
 }
 
-std::vector<modalities::audio::AudioItem> split_items(const modalities::audio::AudioFileList& list, const std::string& split, const std::string& data) {
+std::vector<modalities::audio::AudioItem> split_items(const modalities::audio::AudioFileList& list,
+                                                      const std::string& split, const std::string& data) {
   std::vector<modalities::audio::AudioItem> items;
   auto add = [&](const std::vector<modalities::audio::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
   if (split == "train" || split == "all") add(list.train);
@@ -99,12 +109,14 @@ class AudioRecipe : public TaskRecipe {
                                      const CountCallback& progress) const override;
 
   std::vector<Option> evaluation_options() const override {
-    return {file_option("model_file", "Model file written by training", true),
-            text_option("data", "", "Clips: a folder per class (Speech Commands layout) or a CSV of path,label"),
-            text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
-            integer_option("batch_size", 32, "Batch size", 1, 1e9),
-            flag_option("by_speaker", false, "Accuracy per speaker (Speech Commands: the file name before _nohash_)"),
-            text_option("speaker_pattern", "", "Regex whose first capture group in the file name is the speaker (implies by_speaker)")};
+    return {
+        file_option("model_file", "Model file written by training", true),
+        text_option("data", "", "Clips: a folder per class (Speech Commands layout) or a CSV of path,label"),
+        text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
+        integer_option("batch_size", 32, "Batch size", 1, 1e9),
+        flag_option("by_speaker", false, "Accuracy per speaker (Speech Commands: the file name before _nohash_)"),
+        text_option("speaker_pattern", "",
+                    "Regex whose first capture group in the file name is the speaker (implies by_speaker)")};
   }
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
 };
@@ -112,7 +124,8 @@ class AudioRecipe : public TaskRecipe {
 PreparedTraining AudioRecipe::prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const {
   const auto data = s.text("data");
   auto list = modalities::audio::list_audio_dataset(data);
-  if (s.given("val_data")) list.validation = modalities::audio::list_audio_dataset(s.text("val_data"), list.labels).train;
+  if (s.given("val_data"))
+    list.validation = modalities::audio::list_audio_dataset(s.text("val_data"), list.labels).train;
   if (s.given("test_data")) list.test = modalities::audio::list_audio_dataset(s.text("test_data"), list.labels).train;
   if (list.train.empty()) throw std::invalid_argument(data + ": no training clips");
 
@@ -126,7 +139,8 @@ PreparedTraining AudioRecipe::prepare(const Settings& s, train::TrainOptions& t,
   spec.input.norm_std = s.number("norm_std");
   // Targets are probability vectors (mixup makes them soft); cross entropy takes them as they are.
   // Multi-label data train with BCE unless a loss was chosen.
-  if (spec.multi_label && !s.given("loss") && t.loss == train::LossKind::CrossEntropy) t.loss = train::LossKind::BCEWithLogits;
+  if (spec.multi_label && !s.given("loss") && t.loss == train::LossKind::CrossEntropy)
+    t.loss = train::LossKind::BCEWithLogits;
 
   PreparedTraining p;
   auto task = std::make_unique<audio::AudioTask>(spec, s.number("drop_path"));
@@ -143,8 +157,8 @@ PreparedTraining AudioRecipe::prepare(const Settings& s, train::TrainOptions& t,
   return p;
 }
 
-std::map<std::string, double> AudioRecipe::test(const Settings& s, const std::string& model_file, const train::TrainOptions& t,
-                                                const CountCallback& progress) const {
+std::map<std::string, double> AudioRecipe::test(const Settings& s, const std::string& model_file,
+                                                const train::TrainOptions& t, const CountCallback& progress) const {
   Settings e(evaluation_options());
   e.set("model_file", model_file);
   const bool own = s.given("test_data");
@@ -194,7 +208,8 @@ Evaluation AudioRecipe::evaluate(const Settings& s, const CountCallback& progres
     if (single_label) {
       auto predicted = probs.argmax(1).contiguous();
       const auto* p = predicted.data_ptr<int64_t>();
-      for (size_t i = start; i < end; ++i) out.report->add(items[i].labels.at(0), static_cast<int>(p[i - start]), speaker_of(items[i].path));
+      for (size_t i = start; i < end; ++i)
+        out.report->add(items[i].labels.at(0), static_cast<int>(p[i - start]), speaker_of(items[i].path));
     }
     if (progress) progress(static_cast<int64_t>(end), static_cast<int64_t>(items.size()));
   }

@@ -99,8 +99,8 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : impl_(std::make
   impl_->options = options;
   if (options.world_size < 1) throw std::invalid_argument("WORLD_SIZE must be at least 1");
   if (options.rank < 0 || options.rank >= options.world_size)
-    throw std::invalid_argument("RANK " + std::to_string(options.rank) + " is outside [0, WORLD_SIZE=" +
-                                std::to_string(options.world_size) + ")");
+    throw std::invalid_argument("RANK " + std::to_string(options.rank) +
+                                " is outside [0, WORLD_SIZE=" + std::to_string(options.world_size) + ")");
   if (options.master_port < 1 || options.master_port > 65535)
     throw std::invalid_argument("MASTER_PORT " + std::to_string(options.master_port) + " is not a TCP port");
   const std::string where = options.master_addr + ":" + std::to_string(options.master_port);
@@ -142,25 +142,27 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_env(std::chrono::milliseconds t
   return std::make_unique<ProcessGroup>(o);
 }
 
-int ProcessGroup::rank() const { return impl_->options.rank; }
-int ProcessGroup::world_size() const { return impl_->options.world_size; }
+int ProcessGroup::rank() const {
+  return impl_->options.rank;
+}
+int ProcessGroup::world_size() const {
+  return impl_->options.world_size;
+}
 
 void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
   c10d::BroadcastOptions o;
   o.rootRank = root;
   o.timeout = impl_->options.timeout;
-  flat_collective(tensors, [&](std::vector<at::Tensor>& flat) {
-    impl_->wait(impl_->group->broadcast(flat, o), "broadcast");
-  });
+  flat_collective(tensors,
+                  [&](std::vector<at::Tensor>& flat) { impl_->wait(impl_->group->broadcast(flat, o), "broadcast"); });
 }
 
 void ProcessGroup::allreduce_sum(std::vector<at::Tensor>& tensors) {
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::SUM;
   o.timeout = impl_->options.timeout;
-  flat_collective(tensors, [&](std::vector<at::Tensor>& flat) {
-    impl_->wait(impl_->group->allreduce(flat, o), "all-reduce");
-  });
+  flat_collective(tensors,
+                  [&](std::vector<at::Tensor>& flat) { impl_->wait(impl_->group->allreduce(flat, o), "all-reduce"); });
 }
 
 void ProcessGroup::barrier() {
@@ -169,6 +171,8 @@ void ProcessGroup::barrier() {
   impl_->wait(impl_->group->barrier(o), "barrier");
 }
 
-int world_size_from_env() { return env_int("WORLD_SIZE", 1, 1, 1 << 16); }
+int world_size_from_env() {
+  return env_int("WORLD_SIZE", 1, 1, 1 << 16);
+}
 
 }  // namespace unirep::sdk::distributed

@@ -36,16 +36,19 @@ ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std:
   notes_ = loaded.notes;
   const int64_t classes = model_->config().num_classes;
   if (classes <= 0)
-    throw std::invalid_argument((spec.weights.empty() ? spec.model : spec.weights) + ": the model has no classification head");
+    throw std::invalid_argument((spec.weights.empty() ? spec.model : spec.weights) +
+                                ": the model has no classification head");
   if (model_->config().in_chans != 3)
-    throw std::invalid_argument((spec.weights.empty() ? spec.model : spec.weights) + ": an image model needs 3 input channels, this one has " +
+    throw std::invalid_argument((spec.weights.empty() ? spec.model : spec.weights) +
+                                ": an image model needs 3 input channels, this one has " +
                                 std::to_string(model_->config().in_chans));
   labels_ = options_.labels;
   if (labels_.empty() && classes == 1000) labels_ = imagenet1k_labels();
   if (labels_.empty())
     for (int64_t i = 0; i < classes; ++i) labels_.push_back(std::to_string(i));
   if (static_cast<int64_t>(labels_.size()) != classes)
-    throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) + " classes");
+    throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) +
+                                " classes");
   backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
 }
 
@@ -59,7 +62,9 @@ at::Tensor ImageClassifier::preprocess(const std::string& path) const {
   return modalities::image::load_image_input(path, options_.transform, options_.decode);
 }
 
-std::vector<LabelScore> ImageClassifier::top_k(const at::Tensor& row, int k) const { return top_classes(row, labels_, k); }
+std::vector<LabelScore> ImageClassifier::top_k(const at::Tensor& row, int k) const {
+  return top_classes(row, labels_, k);
+}
 
 std::vector<LabelScore> ImageClassifier::classify(const std::string& path, int k) const {
   return top_k(probabilities(preprocess(path).unsqueeze(0))[0], k);

@@ -25,9 +25,17 @@ auto for_file(const std::string& path, F&& transform) -> decltype(transform()) {
 }  // namespace
 
 ImageDataset::ImageDataset(std::vector<img::ImageItem> items, int64_t num_classes, img::ImageTransformOptions transform,
-                           std::optional<img::ImageAugmentOptions> augment, ImageMixOptions mix, uint64_t seed, size_t cache_bytes)
-    : items_(std::move(items)), num_classes_(num_classes), transform_(transform), augment_(augment), mix_(mix), seed_(seed),
-      cache_budget_(cache_bytes), cache_(items_.size()), reads_(items_.size(), 0) {}
+                           std::optional<img::ImageAugmentOptions> augment, ImageMixOptions mix, uint64_t seed,
+                           size_t cache_bytes)
+    : items_(std::move(items)),
+      num_classes_(num_classes),
+      transform_(transform),
+      augment_(augment),
+      mix_(mix),
+      seed_(seed),
+      cache_budget_(cache_bytes),
+      cache_(items_.size()),
+      reads_(items_.size(), 0) {}
 
 img::RgbImage ImageDataset::decoded(size_t index) const {
   {

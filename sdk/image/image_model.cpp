@@ -9,7 +9,8 @@ namespace unirep::sdk::image {
 std::string image_task_json(const ImageModelSpec& s) {
   const auto& t = s.transform;
   nlohmann::json j;
-  j["transform"] = {{"size", t.size}, {"crop_pct", t.crop_pct}, {"warp_from", t.warp_from}, {"mean", t.mean}, {"std", t.std}};
+  j["transform"] = {
+      {"size", t.size}, {"crop_pct", t.crop_pct}, {"warp_from", t.warp_from}, {"mean", t.mean}, {"std", t.std}};
   return j.dump();
 }
 
@@ -29,15 +30,17 @@ ImageModelSpec image_model_spec(const ModelFile& file) {
   }
   if (s.labels.size() < 2) throw std::invalid_argument("image classifier has fewer than two labels");
   if (s.backbone.in_chans != 3 || s.backbone.num_classes != static_cast<int64_t>(s.labels.size()))
-    throw std::invalid_argument("image classifier's backbone does not match its labels (" + std::to_string(s.labels.size()) + " labels, " +
-                                std::to_string(s.backbone.num_classes) + " outputs)");
+    throw std::invalid_argument("image classifier's backbone does not match its labels (" +
+                                std::to_string(s.labels.size()) + " labels, " + std::to_string(s.backbone.num_classes) +
+                                " outputs)");
   if (s.transform.size <= 0 || !(s.transform.crop_pct > 0 && s.transform.crop_pct <= 1))
     throw std::invalid_argument("image classifier's transform is invalid");
   return s;
 }
 
 ImageTask::ImageTask(ImageModelSpec spec, double drop_path_rate)
-    : train::BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)), spec_(std::move(spec)) {}
+    : train::BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)),
+      spec_(std::move(spec)) {}
 
 std::map<std::string, std::string> ImageTask::deploy_metadata() {
   ModelFile f;

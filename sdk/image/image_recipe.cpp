@@ -52,10 +52,11 @@ class ImageRecipe : public TaskRecipe {
   }
 
   std::vector<Option> evaluation_options() const override {
-    return {file_option("model_file", "Model file written by training", true),
-            text_option("data", "", "Images: a folder or a CSV of path,label"),
-            text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
-            integer_option("batch_size", 32, "Batch size", 1, 1e9)};
+    return {
+        file_option("model_file", "Model file written by training", true),
+        text_option("data", "", "Images: a folder or a CSV of path,label"),
+        text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
+        integer_option("batch_size", 32, "Batch size", 1, 1e9)};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
@@ -74,7 +75,8 @@ PreparedTraining ImageRecipe::prepare(const Settings& s, train::TrainOptions& t,
   spec.transform.size = size;
   spec.transform.crop_pct = s.number("crop_pct");
   auto task = std::make_unique<image::ImageTask>(spec, s.number("drop_path"));
-  if (s.given("weights")) load_initial_weights(task->model(), s.text("weights"), list.labels.size(), s.flag("strict"), note);
+  if (s.given("weights"))
+    load_initial_weights(task->model(), s.text("weights"), list.labels.size(), s.flag("strict"), note);
   modalities::image::ImageAugmentOptions aug;
   aug.size = size;
   aug.scale_min = s.number("scale_min");
@@ -88,15 +90,16 @@ PreparedTraining ImageRecipe::prepare(const Settings& s, train::TrainOptions& t,
   const auto k = static_cast<int64_t>(list.labels.size());
   PreparedTraining p;
   p.task = std::move(task);
-  p.train = std::make_shared<image::ImageDataset>(list.train, k, spec.transform, s.flag("augment") ? std::optional(aug) : std::nullopt, mix,
-                                                  t.seed);
-  if (!list.validation.empty()) p.validation = std::make_shared<image::ImageDataset>(list.validation, k, spec.transform);
+  p.train = std::make_shared<image::ImageDataset>(list.train, k, spec.transform,
+                                                  s.flag("augment") ? std::optional(aug) : std::nullopt, mix, t.seed);
+  if (!list.validation.empty())
+    p.validation = std::make_shared<image::ImageDataset>(list.validation, k, spec.transform);
   if (!list.test.empty()) p.test = std::make_shared<image::ImageDataset>(list.test, k, spec.transform);
   const auto side = std::to_string(size);
   if (note)
-    note("image data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) + " train, " +
-         std::to_string(list.validation.size()) + " validation, " + std::to_string(list.test.size()) + " test images at " + side + " x " +
-         side);
+    note("image data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) +
+         " train, " + std::to_string(list.validation.size()) + " validation, " + std::to_string(list.test.size()) +
+         " test images at " + side + " x " + side);
   return p;
 }
 
@@ -131,7 +134,8 @@ Evaluation ImageRecipe::evaluate(const Settings& s, const CountCallback& progres
     if (progress) progress(static_cast<int64_t>(end), static_cast<int64_t>(chosen.size()));
   }
   const double n = static_cast<double>(chosen.size());
-  out.metrics = {{"images", n}, {"top1", out.report->overall().percent()}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  out.metrics = {
+      {"images", n}, {"top1", out.report->overall().percent()}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
   return out;
 }
 

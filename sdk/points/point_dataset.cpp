@@ -9,8 +9,14 @@
 namespace unirep::sdk::points {
 namespace pts = modalities::points;
 
-PointDataset::PointDataset(std::vector<pts::PointItem> items, pts::PointInputOptions input, bool augment, uint64_t seed, int rotation)
-    : items_(std::move(items)), input_(input), augment_(augment), seed_(seed), rotation_(rotation), cache_(items_.size()),
+PointDataset::PointDataset(std::vector<pts::PointItem> items, pts::PointInputOptions input, bool augment, uint64_t seed,
+                           int rotation)
+    : items_(std::move(items)),
+      input_(input),
+      augment_(augment),
+      seed_(seed),
+      rotation_(rotation),
+      cache_(items_.size()),
       reads_(items_.size(), 0) {}
 
 at::Tensor PointDataset::points(size_t index) const {
@@ -48,8 +54,11 @@ train::Example PointDataset::get(size_t index) const {
   const auto r = pts::theta_phi_rotation(theta, phi);
   auto R = at::from_blob(const_cast<float*>(r.data()), {3, 3}, at::kFloat).clone();
   float scale[3], shift[3];
-  for (int a = 0; a < 3; ++a) scale[a] = static_cast<float>(2.0 / 3 + (1.5 - 2.0 / 3) * U(rng)), shift[a] = static_cast<float>(-0.2 + 0.4 * U(rng));
-  auto placed = p.matmul(R.t()) * at::tensor({scale[0], scale[1], scale[2]}) + at::tensor({shift[0], shift[1], shift[2]});
+  for (int a = 0; a < 3; ++a)
+    scale[a] = static_cast<float>(2.0 / 3 + (1.5 - 2.0 / 3) * U(rng)),
+    shift[a] = static_cast<float>(-0.2 + 0.4 * U(rng));
+  auto placed =
+      p.matmul(R.t()) * at::tensor({scale[0], scale[1], scale[2]}) + at::tensor({shift[0], shift[1], shift[2]});
   return {at::cat({p, placed}, 1), label};
 }
 

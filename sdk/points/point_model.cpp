@@ -20,10 +20,11 @@ models::PointCloudClassifierOptions PointModelSpec::model_options(bool deploy, d
 std::string point_task_json(const PointModelSpec& s) {
   nlohmann::json j;
   const auto& p = s.projection;
-  j["projection"] = {{"num_views", p.num_views()},   {"image_size", p.image_size()}, {"trans_dim", p.trans_dim()},
-                     {"graph_dim", p.graph_dim()},   {"neighbours", p.neighbours()}, {"fusion_dim", p.fusion_dim()},
-                     {"heads", p.heads()},           {"head_dim", p.head_dim()},     {"mlp_dim", p.mlp_dim()}};
-  j["input"] = {{"points", s.input.points}, {"surface_points", s.input.surface_points}, {"modelnet_axes", s.input.modelnet_axes}};
+  j["projection"] = {{"num_views", p.num_views()}, {"image_size", p.image_size()}, {"trans_dim", p.trans_dim()},
+                     {"graph_dim", p.graph_dim()}, {"neighbours", p.neighbours()}, {"fusion_dim", p.fusion_dim()},
+                     {"heads", p.heads()},         {"head_dim", p.head_dim()},     {"mlp_dim", p.mlp_dim()}};
+  j["input"] = {
+      {"points", s.input.points}, {"surface_points", s.input.surface_points}, {"modelnet_axes", s.input.modelnet_axes}};
   return j.dump();
 }
 
@@ -34,8 +35,15 @@ PointModelSpec point_model_spec(const ModelFile& file) {
   try {
     const auto j = nlohmann::json::parse(file.task_json);
     const auto& p = j.at("projection");
-    s.projection.num_views(p.at("num_views")).image_size(p.at("image_size")).trans_dim(p.at("trans_dim")).graph_dim(p.at("graph_dim"))
-        .neighbours(p.at("neighbours")).fusion_dim(p.at("fusion_dim")).heads(p.at("heads")).head_dim(p.at("head_dim")).mlp_dim(p.at("mlp_dim"));
+    s.projection.num_views(p.at("num_views"))
+        .image_size(p.at("image_size"))
+        .trans_dim(p.at("trans_dim"))
+        .graph_dim(p.at("graph_dim"))
+        .neighbours(p.at("neighbours"))
+        .fusion_dim(p.at("fusion_dim"))
+        .heads(p.at("heads"))
+        .head_dim(p.at("head_dim"))
+        .mlp_dim(p.at("mlp_dim"));
     const auto& in = j.at("input");
     s.input.points = in.at("points");
     s.input.surface_points = in.at("surface_points");
@@ -86,7 +94,8 @@ PointClassifier PointClassifier::load(const std::string& path, std::optional<Inf
   return PointClassifier(net, std::move(spec), inference);
 }
 
-PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpec spec, std::optional<InferencePath> inference)
+PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpec spec,
+                                 std::optional<InferencePath> inference)
     : net_(std::move(net)), spec_(std::move(spec)) {
   net_->eval();
   backbone_ = InferenceBackbone(net_->backbone, inference.value_or(inference_path_from_env()));
@@ -94,7 +103,8 @@ PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpe
 
 at::Tensor PointClassifier::logits(const at::Tensor& inputs) const {
   torch::InferenceMode guard;
-  return net_.ptr()->forward(inputs, [this](const at::Tensor& images) { return backbone_.forward(images, models::OutputMode::Pooled); });
+  return net_.ptr()->forward(
+      inputs, [this](const at::Tensor& images) { return backbone_.forward(images, models::OutputMode::Pooled); });
 }
 
 at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) const {

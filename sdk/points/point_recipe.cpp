@@ -22,15 +22,17 @@ class PointRecipe : public TaskRecipe {
 
   std::vector<Option> options() const override {
     auto options = data_options();
-    Option points = integer_option("points", 1024, "Points per shape after farthest point sampling (the paper: 4096)", 1, 1e6);
+    Option points =
+        integer_option("points", 1024, "Points per shape after farthest point sampling (the paper: 4096)", 1, 1e6);
     points.flag = "points-per-shape";
-    options.insert(options.end(),
-                   {points, integer_option("image_size", 56, "Projected image size, a multiple of 7 (the paper: 224)", 1, 4096),
-                    integer_option("views", 4, "Projected views", 1, 64),
-                    integer_option("neighbours", 16, "k of the kNN edge features (the paper: 32)", 1, 1024),
-                    integer_option("graph_dim", 32, "Per-point feature width (the paper: 64)", 1, 4096),
-                    integer_option("fusion_dim", 64, "Multi-view transformer width (the paper: 128)", 1, 4096),
-                    flag_option("modelnet_axes", false, "ModelNet's axis convention (x, y, z) <- (-z, -x, y)")});
+    options.insert(
+        options.end(),
+        {points, integer_option("image_size", 56, "Projected image size, a multiple of 7 (the paper: 224)", 1, 4096),
+         integer_option("views", 4, "Projected views", 1, 64),
+         integer_option("neighbours", 16, "k of the kNN edge features (the paper: 32)", 1, 1024),
+         integer_option("graph_dim", 32, "Per-point feature width (the paper: 64)", 1, 4096),
+         integer_option("fusion_dim", 64, "Multi-view transformer width (the paper: 128)", 1, 4096),
+         flag_option("modelnet_axes", false, "ModelNet's axis convention (x, y, z) <- (-z, -x, y)")});
     return options;
   }
 
@@ -43,23 +45,31 @@ class PointRecipe : public TaskRecipe {
     spec.labels = list.labels;
     const int64_t fusion = s.integer("fusion_dim");
     // Heads follow the fusion width: 4 heads of fusion_dim / 2.
-    spec.projection.num_views(s.integer("views")).image_size(s.integer("image_size")).neighbours(s.integer("neighbours"))
-        .graph_dim(s.integer("graph_dim")).fusion_dim(fusion).heads(4).head_dim(std::max<int64_t>(8, fusion / 2)).mlp_dim(2 * fusion);
+    spec.projection.num_views(s.integer("views"))
+        .image_size(s.integer("image_size"))
+        .neighbours(s.integer("neighbours"))
+        .graph_dim(s.integer("graph_dim"))
+        .fusion_dim(fusion)
+        .heads(4)
+        .head_dim(std::max<int64_t>(8, fusion / 2))
+        .mlp_dim(2 * fusion);
     spec.input.points = s.integer("points");
     spec.input.modelnet_axes = s.flag("modelnet_axes");
     PreparedTraining p;
     auto task = std::make_unique<points::PointTask>(spec, s.number("drop_path"));
-    if (s.given("weights")) load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
+    if (s.given("weights"))
+      load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
     p.task = std::move(task);
     p.train = std::make_shared<points::PointDataset>(list.train, spec.input, s.flag("augment"), t.seed);
     // No validation split in these layouts: the model of the last epoch is exported, and scored on
     // the test split after training (never used to choose it).
-    if (!list.test.empty()) p.test = std::make_shared<points::PointDataset>(list.test, spec.input, /*augment=*/false, t.seed, 0);
+    if (!list.test.empty())
+      p.test = std::make_shared<points::PointDataset>(list.test, spec.input, /*augment=*/false, t.seed, 0);
     const auto side = std::to_string(s.integer("image_size"));
     if (note)
-      note("point data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) + " train, " +
-           std::to_string(list.test.size()) + " test shapes; " + std::to_string(spec.input.points) + " points, " +
-           std::to_string(s.integer("views")) + " views of " + side + " x " + side);
+      note("point data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) +
+           " train, " + std::to_string(list.test.size()) + " test shapes; " + std::to_string(spec.input.points) +
+           " points, " + std::to_string(s.integer("views")) + " views of " + side + " x " + side);
     return p;
   }
 

@@ -129,7 +129,8 @@ std::string value_problem(const Option& o, const std::string& value) {
     }
     case OptionType::Number: {
       double v = 0;
-      if (!parse_number(value, v) || v < o.min || v > o.max) return "must be a finite number" + range_text(o) + ", got " + shown(value);
+      if (!parse_number(value, v) || v < o.min || v > o.max)
+        return "must be a finite number" + range_text(o) + ", got " + shown(value);
       return "";
     }
     case OptionType::Flag: {
@@ -229,7 +230,8 @@ std::string Settings::text(const std::string& key) const {
 
 void Settings::require(const std::string& source) const {
   for (const auto& o : options_)
-    if (o.required && !given(o.key)) throw std::invalid_argument(source + ": option '" + o.key + "' is required (" + o.help + ")");
+    if (o.required && !given(o.key))
+      throw std::invalid_argument(source + ": option '" + o.key + "' is required (" + o.help + ")");
 }
 
 std::string Settings::to_json() const {
@@ -242,10 +244,17 @@ std::string Settings::to_json() const {
       continue;
     }
     switch (o.type) {
-      case OptionType::Integer: j[o.key] = std::strtoll(v.c_str(), nullptr, 10); break;
-      case OptionType::Number: j[o.key] = std::strtod(v.c_str(), nullptr); break;
-      case OptionType::Flag: j[o.key] = v == "true" || v == "1"; break;
-      default: j[o.key] = v;
+      case OptionType::Integer:
+        j[o.key] = std::strtoll(v.c_str(), nullptr, 10);
+        break;
+      case OptionType::Number:
+        j[o.key] = std::strtod(v.c_str(), nullptr);
+        break;
+      case OptionType::Flag:
+        j[o.key] = v == "true" || v == "1";
+        break;
+      default:
+        j[o.key] = v;
     }
   }
   return j.dump(2);

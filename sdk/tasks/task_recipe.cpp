@@ -25,27 +25,29 @@ void write_run_config(const std::string& task, const Settings& s, const std::str
 }  // namespace
 
 std::vector<Option> model_options() {
-  Option strict = flag_option("strict", true, "Every key of --weights must fit the model (else: load what fits, note the rest)");
+  Option strict =
+      flag_option("strict", true, "Every key of --weights must fit the model (else: load what fits, note the rest)");
   strict.flag = "non-strict", strict.negated = true;
   strict.flag_help = "Load the keys of --weights that fit and note the rest instead of failing";
   return {text_option("model", "", "Variant (a, f, p, n, t, s, b, l, xl) or a JSON config file"),
           file_option("weights", "Initial weights: .pth (torch.save) or .safetensors, train or deploy structure"),
-          strict,
-          number_option("drop_path", 0.0, "Drop path rate of the backbone", 0, 0.999)};
+          strict, number_option("drop_path", 0.0, "Drop path rate of the backbone", 0, 0.999)};
 }
 
 std::vector<Option> data_options() {
   Option augment = flag_option("augment", true, "Augment the training data (the task's augmentations)");
   augment.flag = "no-augment", augment.negated = true;
   augment.flag_help = "No augmentation of the training data";
-  Option data = text_option("data", "",
-                            "Training data: a folder or a CSV of path,label (audio: a folder per class, Speech Commands layout; image, "
-                            "video: ImageNet layout train/ val/ test/ or class folders; points: ModelNet-style)");
+  Option data = text_option(
+      "data", "",
+      "Training data: a folder or a CSV of path,label (audio: a folder per class, Speech Commands layout; image, "
+      "video: ImageNet layout train/ val/ test/ or class folders; points: ModelNet-style)");
   data.required = true;
   return {data, augment};
 }
 
-std::map<std::string, double> TaskRecipe::test(const Settings&, const std::string&, const train::TrainOptions&, const CountCallback&) const {
+std::map<std::string, double> TaskRecipe::test(const Settings&, const std::string&, const train::TrainOptions&,
+                                               const CountCallback&) const {
   return {};
 }
 
@@ -61,7 +63,8 @@ TrainingRun TaskRecipe::train(const Settings& s, const TrainingCallbacks& cb) co
   // LibTorch seeds its default generator non-deterministically; the initialization follows the seed.
   at::manual_seed(t.seed);
   auto prepared = prepare(s, t, cb.note);
-  if (cb.communicator && cb.sync_batchnorm) distributed::convert_sync_batchnorm(prepared.task->model(), *cb.communicator);
+  if (cb.communicator && cb.sync_batchnorm)
+    distributed::convert_sync_batchnorm(prepared.task->model(), *cb.communicator);
   train::Trainer trainer(*prepared.task, t, cb.communicator);
   trainer.set_progress(cb.progress);
   TrainingRun run;
@@ -76,14 +79,15 @@ TrainingRun TaskRecipe::train(const Settings& s, const TrainingCallbacks& cb) co
   return run;
 }
 
-void load_initial_weights(torch::nn::Module& model, const std::string& weights, std::optional<size_t> head_classes, bool strict,
-                          const NoteCallback& note) {
+void load_initial_weights(torch::nn::Module& model, const std::string& weights, std::optional<size_t> head_classes,
+                          bool strict, const NoteCallback& note) {
   const auto report = models::load_state_dict(model, read_weights(weights), head_classes ? false : strict);
   if (head_classes) {
     for (const auto* names : {&report.missing, &report.mismatched})
       for (const auto& n : *names)
         if (n.rfind("head.", 0) != 0) throw std::invalid_argument(weights + ": does not fit the model (" + n + ")");
-    if (!report.mismatched.empty() && note) note(weights + ": new head for " + std::to_string(*head_classes) + " classes");
+    if (!report.mismatched.empty() && note)
+      note(weights + ": new head for " + std::to_string(*head_classes) + " classes");
     return;
   }
   if (!report.clean() && note) note("initial weights: skipped keys\n" + report.describe());

@@ -14,8 +14,8 @@ const TaskRecipe& point_recipe();
 const TaskRecipe& forecast_recipe();
 
 const std::vector<const TaskRecipe*>& task_recipes() {
-  static const std::vector<const TaskRecipe*> all = {&tensor_recipe(), &audio_recipe(), &image_recipe(), &video_recipe(),
-                                                     &point_recipe(), &forecast_recipe()};
+  static const std::vector<const TaskRecipe*> all = {&tensor_recipe(), &audio_recipe(), &image_recipe(),
+                                                     &video_recipe(),  &point_recipe(), &forecast_recipe()};
   return all;
 }
 

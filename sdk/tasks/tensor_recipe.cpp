@@ -61,7 +61,8 @@ class TensorRecipe : public TaskRecipe {
   }
 
   PreparedTraining prepare(const Settings& s, train::TrainOptions&, const NoteCallback& note) const override {
-    if (s.given("val_inputs") != s.given("val_labels")) throw std::invalid_argument("tensors: option 'val_inputs' and option 'val_labels' go together");
+    if (s.given("val_inputs") != s.given("val_labels"))
+      throw std::invalid_argument("tensors: option 'val_inputs' and option 'val_labels' go together");
     auto data = load_tensors(s.text("inputs"), s.text("labels"));
     std::shared_ptr<train::TensorDataset> val;
     if (s.given("val_inputs")) val = load_tensors(s.text("val_inputs"), s.text("val_labels"));
@@ -70,8 +71,10 @@ class TensorRecipe : public TaskRecipe {
     config.num_classes = class_count(s, *data, config);
     data->require_classes(config.num_classes);
     if (val) val->require_classes(config.num_classes);
-    auto task = std::make_unique<train::BackboneClassifier>(models::UniRepLKNetOptions(config).drop_path_rate(s.number("drop_path")));
-    if (s.given("weights")) load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
+    auto task = std::make_unique<train::BackboneClassifier>(
+        models::UniRepLKNetOptions(config).drop_path_rate(s.number("drop_path")));
+    if (s.given("weights"))
+      load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
     return {std::move(task), data, val, nullptr};
   }
 
@@ -80,7 +83,10 @@ class TensorRecipe : public TaskRecipe {
     model.required = true;
     Option weights = model_options()[1];
     weights.required = true;
-    return {model, weights, file_option("inputs", "Inputs .npy", true), file_option("labels", "Labels .npy", true),
+    return {model,
+            weights,
+            file_option("inputs", "Inputs .npy", true),
+            file_option("labels", "Labels .npy", true),
             text_option("loss", "ce", "Loss reported", {"ce", "soft_ce", "bce", "mse", "mae"}),
             integer_option("batch_size", 32, "Batch size", 1, 1e9)};
   }

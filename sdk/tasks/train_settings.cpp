@@ -15,20 +15,28 @@ using train::TrainOptions;
 
 std::string optimizer_name(train::OptimizerKind k) {
   switch (k) {
-    case train::OptimizerKind::AdamW: return "adamw";
-    case train::OptimizerKind::Adam: return "adam";
-    case train::OptimizerKind::SGD: return "sgd";
+    case train::OptimizerKind::AdamW:
+      return "adamw";
+    case train::OptimizerKind::Adam:
+      return "adam";
+    case train::OptimizerKind::SGD:
+      return "sgd";
   }
   return "adamw";
 }
 
 std::string loss_name(train::LossKind k) {
   switch (k) {
-    case train::LossKind::CrossEntropy: return "ce";
-    case train::LossKind::SoftTargetCrossEntropy: return "soft_ce";
-    case train::LossKind::BCEWithLogits: return "bce";
-    case train::LossKind::MSE: return "mse";
-    case train::LossKind::MAE: return "mae";
+    case train::LossKind::CrossEntropy:
+      return "ce";
+    case train::LossKind::SoftTargetCrossEntropy:
+      return "soft_ce";
+    case train::LossKind::BCEWithLogits:
+      return "bce";
+    case train::LossKind::MSE:
+      return "mse";
+    case train::LossKind::MAE:
+      return "mae";
   }
   return "ce";
 }
@@ -62,8 +70,10 @@ template <class T>
 std::function<void(TrainOptions&, const Settings&)> into(T TrainOptions::*member, const std::string& key) {
   return [member, key](TrainOptions& t, const Settings& s) {
     const Option* o = s.find(key);
-    if (o->type == OptionType::Integer) t.*member = static_cast<T>(s.integer(key));
-    else if constexpr (std::is_floating_point_v<T>) t.*member = static_cast<T>(s.number(key));
+    if (o->type == OptionType::Integer)
+      t.*member = static_cast<T>(s.integer(key));
+    else if constexpr (std::is_floating_point_v<T>)
+      t.*member = static_cast<T>(s.number(key));
   };
 }
 
@@ -82,37 +92,50 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
   resume.flag_help = "Start over even if the output folder has a checkpoint";
   Option betas = text_option("betas", pair_text(d.optimizer.beta1, d.optimizer.beta2), "Adam(W) betas: b1,b2");
   return {
-      {folder_option("output_dir", "Checkpoints, metrics.jsonl and best_deploy.safetensors", true), text_into(&TrainOptions::output_dir, "output_dir")},
+      {folder_option("output_dir", "Checkpoints, metrics.jsonl and best_deploy.safetensors", true),
+       text_into(&TrainOptions::output_dir, "output_dir")},
       {integer_option("epochs", d.epochs, "Epochs", 1, inf), into(&TrainOptions::epochs, "epochs")},
-      {integer_option("batch_size", static_cast<int64_t>(d.batch_size), "Batch size per process", 1, 1e9), into(&TrainOptions::batch_size, "batch_size")},
+      {integer_option("batch_size", static_cast<int64_t>(d.batch_size), "Batch size per process", 1, 1e9),
+       into(&TrainOptions::batch_size, "batch_size")},
       {number_option("lr", d.lr, "Base learning rate", 1e-300, inf), into(&TrainOptions::lr, "lr")},
-      {number_option("min_lr", d.min_lr, "Final learning rate of the cosine schedule", 0, inf), into(&TrainOptions::min_lr, "min_lr")},
-      {number_option("warmup_lr", d.warmup_lr, "Learning rate at the start of the warm-up", 0, inf), into(&TrainOptions::warmup_lr, "warmup_lr")},
-      {number_option("warmup_epochs", d.warmup_epochs, "Linear warm-up epochs", 0, inf), into(&TrainOptions::warmup_epochs, "warmup_epochs")},
+      {number_option("min_lr", d.min_lr, "Final learning rate of the cosine schedule", 0, inf),
+       into(&TrainOptions::min_lr, "min_lr")},
+      {number_option("warmup_lr", d.warmup_lr, "Learning rate at the start of the warm-up", 0, inf),
+       into(&TrainOptions::warmup_lr, "warmup_lr")},
+      {number_option("warmup_epochs", d.warmup_epochs, "Linear warm-up epochs", 0, inf),
+       into(&TrainOptions::warmup_epochs, "warmup_epochs")},
       {text_option("optimizer", optimizer_name(d.optimizer.kind), "Optimizer", {"adamw", "adam", "sgd"}),
        [](TrainOptions& t, const Settings& s) { t.optimizer.kind = train::parse_optimizer(s.text("optimizer")); }},
-      {number_option("weight_decay", d.optimizer.weight_decay, "Weight decay (not applied to norms, biases, layer scale, GRN)", 0, inf),
+      {number_option("weight_decay", d.optimizer.weight_decay,
+                     "Weight decay (not applied to norms, biases, layer scale, GRN)", 0, inf),
        [](TrainOptions& t, const Settings& s) { t.optimizer.weight_decay = s.number("weight_decay"); }},
       {number_option("layer_decay", d.optimizer.layer_decay, "Layer-wise learning-rate decay (1 = off)", 0, 1),
        [](TrainOptions& t, const Settings& s) { t.optimizer.layer_decay = s.number("layer_decay"); }},
       {number_option("momentum", d.optimizer.momentum, "SGD momentum", 0, inf),
        [](TrainOptions& t, const Settings& s) { t.optimizer.momentum = s.number("momentum"); }},
       {betas, [](TrainOptions& t, const Settings& s) { read_betas(t, s.text("betas")); }},
-      {number_option("clip_grad", d.clip_grad, "Max gradient norm (0 = off)", 0, inf), into(&TrainOptions::clip_grad, "clip_grad")},
+      {number_option("clip_grad", d.clip_grad, "Max gradient norm (0 = off)", 0, inf),
+       into(&TrainOptions::clip_grad, "clip_grad")},
       {text_option("loss", loss_name(d.loss), "Loss", {"ce", "soft_ce", "bce", "mse", "mae"}),
        [](TrainOptions& t, const Settings& s) { t.loss = train::parse_loss(s.text("loss")); }},
-      {number_option("label_smoothing", d.label_smoothing, "Label smoothing for ce", 0, 0.999), into(&TrainOptions::label_smoothing, "label_smoothing")},
+      {number_option("label_smoothing", d.label_smoothing, "Label smoothing for ce", 0, 0.999),
+       into(&TrainOptions::label_smoothing, "label_smoothing")},
       {ema, into(&TrainOptions::ema_decay, "ema_decay")},
       {flag_option("bf16", d.bf16, "bfloat16 autocast on CPU"), flag_into(&TrainOptions::bf16, "bf16")},
-      {integer_option("trainable_stages", d.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages", -1, 4),
+      {integer_option("trainable_stages", d.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages", -1,
+                      4),
        into(&TrainOptions::trainable_stages, "trainable_stages")},
-      {integer_option("patience", d.patience, "Early stopping patience in epochs (0 = off)", 0, inf), into(&TrainOptions::patience, "patience")},
+      {integer_option("patience", d.patience, "Early stopping patience in epochs (0 = off)", 0, inf),
+       into(&TrainOptions::patience, "patience")},
       {text_option("monitor", d.monitor, "Metric that chooses the best model (default: top1, or loss for regression)"),
        text_into(&TrainOptions::monitor, "monitor")},
-      {integer_option("seed", static_cast<int64_t>(d.seed), "Seed for data order and initialization", 0, 9.2e18), into(&TrainOptions::seed, "seed")},
+      {integer_option("seed", static_cast<int64_t>(d.seed), "Seed for data order and initialization", 0, 9.2e18),
+       into(&TrainOptions::seed, "seed")},
       {integer_option("workers", d.workers, "Data loader threads", 0, 256), into(&TrainOptions::workers, "workers")},
-      {flag_option("drop_last", d.drop_last, "Drop the last incomplete batch of an epoch"), flag_into(&TrainOptions::drop_last, "drop_last")},
-      {integer_option("max_steps", d.max_steps, "Stop after this many steps (smoke runs; -1 = no limit)", -1, inf), into(&TrainOptions::max_steps, "max_steps")},
+      {flag_option("drop_last", d.drop_last, "Drop the last incomplete batch of an epoch"),
+       flag_into(&TrainOptions::drop_last, "drop_last")},
+      {integer_option("max_steps", d.max_steps, "Stop after this many steps (smoke runs; -1 = no limit)", -1, inf),
+       into(&TrainOptions::max_steps, "max_steps")},
       {resume, flag_into(&TrainOptions::resume, "resume")},
   };
 }

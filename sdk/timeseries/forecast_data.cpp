@@ -16,12 +16,18 @@ at::Tensor prepare_series(const ts::SeriesTable& table, const ForecastSpec& spec
   return at::cat({values.narrow(1, 0, nt), features, values.narrow(1, nt, V - nt)}, 1).contiguous();
 }
 
-ForecastWindows::ForecastWindows(at::Tensor prepared, std::vector<size_t> starts, int64_t seq_len, int64_t pred_len, int64_t num_vars)
-    : prepared_(std::move(prepared)), starts_(std::move(starts)), seq_len_(seq_len), pred_len_(pred_len), num_vars_(num_vars) {}
+ForecastWindows::ForecastWindows(at::Tensor prepared, std::vector<size_t> starts, int64_t seq_len, int64_t pred_len,
+                                 int64_t num_vars)
+    : prepared_(std::move(prepared)),
+      starts_(std::move(starts)),
+      seq_len_(seq_len),
+      pred_len_(pred_len),
+      num_vars_(num_vars) {}
 
 train::Example ForecastWindows::get(size_t index) const {
   const auto s = static_cast<int64_t>(starts_.at(index));
-  return {prepared_.narrow(0, s, seq_len_).clone(), prepared_.narrow(0, s + seq_len_, pred_len_).narrow(1, 0, num_vars_).clone()};
+  return {prepared_.narrow(0, s, seq_len_).clone(),
+          prepared_.narrow(0, s + seq_len_, pred_len_).narrow(1, 0, num_vars_).clone()};
 }
 
 at::Tensor ForecastWindows::inputs() const {
@@ -32,7 +38,8 @@ at::Tensor ForecastWindows::inputs() const {
 
 at::Tensor ForecastWindows::targets() const {
   std::vector<at::Tensor> v;
-  for (size_t s : starts_) v.push_back(prepared_.narrow(0, static_cast<int64_t>(s) + seq_len_, pred_len_).narrow(1, 0, num_vars_));
+  for (size_t s : starts_)
+    v.push_back(prepared_.narrow(0, static_cast<int64_t>(s) + seq_len_, pred_len_).narrow(1, 0, num_vars_));
   return at::stack(v);
 }
 

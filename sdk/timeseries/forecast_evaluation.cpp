@@ -14,7 +14,8 @@ namespace unirep::sdk::timeseries {
 namespace ts = modalities::timeseries;
 
 ForecastErrors forecast_errors(const at::Tensor& forecast, const at::Tensor& truth) {
-  TORCH_CHECK(forecast.sizes() == truth.sizes(), "forecast and truth shapes differ: ", forecast.sizes(), " vs ", truth.sizes());
+  TORCH_CHECK(forecast.sizes() == truth.sizes(), "forecast and truth shapes differ: ", forecast.sizes(), " vs ",
+              truth.sizes());
   auto d = (forecast.to(at::kDouble) - truth.to(at::kDouble));
   return {d.pow(2).mean().item<double>(), d.abs().mean().item<double>()};
 }
@@ -54,7 +55,8 @@ namespace {
 void check_finite(const ForecastEvaluation& e, const std::string& source) {
   auto check = [&](const ForecastErrors& err, const std::string& who) {
     if (!std::isfinite(err.mse) || !std::isfinite(err.mae))
-      throw std::runtime_error(source + ": the " + who + "'s errors on the test windows are not finite (NaN or infinite)" +
+      throw std::runtime_error(source + ": the " + who +
+                               "'s errors on the test windows are not finite (NaN or infinite)" +
                                (who == "forecaster" ? "; the model file may be damaged" : ""));
   };
   check(e.model, "forecaster");
@@ -69,12 +71,15 @@ at::Tensor restore(const at::Tensor& standardized, const ForecastSpec& spec) {
 }
 }  // namespace
 
-ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const ForecastSpec& spec, const ts::SeriesTable& table) {
+ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const ForecastSpec& spec,
+                                       const ts::SeriesTable& table) {
   const auto prepared = prepare_series(table, spec);
   const auto split = ts::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
   const auto V = static_cast<int64_t>(spec.targets.size());
-  ForecastWindows test(prepared, ts::window_starts(split.test, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len, V);
-  ForecastWindows train(prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len, V);
+  ForecastWindows test(prepared, ts::window_starts(split.test, spec.seq_len, spec.pred_len), spec.seq_len,
+                       spec.pred_len, V);
+  ForecastWindows train(prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len), spec.seq_len,
+                        spec.pred_len, V);
 
   const auto inputs = test.inputs();
   const auto truth = restore(test.targets(), spec);
@@ -85,7 +90,8 @@ ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const
   e.model = forecast_errors(restore(run_forecaster(net, inputs), spec), truth);
   e.baselines["persistence"] = forecast_errors(persistence_forecast(history, spec.pred_len), truth);
   if (spec.season >= 1 && spec.season <= spec.seq_len)
-    e.baselines["seasonal_naive"] = forecast_errors(seasonal_naive_forecast(history, spec.pred_len, spec.season), truth);
+    e.baselines["seasonal_naive"] =
+        forecast_errors(seasonal_naive_forecast(history, spec.pred_len, spec.season), truth);
   models::LinearForecaster linear(spec.seq_len, spec.pred_len);
   linear->fit(train.inputs().narrow(2, 0, V), train.targets());
   {

@@ -24,10 +24,14 @@ models::UniRepLKNetForecasterOptions ForecastSpec::model_options(bool deploy, do
 namespace {
 const char* format_name(ts::TimeFormat f) {
   switch (f) {
-    case ts::TimeFormat::Number: return "number";
-    case ts::TimeFormat::Date: return "date";
-    case ts::TimeFormat::DateTime: return "datetime";
-    case ts::TimeFormat::DateTimeSecs: return "datetime_seconds";
+    case ts::TimeFormat::Number:
+      return "number";
+    case ts::TimeFormat::Date:
+      return "date";
+    case ts::TimeFormat::DateTime:
+      return "datetime";
+    case ts::TimeFormat::DateTimeSecs:
+      return "datetime_seconds";
   }
   return "number";
 }
@@ -40,11 +44,16 @@ ts::TimeFormat format_from(const std::string& s) {
 }
 const char* zone_name(ts::ZoneStyle z) {
   switch (z) {
-    case ts::ZoneStyle::None: return "none";
-    case ts::ZoneStyle::Z: return "Z";
-    case ts::ZoneStyle::Hours: return "+HH";
-    case ts::ZoneStyle::HoursColonMinutes: return "+HH:MM";
-    case ts::ZoneStyle::HoursMinutes: return "+HHMM";
+    case ts::ZoneStyle::None:
+      return "none";
+    case ts::ZoneStyle::Z:
+      return "Z";
+    case ts::ZoneStyle::Hours:
+      return "+HH";
+    case ts::ZoneStyle::HoursColonMinutes:
+      return "+HH:MM";
+    case ts::ZoneStyle::HoursMinutes:
+      return "+HHMM";
   }
   return "none";
 }
@@ -70,11 +79,11 @@ void check_scaler(const ForecastSpec& s) {
     const std::string column = c < nt ? s.targets[c] : s.covariates[c - nt];
     const double mean = s.scaler.mean[c], sd = s.scaler.std[c];
     if (!std::isfinite(mean) || std::abs(mean) > ts::kMaxSeriesMagnitude)
-      throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has mean " + number(mean) +
-                                  "; it must be finite and within +-1e15 (the file is damaged)");
+      throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has mean " +
+                                  number(mean) + "; it must be finite and within +-1e15 (the file is damaged)");
     if (!(sd > 0) || !std::isfinite(sd) || sd > 2 * ts::kMaxSeriesMagnitude)
-      throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has std " + number(sd) +
-                                  "; it must be positive, finite and at most 2e15 (the file is damaged)");
+      throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has std " +
+                                  number(sd) + "; it must be positive, finite and at most 2e15 (the file is damaged)");
   }
 }
 }  // namespace
@@ -146,7 +155,8 @@ ForecastSpec forecast_spec(const ModelFile& file) {
   if (s.targets.empty() || s.seq_len < 2 || s.pred_len < 1 || !(s.step > 0) ||
       s.scaler.mean.size() != s.targets.size() + s.covariates.size() || s.scaler.std.size() != s.scaler.mean.size())
     throw std::invalid_argument("forecaster settings are inconsistent (targets, window lengths, step or scaler)");
-  if (std::abs(s.time_style.utc_offset_minutes) > 24 * 60 || s.time_style.fraction_digits < 0 || s.time_style.fraction_digits > 9)
+  if (std::abs(s.time_style.utc_offset_minutes) > 24 * 60 || s.time_style.fraction_digits < 0 ||
+      s.time_style.fraction_digits > 9)
     throw std::invalid_argument("forecaster settings are inconsistent (UTC offset or digits of seconds)");
   check_scaler(s);
   return s;

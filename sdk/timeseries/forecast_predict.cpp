@@ -25,9 +25,10 @@ void check_history(const ts::SeriesTable& table) {
     if (std::isfinite(v) && std::abs(v) <= ts::kMaxSeriesMagnitude) continue;
     char value[32];
     std::snprintf(value, sizeof value, "%g", static_cast<double>(v));
-    throw std::invalid_argument(table.source + ": row " + std::to_string(i / V) + ", column " +
-                                modalities::quoted(table.names.at(i % V)) + ": the value " + value +
-                                (std::isfinite(v) ? " is beyond the supported magnitude (|value| <= 1e+15)" : " is not finite"));
+    throw std::invalid_argument(
+        table.source + ": row " + std::to_string(i / V) + ", column " + modalities::quoted(table.names.at(i % V)) +
+        ": the value " + value +
+        (std::isfinite(v) ? " is beyond the supported magnitude (|value| <= 1e+15)" : " is not finite"));
   }
 }
 
@@ -45,8 +46,9 @@ ForecastTimes forecast_times(const ts::SeriesTable& table, int64_t end, int64_t 
     try {
       out.stamps.push_back(ts::format_time(t, table.time_style));
     } catch (const std::out_of_range& e) {
-      throw std::invalid_argument(table.source + ": the forecast's step " + std::to_string(h + 1) + " cannot be written: " +
-                                  e.what() + (table.time_style.format == ts::TimeFormat::Number ? "" : " (years 0001 to 9999)"));
+      throw std::invalid_argument(table.source + ": the forecast's step " + std::to_string(h + 1) +
+                                  " cannot be written: " + e.what() +
+                                  (table.time_style.format == ts::TimeFormat::Number ? "" : " (years 0001 to 9999)"));
     }
     out.times.push_back(t);
   }
@@ -70,7 +72,8 @@ ForecastResult forecast_after(const LoadedForecaster& forecaster, const ts::Seri
                                 " s, the model was trained on " + std::to_string(spec.step) + " s");
   const auto T = static_cast<int64_t>(table.length());
   if (end > T || end < L)
-    throw std::invalid_argument(table.source + ": " + std::to_string(T) + " rows, the model needs " + std::to_string(L) +
+    throw std::invalid_argument(table.source + ": " + std::to_string(T) + " rows, the model needs " +
+                                std::to_string(L) +
                                 (end < T ? " + " + std::to_string(T - end) + " after the window" : std::string()));
   check_history(table);
   const auto times = forecast_times(table, end, H);

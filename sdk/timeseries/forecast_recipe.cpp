@@ -41,13 +41,16 @@ modalities::timeseries::SeriesCsvOptions columns(const Settings& s) {
   c.value_col = s.text("value_col");
   if (s.given("resample")) {
     c.resample_seconds = modalities::timeseries::parse_frequency(s.text("resample"));
-    if (!c.resample_seconds) throw std::invalid_argument("timeseries: option 'resample' cannot read the frequency '" + s.text("resample") + "'");
+    if (!c.resample_seconds)
+      throw std::invalid_argument("timeseries: option 'resample' cannot read the frequency '" + s.text("resample") +
+                                  "'");
   }
   return c;
 }
 
 std::map<std::string, double> scores(const timeseries::ForecastEvaluation& e) {
-  std::map<std::string, double> m = {{"mse", e.model.mse}, {"mae", e.model.mae}, {"windows", static_cast<double>(e.test_windows)}};
+  std::map<std::string, double> m = {
+      {"mse", e.model.mse}, {"mae", e.model.mae}, {"windows", static_cast<double>(e.test_windows)}};
   for (const auto& [name, err] : e.baselines) m[name + "_mse"] = err.mse, m[name + "_mae"] = err.mae;
   return m;
 }
@@ -64,7 +67,8 @@ class ForecastRecipe : public TaskRecipe {
     return {file_option("csv", "The series: a CSV file with a header", true),
             required(text_option("out", "", "Model file to write (.safetensors)")),
             text_option("time_col", "", "Time column (default: the first)"),
-            renamed(text_option("targets", "", "Target columns, comma-separated (default: every numeric column)"), "target"),
+            renamed(text_option("targets", "", "Target columns, comma-separated (default: every numeric column)"),
+                    "target"),
             text_option("covariates", "", "Extra input columns, comma-separated (not forecast)"),
             text_option("series_id_col", "", "Long format: the series id column (rows time,id,value)"),
             text_option("value_col", d.columns.value_col, "Long format: the value column"),
@@ -72,10 +76,12 @@ class ForecastRecipe : public TaskRecipe {
             integer_option("seq_len", d.seq_len, "Input steps per window", 2, 100000),
             integer_option("pred_len", d.pred_len, "Steps to forecast", 1, 100000),
             integer_option("stride", d.stride, "Step between training windows", 1, 1e9),
-            integer_option("season", d.season, "Season of the seasonal-naive baseline in steps (0: from the frequency)", 0, 1e9),
+            integer_option("season", d.season, "Season of the seasonal-naive baseline in steps (0: from the frequency)",
+                           0, 1e9),
             integer_option("d_model", d.d_model, "Embedding width (0: 16 x seq_len, a square map)", 0, 1e6),
             number_option("train_fraction", d.train_fraction, "Training part of the series, chronological", 0, 1),
-            number_option("validation_fraction", d.validation_fraction, "Validation part after it (the test part is the rest)", 0, 1),
+            number_option("validation_fraction", d.validation_fraction,
+                          "Validation part after it (the test part is the rest)", 0, 1),
             flag_option("time_features", d.time_features, "Embed calendar features")};
   }
 
@@ -112,7 +118,8 @@ class ForecastRecipe : public TaskRecipe {
   }
 
   std::vector<Option> evaluation_options() const override {
-    return {file_option("model_file", "Forecaster model file", true), file_option("csv", "A CSV laid out like the training file", true)};
+    return {file_option("model_file", "Forecaster model file", true),
+            file_option("csv", "A CSV laid out like the training file", true)};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback&) const override {

@@ -49,9 +49,9 @@ std::string series_table_summary(const ts::SeriesTable& t) {
       t.num_columns() > t.num_targets ? " + " + std::to_string(t.num_columns() - t.num_targets) + " covariates" : "";
   char step[32];
   std::snprintf(step, sizeof step, "%g", t.step);
-  return t.source + ": " + std::to_string(t.length()) + " rows, " + std::to_string(t.num_targets) + " targets" + covariates +
-         ", step " + step + " s" + (t.resampled ? " (resampled)" : "") + ", " + std::to_string(t.filled_missing) +
-         " missing cells filled";
+  return t.source + ": " + std::to_string(t.length()) + " rows, " + std::to_string(t.num_targets) + " targets" +
+         covariates + ", step " + step + " s" + (t.resampled ? " (resampled)" : "") + ", " +
+         std::to_string(t.filled_missing) + " missing cells filled";
 }
 
 namespace {
@@ -120,18 +120,19 @@ ForecastData make_windows(const ForecastTrainingOptions& o, const ts::SeriesTabl
   const auto prepared = prepare_series(table, spec);
   const auto V = static_cast<int64_t>(spec.targets.size());
   ForecastData d;
-  d.train = std::make_shared<ForecastWindows>(prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len, o.stride),
-                                              spec.seq_len, spec.pred_len, V);
+  d.train = std::make_shared<ForecastWindows>(
+      prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len, o.stride), spec.seq_len, spec.pred_len, V);
   if (split.validation.end > split.validation.begin)
-    d.validation = std::make_shared<ForecastWindows>(prepared, ts::window_starts(split.validation, spec.seq_len, spec.pred_len),
-                                                     spec.seq_len, spec.pred_len, V);
+    d.validation = std::make_shared<ForecastWindows>(
+        prepared, ts::window_starts(split.validation, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len, V);
   return d;
 }
 
 std::string windows_summary(const ForecastSpec& spec, const ForecastData& d) {
   const auto side = std::to_string(spec.model_options().map_side());
-  return "windows " + std::to_string(spec.seq_len) + " -> " + std::to_string(spec.pred_len) + ": " + std::to_string(d.train->size()) +
-         " train, " + std::to_string(d.validation ? d.validation->size() : 0) + " validation; map " + side + " x " + side;
+  return "windows " + std::to_string(spec.seq_len) + " -> " + std::to_string(spec.pred_len) + ": " +
+         std::to_string(d.train->size()) + " train, " + std::to_string(d.validation ? d.validation->size() : 0) +
+         " validation; map " + side + " x " + side;
 }
 
 // `from` copied to `to` through io::AtomicFile: `to` holds its old content or the whole model.
@@ -148,7 +149,8 @@ void copy_atomically(const std::string& from, const std::string& to) {
 }  // namespace
 
 ForecastTrainingResult train_forecaster(const ForecastTrainingOptions& o, train::TrainOptions t,
-                                        const std::function<void(const std::string&)>& note, train::ProgressCallback progress) {
+                                        const std::function<void(const std::string&)>& note,
+                                        train::ProgressCallback progress) {
   check_options(o);
   auto say = [&](const std::string& line) {
     if (note) note(line);

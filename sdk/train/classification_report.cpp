@@ -32,7 +32,9 @@ void ClassificationReport::add(int truth, int predicted, const std::string& grou
   }
 }
 
-int64_t ClassificationReport::confusion(int truth, int predicted) const { return matrix_[cell(truth, predicted)]; }
+int64_t ClassificationReport::confusion(int truth, int predicted) const {
+  return matrix_[cell(truth, predicted)];
+}
 
 std::vector<ClassificationReport::Confusion> ClassificationReport::top_confusions(size_t n) const {
   std::vector<Confusion> cells;
@@ -40,13 +42,16 @@ std::vector<ClassificationReport::Confusion> ClassificationReport::top_confusion
   for (int t = 0; t < k; ++t)
     for (int p = 0; p < k; ++p)
       if (t != p && confusion(t, p) > 0) cells.push_back({t, p, confusion(t, p)});
-  std::stable_sort(cells.begin(), cells.end(), [](const Confusion& a, const Confusion& b) { return a.count > b.count; });
+  std::stable_sort(cells.begin(), cells.end(),
+                   [](const Confusion& a, const Confusion& b) { return a.count > b.count; });
   if (cells.size() > n) cells.resize(n);
   return cells;
 }
 
 std::string ClassificationReport::to_json() const {
-  auto rate = [](const Rate& r) { return nlohmann::json{{"top1", r.percent()}, {"correct", r.correct}, {"total", r.total}}; };
+  auto rate = [](const Rate& r) {
+    return nlohmann::json{{"top1", r.percent()}, {"correct", r.correct}, {"total", r.total}};
+  };
   nlohmann::json j;
   j["top1"] = overall_.percent();
   j["examples"] = overall_.total;

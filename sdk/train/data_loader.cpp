@@ -30,7 +30,9 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   if (options_.prefetch == 0) options_.prefetch = 1;
 }
 
-DataLoader::~DataLoader() { stop_workers(); }
+DataLoader::~DataLoader() {
+  stop_workers();
+}
 
 size_t DataLoader::batches_per_epoch() const {
   return epoch_batches(dataset_->size(), options_.batch_size, 0, options_.sampler).size();

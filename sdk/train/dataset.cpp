@@ -11,10 +11,14 @@ namespace unirep::sdk::train {
 namespace {
 
 // Flat index of the first true element of `mask` (which has one).
-int64_t first_flat(const at::Tensor& mask) { return mask.reshape({-1}).nonzero()[0].item<int64_t>(); }
+int64_t first_flat(const at::Tensor& mask) {
+  return mask.reshape({-1}).nonzero()[0].item<int64_t>();
+}
 
 // The element of `t` at flat index `i`.
-at::Tensor element(const at::Tensor& t, int64_t i) { return t.reshape({-1})[i]; }
+at::Tensor element(const at::Tensor& t, int64_t i) {
+  return t.reshape({-1})[i];
+}
 
 // "[3, 0, 1, 2]": where the first true element of `mask` sits, so it can be found in the file.
 std::string first_position(const at::Tensor& mask) {
@@ -39,10 +43,12 @@ void require_finite(const at::Tensor& t, const std::string& source, const char* 
   const auto count = bad.sum().item<int64_t>();
   const double value = element(t, first_flat(bad)).item<double>();
   s << source << ": " << what << " value at " << first_position(bad) << " is ";
-  if (std::isnan(value)) s << "nan";  // not "-nan", whatever its sign bit
-  else s << value;
-  s << " ("
-    << count << (count == 1 ? " NaN or infinite value" : " NaN or infinite values") << " in all); training data must be finite";
+  if (std::isnan(value))
+    s << "nan";  // not "-nan", whatever its sign bit
+  else
+    s << value;
+  s << " (" << count << (count == 1 ? " NaN or infinite value" : " NaN or infinite values")
+    << " in all); training data must be finite";
   throw std::invalid_argument(s.str());
 }
 
@@ -59,12 +65,15 @@ TensorDataset::TensorDataset(at::Tensor inputs, at::Tensor targets, TensorSource
   require_finite(targets_, sources_.targets, "target");
   if (!targets_.is_floating_point() && targets_.numel() > 0 && (targets_ < 0).any().item<bool>()) {
     const auto bad = targets_ < 0;
-    throw std::invalid_argument(sources_.targets + ": label " + std::to_string(element(targets_, first_flat(bad)).item<int64_t>()) +
-                                " at " + first_position(bad) + " is negative; class labels count from 0");
+    throw std::invalid_argument(sources_.targets + ": label " +
+                                std::to_string(element(targets_, first_flat(bad)).item<int64_t>()) + " at " +
+                                first_position(bad) + " is negative; class labels count from 0");
   }
 }
 
-size_t TensorDataset::size() const { return static_cast<size_t>(inputs_.size(0)); }
+size_t TensorDataset::size() const {
+  return static_cast<size_t>(inputs_.size(0));
+}
 
 Example TensorDataset::get(size_t index) const {
   const auto i = static_cast<int64_t>(index);
@@ -75,8 +84,9 @@ void TensorDataset::require_classes(int64_t num_classes) const {
   if (targets_.is_floating_point() || targets_.numel() == 0) return;
   const auto bad = targets_ >= num_classes;
   if (!bad.any().item<bool>()) return;
-  throw std::invalid_argument(sources_.targets + ": label " + std::to_string(element(targets_, first_flat(bad)).item<int64_t>()) +
-                              " at " + first_position(bad) + " is out of range for " + std::to_string(num_classes) +
+  throw std::invalid_argument(sources_.targets + ": label " +
+                              std::to_string(element(targets_, first_flat(bad)).item<int64_t>()) + " at " +
+                              first_position(bad) + " is out of range for " + std::to_string(num_classes) +
                               " classes (labels must lie in [0, " + std::to_string(num_classes) + "))");
 }
 

@@ -56,6 +56,8 @@ std::string EarlierRunFiles::put_back() noexcept {
   }
 }
 
-EarlierRunFiles::~EarlierRunFiles() { put_back(); }
+EarlierRunFiles::~EarlierRunFiles() {
+  put_back();
+}
 
 }  // namespace unirep::sdk::train

@@ -20,8 +20,10 @@ void WeightEma::update(const torch::nn::Module& model) {
   for (size_t i = 0; i < current.size(); ++i) {
     auto& avg = state_[i].tensor;
     const auto& w = current[i].tensor;
-    if (avg.is_floating_point()) avg.mul_(decay_).add_(w, 1.0 - decay_);
-    else avg.copy_(w);
+    if (avg.is_floating_point())
+      avg.mul_(decay_).add_(w, 1.0 - decay_);
+    else
+      avg.copy_(w);
   }
 }
 

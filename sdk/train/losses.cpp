@@ -23,8 +23,9 @@ at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& classes, do
   if (classes.numel() > 0) {
     const auto lowest = classes.min().item<int64_t>(), highest = classes.max().item<int64_t>();
     if (lowest < 0 || highest >= k)
-      throw std::invalid_argument("target class " + std::to_string(lowest < 0 ? lowest : highest) + " is out of range for a model with " +
-                                  std::to_string(k) + " outputs (classes must lie in [0, " + std::to_string(k) + "))");
+      throw std::invalid_argument("target class " + std::to_string(lowest < 0 ? lowest : highest) +
+                                  " is out of range for a model with " + std::to_string(k) +
+                                  " outputs (classes must lie in [0, " + std::to_string(k) + "))");
   }
   auto logp = at::log_softmax(logits, -1);
   auto nll = -logp.gather(-1, classes.to(at::kLong).unsqueeze(-1)).squeeze(-1);
@@ -50,10 +51,14 @@ at::Tensor compute_loss(LossKind kind, const at::Tensor& output, const at::Tenso
         return soft_target_cross_entropy(output, target * (1.0 - label_smoothing) + label_smoothing / k);
       }
       return cross_entropy(output, target, label_smoothing);
-    case LossKind::SoftTargetCrossEntropy: return soft_target_cross_entropy(output, target);
-    case LossKind::BCEWithLogits: return bce_with_logits(output, target);
-    case LossKind::MSE: return at::mse_loss(output, target.to(output.scalar_type()));
-    case LossKind::MAE: return at::l1_loss(output, target.to(output.scalar_type()));
+    case LossKind::SoftTargetCrossEntropy:
+      return soft_target_cross_entropy(output, target);
+    case LossKind::BCEWithLogits:
+      return bce_with_logits(output, target);
+    case LossKind::MSE:
+      return at::mse_loss(output, target.to(output.scalar_type()));
+    case LossKind::MAE:
+      return at::l1_loss(output, target.to(output.scalar_type()));
   }
   throw std::logic_error("unhandled loss");
 }

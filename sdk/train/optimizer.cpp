@@ -12,7 +12,9 @@ namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& p) {
+  return s.rfind(p, 0) == 0;
+}
 int index_after(const std::string& name, const std::string& prefix, int which) {
   // "stages.2.7.dwconv..." -> which 0: 2, which 1: 7
   size_t pos = prefix.size();
@@ -55,8 +57,9 @@ std::vector<ParamGroup> make_param_groups(const torch::nn::Module& module, const
   for (const auto& p : module.named_parameters(/*recurse=*/true)) {
     if (!p.value().requires_grad()) continue;
     const double wd = exempt_from_weight_decay(p.key(), p.value()) ? 0.0 : options.weight_decay;
-    const double scale =
-        options.layer_decay < 1.0 ? std::pow(options.layer_decay, num_layers + 1 - layer_id_for(p.key(), num_layers)) : 1.0;
+    const double scale = options.layer_decay < 1.0
+                             ? std::pow(options.layer_decay, num_layers + 1 - layer_id_for(p.key(), num_layers))
+                             : 1.0;
     auto& g = groups[{wd, -scale}];  // larger scales (later layers) first
     g.weight_decay = wd;
     g.lr_scale = scale;
@@ -115,8 +118,10 @@ void Optimizer::step(double base_lr) {
           if (wd != 0) grad = grad + wd * p;
           ++s.step;
           if (options_.momentum != 0) {
-            if (!s.momentum.defined()) s.momentum = grad.clone();
-            else s.momentum.mul_(options_.momentum).add_(grad);
+            if (!s.momentum.defined())
+              s.momentum = grad.clone();
+            else
+              s.momentum.mul_(options_.momentum).add_(grad);
             grad = options_.nesterov ? grad + options_.momentum * s.momentum : s.momentum;
           }
           p.add_(grad, -lr);
@@ -161,8 +166,10 @@ io::PyValue Optimizer::state_dict() const {
 void Optimizer::load_state_dict(const io::PyValue& state) {
   const auto* states = state.find("state");
   const auto* groups = state.find("param_groups");
-  if (!states || !groups || !states->is_dict()) throw std::invalid_argument("optimizer state lacks 'state' / 'param_groups'");
-  if (groups->items().size() != groups_.size()) throw std::invalid_argument("optimizer state has a different number of parameter groups");
+  if (!states || !groups || !states->is_dict())
+    throw std::invalid_argument("optimizer state lacks 'state' / 'param_groups'");
+  if (groups->items().size() != groups_.size())
+    throw std::invalid_argument("optimizer state has a different number of parameter groups");
   std::vector<at::Tensor> params;
   for (const auto& g : groups_) params.insert(params.end(), g.params.begin(), g.params.end());
   std::vector<State> fresh(state_.size());
@@ -179,7 +186,8 @@ void Optimizer::load_state_dict(const io::PyValue& state) {
     auto take = [&](const char* name, at::Tensor& dst) {
       if (const auto* v = entry.find(name)) {
         if (v->as_tensor().sizes() != params[k].sizes())
-          throw std::invalid_argument(std::string("optimizer state '") + name + "' does not match parameter " + std::to_string(k));
+          throw std::invalid_argument(std::string("optimizer state '") + name + "' does not match parameter " +
+                                      std::to_string(k));
         // A NaN moment would make the first resumed step turn the parameter into NaN.
         if (v->as_tensor().is_floating_point() && !at::isfinite(v->as_tensor()).all().item<bool>())
           throw std::invalid_argument(std::string("optimizer state '") + name + "' of parameter " + std::to_string(k) +

@@ -20,13 +20,17 @@ std::string text(double v) {
 // Checks in field order; the first failing one is the problem.
 class Checks {
  public:
-  void number(const char* field, const char* key, double v, double low, bool low_inclusive, double high, bool high_inclusive) {
+  void number(const char* field, const char* key, double v, double low, bool low_inclusive, double high,
+              bool high_inclusive) {
     if (problem_) return;
     const bool ok = std::isfinite(v) && (low_inclusive ? v >= low : v > low) && (high_inclusive ? v <= high : v < high);
     if (ok) return;
     std::string rule = "a finite number ";
-    if (std::isinf(high)) rule += std::string(low_inclusive ? ">= " : "> ") + text(low);
-    else rule += "in " + std::string(low_inclusive ? "[" : "(") + text(low) + ", " + text(high) + (high_inclusive ? "]" : ")");
+    if (std::isinf(high))
+      rule += std::string(low_inclusive ? ">= " : "> ") + text(low);
+    else
+      rule +=
+          "in " + std::string(low_inclusive ? "[" : "(") + text(low) + ", " + text(high) + (high_inclusive ? "]" : ")");
     problem_ = OptionProblem{field, key, rule, text(v)};
   }
   void at_least(const char* field, const char* key, long long v, long long low) {

@@ -114,15 +114,19 @@ std::string number_text(double v) {
 // values"); the message says where it happened and what is left on disk.
 [[noreturn]] void diverged(const std::string& where, const std::string& ckpt_path) {
   std::string left;
-  if (ckpt_path.empty()) left = "nothing was saved (no output directory)";
-  else if (std::filesystem::exists(ckpt_path)) left = "last good checkpoint kept in " + ckpt_path;
-  else left = "no checkpoint was written yet (none is written before the first epoch ends)";
+  if (ckpt_path.empty())
+    left = "nothing was saved (no output directory)";
+  else if (std::filesystem::exists(ckpt_path))
+    left = "last good checkpoint kept in " + ckpt_path;
+  else
+    left = "no checkpoint was written yet (none is written before the first epoch ends)";
   throw NonFiniteTraining(where + "; " + left + ". Lower the learning rate, clip gradients, or check the data.");
 }
 
 // Freezing (TrainOptions::trainable_stages), then the optimizer's groups over what stays trainable.
 std::vector<ParamGroup> freeze_and_group(torch::nn::Module& model, const TrainOptions& o) {
-  for (auto& p : model.named_parameters()) p.value().set_requires_grad(trainable_under_freeze(p.key(), o.trainable_stages));
+  for (auto& p : model.named_parameters())
+    p.value().set_requires_grad(trainable_under_freeze(p.key(), o.trainable_stages));
   return make_param_groups(model, o.optimizer);
 }
 
@@ -156,18 +160,29 @@ struct EpochTally {
 class TrainingRun {
  public:
   TrainingRun(Trainer& trainer, Task& task, const TrainOptions& options, Communicator* comm,
-              const ProgressCallback& callback, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> val)
-      : trainer_(trainer), task_(task), options_(options), comm_(comm), callback_(callback), val_(std::move(val)),
-        rank_(comm ? comm->rank() : 0), world_(comm ? comm->world_size() : 1),
-        writer_(rank_ == 0 && !options.output_dir.empty()), ckpt_path_(prepare_output_dir()), model_(task.model()),
-        optimizer_(freeze_and_group(model_, options), options.optimizer), trainable_(trainable_params(optimizer_)),
+              const ProgressCallback& callback, std::shared_ptr<const Dataset> train,
+              std::shared_ptr<const Dataset> val)
+      : trainer_(trainer),
+        task_(task),
+        options_(options),
+        comm_(comm),
+        callback_(callback),
+        val_(std::move(val)),
+        rank_(comm ? comm->rank() : 0),
+        world_(comm ? comm->world_size() : 1),
+        writer_(rank_ == 0 && !options.output_dir.empty()),
+        ckpt_path_(prepare_output_dir()),
+        model_(task.model()),
+        optimizer_(freeze_and_group(model_, options), options.optimizer),
+        trainable_(trainable_params(optimizer_)),
         loader_(std::move(train), loader_options(options, rank_, world_)),
         steps_per_epoch_(static_cast<int64_t>(loader_.batches_per_epoch())),
-        schedule_{options.lr, options.min_lr, options.warmup_lr, static_cast<int64_t>(options.warmup_epochs * steps_per_epoch_),
-                  options.epochs * steps_per_epoch_},
+        schedule_{options.lr, options.min_lr, options.warmup_lr,
+                  static_cast<int64_t>(options.warmup_epochs * steps_per_epoch_), options.epochs * steps_per_epoch_},
         resuming_(options.resume && !ckpt_path_.empty() && std::filesystem::exists(ckpt_path_)),
         lower_is_better_(options.monitor == "loss" || options.monitor == "mse" || options.monitor == "mae") {
-    if (steps_per_epoch_ == 0) throw std::invalid_argument("the training set gives no batch (fewer examples than the batch size?)");
+    if (steps_per_epoch_ == 0)
+      throw std::invalid_argument("the training set gives no batch (fewer examples than the batch size?)");
   }
 
   TrainResult run() {
@@ -213,8 +228,10 @@ class TrainingRun {
 
   // Resume, or start fresh from rank 0's weights.
   void start() {
-    if (resuming_) resume_from_checkpoint();
-    else at::manual_seed(options_.seed);
+    if (resuming_)
+      resume_from_checkpoint();
+    else
+      at::manual_seed(options_.seed);
     if (distributed()) broadcast_initial_weights();
     if (!ema_ && options_.ema_decay > 0) ema_ = std::make_unique<WeightEma>(model_, options_.ema_decay);
     // A fresh run over an earlier run's files: all or nothing (docs/training.md, "The output folder").
@@ -255,7 +272,8 @@ class TrainingRun {
       throw ResumeError(ckpt_path_, format ? format->problem() : std::string(e.what()));
     }
     auto resumed = progress(TrainProgress::Event::Resumed, EpochTally{}, 0.0);
-    resumed.message = "resumed from " + ckpt_path_ + " at epoch " + std::to_string(s_.epoch) + ", step " + std::to_string(s_.step);
+    resumed.message =
+        "resumed from " + ckpt_path_ + " at epoch " + std::to_string(s_.epoch) + ", step " + std::to_string(s_.step);
     if (!report(resumed)) cancelled_ = true;
   }
 
@@ -355,14 +373,18 @@ class TrainingRun {
   bool end_epoch(const EpochTally& tally) {
     require_finite_weights();  // before this epoch's evaluation, export, metrics line or checkpoint
     std::map<std::string, double> metrics = {{"train_loss", tally.mean_loss()}};
-    if (val_) validate(metrics);
-    else if (writer_) export_model();  // without a validation set, the latest model is the best we know
+    if (val_)
+      validate(metrics);
+    else if (writer_)
+      export_model();  // without a validation set, the latest model is the best we know
     auto ended = progress(TrainProgress::Event::EpochEnd, tally, tally.seconds);
     ended.batch = steps_per_epoch_;
     ended.lr = schedule_.at(s_.step);
     ended.metrics = metrics;
     if (!report(ended)) cancelled_ = true;
-    if (writer_) append_line(options_.output_dir + "/metrics.jsonl", json_line(metrics, s_.epoch + 1, s_.step, schedule_.at(s_.step)));
+    if (writer_)
+      append_line(options_.output_dir + "/metrics.jsonl",
+                  json_line(metrics, s_.epoch + 1, s_.step, schedule_.at(s_.step)));
     result_.last_eval = metrics;
     result_.epochs_completed = s_.epoch + 1;
     const bool early_stop = options_.patience > 0 && s_.bad_epochs >= options_.patience;
@@ -479,7 +501,9 @@ void Trainer::install_interrupt_handler() {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 }
-void Trainer::request_stop() { g_stop.store(1); }
+void Trainer::request_stop() {
+  g_stop.store(1);
+}
 
 Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
     : task_(task), options_(std::move(options)), comm_(comm) {
@@ -487,7 +511,9 @@ Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
   if (options_.monitor.empty()) options_.monitor = task_.classification() ? "top1" : "loss";
 }
 
-void Trainer::set_progress(ProgressCallback callback) { progress_ = std::move(callback); }
+void Trainer::set_progress(ProgressCallback callback) {
+  progress_ = std::move(callback);
+}
 
 std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
   auto& model = task_.model();
@@ -496,7 +522,8 @@ std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
   MetricAccumulator metrics(task_.classification());
   {
     torch::NoGradGuard no_grad;
-    for (const auto& indices : epoch_batches(data.size(), options_.batch_size, 0, SamplerOptions{false, 0, false, 0, 1})) {
+    for (const auto& indices :
+         epoch_batches(data.size(), options_.batch_size, 0, SamplerOptions{false, 0, false, 0, 1})) {
       std::vector<Example> examples;
       for (auto i : indices) examples.push_back(data.get(i));
       auto batch = collate(examples, indices);

@@ -35,12 +35,14 @@ VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std:
   notes_ = loaded.notes;
   const int64_t classes = model_->config().num_classes;
   if (classes <= 0) throw std::invalid_argument(spec.weights + ": the model has no classification head");
-  if (model_->config().in_chans != 3) throw std::invalid_argument(spec.weights + ": a video model needs 3 input channels");
+  if (model_->config().in_chans != 3)
+    throw std::invalid_argument(spec.weights + ": a video model needs 3 input channels");
   labels_ = options_.labels;
   if (labels_.empty())
     for (int64_t i = 0; i < classes; ++i) labels_.push_back(std::to_string(i));
   if (static_cast<int64_t>(labels_.size()) != classes)
-    throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) + " classes");
+    throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) +
+                                " classes");
   backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
 }
 
@@ -51,9 +53,10 @@ at::Tensor VideoClassifier::probabilities_of(const at::Tensor& images) const {
 
 at::Tensor VideoClassifier::probabilities(const std::string& path, int views) const {
   if (views != 1 && views != options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views)
-    throw std::invalid_argument("views must be 1 or " +
-                                std::to_string(options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views) +
-                                ", got " + std::to_string(views));
+    throw std::invalid_argument(
+        "views must be 1 or " +
+        std::to_string(options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views) +
+        ", got " + std::to_string(views));
   vid::VideoReader reader(path);
   if (views == 1) return probabilities_of(vid::validation_view(reader, options_.transform).unsqueeze(0))[0];
   // The official test averages the views' softmax scores (docs/reference.md, Video).

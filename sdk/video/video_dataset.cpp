@@ -16,8 +16,14 @@ namespace vid = modalities::video;
 
 VideoDataset::VideoDataset(std::vector<img::ImageItem> items, int64_t num_classes, vid::VideoTransformOptions transform,
                            std::optional<VideoAugmentOptions> augment, uint64_t seed, size_t cache_bytes)
-    : items_(std::move(items)), num_classes_(num_classes), transform_(transform), augment_(augment), seed_(seed), cache_budget_(cache_bytes),
-      cache_(items_.size()), reads_(items_.size(), 0) {}
+    : items_(std::move(items)),
+      num_classes_(num_classes),
+      transform_(transform),
+      augment_(augment),
+      seed_(seed),
+      cache_budget_(cache_bytes),
+      cache_(items_.size()),
+      reads_(items_.size(), 0) {}
 
 std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t index) const {
   {
@@ -39,8 +45,8 @@ std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t in
       slot = img::opencv_resize_short_side(frame, transform_.size);
       bytes += slot.pixels.size();
       if (bytes > kMaxResizedVideoBytes)
-        throw std::invalid_argument("its frames resized to a short side of " + std::to_string(transform_.size) + " take more than " +
-                                    std::to_string(kMaxResizedVideoBytes) + " bytes");
+        throw std::invalid_argument("its frames resized to a short side of " + std::to_string(transform_.size) +
+                                    " take more than " + std::to_string(kMaxResizedVideoBytes) + " bytes");
     });
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(path + ": " + e.what());
@@ -78,7 +84,8 @@ train::Example VideoDataset::get(size_t index) const {
   const auto box = img::random_resized_crop_box(first.width, first.height, crop, rng);
   const bool flip = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < augment_->hflip;
   for (int64_t i : indices) {
-    auto f = img::opencv_resize_linear(img::crop_box((*all)[static_cast<size_t>(i)], box), transform_.size, transform_.size);
+    auto f =
+        img::opencv_resize_linear(img::crop_box((*all)[static_cast<size_t>(i)], box), transform_.size, transform_.size);
     if (flip) img::flip_left_right(f);
     clip.push_back(std::move(f));
   }

@@ -50,14 +50,15 @@ VideoModelSpec video_model_spec(const ModelFile& file) {
   if (s.labels.size() < 2) throw std::invalid_argument("video classifier has fewer than two labels");
   if (s.backbone.in_chans != 3 || s.backbone.num_classes != static_cast<int64_t>(s.labels.size()))
     throw std::invalid_argument("video classifier's backbone does not match its labels");
-  if (t.size <= 0 || t.sampling.clip_len <= 0 || t.sampling.sampling_rate <= 0 || (t.sampling.clip_len * t.size) % 4 != 0 ||
-      t.sampling.temporal_views <= 0 || t.sampling.spatial_views <= 0)
+  if (t.size <= 0 || t.sampling.clip_len <= 0 || t.sampling.sampling_rate <= 0 ||
+      (t.sampling.clip_len * t.size) % 4 != 0 || t.sampling.temporal_views <= 0 || t.sampling.spatial_views <= 0)
     throw std::invalid_argument("video classifier's clip settings are invalid");
   return s;
 }
 
 VideoTask::VideoTask(VideoModelSpec spec, double drop_path_rate)
-    : train::BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)), spec_(std::move(spec)) {}
+    : train::BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)),
+      spec_(std::move(spec)) {}
 
 std::map<std::string, std::string> VideoTask::deploy_metadata() {
   ModelFile f;

@@ -29,8 +29,10 @@ class VideoRecipe : public TaskRecipe {
                    {integer_option("size", transform.size, "Input side", 1, 4096),
                     number_option("scale_min", aug.scale_min, "Smallest random-resized-crop area fraction", 0.01, 1),
                     number_option("hflip", aug.hflip, "Probability of a horizontal flip", 0, 1),
-                    integer_option("frames", transform.sampling.clip_len, "Frames per clip (frames x size must be a multiple of 4)", 1, 1024),
-                    integer_option("sampling_rate", transform.sampling.sampling_rate, "The window is frames x rate frames", 1, 1024)});
+                    integer_option("frames", transform.sampling.clip_len,
+                                   "Frames per clip (frames x size must be a multiple of 4)", 1, 1024),
+                    integer_option("sampling_rate", transform.sampling.sampling_rate,
+                                   "The window is frames x rate frames", 1, 1024)});
     return options;
   }
 
@@ -45,10 +47,11 @@ class VideoRecipe : public TaskRecipe {
   }
 
   std::vector<Option> evaluation_options() const override {
-    return {file_option("model_file", "Model file written by training", true),
-            text_option("data", "", "Videos: a folder or a CSV of path,label"),
-            text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
-            integer_option("views", 1, "1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)", 1, 15)};
+    return {
+        file_option("model_file", "Model file written by training", true),
+        text_option("data", "", "Videos: a folder or a CSV of path,label"),
+        text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
+        integer_option("views", 1, "1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)", 1, 15)};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
@@ -58,7 +61,8 @@ PreparedTraining VideoRecipe::prepare(const Settings& s, train::TrainOptions& t,
   const auto data = s.text("data");
   const int size = static_cast<int>(s.integer("size"));
   const int64_t frames = s.integer("frames");
-  if ((frames * size) % 4 != 0) throw std::invalid_argument("video: option 'frames' x option 'size' must be a multiple of 4");
+  if ((frames * size) % 4 != 0)
+    throw std::invalid_argument("video: option 'frames' x option 'size' must be a multiple of 4");
   const auto list = modalities::video::list_video_dataset(data);
   if (list.labels.size() < 2) throw std::invalid_argument(data + ": a video classifier needs at least two classes");
   video::VideoModelSpec spec;
@@ -71,22 +75,25 @@ PreparedTraining VideoRecipe::prepare(const Settings& s, train::TrainOptions& t,
   spec.transform.sampling.clip_len = frames;
   spec.transform.sampling.sampling_rate = s.integer("sampling_rate");
   auto task = std::make_unique<video::VideoTask>(spec, s.number("drop_path"));
-  if (s.given("weights")) load_initial_weights(task->model(), s.text("weights"), list.labels.size(), s.flag("strict"), note);
+  if (s.given("weights"))
+    load_initial_weights(task->model(), s.text("weights"), list.labels.size(), s.flag("strict"), note);
   video::VideoAugmentOptions aug;
   aug.scale_min = s.number("scale_min");
   aug.hflip = s.number("hflip");
   const auto k = static_cast<int64_t>(list.labels.size());
   PreparedTraining p;
   p.task = std::move(task);
-  p.train = std::make_shared<video::VideoDataset>(list.train, k, spec.transform, s.flag("augment") ? std::optional(aug) : std::nullopt, t.seed);
-  if (!list.validation.empty()) p.validation = std::make_shared<video::VideoDataset>(list.validation, k, spec.transform);
+  p.train = std::make_shared<video::VideoDataset>(list.train, k, spec.transform,
+                                                  s.flag("augment") ? std::optional(aug) : std::nullopt, t.seed);
+  if (!list.validation.empty())
+    p.validation = std::make_shared<video::VideoDataset>(list.validation, k, spec.transform);
   if (!list.test.empty()) p.test = std::make_shared<video::VideoDataset>(list.test, k, spec.transform);
   const auto side = std::to_string(size);
   if (note)
-    note("video data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) + " train, " +
-         std::to_string(list.validation.size()) + " validation, " + std::to_string(list.test.size()) + " test clips; " +
-         std::to_string(frames) + " frames of " + side + " x " + side + " -> " + std::to_string(frames * size / 4) + " x " +
-         std::to_string(4 * size) + " images");
+    note("video data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) +
+         " train, " + std::to_string(list.validation.size()) + " validation, " + std::to_string(list.test.size()) +
+         " test clips; " + std::to_string(frames) + " frames of " + side + " x " + side + " -> " +
+         std::to_string(frames * size / 4) + " x " + std::to_string(4 * size) + " images");
   return p;
 }
 
@@ -95,7 +102,8 @@ Evaluation VideoRecipe::evaluate(const Settings& s, const CountCallback& progres
   const auto data = s.text("data");
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");
   const auto views = static_cast<int>(s.integer("views"));
-  if (views != 1 && views != 15) throw std::invalid_argument("video: option 'views' must be 1 or 15, got " + std::to_string(views));
+  if (views != 1 && views != 15)
+    throw std::invalid_argument("video: option 'views' must be 1 or 15, got " + std::to_string(views));
   video::VideoClassifierOptions opts;
   opts.model_file = s.text("model_file");
   video::VideoClassifier clf(opts);
@@ -116,7 +124,8 @@ Evaluation VideoRecipe::evaluate(const Settings& s, const CountCallback& progres
     if (progress) progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(chosen.size()));
   }
   const double n = static_cast<double>(chosen.size());
-  out.metrics = {{"clips", n}, {"top1", out.report->overall().percent()}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
+  out.metrics = {
+      {"clips", n}, {"top1", out.report->overall().percent()}, {"top5", 100.0 * top5 / n}, {"loss", loss / n}};
   return out;
 }
 

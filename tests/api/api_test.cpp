@@ -32,8 +32,7 @@ std::vector<float> test_tone(int seconds_x10, int rate, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> noise(0.f, 0.05f);
   std::vector<float> s(static_cast<size_t>(seconds_x10) * rate / 10);
-  for (size_t i = 0; i < s.size(); ++i)
-    s[i] = 0.3f * std::sin(2 * M_PI * (300.0 + 100 * seed) * i / rate) + noise(rng);
+  for (size_t i = 0; i < s.size(); ++i) s[i] = 0.3f * std::sin(2 * M_PI * (300.0 + 100 * seed) * i / rate) + noise(rng);
   return s;
 }
 
@@ -124,19 +123,32 @@ TEST(Api, ErrorsCarryCodesAndNameTheFile) {
   using unirep::StatusCode;
 
   EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("missing.safetensors")); }), StatusCode::kFileNotFound);
-  EXPECT_NE(message_of([&] { unirep::AudioClassifier(d.file("missing.safetensors")); }).find("missing.safetensors"), std::string::npos);
+  EXPECT_NE(message_of([&] { unirep::AudioClassifier(d.file("missing.safetensors")); }).find("missing.safetensors"),
+            std::string::npos);
   EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.path()); }), StatusCode::kFileNotFound);
   EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("text.safetensors")); }), StatusCode::kBadFile);
-  EXPECT_NE(message_of([&] { unirep::AudioClassifier(d.file("text.safetensors")); }).find("text.safetensors"), std::string::npos);
-  EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("image.safetensors")); }), StatusCode::kBadFile);  // wrong kind
+  EXPECT_NE(message_of([&] { unirep::AudioClassifier(d.file("text.safetensors")); }).find("text.safetensors"),
+            std::string::npos);
+  EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("image.safetensors")); }),
+            StatusCode::kBadFile);  // wrong kind
   EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("mismatch.safetensors")); }), StatusCode::kModelMismatch);
-  EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("audio.safetensors"), {0, "cuda", 8}); }), StatusCode::kUnsupported);
-  EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("audio.safetensors"), {0, "tpu", 8}); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { unirep::AudioClassifier(d.file("audio.safetensors"), {-1, "cpu", 8}); }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] {
+              unirep::AudioClassifier(d.file("audio.safetensors"), {0, "cuda", 8});
+            }),
+            StatusCode::kUnsupported);
+  EXPECT_EQ(code_of([&] {
+              unirep::AudioClassifier(d.file("audio.safetensors"), {0, "tpu", 8});
+            }),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] {
+              unirep::AudioClassifier(d.file("audio.safetensors"), {-1, "cpu", 8});
+            }),
+            StatusCode::kInvalidArgument);
 
   unirep::AudioClassifier clf(d.file("audio.safetensors"));
   const std::vector<float> nan_samples(16000, std::nanf(""));
-  EXPECT_EQ(code_of([&] { clf.classify_samples(nan_samples.data(), nan_samples.size(), 1, 16000); }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { clf.classify_samples(nan_samples.data(), nan_samples.size(), 1, 16000); }),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { clf.classify_samples(nullptr, 10, 1, 16000); }), StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { clf.classify_samples(nan_samples.data(), 0, 1, 16000); }), StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { clf.classify_file(d.file("text.safetensors")); }), StatusCode::kBadFile);
@@ -243,17 +255,23 @@ TEST(Api, ForecasterFromCsvAndFromValuesAgree) {
   EXPECT_EQ(mem.timestamps, csv.timestamps);
 
   times[10] += 1;  // irregular
-  EXPECT_EQ(code_of([&] { f.forecast_values(times.data(), values.data(), 24, 2); }), unirep::StatusCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { f.forecast_values(times.data(), values.data(), 23, 2); }), unirep::StatusCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { f.forecast_values(times.data(), values.data(), 24, 3); }), unirep::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { f.forecast_values(times.data(), values.data(), 24, 2); }),
+            unirep::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { f.forecast_values(times.data(), values.data(), 23, 2); }),
+            unirep::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { f.forecast_values(times.data(), values.data(), 24, 3); }),
+            unirep::StatusCode::kInvalidArgument);
 }
 
 TEST(Api, VideoClassifierMatchesTheSdk) {
-  if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "ffmpeg (the CLI) is needed to make a test video";
+  if (std::system("ffmpeg -version >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "ffmpeg (the CLI) is needed to make a test video";
   ut::TempDir d;
   const auto labels = ut::write_video_model(d.file("m.safetensors"));
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=64x48:r=10:d=2 -pix_fmt yuv420p " +
-                         d.file("v.mp4") + " >/dev/null 2>&1").c_str()), 0);
+                         d.file("v.mp4") + " >/dev/null 2>&1")
+                            .c_str()),
+            0);
   unirep::VideoClassifier clf(d.file("m.safetensors"), {1, "cpu", 8});
   EXPECT_EQ(clf.labels(), labels);
   unirep::sdk::video::VideoClassifierOptions o;
@@ -269,7 +287,8 @@ TEST(Api, VideoClassifierMatchesTheSdk) {
 
   // A layout and a plain weights file, as with an official checkpoint.
   ut::write_video_backbone(d.file("tiny.json"), d.file("w.safetensors"));
-  const auto fw = unirep::VideoClassifier::from_weights(d.file("tiny.json"), d.file("w.safetensors"), {1, "cpu", 8}, 16);
+  const auto fw =
+      unirep::VideoClassifier::from_weights(d.file("tiny.json"), d.file("w.safetensors"), {1, "cpu", 8}, 16);
   EXPECT_EQ(fw.labels(), (std::vector<std::string>{"0", "1"}));
   unirep::sdk::video::VideoClassifierOptions wo;
   wo.backbone.model = d.file("tiny.json");
@@ -297,7 +316,10 @@ TEST(Api, BackboneFeaturesAndTheTensorHeader) {
   const auto pooled = b.pooled_features(x.data_ptr<float>(), {2, 3, 64, 48});
   EXPECT_EQ(pooled.shape, (std::vector<int64_t>{2, 320}));
   EXPECT_EQ(unirep::to_float_array(unirep::to_tensor(pooled)).values, pooled.values);
-  EXPECT_EQ(code_of([&] { b.stage_features(x.data_ptr<float>(), {2, 4, 64, 48}); }), unirep::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] {
+              b.stage_features(x.data_ptr<float>(), {2, 4, 64, 48});
+            }),
+            unirep::StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { b.stage_features(x.data_ptr<float>(), {2, 3, 64}); }), unirep::StatusCode::kInvalidArgument);
 }
 
@@ -332,7 +354,8 @@ TEST(Api, OneModelServesConcurrentCalls) {
             const int i = (k + t) % kInputs;
             const auto a = audio.classify_samples(clips[i].data(), clips[i].size(), 1, 16000, 3);
             for (size_t j = 0; j < 3; ++j)
-              if (a.top[j].index != audio_ref[i].top[j].index || a.top[j].score != audio_ref[i].top[j].score) ++mismatches;
+              if (a.top[j].index != audio_ref[i].top[j].index || a.top[j].score != audio_ref[i].top[j].score)
+                ++mismatches;
             const auto p = points.recognize_points(clouds[i].data(), 100, 3);
             for (size_t j = 0; j < 3; ++j)
               if (p[j].index != points_ref[i][j].index || p[j].score != points_ref[i][j].score) ++mismatches;

@@ -21,7 +21,8 @@ int unirep_test_c_flow(const char* audio_model, char* message, size_t size) {
   size_t count = 0;
   st = unirep_classify_samples(clf, samples, 16000, 1, 16000, top, 2, &count);
   free(samples);
-  if (st != UNIREP_OK || count != 2 || top[0].score < top[1].score || unirep_classifier_label(clf, (size_t)top[0].index) == NULL) {
+  if (st != UNIREP_OK || count != 2 || top[0].score < top[1].score ||
+      unirep_classifier_label(clf, (size_t)top[0].index) == NULL) {
     snprintf(message, size, "classify: %s: %s (count %zu)", unirep_status_name(st), unirep_last_error(), count);
     unirep_classifier_free(clf);
     return 2;

@@ -23,7 +23,8 @@ TEST(CApi, AFlowWrittenInC) {
   ASSERT_EQ(unirep_test_c_flow(d.file("m.safetensors").c_str(), message, sizeof message), 0) << message;
   unirep::AudioClassifier cpp(d.file("m.safetensors"));
   std::vector<float> s(16000);
-  for (int i = 0; i < 16000; ++i) s[static_cast<size_t>(i)] = 0.3f * static_cast<float>(std::sin(2 * 3.14159265 * 440.0 * i / 16000.0));
+  for (int i = 0; i < 16000; ++i)
+    s[static_cast<size_t>(i)] = 0.3f * static_cast<float>(std::sin(2 * 3.14159265 * 440.0 * i / 16000.0));
   const auto top = cpp.classify_samples(s.data(), s.size(), 1, 16000, 1).top[0];
   char expected[256];
   std::snprintf(expected, sizeof expected, "%s %.6f", top.label.c_str(), top.score);
@@ -35,7 +36,8 @@ TEST(CApi, ClassifierKindsLabelsAndFiles) {
   const auto audio_labels = ut::write_audio_model(d.file("audio.safetensors"));
   const auto point_labels = ut::write_point_model(d.file("points.safetensors"));
   unirep_classifier* clf = nullptr;
-  ASSERT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), nullptr, &clf), UNIREP_OK) << unirep_last_error();
+  ASSERT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
+      << unirep_last_error();
   EXPECT_STREQ(unirep_classifier_kind(clf), "point_classifier");
   ASSERT_EQ(unirep_classifier_num_labels(clf), point_labels.size());
   for (size_t i = 0; i < point_labels.size(); ++i) EXPECT_EQ(unirep_classifier_label(clf, i), point_labels[i]);
@@ -117,7 +119,8 @@ TEST(CApi, ForecasterBuffersAndBackbone) {
   size_t steps = 0;
   EXPECT_EQ(unirep_forecast_csv(f, d.file("s.csv").c_str(), values, 11, times, &steps), UNIREP_ERROR_BUFFER_TOO_SMALL);
   EXPECT_EQ(steps, 6u);  // what is needed comes back
-  ASSERT_EQ(unirep_forecast_csv(f, d.file("s.csv").c_str(), values, 12, times, &steps), UNIREP_OK) << unirep_last_error();
+  ASSERT_EQ(unirep_forecast_csv(f, d.file("s.csv").c_str(), values, 12, times, &steps), UNIREP_OK)
+      << unirep_last_error();
   const auto cpp = unirep::Forecaster(d.file("f.safetensors")).forecast_csv(d.file("s.csv"));
   for (size_t i = 0; i < 12; ++i) EXPECT_FLOAT_EQ(values[i], cpp.values[i]);
   for (size_t i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(times[i], cpp.times[i]);
@@ -130,9 +133,11 @@ TEST(CApi, ForecasterBuffersAndBackbone) {
   const int64_t shape[4] = {2, 3, 32, 32};
   std::vector<float> features(640);
   size_t width = 0;
-  EXPECT_EQ(unirep_backbone_pooled(b, input.data(), shape, features.data(), 639, &width), UNIREP_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(unirep_backbone_pooled(b, input.data(), shape, features.data(), 639, &width),
+            UNIREP_ERROR_BUFFER_TOO_SMALL);
   EXPECT_EQ(width, 320u);
-  ASSERT_EQ(unirep_backbone_pooled(b, input.data(), shape, features.data(), 640, &width), UNIREP_OK) << unirep_last_error();
+  ASSERT_EQ(unirep_backbone_pooled(b, input.data(), shape, features.data(), 640, &width), UNIREP_OK)
+      << unirep_last_error();
   for (size_t i = 0; i < 320; ++i) EXPECT_FLOAT_EQ(features[i], features[320 + i]);  // equal inputs, equal rows
   unirep_backbone_free(b);
   EXPECT_EQ(unirep_backbone_load("zz", nullptr, nullptr, &b), UNIREP_ERROR_INVALID_ARGUMENT) << unirep_last_error();

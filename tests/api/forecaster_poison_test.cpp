@@ -46,7 +46,8 @@ TEST_F(ForecasterPoison, AModelFileWithStdZeroIsRefusedAtLoad) {
     FAIL() << "loaded; first value " << forecast.values.front();
   } catch (const unirep::Error& e) {
     EXPECT_EQ(e.code(), unirep::StatusCode::kBadFile) << e.what();
-    EXPECT_NE(std::string(e.what()).find(path + ": the stored standardization of 'a' has std 0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path + ": the stored standardization of 'a' has std 0"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -54,7 +55,8 @@ TEST_F(ForecasterPoison, HistoriesBeyondTheSupportedMagnitudeOrPastTheYear9999Ar
   const unirep::Forecaster f(model());
   std::vector<double> times(24);
   std::vector<float> values(48, 1.0f);
-  for (size_t i = 0; i < times.size(); ++i) times[i] = 1577836800.0 + 3600.0 * static_cast<double>(i);  // 2020-01-01 00:00
+  for (size_t i = 0; i < times.size(); ++i)
+    times[i] = 1577836800.0 + 3600.0 * static_cast<double>(i);  // 2020-01-01 00:00
   ASSERT_EQ(f.forecast_values(times.data(), values.data(), 24, 2).steps(), 6u);
 
   values[47] = 3e38f;  // finite as a float, but its square is not
@@ -63,8 +65,9 @@ TEST_F(ForecasterPoison, HistoriesBeyondTheSupportedMagnitudeOrPastTheYear9999Ar
     FAIL() << "forecast; first value " << forecast.values.front();
   } catch (const unirep::Error& e) {
     EXPECT_EQ(e.code(), unirep::StatusCode::kInvalidArgument) << e.what();
-    EXPECT_NE(std::string(e.what()).find("history: row 23, column 'b': the value 3e+38 is beyond the supported magnitude"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("history: row 23, column 'b': the value 3e+38 is beyond the supported magnitude"),
+        std::string::npos)
         << e.what();
   }
 
@@ -76,8 +79,9 @@ TEST_F(ForecasterPoison, HistoriesBeyondTheSupportedMagnitudeOrPastTheYear9999Ar
     FAIL() << "forecast; last time " << forecast.timestamps.back();
   } catch (const unirep::Error& e) {
     EXPECT_EQ(e.code(), unirep::StatusCode::kInvalidArgument) << e.what();
-    EXPECT_NE(std::string(e.what()).find("history: the forecast's step 4 cannot be written: the time is after the year 9999"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("history: the forecast's step 4 cannot be written: the time is after the year 9999"),
+        std::string::npos)
         << e.what();
   }
 }

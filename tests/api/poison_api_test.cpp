@@ -21,7 +21,8 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 std::vector<float> tone(size_t frames, int channels) {
   std::vector<float> s(frames * static_cast<size_t>(channels));
-  for (size_t i = 0; i < s.size(); ++i) s[i] = 0.3f * std::sin(0.05f * static_cast<float>(i / static_cast<size_t>(channels)));
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = 0.3f * std::sin(0.05f * static_cast<float>(i / static_cast<size_t>(channels)));
   return s;
 }
 
@@ -37,7 +38,8 @@ std::string write_poisoned(const std::string& from, const std::string& to, const
   unirep::io::Metadata meta;
   auto tensors = unirep::io::read_safetensors(from, &meta);
   for (auto& nt : tensors)
-    if (nt.name.size() >= suffix.size() && nt.name.compare(nt.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (nt.name.size() >= suffix.size() &&
+        nt.name.compare(nt.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
       nt.tensor = nt.tensor.clone();
       nt.tensor.view({-1})[3] = value;
       unirep::io::write_safetensors(to, tensors, meta);
@@ -51,12 +53,14 @@ class PoisonApi : public ::testing::Test {
  protected:
   void SetUp() override {
     ut::write_audio_model(d.file("audio.safetensors"));
-    ASSERT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), nullptr, &clf), UNIREP_OK) << unirep_last_error();
+    ASSERT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
+        << unirep_last_error();
   }
   void TearDown() override { unirep_classifier_free(clf); }
 
   unirep_status classify(const std::vector<float>& s, int channels, int rate = 16000) {
-    return unirep_classify_samples(clf, s.data(), s.size() / static_cast<size_t>(channels), channels, rate, results, 3, &count);
+    return unirep_classify_samples(clf, s.data(), s.size() / static_cast<size_t>(channels), channels, rate, results, 3,
+                                   &count);
   }
 
   ut::TempDir d;
@@ -122,10 +126,12 @@ TEST(PoisonApiFiles, BackboneWeightsWithNaNAreABadFileNamingTheTensor) {
   ut::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
   const auto name = write_poisoned(d.file("tiny.safetensors"), d.file("nan.safetensors"), "head.weight", kNaN);
   unirep_backbone* b = nullptr;
-  EXPECT_EQ(unirep_backbone_load(d.file("tiny.json").c_str(), d.file("nan.safetensors").c_str(), nullptr, &b), UNIREP_ERROR_BAD_FILE);
+  EXPECT_EQ(unirep_backbone_load(d.file("tiny.json").c_str(), d.file("nan.safetensors").c_str(), nullptr, &b),
+            UNIREP_ERROR_BAD_FILE);
   EXPECT_EQ(b, nullptr);
   EXPECT_TRUE(last_error_has("nan.safetensors: tensor '" + name + "' holds 1 NaN or infinite value"));
-  ASSERT_EQ(unirep_backbone_load(d.file("tiny.json").c_str(), d.file("tiny.safetensors").c_str(), nullptr, &b), UNIREP_OK)
+  ASSERT_EQ(unirep_backbone_load(d.file("tiny.json").c_str(), d.file("tiny.safetensors").c_str(), nullptr, &b),
+            UNIREP_OK)
       << unirep_last_error();
   unirep_backbone_free(b);
 }

@@ -68,12 +68,14 @@ TEST(SizesApi, PointCountsBeyondTheLimitNameTheArgument) {
   ut::TempDir d;
   ut::write_point_model(d.file("points.safetensors"));
   unirep_classifier* clf = nullptr;
-  ASSERT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), nullptr, &clf), UNIREP_OK) << unirep_last_error();
+  ASSERT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
+      << unirep_last_error();
   const float xyz[9] = {0, 0, 0, 1, 0, 0, 0, 1, 0};
   unirep_label_score results[4];
   size_t count = 0;
   EXPECT_EQ(unirep_classify_points(clf, xyz, 10000000000ull, results, 4, &count), UNIREP_ERROR_INVALID_ARGUMENT);
-  EXPECT_STREQ(unirep_last_error(), "unirep_classify_points: count_points 10000000000 exceeds the limit of 16777216 points");
+  EXPECT_STREQ(unirep_last_error(),
+               "unirep_classify_points: count_points 10000000000 exceeds the limit of 16777216 points");
   unirep_classifier_free(clf);
 
   const unirep::PointCloudRecognizer cpp(d.file("points.safetensors"));
@@ -90,13 +92,16 @@ TEST(SizesApi, AudioFramesBeyondTheLimitNameTheArgument) {
   ut::TempDir d;
   ut::write_audio_model(d.file("audio.safetensors"));
   unirep_classifier* clf = nullptr;
-  ASSERT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), nullptr, &clf), UNIREP_OK) << unirep_last_error();
+  ASSERT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
+      << unirep_last_error();
   const float samples[4] = {0, 0, 0, 0};
   unirep_label_score results[4];
   size_t count = 0;
-  EXPECT_EQ(unirep_classify_samples(clf, samples, 1000000000000ull, 1, 16000, results, 4, &count), UNIREP_ERROR_INVALID_ARGUMENT);
-  EXPECT_STREQ(unirep_last_error(),
-               "unirep_classify_samples: frames 1000000000000 exceeds the limit of 57600000 (3600 s at sample_rate 16000)");
+  EXPECT_EQ(unirep_classify_samples(clf, samples, 1000000000000ull, 1, 16000, results, 4, &count),
+            UNIREP_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(
+      unirep_last_error(),
+      "unirep_classify_samples: frames 1000000000000 exceeds the limit of 57600000 (3600 s at sample_rate 16000)");
   unirep_classifier_free(clf);
 }
 
@@ -106,7 +111,8 @@ TEST(SizesApi, BatchSizesAndHistoriesBeyondTheLimitNameTheArgument) {
   unirep_options options{};
   options.batch_size = 1 << 30;
   unirep_classifier* clf = nullptr;
-  EXPECT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), &options, &clf), UNIREP_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), &options, &clf),
+            UNIREP_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(clf, nullptr);
   EXPECT_STREQ(unirep_last_error(), "options.batch_size 1073741824 exceeds the limit of 4096");
 
@@ -120,7 +126,8 @@ TEST(SizesApi, BatchSizesAndHistoriesBeyondTheLimitNameTheArgument) {
   size_t steps = 0;
   EXPECT_EQ(unirep_forecast_values(f, times, history, 10000000000ull, 2, values, 12, nullptr, &steps),
             UNIREP_ERROR_INVALID_ARGUMENT);
-  EXPECT_STREQ(unirep_last_error(), "unirep_forecast_values: rows x columns 10000000000 x 2 exceeds the limit of 67108864 values");
+  EXPECT_STREQ(unirep_last_error(),
+               "unirep_forecast_values: rows x columns 10000000000 x 2 exceeds the limit of 67108864 values");
   unirep_forecaster_free(f);
 }
 
@@ -137,7 +144,8 @@ TEST(SizesApi, AModelFileClaimingAbsurdSizesIsABadFile) {
   EXPECT_EQ(clf, nullptr);
   const std::string message = unirep_last_error();
   EXPECT_EQ(message.rfind(d.file("big.safetensors") + ": ", 0), 0u) << message;
-  EXPECT_NE(message.find("'num_classes' is 1000000000000, more than the limit of 16777216 classes"), std::string::npos) << message;
+  EXPECT_NE(message.find("'num_classes' is 1000000000000, more than the limit of 16777216 classes"), std::string::npos)
+      << message;
   expect_one_line(message);
 }
 
@@ -150,7 +158,8 @@ namespace {
   cap_address_space(1ull << 30);
   unirep_backbone* b = nullptr;
   const auto status = unirep_backbone_load(path.c_str(), nullptr, &options, &b);
-  if (b != nullptr || std::string(unirep_last_error()).find('\n') != std::string::npos) exit_with(UNIREP_ERROR_INTERNAL);
+  if (b != nullptr || std::string(unirep_last_error()).find('\n') != std::string::npos)
+    exit_with(UNIREP_ERROR_INTERNAL);
   exit_with(status);
 }
 
@@ -188,7 +197,8 @@ namespace {
   size_t width = 0;
   // Warm the library up on a small input, so only the big activations are left to allocate.
   const int64_t small[4] = {1, 3, 64, 64};
-  if (unirep_backbone_pooled(b, input.data(), small, features, 320, &width) != UNIREP_OK) exit_with(UNIREP_ERROR_INTERNAL);
+  if (unirep_backbone_pooled(b, input.data(), small, features, 320, &width) != UNIREP_OK)
+    exit_with(UNIREP_ERROR_INTERNAL);
   cap_address_space(256ull << 20);
   const int64_t shape[4] = {1, 3, 2048, 2048};
   exit_with(unirep_backbone_pooled(b, input.data(), shape, features, 320, &width));
@@ -211,7 +221,8 @@ TEST(SizesApiDeathTest, PixelsBeyondTheLimitNameTheArguments) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   ut::TempDir d;
   ut::write_image_model(d.file("image.safetensors"));
-  EXPECT_EXIT(classify_huge_pixels(d.file("image.safetensors")), ::testing::ExitedWithCode(UNIREP_ERROR_INVALID_ARGUMENT),
+  EXPECT_EXIT(classify_huge_pixels(d.file("image.safetensors")),
+              ::testing::ExitedWithCode(UNIREP_ERROR_INVALID_ARGUMENT),
               "pixels: width x height 65535 x 65535 is 4294836225 pixels, more than the limit of 178956970");
 }
 
@@ -228,5 +239,6 @@ TEST(SizesApiDeathTest, ABackboneInputBeyondMemoryIsOutOfMemoryBeforeReading) {
 // allocator fails, and the C API says out of memory (the old code: an internal error).
 TEST(SizesApiDeathTest, AFailedAllocationIsOutOfMemory) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(pool_past_the_cap(), ::testing::ExitedWithCode(UNIREP_ERROR_OUT_OF_MEMORY), "unirep_backbone_pooled: out of memory");
+  EXPECT_EXIT(pool_past_the_cap(), ::testing::ExitedWithCode(UNIREP_ERROR_OUT_OF_MEMORY),
+              "unirep_backbone_pooled: out of memory");
 }

@@ -25,8 +25,13 @@ std::map<std::string, std::string> tiny_tensor_task(const ut::TempDir& d) {
   unirep::io::write_npy(d.file("x.npy"), x);
   unirep::io::write_npy(d.file("y.npy"), y);
   ut::write_bytes(d.file("tiny.json"), ut::tiny_config().to_json());
-  return {{"model", d.file("tiny.json")}, {"inputs", d.file("x.npy")}, {"labels", d.file("y.npy")},
-          {"output_dir", d.file("run")},  {"epochs", "2"},                {"batch_size", "8"}, {"workers", "0"}};
+  return {{"model", d.file("tiny.json")},
+          {"inputs", d.file("x.npy")},
+          {"labels", d.file("y.npy")},
+          {"output_dir", d.file("run")},
+          {"epochs", "2"},
+          {"batch_size", "8"},
+          {"workers", "0"}};
 }
 
 template <class F>
@@ -59,10 +64,12 @@ TEST(TrainingApi, ListsTheTasksAndEachTasksOptions) {
 TEST(TrainingApi, TrainsWritesTheCliFilesAndReportsProgress) {
   ut::TempDir d;
   std::vector<unirep::TrainingProgress> seen;
-  const auto r = unirep::train("tensors", tiny_tensor_task(d), [&](const unirep::TrainingProgress& p) {
-    seen.push_back(p);
-    return true;
-  }, {1});
+  const auto r = unirep::train("tensors", tiny_tensor_task(d),
+                               [&](const unirep::TrainingProgress& p) {
+                                 seen.push_back(p);
+                                 return true;
+                               },
+                               {1});
   EXPECT_EQ(r.epochs_completed, 2);
   EXPECT_EQ(r.steps, 6);  // 24 / 8 per epoch
   EXPECT_FALSE(r.stopped);
@@ -89,16 +96,20 @@ TEST(TrainingApi, TrainsWritesTheCliFilesAndReportsProgress) {
 TEST(TrainingApi, TheCallbackStopsTheRunAndTheSameCallResumesIt) {
   ut::TempDir d;
   auto options = tiny_tensor_task(d);
-  const auto stopped = unirep::train("tensors", options, [](const unirep::TrainingProgress& p) {
-    return !(p.event == unirep::TrainingProgress::Event::kStep && p.step == 2);
-  }, {1});
+  const auto stopped = unirep::train("tensors", options,
+                                     [](const unirep::TrainingProgress& p) {
+                                       return !(p.event == unirep::TrainingProgress::Event::kStep && p.step == 2);
+                                     },
+                                     {1});
   EXPECT_TRUE(stopped.stopped);
   EXPECT_EQ(stopped.steps, 2);
   bool resumed = false;
-  const auto finished = unirep::train("tensors", options, [&](const unirep::TrainingProgress& p) {
-    resumed = resumed || p.event == unirep::TrainingProgress::Event::kResumed;
-    return true;
-  }, {1});
+  const auto finished = unirep::train("tensors", options,
+                                      [&](const unirep::TrainingProgress& p) {
+                                        resumed = resumed || p.event == unirep::TrainingProgress::Event::kResumed;
+                                        return true;
+                                      },
+                                      {1});
   EXPECT_TRUE(resumed);
   EXPECT_FALSE(finished.stopped);
   EXPECT_EQ(finished.steps, 6);
@@ -136,15 +147,20 @@ TEST(TrainingApi, TheCApiTrainsFromJsonAndCanStop) {
   unirep_options runtime = {};
   runtime.threads = 1;
   unirep_training_result* result = nullptr;
-  auto stop_at_first_step = [](const unirep_training_progress* p, void*) { return p->event == UNIREP_TRAINING_STEP ? 0 : 1; };
-  ASSERT_EQ(unirep_train("tensors", json.c_str(), &runtime, stop_at_first_step, nullptr, &result), UNIREP_OK) << unirep_last_error();
+  auto stop_at_first_step = [](const unirep_training_progress* p, void*) {
+    return p->event == UNIREP_TRAINING_STEP ? 0 : 1;
+  };
+  ASSERT_EQ(unirep_train("tensors", json.c_str(), &runtime, stop_at_first_step, nullptr, &result), UNIREP_OK)
+      << unirep_last_error();
   EXPECT_NE(std::string(unirep_training_result_json(result)).find("\"stopped\":true"), std::string::npos)
       << unirep_training_result_json(result);
   unirep_training_result_free(result);
-  ASSERT_EQ(unirep_train("tensors", json.c_str(), &runtime, nullptr, nullptr, &result), UNIREP_OK) << unirep_last_error();
+  ASSERT_EQ(unirep_train("tensors", json.c_str(), &runtime, nullptr, nullptr, &result), UNIREP_OK)
+      << unirep_last_error();
   EXPECT_EQ(std::string(unirep_training_result_model_file(result)), d.file("run/best_deploy.safetensors"));
   unirep_training_result_free(result);
-  EXPECT_EQ(unirep_train("tensors", "{\"epochs\": -1}", &runtime, nullptr, nullptr, &result), UNIREP_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(unirep_train("tensors", "{\"epochs\": -1}", &runtime, nullptr, nullptr, &result),
+            UNIREP_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(result, nullptr);
   EXPECT_NE(std::string(unirep_last_error()).find("epochs"), std::string::npos);
 }

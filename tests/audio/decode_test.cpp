@@ -26,7 +26,9 @@ using unirep::testing::write_bytes;
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-bool have_tool(const std::string& name) { return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0; }
+bool have_tool(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 bool have_ffmpeg_encoder(const std::string& name) {
   return have_tool("ffmpeg") &&
@@ -47,7 +49,9 @@ bool have_ffmpeg_encoder(const std::string& name) {
 #define REQUIRE_ENCODER(name) \
   if (!have_ffmpeg_encoder(name)) GTEST_SKIP() << "ffmpeg lacks the " name " encoder"
 
-void put_u16(std::string& s, uint16_t v) { s.append({static_cast<char>(v & 0xff), static_cast<char>(v >> 8)}); }
+void put_u16(std::string& s, uint16_t v) {
+  s.append({static_cast<char>(v & 0xff), static_cast<char>(v >> 8)});
+}
 void put_u32(std::string& s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -172,7 +176,8 @@ TEST(Decode, SampleRatesReported) {
   for (int rate : {8000, 16000, 44100, 48000}) {
     SCOPED_TRACE(rate);
     const std::string path = dir.file("r" + std::to_string(rate) + ".wav");
-    ASSERT_TRUE(shell("sox -n -r " + std::to_string(rate) + " -b 16 -c 1 '" + path + "' synth 1.5 sine 440 vol 0.5", dir));
+    ASSERT_TRUE(
+        shell("sox -n -r " + std::to_string(rate) + " -b 16 -c 1 '" + path + "' synth 1.5 sine 440 vol 0.5", dir));
     const auto a = decode_audio(path);
     EXPECT_EQ(a.info.frames, static_cast<int64_t>(rate * 1.5));
     expect_tone(a, rate, 1.5, 0.5, 0.001, 1e-9);
@@ -212,9 +217,10 @@ TEST_P(DecodeLossy, ToneSurvives) {
   TempDir dir;
   const std::string path = dir.file(c.file);
   // 2 s of 440 Hz at amplitude 0.5 (sine=...:amplitude needs newer ffmpeg; volume scales the 1/8 default).
-  ASSERT_TRUE(shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=48000:duration=2' -af volume=4 -ac 1 " +
-                        std::string(c.args) + " '" + path + "'",
-                    dir));
+  ASSERT_TRUE(
+      shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=48000:duration=2' -af volume=4 -ac 1 " +
+                std::string(c.args) + " '" + path + "'",
+            dir));
   const auto a = decode_audio(path);
   EXPECT_EQ(a.info.codec, c.codec);
   EXPECT_EQ(a.info.decoder, c.decoder);
@@ -239,10 +245,11 @@ TEST(Decode, AudioTrackOfMp4Video) {
   REQUIRE_ENCODER("mpeg4");
   TempDir dir;
   const std::string path = dir.file("clip.mp4");
-  ASSERT_TRUE(shell("ffmpeg -nostdin -y -f lavfi -i testsrc=size=64x48:rate=10 -f lavfi -i "
-                    "'sine=frequency=440:sample_rate=44100' -t 2 -af 'volume=4,pan=stereo|c0=c0|c1=c0' -c:v mpeg4 -c:a aac '" +
-                        path + "'",
-                    dir));
+  ASSERT_TRUE(
+      shell("ffmpeg -nostdin -y -f lavfi -i testsrc=size=64x48:rate=10 -f lavfi -i "
+            "'sine=frequency=440:sample_rate=44100' -t 2 -af 'volume=4,pan=stereo|c0=c0|c1=c0' -c:v mpeg4 -c:a aac '" +
+                path + "'",
+            dir));
   const auto a = decode_audio(path);
   EXPECT_EQ(a.info.decoder, "ffmpeg");
   EXPECT_NE(a.info.container.find("mp4"), std::string::npos) << a.info.container;
@@ -265,9 +272,11 @@ TEST(Decode, DetectedByContentNotExtension) {
   REQUIRE_TOOL("sox");
   TempDir dir;
   const std::string mp3 = dir.file("real.mp3");
-  ASSERT_TRUE(shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=16000:duration=1' -af volume=4 "
-                    "-c:a libmp3lame '" + mp3 + "'",
-                    dir));
+  ASSERT_TRUE(
+      shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=16000:duration=1' -af volume=4 "
+            "-c:a libmp3lame '" +
+                mp3 + "'",
+            dir));
   const std::string bytes = unirep::testing::read_bytes(mp3);
   for (const std::string name : {"fake.wav", "no_extension", "x.flac"}) {
     const std::string path = dir.file(name);
@@ -314,14 +323,16 @@ TEST(Decode, MatchesTorchaudio) {
   std::string args;
   for (const auto& name : names) {
     const std::string bits = name == "s24.wav" ? "24" : "16";
-    ASSERT_TRUE(shell("sox -n -r 22050 -b " + bits + " -c 2 '" + dir.file(name) + "' synth 0.5 sine 300 pinknoise vol 0.4", dir));
+    ASSERT_TRUE(shell(
+        "sox -n -r 22050 -b " + bits + " -c 2 '" + dir.file(name) + "' synth 0.5 sine 300 pinknoise vol 0.4", dir));
     args += " '" + dir.file(name) + "' '" + dir.file(name + ".f32") + "'";
   }
   // One interpreter for all files (importing torch takes seconds): mono = mean over channels.
   ASSERT_TRUE(shell(std::string(python) +
                         " -c \"import sys, torchaudio\n"
                         "for src, dst in zip(sys.argv[1::2], sys.argv[2::2]):\n"
-                        "    w, sr = torchaudio.load(src); w.mean(0).numpy().astype('<f4').tofile(dst)\"" + args,
+                        "    w, sr = torchaudio.load(src); w.mean(0).numpy().astype('<f4').tofile(dst)\"" +
+                        args,
                     dir));
   for (const auto& name : names) {
     SCOPED_TRACE(name);
@@ -331,7 +342,8 @@ TEST(Decode, MatchesTorchaudio) {
     const auto a = decode_audio(dir.file(name));
     ASSERT_EQ(a.samples.size(), ref.size());
     double worst = 0;
-    for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, static_cast<double>(std::abs(a.samples[i] - ref[i])));
+    for (size_t i = 0; i < ref.size(); ++i)
+      worst = std::max(worst, static_cast<double>(std::abs(a.samples[i] - ref[i])));
     EXPECT_LE(worst, 1e-6);
   }
 }
@@ -388,7 +400,8 @@ TEST(Decode, AbsurdHeaderValuesRefused) {
     uint32_t rate;
     const char* needle;
   };
-  for (const Case c : {Case{1, 10'000'000, "sample rate"}, Case{1, 0, ""}, Case{100, 16000, "channel"}, Case{0, 16000, ""}}) {
+  for (const Case c :
+       {Case{1, 10'000'000, "sample rate"}, Case{1, 0, ""}, Case{100, 16000, "channel"}, Case{0, 16000, ""}}) {
     const std::string path = dir.file("bad_" + std::to_string(c.channels) + "_" + std::to_string(c.rate) + ".wav");
     write_bytes(path, wav_header(1, c.channels, c.rate, 16, 400) + data);
     SCOPED_TRACE(path);
@@ -414,7 +427,8 @@ TEST(Decode, DamagedFilesNeverCrash) {
   std::vector<std::string> originals = {int16_wav(std::vector<int16_t>(300, -2000), 2, 8000)};
   if (have_ffmpeg_encoder("libmp3lame")) {
     const std::string mp3 = dir.file("src.mp3");
-    if (shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=8000:duration=0.3' -c:a libmp3lame '" + mp3 + "'",
+    if (shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=8000:duration=0.3' -c:a libmp3lame '" +
+                  mp3 + "'",
               dir))
       originals.push_back(unirep::testing::read_bytes(mp3));
   }
@@ -447,9 +461,11 @@ TEST(Decode, TooLongForDecodeAudioWhenLengthUnknown) {
   TempDir dir;
   const std::string path = dir.file("no_xing.mp3");
   // Without the Xing header the length is only a bit-rate guess, so it is checked while reading.
-  ASSERT_TRUE(shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=16000:duration=3' -c:a libmp3lame "
-                    "-write_xing 0 '" + path + "'",
-                    dir));
+  ASSERT_TRUE(
+      shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=16000:duration=3' -c:a libmp3lame "
+            "-write_xing 0 '" +
+                path + "'",
+            dir));
   EXPECT_EQ(AudioReader(path).info().frames, -1);  // so the limit is enforced while reading
   EXPECT_GT(decode_audio(path).samples.size(), 40000u);
   DecodeOptions options;
@@ -465,7 +481,8 @@ TEST(Decode, TenHourFileStreamsInBoundedMemory) {
   constexpr uint32_t data_bytes = static_cast<uint32_t>(frames * 2);  // 1.15 GB: fits the 32-bit size
   write_bytes(path, wav_header(1, 1, rate, 16, data_bytes));
   // Sparse: the file has its full size but no data blocks on disk (zeros read back as silence).
-  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(44 + static_cast<int64_t>(data_bytes))), 0) << std::strerror(errno);
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(44 + static_cast<int64_t>(data_bytes))), 0)
+      << std::strerror(errno);
 
   // decode_audio refuses at once, from the header, and points to streaming.
   const auto start = std::chrono::steady_clock::now();
@@ -501,9 +518,10 @@ TEST(Decode, ReadInAnyBlockSizeGivesTheSameSamples) {
   REQUIRE_ENCODER("libmp3lame");
   TempDir dir;
   const std::string mp3 = dir.file("m.mp3"), wav = dir.file("w.wav");
-  ASSERT_TRUE(shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=16000:duration=1' -c:a libmp3lame -ac 2 '" +
-                        mp3 + "'",
-                    dir));
+  ASSERT_TRUE(
+      shell("ffmpeg -nostdin -y -f lavfi -i 'sine=frequency=440:sample_rate=16000:duration=1' -c:a libmp3lame -ac 2 '" +
+                mp3 + "'",
+            dir));
   write_bytes(wav, int16_wav(std::vector<int16_t>(40000, 77), 2, 16000));
   for (const auto& path : {mp3, wav}) {
     const auto whole = decode_audio(path).samples;

@@ -44,7 +44,8 @@ TEST(KaldiFbank, MatchesTheReferenceFixtures) {
     auto input = audio::waveform_to_input(wav.samples);
     ASSERT_EQ(input.numel(), ref_input.numel()) << name;
     const auto i = diff(input.reshape(ref_input.sizes()), ref_input);
-    std::cout << name << ": fbank mean " << f.mean << " max " << f.max << "; input mean " << i.mean << " max " << i.max << "\n";
+    std::cout << name << ": fbank mean " << f.mean << " max " << f.max << "; input mean " << i.mean << " max " << i.max
+              << "\n";
     RecordProperty(name + "_fbank_max", std::to_string(f.max));
     EXPECT_LE(f.mean, 1e-3) << name;
     EXPECT_LE(f.max, 5e-2) << name;
@@ -105,15 +106,33 @@ TEST(KaldiFbank, MatchesTorchaudioOnOtherSettings) {
     edit(o);
     cases.push_back({name, py, o});
   };
-  add("hamming_40", "window_type='hamming', num_mel_bins=40", [](auto& o) { o.frame_opts.window_type = "hamming"; o.mel_opts.num_bins = 40; });
-  add("povey_noedges", "window_type='povey', snip_edges=False", [](auto& o) { o.frame_opts.window_type = "povey"; o.frame_opts.snip_edges = false; });
-  add("rect_8k_80", "window_type='rectangular', sample_frequency=8000, num_mel_bins=80",
-      [](auto& o) { o.frame_opts.window_type = "rectangular"; o.frame_opts.samp_freq = 8000; o.mel_opts.num_bins = 80; });
-  add("blackman_energy", "window_type='blackman', use_energy=True", [](auto& o) { o.frame_opts.window_type = "blackman"; o.use_energy = true; });
-  add("energy_first_mag", "use_energy=True, htk_compat=False, use_power=False",
-      [](auto& o) { o.use_energy = true; o.htk_compat = false; o.use_power = false; });
-  add("mean_sub", "subtract_mean=True, low_freq=100, high_freq=-400",
-      [](auto& o) { o.subtract_mean = true; o.mel_opts.low_freq = 100; o.mel_opts.high_freq = -400; });
+  add("hamming_40", "window_type='hamming', num_mel_bins=40", [](auto& o) {
+    o.frame_opts.window_type = "hamming";
+    o.mel_opts.num_bins = 40;
+  });
+  add("povey_noedges", "window_type='povey', snip_edges=False", [](auto& o) {
+    o.frame_opts.window_type = "povey";
+    o.frame_opts.snip_edges = false;
+  });
+  add("rect_8k_80", "window_type='rectangular', sample_frequency=8000, num_mel_bins=80", [](auto& o) {
+    o.frame_opts.window_type = "rectangular";
+    o.frame_opts.samp_freq = 8000;
+    o.mel_opts.num_bins = 80;
+  });
+  add("blackman_energy", "window_type='blackman', use_energy=True", [](auto& o) {
+    o.frame_opts.window_type = "blackman";
+    o.use_energy = true;
+  });
+  add("energy_first_mag", "use_energy=True, htk_compat=False, use_power=False", [](auto& o) {
+    o.use_energy = true;
+    o.htk_compat = false;
+    o.use_power = false;
+  });
+  add("mean_sub", "subtract_mean=True, low_freq=100, high_freq=-400", [](auto& o) {
+    o.subtract_mean = true;
+    o.mel_opts.low_freq = 100;
+    o.mel_opts.high_freq = -400;
+  });
   std::ofstream py(d.file("ref.py"));
   py << "import numpy as np, torch, torchaudio\n"
      << "w = torch.from_numpy(np.load('" << d.file("wave.npy") << "')).float().unsqueeze(0)\n";

@@ -107,7 +107,8 @@ TEST(Resample, StreamingInOddBlocksEqualsOneShot) {
     r.flush(streamed);
     ASSERT_EQ(streamed.size(), whole.size());
     double worst = 0;
-    for (size_t i = 0; i < whole.size(); ++i) worst = std::max(worst, static_cast<double>(std::abs(streamed[i] - whole[i])));
+    for (size_t i = 0; i < whole.size(); ++i)
+      worst = std::max(worst, static_cast<double>(std::abs(streamed[i] - whole[i])));
     EXPECT_LE(worst, 1e-5);
   }
 }
@@ -117,7 +118,8 @@ TEST(Resample, OutputLengthIsRoundedRatio) {
     for (size_t n : {0, 1, 2, 3, 5, 441, 1000, 44101, 44122}) {
       const auto out = resample(std::vector<float>(n, 0.25f), from, to);
       // round(n * to / from), halves rounded up.
-      const size_t expected = (2 * n * static_cast<size_t>(to) + static_cast<size_t>(from)) / (2 * static_cast<size_t>(from));
+      const size_t expected =
+          (2 * n * static_cast<size_t>(to) + static_cast<size_t>(from)) / (2 * static_cast<size_t>(from));
       EXPECT_EQ(out.size(), expected) << n << " samples " << from << " -> " << to;
     }
   }

@@ -24,7 +24,9 @@ using unirep::testing::write_bytes;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-void put_u16(std::string& s, uint16_t v) { s.append({static_cast<char>(v & 0xff), static_cast<char>(v >> 8)}); }
+void put_u16(std::string& s, uint16_t v) {
+  s.append({static_cast<char>(v & 0xff), static_cast<char>(v >> 8)});
+}
 void put_u32(std::string& s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -79,14 +81,17 @@ void expect_refused(const std::string& path, const std::string& needle) {
   }
 }
 
-bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1") == 0; }
+bool have_ffmpeg() {
+  return std::system("ffmpeg -version >/dev/null 2>&1") == 0;
+}
 
 TEST(SampleValues, FloatWavWithNaNOrInfinityIsRefusedNamingTheSample) {
   TempDir d;
   auto s = quiet<float>(48000);
   s[40000] = kNaN;  // past the decoders' first blocks: the position counts across blocks
   write_bytes(d.file("nan.wav"), float_wav(s, 1, 16000));
-  expect_refused(d.file("nan.wav"), "sample 40000 (2.500 s in) is nan: audio samples must be finite and within [-1000, 1000]");
+  expect_refused(d.file("nan.wav"),
+                 "sample 40000 (2.500 s in) is nan: audio samples must be finite and within [-1000, 1000]");
   s[40000] = 0;
   s[7] = -kInf;
   write_bytes(d.file("inf.wav"), float_wav(s, 1, 16000));
@@ -139,9 +144,13 @@ TEST(SampleValues, TheFfmpegDecoderChecksToo) {
   write_bytes(d.file("raw.f64"), std::string(reinterpret_cast<const char*>(g.data()), g.size() * 8));
   // Matroska: a container libsndfile does not read, with the raw float samples copied in.
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f f32le -ar 16000 -ac 1 -i '" + d.file("raw.f32") +
-                         "' -c:a copy '" + d.file("nan.mka") + "'").c_str()), 0);
+                         "' -c:a copy '" + d.file("nan.mka") + "'")
+                            .c_str()),
+            0);
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f f64le -ar 16000 -ac 1 -i '" + d.file("raw.f64") +
-                         "' -c:a copy '" + d.file("f64.mka") + "'").c_str()), 0);
+                         "' -c:a copy '" + d.file("f64.mka") + "'")
+                            .c_str()),
+            0);
   ASSERT_EQ(AudioReader(d.file("nan.mka")).info().decoder, "ffmpeg");
   expect_refused(d.file("nan.mka"), "sample 9001 (0.563 s in) is nan");
   expect_refused(d.file("f64.mka"), "sample 123 (0.008 s in) is -inf");
@@ -155,7 +164,8 @@ TEST(SampleValues, FindBadSampleNamesFrameAndChannel) {
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(b->frame, 11);
   EXPECT_EQ(b->channel, 1);
-  EXPECT_EQ(describe_bad_sample(*b, 0, 2).rfind("sample 11 of channel 2 is nan", 0), 0u) << describe_bad_sample(*b, 0, 2);
+  EXPECT_EQ(describe_bad_sample(*b, 0, 2).rfind("sample 11 of channel 2 is nan", 0), 0u)
+      << describe_bad_sample(*b, 0, 2);
 }
 
 TEST(SampleValues, AnUnsupportedRateSaysWhichRatesAreSupported) {
@@ -163,7 +173,8 @@ TEST(SampleValues, AnUnsupportedRateSaysWhichRatesAreSupported) {
     Resampler(10, 16000);
     ADD_FAILURE() << "no error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot resample 10 Hz to 16000 Hz: supported input rates for 16000 Hz are 63 to 4096000 Hz"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "cannot resample 10 Hz to 16000 Hz: supported input rates for 16000 Hz are 63 to 4096000 Hz"),
               std::string::npos)
         << e.what();
   }

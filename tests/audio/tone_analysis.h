@@ -10,7 +10,8 @@ namespace unirep::testing::tone {
 
 inline std::vector<float> sine(double freq, double rate, size_t n, double amplitude = 0.5) {
   std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(amplitude * std::sin(2 * M_PI * freq * static_cast<double>(i) / rate));
+  for (size_t i = 0; i < n; ++i)
+    x[i] = static_cast<float>(amplitude * std::sin(2 * M_PI * freq * static_cast<double>(i) / rate));
   return x;
 }
 
@@ -27,7 +28,9 @@ inline double rms(const std::vector<float>& x) {
   return x.empty() ? 0.0 : std::sqrt(s / static_cast<double>(x.size()));
 }
 
-inline double db(double ratio) { return 20 * std::log10(ratio); }
+inline double db(double ratio) {
+  return 20 * std::log10(ratio);
+}
 
 // Amplitude of the component at exactly `freq` (least-squares fit of a cos and a sin).
 inline double amplitude_at(const std::vector<float>& x, double freq, double rate) {
@@ -49,7 +52,8 @@ inline double peak_frequency(const std::vector<float>& x, double rate) {
   const size_t n = x.size();
   if (n < 4) return 0;
   std::vector<double> w(n), mag(n / 2 + 1);
-  for (size_t i = 0; i < n; ++i) w[i] = x[i] * (0.5 - 0.5 * std::cos(2 * M_PI * static_cast<double>(i) / static_cast<double>(n)));
+  for (size_t i = 0; i < n; ++i)
+    w[i] = x[i] * (0.5 - 0.5 * std::cos(2 * M_PI * static_cast<double>(i) / static_cast<double>(n)));
   for (size_t k = 1; k <= n / 2; ++k) {  // Goertzel per bin
     const double coeff = 2 * std::cos(2 * M_PI * static_cast<double>(k) / static_cast<double>(n));
     double s1 = 0, s2 = 0;
@@ -64,7 +68,8 @@ inline double peak_frequency(const std::vector<float>& x, double rate) {
     if (mag[k] > mag[best]) best = k;
   double offset = 0;
   if (best > 1 && best < n / 2) {
-    const double a = std::log(mag[best - 1] + 1e-30), b = std::log(mag[best] + 1e-30), c = std::log(mag[best + 1] + 1e-30);
+    const double a = std::log(mag[best - 1] + 1e-30), b = std::log(mag[best] + 1e-30),
+                 c = std::log(mag[best + 1] + 1e-30);
     const double denom = a - 2 * b + c;
     if (denom != 0) offset = 0.5 * (a - c) / denom;
   }

@@ -110,9 +110,29 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
   write_tone_dataset(d.file("data"), 24, 1);
   write_tone_dataset(d.file("test"), 8, 2);
   std::ofstream(d.file("tiny.json")) << kTinyJson;
-  auto r = ut::run_cli({"train", "audio", "--model", d.file("tiny.json"), "--data", d.file("data"), "--val-data",
-                        d.file("test"), "-o", d.file("run"), "--epochs", "8", "--batch-size", "8", "--lr", "1e-2",
-                        "--warmup-epochs", "0", "--no-augment", "--threads", "2", "--workers", "1"});
+  auto r = ut::run_cli({"train",
+                        "audio",
+                        "--model",
+                        d.file("tiny.json"),
+                        "--data",
+                        d.file("data"),
+                        "--val-data",
+                        d.file("test"),
+                        "-o",
+                        d.file("run"),
+                        "--epochs",
+                        "8",
+                        "--batch-size",
+                        "8",
+                        "--lr",
+                        "1e-2",
+                        "--warmup-epochs",
+                        "0",
+                        "--no-augment",
+                        "--threads",
+                        "2",
+                        "--workers",
+                        "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string model = d.file("run/best_deploy.safetensors");
   ASSERT_TRUE(ut::file_exists(model)) << r.output;
@@ -144,14 +164,15 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
 
   // A pattern that cannot name a speaker is refused before any work, and no report is written.
   for (const std::string bad : {"([0-9]", "^[0-9]"}) {
-    auto b = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--speaker-pattern", bad,
-                          "--report", d.file("bad.json")});
+    auto b = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--speaker-pattern",
+                          bad, "--report", d.file("bad.json")});
     EXPECT_NE(b.exit_code, 0) << b.output;
     EXPECT_NE(b.output.find("--speaker-pattern"), std::string::npos) << b.output;
     EXPECT_FALSE(ut::file_exists(d.file("bad.json")));
   }
 
-  auto c = ut::run_cli({"classify-audio", "--model-file", model, "--json", d.file("test/high/0.wav"), d.file("test/low/1.wav")});
+  auto c = ut::run_cli(
+      {"classify-audio", "--model-file", model, "--json", d.file("test/high/0.wav"), d.file("test/low/1.wav")});
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_NE(c.output.find(R"("top":[{"label":"high")"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find(R"("top":[{"label":"low")"), std::string::npos) << c.output;
@@ -171,7 +192,8 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
   auto p = ut::run_cli({"preprocess", "audio", d.file("test/low/0.wav"), "--output-npy", d.file("in.npy")});
   ASSERT_EQ(p.exit_code, 0) << p.output;
   EXPECT_EQ(io::read_npy(d.file("in.npy")).sizes(), (at::IntArrayRef{1, 128, 128}));
-  auto q = ut::run_cli({"preprocess", "audio", d.file("test/low/0.wav"), "--raw-fbank", "--output-npy", d.file("fb.npy")});
+  auto q =
+      ut::run_cli({"preprocess", "audio", d.file("test/low/0.wav"), "--raw-fbank", "--output-npy", d.file("fb.npy")});
   ASSERT_EQ(q.exit_code, 0) << q.output;
   EXPECT_EQ(io::read_npy(d.file("fb.npy")).sizes(), (at::IntArrayRef{98, 128}));
 

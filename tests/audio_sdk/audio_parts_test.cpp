@@ -157,7 +157,8 @@ TEST(AudioAugment, MasksNoiseRollAndMixupFollowTheRecipe) {
 TEST(AudioAugment, RandomEqualizationIsSmoothBoundedAndSkipsThePadding) {
   // A 0.5 s clip: its backbone input has real frames, then padding columns.
   std::vector<float> wave(8000);
-  for (size_t i = 0; i < wave.size(); ++i) wave[i] = 0.3f * std::sin(0.05f * static_cast<float>(i)) + 0.01f * std::sin(1.3f * i);
+  for (size_t i = 0; i < wave.size(); ++i)
+    wave[i] = 0.3f * std::sin(0.05f * static_cast<float>(i)) + 0.01f * std::sin(1.3f * i);
   audio::AudioInputOptions in;
   const auto clean = audio::waveform_to_input(wave, in);
   const float fill = static_cast<float>((0.0 - in.norm_mean) / (2.0 * in.norm_std));  // as AudioDataset computes it

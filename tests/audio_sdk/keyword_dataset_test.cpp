@@ -19,7 +19,9 @@ using namespace unirep;
 using unirep::testing::TempDir;
 namespace fs = std::filesystem;
 
-bool have_tool(const std::string& name) { return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0; }
+bool have_tool(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 std::set<std::string> read_list(const std::string& path) {
   std::set<std::string> lines;
@@ -30,11 +32,14 @@ std::set<std::string> read_list(const std::string& path) {
 }
 
 // The voice part of a clip name: "espeak-ng-en-029-f2_nohash_0.wav" -> held-out accent "en-029".
-std::string synth_voice_of(const std::string& relative) { return relative.substr(relative.find('/') + 1); }
+std::string synth_voice_of(const std::string& relative) {
+  return relative.substr(relative.find('/') + 1);
+}
 
 TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   if (!have_tool("espeak-ng") || !have_tool("flite")) {
-    if (unirep::testing::ci_mode()) FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
+    if (unirep::testing::ci_mode())
+      FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
     GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
   }
   TempDir a, b;
@@ -69,7 +74,8 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
         std::string safe = t;
         for (auto& c : safe)
           if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
-        if (name.rfind(safe, 0) == 0 && (name.size() == safe.size() || name[safe.size()] == '-' || name[safe.size()] == '_') &&
+        if (name.rfind(safe, 0) == 0 &&
+            (name.size() == safe.size() || name[safe.size()] == '-' || name[safe.size()] == '_') &&
             safe.size() > best.size())
           best = t;
       }
@@ -103,15 +109,18 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   o.out_dir = b.path();
   o.threads = 1;
   data_makers::generate_keyword_dataset(o);
-  EXPECT_EQ(unirep::testing::read_bytes(a.file("testing_list.txt")), unirep::testing::read_bytes(b.file("testing_list.txt")));
-  for (const auto& rel : test) EXPECT_EQ(unirep::testing::read_bytes(a.file(rel)), unirep::testing::read_bytes(b.file(rel))) << rel;
+  EXPECT_EQ(unirep::testing::read_bytes(a.file("testing_list.txt")),
+            unirep::testing::read_bytes(b.file("testing_list.txt")));
+  for (const auto& rel : test)
+    EXPECT_EQ(unirep::testing::read_bytes(a.file(rel)), unirep::testing::read_bytes(b.file(rel))) << rel;
 }
 
 // --accent-vowels re-words training espeak-ng clips only: validation and test clips, and every flite
 // clip, keep their bytes, so scores with and without it are measured on the same held-out clips.
 TEST(KeywordData, AccentVowelsChangeOnlyTrainingEspeakClips) {
   if (!have_tool("espeak-ng") || !have_tool("flite")) {
-    if (unirep::testing::ci_mode()) FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
+    if (unirep::testing::ci_mode())
+      FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
     GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
   }
   TempDir plain, moved;

@@ -46,8 +46,10 @@ sa::AudioClassifier classifier(std::optional<float> head = std::nullopt) {
   models::PooledClassifier net(models::PooledClassifierOptions(task.spec().backbone, 3).deploy(true));
   auto state = task.deploy_state();
   for (auto& nt : state)
-    if (head && nt.name == "mlp_head.1.weight") nt.tensor.fill_(*head);
-    else if (head && nt.name == "mlp_head.0.bias") nt.tensor.fill_(10.0);
+    if (head && nt.name == "mlp_head.1.weight")
+      nt.tensor.fill_(*head);
+    else if (head && nt.name == "mlp_head.0.bias")
+      nt.tensor.fill_(10.0);
   models::load_state_dict(*net, state);
   return sa::AudioClassifier(net, task.spec());
 }
@@ -86,27 +88,33 @@ TEST(PoisonAudioSdk, ClassifyOptionsOutOfRangeNameTheField) {
   auto clf = classifier();
   sa::ClassifyOptions o;
   o.hop_s = std::numeric_limits<double>::quiet_NaN();
-  expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); }, "ClassifyOptions.hop_s must be a positive number of seconds, got nan");
+  expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); },
+                                        "ClassifyOptions.hop_s must be a positive number of seconds, got nan");
   o = {};
   o.batch = 0;
-  expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); }, "ClassifyOptions.batch must be at least 1, got 0");
+  expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); },
+                                        "ClassifyOptions.batch must be at least 1, got 0");
   o = {};
   o.top_k = 0;
-  expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); }, "ClassifyOptions.top_k must be at least 1, got 0");
+  expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); },
+                                        "ClassifyOptions.top_k must be at least 1, got 0");
 }
 
 TEST(PoisonAudioSdk, WeightsThatOverflowGiveAnErrorNotNaNScores) {
   auto clf = classifier(3e38f);  // finite, so the model loads; the logits overflow
-  expect_message<std::runtime_error>([&] { clf.classify_samples(tone()); }, "samples: the model gives NaN or infinite scores");
+  expect_message<std::runtime_error>([&] { clf.classify_samples(tone()); },
+                                     "samples: the model gives NaN or infinite scores");
 }
 
 TEST(PoisonAudioSdk, InputOptionsThatMakeEveryInputNaNAreRefused) {
   auto spec = tiny_spec();
   spec.input.norm_std = std::numeric_limits<double>::quiet_NaN();
-  expect_message<std::invalid_argument>([&] { sa::AudioTask task(spec); }, "AudioInputOptions.norm_std must be positive and finite, got nan");
+  expect_message<std::invalid_argument>([&] { sa::AudioTask task(spec); },
+                                        "AudioInputOptions.norm_std must be positive and finite, got nan");
   spec = tiny_spec();
   spec.input.norm_std = 0;
-  expect_message<std::invalid_argument>([&] { sa::AudioTask task(spec); }, "AudioInputOptions.norm_std must be positive and finite, got 0");
+  expect_message<std::invalid_argument>([&] { sa::AudioTask task(spec); },
+                                        "AudioInputOptions.norm_std must be positive and finite, got 0");
   spec = tiny_spec();
   spec.input.fbank.frame_opts.frame_shift_ms = std::numeric_limits<float>::infinity();
   expect_message<std::invalid_argument>([&] { modalities::audio::check_audio_input_options(spec.input); },
@@ -116,8 +124,10 @@ TEST(PoisonAudioSdk, InputOptionsThatMakeEveryInputNaNAreRefused) {
 TEST(PoisonAudioSdk, ARateTheResamplerCannotConvertNamesTheFileAndTheSupportedRates) {
   TempDir d;
   modalities::audio::write_wav(d.file("slow.wav"), std::vector<float>(100, 0.1f), 10);
-  expect_message<io::FormatError>([&] { sa::load_waveform(d.file("slow.wav"), 16000); },
-                                  d.file("slow.wav") + ": cannot resample 10 Hz to 16000 Hz: supported input rates for 16000 Hz are 63 to");
+  expect_message<io::FormatError>(
+      [&] { sa::load_waveform(d.file("slow.wav"), 16000); },
+      d.file("slow.wav") + ": cannot resample 10 Hz to 16000 Hz: supported input rates for 16000 Hz are 63 to");
   auto clf = classifier();
-  expect_message<io::FormatError>([&] { clf.classify_file(d.file("slow.wav")); }, d.file("slow.wav") + ": cannot resample 10 Hz");
+  expect_message<io::FormatError>([&] { clf.classify_file(d.file("slow.wav")); },
+                                  d.file("slow.wav") + ": cannot resample 10 Hz");
 }

@@ -26,7 +26,9 @@ namespace {
 
 constexpr unsigned long long kAddressSpace = 3ull << 30;
 
-bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1") == 0; }
+bool have_ffmpeg() {
+  return std::system("ffmpeg -version >/dev/null 2>&1") == 0;
+}
 
 #define REQUIRE_FFMPEG() \
   if (!have_ffmpeg()) GTEST_SKIP() << "the ffmpeg program is needed to make the test inputs"
@@ -42,7 +44,8 @@ std::string error_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
 
-ut::LimitedResult run(const std::vector<std::string>& args, double timeout_s = 120, const std::vector<std::string>& env = {}) {
+ut::LimitedResult run(const std::vector<std::string>& args, double timeout_s = 120,
+                      const std::vector<std::string>& env = {}) {
   ut::CliLimits limits;
   limits.address_space_bytes = kAddressSpace;
   limits.timeout_s = timeout_s;
@@ -50,7 +53,8 @@ ut::LimitedResult run(const std::vector<std::string>& args, double timeout_s = 1
 }
 
 // A refusal: a non-zero exit in time, one error line naming `file` and saying `problem`, no output.
-void expect_refused(const ut::LimitedResult& r, const std::string& file, const std::string& problem, const std::string& output) {
+void expect_refused(const ut::LimitedResult& r, const std::string& file, const std::string& problem,
+                    const std::string& output) {
   EXPECT_FALSE(r.timed_out) << "hung: " << r.output;
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_LT(r.exit_code, 128) << "crashed: " << r.output;
@@ -156,9 +160,11 @@ TEST(BoundedInputs, DevZeroIsCutOffWithAClearError) {
   ut::TempDir d;
   const std::string out = d.file("out.npy");
   auto r = run({"preprocess", "points", "/dev/zero", "-o", out});
-  expect_refused(r, "/dev/zero", "is not a regular file and gave more than the limit of 268435456 bytes (256 MiB) without ending", out);
+  expect_refused(r, "/dev/zero",
+                 "is not a regular file and gave more than the limit of 268435456 bytes (256 MiB) without ending", out);
   r = run({"preprocess", "image", "/dev/zero", "-o", out});
-  expect_refused(r, "/dev/zero", "is not a regular file and gave more than the limit of 1073741824 bytes (1 GiB) without ending", out);
+  expect_refused(r, "/dev/zero",
+                 "is not a regular file and gave more than the limit of 1073741824 bytes (1 GiB) without ending", out);
   EXPECT_EQ(r.output.find("empty"), std::string::npos) << r.output;
   r = run({"preprocess", "video", "/dev/zero", "-o", out});
   expect_refused(r, "/dev/zero", "is not a regular file", out);
@@ -177,14 +183,16 @@ TEST(BoundedInputs, EndlessPipeIsCutOffWithAClearError) {
     YesIntoFifo yes(fifo);
     r = run({"preprocess", "points", fifo, "-o", out});
   }
-  expect_refused(r, fifo, "is not a regular file and gave more than the limit of 268435456 bytes (256 MiB) without ending", out);
+  expect_refused(r, fifo,
+                 "is not a regular file and gave more than the limit of 268435456 bytes (256 MiB) without ending", out);
 }
 
 // A FIFO nobody opens for writing: refused after the 10 s wait, never a hang.
 TEST(BoundedInputs, FifoWithoutWriterFailsAfterTheWait) {
   ut::TempDir d;
   const std::string out = d.file("out.npy");
-  const std::string points = make_fifo(d, "nobody.off"), image = make_fifo(d, "nobody.png"), video = make_fifo(d, "nobody.mp4");
+  const std::string points = make_fifo(d, "nobody.off"), image = make_fifo(d, "nobody.png"),
+                    video = make_fifo(d, "nobody.mp4");
   const auto start = std::chrono::steady_clock::now();
   auto r = run({"preprocess", "points", points, "-o", out}, 60);
   expect_refused(r, points, "no data came within 10 s", out);

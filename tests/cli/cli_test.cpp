@@ -17,11 +17,14 @@ using unirep::testing::within_fixture_tolerance;
 
 namespace {
 
-std::string bb(const std::string& name) { return fixture("backbone/" + name); }
+std::string bb(const std::string& name) {
+  return fixture("backbone/" + name);
+}
 
 CommandResult infer(const std::string& model, const std::string& weights, const std::string& input,
                     const std::string& output, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"infer", "--model", model, "--weights", weights, "--input-npy", input, "--output-npy", output, "--threads", "2"};
+  std::vector<std::string> args = {"infer", "--model",      model,  "--weights", weights, "--input-npy",
+                                   input,   "--output-npy", output, "--threads", "2"};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_cli(args);
 }
@@ -65,7 +68,8 @@ TEST(CliInfer, NamedVariantLoadsTheOfficialAWeights) {
   TempDir tmp;
   auto r = infer("a", bb("unireplknet_a.train.pth"), bb("unireplknet_a.input.npy"), tmp.file("y.npy"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(within_fixture_tolerance(unirep::io::read_npy(tmp.file("y.npy")), unirep::io::read_npy(bb("unireplknet_a.logits.npy"))));
+  EXPECT_TRUE(within_fixture_tolerance(unirep::io::read_npy(tmp.file("y.npy")),
+                                       unirep::io::read_npy(bb("unireplknet_a.logits.npy"))));
 }
 
 TEST(CliInfer, FeaturesWriteFourStageMaps) {
@@ -76,7 +80,9 @@ TEST(CliInfer, FeaturesWriteFourStageMaps) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (int i = 0; i < 4; ++i) {
     const auto s = ".stage" + std::to_string(i) + ".npy";
-    EXPECT_TRUE(within_fixture_tolerance(unirep::io::read_npy(tmp.file("f" + s)), unirep::io::read_npy(bb("tiny_mono" + s)))) << i;
+    EXPECT_TRUE(
+        within_fixture_tolerance(unirep::io::read_npy(tmp.file("f" + s)), unirep::io::read_npy(bb("tiny_mono" + s))))
+        << i;
   }
   EXPECT_FALSE(file_exists(tmp.file("f.npy")));
 }
@@ -96,7 +102,8 @@ TEST(CliInfer, PooledIsTheHeadInput) {
     if (nt.name == "head.weight") hw = nt.tensor;
     if (nt.name == "head.bias") hb = nt.tensor;
   }
-  EXPECT_TRUE(within_fixture_tolerance(at::linear(pooled, hw, hb), unirep::io::read_npy(bb("tiny_mono.deploy_logits.npy"))));
+  EXPECT_TRUE(
+      within_fixture_tolerance(at::linear(pooled, hw, hb), unirep::io::read_npy(bb("tiny_mono.deploy_logits.npy"))));
 }
 
 TEST(CliReparam, WritesDeployWeightsThatInferLoads) {
@@ -104,12 +111,15 @@ TEST(CliReparam, WritesDeployWeightsThatInferLoads) {
   TempDir tmp;
   for (const std::string ext : {".safetensors", ".pth"}) {
     const auto deploy = tmp.file("deploy" + ext);
-    auto r = run_cli({"reparam", "--model", bb("unireplknet_a.config.json"), "--weights", bb("unireplknet_a.train.pth"), "--output", deploy});
+    auto r = run_cli({"reparam", "--model", bb("unireplknet_a.config.json"), "--weights", bb("unireplknet_a.train.pth"),
+                      "--output", deploy});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     auto y = tmp.file("y" + ext + ".npy");
     r = infer(bb("unireplknet_a.config.json"), deploy, bb("unireplknet_a.input.npy"), y);
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_TRUE(within_fixture_tolerance(unirep::io::read_npy(y), unirep::io::read_npy(bb("unireplknet_a.deploy_logits.npy")))) << ext;
+    EXPECT_TRUE(
+        within_fixture_tolerance(unirep::io::read_npy(y), unirep::io::read_npy(bb("unireplknet_a.deploy_logits.npy"))))
+        << ext;
   }
 }
 
@@ -142,13 +152,20 @@ TEST(CliErrors, BadInputsFailWithAOneLineReasonAndNoOutput) {
     std::string expect;  // must appear in the first line
   };
   std::vector<Case> cases = {
-      {{"infer", "--model", cfg, "--weights", weights, "--input-npy", tmp.file("garbage.npy"), "--output-npy", out}, "garbage.npy"},
-      {{"infer", "--model", cfg, "--weights", tmp.file("garbage.pth"), "--input-npy", input, "--output-npy", out}, "garbage.pth"},
+      {{"infer", "--model", cfg, "--weights", weights, "--input-npy", tmp.file("garbage.npy"), "--output-npy", out},
+       "garbage.npy"},
+      {{"infer", "--model", cfg, "--weights", tmp.file("garbage.pth"), "--input-npy", input, "--output-npy", out},
+       "garbage.pth"},
       {{"infer", "--model", cfg, "--weights", weights, "--input-npy", three_chan, "--output-npy", out}, "channels"},
-      {{"infer", "--model", tmp.file("bad.json"), "--weights", weights, "--input-npy", input, "--output-npy", out}, "bad.json"},
-      {{"infer", "--model", "a", "--weights", weights, "--input-npy", input, "--output-npy", out}, "tiny_mono.train.pth"},
-      {{"infer", "--model", "zz", "--weights", weights, "--input-npy", input, "--output-npy", out}, "unknown model variant"},
-      {{"infer", "--model", cfg, "--weights", weights, "--input-npy", input, "--output-npy", tmp.file("no/such/dir/y.npy")}, "y.npy"},
+      {{"infer", "--model", tmp.file("bad.json"), "--weights", weights, "--input-npy", input, "--output-npy", out},
+       "bad.json"},
+      {{"infer", "--model", "a", "--weights", weights, "--input-npy", input, "--output-npy", out},
+       "tiny_mono.train.pth"},
+      {{"infer", "--model", "zz", "--weights", weights, "--input-npy", input, "--output-npy", out},
+       "unknown model variant"},
+      {{"infer", "--model", cfg, "--weights", weights, "--input-npy", input, "--output-npy",
+        tmp.file("no/such/dir/y.npy")},
+       "y.npy"},
       {{"reparam", "--model", cfg, "--weights", weights, "--output", tmp.file("deploy.bin")}, "deploy.bin"},
   };
   for (const auto& c : cases) {
@@ -165,8 +182,8 @@ TEST(CliErrors, StrictLoadListsEveryKeyAndNonStrictGoesOn) {
   UNIREP_REQUIRE_FIXTURES();
   TempDir tmp;
   // The A weights into a layout with an extra block in stage 0: unexpected nothing, missing stages.0.2.*
-  auto r = run_cli({"infer", "--model", "a", "--weights", bb("tiny_mono.train.pth"), "--input-npy", bb("tiny_mono.input.npy"),
-                    "--output-npy", tmp.file("y.npy")});
+  auto r = run_cli({"infer", "--model", "a", "--weights", bb("tiny_mono.train.pth"), "--input-npy",
+                    bb("tiny_mono.input.npy"), "--output-npy", tmp.file("y.npy")});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("stages.0.1.dwconv.weight"), std::string::npos) << r.output;  // missing key named
   EXPECT_NE(r.output.find("shape-mismatched"), std::string::npos) << r.output;

@@ -47,8 +47,8 @@ std::string tone_wav() {
   std::string pcm;
   for (uint32_t i = 0; i < samples; ++i)
     pcm += le(static_cast<uint16_t>(static_cast<int16_t>(12000 * std::sin(2 * M_PI * 440 * i / rate))), 2);
-  return "RIFF" + le(36 + samples * 2, 4) + "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) + le(rate, 4) + le(rate * 2, 4) + le(2, 2) +
-         le(16, 2) + "data" + le(samples * 2, 4) + pcm;
+  return "RIFF" + le(36 + samples * 2, 4) + "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) + le(rate, 4) +
+         le(rate * 2, 4) + le(2, 2) + le(16, 2) + "data" + le(samples * 2, 4) + pcm;
 }
 
 TEST(DataMakers, StoppedRunLeavesNoDataSetAndNoStagingFolder) {
@@ -56,8 +56,9 @@ TEST(DataMakers, StoppedRunLeavesNoDataSetAndNoStagingFolder) {
   const auto parent = d.file("data"), out = d.file("data/shapes");
   fs::create_directory(parent);
   // Thousands of shapes: minutes of work, stopped as soon as the first files are there.
-  const int pid = ut::spawn_cli({"data", "shapes", "--out", out, "--per-class", "2000", "--points", "4096", "--threads", "2"}, {},
-                                d.file("log.txt"));
+  const int pid =
+      ut::spawn_cli({"data", "shapes", "--out", out, "--per-class", "2000", "--points", "4096", "--threads", "2"}, {},
+                    d.file("log.txt"));
   bool caught = false;
   for (int waited = 0; waited < 60000 && !caught; waited += 5) {
     caught = staging_folder_has_files(parent);
@@ -79,16 +80,23 @@ TEST(DataMakers, SynthesizerFailingMidwayLeavesNoDataSetAndNoStagingFolder) {
   ut::write_bytes(d.file("tone.wav"), tone_wav());
   // A stand-in for espeak-ng: writes a tone to the file after -w five times, then fails.
   const auto fake = bin + "/espeak-ng";
-  ut::write_bytes(fake, "#!/bin/sh\n"
-                        "n=$(( $(cat '" + d.file("calls") + "' 2>/dev/null || echo 0) + 1 ))\n"
-                        "echo $n > '" + d.file("calls") + "'\n"
-                        "[ $n -gt 5 ] && exit 1\n"
-                        "while [ $# -gt 0 ]; do [ \"$1\" = -w ] && cp '" + d.file("tone.wav") + "' \"$2\"; shift; done\n"
-                        "exit 0\n");
+  ut::write_bytes(fake,
+                  "#!/bin/sh\n"
+                  "n=$(( $(cat '" +
+                      d.file("calls") +
+                      "' 2>/dev/null || echo 0) + 1 ))\n"
+                      "echo $n > '" +
+                      d.file("calls") +
+                      "'\n"
+                      "[ $n -gt 5 ] && exit 1\n"
+                      "while [ $# -gt 0 ]; do [ \"$1\" = -w ] && cp '" +
+                      d.file("tone.wav") +
+                      "' \"$2\"; shift; done\n"
+                      "exit 0\n");
   chmod(fake.c_str(), 0755);
   const char* path = std::getenv("PATH");
-  const int pid = ut::spawn_cli({"data", "keywords", "--out", out, "--threads", "1"}, {"PATH=" + bin + ":" + (path ? path : "/usr/bin:/bin")},
-                                d.file("log.txt"));
+  const int pid = ut::spawn_cli({"data", "keywords", "--out", out, "--threads", "1"},
+                                {"PATH=" + bin + ":" + (path ? path : "/usr/bin:/bin")}, d.file("log.txt"));
   const int code = ut::wait_exit(pid, 120);
   const auto log = ut::read_bytes(d.file("log.txt"));
   EXPECT_EQ(code, 1) << log;

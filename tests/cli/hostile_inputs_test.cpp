@@ -32,10 +32,12 @@ std::string error_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
 
-std::string truncated(const std::string& bytes) { return bytes.substr(0, bytes.size() / 2); }
+std::string truncated(const std::string& bytes) {
+  return bytes.substr(0, bytes.size() / 2);
+}
 
 struct Input {
-  std::string kind;         // "missing", "directory", ...
+  std::string kind;  // "missing", "directory", ...
   std::string path;
   std::string success;  // non-empty: succeeding is the documented behaviour, said so in the table
 };
@@ -66,7 +68,9 @@ std::vector<Input> hostile_variants(const ut::TempDir& d, const std::string& ste
   return v;
 }
 
-std::string le32(uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; }
+std::string le32(uint32_t v) {
+  return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)};
+}
 
 std::string wav_with_data_size(uint32_t size, size_t actual) {
   std::string h = "RIFF" + le32(36 + size) + "WAVEfmt " + le32(16);
@@ -94,8 +98,10 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
   for (size_t i = 0; i < tone.size(); ++i) tone[i] = 0.3f * std::sin(0.1f * static_cast<float>(i));
   unirep::modalities::audio::write_wav(d.file("tone.wav"), tone, 16000);
   std::string ppm = "P6\n64 48\n255\n" + std::string(64 * 48 * 3, '\x80');
-  std::string ply = "ply\nformat ascii 1.0\nelement vertex 50\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
-  for (int i = 0; i < 50; ++i) ply += std::to_string(i * 0.1) + " " + std::to_string(std::sin(i)) + " " + std::to_string(std::cos(i)) + "\n";
+  std::string ply =
+      "ply\nformat ascii 1.0\nelement vertex 50\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
+  for (int i = 0; i < 50; ++i)
+    ply += std::to_string(i * 0.1) + " " + std::to_string(std::sin(i)) + " " + std::to_string(std::cos(i)) + "\n";
   unirep::io::write_npy(d.file("x.npy"), at::rand({1, 3, 32, 32}));
   std::string nan_npy_path = d.file("nan_src.npy");
   auto nan_x = at::rand({1, 3, 32, 32});
@@ -103,13 +109,17 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
   unirep::io::write_npy(nan_npy_path, nan_x);
   const bool have_ffmpeg = std::system("ffmpeg -version >/dev/null 2>&1") == 0;
   if (have_ffmpeg)
-    ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=64x48:r=10:d=1 -pix_fmt yuv420p " +
-                           d.file("v.mp4")).c_str()), 0);
+    ASSERT_EQ(
+        std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=64x48:r=10:d=1 -pix_fmt yuv420p " +
+                     d.file("v.mp4"))
+                        .c_str()),
+        0);
   // A valid .npy header (v1, 64-byte aligned) promising 10^12 x 3 x 32 x 32 floats, with 64 bytes of data.
   std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 3, 32, 32), }";
   dict += std::string((64 - (10 + dict.size() + 1) % 64) % 64, ' ') + "\n";
-  const std::string absurd_npy = std::string("\x93NUMPY\x01\x00", 8) + std::string{char(dict.size() & 0xff), char(dict.size() >> 8)} +
-                                 dict + std::string(64, '\0');
+  const std::string absurd_npy = std::string("\x93NUMPY\x01\x00", 8) +
+                                 std::string{char(dict.size() & 0xff), char(dict.size() >> 8)} + dict +
+                                 std::string(64, '\0');
   std::string absurd_safetensors = std::string{0, 0, 0, 0, 0, 0, 0, 0x10} + "{}";
 
   struct Command {
@@ -118,34 +128,43 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
     std::function<std::vector<std::string>(const std::string&)> args;
   };
   std::vector<Command> commands;
-  auto audio_inputs = hostile_variants(d, "clip", ".wav", ut::read_bytes(d.file("tone.wav")),
-                                       wav_with_data_size(0xFFFFFF00u, 3200));
+  auto audio_inputs =
+      hostile_variants(d, "clip", ".wav", ut::read_bytes(d.file("tone.wav")), wav_with_data_size(0xFFFFFF00u, 3200));
   // A WAV cut short or promising more data than it has is what an interrupted recording looks
   // like: like libsndfile, sox and FFmpeg, the reader takes the samples that are there.
   for (auto& in : audio_inputs)
-    if (in.kind.rfind("truncated", 0) == 0 || in.kind.rfind("header", 0) == 0) in.success = "reads the samples that are there";
+    if (in.kind.rfind("truncated", 0) == 0 || in.kind.rfind("header", 0) == 0)
+      in.success = "reads the samples that are there";
   commands.push_back({"preprocess audio", audio_inputs, [&](const std::string& f) {
                         return std::vector<std::string>{"preprocess", "audio", f, "--output-npy", out};
                       }});
-  commands.push_back({"classify-audio", audio_inputs, [&](const std::string& f) {
-                        return std::vector<std::string>{"classify-audio", f, "--model-file", d.file("audio_model.safetensors")};
+  commands.push_back(
+      {"classify-audio", audio_inputs, [&](const std::string& f) {
+         return std::vector<std::string>{"classify-audio", f, "--model-file", d.file("audio_model.safetensors")};
+       }});
+  commands.push_back({"preprocess image",
+                      hostile_variants(d, "photo", ".ppm", ppm, "P6\n100000 100000\n255\n" + std::string(300, 'x')),
+                      [&](const std::string& f) {
+                        return std::vector<std::string>{"preprocess", "image", f, "--output-npy", out};
                       }});
-  commands.push_back({"preprocess image", hostile_variants(d, "photo", ".ppm", ppm, "P6\n100000 100000\n255\n" + std::string(300, 'x')),
-                      [&](const std::string& f) { return std::vector<std::string>{"preprocess", "image", f, "--output-npy", out}; }});
   if (have_ffmpeg)
     commands.push_back({"preprocess video", hostile_variants(d, "movie", ".mp4", ut::read_bytes(d.file("v.mp4")), ""),
-                        [&](const std::string& f) { return std::vector<std::string>{"preprocess", "video", f, "--output-npy", out}; }});
+                        [&](const std::string& f) {
+                          return std::vector<std::string>{"preprocess", "video", f, "--output-npy", out};
+                        }});
   const std::string absurd_ply =
-      "ply\nformat binary_little_endian 1.0\nelement vertex 1000000000000\nproperty float x\nproperty float y\nproperty float z\nend_header\n" +
+      "ply\nformat binary_little_endian 1.0\nelement vertex 1000000000000\nproperty float x\nproperty float "
+      "y\nproperty float z\nend_header\n" +
       std::string(120, '\0');
   const auto point_inputs = hostile_variants(d, "cloud", ".ply", ply, absurd_ply);
   commands.push_back({"preprocess points", point_inputs, [&](const std::string& f) {
                         return std::vector<std::string>{"preprocess", "points", f, "--output-npy", out};
                       }});
   auto xyz_nan = hostile_variants(d, "scan", ".xyz", "0 0 0\n1 1 1\n", "", "nan nan nan\ninf 0 0\nnan 1 2\n");
-  commands.push_back({"classify-points", {xyz_nan.back()}, [&](const std::string& f) {
-                        return std::vector<std::string>{"classify-points", f, "--model-file", d.file("point_model.safetensors")};
-                      }});
+  commands.push_back(
+      {"classify-points", {xyz_nan.back()}, [&](const std::string& f) {
+         return std::vector<std::string>{"classify-points", f, "--model-file", d.file("point_model.safetensors")};
+       }});
   std::string csv = ut::read_bytes(d.file("series.csv"));
   std::string nan_csv = csv;
   nan_csv.replace(nan_csv.rfind('\n', nan_csv.size() - 2) + 1, std::string::npos, "2020-01-09 08:00,inf,nan\n");
@@ -154,24 +173,30 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
   for (auto& in : csv_inputs)
     if (in.kind.rfind("truncated", 0) == 0) in.success = "a shorter series (the cut left whole rows)";
   commands.push_back({"forecast predict", csv_inputs, [&](const std::string& f) {
-                        return std::vector<std::string>{"forecast", "predict", "--csv", f, "--model", d.file("forecaster.safetensors"),
+                        return std::vector<std::string>{"forecast", "predict",
+                                                        "--csv",    f,
+                                                        "--model",  d.file("forecaster.safetensors"),
                                                         "--output", d.file("forecast.csv")};
                       }});
-  commands.push_back({"infer (input .npy)", hostile_variants(d, "input", ".npy", ut::read_bytes(d.file("x.npy")), absurd_npy,
-                                                            ut::read_bytes(nan_npy_path)),
-                      [&](const std::string& f) {
-                        return std::vector<std::string>{"infer", "--model", d.file("tiny.json"), "--weights", d.file("tiny.safetensors"),
-                                                        "--input-npy", f, "--output-npy", out};
-                      }});
+  commands.push_back(
+      {"infer (input .npy)",
+       hostile_variants(d, "input", ".npy", ut::read_bytes(d.file("x.npy")), absurd_npy, ut::read_bytes(nan_npy_path)),
+       [&](const std::string& f) {
+         return std::vector<std::string>{
+             "infer",       "--model", d.file("tiny.json"), "--weights", d.file("tiny.safetensors"),
+             "--input-npy", f,         "--output-npy",      out};
+       }});
   commands.push_back({"classify-audio (model file)",
-                      hostile_variants(d, "model", ".safetensors", ut::read_bytes(d.file("audio_model.safetensors")), absurd_safetensors),
+                      hostile_variants(d, "model", ".safetensors", ut::read_bytes(d.file("audio_model.safetensors")),
+                                       absurd_safetensors),
                       [&](const std::string& f) {
                         return std::vector<std::string>{"classify-audio", d.file("tone.wav"), "--model-file", f};
                       }});
-  commands.push_back({"reparam (weights)", hostile_variants(d, "weights", ".pth", ut::read_bytes(d.file("tiny.safetensors")), ""),
-                      [&](const std::string& f) {
-                        return std::vector<std::string>{"reparam", "--model", d.file("tiny.json"), "--weights", f, "--output", out};
-                      }});
+  commands.push_back(
+      {"reparam (weights)", hostile_variants(d, "weights", ".pth", ut::read_bytes(d.file("tiny.safetensors")), ""),
+       [&](const std::string& f) {
+         return std::vector<std::string>{"reparam", "--model", d.file("tiny.json"), "--weights", f, "--output", out};
+       }});
 
   std::vector<Row> table;
   for (const auto& c : commands)
@@ -230,15 +255,18 @@ TEST(HostileInputs, SigintDuringTrainingLeavesAResumableCheckpoint) {
   ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
   unirep::io::write_npy(d.file("x.npy"), at::rand({64, 3, 32, 32}));
   unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {64}, at::kLong));
-  const std::vector<std::string> args = {"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
-                                         d.file("y.npy"), "-o", d.file("run"), "--epochs", "100000", "--batch-size", "16", "--threads", "1"};
+  const std::vector<std::string> args = {
+      "train",         "tensors", "--model",     d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
+      d.file("y.npy"), "-o",      d.file("run"), "--epochs",          "100000",   "--batch-size",  "16",
+      "--threads",     "1"};
   const int pid = ut::spawn_cli(args, {}, d.file("log1"));
   for (int i = 0; i < 600 && !ut::file_exists(d.file("run/checkpoint.pth")); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_TRUE(ut::file_exists(d.file("run/checkpoint.pth"))) << ut::read_bytes(d.file("log1"));
   ASSERT_EQ(kill(pid, SIGINT), 0);
   EXPECT_EQ(ut::wait_exit(pid, 60), 130) << ut::read_bytes(d.file("log1"));
-  EXPECT_NE(ut::read_bytes(d.file("log1")).find("resumable checkpoint"), std::string::npos) << ut::read_bytes(d.file("log1"));
+  EXPECT_NE(ut::read_bytes(d.file("log1")).find("resumable checkpoint"), std::string::npos)
+      << ut::read_bytes(d.file("log1"));
 
   const int again = ut::spawn_cli(args, {}, d.file("log2"));
   const auto log2 = [&] { return ut::file_exists(d.file("log2")) ? ut::read_bytes(d.file("log2")) : std::string(); };

@@ -61,7 +61,8 @@ TEST(Sizes, LayoutFieldsBeyondTheLimitsAreRefusedBeforeBuilding) {
   EXPECT_FALSE(ut::file_exists(d.file("y.npy")));
 
   const auto classes = d.file("classes.json");
-  ut::write_bytes(classes, layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]", R"(, "num_classes": 1000000000000)"));
+  ut::write_bytes(classes,
+                  layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]", R"(, "num_classes": 1000000000000)"));
   expect_refused({"demo", "--model", classes, "--size", "32", "--runs", "1"},
                  classes + ": 'num_classes' is 1000000000000, more than the limit of 16777216 classes");
 }
@@ -78,7 +79,8 @@ TEST(Sizes, LayoutsBeyondTheMemoryLimitAreRefusedFromTheEstimate) {
   const auto line = error_line(r.output);
   EXPECT_EQ(line.rfind("unirep: error: " + wide + ": layout asks for ", 0), 0u) << r.output;
   EXPECT_NE(line.find("parameters ("), std::string::npos) << line;
-  EXPECT_NE(line.find("as float32), more than the 4 GiB limit (UNIREP_MAX_LAYOUT_GIB sets it)"), std::string::npos) << line;
+  EXPECT_NE(line.find("as float32), more than the 4 GiB limit (UNIREP_MAX_LAYOUT_GIB sets it)"), std::string::npos)
+      << line;
 }
 
 // /dev/zero never ends and a FIFO without a writer never opens for a blocking reader.
@@ -116,5 +118,6 @@ TEST(Sizes, AModelFileClaimingAbsurdSizesIsRefused) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const auto line = error_line(r.output);
   EXPECT_EQ(line.rfind("unirep: error: " + big + ": ", 0), 0u) << r.output;
-  EXPECT_NE(line.find("'num_classes' is 1000000000000, more than the limit of 16777216 classes"), std::string::npos) << line;
+  EXPECT_NE(line.find("'num_classes' is 1000000000000, more than the limit of 16777216 classes"), std::string::npos)
+      << line;
 }

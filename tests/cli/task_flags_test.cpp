@@ -26,15 +26,18 @@ class TaskFlags : public ::testing::Test {
     ut::write_bytes(d.file("tiny.json"), ut::tiny_config().to_json());
   }
   std::vector<std::string> train_tensors(std::vector<std::string> extra) const {
-    std::vector<std::string> args = {"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
-                                     d.file("y.npy"), "-o", d.file("run"), "--threads", "1", "--workers", "0"};
+    std::vector<std::string> args = {
+        "train",         "tensors", "--model",     d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
+        d.file("y.npy"), "-o",      d.file("run"), "--threads",         "1",        "--workers",     "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
   ut::TempDir d;
 };
 
-size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t lines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 }  // namespace
 
@@ -79,15 +82,17 @@ TEST_F(TaskFlags, FlagsOfAnotherTaskAndBadConfigsAreRefusedBeforeAnyWork) {
 }
 
 TEST_F(TaskFlags, EvaluateNamesFlagsInTheSdksMessages) {
-  const auto r = ut::run_cli({"evaluate", "video", "--model-file", d.file("x.npy"), "--data", d.file("none"), "--views", "3"});
+  const auto r =
+      ut::run_cli({"evaluate", "video", "--model-file", d.file("x.npy"), "--data", d.file("none"), "--views", "3"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("--views must be 1 or 15"), std::string::npos) << r.output;
 }
 
 TEST_F(TaskFlags, TheForecasterTrainsThroughTheRegistryToo) {
   ut::write_bytes(d.file("series.csv"), ut::sinusoid_csv(300));
-  const auto r = ut::run_cli({"train", "timeseries", "--csv", d.file("series.csv"), "--out", d.file("f.safetensors"), "--seq-len", "16",
-                              "--pred-len", "4", "--epochs", "1", "--batch-size", "64", "--threads", "1"});
+  const auto r =
+      ut::run_cli({"train", "timeseries", "--csv", d.file("series.csv"), "--out", d.file("f.safetensors"), "--seq-len",
+                   "16", "--pred-len", "4", "--epochs", "1", "--batch-size", "64", "--threads", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(ut::file_exists(d.file("f.safetensors")));
   EXPECT_NE(r.output.find("test_mse "), std::string::npos) << r.output;

@@ -32,9 +32,11 @@ namespace {
 const char* kNpyMagic = "\x93NUMPY";
 
 std::string small_ply() {
-  std::string ply = "ply\nformat ascii 1.0\nelement vertex 64\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
+  std::string ply =
+      "ply\nformat ascii 1.0\nelement vertex 64\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
   for (int i = 0; i < 64; ++i)
-    ply += std::to_string(std::cos(i * 0.3)) + " " + std::to_string(std::sin(i * 0.7)) + " " + std::to_string(i * 0.01) + "\n";
+    ply += std::to_string(std::cos(i * 0.3)) + " " + std::to_string(std::sin(i * 0.7)) + " " +
+           std::to_string(i * 0.01) + "\n";
   return ply;
 }
 
@@ -115,8 +117,8 @@ TEST_F(UserFiles, CharacterDeviceOutputIsNotReplaced) {
 }
 
 TEST_F(UserFiles, DashIsStandardOutputWhereTheFormatAllowsIt) {
-  const std::string cmd = std::string(UNIREP_CLI_PATH) + " preprocess points " + ply + " --points 16 -o - > " + d.file("stdout.bin") +
-                          " 2> " + d.file("stderr.txt");
+  const std::string cmd = std::string(UNIREP_CLI_PATH) + " preprocess points " + ply + " --points 16 -o - > " +
+                          d.file("stdout.bin") + " 2> " + d.file("stderr.txt");
   ASSERT_EQ(std::system(cmd.c_str()), 0) << ut::read_bytes(d.file("stderr.txt"));
   const auto x = unirep::io::read_npy(d.file("stdout.bin"));  // nothing but the .npy on stdout
   EXPECT_EQ(x.size(0), 16);
@@ -164,7 +166,8 @@ TEST_F(UserFiles, OutputThatIsAnInputIsRefusedBeforeAnyWork) {
   const auto weights_before = ut::read_bytes(weights);
   const auto r = ut::run_cli_limited({"reparam", "--model", json, "--weights", weights, "-o", weights});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("--output " + weights + " is the same file as --weights " + weights), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--output " + weights + " is the same file as --weights " + weights), std::string::npos)
+      << r.output;
   EXPECT_EQ(ut::read_bytes(weights), weights_before);
 }
 
@@ -176,8 +179,8 @@ TEST_F(UserFiles, SeveralOutputsAreAllOrNothing) {
   ut::write_bytes(prefix + ".stage0.npy", "old 0");
   ut::write_bytes(prefix + ".stage1.npy", "old 1");
   fs::create_directory(prefix + ".stage2.npy");  // the third file cannot be written
-  const auto r = ut::run_cli_limited(
-      {"infer", "--model", json, "--weights", weights, "--input-npy", d.file("x.npy"), "--output", "features", "-o", prefix});
+  const auto r = ut::run_cli_limited({"infer", "--model", json, "--weights", weights, "--input-npy", d.file("x.npy"),
+                                      "--output", "features", "-o", prefix});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(last_line(r.output).find("y.stage2.npy: is a directory"), std::string::npos) << r.output;
   EXPECT_EQ(ut::read_bytes(prefix + ".stage0.npy"), "old 0");
@@ -186,8 +189,8 @@ TEST_F(UserFiles, SeveralOutputsAreAllOrNothing) {
   EXPECT_TRUE(temporary_files(d.path()).empty());
   // Once the way is clear, all four appear.
   fs::remove(prefix + ".stage2.npy");
-  const auto ok = ut::run_cli_limited(
-      {"infer", "--model", json, "--weights", weights, "--input-npy", d.file("x.npy"), "--output", "features", "-o", prefix});
+  const auto ok = ut::run_cli_limited({"infer", "--model", json, "--weights", weights, "--input-npy", d.file("x.npy"),
+                                       "--output", "features", "-o", prefix});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   for (int i = 0; i < 4; ++i) EXPECT_EQ(unirep::io::read_npy(prefix + ".stage" + std::to_string(i) + ".npy").dim(), 4);
 }
@@ -203,7 +206,8 @@ TEST_F(UserFiles, SignalWhileWritingLeavesNoTemporaryFile) {
   const int watch = inotify_init1(IN_NONBLOCK);
   ASSERT_GE(watch, 0);
   ASSERT_GE(inotify_add_watch(watch, out_dir.c_str(), IN_CREATE), 0);
-  const int pid = ut::spawn_cli({"preprocess", "image", image, "--size", "2400", "--crop-pct", "1", "-o", out}, {}, d.file("log.txt"));
+  const int pid = ut::spawn_cli({"preprocess", "image", image, "--size", "2400", "--crop-pct", "1", "-o", out}, {},
+                                d.file("log.txt"));
   bool caught = false;
   for (int waited = 0; waited < 60000 && !caught; ++waited) {
     alignas(inotify_event) char buf[4096];
@@ -213,8 +217,10 @@ TEST_F(UserFiles, SignalWhileWritingLeavesNoTemporaryFile) {
       if (e->len > 0 && std::string(e->name).find(".tmp-") != std::string::npos) caught = true;
       at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
     }
-    if (caught) kill(pid, SIGTERM);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (caught)
+      kill(pid, SIGTERM);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   close(watch);
   const int code = ut::wait_exit(pid, 60);
@@ -240,8 +246,10 @@ TEST(StrictOptions, NumbersAreFiniteInRangeAndIntegralWhereTheyMustBe) {
       {{"classify-audio", clip, "--model-file", model, "--top-k", "1.5"}, "--top-k"},
       {{"classify-audio", clip, "--model-file", model, "--top-k", digits309}, "--top-k"},
       {{"classify-audio", clip, "--model-file", model, "--hop", digits309}, "--hop"},
-      {{"train", "tensors", "--model", "a", "--inputs", clip, "--labels", clip, "-o", d.file("run"), "--lr", "nan"}, "--lr"},
-      {{"train", "tensors", "--model", "a", "--inputs", clip, "--labels", clip, "-o", d.file("run"), "--epochs", "-3"}, "--epochs"},
+      {{"train", "tensors", "--model", "a", "--inputs", clip, "--labels", clip, "-o", d.file("run"), "--lr", "nan"},
+       "--lr"},
+      {{"train", "tensors", "--model", "a", "--inputs", clip, "--labels", clip, "-o", d.file("run"), "--epochs", "-3"},
+       "--epochs"},
   };
   for (const auto& [args, option] : cases) {
     const auto r = ut::run_cli_limited(args, {6ull << 30, 30});
@@ -287,12 +295,14 @@ TEST(TextAndTime, NonUtf8FileNamesKeepJsonValid) {
 }
 
 TEST_F(UserFiles, DashIsStandardInputForPointsAndImages) {
-  auto r = ut::run_cli_limited({"preprocess", "points", "-", "--points", "16", "-o", d.file("from_stdin.npy")}, {6ull << 30, 60, small_ply()});
+  auto r = ut::run_cli_limited({"preprocess", "points", "-", "--points", "16", "-o", d.file("from_stdin.npy")},
+                               {6ull << 30, 60, small_ply()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(unirep::io::read_npy(d.file("from_stdin.npy")).size(0), 16);
   r = ut::run_cli_limited({"preprocess", "audio", "-", "-o", d.file("audio.npy")}, {6ull << 30, 60, "RIFF"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(last_line(r.output).find("'-' (standard input) is read for points and images"), std::string::npos) << r.output;
+  EXPECT_NE(last_line(r.output).find("'-' (standard input) is read for points and images"), std::string::npos)
+      << r.output;
 }
 
 // forecast predict -o F.csv --plot P.png: when the plot cannot be written, the CSV is not replaced.
@@ -301,8 +311,11 @@ TEST_F(UserFiles, ForecastAndPlotAreAllOrNothing) {
   ut::write_forecaster(d.file("series.csv"), d.file("model.safetensors"));
   ut::write_bytes(d.file("forecast.csv"), "old forecast");
   fs::create_directory(d.file("plot.png"));
-  const std::vector<std::string> args = {"forecast", "predict", "--csv", d.file("series.csv"), "--model", d.file("model.safetensors"),
-                                         "-o", d.file("forecast.csv"), "--plot", d.file("plot.png")};
+  const std::vector<std::string> args = {"forecast", "predict",
+                                         "--csv",    d.file("series.csv"),
+                                         "--model",  d.file("model.safetensors"),
+                                         "-o",       d.file("forecast.csv"),
+                                         "--plot",   d.file("plot.png")};
   auto r = ut::run_cli_limited(args);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(last_line(r.output).find("plot.png: is a directory"), std::string::npos) << r.output;
@@ -319,7 +332,8 @@ TEST_F(UserFiles, ForecastAndPlotAreAllOrNothing) {
 // short at the NUL, and it stays one line.
 TEST(ClearErrors, NulInAQuotedTokenDoesNotCutTheMessage) {
   ut::TempDir d;
-  const std::string off = std::string("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 ") + std::string("\0zz\x1b[31m", 8) + "\n3 0 1 2\n";
+  const std::string off =
+      std::string("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 ") + std::string("\0zz\x1b[31m", 8) + "\n3 0 1 2\n";
   ut::write_bytes(d.file("nul.off"), off);
   const auto r = ut::run_cli_limited({"preprocess", "points", d.file("nul.off"), "-o", d.file("out.npy")});
   EXPECT_EQ(r.exit_code, 1) << r.output;
@@ -336,13 +350,14 @@ TEST_F(UserFiles, AFailedFreshRunPutsTheEarlierRunBack) {
   unirep::io::write_npy(d.file("x.npy"), at::rand({32, 3, 32, 32}));
   unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {32}, at::kLong));
   const auto train = [&](const std::string& lr) {
-    return ut::run_cli_limited({"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
-                                d.file("y.npy"), "-o", d.file("run"), "--epochs", "2", "--batch-size", "16", "--threads", "1", "--lr",
-                                lr, "--no-resume"});
+    return ut::run_cli_limited({"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"),
+                                "--labels", d.file("y.npy"), "-o", d.file("run"), "--epochs", "2", "--batch-size", "16",
+                                "--threads", "1", "--lr", lr, "--no-resume"});
   };
   ASSERT_EQ(train("1e-3").exit_code, 0);
   std::map<std::string, std::string> earlier;
-  for (const char* f : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"}) earlier[f] = ut::read_bytes(d.file("run/") + f);
+  for (const char* f : {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"})
+    earlier[f] = ut::read_bytes(d.file("run/") + f);
   const auto failed = train("1e6");  // diverges in its first epoch
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
   EXPECT_NE(failed.output.find("the earlier run's files are back as they were"), std::string::npos) << failed.output;
@@ -364,8 +379,9 @@ TEST_F(UserFiles, AStaleCheckpointNamesTheFlagThatStartsOver) {
   unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {16}, at::kLong));
   fs::create_directory(d.file("run"));
   ut::write_bytes(d.file("run/checkpoint.pth"), "not a checkpoint");
-  const auto r = ut::run_cli_limited({"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
-                                      d.file("y.npy"), "-o", d.file("run"), "--epochs", "1", "--batch-size", "8", "--threads", "1"});
+  const auto r = ut::run_cli_limited({"train", "tensors", "--model", d.file("tiny.json"), "--inputs", d.file("x.npy"),
+                                      "--labels", d.file("y.npy"), "-o", d.file("run"), "--epochs", "1", "--batch-size",
+                                      "8", "--threads", "1"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const auto line = last_line(r.output);
   EXPECT_NE(line.find("cannot resume from " + d.file("run/checkpoint.pth")), std::string::npos) << line;

@@ -44,10 +44,36 @@ void write_data(const TempDir& dir, int64_t n) {
 }
 
 std::vector<std::string> train_args(const TempDir& dir, const std::string& out, int batch, int max_steps) {
-  return {"train", "tensors", "--model", tiny_config_json(dir), "--inputs", dir.file("x.npy"), "--labels",
-          dir.file("y.npy"), "-o", out, "--epochs", "1000", "--batch-size", std::to_string(batch), "--optimizer", "sgd",
-          "--lr", "0.05", "--warmup-epochs", "0", "--max-steps", std::to_string(max_steps), "--seed", "3",
-          "--workers", "1", "--threads", "1", "--timeout", "20"};
+  return {"train",
+          "tensors",
+          "--model",
+          tiny_config_json(dir),
+          "--inputs",
+          dir.file("x.npy"),
+          "--labels",
+          dir.file("y.npy"),
+          "-o",
+          out,
+          "--epochs",
+          "1000",
+          "--batch-size",
+          std::to_string(batch),
+          "--optimizer",
+          "sgd",
+          "--lr",
+          "0.05",
+          "--warmup-epochs",
+          "0",
+          "--max-steps",
+          std::to_string(max_steps),
+          "--seed",
+          "3",
+          "--workers",
+          "1",
+          "--threads",
+          "1",
+          "--timeout",
+          "20"};
 }
 
 }  // namespace
@@ -91,8 +117,8 @@ TEST(SyncBatchNorm, TwoRanksEqualOneBigBatch) {
       auto xr = x.slice(0, rank * 4, rank * 4 + 4).clone().requires_grad_(true);
       auto y = bn->forward(xr);
       (y * upstream.slice(0, rank * 4, rank * 4 + 4)).sum().backward();
-      results[rank] = {y.detach(), xr.grad(), bn->weight.grad().clone(), bn->running_mean.clone(),
-                       bn->running_var.clone(), ""};
+      results[rank] = {
+          y.detach(), xr.grad(), bn->weight.grad().clone(), bn->running_mean.clone(), bn->running_var.clone(), ""};
       group.barrier();
     } catch (const std::exception& e) {
       results[rank].error = e.what();
@@ -156,10 +182,9 @@ TEST(DistributedTraining, KilledWorkerEndsThePeer) {
   auto args = train_args(dir, dir.file("run"), 4, 1000000);
   std::vector<int> pids;
   for (int rank = 0; rank < 2; ++rank)
-    pids.push_back(ut::spawn_cli(args,
-                                      {"RANK=" + std::to_string(rank), "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
-                                       "MASTER_PORT=" + port},
-                                      dir.file("rank" + std::to_string(rank) + ".log")));
+    pids.push_back(ut::spawn_cli(
+        args, {"RANK=" + std::to_string(rank), "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port},
+        dir.file("rank" + std::to_string(rank) + ".log")));
   // Let both get into training (rank 0 writes a checkpoint folder as it starts).
   std::this_thread::sleep_for(std::chrono::seconds(4));
   ASSERT_EQ(kill(pids[1], SIGKILL), 0);

@@ -19,7 +19,8 @@ void check_parsed(const CLI::App& app) {
     const std::string full = o->get_type_name(), type = full.substr(0, full.find(':'));
     for (const auto& text : o->results()) {
       if (type == "FLOAT" && !std::isfinite(std::strtod(text.c_str(), nullptr))) std::abort();
-      if (o->check_lname("threads") && std::strtoll(text.c_str(), nullptr, 10) > unirep::sdk::max_threads()) std::abort();
+      if (o->check_lname("threads") && std::strtoll(text.c_str(), nullptr, 10) > unirep::sdk::max_threads())
+        std::abort();
     }
   }
   for (const auto* sub : app.get_subcommands()) check_parsed(*sub);
@@ -31,8 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> args{"unirep"};
   std::string current;
   for (size_t i = 0; i < size; ++i) {
-    if (data[i] == 0) args.push_back(std::move(current)), current.clear();
-    else current += static_cast<char>(data[i]);
+    if (data[i] == 0)
+      args.push_back(std::move(current)), current.clear();
+    else
+      current += static_cast<char>(data[i]);
   }
   args.push_back(current);
   std::vector<char*> argv;

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   if (argc != 2) return 2;
   namespace fs = std::filesystem;
   const fs::path dir(argv[1]);
-  for (const char* t : {"fuzz_npy", "fuzz_safetensors", "fuzz_torch_checkpoint", "fuzz_model_file"}) fs::create_directories(dir / t);
+  for (const char* t : {"fuzz_npy", "fuzz_safetensors", "fuzz_torch_checkpoint", "fuzz_model_file"})
+    fs::create_directories(dir / t);
   using unirep::io::write_npy;
   write_npy((dir / "fuzz_npy" / "f32.npy").string(), at::arange(6, at::kFloat).reshape({2, 3}));
   write_npy((dir / "fuzz_npy" / "i64.npy").string(), at::arange(4, at::kLong));
@@ -25,9 +26,11 @@ int main(int argc, char** argv) {
   tensors.push_back({"stem.weight", at::randn({4, 3, 3, 3})});
   tensors.push_back({"stem.bias", at::zeros({4})});
   tensors.push_back({"steps", at::arange(3, at::kLong)});
-  unirep::io::write_safetensors((dir / "fuzz_safetensors" / "a.safetensors").string(), tensors, {{"unirep.kind", "seed"}});
+  unirep::io::write_safetensors((dir / "fuzz_safetensors" / "a.safetensors").string(), tensors,
+                                {{"unirep.kind", "seed"}});
   unirep::io::write_safetensors((dir / "fuzz_safetensors" / "empty.safetensors").string(), {});
-  unirep::io::write_torch_checkpoint((dir / "fuzz_torch_checkpoint" / "a.pth").string(), unirep::io::state_dict_value(tensors));
+  unirep::io::write_torch_checkpoint((dir / "fuzz_torch_checkpoint" / "a.pth").string(),
+                                     unirep::io::state_dict_value(tensors));
   const auto m = dir / "fuzz_model_file";
   unirep::testing::write_audio_model((m / "audio.safetensors").string());
   unirep::testing::write_image_model((m / "image.safetensors").string());

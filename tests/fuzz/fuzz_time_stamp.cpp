@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const double unit = t.format == ts::TimeFormat::Date ? 86400 : t.format == ts::TimeFormat::DateTime ? 60 : 1;
   if (!(std::abs(again->seconds - t.seconds) < unit + 1e-6)) __builtin_trap();
   const auto f = ts::calendar_fields(t.seconds);
-  if (f.hour < 0 || f.hour > 23 || f.day_of_week < 0 || f.day_of_week > 6 || f.day_of_month < 1 || f.day_of_month > 31 ||
-      f.day_of_year < 1 || f.day_of_year > 366)
+  if (f.hour < 0 || f.hour > 23 || f.day_of_week < 0 || f.day_of_week > 6 || f.day_of_month < 1 ||
+      f.day_of_month > 31 || f.day_of_year < 1 || f.day_of_year > 366)
     __builtin_trap();
   return 0;
 }

@@ -50,7 +50,8 @@ TEST(BoundedResize, PilWindowsEqualTheCropOfTheWholeResize) {
     const auto whole = img::pil_resize(im, w, h, filter);
     const int cw = 1 + static_cast<int>(rng() % w), ch = 1 + static_cast<int>(rng() % h);
     const int left = static_cast<int>(rng() % (w - cw + 1)), top = static_cast<int>(rng() % (h - ch + 1));
-    ASSERT_EQ(img::pil_resize_crop(im, w, h, left, top, cw, ch, filter).pixels, window(whole, left, top, cw, ch).pixels) << t;
+    ASSERT_EQ(img::pil_resize_crop(im, w, h, left, top, cw, ch, filter).pixels, window(whole, left, top, cw, ch).pixels)
+        << t;
     const int size = 1 + static_cast<int>(rng() % 200);
     const int crop = 1 + static_cast<int>(rng() % (size + 20));  // larger than the short side: padded
     ASSERT_EQ(img::resize_short_side_center_crop(im, size, crop, crop, filter).pixels,
@@ -63,11 +64,15 @@ TEST(BoundedResize, OpencvWindowsEqualTheCropOfTheWholeResize) {
   std::mt19937 rng(8);
   for (int t = 0; t < 150; ++t) {
     const auto im = noise(1 + static_cast<int>(rng() % 200), 1 + static_cast<int>(rng() % 200), rng);
-    const int size = t % 5 == 0 ? std::min(im.width, im.height) : 1 + static_cast<int>(rng() % 200);  // also "left as it is"
+    const int size =
+        t % 5 == 0 ? std::min(im.width, im.height) : 1 + static_cast<int>(rng() % 200);  // also "left as it is"
     const auto whole = img::opencv_resize_short_side(im, size);
     const int cw = 1 + static_cast<int>(rng() % whole.width), ch = 1 + static_cast<int>(rng() % whole.height);
-    const int left = static_cast<int>(rng() % (whole.width - cw + 1)), top = static_cast<int>(rng() % (whole.height - ch + 1));
-    ASSERT_EQ(img::opencv_resize_short_side_crop(im, size, left, top, cw, ch).pixels, window(whole, left, top, cw, ch).pixels) << t;
+    const int left = static_cast<int>(rng() % (whole.width - cw + 1)),
+              top = static_cast<int>(rng() % (whole.height - ch + 1));
+    ASSERT_EQ(img::opencv_resize_short_side_crop(im, size, left, top, cw, ch).pixels,
+              window(whole, left, top, cw, ch).pixels)
+        << t;
   }
 }
 
@@ -96,8 +101,9 @@ TEST(BoundedResize, WholeResizesAboveTheLimitAreRefused) {
     img::resize_short_side(tall, 256);
     FAIL() << "a 256 x 16776960 resize was made";
   } catch (const std::invalid_argument& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "resizing 1 x 65535 to a short side of 256 would make 256 x 16776960 pixels, more than the limit of 178956970");
+    EXPECT_EQ(
+        std::string(e.what()),
+        "resizing 1 x 65535 to a short side of 256 would make 256 x 16776960 pixels, more than the limit of 178956970");
   }
   EXPECT_THROW(img::opencv_resize_short_side(tall, 3000), std::invalid_argument);
   EXPECT_THROW(img::pil_resize(tall, 20000, 20000), std::invalid_argument);
@@ -124,13 +130,16 @@ TEST(ImagePixelLimit, RefusesFromTheHeaderNamingTheVariable) {
   if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "the ffmpeg program is missing";
   ut::TempDir d;
   const std::string png = d.file("a.png");
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=red:s=40x30 -frames:v 1 " + png).c_str()), 0);
+  ASSERT_EQ(
+      std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=red:s=40x30 -frames:v 1 " + png).c_str()),
+      0);
   ScopedEnv env(img::kMaxImagePixelsVariable, "1199");
   try {
     img::decode_image(png);
     FAIL() << "decoded over the limit";
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), png + ": the image is 40 x 30 pixels, more than the limit of 1199 pixels set by UNIREP_MAX_IMAGE_PIXELS");
+    EXPECT_EQ(std::string(e.what()),
+              png + ": the image is 40 x 30 pixels, more than the limit of 1199 pixels set by UNIREP_MAX_IMAGE_PIXELS");
   }
   setenv(img::kMaxImagePixelsVariable, "1200", 1);
   EXPECT_EQ(img::decode_image(png).width, 40);
@@ -143,7 +152,8 @@ TEST(ImageDecode, NonRegularInputsAreBounded) {
     img::decode_image("/dev/zero", o);
     FAIL();
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "/dev/zero: is not a regular file and gave more than the limit of 1048576 bytes (1 MiB) without ending");
+    EXPECT_EQ(std::string(e.what()),
+              "/dev/zero: is not a regular file and gave more than the limit of 1048576 bytes (1 MiB) without ending");
   }
 }
 

@@ -22,37 +22,44 @@ namespace img = unirep::modalities::image;
 namespace ut = unirep::testing;
 using ut::TempDir;
 
-bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1") == 0; }
+bool have_ffmpeg() {
+  return std::system("ffmpeg -version >/dev/null 2>&1") == 0;
+}
 
-#define REQUIRE_FFMPEG()                                                                  \
-  do {                                                                                    \
-    if (!have_ffmpeg()) {                                                                 \
+#define REQUIRE_FFMPEG()                                                                          \
+  do {                                                                                            \
+    if (!have_ffmpeg()) {                                                                         \
       if (ut::ci_mode()) FAIL() << "the ffmpeg CLI is missing (CI=true): apt-get install ffmpeg"; \
-      GTEST_SKIP() << "the ffmpeg CLI is missing: apt-get install ffmpeg";                \
-    }                                                                                     \
+      GTEST_SKIP() << "the ffmpeg CLI is missing: apt-get install ffmpeg";                        \
+    }                                                                                             \
   } while (0)
 
 // The Python with PIL and torchvision that Debian ships ("" if none).
 const std::string& python_with_pil() {
   static const std::string found = [] {
     for (const char* p : {"/usr/bin/python3", "python3"})
-      if (std::system((std::string(p) + " -c 'import PIL, torchvision, numpy' >/dev/null 2>&1").c_str()) == 0) return std::string(p);
+      if (std::system((std::string(p) + " -c 'import PIL, torchvision, numpy' >/dev/null 2>&1").c_str()) == 0)
+        return std::string(p);
     return std::string();
   }();
   return found;
 }
 
-#define REQUIRE_PIL()                                                                                       \
-  do {                                                                                                      \
-    if (python_with_pil().empty()) {                                                                        \
-      if (ut::ci_mode()) FAIL() << "python3-pil and python3-torchvision are missing (CI=true)";             \
-      GTEST_SKIP() << "python3-pil / python3-torchvision missing: the PIL cross-check is skipped";          \
-    }                                                                                                       \
+#define REQUIRE_PIL()                                                                              \
+  do {                                                                                             \
+    if (python_with_pil().empty()) {                                                               \
+      if (ut::ci_mode()) FAIL() << "python3-pil and python3-torchvision are missing (CI=true)";    \
+      GTEST_SKIP() << "python3-pil / python3-torchvision missing: the PIL cross-check is skipped"; \
+    }                                                                                              \
   } while (0)
 
-void run_ok(const std::string& cmd) { ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd; }
+void run_ok(const std::string& cmd) {
+  ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd;
+}
 
-std::string ffmpeg(const std::string& args) { return "ffmpeg -nostdin -loglevel error -y " + args; }
+std::string ffmpeg(const std::string& args) {
+  return "ffmpeg -nostdin -loglevel error -y " + args;
+}
 
 // Raw rgb24 bytes of an image as the ffmpeg CLI decodes it.
 std::string ffmpeg_rgb(const TempDir& d, const std::string& file) {
@@ -101,7 +108,8 @@ TEST(ImageDecode, EveryFormatGivesTheSourcePixels) {
   const std::string expected = ffmpeg_rgb(d, src);
   ASSERT_EQ(expected.size(), 97u * 61 * 3);
   // Lossless formats must give the source pixels exactly, whatever the extension says.
-  for (const std::string name : {"x.bmp", "x.tiff", "x.webp", "x.ppm", "x.qoi", "rgba.png", "pal.gif", "wrong_extension.jpg"}) {
+  for (const std::string name :
+       {"x.bmp", "x.tiff", "x.webp", "x.ppm", "x.qoi", "rgba.png", "pal.gif", "wrong_extension.jpg"}) {
     SCOPED_TRACE(name);
     std::string args = "-i " + src + " ";
     if (name == "x.webp") args += "-lossless 1 ";
@@ -216,7 +224,8 @@ TEST(ImageTransform, MatchesPilAndTorchvision) {
       "from torchvision import transforms as T\n"
       "path, size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
       "B = T.InterpolationMode.BICUBIC\n"
-      "r = [T.Resize((size, size), interpolation=B)] if size >= 384 else [T.Resize(int(size / 0.875), interpolation=B), T.CenterCrop(size)]\n"
+      "r = [T.Resize((size, size), interpolation=B)] if size >= 384 else [T.Resize(int(size / 0.875), "
+      "interpolation=B), T.CenterCrop(size)]\n"
       "t = T.Compose(r + [T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])\n"
       "np.save(out, t(Image.open(path).convert('RGB')).numpy())\n";
   ut::write_bytes(d.file("ref.py"), script);
@@ -268,7 +277,8 @@ TEST(ImageDecode, ExifOrientationMatchesPilExifTranspose) {
     const auto ref = unirep::io::read_npy(d.file("o" + std::to_string(k) + ".npy"));
     ASSERT_EQ(ref.size(0), im.height);
     ASSERT_EQ(ref.size(1), im.width);
-    auto ours = at::from_blob(const_cast<uint8_t*>(im.pixels.data()), {im.height, im.width, 3}, at::kByte).to(at::kFloat);
+    auto ours =
+        at::from_blob(const_cast<uint8_t*>(im.pixels.data()), {im.height, im.width, 3}, at::kByte).to(at::kFloat);
     EXPECT_LE((ours - ref).abs().mean().item<double>(), 3.0);  // JPEG decoders differ a little
   }
 }
@@ -301,13 +311,14 @@ TEST(ClassifyImageCli, OfficialCheckpointTopClassesAndBadFiles) {
   ASSERT_EQ(x.sizes(), (at::IntArrayRef{3, 224, 224}));
   unirep::io::write_npy(d.file("batch.npy"), x.unsqueeze(0));
   const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
-  r = ut::run_cli({"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("logits.npy")});
+  r = ut::run_cli(
+      {"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("logits.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const int64_t top = unirep::io::read_npy(d.file("logits.npy"))[0].argmax().item<int64_t>();
 
   ut::write_bytes(d.file("bad.png"), "not a picture");
-  r = ut::run_cli({"classify-image", d.file("a.png"), d.file("bad.png"), d.file("b.jpg"), "--model", "a", "--weights", weights, "--json",
-                   "--top-k", "3", "--threads", "2"});
+  r = ut::run_cli({"classify-image", d.file("a.png"), d.file("bad.png"), d.file("b.jpg"), "--model", "a", "--weights",
+                   weights, "--json", "--top-k", "3", "--threads", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.output;  // one file failed
   EXPECT_NE(r.output.find("bad.png: not an image"), std::string::npos) << r.output;
   std::istringstream lines(r.output);
@@ -318,7 +329,8 @@ TEST(ClassifyImageCli, OfficialCheckpointTopClassesAndBadFiles) {
   EXPECT_EQ(results[0]["file"], d.file("a.png"));
   ASSERT_EQ(results[0]["top"].size(), 3u);
   EXPECT_EQ(results[0]["top"][0]["index"].get<int64_t>(), top);
-  EXPECT_EQ(results[0]["top"][0]["label"].get<std::string>(), unirep::sdk::image::imagenet1k_labels()[static_cast<size_t>(top)]);
+  EXPECT_EQ(results[0]["top"][0]["label"].get<std::string>(),
+            unirep::sdk::image::imagenet1k_labels()[static_cast<size_t>(top)]);
   EXPECT_GE(results[0]["top"][0]["score"].get<double>(), results[0]["top"][1]["score"].get<double>());
   EXPECT_EQ(results[1]["file"], d.file("b.jpg"));
 
@@ -338,13 +350,15 @@ TEST(FeaturesCli, StageMapsOfAnImageAndTheDenseInput) {
   TempDir d;
   run_ok(ffmpeg("-f lavfi -i testsrc2=size=320x240 -frames:v 1 " + d.file("a.png")));
   const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
-  auto r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("f.npy"), "--threads", "2"});
+  auto r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy",
+                        d.file("f.npy"), "--threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("no norm0..norm3"), std::string::npos) << r.output;  // a classification checkpoint
   r = ut::run_cli({"preprocess", "image", d.file("a.png"), "--output-npy", d.file("x.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   unirep::io::write_npy(d.file("batch.npy"), unirep::io::read_npy(d.file("x.npy")).unsqueeze(0));
-  r = ut::run_cli({"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("ref.npy"), "--output", "features"});
+  r = ut::run_cli({"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("ref.npy"),
+                   "--output", "features"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const int64_t side[4] = {56, 28, 14, 7}, dims[4] = {40, 80, 160, 320};
   for (int i = 0; i < 4; ++i) {
@@ -354,11 +368,13 @@ TEST(FeaturesCli, StageMapsOfAnImageAndTheDenseInput) {
     EXPECT_TRUE(ut::within_fixture_tolerance(ours, ref));
   }
   // 320 x 240 to fit 200 x 150: 200 x 150, padded to 224 x 160 (strides 4..32: 56 x 40 ... 7 x 5).
-  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("dense"), "--dense", "200x150"});
+  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("dense"),
+                   "--dense", "200x150"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("input 3 x 160 x 224"), std::string::npos) << r.output;
   EXPECT_EQ(unirep::io::read_npy(d.file("dense.stage3.npy")).sizes(), (at::IntArrayRef{1, 320, 5, 7}));
-  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("bad"), "--dense", "200by150"});
+  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("bad"),
+                   "--dense", "200by150"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--dense wants LONGxSHORT"), std::string::npos) << r.output;
   EXPECT_FALSE(ut::file_exists(d.file("bad.stage0.npy")));

@@ -30,7 +30,9 @@ void gzip_to(const std::string& path, const std::string& bytes) {
   gzclose(f);
 }
 
-std::string be32(uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
+std::string be32(uint32_t v) {
+  return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+}
 
 // An IDX pair of `n` 28 x 28 images whose class c is a bright band at rows 2c..2c+5 on noise.
 void write_idx(const std::string& dir, const std::string& prefix, int n, unsigned seed) {
@@ -40,7 +42,8 @@ void write_idx(const std::string& dir, const std::string& prefix, int n, unsigne
     const int c = i % 10;
     labels.push_back(static_cast<char>(c));
     for (int y = 0; y < 28; ++y)
-      for (int x = 0; x < 28; ++x) images.push_back(static_cast<char>((y >= 2 * c && y < 2 * c + 6 ? 200 : 0) + rng() % 40));
+      for (int x = 0; x < 28; ++x)
+        images.push_back(static_cast<char>((y >= 2 * c && y < 2 * c + 6 ? 200 : 0) + rng() % 40));
   }
   gzip_to(dir + "/" + prefix + "-images-idx3-ubyte.gz", images);
   gzip_to(dir + "/" + prefix + "-labels-idx1-ubyte.gz", labels);
@@ -74,7 +77,8 @@ TEST(ImageAugment, ShapesDeterminismAndMixing) {
   auto cut = x;
   const double lambda = img::cutmix_into(cut, img::RgbImage{32, 32, std::vector<uint8_t>(32 * 32 * 3, 7)}, 0.75, a);
   size_t replaced = 0;
-  for (size_t i = 0; i < cut.pixels.size(); i += 3) replaced += cut.pixels[i] == 7 && cut.pixels[i + 1] == 7 && cut.pixels[i + 2] == 7;
+  for (size_t i = 0; i < cut.pixels.size(); i += 3)
+    replaced += cut.pixels[i] == 7 && cut.pixels[i + 1] == 7 && cut.pixels[i + 2] == 7;
   EXPECT_NEAR(1.0 - lambda, static_cast<double>(replaced) / (32 * 32), 0.02);
 }
 
@@ -134,7 +138,8 @@ TEST(FashionMnist, WritesImageFoldersAndRefusesBadIdx) {
   // A header promising more images than the file holds.
   std::filesystem::create_directories(d.file("bad"));
   write_idx(d.file("bad"), "t10k", 20, 2);
-  gzip_to(d.file("bad/train-images-idx3-ubyte.gz"), be32(2051) + be32(1000) + be32(28) + be32(28) + std::string(784, '\0'));
+  gzip_to(d.file("bad/train-images-idx3-ubyte.gz"),
+          be32(2051) + be32(1000) + be32(28) + be32(28) + std::string(784, '\0'));
   gzip_to(d.file("bad/train-labels-idx1-ubyte.gz"), be32(2049) + be32(1000) + std::string(1000, '\0'));
   o.source_dir = d.file("bad");
   o.out_dir = d.file("out2");
@@ -142,7 +147,9 @@ TEST(FashionMnist, WritesImageFoldersAndRefusesBadIdx) {
     unirep::data_makers::write_fashion_mnist(o);
     ADD_FAILURE() << "a short IDX file must be an error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("train-images-idx3-ubyte.gz: the header promises 1000 images"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("train-images-idx3-ubyte.gz: the header promises 1000 images"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(d.file("out2")));
 }
@@ -192,9 +199,38 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   ut::write_bytes(d.file("model.json"),
                   R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
                       "layer_scale_init_value": null, "in_chans": 3, "num_classes": 10})");
-  auto r = ut::run_cli({"train", "image", "--model", d.file("model.json"), "--data", d.file("data"), "--output-dir", d.file("run"),
-                        "--size", "28", "--crop-pct", "1", "--scale-min", "0.8", "--randaug-ops", "0", "--hflip", "0", "--mix-prob", "0",
-                        "--epochs", "6", "--batch-size", "32", "--lr", "3e-3", "--warmup-epochs", "0.5", "--threads", "2", "--seed", "1"});
+  auto r = ut::run_cli({"train",
+                        "image",
+                        "--model",
+                        d.file("model.json"),
+                        "--data",
+                        d.file("data"),
+                        "--output-dir",
+                        d.file("run"),
+                        "--size",
+                        "28",
+                        "--crop-pct",
+                        "1",
+                        "--scale-min",
+                        "0.8",
+                        "--randaug-ops",
+                        "0",
+                        "--hflip",
+                        "0",
+                        "--mix-prob",
+                        "0",
+                        "--epochs",
+                        "6",
+                        "--batch-size",
+                        "32",
+                        "--lr",
+                        "3e-3",
+                        "--warmup-epochs",
+                        "0.5",
+                        "--threads",
+                        "2",
+                        "--seed",
+                        "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto at = r.output.find("test_top1 ");
   ASSERT_NE(at, std::string::npos) << r.output;
@@ -207,11 +243,13 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   EXPECT_NEAR(std::stod(r.output.substr(r.output.find("top1 ") + 5)), top1, 1e-3);  // the same model on the same split
   const auto list = img::list_image_dataset(d.file("data"));
   // Where it goes wrong: accuracy per class and the JSON report, which agrees with the printed top1.
-  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report", d.file("report.json")});
+  r = ut::run_cli(
+      {"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report", d.file("report.json")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ut::expect_consistent_report(d.file("report.json"), static_cast<int>(list.test.size()), 10, top1, r.output);
   // A report that cannot be written fails before the evaluation, naming the path.
-  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report", d.file("missing/report.json")});
+  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report",
+                   d.file("missing/report.json")});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("missing/report.json"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("top1 "), std::string::npos) << r.output;
@@ -243,12 +281,13 @@ TEST(TrainImageCli, FineTunesFromTheOfficialCheckpoint) {
   o.out_dir = d.file("data");
   unirep::data_makers::write_fashion_mnist(o);
   const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
-  auto r = ut::run_cli({"train", "image", "--model", "a", "--weights", weights, "--data", d.file("data"), "--output-dir", d.file("run"),
-                        "--size", "32", "--max-steps", "2", "--batch-size", "4", "--threads", "2"});
+  auto r =
+      ut::run_cli({"train", "image", "--model", "a", "--weights", weights, "--data", d.file("data"), "--output-dir",
+                   d.file("run"), "--size", "32", "--max-steps", "2", "--batch-size", "4", "--threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("new head for 10 classes"), std::string::npos) << r.output;
-  r = ut::run_cli({"train", "image", "--model", "f", "--weights", weights, "--data", d.file("data"), "--output-dir", d.file("run2"),
-                   "--size", "32", "--max-steps", "1"});
+  r = ut::run_cli({"train", "image", "--model", "f", "--weights", weights, "--data", d.file("data"), "--output-dir",
+                   d.file("run2"), "--size", "32", "--max-steps", "1"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("does not fit the model"), std::string::npos) << r.output;
 }

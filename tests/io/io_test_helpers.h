@@ -52,7 +52,8 @@ class PickleBuilder {
   PickleBuilder& empty_dict() { return op('}'); }
   PickleBuilder& setitem() { return op('s'); }
   PickleBuilder& stop() { return op('.'); }
-  // torch._utils._rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())
+  // torch._utils._rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, size, stride, False,
+  // OrderedDict())
   PickleBuilder& tensor(const std::string& storage_type, const std::string& key, int32_t numel, int32_t offset,
                         const std::vector<int32_t>& size, const std::vector<int32_t>& stride) {
     global("torch._utils", "_rebuild_tensor_v2").mark();
@@ -157,10 +158,10 @@ inline PythonResult run_python(const std::string& script, const std::vector<std:
   return r;
 }
 
-#define UNIREP_REQUIRE_PYTHON_TORCH()                                                        \
-  do {                                                                                       \
-    if (::unirep::io_test::python_with_torch().empty())                                      \
-      GTEST_SKIP() << "no python3 with torch and numpy; the Python cross-check is skipped";  \
+#define UNIREP_REQUIRE_PYTHON_TORCH()                                                       \
+  do {                                                                                      \
+    if (::unirep::io_test::python_with_torch().empty())                                     \
+      GTEST_SKIP() << "no python3 with torch and numpy; the Python cross-check is skipped"; \
   } while (0)
 
 }  // namespace unirep::io_test

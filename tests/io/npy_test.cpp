@@ -43,7 +43,8 @@ std::string npy_bytes(const std::string& dict, const std::string& data, int majo
   std::string out = "\x93NUMPY";
   out.push_back(static_cast<char>(major));
   out.push_back(0);
-  for (size_t i = 0; i < (major == 1 ? 2u : 4u); ++i) out.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xff));
+  for (size_t i = 0; i < (major == 1 ? 2u : 4u); ++i)
+    out.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xff));
   return out + header + data;
 }
 
@@ -127,22 +128,23 @@ TEST(NpyVersions, ReadsVersion2And3) {
   TempDir dir;
   const std::string data = unirep::io_test::floats_bytes({1, 2, 3});
   for (int major : {2, 3}) {
-    const auto t = read_npy(write_file(dir, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", data, major)));
+    const auto t =
+        read_npy(write_file(dir, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", data, major)));
     EXPECT_TRUE(at::equal(t, at::tensor({1.f, 2.f, 3.f}))) << major;
   }
-  EXPECT_TRUE(fails_with(write_file(dir, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", data, 4)),
-                         "version 4.0"));
+  EXPECT_TRUE(fails_with(
+      write_file(dir, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", data, 4)), "version 4.0"));
 }
 
 TEST(NpyVersions, FortranOrderIsTransposedIntoCOrder) {
   TempDir dir;
   // Fortran order: element [i][j] of a 2 x 3 array is stored at i + 2 * j.
-  const auto t = read_npy(write_file(
-      dir, npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", unirep::io_test::floats_bytes({1, 2, 3, 4, 5, 6}))));
+  const auto t = read_npy(write_file(dir, npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+                                                    unirep::io_test::floats_bytes({1, 2, 3, 4, 5, 6}))));
   EXPECT_TRUE(t.is_contiguous());
   EXPECT_TRUE(at::equal(t, at::tensor({1.f, 3.f, 5.f, 2.f, 4.f, 6.f}).reshape({2, 3})));
-  const auto v = read_npy(write_file(
-      dir, npy_bytes("{'descr': '<i8', 'fortran_order': True, 'shape': (2,), }", std::string("\x07\0\0\0\0\0\0\0\x08\0\0\0\0\0\0\0", 16))));
+  const auto v = read_npy(write_file(dir, npy_bytes("{'descr': '<i8', 'fortran_order': True, 'shape': (2,), }",
+                                                    std::string("\x07\0\0\0\0\0\0\0\x08\0\0\0\0\0\0\0", 16))));
   EXPECT_TRUE(at::equal(v, at::tensor({int64_t{7}, int64_t{8}})));
 }
 
@@ -162,9 +164,11 @@ TEST(NpyHostile, MalformedHeaders) {
   TempDir dir;
   const std::string d = unirep::io_test::floats_bytes({1, 2});
   auto header = [&](const std::string& dict) { return write_file(dir, npy_bytes(dict, d)); };
-  EXPECT_TRUE(fails_with(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"), "unsupported dtype '>f4'"));
+  EXPECT_TRUE(
+      fails_with(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"), "unsupported dtype '>f4'"));
   EXPECT_TRUE(fails_with(header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"), "unsupported dtype"));
-  EXPECT_TRUE(fails_with(header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"), "quoted string"));
+  EXPECT_TRUE(
+      fails_with(header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"), "quoted string"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}"), "unknown key 'x'"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}"), "twice"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'shape': (2,)}"), "missing"));
@@ -172,9 +176,10 @@ TEST(NpyHostile, MalformedHeaders) {
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}"), "non-negative"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (2)}"), "(n,)"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} junk"), "after the dict"));
-  EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}"), "too large"));
-  EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296)}"),
-                         "too large"));
+  EXPECT_TRUE(
+      fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}"), "too large"));
+  EXPECT_TRUE(fails_with(
+      header("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296)}"), "too large"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,"), "expected"));
   EXPECT_TRUE(fails_with(header("{'descr': '<f4"), "unterminated"));
 }
@@ -187,8 +192,8 @@ TEST(NpyHostile, SizesMustMatchExactly) {
   EXPECT_TRUE(fails_with(
       write_file(dir, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 1000000000), }", "")),
       "truncated"));
-  EXPECT_TRUE(fails_with(write_file(dir, npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", "\x01\x02")),
-                         "bool"));
+  EXPECT_TRUE(fails_with(
+      write_file(dir, npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", "\x01\x02")), "bool"));
 }
 
 TEST(NpyHostile, MagicAndLengths) {
@@ -249,12 +254,14 @@ print('ok')
                                              {dir.path()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // NumPy -> ours.
-  EXPECT_TRUE(at::equal(read_npy(dir.file("np_f2.npy")), at::tensor({0.5f, -1.f, 2.f, 3.f}).reshape({2, 2}).to(at::kHalf)));
+  EXPECT_TRUE(
+      at::equal(read_npy(dir.file("np_f2.npy")), at::tensor({0.5f, -1.f, 2.f, 3.f}).reshape({2, 2}).to(at::kHalf)));
   EXPECT_TRUE(at::equal(read_npy(dir.file("np_u1.npy")), at::tensor({1, 250}, at::kByte)));
   EXPECT_TRUE(at::equal(read_npy(dir.file("np_i4.npy")), at::tensor({-5}, at::kInt).reshape({1, 1})));
   EXPECT_EQ(read_npy(dir.file("np_f8.npy")).sizes(), (at::IntArrayRef{0, 3}));
   EXPECT_TRUE(at::equal(read_npy(dir.file("np_v2.npy")), at::ones({3})));
-  EXPECT_TRUE(at::equal(read_npy(dir.file("np_fortran.npy")), at::arange(24, at::kFloat).reshape({2, 3, 4}).permute({2, 1, 0})));
+  EXPECT_TRUE(at::equal(read_npy(dir.file("np_fortran.npy")),
+                        at::arange(24, at::kFloat).reshape({2, 3, 4}).permute({2, 1, 0})));
 }
 
 }  // namespace

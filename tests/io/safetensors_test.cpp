@@ -70,7 +70,8 @@ TEST(SafetensorsFixture, TensorsComeInDataOffsetOrder) {
   const NamedTensors st = read_safetensors(path);
   // Writing them back in that order reproduces the data area byte for byte.
   write_safetensors(dir.file("copy.safetensors"), st);
-  const std::string a = unirep::testing::read_bytes(path), b = unirep::testing::read_bytes(dir.file("copy.safetensors"));
+  const std::string a = unirep::testing::read_bytes(path),
+                    b = unirep::testing::read_bytes(dir.file("copy.safetensors"));
   auto data_of = [](const std::string& s) {
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(s[i]);
@@ -147,7 +148,8 @@ TEST(SafetensorsHostile, EveryTruncationIsAFormatError) {
   const uint64_t data_start = 8 + header_size_of(whole);
   // Every cut through the header and the first tensors, a stride through the rest, the last bytes.
   std::vector<size_t> cuts;
-  for (size_t n = 0; n < whole.size(); n += (n < data_start + 256 || n + 64 > whole.size()) ? 1 : 509) cuts.push_back(n);
+  for (size_t n = 0; n < whole.size(); n += (n < data_start + 256 || n + 64 > whole.size()) ? 1 : 509)
+    cuts.push_back(n);
   const std::string path = dir.file("cut.safetensors");
   unirep::io_test::for_each_prefix(path, whole, cuts,
                                    [&](size_t n) { EXPECT_TRUE(fails_with(path, "")) << "cut at " << n; });
@@ -199,14 +201,15 @@ TEST(SafetensorsHostile, EntryFields) {
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [-2], "data_offsets": [0, 8])"), "non-negative"));
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [2.0], "data_offsets": [0, 8])"), "non-negative"));
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": "2", "data_offsets": [0, 8])"), "shape must be a list"));
-  EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 8])"),
-                         "too large"));
+  EXPECT_TRUE(fails_with(
+      entry(R"("dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 8])"), "too large"));
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [2], "data_offsets": [0])"), "two non-negative"));
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [2], "data_offsets": [8, 0])"), "outside"));
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [2], "data_offsets": [0, 16])"), "outside"));
   EXPECT_TRUE(fails_with(entry(R"("dtype": "F32", "shape": [3], "data_offsets": [0, 8])"), "need 12 bytes"));
-  EXPECT_TRUE(fails_with(file_with(dir, R"({"t": {"dtype": "BOOL", "shape": [2], "data_offsets": [0, 2]}})", "\x01\x02"),
-                         "holds bool values"));
+  EXPECT_TRUE(
+      fails_with(file_with(dir, R"({"t": {"dtype": "BOOL", "shape": [2], "data_offsets": [0, 2]}})", "\x01\x02"),
+                 "holds bool values"));
   EXPECT_TRUE(fails_with(file_with(dir, R"({"__metadata__": {"a": 1}})", ""), "not a string"));
   EXPECT_TRUE(fails_with(file_with(dir, R"({"__metadata__": [1]})", ""), "must be an object"));
 }
@@ -225,8 +228,10 @@ TEST(SafetensorsHostile, TensorsMustTileTheDataArea) {
   EXPECT_TRUE(fails_with(two("[0, 8]", "[12, 20]", std::string(20, '\0')), "hole"));
   EXPECT_TRUE(fails_with(two("[0, 8]", "[8, 16]", std::string(20, '\0')), "after the last tensor"));
   EXPECT_TRUE(fails_with(
-      file_with(dir, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})",
-                d16),
+      file_with(
+          dir,
+          R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})",
+          d16),
       "appears twice"));
   // Out of order in the header is fine; the result follows the data offsets.
   const auto v = read_safetensors(two("[8, 16]", "[0, 8]", d16));

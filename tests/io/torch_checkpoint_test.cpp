@@ -42,7 +42,8 @@ using unirep::testing::TempDir;
 }
 
 // A crafted checkpoint: the pickle plus raw storage records.
-std::string crafted(const TempDir& dir, const PickleBuilder& p, const std::map<std::string, std::string>& records = {}) {
+std::string crafted(const TempDir& dir, const PickleBuilder& p,
+                    const std::map<std::string, std::string>& records = {}) {
   const std::string path = dir.file("crafted.pth");
   write_checkpoint_zip(path, p.bytes(), records);
   return path;
@@ -162,14 +163,15 @@ PyValue sample_tree() {
                     unirep::io::state_dict_value({{"w", base}, {"b", at::tensor({1.5, -2.0}, at::kDouble)}}));
   root.emplace_back(PyValue::string("views"), PyValue::dict(std::move(inner)));
   root.emplace_back(PyValue::string("epoch"), PyValue::integer(42));
-  root.emplace_back(PyValue::string("ints"),
-                    PyValue::list({PyValue::integer(-1), PyValue::integer(255), PyValue::integer(65535),
-                                   PyValue::integer(1LL << 40), PyValue::integer(INT64_MIN), PyValue::integer(INT64_MAX)}));
+  root.emplace_back(PyValue::string("ints"), PyValue::list({PyValue::integer(-1), PyValue::integer(255),
+                                                            PyValue::integer(65535), PyValue::integer(1LL << 40),
+                                                            PyValue::integer(INT64_MIN), PyValue::integer(INT64_MAX)}));
   root.emplace_back(PyValue::string("lr"), PyValue::floating(0.00125));
   root.emplace_back(PyValue::string("name"), PyValue::string("UniRepLKNet \xce\xb1"));
   root.emplace_back(PyValue::string("blob"), PyValue::bytes(std::string("\x00\x7f\x80\xff", 4)));
   root.emplace_back(PyValue::string("empty_blob"), PyValue::bytes(""));
-  root.emplace_back(PyValue::string("flags"), PyValue::tuple({PyValue::boolean(true), PyValue::boolean(false), PyValue::none()}));
+  root.emplace_back(PyValue::string("flags"),
+                    PyValue::tuple({PyValue::boolean(true), PyValue::boolean(false), PyValue::none()}));
   root.emplace_back(PyValue::string("empty"), PyValue::tuple({PyValue::list(), PyValue::dict(), PyValue::tuple()}));
   root.emplace_back(PyValue::integer(7), PyValue::string("int key"));
   PyValue::Items dtypes;
@@ -189,21 +191,25 @@ PyValue sample_tree() {
 
 // Structural equality, tensors by dtype, shape and value.
 ::testing::AssertionResult equal_trees(const PyValue& a, const PyValue& b, const std::string& where = "root") {
-  if (a.kind() != b.kind()) return ::testing::AssertionFailure() << where << ": " << a.describe() << " vs " << b.describe();
+  if (a.kind() != b.kind())
+    return ::testing::AssertionFailure() << where << ": " << a.describe() << " vs " << b.describe();
   switch (a.kind()) {
-    case PyValue::Kind::None: return ::testing::AssertionSuccess();
+    case PyValue::Kind::None:
+      return ::testing::AssertionSuccess();
     case PyValue::Kind::Bool:
       if (a.as_bool() != b.as_bool()) return ::testing::AssertionFailure() << where;
       return ::testing::AssertionSuccess();
     case PyValue::Kind::Int:
-      if (a.as_int() != b.as_int()) return ::testing::AssertionFailure() << where << ": " << a.as_int() << " vs " << b.as_int();
+      if (a.as_int() != b.as_int())
+        return ::testing::AssertionFailure() << where << ": " << a.as_int() << " vs " << b.as_int();
       return ::testing::AssertionSuccess();
     case PyValue::Kind::Float:
       if (a.as_float() != b.as_float()) return ::testing::AssertionFailure() << where;
       return ::testing::AssertionSuccess();
     case PyValue::Kind::String:
     case PyValue::Kind::Bytes:
-      if (a.as_string() != b.as_string()) return ::testing::AssertionFailure() << where << ": '" << a.as_string() << "'";
+      if (a.as_string() != b.as_string())
+        return ::testing::AssertionFailure() << where << ": '" << a.as_string() << "'";
       return ::testing::AssertionSuccess();
     case PyValue::Kind::List:
     case PyValue::Kind::Tuple: {
@@ -216,7 +222,8 @@ PyValue sample_tree() {
     }
     case PyValue::Kind::Dict: {
       if (a.ordered() != b.ordered()) return ::testing::AssertionFailure() << where << ": ordered differs";
-      if (a.dict_items().size() != b.dict_items().size()) return ::testing::AssertionFailure() << where << ": sizes differ";
+      if (a.dict_items().size() != b.dict_items().size())
+        return ::testing::AssertionFailure() << where << ": sizes differ";
       for (size_t i = 0; i < a.dict_items().size(); ++i) {
         auto rk = equal_trees(a.dict_items()[i].first, b.dict_items()[i].first, where + ".<key>");
         if (!rk) return rk;
@@ -508,7 +515,16 @@ TEST(TorchCheckpointHostile, GlobalsOutsideTheAllowListNeverRun) {
   const std::string marker = dir.file("pwned");
   // {'model': {}, 'x': os.system('touch <marker>')}
   PickleBuilder p;
-  p.empty_dict().mark().str("model").empty_dict().str("x").global("os", "system").mark().str("touch " + marker).tuple().reduce();
+  p.empty_dict()
+      .mark()
+      .str("model")
+      .empty_dict()
+      .str("x")
+      .global("os", "system")
+      .mark()
+      .str("touch " + marker)
+      .tuple()
+      .reduce();
   p.op('u').stop();
   std::vector<std::string> warnings;
   const PyValue root = read_torch_checkpoint(crafted(dir, p), &warnings);
@@ -526,7 +542,15 @@ TEST(TorchCheckpointHostile, GlobalsOutsideTheAllowListNeverRun) {
   EXPECT_EQ(read_torch_checkpoint(crafted(dir, q), &warnings).type_name(), "os.system");
   EXPECT_EQ(warnings, std::vector<std::string>{"(root): skipped os.system"});
   PickleBuilder n;
-  n.global("subprocess", "Popen").op(')').op(0x81).empty_dict().str("args").str("touch " + marker).setitem().op('b').stop();
+  n.global("subprocess", "Popen")
+      .op(')')
+      .op(0x81)
+      .empty_dict()
+      .str("args")
+      .str("touch " + marker)
+      .setitem()
+      .op('b')
+      .stop();
   EXPECT_EQ(read_torch_checkpoint(crafted(dir, n)).type_name(), "subprocess.Popen");
   EXPECT_FALSE(unirep::testing::file_exists(marker));
 }
@@ -542,7 +566,8 @@ TEST(TorchCheckpointHostile, ArgparseNamespaceNextToTheModel) {
   p.op('G').raw(std::string("\x3f\xb9\x99\x99\x99\x99\x99\x9a", 8)).setitem().op('b');
   p.op('u').stop();
   std::vector<std::string> warnings;
-  const PyValue root = read_torch_checkpoint(crafted(dir, p, {{"data/0", unirep::io_test::floats_bytes({1, 2})}}), &warnings);
+  const PyValue root =
+      read_torch_checkpoint(crafted(dir, p, {{"data/0", unirep::io_test::floats_bytes({1, 2})}}), &warnings);
   EXPECT_EQ(warnings, std::vector<std::string>{"args: skipped argparse.Namespace"});
   ASSERT_NE(root.find("model"), nullptr);
   EXPECT_TRUE(same(root.find("model")->find("w")->as_tensor(), at::tensor({1.f, 2.f})));

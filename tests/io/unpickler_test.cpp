@@ -104,7 +104,7 @@ TEST(Unpickler, WarningsNameTheKeyPath) {
   root.emplace_back(PyValue::integer(3), PyValue::unsupported("a.B"));
   const auto w = unirep::io::unsupported_warnings(PyValue::dict(std::move(root)));
   EXPECT_EQ(w, (std::vector<std::string>{"extra.ns: skipped argparse.Namespace", "list[1]: skipped numpy.float64",
-                                          "3: skipped a.B"}));
+                                         "3: skipped a.B"}));
 }
 
 }  // namespace

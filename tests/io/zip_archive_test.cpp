@@ -60,7 +60,8 @@ TEST(Crc32, KnownValues) {
 TEST(ZipArchive, WriterOutputReadsBackAligned) {
   TempDir dir;
   const std::string big(100000, 'q');
-  const std::string path = write_zip(dir, {{"f/data.pkl", "abc"}, {"f/data/0", big}, {"f/empty", ""}, {"f/x", "12345"}});
+  const std::string path =
+      write_zip(dir, {{"f/data.pkl", "abc"}, {"f/data/0", big}, {"f/empty", ""}, {"f/x", "12345"}});
   const ZipReader zip(path);
   ASSERT_EQ(zip.entries().size(), 4u);
   for (const auto& e : zip.entries()) EXPECT_EQ(e.data_offset % 64, 0u) << e.name;
@@ -88,7 +89,8 @@ TEST(ZipArchive, ReadsZip64EndRecords) {
   TempDir dir;
   std::string bytes = unirep::testing::read_bytes(write_zip(dir, {{"z/a", "AAAA"}, {"z/b", "BB"}}));
   const size_t eocd = bytes.size() - 22;
-  const uint64_t count = get(bytes, eocd + 10, 2), cd_size = get(bytes, eocd + 12, 4), cd_offset = get(bytes, eocd + 16, 4);
+  const uint64_t count = get(bytes, eocd + 10, 2), cd_size = get(bytes, eocd + 12, 4),
+                 cd_offset = get(bytes, eocd + 16, 4);
   std::string tail;
   put(tail, 0x06064b50, 4);
   put(tail, 44, 8);

@@ -73,12 +73,16 @@ TEST(BackboneConfig, RejectsInvalidConfigsWithClearMessages) {
   };
   std::vector<Case> cases = {
       {R"({"depths": [1,1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[4],[3]])" + good_tail, "kernel size 4"},
-      {R"({"depths": [1,1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[19],[3]])" + good_tail, "kernel size 19"},
+      {R"({"depths": [1,1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[19],[3]])" + good_tail,
+       "kernel size 19"},
       {R"({"depths": [1,1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[1],[3]])" + good_tail, "kernel size 1"},
       {R"({"depths": [1,1,2,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[3],[3]])" + good_tail, "depth 2"},
-      {R"({"depths": [1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[3]])" + good_tail, "'depths' must have 4"},
-      {R"({"depths": [1,1,1,1], "dims": [8,0,32,64], "kernel_sizes": [[3],[3],[3],[3]])" + good_tail, "dims must be positive"},
-      {R"({"depths": [1,1,1,1], "dims": [8,-16,32,64], "kernel_sizes": [[3],[3],[3],[3]])" + good_tail, "dims must be positive"},
+      {R"({"depths": [1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[3]])" + good_tail,
+       "'depths' must have 4"},
+      {R"({"depths": [1,1,1,1], "dims": [8,0,32,64], "kernel_sizes": [[3],[3],[3],[3]])" + good_tail,
+       "dims must be positive"},
+      {R"({"depths": [1,1,1,1], "dims": [8,-16,32,64], "kernel_sizes": [[3],[3],[3],[3]])" + good_tail,
+       "dims must be positive"},
       {R"({"depths": [1,1,1,1], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[3],[3]], "in_chans": 0})", "in_chans"},
       {R"({"depths": [1,1,1,1], "dims": [8,16,32,64]})", "missing key 'kernel_sizes'"},
       {R"({"depths": [1,1,1,1.5], "dims": [8,16,32,64], "kernel_sizes": [[3],[3],[3],[3]]})", "integers"},
@@ -111,7 +115,8 @@ TEST(BackboneConfig, AcceptsEveryKernelSizeTheOfficialCodeAccepts) {
 // layer_scale_init_value: absent = official 1e-6 (no key written back), null = no layer scale
 // (blocks without gamma, and still an exact reparameterization), numbers kept.
 TEST(BackboneConfig, LayerScaleSettingRoundTripsAndRemovesGamma) {
-  const std::string base = R"({"depths":[1,1,1,1],"dims":[8,8,16,16],"kernel_sizes":[[3],[7],[3],[5]],"in_chans":1,"num_classes":2)";
+  const std::string base =
+      R"({"depths":[1,1,1,1],"dims":[8,8,16,16],"kernel_sizes":[[3],[7],[3],[5]],"in_chans":1,"num_classes":2)";
   EXPECT_DOUBLE_EQ(config_from_json_text(base + "}").layer_scale_init_value, 1e-6);
   EXPECT_EQ(config_from_json_text(base + "}").to_json().find("layer_scale"), std::string::npos);
   auto none = config_from_json_text(base + R"(,"layer_scale_init_value":null})");

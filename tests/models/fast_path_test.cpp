@@ -15,10 +15,10 @@
 
 #include "support/test_support.h"
 
-using unirep::testing::fixture;
-using unirep::testing::within_fixture_tolerance;
 using unirep::models::FastUniRepLKNet;
 using unirep::models::OutputMode;
+using unirep::testing::fixture;
+using unirep::testing::within_fixture_tolerance;
 
 namespace {
 
@@ -58,13 +58,15 @@ TEST_P(FastPathFixtures, OfficialDeployWeightsGiveTheOfficialLogitsAndStages) {
   auto loaded = load_fixture(name, ".deploy.pth", false);
   FastUniRepLKNet fast(*loaded.model);
   auto x = unirep::io::read_npy(fixture("backbone/" + name + ".input.npy"));
-  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), unirep::io::read_npy(fixture("backbone/" + name + ".deploy_logits.npy"))));
+  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x),
+                                       unirep::io::read_npy(fixture("backbone/" + name + ".deploy_logits.npy"))));
   // The fixtures' stage outputs come from the train structure; the deploy structure equals them
   // to the same tolerance (the official reparameterization is exact up to rounding).
   auto stages = fast.forward_stages(x);
   ASSERT_EQ(stages.size(), 4u);
   for (int i = 0; i < 4; ++i)
-    EXPECT_TRUE(within_fixture_tolerance(stages[i], unirep::io::read_npy(fixture("backbone/" + name + ".stage" + std::to_string(i) + ".npy"))))
+    EXPECT_TRUE(within_fixture_tolerance(
+        stages[i], unirep::io::read_npy(fixture("backbone/" + name + ".stage" + std::to_string(i) + ".npy"))))
         << "stage " << i;
 }
 
@@ -74,7 +76,8 @@ TEST_P(FastPathFixtures, OwnReparameterizationOfTheTrainCheckpoint) {
   auto loaded = load_fixture(name, ".train.pth", true);
   FastUniRepLKNet fast(*loaded.model);
   auto x = unirep::io::read_npy(fixture("backbone/" + name + ".input.npy"));
-  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x), unirep::io::read_npy(fixture("backbone/" + name + ".deploy_logits.npy"))));
+  EXPECT_TRUE(within_fixture_tolerance(fast.forward(x),
+                                       unirep::io::read_npy(fixture("backbone/" + name + ".deploy_logits.npy"))));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backbone, FastPathFixtures, ::testing::Values("tiny_mono", "unireplknet_a"));
@@ -174,8 +177,12 @@ TEST(FastPath, ConcurrentCallersOnOneObjectGetTheSingleThreadedResults) {
 // on AVX2; the ctest entry fast_path_on_avx2 runs this suite that way) against LibTorch's conv2d.
 TEST(FastPath, OwnDepthwiseKernelMatchesConv2d) {
   torch::InferenceMode guard;
-  for (auto [c, k, h, w] : {std::tuple<int64_t, int64_t, int64_t, int64_t>{40, 13, 14, 14}, {96, 13, 7, 7}, {33, 3, 9, 11},
-                            {64, 5, 1, 1}, {7, 9, 12, 5}, {32, 13, 56, 56}}) {
+  for (auto [c, k, h, w] : {std::tuple<int64_t, int64_t, int64_t, int64_t>{40, 13, 14, 14},
+                            {96, 13, 7, 7},
+                            {33, 3, 9, 11},
+                            {64, 5, 1, 1},
+                            {7, 9, 12, 5},
+                            {32, 13, 56, 56}}) {
     auto x = torch::randn({2, c, h, w}).contiguous(at::MemoryFormat::ChannelsLast);
     auto weight = torch::randn({c, 1, k, k}), bias = torch::randn({c});
     auto expected = at::conv2d(x, weight, bias, 1, k / 2, 1, c);

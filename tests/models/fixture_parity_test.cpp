@@ -95,5 +95,6 @@ TEST(FixtureParitySafetensors, DeployCopyGivesTheSameLogits) {
   spec.weights = fixture("backbone/tiny_mono.deploy.safetensors");
   auto loaded = unirep::sdk::load_backbone(spec);
   auto x = unirep::io::read_npy(fixture("backbone/tiny_mono.input.npy"));
-  EXPECT_TRUE(within_fixture_tolerance(run(loaded.model, x), unirep::io::read_npy(fixture("backbone/tiny_mono.deploy_logits.npy"))));
+  EXPECT_TRUE(within_fixture_tolerance(run(loaded.model, x),
+                                       unirep::io::read_npy(fixture("backbone/tiny_mono.deploy_logits.npy"))));
 }

@@ -65,18 +65,26 @@ TEST(LayoutLimits, AbsurdFieldsAreRefusedByName) {
     std::string json, expect;
   };
   const std::vector<Case> cases = {
-      {layout("[1,1,1,1]", "[1000000000,16,32,64]", k1), "'dims'[0] is 1000000000, more than the limit of 65536 channels"},
+      {layout("[1,1,1,1]", "[1000000000,16,32,64]", k1),
+       "'dims'[0] is 1000000000, more than the limit of 65536 channels"},
       {layout("[1,1,1,1]", "[1e9,16,32,64]", k1), "'dims' must hold integers only, got 1000000000.0 at index 0"},
-      {layout("[1,1,1000000000,1]", "[8,16,32,64]", k1), "'depths'[2] is 1000000000, more than the limit of 1024 blocks per stage"},
+      {layout("[1,1,1000000000,1]", "[8,16,32,64]", k1),
+       "'depths'[2] is 1000000000, more than the limit of 1024 blocks per stage"},
       {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "num_classes": 1000000000000)"),
        "'num_classes' is 1000000000000, more than the limit of 16777216 classes"},
-      {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "num_classes": 1e12)"), "'num_classes' must be an integer, got 1000000000000.0"},
-      {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "in_chans": 100000000)"), "'in_chans' is 100000000, more than the limit"},
-      {layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[4],[3]]"), "'kernel_sizes'[2][0]: kernel size 4 is not supported"},
+      {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "num_classes": 1e12)"),
+       "'num_classes' must be an integer, got 1000000000000.0"},
+      {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "in_chans": 100000000)"),
+       "'in_chans' is 100000000, more than the limit"},
+      {layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[4],[3]]"),
+       "'kernel_sizes'[2][0]: kernel size 4 is not supported"},
       {layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[1000001],[3]]"), "kernel size 1000001 is not supported"},
-      {layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3.5],[3]]"), "'kernel_sizes'[2] must hold integers only, got 3.5"},
-      {layout("[1,1,18446744073709551615,1]", "[8,16,32,64]", k1), "'depths'[2] is 18446744073709551615, far beyond any layout"},
-      {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "num_classes": 18446744073709551615)"), "'num_classes' is 18446744073709551615"},
+      {layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3.5],[3]]"),
+       "'kernel_sizes'[2] must hold integers only, got 3.5"},
+      {layout("[1,1,18446744073709551615,1]", "[8,16,32,64]", k1),
+       "'depths'[2] is 18446744073709551615, far beyond any layout"},
+      {layout("[1,1,1,1]", "[8,16,32,64]", k1, R"(, "num_classes": 18446744073709551615)"),
+       "'num_classes' is 18446744073709551615"},
   };
   for (const auto& c : cases) {
     const auto message = refusal(c.json);
@@ -94,19 +102,22 @@ TEST(LayoutLimits, LayoutsBeyondTheMemoryLimitAreRefusedFromTheEstimate) {
   EXPECT_NE(wide.find(" parameters ("), std::string::npos) << wide;
   EXPECT_NE(wide.find("more than the 4 GiB limit (UNIREP_MAX_LAYOUT_GIB sets it)"), std::string::npos) << wide;
 
-  const auto classes = refusal(layout("[1,1,1,1]", "[8,16,32,4096]", "[[3],[3],[3],[3]]", R"(, "num_classes": 16000000)"));
+  const auto classes =
+      refusal(layout("[1,1,1,1]", "[8,16,32,4096]", "[[3],[3],[3],[3]]", R"(, "num_classes": 16000000)"));
   EXPECT_NE(classes.find("layout asks for 656"), std::string::npos) << classes;  // 4096 x 16e6 head weights
 
-  const auto deep = refusal(layout("[1,1,1,1024]", "[8,16,32,4096]", "[[3],[3],[3]," + [] {
-    std::string k = "[";
-    for (int i = 0; i < 1024; ++i) k += i ? ",0" : "0";
-    return k + "]]";
-  }()));
+  const auto deep = refusal(layout(
+      "[1,1,1,1024]", "[8,16,32,4096]", "[[3],[3],[3]," + [] {
+        std::string k = "[";
+        for (int i = 0; i < 1024; ++i) k += i ? ",0" : "0";
+        return k + "]]";
+      }()));
   EXPECT_NE(deep.find("layout asks for "), std::string::npos) << deep;
 
   const auto channels = refusal(layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]", R"(, "in_chans": 65536)"));
   EXPECT_NE(channels.find("my.json: layout needs a 12."), std::string::npos) << channels;
-  EXPECT_NE(channels.find(" GiB activation for one 224 x 224 input, more than the 4 GiB limit"), std::string::npos) << channels;
+  EXPECT_NE(channels.find(" GiB activation for one 224 x 224 input, more than the 4 GiB limit"), std::string::npos)
+      << channels;
 }
 
 TEST(LayoutLimits, EveryOfficialVariantFitsWithA22kHead) {
@@ -135,7 +146,8 @@ TEST(LayoutLimits, TheEnvironmentSetsTheLimit) {
     EXPECT_EQ(refusal(layout("[1,1,1,1]", "[8192,16384,32768,65536]", "[[3],[3],[3],[3]]")), "(accepted)");
   }
   ScopedEnv bad("UNIREP_MAX_LAYOUT_GIB", "lots");
-  EXPECT_NE(refusal(layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]")).find("UNIREP_MAX_LAYOUT_GIB must be a positive number of GiB, not 'lots'"),
+  EXPECT_NE(refusal(layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]"))
+                .find("UNIREP_MAX_LAYOUT_GIB must be a positive number of GiB, not 'lots'"),
             std::string::npos);
 }
 
@@ -178,7 +190,8 @@ TEST(LayoutLimits, TheConfigReaderRefusesSpecialAndOversizedFiles) {
 
   const auto big = d.file("big.json");
   unirep::testing::write_bytes(big, "{" + std::string(2 << 20, ' ') + "}");
-  EXPECT_EQ(load_refusal(big), big + ": config file is 2097154 bytes, more than the limit of 1048576 for a layout JSON");
+  EXPECT_EQ(load_refusal(big),
+            big + ": config file is 2097154 bytes, more than the limit of 1048576 for a layout JSON");
 
   const auto missing = load_refusal(d.file("missing.json"));
   EXPECT_EQ(missing.rfind(d.file("missing.json") + ": cannot open config file (No such file", 0), 0u) << missing;

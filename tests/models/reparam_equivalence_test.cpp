@@ -35,7 +35,8 @@ TEST_P(BlockReparam, BlockOutputUnchanged) {
   torch::manual_seed(k);
   UniRepLKNetBlock block(UniRepLKNetBlockOptions(12, k));
   randomize_for_checks(*block, 100 + k);
-  for (auto shape : {std::vector<int64_t>{1, 12, 9, 9}, std::vector<int64_t>{3, 12, 7, 13}, std::vector<int64_t>{2, 12, 20, 5}}) {
+  for (auto shape :
+       {std::vector<int64_t>{1, 12, 9, 9}, std::vector<int64_t>{3, 12, 7, 13}, std::vector<int64_t>{2, 12, 20, 5}}) {
     auto x = torch::randn(shape);
     auto before = eval(*block, [&] { return block->forward(x); });
     UniRepLKNetBlock fused(UniRepLKNetBlockOptions(12, k));
@@ -117,7 +118,8 @@ TEST(NetworkReparam, PooledAndStageOutputsAlsoAgree) {
   net->reparameterize();
   auto after = eval(*net, [&] { return net->forward_stages(x, true); });
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(within_fixture_tolerance(after[i], before[i], 2e-5)) << i;
-  EXPECT_TRUE(within_fixture_tolerance(eval(*net, [&] { return net->forward(x, OutputMode::Pooled); }), pooled_before, 2e-5));
+  EXPECT_TRUE(
+      within_fixture_tolerance(eval(*net, [&] { return net->forward(x, OutputMode::Pooled); }), pooled_before, 2e-5));
   EXPECT_THROW(net->forward(x, OutputMode::Logits), std::invalid_argument);
 }
 

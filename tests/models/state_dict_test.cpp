@@ -56,7 +56,8 @@ TEST(StateDict, WrappersAndPrefixesFromTheWild) {
     auto report = models::load_state_dict(*fresh, extracted);
     EXPECT_TRUE(report.clean()) << name << "\n" << report.describe();
     auto back = models::state_dict(*fresh);
-    for (size_t i = 0; i < sd.size(); ++i) EXPECT_TRUE(at::equal(back[i].tensor, sd[i].tensor)) << name << " " << sd[i].name;
+    for (size_t i = 0; i < sd.size(); ++i)
+      EXPECT_TRUE(at::equal(back[i].tensor, sd[i].tensor)) << name << " " << sd[i].name;
   }
   EXPECT_THROW(models::extract_state_dict(io::PyValue::dict(), "empty.pth"), std::invalid_argument);
 }
@@ -67,8 +68,10 @@ TEST(StateDict, StrictReportsEveryKeyAndNonStrictLoadsTheRest) {
   io::NamedTensors edited;
   for (const auto& nt : sd) {
     if (nt.name == "stages.0.0.gamma") continue;  // missing
-    if (nt.name == "head.weight") edited.push_back({nt.name, at::zeros({4, 8})});  // shape mismatch
-    else edited.push_back({nt.name, at::ones_like(nt.tensor)});
+    if (nt.name == "head.weight")
+      edited.push_back({nt.name, at::zeros({4, 8})});  // shape mismatch
+    else
+      edited.push_back({nt.name, at::ones_like(nt.tensor)});
   }
   edited.push_back({"stages.9.0.extra", at::zeros({1})});  // unexpected
   models::UniRepLKNet target{models::UniRepLKNetOptions(small())};

@@ -155,11 +155,13 @@ TEST(InputFile, PathsThatAreNotFilesSaySo) {
   EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("none")); }), d.file("none") + ": no such file");
   EXPECT_EQ(error_of([&] { um::read_input_bytes(d.path()); }), d.path() + ": is a directory, not a file");
   ASSERT_EQ(::symlink("loop", d.file("loop").c_str()), 0);
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("loop")); }), d.file("loop") + ": a loop of symbolic links (it points back to itself)");
+  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("loop")); }),
+            d.file("loop") + ": a loop of symbolic links (it points back to itself)");
   ASSERT_EQ(::symlink("gone", d.file("dangling").c_str()), 0);
   EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("dangling")); }),
             d.file("dangling") + ": no such file (a symbolic link to a missing file)");
-  EXPECT_EQ(error_of([&] { um::check_input_path(d.file("loop")); }), d.file("loop") + ": a loop of symbolic links (it points back to itself)");
+  EXPECT_EQ(error_of([&] { um::check_input_path(d.file("loop")); }),
+            d.file("loop") + ": a loop of symbolic links (it points back to itself)");
 }
 
 TEST(InputFile, PointFilesAreReadWithinTheLimits) {
@@ -175,7 +177,8 @@ TEST(InputFile, PointFilesAreReadWithinTheLimits) {
   EXPECT_EQ(pts::read_point_file(fifo, limits(1 << 20, 5)).xyz.size(), 3u);  // a FIFO with data is read
   writer.join();
   ASSERT_EQ(::symlink("loop.off", d.file("loop.off").c_str()), 0);
-  EXPECT_EQ(error_of([&] { pts::read_point_file(d.file("loop.off")); }), d.file("loop.off") + ": a loop of symbolic links (it points back to itself)");
+  EXPECT_EQ(error_of([&] { pts::read_point_file(d.file("loop.off")); }),
+            d.file("loop.off") + ": a loop of symbolic links (it points back to itself)");
 }
 
 // ModelNet's glued counts may contain a 4 ("OFF4 1 0"): only a 4 before "OFF" means 4-D.
@@ -187,7 +190,8 @@ TEST(InputFile, OffGluedCountWithAFourIsNotFourDimensional) {
   EXPECT_EQ(c.xyz.size(), 4u);
   EXPECT_EQ(c.triangles.size(), 1u);
   ut::write_bytes(d.file("4d.off"), "4OFF\n1 0 0\n0 0 0 0\n");
-  EXPECT_NE(error_of([&] { pts::read_point_file(d.file("4d.off")); }).find("4-D and n-D OFF files are not supported"), std::string::npos);
+  EXPECT_NE(error_of([&] { pts::read_point_file(d.file("4d.off")); }).find("4-D and n-D OFF files are not supported"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -58,7 +58,9 @@ TEST(PcdFiles, AsciiWithNormalsExtraFieldsAndNanRows) {
 TEST(PcdFiles, BinaryWithMixedTypesAndCounts) {
   TempDir d;
   // x float, y double, z int16, a 3-byte colour (U1 x 3) and padding: every type path once.
-  std::string s = "VERSION .7\nFIELDS x y z rgb _\nSIZE 4 8 2 1 1\nTYPE F F I U U\nCOUNT 1 1 1 3 2\nWIDTH 3\nHEIGHT 1\nPOINTS 3\nDATA binary\n";
+  std::string s =
+      "VERSION .7\nFIELDS x y z rgb _\nSIZE 4 8 2 1 1\nTYPE F F I U U\nCOUNT 1 1 1 3 2\nWIDTH 3\nHEIGHT 1\nPOINTS "
+      "3\nDATA binary\n";
   for (int i = 0; i < 3; ++i) {
     put(s, 0.25f * i);
     put(s, -1.0 * i);
@@ -80,7 +82,9 @@ TEST(PcdFiles, BinaryWithMixedTypesAndCounts) {
 // binary_compressed: fields stored one after another, LZF-coded. Four points at x = 1, y = 0..3,
 // z = 2: the x and z columns are coded as 4 literal bytes and a back-reference that repeats them.
 std::string compressed_pcd(const std::string& lzf, uint32_t raw = 48) {
-  std::string s = "# .PCD v0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 4\nHEIGHT 1\nPOINTS 4\nDATA binary_compressed\n";
+  std::string s =
+      "# .PCD v0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 4\nHEIGHT 1\nPOINTS 4\nDATA "
+      "binary_compressed\n";
   put(s, static_cast<uint32_t>(lzf.size()));
   put(s, raw);
   return s + lzf;
@@ -122,7 +126,8 @@ TEST(PcdFiles, BinaryCompressedDecodesLiteralsAndBackReferences) {
   expect_error("raw.pcd", compressed_pcd(lzf, 52), "the compressed block holds 52");
   std::string cut = compressed_pcd(lzf);
   expect_error("cut.pcd", cut.substr(0, cut.size() - 3), "but 30 follow");
-  expect_error("short.pcd", compressed_pcd(lzf.substr(0, lzf.size() - 4) + std::string(1, '\0')), "instead of the header's 48");
+  expect_error("short.pcd", compressed_pcd(lzf.substr(0, lzf.size() - 4) + std::string(1, '\0')),
+               "instead of the header's 48");
   std::string huge = "FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nWIDTH 300000000\nHEIGHT 1\nDATA binary_compressed\n";
   put(huge, uint32_t{4});
   put(huge, uint32_t{3600000000u});
@@ -139,14 +144,17 @@ TEST(PcdFiles, HostileHeadersGiveClearErrorsBeforeAllocating) {
   const std::string xyz = "VERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\n";
   expect_error("tera_ascii.pcd", xyz + "WIDTH 1000000000000\nHEIGHT 1\nPOINTS 1000000000000\nDATA ascii\n1 2 3\n",
                "promises 1000000000000 points");
-  expect_error("tera_binary.pcd", xyz + "WIDTH 1000000000000\nHEIGHT 1\nPOINTS 1000000000000\nDATA binary\n\x01\x02\x03\x04",
+  expect_error("tera_binary.pcd",
+               xyz + "WIDTH 1000000000000\nHEIGHT 1\nPOINTS 1000000000000\nDATA binary\n\x01\x02\x03\x04",
                "promises 1000000000000 points");
   std::string tera = xyz + "WIDTH 1000000000000\nHEIGHT 1\nPOINTS 1000000000000\nDATA binary_compressed\n";
   put(tera, uint32_t{0});
   put(tera, uint32_t{12});
   expect_error("tera_compressed.pcd", tera, "promises 1000000000000 points");
-  expect_error("letters.pcd", xyz + "WIDTH 2\nPOINTS 2\nDATA ascii\n1 2 3\n4 five 6\n", "letters.pcd:10: 'five' is not a number");
-  expect_error("ragged.pcd", xyz + "WIDTH 2\nPOINTS 2\nDATA ascii\n1 2 3\n4 5\n", "a row of 2 values; the fields need 3");
+  expect_error("letters.pcd", xyz + "WIDTH 2\nPOINTS 2\nDATA ascii\n1 2 3\n4 five 6\n",
+               "letters.pcd:10: 'five' is not a number");
+  expect_error("ragged.pcd", xyz + "WIDTH 2\nPOINTS 2\nDATA ascii\n1 2 3\n4 5\n",
+               "a row of 2 values; the fields need 3");
   expect_error("fewer.pcd", xyz + "WIDTH 3\nPOINTS 3\nDATA ascii\n1 2 3\n4 5 6\n", "promises 3 points but has 2");
   expect_error("more.pcd", xyz + "WIDTH 1\nPOINTS 1\nDATA ascii\n1 2 3\n4 5 6\n", "but has more rows");
   expect_error("noz.pcd", "FIELDS x y\nSIZE 4 4\nTYPE F F\nWIDTH 1\nDATA ascii\n1 2\n", "no 'z' field");

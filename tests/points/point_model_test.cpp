@@ -37,13 +37,20 @@ TEST(Rasterize, TwoPointsLandWhereTheFormulaSays) {
   // x is the row: a point moved along x moves down the image.
   auto xy2 = at::tensor({0.0f, 0.0f, 1.0f, 0.0f}).view({1, 2, 2});
   auto img2 = models::rasterize_view(xy2, feats, 14);
-  EXPECT_GT(img2[0][0].sum(1)[12].item<float>(), 0.0f);  // a row near the bottom is lit
+  EXPECT_GT(img2[0][0].sum(1)[12].item<float>(), 0.0f);        // a row near the bottom is lit
   EXPECT_FLOAT_EQ(img2[0][0].sum(0)[12].item<float>(), 0.0f);  // no column near the right is
 }
 
 TEST(PointToPixel, ImagesDoNotDependOnPointOrder) {
   torch::manual_seed(0);
-  models::PointToPixel p2p(models::PointToPixelOptions().image_size(28).graph_dim(16).fusion_dim(32).heads(2).head_dim(16).mlp_dim(64).neighbours(8));
+  models::PointToPixel p2p(models::PointToPixelOptions()
+                               .image_size(28)
+                               .graph_dim(16)
+                               .fusion_dim(32)
+                               .heads(2)
+                               .head_dim(16)
+                               .mlp_dim(64)
+                               .neighbours(8));
   p2p->eval();
   auto pts = at::randn({2, 200, 3});
   auto input = at::cat({pts, pts * 1.1}, 2);
@@ -62,7 +69,14 @@ TEST(PointCloudClassifier, DeployStructureMatches) {
   cfg.dims = {8, 16, 32, 64};
   cfg.kernel_sizes = {{3}, {7}, {9}, {3}};
   models::PointCloudClassifierOptions o(cfg, 5);
-  o.projection(models::PointToPixelOptions().image_size(28).graph_dim(16).fusion_dim(32).heads(2).head_dim(16).mlp_dim(64).neighbours(8));
+  o.projection(models::PointToPixelOptions()
+                   .image_size(28)
+                   .graph_dim(16)
+                   .fusion_dim(32)
+                   .heads(2)
+                   .head_dim(16)
+                   .mlp_dim(64)
+                   .neighbours(8));
   models::PointCloudClassifier net(o);
   // Non-trivial BatchNorm statistics, then eval.
   net->train();
@@ -107,22 +121,46 @@ TEST(ShapeData, DeterministicReadableAndSplit) {
 
 TEST(PointTraining, AShortRunLearnsAndClassifies) {
   ut::TempDir d;
-  auto g = ut::run_cli({"data", "shapes", "--out", d.file("shapes"), "--per-class", "12", "--points", "512", "--seed", "2"});
+  auto g =
+      ut::run_cli({"data", "shapes", "--out", d.file("shapes"), "--per-class", "12", "--points", "512", "--seed", "2"});
   ASSERT_EQ(g.exit_code, 0) << g.output;
   const std::string layout = d.file("tiny.json");
   ut::write_bytes(layout, R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
                               "layer_scale_init_value": null, "in_chans": 3, "num_classes": 11})");
-  auto r = ut::run_cli({"train", "points", "--model", layout, "--data", d.file("shapes"), "-o", d.file("run"), "--epochs", "14",
-                        "--batch-size", "16", "--lr", "3e-3", "--points-per-shape", "256", "--image-size", "28", "--graph-dim",
-                        "16", "--fusion-dim", "32", "--neighbours", "8", "--seed", "1"});
+  auto r = ut::run_cli({"train",
+                        "points",
+                        "--model",
+                        layout,
+                        "--data",
+                        d.file("shapes"),
+                        "-o",
+                        d.file("run"),
+                        "--epochs",
+                        "14",
+                        "--batch-size",
+                        "16",
+                        "--lr",
+                        "3e-3",
+                        "--points-per-shape",
+                        "256",
+                        "--image-size",
+                        "28",
+                        "--graph-dim",
+                        "16",
+                        "--fusion-dim",
+                        "32",
+                        "--neighbours",
+                        "8",
+                        "--seed",
+                        "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // Chance is 1/11 = 9%; a short run on 99 shapes must do clearly better on the held-out shapes.
   const auto pos = r.output.find("test_top1 ");
   ASSERT_NE(pos, std::string::npos) << r.output;
   EXPECT_GT(std::stod(r.output.substr(pos + 10)), 25.0) << r.output;
   // evaluate points scores the same model on the same test shapes, and reports per class.
-  auto e = ut::run_cli({"evaluate", "points", "--model-file", d.file("run/best_deploy.safetensors"), "--data", d.file("shapes"),
-                        "--report", d.file("report.json")});
+  auto e = ut::run_cli({"evaluate", "points", "--model-file", d.file("run/best_deploy.safetensors"), "--data",
+                        d.file("shapes"), "--report", d.file("report.json")});
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const auto top1_at = e.output.find("\ntop1 "), shapes_at = e.output.find("\nshapes ");
   ASSERT_NE(top1_at, std::string::npos) << e.output;
@@ -130,8 +168,8 @@ TEST(PointTraining, AShortRunLearnsAndClassifies) {
   const double top1 = std::stod(e.output.substr(top1_at + 6));
   EXPECT_NEAR(top1, std::stod(r.output.substr(pos + 10)), 1e-3) << e.output;
   ut::expect_consistent_report(d.file("report.json"), std::stoi(e.output.substr(shapes_at + 8)), 11, top1, e.output);
-  auto c = ut::run_cli({"classify-points", "--model-file", d.file("run/best_deploy.safetensors"), "--json", "--views-png",
-                        d.file("views.png"), d.file("shapes/torus/torus_12.ply")});
+  auto c = ut::run_cli({"classify-points", "--model-file", d.file("run/best_deploy.safetensors"), "--json",
+                        "--views-png", d.file("views.png"), d.file("shapes/torus/torus_12.ply")});
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_NE(c.output.find("\"file\""), std::string::npos) << c.output;
   EXPECT_EQ(ut::read_bytes(d.file("views.png")).substr(0, 4), std::string("\x89PNG", 4));

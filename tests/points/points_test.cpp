@@ -103,8 +103,9 @@ TEST(PointFiles, OffMeshAndModelNetHeaderAndSurfaceSampling) {
   glued.replace(0, 6, "OFF8 ");
   EXPECT_EQ(pts::read_point_file(write(d, "glued.off", glued)).triangles.size(), 12u);
   // As found in CGAL's data: comments before and inside, COFF with colours after each vertex/face.
-  const auto coff = pts::read_point_file(write(d, "c.off", "# made by a tool\nCOFF\n3 1 0 # counts\n0 0 0 255 0 0 255\n"
-                                                           "1 0 0 0 255 0 255\n0 1 0 0 0 255 255\n3 0 1 2 9 9 9\n"));
+  const auto coff = pts::read_point_file(write(d, "c.off",
+                                               "# made by a tool\nCOFF\n3 1 0 # counts\n0 0 0 255 0 0 255\n"
+                                               "1 0 0 0 255 0 255\n0 1 0 0 0 255 255\n3 0 1 2 9 9 9\n"));
   EXPECT_EQ(coff.size(), 3u);
   EXPECT_EQ(coff.triangles.size(), 1u);
   EXPECT_FLOAT_EQ(coff.xyz[1][0], 1.0f);
@@ -135,8 +136,9 @@ TEST(PointFiles, PlyAsciiAndBinaryAndObjAndXyz) {
   EXPECT_EQ(a.size(), 3u);
   EXPECT_EQ(a.triangles.size(), 1u);
 
-  std::string bin = "ply\nformat binary_little_endian 1.0\nelement vertex 2\nproperty float x\nproperty float y\nproperty float z\n"
-                    "property double nx\nproperty double ny\nproperty double nz\nend_header\n";
+  std::string bin =
+      "ply\nformat binary_little_endian 1.0\nelement vertex 2\nproperty float x\nproperty float y\nproperty float z\n"
+      "property double nx\nproperty double ny\nproperty double nz\nend_header\n";
   for (int v = 0; v < 2; ++v) {
     float p[3] = {1.5f * v, 2.0f, -3.0f};
     double n[3] = {0, 0, 1};
@@ -152,11 +154,13 @@ TEST(PointFiles, PlyAsciiAndBinaryAndObjAndXyz) {
   const auto e = error_of(write(d, "cut.ply", bin.substr(0, bin.size() - 7)));
   EXPECT_NE(e.find("cut.ply"), std::string::npos) << e;
 
-  const auto o = pts::read_point_file(write(d, "t.obj", "# tri\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1/1 2/2/2 3/3/3\nf -3 -2 -1\n"));
+  const auto o =
+      pts::read_point_file(write(d, "t.obj", "# tri\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1/1 2/2/2 3/3/3\nf -3 -2 -1\n"));
   EXPECT_EQ(o.size(), 3u);
   EXPECT_EQ(o.triangles.size(), 2u);
 
-  const auto x = pts::read_point_file(write(d, "p.txt", "x,y,z,nx,ny,nz\n0,0,0,0,0,1\n1,2,3,0,1,0\nnan,0,0,0,0,1\n4,5,6,1,0,0\n"));
+  const auto x =
+      pts::read_point_file(write(d, "p.txt", "x,y,z,nx,ny,nz\n0,0,0,0,0,1\n1,2,3,0,1,0\nnan,0,0,0,0,1\n4,5,6,1,0,0\n"));
   EXPECT_EQ(x.size(), 3u);
   EXPECT_EQ(x.dropped_non_finite, 1u);
   EXPECT_EQ(x.normals.size(), 3u);
@@ -171,8 +175,10 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
     EXPECT_NE(e.find(what), std::string::npos) << name << ": " << e;
   };
   expect_error("huge.off", "OFF\n1000000000000 0 0\n0 0 0\n", "more than the file holds");
-  expect_error("huge.ply", "ply\nformat binary_little_endian 1.0\nelement vertex 1000000000000\nproperty float x\nend_header\n\x01\x02",
-               "more than the file holds");
+  expect_error(
+      "huge.ply",
+      "ply\nformat binary_little_endian 1.0\nelement vertex 1000000000000\nproperty float x\nend_header\n\x01\x02",
+      "more than the file holds");
   expect_error("face.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n", "names vertex 7");
   expect_error("short.off", "OFF\n3 0 0\n0 0 0\n1 0\n0 1 0\n", "a vertex needs three coordinates");
   expect_error("missing.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n", "more than the file holds");
@@ -182,13 +188,17 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
   expect_error("empty.ply", "", "the file is empty");
   expect_error("noheader.ply", "ply\nformat ascii 1.0\n", "without end_header");
   // Found by fuzzing (scripts/fuzz): elements without properties promise rows of no bytes.
-  expect_error("noprops.ply", "ply\nformat ascii 1.0\nelement vertex 666666666646\nend_header\n0 0 0\n", "element 'vertex' has no properties");
-  expect_error("noxyz.ply", "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n0\n", "no x, y and z");
+  expect_error("noprops.ply", "ply\nformat ascii 1.0\nelement vertex 666666666646\nend_header\n0 0 0\n",
+               "element 'vertex' has no properties");
+  expect_error("noxyz.ply", "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n0\n",
+               "no x, y and z");
   expect_error("emptyface.ply",
-               "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 999999999999\nend_header\n0 0 0\n",
+               "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement "
+               "face 999999999999\nend_header\n0 0 0\n",
                "element 'face' has no properties");
-  const std::string tri = "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
-                          "element face 1\nproperty list float int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n";
+  const std::string tri =
+      "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
+      "element face 1\nproperty list float int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n";
   expect_error("nancount.ply", tri + "nan 0 1 2\n", "a list of nan entries");
   expect_error("nanindex.ply", tri + "3 0 nan 2\n", "is not a vertex index");
 }
@@ -196,7 +206,8 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
 TEST(PreprocessPointsCli, WritesTheSampledPointsAndRefusesBadFiles) {
   TempDir d;
   write(d, "cube.off", kCubeOff);
-  auto r = ut::run_cli({"preprocess", "points", d.file("cube.off"), "--points", "128", "--output-npy", d.file("x.npy")});
+  auto r =
+      ut::run_cli({"preprocess", "points", d.file("cube.off"), "--points", "128", "--output-npy", d.file("x.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto x = unirep::io::read_npy(d.file("x.npy"));
   EXPECT_EQ(x.sizes(), (at::IntArrayRef{128, 3}));
@@ -220,7 +231,8 @@ TEST(RealMeshes, EveryCgalDataMeshAndScanLoadsAndSamples) {
     GTEST_SKIP() << archive << " is missing: apt-get install libcgal-demo";
   }
   TempDir d;
-  const std::string cmd = "tar xzf " + archive + " -C " + d.path() + " --wildcards 'data/meshes/*.off' 'data/meshes/*.ply' 'data/points_3/*' 2>/dev/null";
+  const std::string cmd = "tar xzf " + archive + " -C " + d.path() +
+                          " --wildcards 'data/meshes/*.off' 'data/meshes/*.ply' 'data/points_3/*' 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   pts::PointInputOptions o;
   o.points = 256;

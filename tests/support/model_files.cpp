@@ -66,7 +66,8 @@ std::vector<std::string> write_point_model(const std::string& path) {
   sdk::points::PointModelSpec spec;
   spec.backbone = tiny(3, 0);
   spec.labels = {"cube", "sphere", "cone"};
-  spec.projection.num_views(2).image_size(28).graph_dim(8).neighbours(4).fusion_dim(16).heads(2).head_dim(8).mlp_dim(16);
+  spec.projection.num_views(2).image_size(28).graph_dim(8).neighbours(4).fusion_dim(16).heads(2).head_dim(8).mlp_dim(
+      16);
   spec.input.points = 128;
   spec.input.surface_points = 512;
   sdk::points::PointTask task(spec);

@@ -30,7 +30,8 @@ void expect_consistent_report(const std::string& path, int examples, int classes
     const auto& entry = report.at("per_class").at(label.get<std::string>());
     in_classes += entry.at("total").get<int>();
     correct += entry.at("correct").get<int>();
-    EXPECT_NE(cli_output.find("class_top1/" + label.get<std::string>() + " "), std::string::npos) << label << "\n" << cli_output;
+    EXPECT_NE(cli_output.find("class_top1/" + label.get<std::string>() + " "), std::string::npos) << label << "\n"
+                                                                                                  << cli_output;
   }
   EXPECT_EQ(in_matrix, examples);
   EXPECT_EQ(in_classes, examples);

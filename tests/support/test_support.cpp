@@ -37,7 +37,9 @@ std::string fixtures_dir() {
   return "";
 }
 
-std::string fixture(const std::string& relative) { return std::string(UNIREP_FIXTURES_DIR) + "/" + relative; }
+std::string fixture(const std::string& relative) {
+  return std::string(UNIREP_FIXTURES_DIR) + "/" + relative;
+}
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "unirep-test-XXXXXX").string();
@@ -124,7 +126,8 @@ LimitedResult run_cli_limited(const std::vector<std::string>& args, const CliLim
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   std::array<char, 4096> chunk;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       result.timed_out = true;
       kill(pid, SIGKILL);
@@ -133,8 +136,10 @@ LimitedResult run_cli_limited(const std::vector<std::string>& args, const CliLim
     pollfd p{out[0], POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(std::min<long long>(left, 200))) < 0 && errno != EINTR) break;
     const ssize_t n = read(out[0], chunk.data(), chunk.size());
-    if (n > 0) result.output.append(chunk.data(), static_cast<size_t>(n));
-    else if (n == 0) break;
+    if (n > 0)
+      result.output.append(chunk.data(), static_cast<size_t>(n));
+    else if (n == 0)
+      break;
   }
   close(out[0]);
   int status = 0;

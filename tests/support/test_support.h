@@ -23,15 +23,15 @@ std::string fixture(const std::string& relative);
 
 // Use at the top of a test that needs the reference fixtures (docs/testing.md): skips with a clear message when it is
 // absent in a user's clone, fails when CI=true.
-#define UNIREP_REQUIRE_FIXTURES()                                                              \
-  do {                                                                                         \
-    if (::unirep::testing::fixtures_dir().empty()) {                                           \
-      if (::unirep::testing::ci_mode()) {                                                      \
-        FAIL() << "reference fixtures not found at " UNIREP_FIXTURES_DIR " (CI=true)";         \
-      }                                                                                        \
-      GTEST_SKIP() << "reference fixtures not found at " UNIREP_FIXTURES_DIR                   \
-                   << "; clone the shared fixtures beside the project to run this test";       \
-    }                                                                                          \
+#define UNIREP_REQUIRE_FIXTURES()                                                        \
+  do {                                                                                   \
+    if (::unirep::testing::fixtures_dir().empty()) {                                     \
+      if (::unirep::testing::ci_mode()) {                                                \
+        FAIL() << "reference fixtures not found at " UNIREP_FIXTURES_DIR " (CI=true)";   \
+      }                                                                                  \
+      GTEST_SKIP() << "reference fixtures not found at " UNIREP_FIXTURES_DIR             \
+                   << "; clone the shared fixtures beside the project to run this test"; \
+    }                                                                                    \
   } while (0)
 
 // A fresh scratch folder, removed with everything in it when the object goes away.
@@ -111,7 +111,6 @@ double max_abs_diff(const at::Tensor& a, const at::Tensor& b);
 double max_abs(const at::Tensor& a);
 
 // The fixtures README's tolerance: max|ours - ref| <= 5e-5 * max(1, max|ref|).
-::testing::AssertionResult within_fixture_tolerance(const at::Tensor& ours, const at::Tensor& ref,
-                                                    double rel = 5e-5);
+::testing::AssertionResult within_fixture_tolerance(const at::Tensor& ours, const at::Tensor& ref, double rel = 5e-5);
 
 }  // namespace unirep::testing

@@ -46,8 +46,8 @@ TEST(ForecastCli, LearnsSinusoidsPredictsAndPlots) {
   ut::TempDir d;
   std::ofstream(d.file("s.csv")) << sinusoid_csv(1000, 7);  // map 48 x 48 (d-model 96) keeps the test quick
   const std::string model = d.file("m.safetensors");
-  auto r = ut::run_cli({"forecast", "train", "--csv", d.file("s.csv"), "--seq-len", "24", "--pred-len", "12", "--d-model", "96", "--epochs", "4",
-                        "--out", model, "--seed", "1"});
+  auto r = ut::run_cli({"forecast", "train", "--csv", d.file("s.csv"), "--seq-len", "24", "--pred-len", "12",
+                        "--d-model", "96", "--epochs", "4", "--out", model, "--seed", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("UniRepLKNet forecaster"), std::string::npos) << r.output;
 
@@ -82,13 +82,15 @@ TEST(ForecastCli, LearnsSinusoidsPredictsAndPlots) {
   EXPECT_EQ(ut::read_bytes(d.file("f.png")).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
 
   // A back-test ends its forecast at the file's last row.
-  auto bt = ut::run_cli({"forecast", "predict", "--csv", d.file("s.csv"), "--model", model, "--output", d.file("b.csv"), "--backtest"});
+  auto bt = ut::run_cli(
+      {"forecast", "predict", "--csv", d.file("s.csv"), "--model", model, "--output", d.file("b.csv"), "--backtest"});
   ASSERT_EQ(bt.exit_code, 0) << bt.output;
   EXPECT_NE(bt.output.find("to 2020-02-11 15:00"), std::string::npos) << bt.output;
 
   // Bad input: a clear error naming the file and line, a non-zero exit, and no output file.
   std::ofstream(d.file("bad.csv")) << "time,a,b\n2020-01-01 00:00,1,2\n2020-01-01 01:00,x,2\n";
-  auto bad = ut::run_cli({"forecast", "predict", "--csv", d.file("bad.csv"), "--model", model, "--output", d.file("bad_out.csv")});
+  auto bad = ut::run_cli(
+      {"forecast", "predict", "--csv", d.file("bad.csv"), "--model", model, "--output", d.file("bad_out.csv")});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("bad.csv:3"), std::string::npos) << bad.output;
   EXPECT_FALSE(ut::file_exists(d.file("bad_out.csv")));
@@ -108,8 +110,8 @@ TEST(ForecastCli, SeattleWeatherBeatsEveryBaseline) {
   }
   ut::TempDir d;
   const std::string model = d.file("w.safetensors");
-  auto r = ut::run_cli({"forecast", "train", "--csv", csv, "--time-col", "date", "--target", "temp_max,temp_min,precipitation,wind",
-                        "--seq-len", "28", "--pred-len", "7", "--out", model});
+  auto r = ut::run_cli({"forecast", "train", "--csv", csv, "--time-col", "date", "--target",
+                        "temp_max,temp_min,precipitation,wind", "--seq-len", "28", "--pred-len", "7", "--out", model});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto e = ut::run_cli({"forecast", "eval", "--csv", csv, "--model", model, "--json"});
   ASSERT_EQ(e.exit_code, 0) << e.output;

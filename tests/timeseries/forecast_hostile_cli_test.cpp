@@ -69,7 +69,9 @@ std::string plus_two_csv(int rows) {
   return hourly_csv(utc_of(2020, 1, 1, 0) - 7200, rows, [](int, int64_t t) { return stamp(t, 120, "+02:00"); });
 }
 
-std::string first_cell(const std::string& line) { return line.substr(0, line.find(',')); }
+std::string first_cell(const std::string& line) {
+  return line.substr(0, line.find(','));
+}
 
 std::vector<std::string> lines_of(const std::string& path) {
   std::ifstream in(path);
@@ -85,8 +87,9 @@ class ForecastHostile : public ::testing::Test {
     dir_ = std::make_unique<ut::TempDir>();
     const auto csv = dir_->file("train.csv");
     ut::write_bytes(csv, plus_two_csv(300));
-    const auto r = ut::run_cli({"forecast", "train", "--csv", csv, "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
-                                "--epochs", "1", "--out", dir_->file("m.safetensors"), "--seed", "1", "--threads", "1"});
+    const auto r =
+        ut::run_cli({"forecast", "train", "--csv", csv, "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
+                     "--epochs", "1", "--out", dir_->file("m.safetensors"), "--seed", "1", "--threads", "1"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   static void TearDownTestSuite() { dir_.reset(); }
@@ -108,8 +111,9 @@ class ForecastHostile : public ::testing::Test {
   }
 
   ut::LimitedResult predict(const std::string& csv, const std::string& out, const std::string& model_path = model()) {
-    return ut::run_cli_limited({"forecast", "predict", "--csv", csv, "--model", model_path, "--output", out, "--threads", "1"},
-                               {6ull << 30, 120});
+    return ut::run_cli_limited(
+        {"forecast", "predict", "--csv", csv, "--model", model_path, "--output", out, "--threads", "1"},
+        {6ull << 30, 120});
   }
 
   static std::unique_ptr<ut::TempDir> dir_;
@@ -127,8 +131,8 @@ TEST_F(ForecastHostile, PredictWritesTheInputsUtcOffsetInItsOwnNotation) {
   EXPECT_EQ(first_cell(out[6]), "2020-01-05T09:00:00+02:00");
 
   // The same instants written at -05:30 without a colon: forecasts follow that notation.
-  ut::write_bytes(d.file("q.csv"),
-                  hourly_csv(utc_of(2020, 1, 1, 0) - 7200, 100, [](int, int64_t t) { return stamp(t, -330, "-0530"); }));
+  ut::write_bytes(d.file("q.csv"), hourly_csv(utc_of(2020, 1, 1, 0) - 7200, 100,
+                                              [](int, int64_t t) { return stamp(t, -330, "-0530"); }));
   r = predict(d.file("q.csv"), d.file("q_out.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   out = lines_of(d.file("q_out.csv"));
@@ -177,7 +181,8 @@ TEST_F(ForecastHostile, ImpossibleAndOutOfRangeTimesAreNamedWithTheirReason) {
     ut::write_bytes(d.file("t.csv"), csv);
     const auto r = predict(d.file("t.csv"), d.file("t_out.csv"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
-    EXPECT_NE(r.output.find("t.csv:4: cannot read the time '" + std::string(c.time) + "': " + c.reason), std::string::npos)
+    EXPECT_NE(r.output.find("t.csv:4: cannot read the time '" + std::string(c.time) + "': " + c.reason),
+              std::string::npos)
         << c.time << ": " << r.output;
     EXPECT_FALSE(ut::file_exists(d.file("t_out.csv")));
   }
@@ -186,10 +191,12 @@ TEST_F(ForecastHostile, ImpossibleAndOutOfRangeTimesAreNamedWithTheirReason) {
 TEST_F(ForecastHostile, AForecastPastTheYear9999IsAnErrorNotAWrappedDate) {
   // The last row is 9999-12-31T21:00:00+02:00; the third forecast step would be 10000-01-01.
   const int64_t last = utc_of(9999, 12, 31, 19);
-  ut::write_bytes(d.file("end.csv"), hourly_csv(last - 99 * 3600, 100, [](int, int64_t t) { return stamp(t, 120, "+02:00"); }));
+  ut::write_bytes(d.file("end.csv"),
+                  hourly_csv(last - 99 * 3600, 100, [](int, int64_t t) { return stamp(t, 120, "+02:00"); }));
   const auto r = predict(d.file("end.csv"), d.file("end_out.csv"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("end.csv: the forecast's step 3 cannot be written: the time is after the year 9999"), std::string::npos)
+  EXPECT_NE(r.output.find("end.csv: the forecast's step 3 cannot be written: the time is after the year 9999"),
+            std::string::npos)
       << r.output;
   EXPECT_FALSE(ut::file_exists(d.file("end_out.csv")));
 }
@@ -203,12 +210,13 @@ TEST_F(ForecastHostile, ValuesThatWouldOverflowFloatMathAreRefusedByEveryCommand
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
   EXPECT_FALSE(ut::file_exists(d.file("big_out.csv")));
-  r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("big.csv"), "--model", model(), "--json"}, {6ull << 30, 120});
+  r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("big.csv"), "--model", model(), "--json"},
+                          {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("nan"), std::string::npos) << r.output;
-  r = ut::run_cli_limited({"forecast", "train", "--csv", d.file("big.csv"), "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
-                           "--epochs", "1", "--out", d.file("big.safetensors")},
+  r = ut::run_cli_limited({"forecast", "train", "--csv", d.file("big.csv"), "--seq-len", "24", "--pred-len", "6",
+                           "--d-model", "48", "--epochs", "1", "--out", d.file("big.safetensors")},
                           {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
@@ -225,12 +233,14 @@ TEST_F(ForecastHostile, ANonUtf8HeaderNamesTheFileAndTheByte) {
   body = line + "\n";
   while (std::getline(in, line)) body += line + ",1\n";
   ut::write_bytes(d.file("cp1252.csv"), body);
-  const auto r = ut::run_cli_limited({"forecast", "train", "--csv", d.file("cp1252.csv"), "--seq-len", "24", "--pred-len", "6",
-                                      "--d-model", "48", "--epochs", "1", "--out", d.file("h.safetensors")},
-                                     {6ull << 30, 120});
+  const auto r =
+      ut::run_cli_limited({"forecast", "train", "--csv", d.file("cp1252.csv"), "--seq-len", "24", "--pred-len", "6",
+                           "--d-model", "48", "--epochs", "1", "--out", d.file("h.safetensors")},
+                          {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("cp1252.csv:1: the header is not valid UTF-8 (byte 0xE9 at column 14); save the file as UTF-8"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find("cp1252.csv:1: the header is not valid UTF-8 (byte 0xE9 at column 14); save the file as UTF-8"),
+      std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find('\xE9'), std::string::npos) << "a raw cp1252 byte in the message";
   EXPECT_FALSE(ut::file_exists(d.file("h.safetensors")));
@@ -242,9 +252,12 @@ TEST_F(ForecastHostile, AModelWithAnUnusableStandardizationIsRefusedAtLoad) {
     std::function<void(nlohmann::json&)> edit;
     const char* problem;
   } cases[] = {
-      {"std0.safetensors", [](nlohmann::json& j) { j["scaler"]["std"][0] = 0.0; }, "the stored standardization of 'a' has std 0"},
-      {"stdneg.safetensors", [](nlohmann::json& j) { j["scaler"]["std"][1] = -2.0; }, "the stored standardization of 'b' has std -2"},
-      {"meanbig.safetensors", [](nlohmann::json& j) { j["scaler"]["mean"][0] = 1e20; }, "the stored standardization of 'a' has mean 1e+20"},
+      {"std0.safetensors", [](nlohmann::json& j) { j["scaler"]["std"][0] = 0.0; },
+       "the stored standardization of 'a' has std 0"},
+      {"stdneg.safetensors", [](nlohmann::json& j) { j["scaler"]["std"][1] = -2.0; },
+       "the stored standardization of 'b' has std -2"},
+      {"meanbig.safetensors", [](nlohmann::json& j) { j["scaler"]["mean"][0] = 1e20; },
+       "the stored standardization of 'a' has mean 1e+20"},
   };
   ut::write_bytes(d.file("p.csv"), plus_two_csv(100));
   for (const auto& c : cases) {
@@ -253,7 +266,8 @@ TEST_F(ForecastHostile, AModelWithAnUnusableStandardizationIsRefusedAtLoad) {
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find(std::string(c.name) + ": " + c.problem), std::string::npos) << r.output;
     EXPECT_FALSE(ut::file_exists(d.file("out.csv")));
-    r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"}, {6ull << 30, 120});
+    r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"},
+                            {6ull << 30, 120});
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find(std::string(c.name) + ": " + c.problem), std::string::npos) << r.output;
   }
@@ -265,11 +279,14 @@ TEST_F(ForecastHostile, OverflowingWeightsNeverGiveANaNResultWithSuccess) {
   ut::write_bytes(d.file("p.csv"), plus_two_csv(300));
   auto r = predict(d.file("p.csv"), d.file("huge_out.csv"), path);
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("huge.safetensors: the forecast for " + d.file("p.csv") + " is not finite"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("huge.safetensors: the forecast for " + d.file("p.csv") + " is not finite"),
+            std::string::npos)
+      << r.output;
   EXPECT_FALSE(ut::file_exists(d.file("huge_out.csv")));
   r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"}, {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("p.csv: the forecaster's errors on the test windows are not finite"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("p.csv: the forecaster's errors on the test windows are not finite"), std::string::npos)
+      << r.output;
   EXPECT_EQ(r.output.find("\"mse\""), std::string::npos) << r.output;
 }
 
@@ -316,8 +333,8 @@ TEST_F(ForecastHostile, AFifoWithNoWriterFailsInsteadOfBlocking) {
   const auto fifo = d.file("silent.csv");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const auto start = std::chrono::steady_clock::now();
-  const auto r = ut::run_cli_limited({"forecast", "predict", "--csv", fifo, "--model", model(), "--output", d.file("s_out.csv")},
-                                     {6ull << 30, 60});
+  const auto r = ut::run_cli_limited(
+      {"forecast", "predict", "--csv", fifo, "--model", model(), "--output", d.file("s_out.csv")}, {6ull << 30, 60});
   EXPECT_FALSE(r.timed_out) << "blocked on a FIFO nobody writes to";
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(fifo + ": no data came within"), std::string::npos) << r.output;

@@ -57,7 +57,9 @@ train::TrainOptions tiny_training() {
   return t;
 }
 
-bool finite(const fts::ForecastErrors& e) { return std::isfinite(e.mse) && std::isfinite(e.mae); }
+bool finite(const fts::ForecastErrors& e) {
+  return std::isfinite(e.mse) && std::isfinite(e.mae);
+}
 
 TEST(ForecastTraining, DefaultsAreTheRecipe) {
   const auto t = fts::forecast_training_defaults();
@@ -76,11 +78,12 @@ TEST(ForecastTraining, TrainsATinyForecasterThatLoadsAndScores) {
   const auto o = tiny_options(d);
   std::vector<std::string> notes;
   int steps = 0;
-  const auto result = fts::train_forecaster(o, tiny_training(), [&](const std::string& line) { notes.push_back(line); },
-                                            [&](const train::TrainProgress& p) {
-                                              if (p.event == train::TrainProgress::Event::Step) ++steps;
-                                              return true;
-                                            });
+  const auto result = fts::train_forecaster(
+      o, tiny_training(), [&](const std::string& line) { notes.push_back(line); },
+      [&](const train::TrainProgress& p) {
+        if (p.event == train::TrainProgress::Event::Step) ++steps;
+        return true;
+      });
   EXPECT_FALSE(result.run.interrupted);
   EXPECT_EQ(result.run.steps, 3);
   EXPECT_EQ(steps, 3);

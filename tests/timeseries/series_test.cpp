@@ -36,7 +36,6 @@ std::vector<double> values(const at::Tensor& t) {
   return std::vector<double>(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
 }
 
-
 TEST(TimeStamp, ParsesTheCommonFormsAndRejectsImpossibleDates) {
   auto a = ts::parse_time("2012/01/01");
   ASSERT_TRUE(a);
@@ -91,8 +90,8 @@ TEST(TimeStamp, CalendarFieldsAndTheReferenceTimeFeatures) {
 
 TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
   TempDir dir;
-  const auto path = write(dir, "w.csv",
-                          "date,a,b,label\n2020-01-01,1,10,x\n2020-01-02,,NaN,y\n2020-01-03,3,30,z\n2020-01-04,4,,w\n");
+  const auto path =
+      write(dir, "w.csv", "date,a,b,label\n2020-01-01,1,10,x\n2020-01-02,,NaN,y\n2020-01-03,3,30,z\n2020-01-04,4,,w\n");
   ts::SeriesCsvOptions o;
   o.time_col = "date";
   o.targets = {"a"};
@@ -102,7 +101,7 @@ TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
   EXPECT_EQ(t.names, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(t.num_targets, 1u);
   EXPECT_EQ(t.filled_missing, 3u);
-  EXPECT_FLOAT_EQ(t.at(1, 0), 2.0f);   // interpolated
+  EXPECT_FLOAT_EQ(t.at(1, 0), 2.0f);  // interpolated
   EXPECT_FLOAT_EQ(t.at(1, 1), 20.0f);
   EXPECT_FLOAT_EQ(t.at(3, 1), 30.0f);  // trailing gap: the last value
   EXPECT_DOUBLE_EQ(t.step, 86400.0);
@@ -110,7 +109,8 @@ TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
   ts::SeriesCsvOptions d;
   EXPECT_EQ(ts::read_series_csv(path, d).names, (std::vector<std::string>{"a", "b"}));
   // Default time column: the first one holding dates, wherever it is.
-  const auto t2 = ts::read_series_csv(write(dir, "late.csv", "v,when\n1.5,2010/01/01 00:00:00\n2.5,2010/01/01 01:00:00\n"), d);
+  const auto t2 =
+      ts::read_series_csv(write(dir, "late.csv", "v,when\n1.5,2010/01/01 00:00:00\n2.5,2010/01/01 01:00:00\n"), d);
   EXPECT_EQ(t2.time_column, "when");
   EXPECT_EQ(t2.names, (std::vector<std::string>{"v"}));
   EXPECT_DOUBLE_EQ(t2.step, 3600.0);
@@ -156,7 +156,8 @@ TEST(SeriesCsv, BadInputNamesTheFileAndLine) {
 
 TEST(SeriesCsv, IrregularSpacingIsAnErrorUnlessResampled) {
   TempDir dir;
-  const auto path = write(dir, "gap.csv", "time,v\n2010-03-14 00:00,0\n2010-03-14 01:00,1\n2010-03-14 03:00,3\n2010-03-14 04:00,4\n");
+  const auto path =
+      write(dir, "gap.csv", "time,v\n2010-03-14 00:00,0\n2010-03-14 01:00,1\n2010-03-14 03:00,3\n2010-03-14 04:00,4\n");
   const auto err = csv_error(path);
   EXPECT_NE(err.find("gap.csv:4: irregular spacing"), std::string::npos) << err;
   EXPECT_NE(err.find("the resample option"), std::string::npos) << err;

@@ -26,7 +26,6 @@ std::string write(const TempDir& dir, const std::string& name, const std::string
   return path;
 }
 
-
 // `text` parsed, `seconds_later` added, written back in its own style.
 std::string later(const std::string& text, double seconds_later) {
   const auto t = ts::parse_time(text);
@@ -41,13 +40,14 @@ TEST(TimeStampConvention, UtcOffsetsAreKeptInTheirOwnNotation) {
   EXPECT_EQ(later("2024-03-01T00:00:00Z", 86400), "2024-03-02T00:00:00Z");
   EXPECT_EQ(later("2024-03-01T00:00+02", 60), "2024-03-01T00:01+02");
   // The value is the instant: 00:00 at +02:00 is 22:00 UTC the day before.
-  EXPECT_DOUBLE_EQ(ts::parse_time("2024-03-01T00:00:00+02:00")->seconds, ts::parse_time("2024-02-29T22:00:00Z")->seconds);
+  EXPECT_DOUBLE_EQ(ts::parse_time("2024-03-01T00:00:00+02:00")->seconds,
+                   ts::parse_time("2024-02-29T22:00:00Z")->seconds);
 }
 
 TEST(TimeStampConvention, FractionsOfSecondsAndPlainNumbersKeepTheirDigits) {
   EXPECT_EQ(later("2024-03-01 12:00:00.250", 0.5), "2024-03-01 12:00:00.750");
   EXPECT_EQ(later("2024-03-01 12:00:59.9", 0.1), "2024-03-01 12:01:00.0");
-  EXPECT_EQ(later("1700000000.5", 1), "1700000001.5");               // fractional Unix seconds
+  EXPECT_EQ(later("1700000000.5", 1), "1700000001.5");                  // fractional Unix seconds
   EXPECT_EQ(later("1700000000000000000", 1e9), "1700000001000000000");  // Unix nanoseconds, every digit
 }
 
@@ -92,14 +92,17 @@ TEST(TimeStampConvention, OffsetsMayChangeButNotComeAndGo) {
   TempDir dir;
   // Central European time around the 2024-03-31 change: 01:00+01:00 is 00:00 UTC, 03:00+02:00 is
   // 01:00 UTC, so the hourly series stays regular.
-  const auto dst = write(dir, "dst.csv", "time,v\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00+01:00,2\n"
-                                         "2024-03-31T03:00:00+02:00,3\n2024-03-31T04:00:00+02:00,4\n");
+  const auto dst = write(dir, "dst.csv",
+                         "time,v\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00+01:00,2\n"
+                         "2024-03-31T03:00:00+02:00,3\n2024-03-31T04:00:00+02:00,4\n");
   const auto t = ts::read_series_csv(dst, {});
   EXPECT_DOUBLE_EQ(t.step, 3600.0);
-  EXPECT_EQ(ts::format_time(t.times.back() + 3600, t.time_style), "2024-03-31T05:00:00+02:00");  // the last row's offset
+  EXPECT_EQ(ts::format_time(t.times.back() + 3600, t.time_style),
+            "2024-03-31T05:00:00+02:00");  // the last row's offset
   const auto mixed = write(dir, "mixed.csv", "time,v\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00,2\n");
   const auto err = csv_error(mixed);
-  EXPECT_NE(err.find("mixed.csv:3: the time '2024-03-31T01:00:00' has no UTC offset, the first row's has one"), std::string::npos)
+  EXPECT_NE(err.find("mixed.csv:3: the time '2024-03-31T01:00:00' has no UTC offset, the first row's has one"),
+            std::string::npos)
       << err;
 }
 
@@ -131,7 +134,8 @@ TEST(SeriesCsvText, CellsInMessagesAreEscapedAndCut) {
 TEST(SeriesCsvValues, ValuesBeyondTheSupportedMagnitudeAreRefused) {
   TempDir dir;
   auto err = csv_error(write(dir, "big.csv", "time,a,b\n2024-01-01,1,2\n2024-01-02,3e38,2\n"));
-  EXPECT_NE(err.find("big.csv:3: column 'a': '3e38' is beyond the supported magnitude (|value| <= 1e+15)"), std::string::npos)
+  EXPECT_NE(err.find("big.csv:3: column 'a': '3e38' is beyond the supported magnitude (|value| <= 1e+15)"),
+            std::string::npos)
       << err;
   err = csv_error(write(dir, "neg.csv", "time,a\n2024-01-01,1\n2024-01-02,-2e15\n"));
   EXPECT_NE(err.find("neg.csv:3: column 'a': '-2e15' is beyond"), std::string::npos) << err;

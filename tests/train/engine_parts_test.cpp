@@ -92,8 +92,10 @@ TEST(Losses, LabelSmoothingAndSoftTargets) {
   auto logp = at::log_softmax(logits, -1);
   auto hard = at::one_hot(classes, 5).to(at::kFloat);
   auto smoothed = hard * 0.9 + 0.1 / 5;
-  EXPECT_NEAR(cross_entropy(logits, classes, 0.1).item<double>(), (-(smoothed * logp).sum(-1)).mean().item<double>(), 1e-6);
-  EXPECT_NEAR(soft_target_cross_entropy(logits, smoothed).item<double>(), cross_entropy(logits, classes, 0.1).item<double>(), 1e-6);
+  EXPECT_NEAR(cross_entropy(logits, classes, 0.1).item<double>(), (-(smoothed * logp).sum(-1)).mean().item<double>(),
+              1e-6);
+  EXPECT_NEAR(soft_target_cross_entropy(logits, smoothed).item<double>(),
+              cross_entropy(logits, classes, 0.1).item<double>(), 1e-6);
   EXPECT_NEAR(cross_entropy(logits, classes).item<double>(), at::nll_loss(logp, classes).item<double>(), 1e-6);
   EXPECT_THROW(parse_loss("hinge"), std::invalid_argument);
 }
@@ -103,9 +105,13 @@ TEST(Optimizer, AdamWMatchesLibTorchAndSkipsDecayWhereTheRecipesDo) {
   auto w = torch::randn({4, 3}, torch::requires_grad());
   auto b = torch::randn({4}, torch::requires_grad());
   auto w2 = w.detach().clone().requires_grad_(), b2 = b.detach().clone().requires_grad_();
-  Optimizer ours({ParamGroup{{"fc.weight"}, {w}, 0.05, 1.0}, ParamGroup{{"fc.bias"}, {b}, 0.0, 1.0}}, OptimizerOptions{});
-  torch::optim::AdamW ref({torch::optim::OptimizerParamGroup({w2}, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.05))),
-                           torch::optim::OptimizerParamGroup({b2}, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.0)))});
+  Optimizer ours({ParamGroup{{"fc.weight"}, {w}, 0.05, 1.0}, ParamGroup{{"fc.bias"}, {b}, 0.0, 1.0}},
+                 OptimizerOptions{});
+  torch::optim::AdamW ref(
+      {torch::optim::OptimizerParamGroup(
+           {w2}, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.05))),
+       torch::optim::OptimizerParamGroup(
+           {b2}, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.0)))});
   auto x = torch::randn({8, 3});
   for (int i = 0; i < 5; ++i) {
     ours.zero_grad();

@@ -39,13 +39,15 @@ void expect_message(Fn fn, std::initializer_list<std::string> needles) {
     fn();
     ADD_FAILURE() << "no exception";
   } catch (const E& e) {
-    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << "'" << n << "' not in: " << e.what();
+    for (const auto& n : needles)
+      EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << "'" << n << "' not in: " << e.what();
   }
 }
 
 std::shared_ptr<TensorDataset> data(int64_t n) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
-  return std::make_shared<TensorDataset>(at::randn({n, 1, 16, 16}, gen), at::randint(0, 2, {n}, gen, at::TensorOptions().dtype(at::kLong)));
+  return std::make_shared<TensorDataset>(at::randn({n, 1, 16, 16}, gen),
+                                         at::randint(0, 2, {n}, gen, at::TensorOptions().dtype(at::kLong)));
 }
 
 TrainOptions options(const std::string& dir, int64_t epochs) {
@@ -63,7 +65,8 @@ TrainOptions options(const std::string& dir, int64_t epochs) {
 // of that step stays finite; only the weights show it).
 class SpoiledTask : public Task {
  public:
-  SpoiledTask(int64_t spoil_at, bool nan_output) : inner_(models::UniRepLKNetOptions(tiny_config())), spoil_at_(spoil_at), nan_output_(nan_output) {}
+  SpoiledTask(int64_t spoil_at, bool nan_output)
+      : inner_(models::UniRepLKNetOptions(tiny_config())), spoil_at_(spoil_at), nan_output_(nan_output) {}
   torch::nn::Module& model() override { return inner_.model(); }
   bool classification() const override { return true; }
   io::NamedTensors deploy_state() override { return inner_.deploy_state(); }
@@ -88,23 +91,41 @@ TEST(PoisonTraining, NaNInputsAreRefusedNamingTheSourceAndPosition) {
   auto x = at::rand({4, 3, 8, 8});
   x[2][1][5][6] = kNaN;
   x[3][0][0][0] = std::numeric_limits<float>::infinity();
-  expect_message<std::invalid_argument>([&] { (void)TensorDataset(x, at::zeros({4}, at::kLong), {"x.npy", "y.npy"}); },
-                                        {"x.npy: input value at [2, 1, 5, 6] is nan", "2 NaN or infinite values"});
+  expect_message<std::invalid_argument>(
+      [&] {
+        (void)TensorDataset(x, at::zeros({4}, at::kLong), {"x.npy", "y.npy"});
+      },
+      {"x.npy: input value at [2, 1, 5, 6] is nan", "2 NaN or infinite values"});
   auto soft = at::full({4, 3}, 1.0 / 3);
   soft[1][2] = kNaN;
-  expect_message<std::invalid_argument>([&] { (void)TensorDataset(at::rand({4, 3, 8, 8}), soft); }, {"targets: target value at [1, 2] is nan"});
+  expect_message<std::invalid_argument>(
+      [&] {
+        (void)TensorDataset(at::rand({4, 3, 8, 8}), soft);
+      },
+      {"targets: target value at [1, 2] is nan"});
 }
 
 TEST(PoisonTraining, LabelsOutsideTheClassesAreRefusedNamingTheSourceAndIndex) {
-  expect_message<std::invalid_argument>([] { (void)TensorDataset(at::rand({4, 1, 8, 8}), at::tensor({0, 1, -1, 1}, at::kLong), {"x.npy", "y.npy"}); },
-                                        {"y.npy: label -1 at [2] is negative"});
+  expect_message<std::invalid_argument>(
+      [] {
+        (void)TensorDataset(at::rand({4, 1, 8, 8}), at::tensor({0, 1, -1, 1}, at::kLong), {"x.npy", "y.npy"});
+      },
+      {"y.npy: label -1 at [2] is negative"});
   TensorDataset d(at::rand({4, 1, 8, 8}), at::tensor({0, 1, 2, 5}, at::kLong), {"x.npy", "y.npy"});
   EXPECT_NO_THROW(d.require_classes(6));
-  expect_message<std::invalid_argument>([&] { d.require_classes(3); }, {"y.npy: label 5 at [3] is out of range for 3 classes"});
+  expect_message<std::invalid_argument>([&] { d.require_classes(3); },
+                                        {"y.npy: label 5 at [3] is out of range for 3 classes"});
   // Any data set reaches the loss: a class index the model has no output for is an error there too.
-  expect_message<std::invalid_argument>([] { cross_entropy(at::zeros({2, 3}), at::tensor({0, -1}, at::kLong)); },
-                                        {"target class -1 is out of range for a model with 3 outputs"});
-  expect_message<std::invalid_argument>([] { cross_entropy(at::zeros({2, 3}), at::tensor({0, 3}, at::kLong)); }, {"target class 3"});
+  expect_message<std::invalid_argument>(
+      [] {
+        cross_entropy(at::zeros({2, 3}), at::tensor({0, -1}, at::kLong));
+      },
+      {"target class -1 is out of range for a model with 3 outputs"});
+  expect_message<std::invalid_argument>(
+      [] {
+        cross_entropy(at::zeros({2, 3}), at::tensor({0, 3}, at::kLong));
+      },
+      {"target class 3"});
 }
 
 TEST(PoisonTraining, OptionsThatWouldPoisonTheWeightsAreRefusedNamingTheField) {
@@ -119,8 +140,10 @@ TEST(PoisonTraining, OptionsThatWouldPoisonTheWeightsAreRefusedNamingTheField) {
       {[&](TrainOptions& o) { o.lr = 0; }, "TrainOptions.lr must be a finite number > 0, got 0"},
       {[&](TrainOptions& o) { o.min_lr = nan; }, "TrainOptions.min_lr"},
       {[&](TrainOptions& o) { o.warmup_epochs = -1; }, "TrainOptions.warmup_epochs"},
-      {[&](TrainOptions& o) { o.optimizer.weight_decay = nan; }, "TrainOptions.optimizer.weight_decay must be a finite number >= 0, got nan"},
-      {[&](TrainOptions& o) { o.optimizer.beta2 = 1.0; }, "TrainOptions.optimizer.beta2 must be a finite number in [0, 1), got 1"},
+      {[&](TrainOptions& o) { o.optimizer.weight_decay = nan; },
+       "TrainOptions.optimizer.weight_decay must be a finite number >= 0, got nan"},
+      {[&](TrainOptions& o) { o.optimizer.beta2 = 1.0; },
+       "TrainOptions.optimizer.beta2 must be a finite number in [0, 1), got 1"},
       {[&](TrainOptions& o) { o.optimizer.layer_decay = 0; }, "TrainOptions.optimizer.layer_decay"},
       {[&](TrainOptions& o) { o.clip_grad = nan; }, "TrainOptions.clip_grad"},
       {[&](TrainOptions& o) { o.label_smoothing = 2; }, "TrainOptions.label_smoothing"},
@@ -137,8 +160,9 @@ TEST(PoisonTraining, OptionsThatWouldPoisonTheWeightsAreRefusedNamingTheField) {
   EXPECT_NO_THROW(check_train_options(TrainOptions{}));
   // From a JSON file, the key of the file is named.
   TrainOptions o;
-  expect_message<std::invalid_argument>([&] { unirep::sdk::tasks::apply_options_json(o, R"({"weight_decay": -0.5})", "t.json"); },
-                                        {"t.json: option 'weight_decay' must be a finite number >= 0, got '-0.5'"});
+  expect_message<std::invalid_argument>(
+      [&] { unirep::sdk::tasks::apply_options_json(o, R"({"weight_decay": -0.5})", "t.json"); },
+      {"t.json: option 'weight_decay' must be a finite number >= 0, got '-0.5'"});
 }
 
 TEST(PoisonTraining, ANaNLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
@@ -180,8 +204,9 @@ TEST(PoisonTraining, WeightsTurnedNaNAreNeverSaved) {
   // The last step of epoch 2 spoils a weight while its loss stays finite: the epoch's export and
   // checkpoint must not store it.
   SpoiledTask task(4, false);
-  expect_message<NonFiniteTraining>([&] { Trainer(task, options(d.file("run"), 3)).fit(data(64)); },
-                                    {"epoch 2 step 8: the weights became NaN or infinite; last good checkpoint kept in"});
+  expect_message<NonFiniteTraining>(
+      [&] { Trainer(task, options(d.file("run"), 3)).fit(data(64)); },
+      {"epoch 2 step 8: the weights became NaN or infinite; last good checkpoint kept in"});
   EXPECT_EQ(unirep::testing::read_bytes(d.file("run/checkpoint.pth")), good_checkpoint);
 }
 
@@ -198,8 +223,9 @@ TEST(PoisonTraining, ACheckpointWithNaNWeightsIsNotResumed) {
   root.set("model", io::state_dict_value(weights));
   io::write_torch_checkpoint(d.file("run/checkpoint.pth"), root);
   SpoiledTask task(1000, true);
-  expect_message<std::runtime_error>([&] { Trainer(task, options(d.file("run"), 2)).fit(data(64)); },
-                                     {"cannot resume from " + d.file("run/checkpoint.pth") + ": tensor 'head.weight' holds 1 NaN or infinite value"});
+  expect_message<std::runtime_error>(
+      [&] { Trainer(task, options(d.file("run"), 2)).fit(data(64)); },
+      {"cannot resume from " + d.file("run/checkpoint.pth") + ": tensor 'head.weight' holds 1 NaN or infinite value"});
 }
 
 TEST(PoisonTraining, OptimizerStateWithNaNIsRefused) {
@@ -217,7 +243,8 @@ TEST(PoisonTraining, OptimizerStateWithNaNIsRefused) {
   entry.set("exp_avg", io::PyValue::tensor(bad));
   io::PyValue::DictItems items = {{io::PyValue::integer(0), entry}};
   state.set("state", io::PyValue::dict(items));
-  expect_message<std::invalid_argument>([&] { opt.load_state_dict(state); }, {"optimizer state 'exp_avg' of parameter 0 holds NaN"});
+  expect_message<std::invalid_argument>([&] { opt.load_state_dict(state); },
+                                        {"optimizer state 'exp_avg' of parameter 0 holds NaN"});
 }
 
 // A fresh run that fails over an earlier run's files puts them back and says so through the

@@ -26,8 +26,8 @@ std::string problem(const Settings& base, const std::string& key, const std::str
 }  // namespace
 
 TEST(TaskSettings, ValuesAreCheckedAsTheTableSays) {
-  Settings s({integer_option("n", 4, "count", 1, 64), number_option("x", 0.5, "rate", 0, 1), flag_option("f", false, "switch"),
-              text_option("k", "ce", "kind", {"ce", "mse"})});
+  Settings s({integer_option("n", 4, "count", 1, 64), number_option("x", 0.5, "rate", 0, 1),
+              flag_option("f", false, "switch"), text_option("k", "ce", "kind", {"ce", "mse"})});
   EXPECT_EQ(problem(s, "n", "0"), "src: option 'n' must be an integer from 1 to 64, got '0'");
   EXPECT_NE(problem(s, "n", "1.5").find("must be an integer"), std::string::npos);
   EXPECT_NE(problem(s, "n", "99999999999999999999999").find("must be an integer"), std::string::npos);
@@ -49,7 +49,8 @@ TEST(TaskSettings, ValuesAreCheckedAsTheTableSays) {
 TEST(TaskSettings, JsonGivesTheSameSettingsAndRoundTrips) {
   Settings a(train_option_list()), b(train_option_list());
   a.set_json(R"({"epochs": 3, "lr": 0.002, "bf16": true, "betas": [0.8, 0.99], "optimizer": "sgd"})", "t.json");
-  b.set("epochs", "3"), b.set("lr", "0.002"), b.set("bf16", "true"), b.set("betas", "0.8,0.99"), b.set("optimizer", "sgd");
+  b.set("epochs", "3"), b.set("lr", "0.002"), b.set("bf16", "true"), b.set("betas", "0.8,0.99"),
+      b.set("optimizer", "sgd");
   EXPECT_EQ(a.to_json(), b.to_json());
   Settings c(train_option_list());
   c.set_json(a.to_json(), "run_config.json");
@@ -90,7 +91,9 @@ TEST(TaskSettings, EveryTaskHasOneOptionPerKeyAndEachKeyHasOneMeaning) {
     for (const auto& o : r->training_options()) {
       EXPECT_TRUE(keys.insert(o.key).second) << r->name() << ": " << o.key << " twice";
       const auto [it, fresh] = seen.emplace(o.key, o);
-      if (!fresh) EXPECT_EQ(static_cast<int>(it->second.type), static_cast<int>(o.type)) << o.key << " changes type in " << r->name();
+      if (!fresh)
+        EXPECT_EQ(static_cast<int>(it->second.type), static_cast<int>(o.type))
+            << o.key << " changes type in " << r->name();
       if (!o.default_value.empty()) EXPECT_EQ(value_problem(o, o.default_value), "") << r->name() << ": " << o.key;
     }
     EXPECT_THROW(find_task_recipe("no-such-task"), std::invalid_argument);

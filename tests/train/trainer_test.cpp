@@ -201,7 +201,8 @@ TEST(Trainer, HeadOnlyFineTuningLeavesTheBackboneUntouched) {
   for (size_t i = 0; i < before.size(); ++i) {
     const bool head = before[i].name.rfind("head.", 0) == 0 || before[i].name.rfind("norm.", 0) == 0;
     const bool changed = !at::equal(before[i].tensor, after[i].tensor);
-    if (before[i].name.find("running_") != std::string::npos || before[i].name.find("num_batches") != std::string::npos) continue;
+    if (before[i].name.find("running_") != std::string::npos || before[i].name.find("num_batches") != std::string::npos)
+      continue;
     EXPECT_EQ(changed, head) << before[i].name;
   }
   auto ck = io::read_torch_checkpoint(tmp.file("checkpoint.pth"));
@@ -246,7 +247,8 @@ TEST(Trainer, ResumeRefusesACheckpointItCannotContinue) {
 
 TEST(Trainer, OptionsFromJsonRejectUnknownKeys) {
   TrainOptions o;
-  unirep::sdk::tasks::apply_options_json(o, R"({"epochs": 3, "lr": 0.01, "optimizer": "sgd", "layer_decay": 0.7, "betas": [0.8, 0.99]})", "t.json");
+  unirep::sdk::tasks::apply_options_json(
+      o, R"({"epochs": 3, "lr": 0.01, "optimizer": "sgd", "layer_decay": 0.7, "betas": [0.8, 0.99]})", "t.json");
   EXPECT_EQ(o.epochs, 3);
   EXPECT_EQ(o.optimizer.kind, OptimizerKind::SGD);
   EXPECT_DOUBLE_EQ(o.optimizer.layer_decay, 0.7);

@@ -23,7 +23,9 @@ namespace vid = unirep::modalities::video;
 namespace img = unirep::modalities::image;
 namespace ut = unirep::testing;
 
-bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1") == 0; }
+bool have_ffmpeg() {
+  return std::system("ffmpeg -version >/dev/null 2>&1") == 0;
+}
 
 std::string error_of(const std::string& path) {
   try {
@@ -60,8 +62,8 @@ at::Tensor reference_test_views(vid::VideoReader& reader, const vid::VideoTransf
         cut.height = tall ? o.size : H;
         cut.pixels.resize(static_cast<size_t>(cut.width) * cut.height * 3);
         for (int y = 0; y < cut.height; ++y)
-          std::copy_n(f.at(static_cast<int>(tall ? y + s0 : y), static_cast<int>(tall ? 0 : s0)), static_cast<size_t>(cut.width) * 3,
-                      cut.at(y, 0));
+          std::copy_n(f.at(static_cast<int>(tall ? y + s0 : y), static_cast<int>(tall ? 0 : s0)),
+                      static_cast<size_t>(cut.width) * 3, cut.at(y, 0));
         clip.push_back(std::move(cut));
       }
       views.push_back(vid::clip_to_backbone_image(vid::frames_to_clip(clip, o)));
@@ -75,8 +77,8 @@ TEST(BoundedVideo, CroppedWhileDecodingEqualsTheWholeResize) {
   ut::TempDir d;
   for (const std::string size : {"96x54", "40x72", "56x56"}) {  // wide, tall, square
     const std::string path = d.file("clip_" + size + ".mp4");
-    ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=" + size + ":rate=25 -frames:v 40 -c:v libx264 " +
-                           "-pix_fmt yuv420p " + path + " >/dev/null 2>&1")
+    ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=" + size +
+                           ":rate=25 -frames:v 40 -c:v libx264 " + "-pix_fmt yuv420p " + path + " >/dev/null 2>&1")
                               .c_str()),
               0);
     vid::VideoTransformOptions o;
@@ -94,12 +96,14 @@ TEST(BoundedVideo, CroppedWhileDecodingEqualsTheWholeResize) {
 TEST(BoundedVideo, OnlyRegularFilesAreRead) {
   ut::TempDir d;
   EXPECT_EQ(error_of("/dev/zero"),
-            "/dev/zero: is not a regular file (a pipe, FIFO, device or standard input); videos are read from regular files only");
+            "/dev/zero: is not a regular file (a pipe, FIFO, device or standard input); videos are read from regular "
+            "files only");
   const std::string fifo = d.file("nobody.mp4");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_NE(error_of(fifo).find(fifo + ": is not a regular file"), std::string::npos);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);  // no wait for a writer
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+            2.0);  // no wait for a writer
   ASSERT_EQ(::symlink("loop.mp4", d.file("loop.mp4").c_str()), 0);
   EXPECT_EQ(error_of(d.file("loop.mp4")), d.file("loop.mp4") + ": a loop of symbolic links (it points back to itself)");
   EXPECT_NE(error_of("-").find("-: is not a regular file"), std::string::npos);

@@ -24,20 +24,24 @@ namespace img = unirep::modalities::image;
 namespace ut = unirep::testing;
 using ut::TempDir;
 
-bool have(const char* cmd) { return std::system((std::string(cmd) + " >/dev/null 2>&1").c_str()) == 0; }
+bool have(const char* cmd) {
+  return std::system((std::string(cmd) + " >/dev/null 2>&1").c_str()) == 0;
+}
 
-#define REQUIRE(cond, what)                                                        \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      if (ut::ci_mode()) FAIL() << what << " is missing (CI=true)";                \
-      GTEST_SKIP() << what << " is missing; skipped";                              \
-    }                                                                              \
+#define REQUIRE(cond, what)                                         \
+  do {                                                              \
+    if (!(cond)) {                                                  \
+      if (ut::ci_mode()) FAIL() << what << " is missing (CI=true)"; \
+      GTEST_SKIP() << what << " is missing; skipped";               \
+    }                                                               \
   } while (0)
 
 const bool kFfmpeg = have("ffmpeg -version");
 const bool kPython = have("/usr/bin/python3 -c 'import numpy, cv2'");
 
-void run_ok(const std::string& cmd) { ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd; }
+void run_ok(const std::string& cmd) {
+  ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd;
+}
 
 // A clip whose frame i shows the number i as a grey level band, so a frame is recognizable.
 void make_clip(const std::string& path, int frames, int w, int h, const std::string& codec_args) {
@@ -80,7 +84,8 @@ TEST(FrameSampling, MatchesNumpyForEveryLength) {
     line.pop_back();
     const auto test = vid::test_indices(n);
     std::string starts;
-    for (int64_t k = 0; k < 5; ++k) starts += (k ? "," : "") + std::to_string(vid::temporal_view_start(static_cast<int64_t>(test.size()), k));
+    for (int64_t k = 0; k < 5; ++k)
+      starts += (k ? "," : "") + std::to_string(vid::temporal_view_start(static_cast<int64_t>(test.size()), k));
     EXPECT_EQ(python_list(vid::validation_indices(n)) + ";" + python_list(test) + ";" + starts, line) << "n = " << n;
   }
   pclose(p);
@@ -119,9 +124,11 @@ TEST(OpencvResize, EqualsCv2) {
                   "import sys, numpy as np, cv2\n"
                   "a = np.load(sys.argv[1]).astype(np.uint8)\n"
                   "for w, h in [(224, 169), (64, 48), (173, 131), (300, 400), (50, 131)]:\n"
-                  "    np.save(sys.argv[2] + f'/{w}x{h}.npy', cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32))\n");
+                  "    np.save(sys.argv[2] + f'/{w}x{h}.npy', cv2.resize(a, (w, h), "
+                  "interpolation=cv2.INTER_LINEAR).astype(np.float32))\n");
   run_ok("/usr/bin/python3 " + d.file("r.py") + " " + d.file("in.npy") + " " + d.path());
-  for (auto [w, h] : {std::pair{224, 169}, std::pair{64, 48}, std::pair{173, 131}, std::pair{300, 400}, std::pair{50, 131}}) {
+  for (auto [w, h] :
+       {std::pair{224, 169}, std::pair{64, 48}, std::pair{173, 131}, std::pair{300, 400}, std::pair{50, 131}}) {
     SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
     const auto ours = img::opencv_resize_linear(im, w, h);
     const auto ref = unirep::io::read_npy(d.file(std::to_string(w) + "x" + std::to_string(h) + ".npy"));
@@ -137,7 +144,10 @@ TEST(VideoReader, EveryContainerAndIndexedFrames) {
   for (const std::string ext : {"mp4", "mkv", "avi", "webm", "mov"}) {
     SCOPED_TRACE(ext);
     const std::string f = d.file("clip." + ext);
-    make_clip(f, 90, 96, 64, ext == "avi" ? "-c:v mpeg4 -q:v 2" : ext == "webm" ? "-c:v libvpx -b:v 2M" : "-c:v libx264 -g 30 -bf 2");
+    make_clip(f, 90, 96, 64,
+              ext == "avi"    ? "-c:v mpeg4 -q:v 2"
+              : ext == "webm" ? "-c:v libvpx -b:v 2M"
+                              : "-c:v libx264 -g 30 -bf 2");
     vid::VideoReader r(f);
     EXPECT_EQ(r.info().frames, 90);
     EXPECT_EQ(r.info().width, 96);
@@ -171,7 +181,8 @@ TEST(VideoReader, BadFilesGiveClearErrors) {
   EXPECT_NE(error_of(d.path()).find("is a directory"), std::string::npos);
   ut::write_bytes(d.file("empty.mp4"), "");
   EXPECT_NE(error_of(d.file("empty.mp4")).find("the file is empty"), std::string::npos);
-  ut::write_bytes(d.file("text.mp4"), "#EXTM3U\n#EXT-X-TARGETDURATION:10\nhttp://example.com/a.ts\n");  // a playlist must not be followed
+  ut::write_bytes(d.file("text.mp4"),
+                  "#EXTM3U\n#EXT-X-TARGETDURATION:10\nhttp://example.com/a.ts\n");  // a playlist must not be followed
   EXPECT_NE(error_of(d.file("text.mp4")).find("not a video file"), std::string::npos) << error_of(d.file("text.mp4"));
   if (!kFfmpeg) return;
   run_ok("ffmpeg -nostdin -loglevel error -y -f lavfi -i sine=d=1 " + d.file("audio.mkv"));
@@ -215,35 +226,36 @@ TEST(VideoTransform, MatchesThePythonPipeline) {
   TempDir d;
   const std::string f = d.file("c.mp4");
   make_clip(f, 130, 200, 150, "-c:v libx264 -g 24");
-  ut::write_bytes(d.file("ref.py"),
-                  "import sys, subprocess, numpy as np, cv2\n"
-                  "f, out, S = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
-                  "raw = subprocess.run(['ffmpeg', '-loglevel', 'error', '-i', f, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],\n"
-                  "    capture_output=True, check=True).stdout\n"
-                  "v = np.frombuffer(raw, np.uint8).reshape(-1, 150, 200, 3); n = len(v)\n"
-                  "def resize(fr):\n"
-                  "    h, w = fr.shape[:2]\n"
-                  "    if min(h, w) == S: return fr\n"
-                  "    oh, ow = (int(S * h / w), S) if w < h else (S, int(S * w / h))\n"
-                  "    return cv2.resize(fr, (ow, oh), interpolation=cv2.INTER_LINEAR)\n"
-                  "def norm(c):\n"
-                  "    x = c.astype(np.float32).transpose(3, 0, 1, 2) / np.float32(255)\n"
-                  "    m = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None, None]\n"
-                  "    s = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None, None]\n"
-                  "    x = (x - m) / s\n"
-                  "    return x.reshape(3, x.shape[1] * x.shape[2] // 4, 4 * x.shape[3])\n"
-                  "e = (64 + n) // 2; s0 = e - 64\n"
-                  "idx = np.clip(np.linspace(s0, e, num=16), s0, e - 1).astype(np.int64)\n"
-                  "fr = np.stack([resize(v[i]) for i in idx])\n"
-                  "h, w = fr.shape[1:3]; y = int(round((h - S) / 2.)); x = int(round((w - S) / 2.))\n"
-                  "np.save(out + '/val.npy', norm(fr[:, y:y + S, x:x + S]))\n"
-                  "t = list(range(0, n, 4))\n"
-                  "b = np.stack([resize(v[i]) for i in t])\n"
-                  "ss = 1.0 * (max(b.shape[1], b.shape[2]) - S) / 2; ts = max(1.0 * (len(b) - 16) / 4, 0)\n"
-                  "for k, (c, p) in enumerate([(0, 0), (2, 1), (4, 2)]):\n"
-                  "    a, sp = int(c * ts), int(p * ss)\n"
-                  "    clip = b[a:a + 16, sp:sp + S] if b.shape[1] >= b.shape[2] else b[a:a + 16, :, sp:sp + S]\n"
-                  "    np.save(out + f'/test{c * 3 + p}.npy', norm(clip))\n");
+  ut::write_bytes(
+      d.file("ref.py"),
+      "import sys, subprocess, numpy as np, cv2\n"
+      "f, out, S = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+      "raw = subprocess.run(['ffmpeg', '-loglevel', 'error', '-i', f, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],\n"
+      "    capture_output=True, check=True).stdout\n"
+      "v = np.frombuffer(raw, np.uint8).reshape(-1, 150, 200, 3); n = len(v)\n"
+      "def resize(fr):\n"
+      "    h, w = fr.shape[:2]\n"
+      "    if min(h, w) == S: return fr\n"
+      "    oh, ow = (int(S * h / w), S) if w < h else (S, int(S * w / h))\n"
+      "    return cv2.resize(fr, (ow, oh), interpolation=cv2.INTER_LINEAR)\n"
+      "def norm(c):\n"
+      "    x = c.astype(np.float32).transpose(3, 0, 1, 2) / np.float32(255)\n"
+      "    m = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None, None]\n"
+      "    s = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None, None]\n"
+      "    x = (x - m) / s\n"
+      "    return x.reshape(3, x.shape[1] * x.shape[2] // 4, 4 * x.shape[3])\n"
+      "e = (64 + n) // 2; s0 = e - 64\n"
+      "idx = np.clip(np.linspace(s0, e, num=16), s0, e - 1).astype(np.int64)\n"
+      "fr = np.stack([resize(v[i]) for i in idx])\n"
+      "h, w = fr.shape[1:3]; y = int(round((h - S) / 2.)); x = int(round((w - S) / 2.))\n"
+      "np.save(out + '/val.npy', norm(fr[:, y:y + S, x:x + S]))\n"
+      "t = list(range(0, n, 4))\n"
+      "b = np.stack([resize(v[i]) for i in t])\n"
+      "ss = 1.0 * (max(b.shape[1], b.shape[2]) - S) / 2; ts = max(1.0 * (len(b) - 16) / 4, 0)\n"
+      "for k, (c, p) in enumerate([(0, 0), (2, 1), (4, 2)]):\n"
+      "    a, sp = int(c * ts), int(p * ss)\n"
+      "    clip = b[a:a + 16, sp:sp + S] if b.shape[1] >= b.shape[2] else b[a:a + 16, :, sp:sp + S]\n"
+      "    np.save(out + f'/test{c * 3 + p}.npy', norm(clip))\n");
   run_ok("/usr/bin/python3 " + d.file("ref.py") + " " + f + " " + d.path() + " 56");
   vid::VideoTransformOptions o;
   o.size = 56;

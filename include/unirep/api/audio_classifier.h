@@ -20,8 +20,8 @@
 namespace unirep {
 
 struct AudioClassification {
-  std::vector<LabelScore> top;        // best first
-  std::vector<AudioSegment> segments; // neighbouring windows with the same best label, merged
+  std::vector<LabelScore> top;         // best first
+  std::vector<AudioSegment> segments;  // neighbouring windows with the same best label, merged
   double duration_s = 0;
 };
 

@@ -18,7 +18,7 @@ enum class StatusCode : int {
   kModelMismatch = UNIREP_ERROR_MODEL_MISMATCH,      // weights that do not fit the architecture
   kUnsupported = UNIREP_ERROR_UNSUPPORTED,           // e.g. a device this build cannot use
   kOutOfMemory = UNIREP_ERROR_OUT_OF_MEMORY,
-  kInternal = UNIREP_ERROR_INTERNAL,                 // a bug: please report it with the message
+  kInternal = UNIREP_ERROR_INTERNAL,  // a bug: please report it with the message
 };
 
 class UNIREP_API Error : public std::runtime_error {

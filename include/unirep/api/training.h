@@ -33,9 +33,9 @@ struct TrainingProgress {
     kTesting,   // scoring the model on the test split: batch of batches examples
   };
   Event event = Event::kStep;
-  int64_t epoch = 0, epochs = 0;    // counted from 1
-  int64_t batch = 0, batches = 0;   // in this epoch (kTesting: examples scored, of all)
-  int64_t step = 0;                 // optimizer steps in total
+  int64_t epoch = 0, epochs = 0;   // counted from 1
+  int64_t batch = 0, batches = 0;  // in this epoch (kTesting: examples scored, of all)
+  int64_t step = 0;                // optimizer steps in total
   double loss = 0, lr = 0, samples_per_second = 0;
   std::map<std::string, double> metrics;
   std::string message;
@@ -47,8 +47,8 @@ using TrainingCallback = std::function<bool(const TrainingProgress&)>;
 
 struct TrainingResult {
   int64_t epochs_completed = 0, steps = 0;
-  bool stopped = false;        // by the callback or a signal, resumable
-  bool early_stopped = false;  // patience ran out
+  bool stopped = false;                      // by the callback or a signal, resumable
+  bool early_stopped = false;                // patience ran out
   std::map<std::string, double> validation;  // the last epoch's metrics
   std::map<std::string, double> test;        // the model on the task's test split: test_top1, ...
   std::string model_file;                    // the trained model ("" when stopped before one)

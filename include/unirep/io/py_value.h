@@ -44,7 +44,7 @@ class PyValue {
   // Accessors throw std::logic_error when the kind does not match.
   bool as_bool() const;
   int64_t as_int() const;
-  double as_float() const;  // also accepts Int
+  double as_float() const;               // also accepts Int
   const std::string& as_string() const;  // String or Bytes
   const Items& items() const;            // List or Tuple
   Items& items();

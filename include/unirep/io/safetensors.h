@@ -21,7 +21,6 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata = null
 Metadata read_safetensors_metadata(const std::string& path);
 
 // Writes contiguous little-endian data in list order; names must be unique. Atomic like write_npy.
-void write_safetensors(const std::string& path, const NamedTensors& tensors,
-                       const Metadata& metadata = {});
+void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {});
 
 }  // namespace unirep::io

@@ -17,8 +17,9 @@ inline constexpr uint64_t kDefaultMaxInputBytes = 256ull << 20;
 inline constexpr double kDefaultWriterWaitSeconds = 10;
 
 struct InputLimits {
-  uint64_t max_bytes = kDefaultMaxInputBytes;         // most bytes any input may hold; non-regular inputs are cut off here with an error
-  double writer_wait_s = kDefaultWriterWaitSeconds;   // a FIFO with no writer fails after this long instead of blocking
+  uint64_t max_bytes =
+      kDefaultMaxInputBytes;  // most bytes any input may hold; non-regular inputs are cut off here with an error
+  double writer_wait_s = kDefaultWriterWaitSeconds;  // a FIFO with no writer fails after this long instead of blocking
 };
 
 // The whole content of `path` ("-" = standard input), read within `limits`. Regular files larger than

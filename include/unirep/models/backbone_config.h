@@ -14,8 +14,8 @@ namespace unirep::models {
 // What a layout may ask for (docs/backbone.md, Layout limits). validate() checks these before any
 // module is built, so a layout file or model metadata cannot make the process allocate without
 // bound; every official variant stays far below them.
-inline constexpr int64_t kMaxStageDepth = 1024;       // blocks per stage (official: at most 27)
-inline constexpr int64_t kMaxChannels = 65536;        // each of dims and in_chans (official: at most 2048)
+inline constexpr int64_t kMaxStageDepth = 1024;           // blocks per stage (official: at most 27)
+inline constexpr int64_t kMaxChannels = 65536;            // each of dims and in_chans (official: at most 2048)
 inline constexpr int64_t kMaxClasses = int64_t{1} << 24;  // num_classes (ImageNet-22K: 21841)
 // Float32 parameters, and the largest activation of one nominal 224 x 224 input, may each take at
 // most this many bytes (XL with a 22K head: 1.6 GiB of parameters). The environment variable

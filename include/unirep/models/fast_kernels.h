@@ -12,8 +12,8 @@ namespace unirep::models::fast {
 // LayerNorm over the channels of every pixel (the official channels-first LayerNorm; biased
 // variance, eps inside the square root): out = (x - mean) / sqrt(var + eps) * weight + bias.
 // `in` and `out` may be the same buffer.
-void layer_norm_channels(const float* in, float* out, int64_t rows, int64_t channels, const float* weight, const float* bias,
-                         float eps);
+void layer_norm_channels(const float* in, float* out, int64_t rows, int64_t channels, const float* weight,
+                         const float* bias, float eps);
 
 // Per-image channel means over the pixels: means[n * channels + c]. Needs `partial` scratch of
 // threads x channels floats (see reduction_scratch_floats).
@@ -29,7 +29,8 @@ void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, 
 // Global Response Normalization without beta (the deploy GRN), in place:
 // g = ||x[n, :, c]||_2 over the pixels, x *= gamma * g / (mean_c g + 1e-6) + 1.
 // Needs `scratch` of reduction_scratch_floats + images x channels floats.
-void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma, float* scratch);
+void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
+                          float* scratch);
 
 // Depthwise convolution, stride 1, "same" size (padding = kernel / 2 on each side), plus bias:
 // out[n, y, x, c] = bias[c] + sum of in[n, y + i - pad, x + j - pad, c] * weight[i, j, c] over the
@@ -37,8 +38,8 @@ void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t chan
 // kernel x kernel x channels. The fast path's fallback where oneDNN has no direct depthwise kernel
 // for the shape on this CPU (oneDNN 2.6 on AVX2 runs 13 x 13 NHWC depthwise convs as im2col + GEMM,
 // 20x slower).
-void depthwise_conv(const float* in, float* out, int64_t images, int64_t height, int64_t width, int64_t channels, const float* weight,
-                    const float* bias, int64_t kernel);
+void depthwise_conv(const float* in, float* out, int64_t images, int64_t height, int64_t width, int64_t channels,
+                    const float* weight, const float* bias, int64_t kernel);
 
 // Floats of scratch the reductions above need for `channels` (one accumulator row per thread).
 int64_t reduction_scratch_floats(int64_t channels);

@@ -17,8 +17,8 @@
 // Weights are copied at construction and reordered into oneDNN's layouts by the first plan (then
 // held once); the plan for an input shape (primitives and every activation buffer) is built on the
 // first call with that shape and reused, so a steady-state forward allocates no buffer but its
-// output tensor (oneDNN 2.6 still builds a small argument map per primitive execution). The plain LibTorch network stays the reference
-// path (`unirep bench --path reference`); see docs/performance.md for what each fusion buys.
+// output tensor (oneDNN 2.6 still builds a small argument map per primitive execution). The plain LibTorch network
+// stays the reference path (`unirep bench --path reference`); see docs/performance.md for what each fusion buys.
 //
 // Thread safety: forward() may be called from many threads on one object. Each call leases a plan
 // for its input shape (building another when all are busy), so calls run in parallel and the

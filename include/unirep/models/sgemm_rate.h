@@ -7,8 +7,8 @@
 namespace unirep::models {
 
 struct SgemmRate {
-  double onednn_gflops = 0;   // oneDNN's dnnl_sgemm (the GEMM family the fast path's matmuls use)
-  double libtorch_gflops = 0; // at::mm, i.e. the BLAS LibTorch links (OpenBLAS here)
+  double onednn_gflops = 0;    // oneDNN's dnnl_sgemm (the GEMM family the fast path's matmuls use)
+  double libtorch_gflops = 0;  // at::mm, i.e. the BLAS LibTorch links (OpenBLAS here)
 };
 
 SgemmRate measure_sgemm_rate(int64_t n, int runs);

@@ -46,7 +46,7 @@ struct UniRepLKNetOptions {
       : config_(std::move(config)), layer_scale_init_value_(config_.layer_scale_init_value) {}
   TORCH_ARG(BackboneConfig, config);
   TORCH_ARG(bool, deploy) = false;
-  TORCH_ARG(double, drop_path_rate) = 0.0;  // linearly increasing over blocks, as the official code
+  TORCH_ARG(double, drop_path_rate) = 0.0;    // linearly increasing over blocks, as the official code
   TORCH_ARG(double, layer_scale_init_value);  // from the config
   TORCH_ARG(HeadKind, head_kind) = HeadKind::Classifier;
 };

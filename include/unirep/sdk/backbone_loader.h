@@ -13,8 +13,8 @@
 namespace unirep::sdk {
 
 struct BackboneSpec {
-  std::string model;    // variant name (a, f, ..., xl) or path to a JSON config
-  std::string weights;  // .pth / .safetensors; empty: random initialization
+  std::string model;                   // variant name (a, f, ..., xl) or path to a JSON config
+  std::string weights;                 // .pth / .safetensors; empty: random initialization
   std::optional<int64_t> in_chans;     // override of a named variant
   std::optional<int64_t> num_classes;  // override of a named variant
   bool reparameterize = false;         // fuse a train-structure checkpoint after loading
@@ -22,7 +22,7 @@ struct BackboneSpec {
 };
 
 struct LoadedBackbone {
-  models::UniRepLKNet model{nullptr};  // in eval mode
+  models::UniRepLKNet model{nullptr};   // in eval mode
   bool loaded_train_structure = false;  // the weights file held the train structure
   std::vector<std::string> notes;       // what was inferred or adjusted, one line each
 };

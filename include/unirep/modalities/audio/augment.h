@@ -11,11 +11,11 @@
 namespace unirep::modalities::audio {
 
 struct AudioAugmentOptions {
-  int freq_mask = 48;   // SpecAugment: frequency mask width drawn from [0, freq_mask); 0 = off
-  int time_mask = 48;   // time mask width drawn from [0, time_mask); 0 = off
-  bool noise = true;    // add U[0,1) * r / 10 (r ~ U[0,1) per clip), then roll in time
-  int max_roll = 10;    // roll by an integer in [-max_roll, max_roll - 1]
-  double mixup = 0.6;   // probability of waveform mixup with another clip; 0 = off
+  int freq_mask = 48;         // SpecAugment: frequency mask width drawn from [0, freq_mask); 0 = off
+  int time_mask = 48;         // time mask width drawn from [0, time_mask); 0 = off
+  bool noise = true;          // add U[0,1) * r / 10 (r ~ U[0,1) per clip), then roll in time
+  int max_roll = 10;          // roll by an integer in [-max_roll, max_roll - 1]
+  double mixup = 0.6;         // probability of waveform mixup with another clip; 0 = off
   double mixup_alpha = 10.0;  // lambda ~ Beta(alpha, alpha)
   // Speed perturbation on every read (not in the official recipe; Kaldi's): the waveform plays
   // f times faster, f ~ U[1 - speed, 1 + speed], pitch and formants moving together as with a

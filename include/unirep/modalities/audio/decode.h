@@ -17,11 +17,11 @@ namespace unirep::modalities::audio {
 
 struct AudioInfo {
   int sample_rate = 0;
-  int channels = 0;          // in the file (output is always mono)
-  int64_t frames = -1;       // samples per channel when the container says so, else -1
-  std::string container;     // e.g. "wav", "flac", "ogg", "mp3", "mov,mp4,m4a,3gp,3g2,mj2"
-  std::string codec;         // e.g. "pcm_s16le", "vorbis", "opus", "mp3", "aac"
-  std::string decoder;       // "libsndfile" or "ffmpeg"
+  int channels = 0;       // in the file (output is always mono)
+  int64_t frames = -1;    // samples per channel when the container says so, else -1
+  std::string container;  // e.g. "wav", "flac", "ogg", "mp3", "mov,mp4,m4a,3gp,3g2,mj2"
+  std::string codec;      // e.g. "pcm_s16le", "vorbis", "opus", "mp3", "aac"
+  std::string decoder;    // "libsndfile" or "ffmpeg"
 };
 
 class AudioReader {

@@ -24,7 +24,8 @@ struct BadSample {
 // The first of `frames` x `channels` interleaved samples that is NaN, infinite or beyond
 // +-kMaxSampleMagnitude; nothing when every sample is fine. `first_frame` is added to the frame
 // index (for blocks in the middle of a stream).
-std::optional<BadSample> find_bad_sample(const float* interleaved, int64_t frames, int channels, int64_t first_frame = 0);
+std::optional<BadSample> find_bad_sample(const float* interleaved, int64_t frames, int channels,
+                                         int64_t first_frame = 0);
 
 // "sample 4410 (0.100 s in) is nan: audio samples must be finite and within [-1000, 1000] (float
 // audio spans [-1, 1])"; multi-channel audio names the channel ("sample 4410 of channel 2 ...",

@@ -34,7 +34,7 @@ class SlidingWindows {
   int64_t buffer_start_ = 0;   // absolute index of buffer_[0]
   int64_t next_start_ = 0;     // absolute start of the next window
   int64_t total_ = 0;
-  int64_t last_end_ = 0;       // absolute end of the last emitted window
+  int64_t last_end_ = 0;  // absolute end of the last emitted window
   int64_t emitted_ = 0;
 };
 

@@ -13,10 +13,10 @@ struct ImageAugmentOptions {
   int size = 224;                            // output side
   double scale_min = 0.08, scale_max = 1.0;  // crop area as a fraction of the image
   double ratio_min = 3.0 / 4, ratio_max = 4.0 / 3;
-  double hflip = 0.5;                        // probability of a left-right flip
-  int randaug_ops = 2;                       // RandAugment: ops per image (0 = off)
-  double randaug_magnitude = 9;              // of 10
-  double randaug_magnitude_std = 0.5;        // magnitude drawn from N(m, std) per op, clipped to [0, 10]
+  double hflip = 0.5;                  // probability of a left-right flip
+  int randaug_ops = 2;                 // RandAugment: ops per image (0 = off)
+  double randaug_magnitude = 9;        // of 10
+  double randaug_magnitude_std = 0.5;  // magnitude drawn from N(m, std) per op, clipped to [0, 10]
 };
 
 struct CropBox {

@@ -50,6 +50,7 @@ int64_t max_image_pixels(const ImageDecodeOptions& options);
 RgbImage decode_image(const std::string& path, const ImageDecodeOptions& options = {});
 
 // The same for an encoded image already in memory (`name` is used in error messages).
-RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string& name, const ImageDecodeOptions& options = {});
+RgbImage decode_image_bytes(const uint8_t* data, size_t size, const std::string& name,
+                            const ImageDecodeOptions& options = {});
 
 }  // namespace unirep::modalities::image

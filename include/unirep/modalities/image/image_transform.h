@@ -15,9 +15,9 @@
 namespace unirep::modalities::image {
 
 struct ImageTransformOptions {
-  int size = 224;                 // the backbone's input side
-  double crop_pct = 0.875;        // short side resized to int(size / crop_pct) before the crop
-  int warp_from = 384;            // at this size and above: warp to size x size, no crop
+  int size = 224;           // the backbone's input side
+  double crop_pct = 0.875;  // short side resized to int(size / crop_pct) before the crop
+  int warp_from = 384;      // at this size and above: warp to size x size, no crop
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
 };

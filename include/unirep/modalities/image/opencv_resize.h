@@ -19,8 +19,8 @@ RgbImage opencv_resize_linear(const RgbImage& in, int width, int height);
 
 // The window crop_width x crop_height at (left, top) of opencv_resize_linear(in, width, height),
 // made without the rest (only the source rows the window reads go through the horizontal pass).
-RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width,
-                                   int crop_height);
+RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top,
+                                   int crop_width, int crop_height);
 
 // The (width, height) opencv_resize_short_side gives, in 64 bits.
 std::pair<int64_t, int64_t> opencv_short_side_size(int width, int height, int size);
@@ -31,6 +31,7 @@ RgbImage opencv_resize_short_side(const RgbImage& in, int size);
 
 // A window of opencv_resize_short_side(in, size), made without the rest: what the video views use,
 // so a tall thin video costs its crops, not 224 x millions of pixels per frame.
-RgbImage opencv_resize_short_side_crop(const RgbImage& in, int size, int64_t left, int64_t top, int crop_width, int crop_height);
+RgbImage opencv_resize_short_side_crop(const RgbImage& in, int size, int64_t left, int64_t top, int crop_width,
+                                       int crop_height);
 
 }  // namespace unirep::modalities::image

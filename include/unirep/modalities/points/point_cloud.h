@@ -10,9 +10,9 @@ namespace unirep::modalities::points {
 
 struct PointCloud {
   std::vector<std::array<float, 3>> xyz;
-  std::vector<std::array<float, 3>> normals;    // empty, or one per point
+  std::vector<std::array<float, 3>> normals;       // empty, or one per point
   std::vector<std::array<uint32_t, 3>> triangles;  // meshes only: indices into xyz
-  size_t dropped_non_finite = 0;                 // NaN/Inf points the reader left out
+  size_t dropped_non_finite = 0;                   // NaN/Inf points the reader left out
 
   size_t size() const { return xyz.size(); }
   bool is_mesh() const { return !triangles.empty(); }

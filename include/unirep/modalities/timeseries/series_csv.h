@@ -27,26 +27,26 @@ inline constexpr double kMaxSeriesMagnitude = 1e15;
 inline constexpr double kMaxResampledCells = 1e8;
 
 struct SeriesCsvOptions {
-  std::string time_col;                 // default: the first column holding dates, else the first column
-  std::vector<std::string> targets;     // wide: target columns (default: every numeric column left);
-                                        // long: the series ids to keep (default: all)
-  std::vector<std::string> covariates;  // wide format only: extra input columns, not forecast
-  std::string series_id_col;            // non-empty: long format with this id column ...
-  std::string value_col = "value";      // ... and this value column
+  std::string time_col;                    // default: the first column holding dates, else the first column
+  std::vector<std::string> targets;        // wide: target columns (default: every numeric column left);
+                                           // long: the series ids to keep (default: all)
+  std::vector<std::string> covariates;     // wide format only: extra input columns, not forecast
+  std::string series_id_col;               // non-empty: long format with this id column ...
+  std::string value_col = "value";         // ... and this value column
   std::optional<double> resample_seconds;  // regular grid step; nullopt: spacing must be regular
   InputLimits input_limits;                // the most bytes read, how long a pipe may stay silent
 };
 
 struct SeriesTable {
-  std::string source;               // the file, for messages
-  std::string time_column;          // the time column's name
-  std::vector<double> times;        // seconds (or plain numbers), strictly increasing, regular
-  ParsedTime time_style;            // how the file writes times (for forecasts)
-  std::vector<std::string> names;   // targets first, then covariates
+  std::string source;              // the file, for messages
+  std::string time_column;         // the time column's name
+  std::vector<double> times;       // seconds (or plain numbers), strictly increasing, regular
+  ParsedTime time_style;           // how the file writes times (for forecasts)
+  std::vector<std::string> names;  // targets first, then covariates
   size_t num_targets = 0;
-  std::vector<float> values;        // times.size() x names.size(), row-major
-  size_t filled_missing = 0;        // cells filled by interpolation
-  double step = 0;                  // spacing of `times`
+  std::vector<float> values;  // times.size() x names.size(), row-major
+  size_t filled_missing = 0;  // cells filled by interpolation
+  double step = 0;            // spacing of `times`
   bool resampled = false;
 
   size_t length() const { return times.size(); }

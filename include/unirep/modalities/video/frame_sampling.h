@@ -9,10 +9,10 @@
 namespace unirep::modalities::video {
 
 struct ClipSampling {
-  int64_t clip_len = 16;      // frames per clip
-  int64_t sampling_rate = 4;  // the window is clip_len x sampling_rate frames
-  int64_t temporal_views = 5; // test mode
-  int64_t spatial_views = 3;  // test mode
+  int64_t clip_len = 16;       // frames per clip
+  int64_t sampling_rate = 4;   // the window is clip_len x sampling_rate frames
+  int64_t temporal_views = 5;  // test mode
+  int64_t spatial_views = 3;   // test mode
 };
 
 // Validation mode: clip_len indices by linspace over the centred window of clip_len x rate frames;

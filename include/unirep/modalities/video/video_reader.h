@@ -28,14 +28,14 @@ namespace unirep::modalities::video {
 
 struct VideoInfo {
   int width = 0, height = 0;
-  int64_t frames = 0;      // video packets in the file (decord's len(vr))
-  double fps = 0;          // average frame rate the container states (0 if unknown)
-  std::string container;   // FFmpeg's demuxer name
-  std::string codec;       // e.g. "h264", "mpeg4", "vp9"
+  int64_t frames = 0;     // video packets in the file (decord's len(vr))
+  double fps = 0;         // average frame rate the container states (0 if unknown)
+  std::string container;  // FFmpeg's demuxer name
+  std::string codec;      // e.g. "h264", "mpeg4", "vp9"
 };
 
 struct VideoReaderOptions {
-  int64_t max_frames = 1000000;       // refuse longer videos when opening
+  int64_t max_frames = 1000000;        // refuse longer videos when opening
   int64_t max_pixels = 8192LL * 8192;  // per frame
 };
 
@@ -53,7 +53,8 @@ class VideoReader {
   // frame may be handed again when decoding has to restart from the start of the file). A caller
   // that keeps only what it makes of each frame (a crop, a resize) holds one decoded frame at a time
   // instead of all of them (docs/video.md, Limits).
-  void visit_frames(const std::vector<int64_t>& indices, const std::function<void(int64_t index, const image::RgbImage& frame)>& visit);
+  void visit_frames(const std::vector<int64_t>& indices,
+                    const std::function<void(int64_t index, const image::RgbImage& frame)>& visit);
 
  private:
   struct Impl;

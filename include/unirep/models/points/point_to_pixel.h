@@ -44,17 +44,17 @@ at::Tensor rasterize_view(const at::Tensor& xy, const at::Tensor& features, int6
 class PointToPixelImpl : public torch::nn::Module {
  public:
   explicit PointToPixelImpl(const PointToPixelOptions& options = {});
-  torch::Tensor forward(const torch::Tensor& points);  // B x N x 6 -> (B V) x 3 x S x S
+  torch::Tensor forward(const torch::Tensor& points);      // B x N x 6 -> (B V) x 3 x S x S
   torch::Tensor point_features(const torch::Tensor& xyz);  // B x N x 3 -> B x N x graph_dim
 
   PointToPixelOptions options;
-  torch::nn::Linear input_embed{nullptr};       // Conv1d 1x1 3 -> trans_dim
-  torch::nn::Linear edge_conv{nullptr};         // Conv2d 1x1 2 trans_dim -> graph_dim, no bias
-  torch::nn::GroupNorm edge_norm{nullptr};      // 4 groups
-  torch::nn::Linear point_out{nullptr};         // Conv1d 1x1 graph_dim -> graph_dim
+  torch::nn::Linear input_embed{nullptr};   // Conv1d 1x1 3 -> trans_dim
+  torch::nn::Linear edge_conv{nullptr};     // Conv2d 1x1 2 trans_dim -> graph_dim, no bias
+  torch::nn::GroupNorm edge_norm{nullptr};  // 4 groups
+  torch::nn::Linear point_out{nullptr};     // Conv1d 1x1 graph_dim -> graph_dim
   torch::nn::Conv2d block_conv1{nullptr}, block_conv2{nullptr}, block_out{nullptr};
   torch::nn::BatchNorm2d block_bn1{nullptr}, block_bn2{nullptr};
-  torch::nn::Conv2d fusion_patch{nullptr};      // 7 x 7 stride 7, no bias
+  torch::nn::Conv2d fusion_patch{nullptr};  // 7 x 7 stride 7, no bias
   torch::nn::LayerNorm attn_norm{nullptr}, mlp_norm{nullptr};
   torch::nn::Linear qkv{nullptr}, attn_out{nullptr}, mlp_in{nullptr}, mlp_out{nullptr};
   torch::nn::Conv2d fusion_up{nullptr}, fusion_merge{nullptr}, to_rgb{nullptr};

@@ -20,7 +20,8 @@ class LinearForecasterImpl : public torch::nn::Module {
   // weights by the least-squares solution over every (window, variable) pair.
   // `row_weights` (N x V, optional): each (window, variable) pair's squared error counts this much
   // squared (weighted least squares).
-  void fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge = 1e-4, const at::Tensor& row_weights = {});
+  void fit(const at::Tensor& inputs, const at::Tensor& targets, double ridge = 1e-4,
+           const at::Tensor& row_weights = {});
   at::Tensor forward(const at::Tensor& x);  // N x seq_len x V -> N x pred_len x V
 
   at::Tensor weight;  // pred_len x seq_len

@@ -36,12 +36,12 @@ struct UniRepLKNetForecasterOptions {
   TORCH_ARG(BackboneConfig, backbone);  // in_chans forced to 1, num_classes ignored
   TORCH_ARG(int64_t, seq_len);
   TORCH_ARG(int64_t, pred_len);
-  TORCH_ARG(int64_t, num_vars);             // target variables (forecast)
-  TORCH_ARG(int64_t, num_covariates) = 0;   // extra input variables (not forecast)
+  TORCH_ARG(int64_t, num_vars);            // target variables (forecast)
+  TORCH_ARG(int64_t, num_covariates) = 0;  // extra input variables (not forecast)
   TORCH_ARG(int64_t, num_time_features) = 4;
-  TORCH_ARG(int64_t, d_model) = 0;          // 0: 16 x seq_len
+  TORCH_ARG(int64_t, d_model) = 0;  // 0: 16 x seq_len
   TORCH_ARG(int64_t, moving_avg) = 25;
-  TORCH_ARG(double, dropout) = 0.05;        // on the embedding, as the official recipe
+  TORCH_ARG(double, dropout) = 0.05;  // on the embedding, as the official recipe
   TORCH_ARG(double, drop_path_rate) = 0.0;
   TORCH_ARG(bool, deploy) = false;
 
@@ -82,7 +82,7 @@ class UniRepLKNetForecasterImpl : public torch::nn::Module {
   };
   Normalized instance_normalize(const torch::Tensor& x);
   torch::Tensor normalized_embedding(const torch::Tensor& xn, const torch::Tensor& x);  // step 3
-  torch::Tensor square_map(const torch::Tensor& embedding);                            // step 4
+  torch::Tensor square_map(const torch::Tensor& embedding);                             // step 4
 };
 TORCH_MODULE(UniRepLKNetForecaster);
 

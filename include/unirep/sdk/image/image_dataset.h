@@ -20,18 +20,19 @@
 namespace unirep::sdk::image {
 
 struct ImageMixOptions {
-  double prob = 0.0;           // probability that an example is mixed (timm's mixup_prob; official: 1.0)
-  double mixup_alpha = 0.8;    // lambda ~ Beta(alpha, alpha) for mixup; 0 = no mixup
-  double cutmix_alpha = 1.0;   // ... for CutMix; 0 = no CutMix
-  double switch_prob = 0.5;    // with both on: probability of CutMix instead of mixup
+  double prob = 0.0;          // probability that an example is mixed (timm's mixup_prob; official: 1.0)
+  double mixup_alpha = 0.8;   // lambda ~ Beta(alpha, alpha) for mixup; 0 = no mixup
+  double cutmix_alpha = 1.0;  // ... for CutMix; 0 = no CutMix
+  double switch_prob = 0.5;   // with both on: probability of CutMix instead of mixup
 };
 
 class ImageDataset : public train::Dataset {
  public:
   // `augment` empty: the evaluation transform. `cache_bytes`: decoded images kept in memory.
-  ImageDataset(std::vector<modalities::image::ImageItem> items, int64_t num_classes, modalities::image::ImageTransformOptions transform,
-               std::optional<modalities::image::ImageAugmentOptions> augment = std::nullopt, ImageMixOptions mix = {}, uint64_t seed = 0,
-               size_t cache_bytes = size_t{1} << 30);
+  ImageDataset(std::vector<modalities::image::ImageItem> items, int64_t num_classes,
+               modalities::image::ImageTransformOptions transform,
+               std::optional<modalities::image::ImageAugmentOptions> augment = std::nullopt, ImageMixOptions mix = {},
+               uint64_t seed = 0, size_t cache_bytes = size_t{1} << 30);
   size_t size() const override { return items_.size(); }
   train::Example get(size_t index) const override;
   const std::vector<modalities::image::ImageItem>& items() const { return items_; }

@@ -36,7 +36,8 @@ class ImageFeatureExtractor {
   std::vector<at::Tensor> features(const at::Tensor& images);
   // The backbone input of one file under `transform` or, when dense.long_edge > 0, `dense`.
   static at::Tensor preprocess(const std::string& path, const modalities::image::ImageTransformOptions& transform,
-                               const DenseTransformOptions& dense, const modalities::image::ImageDecodeOptions& decode = {});
+                               const DenseTransformOptions& dense,
+                               const modalities::image::ImageDecodeOptions& decode = {});
   bool normalized_stages() const { return model_->has_stage_norms(); }
   const std::vector<std::string>& notes() const { return notes_; }
 

@@ -17,8 +17,8 @@ namespace unirep::sdk::points {
 class PointDataset : public train::Dataset {
  public:
   // `augment`: the training recipe; otherwise test rotation `rotation` (0..7).
-  PointDataset(std::vector<modalities::points::PointItem> items, modalities::points::PointInputOptions input, bool augment,
-               uint64_t seed = 0, int rotation = 0);
+  PointDataset(std::vector<modalities::points::PointItem> items, modalities::points::PointInputOptions input,
+               bool augment, uint64_t seed = 0, int rotation = 0);
   size_t size() const override { return items_.size(); }
   train::Example get(size_t index) const override;
   at::Tensor points(size_t index) const;  // N x 3, cached

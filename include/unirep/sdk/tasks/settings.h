@@ -15,10 +15,10 @@ namespace unirep::sdk::tasks {
 enum class OptionType { Integer, Number, Flag, Text, File, Folder };
 
 struct Option {
-  std::string key;            // "target_frames": the JSON and C API key
+  std::string key;  // "target_frames": the JSON and C API key
   OptionType type = OptionType::Text;
-  std::string default_value;  // as text ("128", "0.6", "true"); "" = none
-  std::string help;           // one line
+  std::string default_value;               // as text ("128", "0.6", "true"); "" = none
+  std::string help;                        // one line
   double min = -HUGE_VAL, max = HUGE_VAL;  // Integer, Number: inclusive bounds
   std::vector<std::string> choices;        // Text: the values allowed (empty: any)
   bool required = false;
@@ -33,8 +33,10 @@ struct Option {
 };
 
 // An option with its help, type and default; the setters are for the table's readability.
-Option integer_option(std::string key, int64_t default_value, std::string help, double min = -HUGE_VAL, double max = HUGE_VAL);
-Option number_option(std::string key, double default_value, std::string help, double min = -HUGE_VAL, double max = HUGE_VAL);
+Option integer_option(std::string key, int64_t default_value, std::string help, double min = -HUGE_VAL,
+                      double max = HUGE_VAL);
+Option number_option(std::string key, double default_value, std::string help, double min = -HUGE_VAL,
+                     double max = HUGE_VAL);
 Option flag_option(std::string key, bool default_value, std::string help);
 Option text_option(std::string key, std::string default_value, std::string help, std::vector<std::string> choices = {});
 Option file_option(std::string key, std::string help, bool required = false);

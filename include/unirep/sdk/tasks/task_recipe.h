@@ -38,9 +38,9 @@ struct Evaluation {
 };
 
 struct TrainingCallbacks {
-  train::ProgressCallback progress;  // steps and epochs; returning false stops resumably
-  NoteCallback note;                 // data summaries, new heads, resumes
-  CountCallback test_progress;       // scoring the test split after training
+  train::ProgressCallback progress;             // steps and epochs; returning false stops resumably
+  NoteCallback note;                            // data summaries, new heads, resumes
+  CountCallback test_progress;                  // scoring the test split after training
   train::Communicator* communicator = nullptr;  // data-parallel training (docs/distributed.md)
   bool sync_batchnorm = false;
 };
@@ -67,8 +67,8 @@ class TaskRecipe {
   // The model and the data sets. May adjust `t` to the data (e.g. a multi-label loss).
   virtual PreparedTraining prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const = 0;
   // After a completed run: the exported model scored on the prepared test split.
-  virtual std::map<std::string, double> test(const Settings& s, const std::string& model_file, const train::TrainOptions& t,
-                                             const CountCallback& progress) const;
+  virtual std::map<std::string, double> test(const Settings& s, const std::string& model_file,
+                                             const train::TrainOptions& t, const CountCallback& progress) const;
   // Every option of a training run: this task's, the model's, then the engine's.
   virtual std::vector<Option> training_options() const;
   // Prepares, trains with the shared engine (resumable, into t.output_dir) and tests.
@@ -85,7 +85,7 @@ std::vector<Option> data_options();
 // Loads `weights` into `model` to start from (fine-tuning). With `head_classes`, a head of another
 // class count is left new (a note says so) and any other key that is missing or does not fit is
 // an error naming the file; without, `strict` as in models::load_state_dict, skipped keys noted.
-void load_initial_weights(torch::nn::Module& model, const std::string& weights, std::optional<size_t> head_classes, bool strict,
-                          const NoteCallback& note);
+void load_initial_weights(torch::nn::Module& model, const std::string& weights, std::optional<size_t> head_classes,
+                          bool strict, const NoteCallback& note);
 
 }  // namespace unirep::sdk::tasks

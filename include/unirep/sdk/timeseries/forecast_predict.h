@@ -13,9 +13,9 @@
 namespace unirep::sdk::timeseries {
 
 struct ForecastResult {
-  std::vector<double> times;       // pred_len forecast times
-  std::vector<std::string> stamps; // the same, formatted like the series' times
-  at::Tensor values;               // pred_len x targets, float, in the data's units
+  std::vector<double> times;        // pred_len forecast times
+  std::vector<std::string> stamps;  // the same, formatted like the series' times
+  at::Tensor values;                // pred_len x targets, float, in the data's units
 };
 
 // Checks that `table` fits the model (columns, time style, step) and forecasts the steps after row

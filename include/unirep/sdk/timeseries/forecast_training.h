@@ -18,15 +18,15 @@ namespace unirep::sdk::timeseries {
 struct ForecastTrainingOptions {
   std::string csv;                                   // the series, a CSV file with a header
   modalities::timeseries::SeriesCsvOptions columns;  // time column, targets, covariates, long format, resampling
-  std::string model;                                 // backbone variant (a..xl) or JSON layout; "" = default_forecast_backbone()
-  int64_t seq_len = 48, pred_len = 24;               // input and forecast steps per window
-  int64_t stride = 1;                                // step between training windows
-  int64_t season = 0;                                // seasonal-naive baseline; 0 = from the series' step
-  int64_t d_model = 0;                               // embedding width; 0 = 16 x seq_len (a square map)
+  std::string model;                    // backbone variant (a..xl) or JSON layout; "" = default_forecast_backbone()
+  int64_t seq_len = 48, pred_len = 24;  // input and forecast steps per window
+  int64_t stride = 1;                   // step between training windows
+  int64_t season = 0;                   // seasonal-naive baseline; 0 = from the series' step
+  int64_t d_model = 0;                  // embedding width; 0 = 16 x seq_len (a square map)
   double train_fraction = 0.7, validation_fraction = 0.1;  // chronological; the test part is the rest
-  double drop_path = 0;                              // drop path rate of the backbone, in [0, 1)
-  bool time_features = true;                         // embed the calendar features
-  std::string out;                                   // the model file to write (.safetensors)
+  double drop_path = 0;                                    // drop path rate of the backbone, in [0, 1)
+  bool time_features = true;                               // embed the calendar features
+  std::string out;                                         // the model file to write (.safetensors)
 };
 
 // The forecasting recipe's training settings, in one place: 10 epochs of batch 32, AdamW at lr

@@ -15,7 +15,7 @@
 namespace unirep::sdk::train {
 
 struct Batch {
-  at::Tensor input;   // examples stacked along a new first axis
+  at::Tensor input;  // examples stacked along a new first axis
   at::Tensor target;
   std::vector<size_t> indices;
 };

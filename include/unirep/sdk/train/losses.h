@@ -16,6 +16,7 @@ at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& classes, do
 at::Tensor soft_target_cross_entropy(const at::Tensor& logits, const at::Tensor& target_probs);
 at::Tensor bce_with_logits(const at::Tensor& logits, const at::Tensor& targets);
 
-at::Tensor compute_loss(LossKind kind, const at::Tensor& output, const at::Tensor& target, double label_smoothing = 0.0);
+at::Tensor compute_loss(LossKind kind, const at::Tensor& output, const at::Tensor& target,
+                        double label_smoothing = 0.0);
 
 }  // namespace unirep::sdk::train

@@ -34,22 +34,21 @@ struct TrainOptions {
   double clip_grad = 0.0;  // max gradient norm; 0: off
   LossKind loss = LossKind::CrossEntropy;
   double label_smoothing = 0.0;
-  double ema_decay = 0.0;  // 0: off
-  bool bf16 = false;       // bfloat16 autocast on CPU for the forward pass
+  double ema_decay = 0.0;     // 0: off
+  bool bf16 = false;          // bfloat16 autocast on CPU for the forward pass
   int trainable_stages = -1;  // freezing: -1 everything, 0 head only, N head + last N stages
 
-  std::string output_dir;      // checkpoint.pth, metrics.jsonl, best_deploy.safetensors
-  bool resume = true;          // continue from output_dir/checkpoint.pth when it exists
-  int patience = 0;            // early stopping after this many epochs without improvement; 0: off
-  std::string monitor;         // metric for "best": default top1 (classification) or loss
-  int64_t max_steps = -1;      // stop after this many optimizer steps in total (tests, smoke runs)
+  std::string output_dir;  // checkpoint.pth, metrics.jsonl, best_deploy.safetensors
+  bool resume = true;      // continue from output_dir/checkpoint.pth when it exists
+  int patience = 0;        // early stopping after this many epochs without improvement; 0: off
+  std::string monitor;     // metric for "best": default top1 (classification) or loss
+  int64_t max_steps = -1;  // stop after this many optimizer steps in total (tests, smoke runs)
 };
 
 // std::invalid_argument naming the field when a setting is out of range or not finite
 // ("TrainOptions.lr must be a finite number > 0, got nan"): a NaN learning rate, decay or
 // smoothing makes the first step turn every weight into NaN. Trainer's constructor calls it.
 void check_train_options(const TrainOptions& options);
-
 
 struct TrainResult {
   int64_t epochs_completed = 0;

@@ -34,8 +34,10 @@ struct VideoAugmentOptions {
 
 class VideoDataset : public train::Dataset {
  public:
-  VideoDataset(std::vector<modalities::image::ImageItem> items, int64_t num_classes, modalities::video::VideoTransformOptions transform,
-               std::optional<VideoAugmentOptions> augment = std::nullopt, uint64_t seed = 0, size_t cache_bytes = size_t{2} << 30);
+  VideoDataset(std::vector<modalities::image::ImageItem> items, int64_t num_classes,
+               modalities::video::VideoTransformOptions transform,
+               std::optional<VideoAugmentOptions> augment = std::nullopt, uint64_t seed = 0,
+               size_t cache_bytes = size_t{2} << 30);
   size_t size() const override { return items_.size(); }
   train::Example get(size_t index) const override;
 
