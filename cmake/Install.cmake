@@ -11,7 +11,7 @@ if(TARGET unirep)
   install(TARGETS unirep RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 endif()
 
-# Only the app-facing headers: the internal ones (include/unirep/{io,models,modalities,sdk}) need
+# Only the app-facing headers: the internal ones (beside their sources in models/, modalities/, sdk/) need
 # LibTorch and are not part of the stable API.
 install(FILES include/unirep/unirep.h include/unirep/unirep.hpp ${PROJECT_BINARY_DIR}/include/unirep/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/unirep COMPONENT development)

@@ -1,9 +1,9 @@
-#include <unirep/sdk/backbone_loader.h>
+#include "sdk/backbone_loader.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/io/torch_checkpoint.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "models/io/safetensors.h"
+#include "models/io/torch_checkpoint.h"
+#include "models/backbone/state_dict.h"
 
 #include <fstream>
 

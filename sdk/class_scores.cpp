@@ -1,4 +1,4 @@
-#include <unirep/sdk/class_scores.h>
+#include "sdk/class_scores.h"
 
 #include <ATen/ATen.h>
 

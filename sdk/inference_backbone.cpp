@@ -1,4 +1,4 @@
-#include <unirep/sdk/inference_backbone.h>
+#include "sdk/inference_backbone.h"
 
 #include <torch/types.h>
 

@@ -1,9 +1,9 @@
-#include <unirep/sdk/model_file.h>
+#include "sdk/model_file.h"
 
-#include <unirep/models/state_dict.h>
+#include "models/backbone/state_dict.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/io/safetensors.h>
+#include "models/io/format_error.h"
+#include "models/io/safetensors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include <unirep/sdk/threads.h>
+#include "sdk/threads.h"
 
 #include <ATen/Parallel.h>
 

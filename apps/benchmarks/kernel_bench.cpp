@@ -13,10 +13,10 @@
 // Before timing, each _Fast benchmark checks its result against LibTorch: a fast wrong answer is no
 // result. One thread by default (UNIREP_BENCH_THREADS=N for more), as in the single-thread goals of
 // docs/performance.md.
-#include <unirep/models/fast_kernels.h>
-#include <unirep/models/grn.h>
-#include <unirep/models/layer_norm.h>
-#include <unirep/models/se_block.h>
+#include "models/fast/fast_kernels.h"
+#include "models/backbone/grn.h"
+#include "models/backbone/layer_norm.h"
+#include "models/backbone/se_block.h"
 
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
@@ -31,8 +31,6 @@
 #include <unordered_map>
 
 namespace {
-
-namespace fast = unirep::models::fast;
 using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
@@ -182,8 +180,8 @@ void BM_LayerNorm_Fast(benchmark::State& state) {
   LayerNormCase c(state);
   auto out = at::empty_like(c.x);
   auto run = [&] {
-    fast::layer_norm_channels(data(c.x), data(out), c.side * c.side, c.channels, data(c.norm->weight),
-                              data(c.norm->bias), static_cast<float>(c.norm->eps));
+    unirep::models::layer_norm_channels(data(c.x), data(out), c.side * c.side, c.channels, data(c.norm->weight),
+                                        data(c.norm->bias), static_cast<float>(c.norm->eps));
   };
   run();
   {
@@ -231,11 +229,11 @@ struct SqueezeExciteCase {
 
 void BM_SqueezeExcite_Fast(benchmark::State& state) {
   SqueezeExciteCase c(state);
-  auto scratch = at::empty({fast::reduction_scratch_floats(c.channels) + 2 * c.channels + c.hidden});
+  auto scratch = at::empty({unirep::models::reduction_scratch_floats(c.channels) + 2 * c.channels + c.hidden});
   auto run = [&](const at::Tensor& x) {
     // The 1x1 conv weights (O x I x 1 x 1, contiguous) are the row-major O x I matrices the kernel takes.
-    fast::squeeze_excite(data(x), 1, c.side * c.side, c.channels, c.hidden, data(c.se->down->weight),
-                         data(c.se->down->bias), data(c.se->up->weight), data(c.se->up->bias), data(scratch));
+    unirep::models::squeeze_excite(data(x), 1, c.side * c.side, c.channels, c.hidden, data(c.se->down->weight),
+                                   data(c.se->down->bias), data(c.se->up->weight), data(c.se->up->bias), data(scratch));
   };
   {
     torch::InferenceMode guard;
@@ -288,9 +286,9 @@ struct GrnCase {
 
 void BM_GRN_Fast(benchmark::State& state) {
   GrnCase c(state);
-  auto scratch = at::empty({fast::reduction_scratch_floats(c.hidden) + c.hidden});
+  auto scratch = at::empty({unirep::models::reduction_scratch_floats(c.hidden) + c.hidden});
   auto run = [&](const at::Tensor& h) {
-    fast::global_response_norm(data(h), 1, c.side * c.side, c.hidden, data(c.grn->gamma), data(scratch));
+    unirep::models::global_response_norm(data(h), 1, c.side * c.side, c.hidden, data(c.grn->gamma), data(scratch));
   };
   {
     torch::InferenceMode guard;

@@ -1,10 +1,10 @@
 #include "keyword_dataset.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/modalities/audio/background_noise.h>
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/audio/resample.h>
-#include <unirep/modalities/audio/wav_writer.h>
+#include "models/io/atomic_file.h"
+#include "modalities/audio/background_noise.h"
+#include "modalities/audio/decode.h"
+#include "modalities/audio/resample.h"
+#include "modalities/audio/wav_writer.h"
 
 #include "parallel_jobs.h"
 #include "staging_folder.h"
@@ -99,7 +99,7 @@ namespace {
 std::vector<SynthVoice> installed_voices(std::vector<std::string>& missing) {
   std::vector<SynthVoice> voices;
   for (const auto& v : keyword_voices()) {
-    if (detail::on_path(v.synthesizer))
+    if (on_path(v.synthesizer))
       voices.push_back(v);
     else if (std::find(missing.begin(), missing.end(), v.synthesizer) == missing.end())
       missing.push_back(v.synthesizer);
@@ -135,12 +135,12 @@ std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice
       const auto& alternatives = accent_vowel_variants()[c.word];
       text = "[[" + alternatives[1 + rng() % (alternatives.size() - 1)] + "]]";
     }
-    rc = detail::run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p",
-                      std::to_string(pitch), "-w", raw, text});
+    rc = run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch),
+              "-w", raw, text});
   } else {
     const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
-    rc = detail::run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
-                      "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
+    rc = run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
+              "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
   }
   if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);
   return variant;
@@ -150,7 +150,7 @@ std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice
 // wider here (x0.8..x1.25): playing the speech faster or slower moves pitch and formants together,
 // like a shorter or longer vocal tract, which turns each synthesizer voice into many speakers.
 // Validation and test clips keep the voices as they are.
-std::vector<float> speech_at_16khz(const modalities::audio::DecodedAudio& audio, const SynthVoice& voice,
+std::vector<float> speech_at_16khz(const modalities::DecodedAudio& audio, const SynthVoice& voice,
                                    const KeywordDataOptions& o, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   int source_rate = audio.sample_rate;
@@ -159,7 +159,7 @@ std::vector<float> speech_at_16khz(const modalities::audio::DecodedAudio& audio,
     // On a 100 Hz grid, so the resampler's polyphase table stays small (at most 160 phases).
     source_rate = static_cast<int>(std::lround(audio.sample_rate * factor / 100.0)) * 100;
   }
-  return source_rate == kRate ? audio.samples : modalities::audio::resample(audio.samples, source_rate, kRate);
+  return source_rate == kRate ? audio.samples : modalities::resample(audio.samples, source_rate, kRate);
 }
 
 // One second of audio: the word with its leading and trailing silence trimmed, at a random level
@@ -185,7 +185,7 @@ std::vector<float> one_second_clip(const std::vector<float>& speech, const Synth
   }
   const double speech_rms = std::sqrt(speech_ss / std::max<size_t>(1, word_audio.size()));
   const double snr_db = o.min_snr_db + (o.max_snr_db - o.min_snr_db) * u(rng);
-  const auto noise = modalities::audio::make_random_noise(kRate, kRate, rng);  // unit RMS
+  const auto noise = modalities::make_random_noise(kRate, kRate, rng);  // unit RMS
   const float noise_gain = static_cast<float>(speech_rms / std::pow(10.0, snr_db / 20.0));
   for (size_t t = 0; t < clip.size(); ++t) clip[t] += noise_gain * noise[t];
   return clip;
@@ -200,14 +200,14 @@ std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, con
   std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 7919 + 17);
   const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
   const std::string variant = synthesize_word(o, voice, c, raw, rng);
-  auto audio = modalities::audio::decode_audio(raw);
+  auto audio = modalities::decode_audio(raw);
   fs::remove(raw);
   const auto speech = speech_at_16khz(audio, voice, o, rng);
   const auto clip = one_second_clip(speech, voice, word, o, rng);
   const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
                            "_nohash_" + std::to_string(c.take) + ".wav";
   const std::string relative = word + "/" + name;
-  modalities::audio::write_wav((root / relative).string(), clip, kRate);
+  modalities::write_wav((root / relative).string(), clip, kRate);
   return relative;
 }
 
@@ -257,7 +257,7 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o,
   // The synthesizers' raw output goes inside the staging folder too, so a stopped run leaves none.
   const fs::path tmp_dir = root / ".synthesizer-output";
   fs::create_directories(tmp_dir);
-  detail::run_jobs(
+  run_jobs(
       clips.size(), o.threads,
       [&](size_t i) { relative[i] = write_clip(o, voices[clips[i].voice], clips[i], i, root, tmp_dir); }, progress);
   fs::remove_all(tmp_dir);

@@ -110,8 +110,7 @@ const std::vector<std::string>& motion_classes() {
 MotionDataSummary generate_motion_dataset(const MotionDataOptions& o,
                                           const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("motions needs an output folder");
-  if (!detail::on_path("ffmpeg"))
-    throw std::runtime_error("the ffmpeg program is not installed (apt-get install ffmpeg)");
+  if (!on_path("ffmpeg")) throw std::runtime_error("the ffmpeg program is not installed (apt-get install ffmpeg)");
   const size_t K = motion_classes().size();
   const size_t per_class = static_cast<size_t>(std::max(2, o.clips_per_class));
   const size_t test_per_class = std::max<size_t>(1, static_cast<size_t>(per_class * o.test_fraction + 0.5));
@@ -177,7 +176,7 @@ MotionDataSummary generate_motion_dataset(const MotionDataOptions& o,
                                        "+bitexact"};
       args.insert(args.end(), box.codec_args.begin(), box.codec_args.end());
       args.push_back(file);
-      if (detail::run(args) != 0 || !fs::exists(file)) {
+      if (run(args) != 0 || !fs::exists(file)) {
         std::lock_guard<std::mutex> lock(mu);
         if (error.empty()) error = file + ": ffmpeg failed on the filter graph '" + graph + "'";
         return;

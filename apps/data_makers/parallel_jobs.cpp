@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace unirep::data_makers::detail {
+namespace unirep::data_makers {
 
 void run_jobs(size_t count, int threads, const std::function<void(size_t)>& job,
               const std::function<void(size_t, size_t)>& progress) {
@@ -40,4 +40,4 @@ void run_jobs(size_t count, int threads, const std::function<void(size_t)>& job,
   if (error) std::rethrow_exception(error);
 }
 
-}  // namespace unirep::data_makers::detail
+}  // namespace unirep::data_makers

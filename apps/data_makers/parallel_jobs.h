@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <functional>
 
-namespace unirep::data_makers::detail {
+namespace unirep::data_makers {
 
 // Runs job(i) once for every i in [0, count) on `threads` threads (0: all cores). The first job
 // that throws stops the others from starting new jobs; its exception is rethrown once all threads
@@ -13,4 +13,4 @@ namespace unirep::data_makers::detail {
 void run_jobs(size_t count, int threads, const std::function<void(size_t)>& job,
               const std::function<void(size_t, size_t)>& progress);
 
-}  // namespace unirep::data_makers::detail
+}  // namespace unirep::data_makers

@@ -3,8 +3,8 @@
 #include "parallel_jobs.h"
 #include "staging_folder.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/modalities/points/point_file.h>
+#include "models/io/atomic_file.h"
+#include "modalities/points/point_file.h"
 
 #include <algorithm>
 #include <array>
@@ -16,7 +16,6 @@
 
 namespace unirep::data_makers {
 namespace fs = std::filesystem;
-namespace pts = modalities::points;
 using Vec = std::array<double, 3>;
 
 namespace {
@@ -38,7 +37,7 @@ double norm(const Vec& a) {
 
 // The convex hull of a vertex set as triangles, coplanar faces fan-triangulated once (so a
 // pentagon is covered exactly once and surface sampling stays uniform).
-pts::PointCloud convex_polyhedron(const std::vector<Vec>& v) {
+modalities::PointCloud convex_polyhedron(const std::vector<Vec>& v) {
   std::map<std::array<long, 4>, std::vector<size_t>> faces;  // plane key -> vertices on it
   std::map<std::array<long, 4>, Vec> normals;
   const size_t n = v.size();
@@ -68,7 +67,7 @@ pts::PointCloud convex_polyhedron(const std::vector<Vec>& v) {
         for (size_t m : {i, j, k})
           if (std::find(f.begin(), f.end(), m) == f.end()) f.push_back(m);
       }
-  pts::PointCloud mesh;
+  modalities::PointCloud mesh;
   for (const auto& p : v)
     mesh.xyz.push_back({static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])});
   for (auto& [key, f] : faces) {
@@ -179,7 +178,7 @@ std::vector<Vec> sample_shape(const std::string& cls, int count, std::mt19937_64
       verts = platonic_vertices(cls);
     }
     const auto mesh = convex_polyhedron(verts);
-    const auto cloud = pts::sample_mesh_surface(mesh, static_cast<size_t>(count), rng());
+    const auto cloud = modalities::sample_mesh_surface(mesh, static_cast<size_t>(count), rng());
     for (const auto& p : cloud.xyz) out.push_back({p[0], p[1], p[2]});
   }
   return out;
@@ -291,7 +290,7 @@ ShapeDataSummary generate_shape_dataset(const ShapeDataOptions& o,
   const fs::path& root = staging.path();
   for (const auto& c : classes) fs::create_directories(root / c);
   const size_t per_class = static_cast<size_t>(o.shapes_per_class);
-  detail::run_jobs(
+  run_jobs(
       classes.size() * per_class, o.threads,
       [&](size_t i) {
         const std::string& cls = classes[i / per_class];

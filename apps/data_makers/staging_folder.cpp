@@ -69,7 +69,7 @@ StagingFolder::StagingFolder(const std::string& destination, WhenDestinationHold
       fail(destination, std::string("cannot make a staging folder beside it (") + std::strerror(errno) + ")");
   }
   if (path_.empty()) fail(destination, "found no free name for a staging folder beside it");
-  signal_slot_ = detail::remove_on_signal(path_.string());
+  signal_slot_ = remove_on_signal(path_.string());
 }
 
 StagingFolder::~StagingFolder() {
@@ -77,7 +77,7 @@ StagingFolder::~StagingFolder() {
     std::error_code ec;
     fs::remove_all(path_, ec);
   }
-  detail::forget_on_signal(signal_slot_);
+  forget_on_signal(signal_slot_);
 }
 
 void StagingFolder::commit(const std::vector<std::string>& last) {

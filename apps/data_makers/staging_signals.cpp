@@ -1,6 +1,6 @@
 #include "staging_signals.h"
 
-#include <unirep/io/signal_cleanup.h>
+#include "models/io/signal_cleanup.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <mutex>
 
-namespace unirep::data_makers::detail {
+namespace unirep::data_makers {
 namespace {
 
 constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
@@ -129,4 +129,4 @@ void forget_on_signal(int slot) noexcept {
   if (--g_live == 0) restore();
 }
 
-}  // namespace unirep::data_makers::detail
+}  // namespace unirep::data_makers

@@ -9,7 +9,7 @@
 
 extern char** environ;
 
-namespace unirep::data_makers::detail {
+namespace unirep::data_makers {
 
 bool on_path(const std::string& program) {
   const char* path = std::getenv("PATH");
@@ -43,4 +43,4 @@ int run(const std::vector<std::string>& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-}  // namespace unirep::data_makers::detail
+}  // namespace unirep::data_makers

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::data_makers::detail {
+namespace unirep::data_makers {
 
 // Whether `program` is an executable in a folder of $PATH.
 bool on_path(const std::string& program);
@@ -13,4 +13,4 @@ bool on_path(const std::string& program);
 // not start or did not exit normally).
 int run(const std::vector<std::string>& args);
 
-}  // namespace unirep::data_makers::detail
+}  // namespace unirep::data_makers

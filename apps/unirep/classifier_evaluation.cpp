@@ -4,7 +4,7 @@
 
 namespace unirep::cli {
 
-void print_classifier_evaluation(const sdk::tasks::Evaluation& e) {
+void print_classifier_evaluation(const sdk::Evaluation& e) {
   const auto& group_kind = e.group_kind;
   for (const auto& [k, v] : e.metrics) std::printf("%s %.6g\n", k.c_str(), v);
   if (!e.report) return;
@@ -23,7 +23,7 @@ ReportFile::ReportFile(const std::string& path) {
   if (!path.empty()) file_.emplace(path);
 }
 
-void ReportFile::write(const sdk::train::ClassificationReport& report) {
+void ReportFile::write(const sdk::ClassificationReport& report) {
   if (!file_) return;
   file_->write(report.to_json());
   file_->commit();

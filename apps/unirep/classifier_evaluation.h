@@ -3,9 +3,9 @@
 // a single-label model where it goes wrong (accuracy per class, the most frequent confusions,
 // accuracy per group such as a speaker), printed as "key value" lines and, with --report, written
 // as one JSON file.
-#include <unirep/io/atomic_file.h>
-#include <unirep/sdk/tasks/task_recipe.h>
-#include <unirep/sdk/train/classification_report.h>
+#include "models/io/atomic_file.h"
+#include "sdk/tasks/task_recipe.h"
+#include "sdk/train/classification_report.h"
 
 #include <map>
 #include <optional>
@@ -15,7 +15,7 @@ namespace unirep::cli {
 
 // The metrics, then, when there is a report, class_top1/<label>, the five most frequent confusions
 // ("confused off->on 65") and <group_kind>_top1/<group> lines.
-void print_classifier_evaluation(const sdk::tasks::Evaluation& e);
+void print_classifier_evaluation(const sdk::Evaluation& e);
 
 // --report FILE.json: opened before the evaluation starts, so that a path that cannot be written
 // fails at once, and replaced as a whole only when the report is complete.
@@ -23,7 +23,7 @@ class ReportFile {
  public:
   explicit ReportFile(const std::string& path);  // "" = no report
   bool wanted() const { return file_.has_value(); }
-  void write(const sdk::train::ClassificationReport& report);
+  void write(const sdk::ClassificationReport& report);
 
  private:
   std::optional<io::AtomicFile> file_;

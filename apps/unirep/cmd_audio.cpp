@@ -6,12 +6,12 @@
 #include "commands.h"
 #include "error_line.h"
 
-#include <unirep/io/text_escape.h>
-#include <unirep/io/npy.h>
-#include <unirep/modalities/audio/audio_input.h>
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/audio/audio_dataset.h>
-#include <unirep/sdk/threads.h>
+#include "models/io/text_escape.h"
+#include "models/io/npy.h"
+#include "modalities/audio/audio_input.h"
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/audio/audio_dataset.h"
+#include "sdk/threads.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +23,7 @@ Command add_classify_audio(CLI::App& app) {
   struct Args {
     std::vector<std::string> files;
     std::string model_file;
-    sdk::audio::ClassifyOptions options;
+    sdk::ClassifyOptions options;
     bool json = false;
     int threads = 0;
   };
@@ -42,10 +42,10 @@ Command add_classify_audio(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto clf = sdk::audio::AudioClassifier::load(a->model_file);
+    auto clf = sdk::AudioClassifier::load(a->model_file);
     int failures = 0;
     for (const auto& f : a->files) {
-      sdk::audio::AudioClassification r;
+      sdk::AudioClassification r;
       try {
         r = clf.classify_file(f, a->options);
       } catch (const std::exception& e) {

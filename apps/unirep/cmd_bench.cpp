@@ -7,16 +7,16 @@
 #include "input_options.h"
 #include "commands.h"
 
-#include <unirep/modalities/audio/fbank.h>
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/modalities/video/video_transform.h>
-#include <unirep/modalities/points/farthest_point_sampling.h>
-#include <unirep/models/complexity.h>
-#include <unirep/models/fast_unireplknet.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/sgemm_rate.h>
-#include <unirep/models/unireplknet.h>
-#include <unirep/sdk/threads.h>
+#include "modalities/audio/fbank.h"
+#include "modalities/image/image_transform.h"
+#include "modalities/video/video_transform.h"
+#include "modalities/points/farthest_point_sampling.h"
+#include "models/backbone/complexity.h"
+#include "models/fast/fast_unireplknet.h"
+#include "models/backbone/randomize.h"
+#include "models/fast/sgemm_rate.h"
+#include "models/backbone/unireplknet.h"
+#include "sdk/threads.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -113,13 +113,13 @@ double peak_rss_mb() {
 
 // --image / --video: single-threaded code (decoding with one FFmpeg thread, the resize loops).
 void bench_preprocessing(const BenchArgs& a) {
-  modalities::image::ImageTransformOptions io;
+  modalities::ImageTransformOptions io;
   io.size = static_cast<int>(a.size);
-  modalities::video::VideoTransformOptions vo;
+  modalities::VideoTransformOptions vo;
   vo.size = static_cast<int>(a.size);
   auto once = [&]() {
-    if (!a.image.empty()) return modalities::image::load_image_input(a.image, io);
-    return modalities::video::load_video_input(a.video, vo);
+    if (!a.image.empty()) return modalities::load_image_input(a.image, io);
+    return modalities::load_video_input(a.video, vo);
   };
   at::Tensor x;
   const double ms = time_calls(a.warmup, a.runs, [&] { x = once(); }).median_ms;
@@ -151,7 +151,7 @@ void bench_farthest_point_sampling(const BenchArgs& a) {
   std::vector<std::array<float, 3>> cloud(static_cast<size_t>(a.fps_points));
   for (auto& p : cloud) p = {u(rng), u(rng), u(rng)};
   const double ms = time_calls(a.warmup, a.runs, [&] {
-                      modalities::points::farthest_point_sampling(cloud, static_cast<size_t>(a.fps_samples));
+                      modalities::farthest_point_sampling(cloud, static_cast<size_t>(a.fps_samples));
                     }).median_ms;
   if (a.json)
     std::printf("{\"fps_median_ms\": %.2f, \"points\": %lld, \"samples\": %lld}\n", ms, (long long)a.fps_points,
@@ -164,7 +164,7 @@ void bench_farthest_point_sampling(const BenchArgs& a) {
 // --fbank: the official audio settings on 60 s of noise; compare with torchaudio's kaldi.fbank on
 // the same thread count (apps/benchmarks/torchaudio_fbank.py).
 void bench_fbank(const BenchArgs& a) {
-  modalities::audio::Fbank fb;
+  modalities::Fbank fb;
   auto wave = (torch::rand({60 * 16000}) * 2 - 1) * 0.3;
   const float* x = wave.data_ptr<float>();
   const double median = time_calls(a.warmup, a.runs, [&] { fb.compute(x, wave.numel()); }).median_ms / 1e3;

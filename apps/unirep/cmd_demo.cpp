@@ -2,9 +2,9 @@
 // non-trivial weights, fuses it, and reports how closely the two structures agree and how fast each is.
 #include "commands.h"
 
-#include <unirep/models/randomize.h>
-#include <unirep/models/unireplknet.h>
-#include <unirep/sdk/threads.h>
+#include "models/backbone/randomize.h"
+#include "models/backbone/unireplknet.h"
+#include "sdk/threads.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>

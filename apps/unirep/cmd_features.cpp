@@ -7,9 +7,9 @@
 #include "model_options.h"
 #include "output_options.h"
 
-#include <unirep/io/npy.h>
-#include <unirep/io/output_transaction.h>
-#include <unirep/sdk/image/image_features.h>
+#include "models/io/npy.h"
+#include "models/io/output_transaction.h"
+#include "sdk/image/image_features.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -21,8 +21,8 @@ Command add_features(CLI::App& app) {
   struct Args {
     ModelOptions model;
     std::string image, output, dense;
-    modalities::image::ImageTransformOptions transform;
-    modalities::image::ImageDecodeOptions decode;
+    modalities::ImageTransformOptions transform;
+    modalities::ImageDecodeOptions decode;
   };
   auto a = std::make_shared<Args>();
   app.add_option("image", a->image, "An image (JPEG, PNG, ...)")->required()->check(existing_input());
@@ -37,7 +37,7 @@ Command add_features(CLI::App& app) {
   app.add_flag("--exif-rotate", a->decode.exif_rotate, "Honour EXIF orientation");
   return [a]() {
     a->model.finalize();
-    sdk::image::DenseTransformOptions dense;
+    sdk::DenseTransformOptions dense;
     if (!a->dense.empty()) {
       char x = 0;
       std::istringstream in(a->dense);
@@ -45,9 +45,9 @@ Command add_features(CLI::App& app) {
           dense.short_edge <= 0 || !in.eof())
         throw std::invalid_argument("--dense wants LONGxSHORT, e.g. 1333x800, got '" + a->dense + "'");
     }
-    sdk::image::ImageFeatureExtractor extractor(a->model.spec);
+    sdk::ImageFeatureExtractor extractor(a->model.spec);
     for (const auto& n : extractor.notes()) std::fprintf(stderr, "note: %s\n", n.c_str());
-    const auto x = sdk::image::ImageFeatureExtractor::preprocess(a->image, a->transform, dense, a->decode);
+    const auto x = sdk::ImageFeatureExtractor::preprocess(a->image, a->transform, dense, a->decode);
     const auto maps = extractor.features(x.unsqueeze(0));
     const auto written = stage_files(a->output);
     for (size_t i = 0; i < written.size(); ++i) require_finite_output(maps[i], written[i]);

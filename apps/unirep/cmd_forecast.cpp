@@ -6,14 +6,14 @@
 #include "output_options.h"
 #include "training_progress.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/output_transaction.h>
-#include <unirep/sdk/threads.h>
-#include <unirep/sdk/timeseries/forecast_evaluation.h>
-#include <unirep/sdk/timeseries/forecast_model.h>
-#include <unirep/sdk/timeseries/forecast_predict.h>
-#include <unirep/sdk/timeseries/forecast_training.h>
-#include <unirep/sdk/train/trainer.h>
+#include "models/io/atomic_file.h"
+#include "models/io/output_transaction.h"
+#include "sdk/threads.h"
+#include "sdk/timeseries/forecast_evaluation.h"
+#include "sdk/timeseries/forecast_model.h"
+#include "sdk/timeseries/forecast_predict.h"
+#include "sdk/timeseries/forecast_training.h"
+#include "sdk/train/trainer.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -25,9 +25,6 @@
 #include <sstream>
 
 namespace unirep::cli {
-namespace ts = modalities::timeseries;
-namespace fts = sdk::timeseries;
-
 namespace {
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -48,7 +45,7 @@ double split_fraction(const std::string& text) {
 }
 
 // --split TRAIN,VALIDATION into the two fractions, with errors naming the flag.
-void parse_split(const std::string& text, fts::ForecastTrainingOptions& o) {
+void parse_split(const std::string& text, sdk::ForecastTrainingOptions& o) {
   const auto fractions = split_list(text);
   if (fractions.size() != 2) throw std::invalid_argument("--split takes two fractions, e.g. 0.7,0.1");
   o.train_fraction = split_fraction(fractions[0]);
@@ -57,7 +54,7 @@ void parse_split(const std::string& text, fts::ForecastTrainingOptions& o) {
     throw std::invalid_argument("--split: the fractions must leave a test part (train > 0, train + validation < 1)");
 }
 
-void print_evaluation(const fts::ForecastEvaluation& e, bool json) {
+void print_evaluation(const sdk::ForecastEvaluation& e, bool json) {
   if (json) {
     nlohmann::json j;
     j["model"] = {{"mse", e.model.mse}, {"mae", e.model.mae}};
@@ -89,30 +86,30 @@ struct CsvArgs {
     app.add_option("--resample", resample,
                    "Resample onto a regular grid: 1h, 30min, 1d, ... (irregular spacing is an error otherwise)");
   }
-  ts::SeriesCsvOptions options() const {
-    ts::SeriesCsvOptions o;
+  modalities::SeriesCsvOptions options() const {
+    modalities::SeriesCsvOptions o;
     o.time_col = time_col;
     o.targets = split_list(targets);
     o.covariates = split_list(covariates);
     o.series_id_col = series_id_col;
     o.value_col = value_col;
     if (!resample.empty()) {
-      o.resample_seconds = ts::parse_frequency(resample);
+      o.resample_seconds = modalities::parse_frequency(resample);
       if (!o.resample_seconds) throw std::invalid_argument("--resample: cannot read the frequency '" + resample + "'");
     }
     return o;
   }
 };
 
-void report_table(const ts::SeriesTable& t) {
-  std::fprintf(stderr, "%s\n", fts::series_table_summary(t).c_str());
+void report_table(const modalities::SeriesTable& t) {
+  std::fprintf(stderr, "%s\n", sdk::series_table_summary(t).c_str());
 }
 
 Command add_forecast_train(CLI::App& app) {
   struct Args {
     CsvArgs csv;
-    fts::ForecastTrainingOptions forecast;
-    sdk::train::TrainOptions train = fts::forecast_training_defaults();
+    sdk::ForecastTrainingOptions forecast;
+    sdk::TrainOptions train = sdk::forecast_training_defaults();
     std::string work_dir, split = "0.7,0.1";
     int threads = 0;
     bool no_time_features = false;
@@ -152,9 +149,9 @@ Command add_forecast_train(CLI::App& app) {
     parse_split(a->split, o);
     auto t = a->train;
     t.output_dir = a->work_dir;  // empty: OUT.train
-    sdk::train::Trainer::install_interrupt_handler();
+    sdk::Trainer::install_interrupt_handler();
     const auto note = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    const auto result = fts::train_forecaster(o, t, note, training_progress_printer());
+    const auto result = sdk::train_forecaster(o, t, note, training_progress_printer());
     if (result.run.interrupted) {
       std::fprintf(stderr, "interrupted; run the same command again to resume from %s\n", result.output_dir.c_str());
       return 130;
@@ -182,10 +179,10 @@ Command add_forecast_eval(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto loaded = fts::load_forecaster(a->model);
-    const auto table = ts::read_series_csv(a->csv.csv, loaded.spec.csv);
+    auto loaded = sdk::load_forecaster(a->model);
+    const auto table = modalities::read_series_csv(a->csv.csv, loaded.spec.csv);
     if (!a->json) report_table(table);
-    print_evaluation(fts::evaluate_forecaster(loaded.net, loaded.spec, table), a->json);
+    print_evaluation(sdk::evaluate_forecaster(loaded.net, loaded.spec, table), a->json);
     return 0;
   };
 }
@@ -209,16 +206,16 @@ Command add_forecast_predict(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto loaded = fts::load_forecaster(a->model);
+    auto loaded = sdk::load_forecaster(a->model);
     const auto& spec = loaded.spec;
-    const auto table = ts::read_series_csv(a->csv.csv, spec.csv);
+    const auto table = modalities::read_series_csv(a->csv.csv, spec.csv);
     const auto L = spec.seq_len, H = spec.pred_len, V = static_cast<int64_t>(spec.targets.size());
     const auto T = static_cast<int64_t>(table.length());
     if (a->backtest && T < H)
       throw std::invalid_argument(a->csv.csv + ": " + std::to_string(T) + " rows, fewer than the " + std::to_string(H) +
                                   " a back-test holds out");
     const int64_t end = a->backtest ? T - H : T;  // the window ends here; the forecast starts here
-    const auto result = fts::forecast_after(loaded, table, end);
+    const auto result = sdk::forecast_after(loaded, table, end);
     const auto& forecast = result.values;
     const auto& stamps = result.stamps;
 
@@ -252,7 +249,7 @@ Command add_forecast_predict(CLI::App& app) {
             s.truth.push_back(table.at(static_cast<size_t>(end + h), static_cast<size_t>(v)));
       }
       plot_forecast(
-          a->plot, series, ts::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
+          a->plot, series, modalities::format_time(table.times[static_cast<size_t>(end - shown)], table.time_style),
           stamps.front(), stamps.back(),
           std::filesystem::path(a->csv.csv).filename().string() + (a->backtest ? ": back-test" : ": forecast"));
       std::printf("plot: %s\n", a->plot.c_str());

@@ -8,9 +8,9 @@
 #include "error_line.h"
 #include "model_options.h"
 
-#include <unirep/io/text_escape.h>
-#include <unirep/sdk/image/image_classifier.h>
-#include <unirep/sdk/image/image_labels.h>
+#include "models/io/text_escape.h"
+#include "sdk/image/image_classifier.h"
+#include "sdk/image/image_labels.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +25,7 @@ Command add_classify_image(CLI::App& app) {
     std::string labels = "auto";
     int top_k = 5, batch = 8;
     bool json = false;
-    sdk::image::ImageClassifierOptions options;
+    sdk::ImageClassifierOptions options;
   };
   auto a = std::make_shared<Args>();
   app.add_option("files", a->files, "Images (JPEG, PNG, BMP, WebP, TIFF, GIF, ...; - for standard input)")
@@ -57,10 +57,10 @@ Command add_classify_image(CLI::App& app) {
       throw std::invalid_argument("--model needs --weights (an ImageNet checkpoint or any classifier's weights)");
     a->options.backbone = a->model.spec;
     if (a->labels == "imagenet")
-      a->options.labels = sdk::image::imagenet1k_labels();
+      a->options.labels = sdk::imagenet1k_labels();
     else if (a->labels != "auto")
-      a->options.labels = sdk::image::read_label_file(a->labels);
-    sdk::image::ImageClassifier classifier(a->options);
+      a->options.labels = sdk::read_label_file(a->labels);
+    sdk::ImageClassifier classifier(a->options);
     for (const auto& note : classifier.notes()) std::fprintf(stderr, "note: %s\n", note.c_str());
     int failures = 0;
     for (size_t start = 0; start < a->files.size(); start += static_cast<size_t>(a->batch)) {

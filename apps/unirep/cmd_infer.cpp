@@ -5,9 +5,9 @@
 #include "model_options.h"
 #include "output_options.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/io/npy.h>
-#include <unirep/io/output_transaction.h>
+#include "models/io/format_error.h"
+#include "models/io/npy.h"
+#include "models/io/output_transaction.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>

@@ -1,8 +1,8 @@
 // unirep info: what a model costs, in both structures, at a given input size.
 #include "commands.h"
 
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/complexity.h>
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/complexity.h"
 
 #include <cstdio>
 #include <string>

@@ -5,11 +5,11 @@
 #include "output_options.h"
 #include "view_images_png.h"
 
-#include <unirep/io/text_escape.h>
-#include <unirep/modalities/points/point_input.h>
-#include <unirep/sdk/class_scores.h>
-#include <unirep/sdk/points/point_model.h>
-#include <unirep/sdk/threads.h>
+#include "models/io/text_escape.h"
+#include "modalities/points/point_input.h"
+#include "sdk/class_scores.h"
+#include "sdk/points/point_model.h"
+#include "sdk/threads.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -40,14 +40,14 @@ Command add_classify_points(CLI::App& app) {
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto clf = sdk::points::PointClassifier::load(a->model_file);
+    auto clf = sdk::PointCloudRecognizer::load(a->model_file);
     const auto& labels = clf.spec().labels;
     int failures = 0;
     for (size_t f = 0; f < a->files.size(); ++f) {
       const auto& file = a->files[f];
       at::Tensor points;
       try {
-        points = modalities::points::load_point_input(file, clf.spec().input);
+        points = modalities::load_point_input(file, clf.spec().input);
       } catch (const std::exception& e) {
         print_error(e.what());
         ++failures;

@@ -6,13 +6,13 @@
 #include "commands.h"
 #include "output_options.h"
 
-#include <unirep/io/npy.h>
-#include <unirep/modalities/audio/audio_input.h>
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/modalities/points/point_input.h>
-#include <unirep/modalities/video/video_transform.h>
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/audio/audio_dataset.h>
+#include "models/io/npy.h"
+#include "modalities/audio/audio_input.h"
+#include "modalities/image/image_transform.h"
+#include "modalities/points/point_input.h"
+#include "modalities/video/video_transform.h"
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/audio/audio_dataset.h"
 
 #include <cstdio>
 
@@ -23,10 +23,10 @@ Command add_preprocess(CLI::App& app) {
     std::string modality = "audio", input, output, model_file;
     bool raw = false;
     int target_frames = 128;
-    modalities::points::PointInputOptions points;
-    modalities::image::ImageTransformOptions image;
-    modalities::image::ImageDecodeOptions decode;
-    modalities::video::VideoTransformOptions video;
+    modalities::PointInputOptions points;
+    modalities::ImageTransformOptions image;
+    modalities::ImageDecodeOptions decode;
+    modalities::VideoTransformOptions video;
     int view = 0;
   };
   auto a = std::make_shared<Args>();
@@ -72,35 +72,34 @@ Command add_preprocess(CLI::App& app) {
                                   " as a file");
     if (a->modality == "video") {
       a->video.size = a->image.size;
-      modalities::video::VideoReader reader(a->input);
-      auto x = a->view == 0 ? modalities::video::validation_view(reader, a->video)
-                            : modalities::video::test_views(reader, a->video)[a->view - 1].contiguous();
+      modalities::VideoReader reader(a->input);
+      auto x = a->view == 0 ? modalities::validation_view(reader, a->video)
+                            : modalities::test_views(reader, a->video)[a->view - 1].contiguous();
       io::write_npy(a->output, x);
       std::printf("%s: %lld frames; 3 x %lld x %lld written to %s\n", a->input.c_str(), (long long)reader.info().frames,
                   (long long)x.size(1), (long long)x.size(2), a->output.c_str());
       return 0;
     }
     if (a->modality == "image") {
-      auto x = modalities::image::load_image_input(a->input, a->image, a->decode);
+      auto x = modalities::load_image_input(a->input, a->image, a->decode);
       io::write_npy(a->output, x);
       std::printf("%s: 3 x %lld x %lld written to %s\n", a->input.c_str(), (long long)x.size(1), (long long)x.size(2),
                   a->output.c_str());
       return 0;
     }
     if (a->modality == "points") {
-      auto pts = modalities::points::load_point_input(a->input, a->points);
+      auto pts = modalities::load_point_input(a->input, a->points);
       io::write_npy(a->output, pts);
       std::printf("%s: %lld x 3 points written to %s\n", a->input.c_str(), (long long)pts.size(0), a->output.c_str());
       return 0;
     }
-    modalities::audio::AudioInputOptions o;
+    modalities::AudioInputOptions o;
     if (!a->model_file.empty())
-      o = sdk::audio::AudioClassifier::load(a->model_file).spec().input;
+      o = sdk::AudioClassifier::load(a->model_file).spec().input;
     else
       o.target_frames = a->target_frames;
-    const auto samples = sdk::audio::load_waveform(a->input, o.sample_rate);
-    auto out =
-        a->raw ? modalities::audio::waveform_to_fbank(samples, o) : modalities::audio::waveform_to_input(samples, o);
+    const auto samples = sdk::load_waveform(a->input, o.sample_rate);
+    auto out = a->raw ? modalities::waveform_to_fbank(samples, o) : modalities::waveform_to_input(samples, o);
     io::write_npy(a->output, out.contiguous());
     std::printf("%s: %lld x %lld x ... written to %s\n", a->input.c_str(), (long long)out.size(0),
                 (long long)out.size(1), a->output.c_str());

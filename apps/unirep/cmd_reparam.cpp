@@ -3,7 +3,7 @@
 #include "model_options.h"
 #include "output_options.h"
 
-#include <unirep/models/state_dict.h>
+#include "models/backbone/state_dict.h"
 
 #include <cstdio>
 

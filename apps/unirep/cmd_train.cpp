@@ -17,9 +17,9 @@
 #include "training_progress.h"
 #include "worker_launcher.h"
 
-#include <unirep/sdk/distributed/process_group.h>
-#include <unirep/sdk/tasks/task_registry.h>
-#include <unirep/sdk/threads.h>
+#include "sdk/distributed/process_group.h"
+#include "sdk/tasks/task_registry.h"
+#include "sdk/threads.h"
 
 #include <cstdio>
 #include <fstream>
@@ -38,7 +38,7 @@ std::string read_text(const std::string& path) {
 
 std::string task_list() {
   std::string list;
-  for (const auto& n : sdk::tasks::task_names()) list += (list.empty() ? "" : " | ") + n;
+  for (const auto& n : sdk::task_names()) list += (list.empty() ? "" : " | ") + n;
   return list;
 }
 
@@ -47,7 +47,7 @@ void print_note(const std::string& line) {
 }
 
 // A bar over the examples a task scores ("evaluate 120/400 ...").
-sdk::tasks::CountCallback evaluation_bar(std::shared_ptr<std::unique_ptr<ProgressBar>> bar) {
+sdk::CountCallback evaluation_bar(std::shared_ptr<std::unique_ptr<ProgressBar>> bar) {
   return [bar](int64_t done, int64_t total) {
     if (!*bar) *bar = std::make_unique<ProgressBar>("evaluate", total, "example");
     (*bar)->update(done);
@@ -55,7 +55,7 @@ sdk::tasks::CountCallback evaluation_bar(std::shared_ptr<std::unique_ptr<Progres
   };
 }
 
-void print_training(const sdk::tasks::TrainingRun& run) {
+void print_training(const sdk::TrainingRun& run) {
   const auto& r = run.result;
   std::printf("trained %lld steps over %lld epochs (%.1f samples/s per process)%s%s\n", (long long)r.steps,
               (long long)r.epochs_completed, r.samples_per_second, r.interrupted ? ", interrupted" : "",
@@ -66,13 +66,13 @@ void print_training(const sdk::tasks::TrainingRun& run) {
 
 TaskOptionLists training_flags() {
   TaskOptionLists lists;
-  for (const auto* r : sdk::tasks::task_recipes()) lists.emplace_back(r->name(), r->training_options());
+  for (const auto* r : sdk::task_recipes()) lists.emplace_back(r->name(), r->training_options());
   return lists;
 }
 
 TaskOptionLists evaluation_flags() {
   TaskOptionLists lists;
-  for (const auto* r : sdk::tasks::task_recipes()) lists.emplace_back(r->name(), r->evaluation_options());
+  for (const auto* r : sdk::task_recipes()) lists.emplace_back(r->name(), r->evaluation_options());
   return lists;
 }
 
@@ -86,7 +86,7 @@ Command add_train(CLI::App& app) {
     std::unique_ptr<TaskFlags> flags;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: " + task_list())->check(CLI::IsMember(sdk::tasks::task_names()));
+  app.add_option("task", a->task, "Task: " + task_list())->check(CLI::IsMember(sdk::task_names()));
   a->flags = std::make_unique<TaskFlags>(app, training_flags());
   output_option(a->flags->flag("output_dir"), {false, training_folder_files, /*folder=*/true});
   output_option(a->flags->flag("out"));  // the forecaster's model file
@@ -102,23 +102,23 @@ Command add_train(CLI::App& app) {
   return [a]() {
     if (a->nproc > 1 && !is_worker()) return launch_local_workers(a->nproc);
     sdk::configure_threads(a->threads);
-    const auto& recipe = sdk::tasks::find_task_recipe(a->task);
-    sdk::tasks::Settings settings(recipe.training_options());
+    const auto& recipe = sdk::find_task_recipe(a->task);
+    sdk::Settings settings(recipe.training_options());
     if (!a->config.empty()) settings.set_json(read_text(a->config), a->config);
     a->flags->fill(a->task, settings, "train " + a->task);
 
-    std::unique_ptr<sdk::distributed::ProcessGroup> group;
-    if (is_worker() || sdk::distributed::world_size_from_env() > 1)
-      group = sdk::distributed::ProcessGroup::from_env(std::chrono::seconds(a->timeout_s));
+    std::unique_ptr<sdk::ProcessGroup> group;
+    if (is_worker() || sdk::world_size_from_env() > 1)
+      group = sdk::ProcessGroup::from_env(std::chrono::seconds(a->timeout_s));
     const bool rank0 = !group || group->rank() == 0;
     auto bar = std::make_shared<std::unique_ptr<ProgressBar>>();
-    sdk::tasks::TrainingCallbacks callbacks;
+    sdk::TrainingCallbacks callbacks;
     callbacks.progress = training_progress_printer();
-    callbacks.note = rank0 ? print_note : sdk::tasks::NoteCallback{};
+    callbacks.note = rank0 ? print_note : sdk::NoteCallback{};
     callbacks.test_progress = evaluation_bar(bar);
     callbacks.communicator = group.get();
     callbacks.sync_batchnorm = a->sync_bn;
-    sdk::train::Trainer::install_interrupt_handler();
+    sdk::Trainer::install_interrupt_handler();
     const auto run = a->flags->in_flag_words_of([&] { return recipe.train(settings, callbacks); });
     if (rank0) print_training(run);
     return run.result.interrupted ? 130 : 0;
@@ -132,7 +132,7 @@ Command add_evaluate(CLI::App& app) {
     std::unique_ptr<TaskFlags> flags;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("task", a->task, "Task: " + task_list())->check(CLI::IsMember(sdk::tasks::task_names()));
+  app.add_option("task", a->task, "Task: " + task_list())->check(CLI::IsMember(sdk::task_names()));
   a->flags = std::make_unique<TaskFlags>(app, evaluation_flags());
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   output_option(app.add_option(
@@ -140,8 +140,8 @@ Command add_evaluate(CLI::App& app) {
       "Classifiers: write per-class accuracy, the confusion matrix (and, audio, per-speaker accuracy) as JSON"));
   return [a]() {
     sdk::configure_threads(a->threads);
-    const auto& recipe = sdk::tasks::find_task_recipe(a->task);
-    sdk::tasks::Settings settings(recipe.evaluation_options());
+    const auto& recipe = sdk::find_task_recipe(a->task);
+    sdk::Settings settings(recipe.evaluation_options());
     a->flags->fill(a->task, settings, "evaluate " + a->task);
     ReportFile report_file(a->report);  // opened first: a path that cannot be written fails at once
     auto bar = std::make_shared<std::unique_ptr<ProgressBar>>();

@@ -7,10 +7,10 @@
 #include "error_line.h"
 #include "model_options.h"
 
-#include <unirep/io/text_escape.h>
-#include <unirep/sdk/class_scores.h>
-#include <unirep/sdk/image/image_labels.h>
-#include <unirep/sdk/video/video_classifier.h>
+#include "models/io/text_escape.h"
+#include "sdk/class_scores.h"
+#include "sdk/image/image_labels.h"
+#include "sdk/video/video_classifier.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +25,7 @@ Command add_classify_video(CLI::App& app) {
     std::string labels;
     int top_k = 5, views = 1, size = 224;
     bool json = false;
-    sdk::video::VideoClassifierOptions options;
+    sdk::VideoClassifierOptions options;
   };
   auto a = std::make_shared<Args>();
   app.add_option("files", a->files, "Videos (any container and codec FFmpeg reads)")
@@ -50,8 +50,8 @@ Command add_classify_video(CLI::App& app) {
       throw std::invalid_argument("--model needs --weights");
     a->options.backbone = a->model.spec;
     a->options.transform.size = a->size;
-    if (!a->labels.empty()) a->options.labels = sdk::image::read_label_file(a->labels);
-    sdk::video::VideoClassifier classifier(a->options);
+    if (!a->labels.empty()) a->options.labels = sdk::read_label_file(a->labels);
+    sdk::VideoClassifier classifier(a->options);
     for (const auto& note : classifier.notes()) std::fprintf(stderr, "note: %s\n", note.c_str());
     int failures = 0;
     for (const auto& file : a->files) {

@@ -2,7 +2,7 @@
 // How the CLI reports an error: "unirep: error: " and the reason as one escaped line of at most
 // 500 characters (docs/cli.md, "Errors"), for main() and for the per-file errors of commands that
 // go on with the next file.
-#include <unirep/io/text_escape.h>
+#include "models/io/text_escape.h"
 
 #include <cstdio>
 #include <string>

@@ -1,6 +1,6 @@
 #include "input_options.h"
 
-#include <unirep/io/text_escape.h>
+#include "models/io/text_escape.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

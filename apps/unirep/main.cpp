@@ -18,10 +18,10 @@
 #include "error_line.h"
 #include "output_options.h"
 
-#include <unirep/io/signal_cleanup.h>
-#include <unirep/io/text_escape.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/train/trainer.h>
+#include "models/io/signal_cleanup.h"
+#include "models/io/text_escape.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/train/trainer.h"
 
 #include <c10/util/Exception.h>
 
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     return fail(what.substr(0, what.find('\n')) + " " + std::to_string(r.missing.size()) + " missing, " +
                 std::to_string(r.unexpected.size()) + " unexpected, " + std::to_string(r.mismatched.size()) +
                 " shape-mismatched keys (listed above)");
-  } catch (const unirep::sdk::train::ResumeError& e) {
+  } catch (const unirep::sdk::ResumeError& e) {
     return fail("cannot resume from " + e.checkpoint() + ": " + e.reason() +
                 ". It was written for another model or by an older unirep: delete it, or start over with --no-resume.");
   } catch (const c10::Error& e) {

@@ -1,8 +1,8 @@
 #include "model_options.h"
 #include "input_options.h"
 
-#include <unirep/models/backbone_config.h>
-#include <unirep/sdk/threads.h>
+#include "models/backbone/backbone_config.h"
+#include "sdk/threads.h"
 
 namespace unirep::cli {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The model options shared by the commands that load a backbone (--model, --weights, --in-chans,
 // --num-classes, --threads, --non-strict).
-#include <unirep/sdk/backbone_loader.h>
+#include "sdk/backbone_loader.h"
 
 #include <CLI/CLI.hpp>
 

@@ -1,6 +1,6 @@
 #include "output_options.h"
 
-#include <unirep/io/atomic_file.h>
+#include "models/io/atomic_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

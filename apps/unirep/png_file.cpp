@@ -1,6 +1,6 @@
 #include "png_file.h"
 
-#include <unirep/io/atomic_file.h>
+#include "models/io/atomic_file.h"
 
 #include <stdexcept>
 

@@ -1,6 +1,6 @@
 #include "strict_numbers.h"
 
-#include <unirep/sdk/threads.h>
+#include "sdk/threads.h"
 
 #include <cerrno>
 #include <cmath>

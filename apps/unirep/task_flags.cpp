@@ -9,8 +9,8 @@
 namespace unirep::cli {
 namespace {
 
-using sdk::tasks::Option;
-using sdk::tasks::OptionType;
+using sdk::Option;
+using sdk::OptionType;
 
 // Short spellings the CLI has always had.
 const std::map<std::string, std::string>& short_names() {
@@ -24,7 +24,7 @@ constexpr double kMaxMagnitude = 1e12;
 CLI::Validator value_check(const Option& o) {
   return CLI::Validator(
       [o](std::string& value) -> std::string {
-        if (auto problem = sdk::tasks::value_problem(o, value); !problem.empty()) return problem;
+        if (auto problem = sdk::value_problem(o, value); !problem.empty()) return problem;
         if (o.type == OptionType::Number && std::fabs(std::strtod(value.c_str(), nullptr)) > kMaxMagnitude)
           return "'" + value + "' is not a finite number within +-1e12";
         return "";
@@ -112,7 +112,7 @@ CLI::Option* TaskFlags::flag(const std::string& key) const {
   return nullptr;
 }
 
-void TaskFlags::fill(const std::string& task, sdk::tasks::Settings& settings, const std::string& command) const {
+void TaskFlags::fill(const std::string& task, sdk::Settings& settings, const std::string& command) const {
   for (const auto& f : flags_) {
     if (!f->set) continue;
     if (!f->tasks.count(task)) throw std::invalid_argument(f->cli->get_name() + " is not an option of " + command);

@@ -3,7 +3,7 @@
 // "Tasks"): one flag per option key over all tasks, with the option's help, range and default.
 // After parsing, the values given for the chosen task become its Settings; a flag the chosen task
 // does not take is an error naming the flag.
-#include <unirep/sdk/tasks/settings.h>
+#include "sdk/tasks/settings.h"
 
 #include <CLI/CLI.hpp>
 
@@ -15,7 +15,7 @@
 
 namespace unirep::cli {
 
-using TaskOptionLists = std::vector<std::pair<std::string, std::vector<sdk::tasks::Option>>>;  // task -> options
+using TaskOptionLists = std::vector<std::pair<std::string, std::vector<sdk::Option>>>;  // task -> options
 
 class TaskFlags {
  public:
@@ -36,11 +36,11 @@ class TaskFlags {
   // The values given on the command line for `task`, set into `settings` (they win over what it
   // holds already, e.g. a --config file); then every required option must be there. `command`
   // names the command in messages ("train audio").
-  void fill(const std::string& task, sdk::tasks::Settings& settings, const std::string& command) const;
+  void fill(const std::string& task, sdk::Settings& settings, const std::string& command) const;
 
  private:
   struct Flag {
-    sdk::tasks::Option option;
+    sdk::Option option;
     std::set<std::string> tasks;
     CLI::Option* cli = nullptr;
     std::string value;

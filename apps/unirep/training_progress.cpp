@@ -10,7 +10,7 @@
 namespace unirep::cli {
 namespace {
 
-using sdk::train::TrainProgress;
+using sdk::TrainProgress;
 
 // The bar of the epoch in progress, made at its first event. It counts from when the epoch's
 // training began (the event's `seconds` ago), so rate and ETA are the epoch's own.
@@ -71,7 +71,7 @@ void print(EpochBars& bars, const TrainProgress& p) {
 
 }  // namespace
 
-sdk::train::ProgressCallback training_progress_printer() {
+sdk::ProgressCallback training_progress_printer() {
   auto bars = std::make_shared<EpochBars>();  // shared: a std::function is copied around
   return [bars](const TrainProgress& p) {
     print(*bars, p);

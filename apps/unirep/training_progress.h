@@ -3,12 +3,12 @@
 // trainer's progress events (docs/training.md, "Progress and cancelling"): a bar per epoch with
 // the running loss and learning rate, the epoch's metrics when it ends, and the resumed, stopped
 // and note lines, all on stderr.
-#include <unirep/sdk/train/trainer.h>
+#include "sdk/train/trainer.h"
 
 namespace unirep::cli {
 
-// A callback for sdk::train::Trainer::set_progress that prints and never asks the run to stop
+// A callback for sdk::Trainer::set_progress that prints and never asks the run to stop
 // (Ctrl-C does that). Each call makes a printer with its own bar.
-sdk::train::ProgressCallback training_progress_printer();
+sdk::ProgressCallback training_progress_printer();
 
 }  // namespace unirep::cli

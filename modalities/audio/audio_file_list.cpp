@@ -1,4 +1,4 @@
-#include <unirep/modalities/audio/audio_file_list.h>
+#include "modalities/audio/audio_file_list.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,7 +7,7 @@
 #include <set>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace fs = std::filesystem;
 namespace {
 
@@ -148,4 +148,4 @@ std::string speech_commands_speaker(const std::string& path) {
   return at == std::string::npos ? std::string() : name.substr(0, at);
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -1,6 +1,6 @@
-#include <unirep/modalities/audio/audio_input.h>
+#include "modalities/audio/audio_input.h"
 
-#include <unirep/modalities/audio/fbank.h>
+#include "modalities/audio/fbank.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 at::Tensor waveform_to_fbank(const std::vector<float>& samples, const AudioInputOptions& options) {
   // The official loader subtracts the clip's mean before the filterbank.
@@ -193,4 +193,4 @@ AudioInputOptions audio_input_options_from_json(const std::string& text) {
   return o;
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -1,13 +1,13 @@
 #pragma once
 // Private to modalities/audio: the interface AudioReader reads through, with one implementation per
 // decoding library (sndfile_source.cpp, ffmpeg_source.cpp), and the checks they share.
-#include <unirep/modalities/audio/decode.h>
+#include "modalities/audio/decode.h"
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-namespace unirep::modalities::audio::detail {
+namespace unirep::modalities {
 
 // Limits on what a header may claim before we believe it.
 constexpr int kMaxSampleRate = 768000;
@@ -47,4 +47,4 @@ std::unique_ptr<AudioSource> open_sndfile_source(const std::string& path);
 // FFmpeg (libavformat + libavcodec): the best audio stream of any container it demuxes.
 std::unique_ptr<AudioSource> open_ffmpeg_source(const std::string& path);
 
-}  // namespace unirep::modalities::audio::detail
+}  // namespace unirep::modalities

@@ -1,5 +1,5 @@
-#include <unirep/modalities/audio/augment.h>
-#include <unirep/modalities/audio/resample.h>
+#include "modalities/audio/augment.h"
+#include "modalities/audio/resample.h"
 
 #include <ATen/ATen.h>
 
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
 
 double uniform(std::mt19937_64& rng) {
@@ -94,9 +94,9 @@ std::vector<float> mix_waveforms(const std::vector<float>& a, const std::vector<
   return out;
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 std::vector<float> change_speed(const std::vector<float>& samples, int rate, double factor) {
   if (!(factor > 0.25 && factor < 4.0)) throw std::invalid_argument("speed factor must be in (0.25, 4)");
@@ -106,4 +106,4 @@ std::vector<float> change_speed(const std::vector<float>& samples, int rate, dou
   return resample(samples, rate, to);
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

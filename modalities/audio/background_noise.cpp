@@ -1,10 +1,10 @@
-#include <unirep/modalities/audio/background_noise.h>
+#include "modalities/audio/background_noise.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 std::vector<float> make_noise(NoiseKind kind, size_t n, int rate, std::mt19937_64& rng) {
   std::normal_distribution<float> g(0.0f, 1.0f);
@@ -81,4 +81,4 @@ void mix_at_snr(std::vector<float>& speech, const std::vector<float>& noise, dou
   for (size_t i = 0; i < speech.size(); ++i) speech[i] += gain * noise[i];
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

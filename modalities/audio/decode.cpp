@@ -1,21 +1,19 @@
 // Audio decoding front end: picks the library by the file's first bytes (sniff.cpp), falls back from
 // libsndfile to FFmpeg for codecs libsndfile lacks inside its containers (e.g. MP3 in WAV), and
 // reads whole files for decode_audio under a length limit.
-#include <unirep/modalities/audio/decode.h>
+#include "modalities/audio/decode.h"
 
 #include "audio_source.h"
 #include "sniff.h"
 
-#include <unirep/modalities/audio/sample_check.h>
+#include "modalities/audio/sample_check.h"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
-
-namespace detail {
+namespace unirep::modalities {
 
 void fail(const std::string& path, const std::string& problem) {
   throw std::runtime_error(path + ": " + problem);
@@ -34,8 +32,6 @@ void AudioSource::check_samples(const std::string& path, const float* interleave
   frames_checked_ += frames;
 }
 
-}  // namespace detail
-
 namespace {
 
 // decode_audio's scratch block, in samples.
@@ -44,19 +40,19 @@ constexpr int64_t kDecodeBlock = 1 << 15;
 // lie; the vector grows as samples really arrive).
 constexpr int64_t kMaxReserve = 1 << 24;
 
-std::unique_ptr<detail::AudioSource> open_source(const std::string& path) {
-  if (detail::sniff_container(path) == detail::AudioContainer::Ffmpeg) return detail::open_ffmpeg_source(path);
+std::unique_ptr<AudioSource> open_source(const std::string& path) {
+  if (sniff_container(path) == AudioContainer::Ffmpeg) return open_ffmpeg_source(path);
   try {
-    return detail::open_sndfile_source(path);
+    return open_sndfile_source(path);
   } catch (const std::runtime_error& e) {
     const std::string sndfile_error = e.what();
     if (sndfile_error.rfind(path + ": ", 0) == 0) throw;  // our own verdict on a header libsndfile read
     // libsndfile could not open it; FFmpeg may know the codec inside (MP3 or AAC in WAV, Speex in
     // OGG, ...). When it cannot either, libsndfile's message is the informative one.
     try {
-      return detail::open_ffmpeg_source(path);
+      return open_ffmpeg_source(path);
     } catch (const std::runtime_error&) {
-      detail::fail(path, "not an audio file or corrupt (libsndfile: " + sndfile_error + ")");
+      fail(path, "not an audio file or corrupt (libsndfile: " + sndfile_error + ")");
     }
   }
 }
@@ -69,17 +65,17 @@ std::string seconds_text(double seconds) {
 }
 
 [[noreturn]] void too_long(const std::string& path, double seconds, double limit, bool at_least) {
-  detail::fail(path, std::string("audio is ") + (at_least ? "more than " : "") + seconds_text(seconds) +
-                         " s long, over the limit of " + seconds_text(limit) +
-                         " s for reading a whole file; read it in blocks with AudioReader (streaming) instead, "
-                         "or raise DecodeOptions::max_seconds");
+  fail(path, std::string("audio is ") + (at_least ? "more than " : "") + seconds_text(seconds) +
+                 " s long, over the limit of " + seconds_text(limit) +
+                 " s for reading a whole file; read it in blocks with AudioReader (streaming) instead, "
+                 "or raise DecodeOptions::max_seconds");
 }
 
 }  // namespace
 
 struct AudioReader::Impl {
   std::string path;
-  std::unique_ptr<detail::AudioSource> source;
+  std::unique_ptr<AudioSource> source;
 };
 
 AudioReader::AudioReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
@@ -124,7 +120,7 @@ DecodedAudio decode_audio(const std::string& path, const DecodeOptions& options)
     if (static_cast<double>(out.samples.size()) > limit)
       too_long(path, static_cast<double>(out.samples.size()) / rate, options.max_seconds, true);
   }
-  if (out.samples.empty()) detail::fail(path, "contains no audio samples (zero-length audio)");
+  if (out.samples.empty()) fail(path, "contains no audio samples (zero-length audio)");
   return out;
 }
 
@@ -137,4 +133,4 @@ void average_channels(const float* interleaved, int64_t frames, int channels, fl
   }
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

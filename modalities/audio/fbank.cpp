@@ -1,5 +1,5 @@
 // Kaldi-compatible filterbank, step for step as torchaudio.compliance.kaldi.fbank computes it.
-#include <unirep/modalities/audio/fbank.h>
+#include "modalities/audio/fbank.h"
 
 #include "real_fft.h"
 
@@ -11,7 +11,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
 
 double mel_scale(double hz) {
@@ -205,4 +205,4 @@ at::Tensor Fbank::compute(const float* samples, int64_t n, uint64_t seed) const 
   return out;
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

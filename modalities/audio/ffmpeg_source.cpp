@@ -23,10 +23,10 @@ extern "C" {
 #include <mutex>
 #include <vector>
 
-namespace unirep::modalities::audio::detail {
+namespace unirep::modalities {
 namespace {
-using modalities::detail::av_error;
-using modalities::detail::quiet_ffmpeg_logging;
+using modalities::av_error;
+using modalities::quiet_ffmpeg_logging;
 
 // Demuxers FFmpeg may pick for an audio input: media containers only, so that a crafted text file
 // cannot make it follow playlists (hls, concat, ...) to other files.
@@ -249,4 +249,4 @@ std::unique_ptr<AudioSource> open_ffmpeg_source(const std::string& path) {
   return std::make_unique<FfmpegSource>(path);
 }
 
-}  // namespace unirep::modalities::audio::detail
+}  // namespace unirep::modalities

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 RealFft::RealFft(int64_t n) : n_(n), half_(n / 2) {
   if (n < 4 || (n & (n - 1)) != 0) throw std::invalid_argument("RealFft: size must be a power of two >= 4");
@@ -71,4 +71,4 @@ void RealFft::power_spectrum(float* frame, float* power) const {
   }
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 class RealFft {
  public:
@@ -20,4 +20,4 @@ class RealFft {
   std::vector<float> split_re_, split_im_;  // exp(-2 pi i k / n), k <= half / 2
 };
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -12,7 +12,7 @@
 // tabulated once per phase. Streaming keeps the input from the oldest sample the next output needs;
 // every output is computed by the same function from the same samples in the same order, so blocks
 // of any size give exactly the one-shot result.
-#include <unirep/modalities/audio/resample.h>
+#include "modalities/audio/resample.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +20,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
 
 constexpr double kBeta = 9.0;
@@ -187,4 +187,4 @@ std::vector<float> resample(const std::vector<float>& samples, int from_rate, in
   return out;
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

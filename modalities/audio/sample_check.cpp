@@ -1,9 +1,9 @@
-#include <unirep/modalities/audio/sample_check.h>
+#include "modalities/audio/sample_check.h"
 
 #include <cmath>
 #include <sstream>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 std::optional<BadSample> find_bad_sample(const float* interleaved, int64_t frames, int channels, int64_t first_frame) {
   const int64_t n = frames * channels;
@@ -34,4 +34,4 @@ std::string describe_bad_sample(const BadSample& bad, int sample_rate, int chann
   return s.str();
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -1,9 +1,9 @@
-#include <unirep/modalities/audio/sliding_windows.h>
+#include "modalities/audio/sliding_windows.h"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 int64_t samples_for_frames(int64_t frames, int64_t frame_shift, int64_t frame_length) {
   return frames <= 0 ? 0 : (frames - 1) * frame_shift + frame_length;
@@ -52,4 +52,4 @@ void SlidingWindows::trim() {
   buffer_start_ = keep_from;
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace unirep::modalities::audio::detail {
+namespace unirep::modalities {
 namespace {
 
 // Largest block read at once, in frames (x channels floats of scratch memory).
@@ -170,4 +170,4 @@ std::unique_ptr<AudioSource> open_sndfile_source(const std::string& path) {
   return std::make_unique<SndfileSource>(path);
 }
 
-}  // namespace unirep::modalities::audio::detail
+}  // namespace unirep::modalities

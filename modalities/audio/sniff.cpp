@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace unirep::modalities::audio::detail {
+namespace unirep::modalities {
 
 AudioContainer classify_magic(const unsigned char* head, size_t size) {
   const auto is = [&](size_t at, const char* magic) {
@@ -53,4 +53,4 @@ AudioContainer sniff_container(const std::string& path) {
   return classify_magic(head, got);
 }
 
-}  // namespace unirep::modalities::audio::detail
+}  // namespace unirep::modalities

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string>
 
-namespace unirep::modalities::audio::detail {
+namespace unirep::modalities {
 
 enum class AudioContainer {
   Sndfile,  // WAV/RIFX/RF64/W64, FLAC, OGG, AIFF/AIFC, CAF, AU, ...: libsndfile reads these exactly
@@ -18,4 +18,4 @@ AudioContainer sniff_container(const std::string& path);
 // Classifies the first bytes of a file (any length, also shorter than a full magic number).
 AudioContainer classify_magic(const unsigned char* head, size_t size);
 
-}  // namespace unirep::modalities::audio::detail
+}  // namespace unirep::modalities

@@ -1,4 +1,4 @@
-#include <unirep/modalities/audio/wav_writer.h>
+#include "modalities/audio/wav_writer.h"
 
 #include <sndfile.h>
 
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 
 void write_wav(const std::string& path, const std::vector<float>& samples, int sample_rate) {
   const std::string temp = path + ".tmp-" + std::to_string(getpid());
@@ -30,4 +30,4 @@ void write_wav(const std::string& path, const std::vector<float>& samples, int s
   }
 }
 
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

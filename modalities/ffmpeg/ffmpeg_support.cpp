@@ -10,7 +10,7 @@ extern "C" {
 #include <cstring>
 #include <mutex>
 
-namespace unirep::modalities::detail {
+namespace unirep::modalities {
 
 std::string av_error(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -49,4 +49,4 @@ OversizePicture::~OversizePicture() {
   active_oversize = outer_;
 }
 
-}  // namespace unirep::modalities::detail
+}  // namespace unirep::modalities

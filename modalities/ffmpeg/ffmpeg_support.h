@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-namespace unirep::modalities::detail {
+namespace unirep::modalities {
 
 // FFmpeg's message for an error code, e.g. "Invalid data found when processing input".
 std::string av_error(int code);
@@ -29,4 +29,4 @@ class OversizePicture {
   OversizePicture* outer_;
 };
 
-}  // namespace unirep::modalities::detail
+}  // namespace unirep::modalities

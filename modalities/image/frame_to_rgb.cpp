@@ -11,7 +11,7 @@ extern "C" {
 #include <stdexcept>
 #include <vector>
 
-namespace unirep::modalities::image::detail {
+namespace unirep::modalities {
 namespace {
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) {
@@ -137,4 +137,4 @@ void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sw
   if (!convert_16bit(frame, out)) convert_swscale(frame, name, sws, out, yuv);
 }
 
-}  // namespace unirep::modalities::image::detail
+}  // namespace unirep::modalities

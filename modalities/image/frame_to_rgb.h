@@ -1,7 +1,7 @@
 #pragma once
 // Internal to modalities/: a decoded FFmpeg frame (any pixel format) to 8-bit RGB, shared by the
 // image decoder and the video reader so stills and video frames convert the same way.
-#include <unirep/modalities/image/rgb_image.h>
+#include "modalities/image/rgb_image.h"
 
 extern "C" {
 #include <libavutil/frame.h>
@@ -10,7 +10,7 @@ extern "C" {
 
 #include <string>
 
-namespace unirep::modalities::image::detail {
+namespace unirep::modalities {
 
 // How YUV becomes RGB: `Interpolated` (chroma interpolated, accurate rounding) is closest to what
 // libjpeg gives PIL for JPEG stills; `FfmpegDefault` is FFmpeg's default conversion (what the
@@ -23,4 +23,4 @@ enum class YuvConversion { Interpolated, FfmpegDefault };
 void frame_to_rgb(const AVFrame* frame, const std::string& name, SwsContext** sws, RgbImage& out,
                   YuvConversion yuv = YuvConversion::Interpolated);
 
-}  // namespace unirep::modalities::image::detail
+}  // namespace unirep::modalities

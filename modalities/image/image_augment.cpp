@@ -1,14 +1,14 @@
 // Written from the behaviour of torchvision's RandomResizedCrop and timm's auto_augment.py
 // (RandAugment, "inc1" level functions), on 8-bit RGB.
-#include <unirep/modalities/image/image_augment.h>
-#include <unirep/modalities/image/pil_resize.h>
+#include "modalities/image/image_augment.h"
+#include "modalities/image/pil_resize.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
 
-namespace unirep::modalities::image {
+namespace unirep::modalities {
 namespace {
 
 constexpr uint8_t kFill[3] = {124, 116, 104};  // timm: round(255 * ImageNet mean)
@@ -275,4 +275,4 @@ double cutmix_into(RgbImage& a, const RgbImage& b, double lambda, std::mt19937_6
   return 1.0 - static_cast<double>(x1 - x0) * (y1 - y0) / (static_cast<double>(a.width) * a.height);
 }
 
-}  // namespace unirep::modalities::image
+}  // namespace unirep::modalities

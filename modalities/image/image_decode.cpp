@@ -1,7 +1,7 @@
 // Still images through FFmpeg, from bytes in memory: a custom AVIOContext means only the content
 // probes of FFmpeg's image demuxers can pick the format (the image2 demuxer, which goes by file
 // name and expands "%d" patterns, never sees a name), and only demuxers on the whitelist may.
-#include <unirep/modalities/image/image_decode.h>
+#include "modalities/image/image_decode.h"
 
 #include "../ffmpeg/ffmpeg_support.h"
 #include "frame_to_rgb.h"
@@ -12,7 +12,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include <unirep/modalities/input_file.h>
+#include "modalities/input/input_file.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -21,11 +21,11 @@ extern "C" {
 #include <mutex>
 #include <stdexcept>
 
-namespace unirep::modalities::image {
+namespace unirep::modalities {
 namespace {
-using modalities::detail::av_error;
-using modalities::detail::OversizePicture;
-using modalities::detail::quiet_ffmpeg_logging;
+using modalities::av_error;
+using modalities::OversizePicture;
+using modalities::quiet_ffmpeg_logging;
 
 constexpr const char* kImageDemuxers =
     "png_pipe,jpeg_pipe,jpegls_pipe,bmp_pipe,webp_pipe,tiff_pipe,gif,apng,ppm_pipe,pgm_pipe,pbm_pipe,pam_pipe,"
@@ -254,7 +254,7 @@ RgbImage decode_with(const uint8_t* data, size_t size, const std::string& name, 
   }
   too_large(d.frame->width, d.frame->height);
   RgbImage out;
-  detail::frame_to_rgb(d.frame, name, &d.sws, out);
+  frame_to_rgb(d.frame, name, &d.sws, out);
   if (options.exif_rotate) out = orient(out, exif_orientation(d.frame));
   return out;
 }
@@ -301,4 +301,4 @@ int64_t max_image_pixels(const ImageDecodeOptions& options) {
   return v;
 }
 
-}  // namespace unirep::modalities::image
+}  // namespace unirep::modalities

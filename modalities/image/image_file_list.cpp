@@ -1,4 +1,4 @@
-#include <unirep/modalities/image/image_file_list.h>
+#include "modalities/image/image_file_list.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <map>
 #include <stdexcept>
 
-namespace unirep::modalities::image {
+namespace unirep::modalities {
 namespace {
 namespace fs = std::filesystem;
 
@@ -111,4 +111,4 @@ ImageFileList list_labelled_files(const std::string& path, const std::vector<std
   return list;
 }
 
-}  // namespace unirep::modalities::image
+}  // namespace unirep::modalities

@@ -1,9 +1,9 @@
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/modalities/image/pil_resize.h>
+#include "modalities/image/image_transform.h"
+#include "modalities/image/pil_resize.h"
 
 #include <stdexcept>
 
-namespace unirep::modalities::image {
+namespace unirep::modalities {
 
 RgbImage eval_resize(const RgbImage& image, const ImageTransformOptions& o) {
   if (o.size <= 0) throw std::invalid_argument("invalid image size " + std::to_string(o.size));
@@ -46,4 +46,4 @@ at::Tensor load_image_input(const std::string& path, const ImageTransformOptions
   }
 }
 
-}  // namespace unirep::modalities::image
+}  // namespace unirep::modalities

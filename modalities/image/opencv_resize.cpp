@@ -3,8 +3,8 @@
 // weights rounded to 1/2048 (clamped to the edge pixel with weight 1 outside the image); rows the
 // same, with the row index clamped instead. The horizontal pass keeps the exact integer sums; the
 // vertical pass rounds as the SIMD kernel: ((S0 >> 4) * b0 >> 16) + ((S1 >> 4) * b1 >> 16), + 2 >> 2.
-#include <unirep/modalities/image/opencv_resize.h>
-#include <unirep/modalities/image/pil_resize.h>
+#include "modalities/image/opencv_resize.h"
+#include "modalities/image/pil_resize.h"
 
 #include "resize_window.h"
 
@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace unirep::modalities::image {
+namespace unirep::modalities {
 namespace {
 
 constexpr int kCoefScale = 2048;
@@ -70,7 +70,7 @@ Taps rows(int in, int64_t out, int64_t from, int n) {
 
 RgbImage opencv_resize_linear_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top,
                                    int crop_width, int crop_height) {
-  detail::check_resize_window(in, width, height, left, top, crop_width, crop_height);
+  check_resize_window(in, width, height, left, top, crop_width, crop_height);
   const Taps cx = columns(in.width, width, left, crop_width), cy = rows(in.height, height, top, crop_height);
   // The horizontal pass only on the source rows the window's output rows read (two each at most),
   // as ints (value x 2048): the work and memory follow the window, not the whole resize.
@@ -169,4 +169,4 @@ RgbImage opencv_resize_short_side_crop(const RgbImage& in, int size, int64_t lef
   return opencv_resize_linear_crop(in, w, h, left, top, crop_width, crop_height);
 }
 
-}  // namespace unirep::modalities::image
+}  // namespace unirep::modalities

@@ -1,7 +1,7 @@
 // Pillow-compatible resampling. The arithmetic below (double-precision weights, the
 // (int)(x + 0.5) window bounds, 22-bit fixed point, rounding offset, clip to 0..255 after each
 // pass) is what makes the result equal to PIL's, not merely close; change none of it casually.
-#include <unirep/modalities/image/pil_resize.h>
+#include "modalities/image/pil_resize.h"
 
 #include "resize_window.h"
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::modalities::image {
+namespace unirep::modalities {
 namespace {
 
 constexpr int kPrecisionBits = 32 - 8 - 2;
@@ -156,7 +156,7 @@ int64_t centre_offset(int64_t full, int64_t part) {
 
 RgbImage pil_resize_crop(const RgbImage& in, int64_t width, int64_t height, int64_t left, int64_t top, int crop_width,
                          int crop_height, ResampleFilter filter) {
-  detail::check_resize_window(in, width, height, left, top, crop_width, crop_height);
+  check_resize_window(in, width, height, left, top, crop_width, crop_height);
   // Pillow's order: horizontal pass first (skipped when the width stays), then vertical (skipped when
   // the height stays), each rounded to 8 bits. Only the input rows the window's output rows read go
   // through the horizontal pass, as Pillow itself does, so the intermediate is the window's width
@@ -241,4 +241,4 @@ RgbImage center_crop(const RgbImage& in, int width, int height) {
   return cut(src, left, top, width, height);
 }
 
-}  // namespace unirep::modalities::image
+}  // namespace unirep::modalities

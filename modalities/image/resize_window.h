@@ -1,14 +1,14 @@
 #pragma once
 // Internal to modalities/image: the check both windowed resizes (Pillow's and OpenCV's) make before
 // any work, so an image of extreme shape is refused from its sizes (docs/images.md, Limits).
-#include <unirep/modalities/image/pil_resize.h>
-#include <unirep/modalities/image/rgb_image.h>
+#include "modalities/image/pil_resize.h"
+#include "modalities/image/rgb_image.h"
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
-namespace unirep::modalities::image::detail {
+namespace unirep::modalities {
 
 // A resize of `in` to width x height of which only the crop_width x crop_height window at (left,
 // top) is made: throws std::invalid_argument when the target or the window is impossible or the
@@ -27,4 +27,4 @@ inline void check_resize_window(const RgbImage& in, int64_t width, int64_t heigh
                                 " pixels is more than the limit of " + std::to_string(kMaxResizePixels));
 }
 
-}  // namespace unirep::modalities::image::detail
+}  // namespace unirep::modalities

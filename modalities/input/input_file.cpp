@@ -1,6 +1,4 @@
-#include <unirep/modalities/input_file.h>
-
-#include <unirep/io/format_error.h>
+#include "modalities/input/input_file.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,13 +12,14 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 namespace unirep::modalities {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
-  throw io::FormatError(path, problem);
+  throw std::runtime_error(path + ": " + problem);
 }
 
 // What a failed stat()/open() means, said for a user. "no such file" is the SDK's word for a missing

@@ -1,4 +1,4 @@
-#include <unirep/modalities/quoted_text.h>
+#include "modalities/input/quoted_text.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include <unirep/modalities/points/farthest_point_sampling.h>
+#include "modalities/points/farthest_point_sampling.h"
 
 #include <algorithm>
 #if defined(__x86_64__)
@@ -6,7 +6,7 @@
 #endif
 #include <limits>
 
-namespace unirep::modalities::points {
+namespace unirep::modalities {
 namespace {
 
 // One FPS step over n points: lower each running distance by the squared distance to
@@ -121,4 +121,4 @@ std::vector<uint32_t> farthest_point_sampling_reference(const std::vector<std::a
   return out;
 }
 
-}  // namespace unirep::modalities::points
+}  // namespace unirep::modalities

@@ -1,9 +1,9 @@
-#include <unirep/modalities/points/normalize.h>
+#include "modalities/points/normalize.h"
 
 #include <cmath>
 #include <stdexcept>
 
-namespace unirep::modalities::points {
+namespace unirep::modalities {
 
 void normalize_points(PointCloud& cloud, const NormalizeOptions& o) {
   if (cloud.xyz.empty()) throw std::invalid_argument("the point cloud is empty");
@@ -27,4 +27,4 @@ void normalize_points(PointCloud& cloud, const NormalizeOptions& o) {
   }
 }
 
-}  // namespace unirep::modalities::points
+}  // namespace unirep::modalities

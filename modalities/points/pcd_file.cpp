@@ -11,7 +11,7 @@
 //                            which hold the fields one after another (all x, then all y, ...).
 #include "pcd_file.h"
 
-#include <unirep/modalities/quoted_text.h>
+#include "modalities/input/quoted_text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -23,7 +23,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace unirep::modalities::points::detail {
+namespace unirep::modalities {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, size_t line = 0) {
@@ -315,4 +315,4 @@ PointCloud read_pcd(const std::string& path, const std::string& s) {
   return c;
 }
 
-}  // namespace unirep::modalities::points::detail
+}  // namespace unirep::modalities

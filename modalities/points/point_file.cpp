@@ -1,5 +1,5 @@
-#include <unirep/modalities/points/point_file.h>
-#include <unirep/modalities/quoted_text.h>
+#include "modalities/points/point_file.h"
+#include "modalities/input/quoted_text.h"
 
 #include "pcd_file.h"
 
@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace unirep::modalities::points {
+namespace unirep::modalities {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, size_t line = 0) {
@@ -472,7 +472,7 @@ PointCloud read_point_file(const std::string& path, const InputLimits& limits) {
   else if (s.compare(0, 3, "ply") == 0)
     c = read_ply(path, s);
   else if (ext == "pcd" || s.compare(0, 6, "# .PCD") == 0 || first_word == "VERSION" || first_word == "FIELDS")
-    c = detail::read_pcd(path, s);
+    c = read_pcd(path, s);
   else if (ext == "obj" || s.compare(0, 2, "v ") == 0)
     c = read_obj(path, s);
   else if (ext == "ply")
@@ -523,4 +523,4 @@ PointCloud sample_mesh_surface(const PointCloud& mesh, size_t count, uint64_t se
   return out;
 }
 
-}  // namespace unirep::modalities::points
+}  // namespace unirep::modalities

@@ -1,7 +1,7 @@
-#include <unirep/modalities/points/point_file_list.h>
+#include "modalities/points/point_file_list.h"
 
-#include <unirep/modalities/input_file.h>
-#include <unirep/modalities/timeseries/series_csv.h>
+#include "modalities/input/input_file.h"
+#include "modalities/timeseries/series_csv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace unirep::modalities::points {
+namespace unirep::modalities {
 namespace fs = std::filesystem;
 
 namespace {
@@ -80,7 +80,7 @@ PointFileList list_point_dataset(const std::string& path) {
   size_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
-    const auto cells = timeseries::split_csv_line(line);
+    const auto cells = split_csv_line(line);
     if (cells.size() == 1 && cells[0].empty()) continue;
     if (cells.size() != 2) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": expected path,label");
     if (line_no == 1 && cells[0] == "path") continue;
@@ -121,4 +121,4 @@ std::array<float, 9> test_rotation(int k) {
   return theta_phi_rotation((0.1 + 0.2375 * k) * M_PI, -0.35 * M_PI);
 }
 
-}  // namespace unirep::modalities::points
+}  // namespace unirep::modalities

@@ -1,14 +1,14 @@
-#include <unirep/modalities/points/point_input.h>
+#include "modalities/points/point_input.h"
 
-#include <unirep/modalities/points/farthest_point_sampling.h>
-#include <unirep/modalities/points/normalize.h>
-#include <unirep/modalities/points/point_file.h>
+#include "modalities/points/farthest_point_sampling.h"
+#include "modalities/points/normalize.h"
+#include "modalities/points/point_file.h"
 
 #include <ATen/ATen.h>
 
 #include <stdexcept>
 
-namespace unirep::modalities::points {
+namespace unirep::modalities {
 
 at::Tensor cloud_to_input(PointCloud cloud, const PointInputOptions& o) {
   if (o.points < 1) throw std::invalid_argument("the number of points must be positive");
@@ -32,4 +32,4 @@ at::Tensor load_point_input(const std::string& path, const PointInputOptions& o)
   }
 }
 
-}  // namespace unirep::modalities::points
+}  // namespace unirep::modalities

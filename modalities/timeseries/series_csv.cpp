@@ -1,7 +1,7 @@
-#include <unirep/modalities/timeseries/series_csv.h>
+#include "modalities/timeseries/series_csv.h"
 
-#include <unirep/modalities/input_file.h>
-#include <unirep/modalities/quoted_text.h>
+#include "modalities/input/input_file.h"
+#include "modalities/input/quoted_text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@
 #include <map>
 #include <stdexcept>
 
-namespace unirep::modalities::timeseries {
+namespace unirep::modalities {
 namespace {
 
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
@@ -369,4 +369,4 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
   return table;
 }
 
-}  // namespace unirep::modalities::timeseries
+}  // namespace unirep::modalities

@@ -1,6 +1,6 @@
-#include <unirep/modalities/timeseries/time_stamp.h>
+#include "modalities/timeseries/time_stamp.h"
 
-#include <unirep/modalities/quoted_text.h>
+#include "modalities/input/quoted_text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace unirep::modalities::timeseries {
+namespace unirep::modalities {
 namespace {
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
@@ -326,4 +326,4 @@ std::optional<double> parse_frequency(const std::string& raw) {
   return n * scale;
 }
 
-}  // namespace unirep::modalities::timeseries
+}  // namespace unirep::modalities

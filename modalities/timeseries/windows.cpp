@@ -1,4 +1,4 @@
-#include <unirep/modalities/timeseries/windows.h>
+#include "modalities/timeseries/windows.h"
 
 #include <ATen/ATen.h>
 
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace unirep::modalities::timeseries {
+namespace unirep::modalities {
 
 SeriesSplit chronological_split(size_t rows, const SplitFractions& f, int64_t seq_len, int64_t pred_len) {
   if (seq_len < 1 || pred_len < 1) throw std::invalid_argument("seq_len and pred_len must be positive");
@@ -97,4 +97,4 @@ int64_t default_season(double step, TimeFormat format) {
   return 1;
 }
 
-}  // namespace unirep::modalities::timeseries
+}  // namespace unirep::modalities

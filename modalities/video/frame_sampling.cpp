@@ -1,10 +1,10 @@
-#include <unirep/modalities/video/frame_sampling.h>
+#include "modalities/video/frame_sampling.h"
 
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
-namespace unirep::modalities::video {
+namespace unirep::modalities {
 namespace {
 
 // numpy.linspace(start, stop, num) (endpoint included, the last value exactly `stop`).
@@ -74,4 +74,4 @@ int64_t spatial_view_start(int64_t long_side, int64_t short_side, int64_t k, con
   return static_cast<int64_t>(static_cast<double>(k) * step);
 }
 
-}  // namespace unirep::modalities::video
+}  // namespace unirep::modalities

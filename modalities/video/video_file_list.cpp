@@ -1,10 +1,10 @@
-#include <unirep/modalities/video/video_file_list.h>
+#include "modalities/video/video_file_list.h"
 
-namespace unirep::modalities::video {
+namespace unirep::modalities {
 
-image::ImageFileList list_video_dataset(const std::string& path) {
-  return image::list_labelled_files(path, {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".mpg",
-                                           ".mpeg", ".ogv", ".wmv", ".gif", ".nut"});
+ImageFileList list_video_dataset(const std::string& path) {
+  return list_labelled_files(path, {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".mpg", ".mpeg",
+                                    ".ogv", ".wmv", ".gif", ".nut"});
 }
 
-}  // namespace unirep::modalities::video
+}  // namespace unirep::modalities

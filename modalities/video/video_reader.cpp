@@ -1,6 +1,6 @@
-#include <unirep/modalities/video/video_reader.h>
+#include "modalities/video/video_reader.h"
 
-#include <unirep/modalities/input_file.h>
+#include "modalities/input/input_file.h"
 
 #include "../ffmpeg/ffmpeg_support.h"
 #include "../image/frame_to_rgb.h"
@@ -18,11 +18,11 @@ extern "C" {
 #include <set>
 #include <stdexcept>
 
-namespace unirep::modalities::video {
+namespace unirep::modalities {
 namespace {
-using modalities::detail::av_error;
-using modalities::detail::OversizePicture;
-using modalities::detail::quiet_ffmpeg_logging;
+using modalities::av_error;
+using modalities::OversizePicture;
+using modalities::quiet_ffmpeg_logging;
 
 // Media demuxers only: a crafted text file cannot make FFmpeg follow playlists (hls, concat, ...)
 // to other files or URLs.
@@ -184,7 +184,7 @@ struct VideoReader::Impl {
   // Decodes forward, converting the frames in `wanted` and handing each to `visit`; returns the
   // index of the first decoded frame.
   int64_t decode_into(const std::vector<int64_t>& wanted, std::set<int64_t>& got, bool count_from_zero,
-                      const std::function<void(int64_t, const image::RgbImage&)>& visit) {
+                      const std::function<void(int64_t, const RgbImage&)>& visit) {
     const int64_t last = wanted.back();
     OversizePicture oversize;
     int64_t counter = 0, first_seen = -1;
@@ -198,10 +198,10 @@ struct VideoReader::Impl {
         if (first_seen < 0) first_seen = idx;
         if (std::binary_search(wanted.begin(), wanted.end(), idx) && !got.count(idx)) {
           refuse_if_too_large(frame->width, frame->height);
-          image::RgbImage im;
+          RgbImage im;
           // FFmpeg's default YUV conversion: the frames decord (the official loader), PyAV and the
           // ffmpeg program give.
-          image::detail::frame_to_rgb(frame, path, &sws, im, image::detail::YuvConversion::FfmpegDefault);
+          frame_to_rgb(frame, path, &sws, im, YuvConversion::FfmpegDefault);
           got.insert(idx);
           visit(idx, im);
         }
@@ -255,7 +255,7 @@ const VideoInfo& VideoReader::info() const {
 }
 
 void VideoReader::visit_frames(const std::vector<int64_t>& indices,
-                               const std::function<void(int64_t, const image::RgbImage&)>& visit) {
+                               const std::function<void(int64_t, const RgbImage&)>& visit) {
   if (indices.empty()) return;
   std::vector<int64_t> wanted(indices);
   std::sort(wanted.begin(), wanted.end());
@@ -280,13 +280,13 @@ void VideoReader::visit_frames(const std::vector<int64_t>& indices,
   }
 }
 
-std::vector<image::RgbImage> VideoReader::frames(const std::vector<int64_t>& indices) {
-  std::map<int64_t, image::RgbImage> got;
-  visit_frames(indices, [&](int64_t i, const image::RgbImage& frame) { got[i] = frame; });
-  std::vector<image::RgbImage> out;
+std::vector<RgbImage> VideoReader::frames(const std::vector<int64_t>& indices) {
+  std::map<int64_t, RgbImage> got;
+  visit_frames(indices, [&](int64_t i, const RgbImage& frame) { got[i] = frame; });
+  std::vector<RgbImage> out;
   out.reserve(indices.size());
   for (int64_t i : indices) out.push_back(got.at(i));
   return out;
 }
 
-}  // namespace unirep::modalities::video
+}  // namespace unirep::modalities

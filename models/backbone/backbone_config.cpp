@@ -1,5 +1,5 @@
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/layout_size.h>
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/layout_size.h"
 
 #include "config_file.h"
 

@@ -1,4 +1,4 @@
-#include <unirep/models/batch_norm.h>
+#include "models/backbone/batch_norm.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>

@@ -1,4 +1,4 @@
-#include <unirep/models/complexity.h>
+#include "models/backbone/complexity.h"
 
 #include "complexity_count.h"
 
@@ -29,10 +29,8 @@ struct Counter {
 Complexity count_complexity(const BackboneConfig& config, bool deploy, int64_t height, int64_t width,
                             double layer_scale_init_value) {
   config.validate();
-  return detail::count_complexity_unchecked(config, deploy, height, width, layer_scale_init_value);
+  return count_complexity_unchecked(config, deploy, height, width, layer_scale_init_value);
 }
-
-namespace detail {
 
 Complexity count_complexity_unchecked(const BackboneConfig& config, bool deploy, int64_t height, int64_t width,
                                       double layer_scale_init_value) {
@@ -82,5 +80,4 @@ Complexity count_complexity_unchecked(const BackboneConfig& config, bool deploy,
   return n.c;
 }
 
-}  // namespace detail
 }  // namespace unirep::models

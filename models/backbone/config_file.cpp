@@ -1,7 +1,7 @@
 #include "config_file.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/models/backbone_config.h>
+#include "models/io/format_error.h"
+#include "models/backbone/backbone_config.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,7 +1,7 @@
-#include <unirep/models/dilated_reparam_block.h>
+#include "models/backbone/dilated_reparam_block.h"
 
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/reparam_math.h>
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/reparam_math.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>

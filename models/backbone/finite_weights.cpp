@@ -1,8 +1,8 @@
 // Refusing weights that hold NaN or infinite values at load (docs/reliability.md): a single such
 // value spreads through every layer after it, so a model that loaded one would answer NaN for
 // every input while looking healthy.
-#include <unirep/io/format_error.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "models/backbone/state_dict.h"
 
 #include <ATen/ATen.h>
 

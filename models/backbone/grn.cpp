@@ -1,4 +1,4 @@
-#include <unirep/models/grn.h>
+#include "models/backbone/grn.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/models/layer_norm.h>
+#include "models/backbone/layer_norm.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/models/layout_size.h>
+#include "models/backbone/layout_size.h"
 
 #include "complexity_count.h"
 
@@ -43,8 +43,7 @@ int64_t largest_activation_elements(const BackboneConfig& config, int64_t height
 LayoutSize estimate_layout_size(const BackboneConfig& config, int64_t height, int64_t width) {
   LayoutSize size;
   size.parameters =
-      detail::count_complexity_unchecked(config, /*deploy=*/false, height, width, config.layer_scale_init_value)
-          .parameters;
+      count_complexity_unchecked(config, /*deploy=*/false, height, width, config.layer_scale_init_value).parameters;
   size.largest_activation = largest_activation_elements(config, height, width);
   return size;
 }

@@ -1,6 +1,6 @@
-#include <unirep/models/randomize.h>
+#include "models/backbone/randomize.h"
 
-#include <unirep/models/state_dict.h>
+#include "models/backbone/state_dict.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>

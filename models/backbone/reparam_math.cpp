@@ -1,4 +1,4 @@
-#include <unirep/models/reparam_math.h>
+#include "models/backbone/reparam_math.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/models/se_block.h>
+#include "models/backbone/se_block.h"
 
 #include <ATen/ATen.h>
 

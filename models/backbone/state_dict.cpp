@@ -1,4 +1,4 @@
-#include <unirep/models/state_dict.h>
+#include "models/backbone/state_dict.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/models/unireplknet.h>
+#include "models/backbone/unireplknet.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/activation.h>

@@ -1,6 +1,6 @@
-#include <unirep/models/unireplknet_block.h>
+#include "models/backbone/unireplknet_block.h"
 
-#include <unirep/models/reparam_math.h>
+#include "models/backbone/reparam_math.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/models/fast_kernels.h>
+#include "models/fast/fast_kernels.h"
 
 #include <omp.h>
 
@@ -17,33 +17,33 @@
 #define UNIREP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 
-namespace unirep::models::fast {
-namespace rows {
+namespace unirep::models {
+// Row kernels: each walks `rows` rows of `channels` floats.
 
-UNIREP_CLONES void accumulate(const float* __restrict x, int64_t rows, int64_t channels, float* __restrict acc) {
+UNIREP_CLONES void rows_accumulate(const float* __restrict x, int64_t rows, int64_t channels, float* __restrict acc) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = x + r * channels;
     for (int64_t c = 0; c < channels; ++c) acc[c] += row[c];
   }
 }
 
-UNIREP_CLONES void accumulate_squares(const float* __restrict x, int64_t rows, int64_t channels,
-                                      float* __restrict acc) {
+UNIREP_CLONES void rows_accumulate_squares(const float* __restrict x, int64_t rows, int64_t channels,
+                                           float* __restrict acc) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = x + r * channels;
     for (int64_t c = 0; c < channels; ++c) acc[c] += row[c] * row[c];
   }
 }
 
-UNIREP_CLONES void scale(float* __restrict x, int64_t rows, int64_t channels, const float* __restrict s) {
+UNIREP_CLONES void rows_scale(float* __restrict x, int64_t rows, int64_t channels, const float* __restrict s) {
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x + r * channels;
     for (int64_t c = 0; c < channels; ++c) row[c] *= s[c];
   }
 }
 
-UNIREP_CLONES void layer_norm(const float* in, float* out, int64_t rows, int64_t channels,
-                              const float* __restrict weight, const float* __restrict bias, float eps) {
+UNIREP_CLONES void rows_layer_norm(const float* in, float* out, int64_t rows, int64_t channels,
+                                   const float* __restrict weight, const float* __restrict bias, float eps) {
   const float inv_c = 1.0f / static_cast<float>(channels);
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = in + r * channels;
@@ -62,8 +62,8 @@ UNIREP_CLONES void layer_norm(const float* in, float* out, int64_t rows, int64_t
 }
 
 // y[o] = b[o] + W[o, :] . x for a row-major `outs` x `ins` matrix (the SE's 1x1 convs on one vector).
-UNIREP_CLONES void matvec(const float* __restrict w, const float* __restrict b, const float* __restrict x, int64_t outs,
-                          int64_t ins, float* __restrict y) {
+UNIREP_CLONES void rows_matvec(const float* __restrict w, const float* __restrict b, const float* __restrict x,
+                               int64_t outs, int64_t ins, float* __restrict y) {
   for (int64_t o = 0; o < outs; ++o) {
     const float* wo = w + o * ins;
     float s = 0.0f;
@@ -110,8 +110,6 @@ UNIREP_CLONES void depthwise_row(const float* __restrict in, float* __restrict o
   }
 }
 
-}  // namespace rows
-
 namespace {
 
 // Below this many values a pass stays on the calling thread: a parallel region costs more than it saves.
@@ -131,7 +129,7 @@ void channel_sums(const float* x, int64_t images, int64_t pixels, int64_t channe
     float* out = sums + n * channels;
     if (threads == 1) {
       std::fill(out, out + channels, 0.0f);
-      Squares ? rows::accumulate_squares(image, pixels, channels, out) : rows::accumulate(image, pixels, channels, out);
+      Squares ? rows_accumulate_squares(image, pixels, channels, out) : rows_accumulate(image, pixels, channels, out);
       continue;
     }
     int used = 1;
@@ -142,8 +140,8 @@ void channel_sums(const float* x, int64_t images, int64_t pixels, int64_t channe
       float* acc = partial + t * channels;
       std::fill(acc, acc + channels, 0.0f);
       const int64_t begin = pixels * t / count, end = pixels * (t + 1) / count;
-      Squares ? rows::accumulate_squares(image + begin * channels, end - begin, channels, acc)
-              : rows::accumulate(image + begin * channels, end - begin, channels, acc);
+      Squares ? rows_accumulate_squares(image + begin * channels, end - begin, channels, acc)
+              : rows_accumulate(image + begin * channels, end - begin, channels, acc);
     }
     std::copy(partial, partial + channels, out);
     for (int t = 1; t < used; ++t)
@@ -158,14 +156,14 @@ void scale_channels(float* x, int64_t images, int64_t pixels, int64_t channels, 
     float* image = x + n * pixels * channels;
     const float* sn = s + n * channels;
     if (threads == 1) {
-      rows::scale(image, pixels, channels, sn);
+      rows_scale(image, pixels, channels, sn);
       continue;
     }
 #pragma omp parallel num_threads(threads)
     {
       const int t = omp_get_thread_num(), count = omp_get_num_threads();
       const int64_t begin = pixels * t / count, end = pixels * (t + 1) / count;
-      rows::scale(image + begin * channels, end - begin, channels, sn);
+      rows_scale(image + begin * channels, end - begin, channels, sn);
     }
   }
 }
@@ -180,8 +178,7 @@ void depthwise_conv(const float* in, float* out, int64_t images, int64_t height,
   for (int64_t r = 0; r < rows_count; ++r) {
     const int64_t n = r / height, y = r % height;
     const int64_t image = n * height * width * channels;
-    rows::depthwise_row(in + image, out + image + y * width * channels, y, height, width, channels, weight, bias,
-                        kernel);
+    depthwise_row(in + image, out + image + y * width * channels, y, height, width, channels, weight, bias, kernel);
   }
 }
 
@@ -192,12 +189,12 @@ int64_t reduction_scratch_floats(int64_t channels) {
 void layer_norm_channels(const float* in, float* out, int64_t rows_count, int64_t channels, const float* weight,
                          const float* bias, float eps) {
   const int threads = threads_for(rows_count * channels);
-  if (threads == 1) return rows::layer_norm(in, out, rows_count, channels, weight, bias, eps);
+  if (threads == 1) return rows_layer_norm(in, out, rows_count, channels, weight, bias, eps);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), count = omp_get_num_threads();
     const int64_t begin = rows_count * t / count, end = rows_count * (t + 1) / count;
-    rows::layer_norm(in + begin * channels, out + begin * channels, end - begin, channels, weight, bias, eps);
+    rows_layer_norm(in + begin * channels, out + begin * channels, end - begin, channels, weight, bias, eps);
   }
 }
 
@@ -216,9 +213,9 @@ void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, 
   for (int64_t n = 0; n < images; ++n) {
     float* hn = h + n * hidden;
     float* sn = scales + n * channels;
-    rows::matvec(down_w, down_b, means + n * channels, hidden, channels, hn);
+    rows_matvec(down_w, down_b, means + n * channels, hidden, channels, hn);
     for (int64_t i = 0; i < hidden; ++i) hn[i] = std::max(hn[i], 0.0f);
-    rows::matvec(up_w, up_b, hn, channels, hidden, sn);
+    rows_matvec(up_w, up_b, hn, channels, hidden, sn);
     for (int64_t c = 0; c < channels; ++c) sn[c] = 1.0f / (1.0f + std::exp(-sn[c]));
   }
   scale_channels(x, images, pixels, channels, scales);
@@ -241,4 +238,4 @@ void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t chan
   scale_channels(x, images, pixels, channels, s);
 }
 
-}  // namespace unirep::models::fast
+}  // namespace unirep::models

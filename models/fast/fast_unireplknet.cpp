@@ -1,8 +1,8 @@
 // The fast inference path: a deploy-structure UniRepLKNet as a fixed plan of oneDNN primitives and
-// fused kernels over NHWC buffers (the design is in include/unirep/models/fast_unireplknet.h).
-#include <unirep/models/fast_unireplknet.h>
+// fused kernels over NHWC buffers (the design is in models/fast/fast_unireplknet.h).
+#include "models/fast/fast_unireplknet.h"
 
-#include <unirep/models/fast_kernels.h>
+#include "models/fast/fast_kernels.h"
 
 #include <ATen/ATen.h>
 #include <dnnl.hpp>
@@ -42,7 +42,7 @@ struct BlockWeights {
   int64_t dim = 0, hidden = 0, se_hidden = 0;
   bool has_dwconv = false;
   ConvWeights dwconv;
-  at::Tensor dw_kkc;  // the depthwise weights as kernel x kernel x channels, for fast::depthwise_conv
+  at::Tensor dw_kkc;  // the depthwise weights as kernel x kernel x channels, for depthwise_conv
   at::Tensor se_down_w, se_down_b, se_up_w, se_up_b;  // se_hidden x dim, dim x se_hidden (row-major)
   at::Tensor fc1_w, fc1_b, grn_gamma, fc2_w, fc2_b;   // Linear weights are out x in
 };
@@ -283,11 +283,11 @@ class PlanBuilder {
         x_size = std::max(x_size, n * sh * sw * cfg.dims[s]);
         for (const auto& b : w_.stages[s]) {
           h_size = std::max(h_size, n * sh * sw * b.hidden);
-          scratch = std::max(scratch, fast::reduction_scratch_floats(b.hidden) + n * b.hidden);
-          scratch = std::max(scratch, fast::reduction_scratch_floats(b.dim) + n * (2 * b.dim + b.se_hidden));
+          scratch = std::max(scratch, reduction_scratch_floats(b.hidden) + n * b.hidden);
+          scratch = std::max(scratch, reduction_scratch_floats(b.dim) + n * (2 * b.dim + b.se_hidden));
         }
       }
-      scratch = std::max(scratch, fast::reduction_scratch_floats(cfg.dims[3]) + n * cfg.dims[3]);
+      scratch = std::max(scratch, reduction_scratch_floats(cfg.dims[3]) + n * cfg.dims[3]);
     }
     p.threads = omp_get_max_threads();
     p.input = at::empty({n * p.height * p.width * cfg.in_chans});
@@ -432,14 +432,14 @@ class PlanBuilder {
     plan_.steps.push_back({"depthwise conv (own kernel)",
                            [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), n = plan_.n, h, w,
                             channels = b.dim, weight = b.dw_kkc.data_ptr<float>(), bias = c.bias.data_ptr<float>(),
-                            k = c.kernel]() { fast::depthwise_conv(in, out, n, h, w, channels, weight, bias, k); }});
+                            k = c.kernel]() { depthwise_conv(in, out, n, h, w, channels, weight, bias, k); }});
   }
 
   void norm(const NormWeights& nw, const at::Tensor& src, const at::Tensor& dst, int64_t rows, int64_t channels) {
-    plan_.steps.push_back({"LayerNorm (stem, downsample)",
-                           [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels,
-                            w = nw.weight.data_ptr<float>(), b = nw.bias.data_ptr<float>(),
-                            eps = nw.eps]() { fast::layer_norm_channels(in, out, rows, channels, w, b, eps); }});
+    plan_.steps.push_back(
+        {"LayerNorm (stem, downsample)",
+         [in = src.data_ptr<float>(), out = dst.data_ptr<float>(), rows, channels, w = nw.weight.data_ptr<float>(),
+          b = nw.bias.data_ptr<float>(), eps = nw.eps]() { layer_norm_channels(in, out, rows, channels, w, b, eps); }});
   }
 
   void block(BlockWeights& b, int64_t hh, int64_t ww) {
@@ -455,15 +455,15 @@ class PlanBuilder {
     }
     float* scratch = p.scratch.data_ptr<float>();
     p.steps.push_back({"SE", [x = p.t.data_ptr<float>(), n, pixels, b = &b, scratch]() {
-                         fast::squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(),
-                                              b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(),
-                                              b->se_up_b.data_ptr<float>(), scratch);
+                         squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(),
+                                        b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(),
+                                        b->se_up_b.data_ptr<float>(), scratch);
                        }});
     dnnl::post_ops act;
     act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
     linear("Linear C->4C + GELU", b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t, p.h, rows, act);
     p.steps.push_back({"GRN", [h = p.h.data_ptr<float>(), n, pixels, b = &b, scratch]() {
-                         fast::global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
+                         global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
                        }});
     dnnl::post_ops residual;
     residual.append_sum(1.0f);  // dst = h . W2^T + b2 + dst: the residual stream x is updated in place
@@ -478,10 +478,10 @@ class PlanBuilder {
     // Pooled vector (mean over H, W, then the head LayerNorm if any) into p.pooled.
     p.steps.push_back({"pool + head LayerNorm", [x = p.x.data_ptr<float>(), pooled = p.pooled.data_ptr<float>(), n,
                                                  pixels, c, scratch, has_norm, w = &w_]() {
-                         fast::channel_means(x, n, pixels, c, pooled, scratch);
+                         channel_means(x, n, pixels, c, pooled, scratch);
                          if (has_norm)
-                           fast::layer_norm_channels(pooled, pooled, n, c, w->head_norm.weight.data_ptr<float>(),
-                                                     w->head_norm.bias.data_ptr<float>(), w->head_norm.eps);
+                           layer_norm_channels(pooled, pooled, n, c, w->head_norm.weight.data_ptr<float>(),
+                                               w->head_norm.bias.data_ptr<float>(), w->head_norm.eps);
                        }});
     if (!w_.has_head) return;
     p.head_channels = w_.head_classes;

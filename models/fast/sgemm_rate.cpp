@@ -1,4 +1,4 @@
-#include <unirep/models/sgemm_rate.h>
+#include "models/fast/sgemm_rate.h"
 
 #include <ATen/ATen.h>
 #include <oneapi/dnnl/dnnl.h>

@@ -1,4 +1,4 @@
-#include <unirep/models/heads/pooled_classifier.h>
+#include "models/heads/pooled_classifier.h"
 
 #include <ATen/ATen.h>
 

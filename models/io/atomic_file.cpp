@@ -1,7 +1,7 @@
-#include <unirep/io/atomic_file.h>
+#include "models/io/atomic_file.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/io/output_transaction.h>
+#include "models/io/format_error.h"
+#include "models/io/output_transaction.h"
 
 #include "cleanup_registry.h"
 
@@ -151,7 +151,7 @@ void AtomicFile::open_temporary(const std::string& target, bool target_exists, u
     temp_path_.clear();
     throw FormatError(path_, "cannot create the output file: " + why);
   }
-  cleanup_slot_ = cleanup::add_temporary(temp_path_.c_str());
+  cleanup_slot_ = register_temporary_for_cleanup(temp_path_.c_str());
   if (target_exists) {
     if (geteuid() == 0) (void)fchown(fd_, uid, gid);  // root replacing a user's file keeps it theirs
     fchmod(fd_, mode);
@@ -162,7 +162,7 @@ AtomicFile::~AtomicFile() {
   if (fd_ >= 0) close(fd_);
   if (!committed_ && !temp_path_.empty()) {
     unlink(temp_path_.c_str());
-    cleanup::remove(cleanup_slot_);
+    unregister_cleanup(cleanup_slot_);
   }
 }
 
@@ -199,7 +199,7 @@ void AtomicFile::commit() {
     committed_ = false;  // the destructor removes the temporary file
     throw FormatError(path_, "cannot rename the temporary file into place: " + errno_text());
   }
-  cleanup::remove(cleanup_slot_);
+  unregister_cleanup(cleanup_slot_);
   sync_directory(parent_dir(target_));
 }
 

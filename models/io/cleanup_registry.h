@@ -1,13 +1,13 @@
 #pragma once
 // Internal to unirep::io: the table of files a signal handler must deal with (see
-// include/unirep/io/signal_cleanup.h). Fixed-size and lock-free so the handler may read it.
-namespace unirep::io::cleanup {
+// models/io/signal_cleanup.h). Fixed-size and lock-free so the handler may read it.
+namespace unirep::io {
 
 // A temporary file to remove; returns a slot, or -1 when the table is full (the file then just
 // is not cleaned up on a signal).
-int add_temporary(const char* path) noexcept;
+int register_temporary_for_cleanup(const char* path) noexcept;
 // A backup (a hard link to the old content of `target`) to rename back over `target`.
-int add_backup(const char* backup, const char* target) noexcept;
-void remove(int slot) noexcept;
+int register_backup_for_cleanup(const char* backup, const char* target) noexcept;
+void unregister_cleanup(int slot) noexcept;
 
-}  // namespace unirep::io::cleanup
+}  // namespace unirep::io

@@ -1,6 +1,6 @@
 #include "file_reader.h"
 
-#include <unirep/io/format_error.h>
+#include "models/io/format_error.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

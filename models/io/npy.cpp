@@ -1,8 +1,8 @@
 // NumPy .npy reading and writing (format spec: numpy/lib/format.py, "NEP 1").
-#include <unirep/io/npy.h>
+#include "models/io/npy.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
 
 #include "file_reader.h"
 

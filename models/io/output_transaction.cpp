@@ -1,6 +1,6 @@
-#include <unirep/io/output_transaction.h>
+#include "models/io/output_transaction.h"
 
-#include <unirep/io/format_error.h>
+#include "models/io/format_error.h"
 
 #include "cleanup_registry.h"
 
@@ -40,7 +40,7 @@ void roll_back(const std::vector<Replaced>& replaced) {
       unlink(it->target.c_str());
     else
       std::rename(it->backup.c_str(), it->target.c_str());
-    cleanup::remove(it->backup_slot);
+    unregister_cleanup(it->backup_slot);
   }
 }
 
@@ -65,7 +65,7 @@ OutputTransaction::~OutputTransaction() {
   if (committed_) return;
   for (const auto& s : staged_) {
     unlink(s.temp.c_str());
-    cleanup::remove(s.cleanup_slot);
+    unregister_cleanup(s.cleanup_slot);
   }
 }
 
@@ -83,11 +83,11 @@ void OutputTransaction::commit() {
   try {
     for (const auto& s : staged_) {
       const std::string backup = keep_old_file(s.target, s.temp);
-      const int slot = backup.empty() ? -1 : cleanup::add_backup(backup.c_str(), s.target.c_str());
+      const int slot = backup.empty() ? -1 : register_backup_for_cleanup(backup.c_str(), s.target.c_str());
       if (std::rename(s.temp.c_str(), s.target.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         if (!backup.empty()) unlink(backup.c_str());
-        cleanup::remove(slot);
+        unregister_cleanup(slot);
         throw FormatError(s.shown_path, "cannot rename the temporary file into place: " + why);
       }
       replaced.push_back({s.target, backup, slot});
@@ -99,10 +99,10 @@ void OutputTransaction::commit() {
   committed_ = true;
   for (const auto& r : replaced) {
     if (!r.backup.empty()) unlink(r.backup.c_str());
-    cleanup::remove(r.backup_slot);
+    unregister_cleanup(r.backup_slot);
   }
   for (const auto& s : staged_) {
-    cleanup::remove(s.cleanup_slot);
+    unregister_cleanup(s.cleanup_slot);
     sync_directory_of(s.target);
   }
 }

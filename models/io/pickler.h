@@ -3,7 +3,7 @@
 // the way Python's pickler and torch.save lay it out, so that Python's torch.load (and our own
 // unpickler) read it back. Tensors are not embedded: each becomes a persistent id naming a storage
 // record that the caller writes beside the pickle.
-#include <unirep/io/py_value.h>
+#include "models/io/py_value.h"
 
 #include <ATen/Tensor.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/io/py_value.h>
+#include "models/io/py_value.h"
 
 #include <stdexcept>
 

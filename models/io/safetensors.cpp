@@ -1,8 +1,8 @@
 // safetensors reading and writing, validating the header before trusting any of it.
-#include <unirep/io/safetensors.h>
+#include "models/io/safetensors.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
 
 #include "file_reader.h"
 

@@ -1,4 +1,4 @@
-#include <unirep/io/signal_cleanup.h>
+#include "models/io/signal_cleanup.h"
 
 #include "cleanup_registry.h"
 
@@ -44,17 +44,15 @@ void on_signal(int sig) {
 
 }  // namespace
 
-namespace cleanup {
-int add_temporary(const char* path) noexcept {
+int register_temporary_for_cleanup(const char* path) noexcept {
   return add(path, "");
 }
-int add_backup(const char* backup, const char* target) noexcept {
+int register_backup_for_cleanup(const char* backup, const char* target) noexcept {
   return add(backup, target);
 }
-void remove(int slot) noexcept {
+void unregister_cleanup(int slot) noexcept {
   if (slot >= 0 && slot < kEntries) g_entries[slot].state.store(0);
 }
-}  // namespace cleanup
 
 void remove_outputs_now() noexcept {
   // Backups first: a transaction stopped half way gets its old files back.

@@ -1,4 +1,4 @@
-#include <unirep/io/text_escape.h>
+#include "models/io/text_escape.h"
 
 #include <cstdio>
 

@@ -1,8 +1,8 @@
 // torch.save checkpoints: a zip of data.pkl, data/<key> storage records and version.
-#include <unirep/io/torch_checkpoint.h>
+#include "models/io/torch_checkpoint.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
 
 #include "pickler.h"
 #include "unpickler.h"

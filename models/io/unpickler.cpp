@@ -1,6 +1,6 @@
 #include "unpickler.h"
 
-#include <unirep/io/format_error.h>
+#include "models/io/format_error.h"
 
 #include <ATen/ATen.h>
 

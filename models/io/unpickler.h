@@ -4,7 +4,7 @@
 // only names, calls are resolved against an allow-list, and anything outside it becomes an inert
 // PyValue::unsupported. Every size read from the pickle is checked against the bytes that remain,
 // and the stack, memo, nesting depth and total memory it may build are bounded.
-#include <unirep/io/py_value.h>
+#include "models/io/py_value.h"
 
 #include <ATen/core/ScalarType.h>
 

@@ -1,6 +1,6 @@
 #include "zip_archive.h"
 
-#include <unirep/io/format_error.h>
+#include "models/io/format_error.h"
 
 #include "crc32.h"
 

@@ -1,7 +1,7 @@
 #include "zip_writer.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
 
 #include "crc32.h"
 

@@ -1,4 +1,4 @@
-#include <unirep/models/points/point_to_pixel.h>
+#include "models/points/point_to_pixel.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/functional.h>

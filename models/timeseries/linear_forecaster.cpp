@@ -1,4 +1,4 @@
-#include <unirep/models/timeseries/linear_forecaster.h>
+#include "models/timeseries/linear_forecaster.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include <unirep/models/timeseries/series_decomposition.h>
+#include "models/timeseries/series_decomposition.h"
 
 #include <ATen/ATen.h>
 

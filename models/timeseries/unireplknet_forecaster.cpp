@@ -1,6 +1,6 @@
-#include <unirep/models/timeseries/unireplknet_forecaster.h>
-#include <unirep/models/timeseries/linear_forecaster.h>
-#include <unirep/models/timeseries/series_decomposition.h>
+#include "models/timeseries/unireplknet_forecaster.h"
+#include "models/timeseries/linear_forecaster.h"
+#include "models/timeseries/series_decomposition.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>

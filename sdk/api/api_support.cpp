@@ -2,9 +2,9 @@
 
 #include "failure_message.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/threads.h>
+#include "models/io/format_error.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/threads.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -4,13 +4,12 @@
 #include "api_support.h"
 #include "input_limits.h"
 
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/audio/resample.h>
-#include <unirep/modalities/audio/sample_check.h>
-#include <unirep/sdk/audio/audio_classifier.h>
+#include "modalities/audio/decode.h"
+#include "modalities/audio/resample.h"
+#include "modalities/audio/sample_check.h"
+#include "sdk/audio/audio_classifier.h"
 
 namespace unirep {
-namespace sa = sdk::audio;
 namespace {
 
 // Rates an app's buffer may have (said in the error when it has another): the resampler reaches
@@ -24,16 +23,16 @@ struct AudioClassifier::Impl {
   RuntimeOptions options;
   // Its classify methods are const: a call only reads the network and streams through a session of
   // its own, so one instance serves concurrent calls.
-  sa::AudioClassifier classifier;
+  sdk::AudioClassifier classifier;
 
   AudioClassification classify(const std::vector<float>& samples, int top_k) const {
-    sa::ClassifyOptions o;
+    sdk::ClassifyOptions o;
     o.top_k = top_k;
     o.batch = options.batch_size;
     return convert(classifier.classify_samples(samples, o));
   }
   // The public result is the SDK's without the per-window timeline.
-  static AudioClassification convert(sa::AudioClassification in) {
+  static AudioClassification convert(sdk::AudioClassification in) {
     AudioClassification out;
     out.duration_s = in.duration_s;
     out.top = std::move(in.top);
@@ -46,7 +45,7 @@ AudioClassifier::AudioClassifier(const std::string& model_file, const RuntimeOpt
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    return std::make_shared<const Impl>(Impl{options, sa::AudioClassifier::load(model_file)});
+    return std::make_shared<const Impl>(Impl{options, sdk::AudioClassifier::load(model_file)});
   });
 }
 
@@ -71,7 +70,7 @@ AudioClassification AudioClassifier::classify_file(const std::string& path, int 
   api_detail::require_file(path, "audio file");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    sa::ClassifyOptions o;
+    sdk::ClassifyOptions o;
     o.top_k = top_k;
     o.batch = impl_->options.batch_size;
     return Impl::convert(impl_->classifier.classify_file(path, o));
@@ -95,15 +94,15 @@ AudioClassification AudioClassifier::classify_samples(const float* samples, size
                 "frames: " + std::to_string(frames) + " exceeds the limit of " + std::to_string(limit) + " (" +
                     std::to_string(static_cast<int>(api_detail::kMaxAudioSeconds)) + " s at sample_rate)");
   // Every channel before the down-mix, so a bad channel cannot hide in an average.
-  if (const auto bad = modalities::audio::find_bad_sample(samples, static_cast<int64_t>(frames), channels))
+  if (const auto bad = modalities::find_bad_sample(samples, static_cast<int64_t>(frames), channels))
     throw Error(StatusCode::kInvalidArgument,
-                "samples: " + modalities::audio::describe_bad_sample(*bad, sample_rate, channels));
+                "samples: " + modalities::describe_bad_sample(*bad, sample_rate, channels));
   std::vector<float> mono(frames);
-  modalities::audio::average_channels(samples, static_cast<int64_t>(frames), channels, mono.data());
+  modalities::average_channels(samples, static_cast<int64_t>(frames), channels, mono.data());
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
     const int rate = impl_->classifier.spec().input.sample_rate;
-    if (sample_rate != rate) mono = modalities::audio::resample(mono, sample_rate, rate);
+    if (sample_rate != rate) mono = modalities::resample(mono, sample_rate, rate);
     return impl_->classify(mono, top_k);
   });
 }

@@ -6,10 +6,10 @@
 #include "input_limits.h"
 #include "memory_budget.h"
 
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/models/layout_size.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/inference_backbone.h>
+#include "modalities/image/image_transform.h"
+#include "models/backbone/layout_size.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/inference_backbone.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -110,10 +110,10 @@ std::vector<FloatArray> Backbone::stage_features_file(const std::string& path, i
     throw Error(StatusCode::kInvalidArgument, "size " + std::to_string(size) + " is out of range (32..4096)");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    modalities::image::ImageTransformOptions transform;
+    modalities::ImageTransformOptions transform;
     transform.size = size;
     std::vector<FloatArray> out;
-    for (const auto& t : impl_->stages(modalities::image::load_image_input(path, transform).unsqueeze(0)))
+    for (const auto& t : impl_->stages(modalities::load_image_input(path, transform).unsqueeze(0)))
       out.push_back(to_float_array(t));
     return out;
   });

@@ -3,7 +3,7 @@
 #include <unirep/unirep.h>
 #include <unirep/unirep.hpp>
 
-#include <unirep/sdk/model_file.h>
+#include "sdk/model_file.h"
 
 #include "api_support.h"
 #include "failure_message.h"

@@ -1,7 +1,7 @@
 #include "failure_message.h"
 
-#include <unirep/io/text_escape.h>
-#include <unirep/modalities/input_file.h>
+#include "models/io/text_escape.h"
+#include "modalities/input/input_file.h"
 
 #include <algorithm>
 #include <cctype>

@@ -4,24 +4,21 @@
 #include "api_support.h"
 #include "input_limits.h"
 
-#include <unirep/modalities/timeseries/series_csv.h>
-#include <unirep/sdk/timeseries/forecast_predict.h>
+#include "modalities/timeseries/series_csv.h"
+#include "sdk/timeseries/forecast_predict.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 
 namespace unirep {
-namespace ts = modalities::timeseries;
-namespace fts = sdk::timeseries;
-
 struct Forecaster::Impl {
   RuntimeOptions options;
-  fts::LoadedForecaster loaded;
+  sdk::LoadedForecaster loaded;
 
-  Forecast run(const ts::SeriesTable& table) const {
+  Forecast run(const modalities::SeriesTable& table) const {
     api_detail::CallThreads threads(options.threads);
-    const auto result = fts::forecast_after(loaded, table, static_cast<int64_t>(table.length()));
+    const auto result = sdk::forecast_after(loaded, table, static_cast<int64_t>(table.length()));
     Forecast f;
     f.targets = loaded.spec.targets;
     f.times = result.times;
@@ -36,7 +33,7 @@ Forecaster::Forecaster(const std::string& model_file, const RuntimeOptions& opti
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    return std::make_shared<const Impl>(Impl{options, fts::load_forecaster(model_file)});
+    return std::make_shared<const Impl>(Impl{options, sdk::load_forecaster(model_file)});
   });
 }
 
@@ -64,7 +61,7 @@ double Forecaster::step_seconds() const {
 
 Forecast Forecaster::forecast_csv(const std::string& path) const {
   api_detail::require_file(path, "CSV file");
-  return api_detail::guarded([&] { return impl_->run(ts::read_series_csv(path, impl_->loaded.spec.csv)); });
+  return api_detail::guarded([&] { return impl_->run(modalities::read_series_csv(path, impl_->loaded.spec.csv)); });
 }
 
 Forecast Forecaster::forecast_values(const double* times, const float* values, size_t rows, size_t columns) const {
@@ -81,7 +78,7 @@ Forecast Forecaster::forecast_values(const double* times, const float* values, s
   if (rows < history_length())
     throw Error(StatusCode::kInvalidArgument, "history: " + std::to_string(rows) + " rows, the model needs at least " +
                                                   std::to_string(history_length()));
-  ts::SeriesTable table;
+  modalities::SeriesTable table;
   table.source = "history";
   table.time_column = "time";
   table.time_style = spec.time_style;

@@ -3,29 +3,27 @@
 
 #include "api_support.h"
 
-#include <unirep/modalities/image/image_decode.h>
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/sdk/image/image_classifier.h>
+#include "modalities/image/image_decode.h"
+#include "modalities/image/image_transform.h"
+#include "sdk/image/image_classifier.h"
 
 #include <cstring>
 
 namespace unirep {
-namespace si = sdk::image;
-
 struct ImageClassifier::Impl {
   RuntimeOptions options;
   // Its query methods are const: calls only read the network (InferenceMode forward), so one
   // instance serves concurrent calls.
-  si::ImageClassifier classifier;
+  sdk::ImageClassifier classifier;
 };
 
 ImageClassifier::ImageClassifier(const std::string& model_file, const RuntimeOptions& options) {
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    si::ImageClassifierOptions o;
+    sdk::ImageClassifierOptions o;
     o.model_file = model_file;
-    return std::make_shared<const Impl>(Impl{options, si::ImageClassifier(o)});
+    return std::make_shared<const Impl>(Impl{options, sdk::ImageClassifier(o)});
   });
 }
 
@@ -40,13 +38,13 @@ ImageClassifier ImageClassifier::from_weights(const std::string& model, const st
                 "input_size " + std::to_string(input_size) + " is out of range (32..4096)");
   ImageClassifier out;
   out.impl_ = api_detail::guarded([&] {
-    si::ImageClassifierOptions o;
+    sdk::ImageClassifierOptions o;
     o.backbone.model = model;
     o.backbone.weights = weights;
     o.backbone.reparameterize = true;
     o.transform.size = input_size;
     o.labels = std::move(labels);
-    return std::make_shared<const Impl>(Impl{options, si::ImageClassifier(o)});
+    return std::make_shared<const Impl>(Impl{options, sdk::ImageClassifier(o)});
   });
   return out;
 }
@@ -83,7 +81,7 @@ std::vector<LabelScore> ImageClassifier::classify_pixels(const uint8_t* rgb, int
   // The decoder's pixel limit holds for pixels from memory too (docs/api.md, Input limits).
   const int64_t pixels = int64_t{width} * height;
   const int64_t max_pixels =
-      api_detail::guarded([&] { return modalities::image::max_image_pixels(impl_->classifier.options().decode); });
+      api_detail::guarded([&] { return modalities::max_image_pixels(impl_->classifier.options().decode); });
   if (pixels > max_pixels)
     throw Error(StatusCode::kInvalidArgument, "pixels: width x height " + std::to_string(width) + " x " +
                                                   std::to_string(height) + " is " + std::to_string(pixels) +
@@ -93,13 +91,13 @@ std::vector<LabelScore> ImageClassifier::classify_pixels(const uint8_t* rgb, int
     throw Error(StatusCode::kInvalidArgument, "pixels: stride " + std::to_string(stride) + " is less than width * 3");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    modalities::image::RgbImage image;
+    modalities::RgbImage image;
     image.width = width;
     image.height = height;
     image.pixels.resize(static_cast<size_t>(width) * height * 3);
     for (int y = 0; y < height; ++y)
       std::memcpy(image.at(y, 0), rgb + static_cast<size_t>(y) * stride, static_cast<size_t>(width) * 3);
-    const auto input = modalities::image::eval_transform(image, impl_->classifier.options().transform);
+    const auto input = modalities::eval_transform(image, impl_->classifier.options().transform);
     return impl_->classifier.top_k(impl_->classifier.probabilities(input.unsqueeze(0))[0], top_k);
   });
 }

@@ -3,9 +3,9 @@
 // checked before anything is allocated, so a wrong count (a size_t that wrapped, a garbage width)
 // is a kInvalidArgument naming the argument instead of a failed multi-gigabyte allocation. They
 // match what the file readers accept for the same modality (pixels per image: the image decoder's
-// own limit, modalities::image::max_image_pixels).
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/input_file.h>
+// own limit, modalities::max_image_pixels).
+#include "modalities/audio/decode.h"
+#include "modalities/input/input_file.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +15,7 @@ namespace unirep::api_detail {
 // Points per cloud: 16.7 million, more than a point file within the readers' 256 MiB cap holds.
 inline constexpr size_t kMaxPoints = size_t{1} << 24;
 // Seconds of audio samples: what the audio decoder reads from one file.
-inline const double kMaxAudioSeconds = modalities::audio::DecodeOptions{}.max_seconds;
+inline const double kMaxAudioSeconds = modalities::DecodeOptions{}.max_seconds;
 // Values in a forecast history (rows x columns): as many floats as the readers' input cap holds.
 inline constexpr size_t kMaxHistoryValues = modalities::kDefaultMaxInputBytes / sizeof(float);
 // Each dimension of a backbone input shape (N, C, H, W), and all of them together.

@@ -1,7 +1,7 @@
 #include "memory_budget.h"
 
 #include <unirep/api/error.h>
-#include <unirep/modalities/input_file.h>
+#include "modalities/input/input_file.h"
 
 #include <algorithm>
 #include <sys/resource.h>

@@ -1,29 +1,27 @@
-// unirep::PointCloudRecognizer: the app-facing face of sdk/points/point_model's PointClassifier.
+// unirep::PointCloudRecognizer: the app-facing face of sdk/points/point_model's PointCloudRecognizer.
 #include <unirep/api/point_cloud_recognizer.h>
 
 #include "api_support.h"
 #include "input_limits.h"
 
-#include <unirep/modalities/points/point_input.h>
-#include <unirep/sdk/class_scores.h>
-#include <unirep/sdk/points/point_model.h>
+#include "modalities/points/point_input.h"
+#include "sdk/class_scores.h"
+#include "sdk/points/point_model.h"
 
 #include <cmath>
 
 namespace unirep {
-namespace sp = sdk::points;
-
 struct PointCloudRecognizer::Impl {
   RuntimeOptions options;
   // Its query methods are const: calls only read the network (eval mode, no-grad forward).
-  sp::PointClassifier classifier;
+  sdk::PointCloudRecognizer classifier;
 };
 
 PointCloudRecognizer::PointCloudRecognizer(const std::string& model_file, const RuntimeOptions& options) {
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    return std::make_shared<const Impl>(Impl{options, sp::PointClassifier::load(model_file)});
+    return std::make_shared<const Impl>(Impl{options, sdk::PointCloudRecognizer::load(model_file)});
   });
 }
 
@@ -43,7 +41,7 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_file(const std::string& 
   api_detail::require_file(path, "point cloud file");
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    const auto points = modalities::points::load_point_input(path, impl_->classifier.spec().input);
+    const auto points = modalities::load_point_input(path, impl_->classifier.spec().input);
     return sdk::top_classes(impl_->classifier.probabilities(points, all_rotations), labels(), top_k);
   });
 }
@@ -57,7 +55,7 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_points(const float* xyz,
   if (count > api_detail::kMaxPoints)
     throw Error(StatusCode::kInvalidArgument, "points: count " + std::to_string(count) + " exceeds the limit of " +
                                                   std::to_string(api_detail::kMaxPoints) + " points");
-  modalities::points::PointCloud cloud;
+  modalities::PointCloud cloud;
   cloud.xyz.resize(count);
   for (size_t i = 0; i < count; ++i) {
     for (int c = 0; c < 3; ++c) {
@@ -69,7 +67,7 @@ std::vector<LabelScore> PointCloudRecognizer::recognize_points(const float* xyz,
   }
   return api_detail::guarded([&] {
     api_detail::CallThreads threads(impl_->options.threads);
-    const auto points = modalities::points::cloud_to_input(std::move(cloud), impl_->classifier.spec().input);
+    const auto points = modalities::cloud_to_input(std::move(cloud), impl_->classifier.spec().input);
     return sdk::top_classes(impl_->classifier.probabilities(points, all_rotations), labels(), top_k);
   });
 }

@@ -4,13 +4,13 @@
 
 #include "api_support.h"
 
-#include <unirep/sdk/tasks/task_registry.h>
-#include <unirep/sdk/threads.h>
+#include "sdk/tasks/task_registry.h"
+#include "sdk/threads.h"
 
 namespace unirep {
 namespace {
 
-using sdk::tasks::OptionType;
+using sdk::OptionType;
 
 const char* type_name(OptionType t) {
   switch (t) {
@@ -30,8 +30,8 @@ const char* type_name(OptionType t) {
   return "text";
 }
 
-TrainingProgress::Event public_event(sdk::train::TrainProgress::Event e) {
-  using E = sdk::train::TrainProgress::Event;
+TrainingProgress::Event public_event(sdk::TrainProgress::Event e) {
+  using E = sdk::TrainProgress::Event;
   switch (e) {
     case E::Step:
       return TrainingProgress::Event::kStep;
@@ -47,10 +47,10 @@ TrainingProgress::Event public_event(sdk::train::TrainProgress::Event e) {
   return TrainingProgress::Event::kNote;
 }
 
-sdk::tasks::TrainingCallbacks callbacks_for(const TrainingCallback& progress) {
-  sdk::tasks::TrainingCallbacks cb;
+sdk::TrainingCallbacks callbacks_for(const TrainingCallback& progress) {
+  sdk::TrainingCallbacks cb;
   if (!progress) return cb;
-  cb.progress = [progress](const sdk::train::TrainProgress& p) {
+  cb.progress = [progress](const sdk::TrainProgress& p) {
     TrainingProgress out;
     out.event = public_event(p.event);
     out.epoch = p.epoch, out.epochs = p.epochs, out.batch = p.batch, out.batches = p.batches, out.step = p.step;
@@ -74,15 +74,15 @@ sdk::tasks::TrainingCallbacks callbacks_for(const TrainingCallback& progress) {
   return cb;
 }
 
-TrainingResult run(const std::string& task, const sdk::tasks::Settings& settings, const TrainingCallback& progress,
+TrainingResult run(const std::string& task, const sdk::Settings& settings, const TrainingCallback& progress,
                    const RuntimeOptions& runtime) {
   api_detail::check_options(runtime);
   api_detail::CallThreads threads(runtime.threads);
-  const auto& recipe = sdk::tasks::find_task_recipe(task);
-  sdk::tasks::TrainingRun r;
+  const auto& recipe = sdk::find_task_recipe(task);
+  sdk::TrainingRun r;
   try {
     r = recipe.train(settings, callbacks_for(progress));
-  } catch (const sdk::train::NonFiniteTraining& e) {
+  } catch (const sdk::NonFiniteTraining& e) {
     throw Error(StatusCode::kInvalidArgument, e.what());
   }
   TrainingResult out;
@@ -96,20 +96,20 @@ TrainingResult run(const std::string& task, const sdk::tasks::Settings& settings
   return out;
 }
 
-sdk::tasks::Settings settings_for(const std::string& task) {
-  return sdk::tasks::Settings(sdk::tasks::find_task_recipe(task).training_options());
+sdk::Settings settings_for(const std::string& task) {
+  return sdk::Settings(sdk::find_task_recipe(task).training_options());
 }
 
 }  // namespace
 
 std::vector<std::string> training_tasks() {
-  return api_detail::guarded([] { return sdk::tasks::task_names(); });
+  return api_detail::guarded([] { return sdk::task_names(); });
 }
 
 std::vector<TrainingOption> training_options(const std::string& task) {
   return api_detail::guarded([&] {
     std::vector<TrainingOption> out;
-    for (const auto& o : sdk::tasks::find_task_recipe(task).training_options())
+    for (const auto& o : sdk::find_task_recipe(task).training_options())
       out.push_back({o.key, type_name(o.type), o.default_value, o.help, o.required});
     return out;
   });

@@ -3,26 +3,24 @@
 
 #include "api_support.h"
 
-#include <unirep/sdk/class_scores.h>
-#include <unirep/sdk/video/video_classifier.h>
+#include "sdk/class_scores.h"
+#include "sdk/video/video_classifier.h"
 
 namespace unirep {
-namespace sv = sdk::video;
-
 struct VideoClassifier::Impl {
   RuntimeOptions options;
   // Its query methods are const: calls only read the network (InferenceMode forward) and open
   // their own reader.
-  sv::VideoClassifier classifier;
+  sdk::VideoClassifier classifier;
 };
 
 VideoClassifier::VideoClassifier(const std::string& model_file, const RuntimeOptions& options) {
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    sv::VideoClassifierOptions o;
+    sdk::VideoClassifierOptions o;
     o.model_file = model_file;
-    return std::make_shared<const Impl>(Impl{options, sv::VideoClassifier(o)});
+    return std::make_shared<const Impl>(Impl{options, sdk::VideoClassifier(o)});
   });
 }
 
@@ -37,13 +35,13 @@ VideoClassifier VideoClassifier::from_weights(const std::string& model, const st
                 "input_size " + std::to_string(input_size) + " is out of range (16..1024)");
   VideoClassifier out;
   out.impl_ = api_detail::guarded([&] {
-    sv::VideoClassifierOptions o;
+    sdk::VideoClassifierOptions o;
     o.backbone.model = model;
     o.backbone.weights = weights;
     o.backbone.reparameterize = true;
     o.transform.size = input_size;
     o.labels = std::move(labels);
-    return std::make_shared<const Impl>(Impl{options, sv::VideoClassifier(o)});
+    return std::make_shared<const Impl>(Impl{options, sdk::VideoClassifier(o)});
   });
   return out;
 }

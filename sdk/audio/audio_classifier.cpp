@@ -1,11 +1,11 @@
-#include <unirep/sdk/audio/audio_classifier.h>
+#include "sdk/audio/audio_classifier.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/audio/resample.h>
-#include <unirep/modalities/audio/sample_check.h>
-#include <unirep/modalities/audio/sliding_windows.h>
+#include "models/io/format_error.h"
+#include "models/backbone/state_dict.h"
+#include "modalities/audio/decode.h"
+#include "modalities/audio/resample.h"
+#include "modalities/audio/sample_check.h"
+#include "modalities/audio/sliding_windows.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -16,8 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace unirep::sdk::audio {
-namespace audio = modalities::audio;
+namespace unirep::sdk {
 namespace {
 
 std::string number_text(double v) {
@@ -67,11 +66,11 @@ class AudioClassifier::Session {
     rate_ = in.sample_rate;
     const auto shift = static_cast<int64_t>(in.fbank.frame_opts.frame_shift_ms * rate_ / 1000.0 + 0.5);
     const auto length = static_cast<int64_t>(in.fbank.frame_opts.frame_length_ms * rate_ / 1000.0 + 0.5);
-    window_ = audio::samples_for_frames(in.target_frames, shift, length);
+    window_ = modalities::samples_for_frames(in.target_frames, shift, length);
     hop_ = std::max<int64_t>(1, static_cast<int64_t>(o.hop_s * rate_ + 0.5));
     windows_ =
-        std::make_unique<audio::SlidingWindows>(window_, hop_, [this](int64_t start, const std::vector<float>& w) {
-          pending_.push_back(audio::waveform_to_input(w, clf_.spec_.input));
+        std::make_unique<modalities::SlidingWindows>(window_, hop_, [this](int64_t start, const std::vector<float>& w) {
+          pending_.push_back(modalities::waveform_to_input(w, clf_.spec_.input));
           starts_.push_back(start);
           lengths_.push_back(static_cast<int64_t>(w.size()));
           if (static_cast<int>(pending_.size()) >= std::max(1, o_.batch)) run();
@@ -138,7 +137,7 @@ class AudioClassifier::Session {
   std::string source_;
   int rate_ = 16000;
   int64_t window_ = 0, hop_ = 0, total_ = 0;
-  std::unique_ptr<audio::SlidingWindows> windows_;
+  std::unique_ptr<modalities::SlidingWindows> windows_;
   std::vector<at::Tensor> pending_;
   std::vector<int64_t> starts_, lengths_;
   std::vector<WindowScores> results_;
@@ -157,10 +156,10 @@ void check_options(const ClassifyOptions& o) {
                                 number_text(o.hop_s));
 }
 
-std::unique_ptr<audio::Resampler> resampler_for(const std::string& path, int from, int to) {
+std::unique_ptr<modalities::Resampler> resampler_for(const std::string& path, int from, int to) {
   if (from == to) return nullptr;
   try {
-    return std::make_unique<audio::Resampler>(from, to);
+    return std::make_unique<modalities::Resampler>(from, to);
   } catch (const std::invalid_argument& e) {  // a rate the resampler cannot convert: the file's problem
     throw io::FormatError(path, e.what());
   }
@@ -171,8 +170,8 @@ std::unique_ptr<audio::Resampler> resampler_for(const std::string& path, int fro
 AudioClassification AudioClassifier::classify_samples(const std::vector<float>& samples,
                                                       const ClassifyOptions& options) const {
   check_options(options);
-  if (const auto bad = audio::find_bad_sample(samples.data(), static_cast<int64_t>(samples.size()), 1))
-    throw std::invalid_argument("samples: " + audio::describe_bad_sample(*bad, spec_.input.sample_rate, 1));
+  if (const auto bad = modalities::find_bad_sample(samples.data(), static_cast<int64_t>(samples.size()), 1))
+    throw std::invalid_argument("samples: " + modalities::describe_bad_sample(*bad, spec_.input.sample_rate, 1));
   Session s(*this, options, "samples");
   s.push(samples.data(), static_cast<int64_t>(samples.size()));
   return s.finish();
@@ -180,7 +179,7 @@ AudioClassification AudioClassifier::classify_samples(const std::vector<float>& 
 
 AudioClassification AudioClassifier::classify_file(const std::string& path, const ClassifyOptions& options) const {
   check_options(options);
-  audio::AudioReader reader(path);
+  modalities::AudioReader reader(path);
   const auto resampler = resampler_for(path, reader.info().sample_rate, spec_.input.sample_rate);
   Session s(*this, options, path);
   std::vector<float> block(1 << 16), out;
@@ -205,4 +204,4 @@ AudioClassification AudioClassifier::classify_file(const std::string& path, cons
   return r;
 }
 
-}  // namespace unirep::sdk::audio
+}  // namespace unirep::sdk

@@ -1,9 +1,9 @@
-#include <unirep/sdk/audio/audio_dataset.h>
+#include "sdk/audio/audio_dataset.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/modalities/audio/background_noise.h>
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/audio/resample.h>
+#include "models/io/format_error.h"
+#include "modalities/audio/background_noise.h"
+#include "modalities/audio/decode.h"
+#include "modalities/audio/resample.h"
 
 #include <ATen/ATen.h>
 
@@ -11,21 +11,20 @@
 #include <stdexcept>
 #include <string>
 
-namespace unirep::sdk::audio {
-namespace audio = modalities::audio;
-
+namespace unirep::sdk {
 std::vector<float> load_waveform(const std::string& path, int sample_rate) {
-  auto decoded = audio::decode_audio(path);
+  auto decoded = modalities::decode_audio(path);
   if (decoded.sample_rate == sample_rate) return std::move(decoded.samples);
   try {
-    return audio::resample(decoded.samples, decoded.sample_rate, sample_rate);
+    return modalities::resample(decoded.samples, decoded.sample_rate, sample_rate);
   } catch (const std::invalid_argument& e) {  // a rate the resampler cannot convert: the file's problem
     throw io::FormatError(path, e.what());
   }
 }
 
-AudioDataset::AudioDataset(std::vector<audio::AudioItem> items, size_t num_labels, audio::AudioInputOptions input,
-                           std::optional<audio::AudioAugmentOptions> augment, uint64_t seed)
+AudioDataset::AudioDataset(std::vector<modalities::AudioItem> items, size_t num_labels,
+                           modalities::AudioInputOptions input, std::optional<modalities::AudioAugmentOptions> augment,
+                           uint64_t seed)
     : items_(std::move(items)),
       num_labels_(num_labels),
       input_(std::move(input)),
@@ -33,7 +32,7 @@ AudioDataset::AudioDataset(std::vector<audio::AudioItem> items, size_t num_label
       seed_(seed),
       cache_(items_.size()),
       reads_(new std::atomic<uint32_t>[items_.size()]) {
-  audio::check_audio_input_options(input_);
+  modalities::check_audio_input_options(input_);
   if (augment_ && !(augment_->bg_noise_min_snr_db <= augment_->bg_noise_max_snr_db))
     throw std::invalid_argument("background noise: the lowest SNR (" + std::to_string(augment_->bg_noise_min_snr_db) +
                                 " dB) exceeds the highest (" + std::to_string(augment_->bg_noise_max_snr_db) + " dB)");
@@ -56,7 +55,7 @@ std::shared_ptr<const std::vector<float>> AudioDataset::waveform(size_t index) c
   return cache_[index];
 }
 
-train::Example AudioDataset::get(size_t index) const {
+Example AudioDataset::get(size_t index) const {
   auto target = at::zeros({static_cast<int64_t>(num_labels_)});
   auto set_target = [&](size_t i, float weight) {
     for (int label : items_[i].labels) target[label] += weight;
@@ -64,7 +63,7 @@ train::Example AudioDataset::get(size_t index) const {
   auto wave = waveform(index);
   if (!augment_) {
     set_target(index, 1.0f);
-    return {audio::waveform_to_input(*wave, input_), target};
+    return {modalities::waveform_to_input(*wave, input_), target};
   }
   const auto& a = *augment_;
   const uint32_t read = reads_[index].fetch_add(1);
@@ -75,12 +74,12 @@ train::Example AudioDataset::get(size_t index) const {
   auto speed_changed = [&](const std::vector<float>& w) {
     if (a.speed <= 0) return w;
     const double f = std::uniform_real_distribution<double>(1.0 - a.speed, 1.0 + a.speed)(rng);
-    return audio::change_speed(w, input_.sample_rate, f);
+    return modalities::change_speed(w, input_.sample_rate, f);
   };
   if (a.mixup > 0 && items_.size() > 1 && std::uniform_real_distribution<double>(0, 1)(rng) < a.mixup) {
     const size_t other = std::uniform_int_distribution<size_t>(0, items_.size() - 1)(rng);
-    const double lambda = audio::sample_mixup_lambda(a.mixup_alpha, rng);
-    samples = audio::mix_waveforms(speed_changed(*wave), speed_changed(*waveform(other)), lambda);
+    const double lambda = modalities::sample_mixup_lambda(a.mixup_alpha, rng);
+    samples = modalities::mix_waveforms(speed_changed(*wave), speed_changed(*waveform(other)), lambda);
     set_target(index, static_cast<float>(lambda));
     set_target(other, static_cast<float>(1.0 - lambda));
   } else {
@@ -89,16 +88,17 @@ train::Example AudioDataset::get(size_t index) const {
   }
   if (a.bg_noise > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < a.bg_noise) {
     const double snr_db = std::uniform_real_distribution<double>(a.bg_noise_min_snr_db, a.bg_noise_max_snr_db)(rng);
-    const double speech_rms = audio::active_speech_rms(samples, input_.sample_rate);
-    audio::mix_at_snr(samples, audio::make_random_noise(samples.size(), input_.sample_rate, rng), speech_rms, snr_db);
+    const double speech_rms = modalities::active_speech_rms(samples, input_.sample_rate);
+    modalities::mix_at_snr(samples, modalities::make_random_noise(samples.size(), input_.sample_rate, rng), speech_rms,
+                           snr_db);
   }
-  auto input = audio::waveform_to_input(samples, input_);
+  auto input = modalities::waveform_to_input(samples, input_);
   // The official masks fill 0.0 before normalization; after it that value is:
   const float fill = static_cast<float>((0.0 - input_.norm_mean) / (2.0 * input_.norm_std));
-  audio::random_equalization(input, a.eq_db, input_.norm_std, fill, rng);  // the padding is `fill` too
-  audio::spec_augment(input, a.freq_mask, a.time_mask, fill, rng);
-  if (a.noise) audio::add_noise_and_roll(input, a.max_roll, rng);
+  modalities::random_equalization(input, a.eq_db, input_.norm_std, fill, rng);  // the padding is `fill` too
+  modalities::spec_augment(input, a.freq_mask, a.time_mask, fill, rng);
+  if (a.noise) modalities::add_noise_and_roll(input, a.max_roll, rng);
   return {input, target};
 }
 
-}  // namespace unirep::sdk::audio
+}  // namespace unirep::sdk

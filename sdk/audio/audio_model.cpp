@@ -1,16 +1,16 @@
-#include <unirep/sdk/audio/audio_model.h>
+#include "sdk/audio/audio_model.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "models/backbone/state_dict.h"
 
 #include <nlohmann/json.hpp>
 
-namespace unirep::sdk::audio {
+namespace unirep::sdk {
 
 std::string audio_task_json(const AudioModelSpec& spec) {
   nlohmann::json j;
   j["multi_label"] = spec.multi_label;
-  j["input"] = nlohmann::json::parse(modalities::audio::to_json(spec.input));
+  j["input"] = nlohmann::json::parse(modalities::to_json(spec.input));
   return j.dump();
 }
 
@@ -21,7 +21,7 @@ AudioModelSpec audio_model_spec(const ModelFile& file) {
   try {
     const auto j = nlohmann::json::parse(file.task_json);
     spec.multi_label = j.at("multi_label").get<bool>();
-    spec.input = modalities::audio::audio_input_options_from_json(j.at("input").dump());
+    spec.input = modalities::audio_input_options_from_json(j.at("input").dump());
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("audio model settings are malformed: ") + e.what());
   }
@@ -44,7 +44,7 @@ AudioTask::AudioTask(AudioModelSpec spec, double drop_path_rate)
   spec_.backbone.in_chans = 1;
   if (spec_.labels.size() < 2 && !spec_.multi_label)
     throw std::invalid_argument("an audio classifier needs at least two labels");
-  modalities::audio::check_audio_input_options(spec_.input);
+  modalities::check_audio_input_options(spec_.input);
 }
 
 io::NamedTensors AudioTask::deploy_state() {
@@ -64,4 +64,4 @@ std::map<std::string, std::string> AudioTask::deploy_metadata() {
   return model_file_metadata(f);
 }
 
-}  // namespace unirep::sdk::audio
+}  // namespace unirep::sdk

@@ -1,20 +1,20 @@
 // The audio task: clips in a folder per class (Speech Commands layout, with its split lists) or a
 // CSV of path,label, a log-mel front end and a backbone classifier (docs/audio.md, "Training").
-#include <unirep/modalities/audio/audio_file_list.h>
-#include <unirep/models/backbone_config.h>
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/audio/audio_dataset.h>
-#include <unirep/sdk/audio/audio_model.h>
-#include <unirep/sdk/tasks/task_recipe.h>
-#include <unirep/sdk/train/losses.h>
-#include <unirep/sdk/train/metrics.h>
+#include "modalities/audio/audio_file_list.h"
+#include "models/backbone/backbone_config.h"
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/audio/audio_dataset.h"
+#include "sdk/audio/audio_model.h"
+#include "sdk/tasks/task_recipe.h"
+#include "sdk/train/losses.h"
+#include "sdk/train/metrics.h"
 
 #include <ATen/ATen.h>
 
 #include <filesystem>
 #include <regex>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 Option renamed(Option o, const char* flag) {
   o.flag = flag;
@@ -22,8 +22,8 @@ Option renamed(Option o, const char* flag) {
 }
 
 std::vector<Option> audio_options() {
-  const modalities::audio::AudioInputOptions in;
-  const modalities::audio::AudioAugmentOptions aug;
+  const modalities::AudioInputOptions in;
+  const modalities::AudioAugmentOptions aug;
   Option noise = flag_option("noise", aug.noise, "Noise-and-roll augmentation");
   noise.flag = "no-noise", noise.negated = true;
   noise.flag_help = "No noise-and-roll augmentation";
@@ -55,9 +55,9 @@ std::vector<Option> audio_options() {
   return options;
 }
 
-std::optional<modalities::audio::AudioAugmentOptions> augmentation(const Settings& s) {
+std::optional<modalities::AudioAugmentOptions> augmentation(const Settings& s) {
   if (!s.flag("augment")) return std::nullopt;
-  modalities::audio::AudioAugmentOptions a;
+  modalities::AudioAugmentOptions a;
   a.mixup = s.number("mixup");
   a.freq_mask = static_cast<int>(s.integer("freq_mask"));
   a.time_mask = static_cast<int>(s.integer("time_mask"));
@@ -85,10 +85,10 @@ std::optional<std::regex> speaker_regex(const std::string& pattern) {
   return re;
 }
 
-std::vector<modalities::audio::AudioItem> split_items(const modalities::audio::AudioFileList& list,
-                                                      const std::string& split, const std::string& data) {
-  std::vector<modalities::audio::AudioItem> items;
-  auto add = [&](const std::vector<modalities::audio::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
+std::vector<modalities::AudioItem> split_items(const modalities::AudioFileList& list, const std::string& split,
+                                               const std::string& data) {
+  std::vector<modalities::AudioItem> items;
+  auto add = [&](const std::vector<modalities::AudioItem>& v) { items.insert(items.end(), v.begin(), v.end()); };
   if (split == "train" || split == "all") add(list.train);
   if (split == "validation" || split == "all") add(list.validation);
   if (split == "test" || split == "all") add(list.test);
@@ -104,8 +104,8 @@ class AudioRecipe : public TaskRecipe {
   std::string description() const override { return "Classify audio clips (keyword spotting, sound events)"; }
   std::vector<Option> options() const override { return audio_options(); }
 
-  PreparedTraining prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const override;
-  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const train::TrainOptions& t,
+  PreparedTraining prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const override;
+  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const TrainOptions& t,
                                      const CountCallback& progress) const override;
 
   std::vector<Option> evaluation_options() const override {
@@ -121,15 +121,14 @@ class AudioRecipe : public TaskRecipe {
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
 };
 
-PreparedTraining AudioRecipe::prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const {
+PreparedTraining AudioRecipe::prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const {
   const auto data = s.text("data");
-  auto list = modalities::audio::list_audio_dataset(data);
-  if (s.given("val_data"))
-    list.validation = modalities::audio::list_audio_dataset(s.text("val_data"), list.labels).train;
-  if (s.given("test_data")) list.test = modalities::audio::list_audio_dataset(s.text("test_data"), list.labels).train;
+  auto list = modalities::list_audio_dataset(data);
+  if (s.given("val_data")) list.validation = modalities::list_audio_dataset(s.text("val_data"), list.labels).train;
+  if (s.given("test_data")) list.test = modalities::list_audio_dataset(s.text("test_data"), list.labels).train;
   if (list.train.empty()) throw std::invalid_argument(data + ": no training clips");
 
-  audio::AudioModelSpec spec;
+  AudioModelSpec spec;
   spec.backbone = models::resolve_config(s.text("model"));
   spec.backbone.in_chans = 1;
   spec.labels = list.labels;
@@ -139,16 +138,15 @@ PreparedTraining AudioRecipe::prepare(const Settings& s, train::TrainOptions& t,
   spec.input.norm_std = s.number("norm_std");
   // Targets are probability vectors (mixup makes them soft); cross entropy takes them as they are.
   // Multi-label data train with BCE unless a loss was chosen.
-  if (spec.multi_label && !s.given("loss") && t.loss == train::LossKind::CrossEntropy)
-    t.loss = train::LossKind::BCEWithLogits;
+  if (spec.multi_label && !s.given("loss") && t.loss == LossKind::CrossEntropy) t.loss = LossKind::BCEWithLogits;
 
   PreparedTraining p;
-  auto task = std::make_unique<audio::AudioTask>(spec, s.number("drop_path"));
+  auto task = std::make_unique<AudioTask>(spec, s.number("drop_path"));
   if (s.given("weights")) load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
   const size_t k = list.labels.size();
-  p.train = std::make_shared<audio::AudioDataset>(list.train, k, spec.input, augmentation(s), t.seed);
-  if (!list.validation.empty()) p.validation = std::make_shared<audio::AudioDataset>(list.validation, k, spec.input);
-  if (!list.test.empty()) p.test = std::make_shared<audio::AudioDataset>(list.test, k, spec.input);
+  p.train = std::make_shared<AudioDataset>(list.train, k, spec.input, augmentation(s), t.seed);
+  if (!list.validation.empty()) p.validation = std::make_shared<AudioDataset>(list.validation, k, spec.input);
+  if (!list.test.empty()) p.test = std::make_shared<AudioDataset>(list.test, k, spec.input);
   p.task = std::move(task);
   if (note)
     note("audio data: " + std::to_string(k) + " labels, " + std::to_string(list.train.size()) + " train, " +
@@ -157,8 +155,8 @@ PreparedTraining AudioRecipe::prepare(const Settings& s, train::TrainOptions& t,
   return p;
 }
 
-std::map<std::string, double> AudioRecipe::test(const Settings& s, const std::string& model_file,
-                                                const train::TrainOptions& t, const CountCallback& progress) const {
+std::map<std::string, double> AudioRecipe::test(const Settings& s, const std::string& model_file, const TrainOptions& t,
+                                                const CountCallback& progress) const {
   Settings e(evaluation_options());
   e.set("model_file", model_file);
   const bool own = s.given("test_data");
@@ -172,13 +170,13 @@ Evaluation AudioRecipe::evaluate(const Settings& s, const CountCallback& progres
   s.require(name());
   const auto speaker_re = speaker_regex(s.text("speaker_pattern"));
   const bool by_speaker = s.flag("by_speaker") || speaker_re;
-  auto clf = audio::AudioClassifier::load(s.text("model_file"));
+  auto clf = AudioClassifier::load(s.text("model_file"));
   const bool single_label = !clf.spec().multi_label;
   const auto data = s.text("data");
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");
-  const auto items = split_items(modalities::audio::list_audio_dataset(data, clf.labels()), s.text("split"), data);
+  const auto items = split_items(modalities::list_audio_dataset(data, clf.labels()), s.text("split"), data);
   auto speaker_of = [&](const std::string& path) -> std::string {
-    if (!speaker_re) return by_speaker ? modalities::audio::speech_commands_speaker(path) : "";
+    if (!speaker_re) return by_speaker ? modalities::speech_commands_speaker(path) : "";
     const std::string file = std::filesystem::path(path).filename().string();
     std::smatch m;
     // Clips the pattern does not name still count, in a group of their own, so the groups add up.
@@ -188,8 +186,8 @@ Evaluation AudioRecipe::evaluate(const Settings& s, const CountCallback& progres
   Evaluation out;
   out.group_kind = "speaker";
   if (single_label) out.report.emplace(clf.labels());
-  audio::AudioDataset ds(items, clf.labels().size(), clf.spec().input);
-  train::MetricAccumulator metrics(true);
+  AudioDataset ds(items, clf.labels().size(), clf.spec().input);
+  MetricAccumulator metrics(true);
   const auto batch_size = static_cast<size_t>(s.integer("batch_size"));
   for (size_t start = 0; start < items.size(); start += batch_size) {
     const size_t end = std::min(items.size(), start + batch_size);
@@ -202,8 +200,8 @@ Evaluation AudioRecipe::evaluate(const Settings& s, const CountCallback& progres
     auto probs = clf.predict(at::stack(xs));
     auto target = at::stack(ys);
     const double loss = clf.spec().multi_label
-                            ? train::bce_with_logits(probs.clamp(1e-7, 1 - 1e-7).logit(), target).item<double>()
-                            : train::soft_target_cross_entropy(probs.clamp_min(1e-12).log(), target).item<double>();
+                            ? bce_with_logits(probs.clamp(1e-7, 1 - 1e-7).logit(), target).item<double>()
+                            : soft_target_cross_entropy(probs.clamp_min(1e-12).log(), target).item<double>();
     metrics.add(probs, target, loss);
     if (single_label) {
       auto predicted = probs.argmax(1).contiguous();
@@ -225,4 +223,4 @@ const TaskRecipe& audio_recipe() {
   return recipe;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

@@ -1,5 +1,5 @@
 // c10d with Gloo: a TCPStore for rendezvous (rank 0 hosts it), then a ProcessGroupGloo over TCP.
-#include <unirep/sdk/distributed/process_group.h>
+#include "sdk/distributed/process_group.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace unirep::sdk::distributed {
+namespace unirep::sdk {
 namespace {
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -175,4 +175,4 @@ int world_size_from_env() {
   return env_int("WORLD_SIZE", 1, 1, 1 << 16);
 }
 
-}  // namespace unirep::sdk::distributed
+}  // namespace unirep::sdk

@@ -1,16 +1,16 @@
-#include <unirep/sdk/image/image_classifier.h>
-#include <unirep/sdk/image/image_labels.h>
-#include <unirep/sdk/image/image_model.h>
+#include "sdk/image/image_classifier.h"
+#include "sdk/image/image_labels.h"
+#include "sdk/image/image_model.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "models/backbone/state_dict.h"
 
 #include <torch/types.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace unirep::sdk::image {
+namespace unirep::sdk {
 
 ImageClassifier::ImageClassifier(ImageClassifierOptions options) : options_(std::move(options)) {
   if (!options_.model_file.empty()) {
@@ -59,7 +59,7 @@ at::Tensor ImageClassifier::probabilities(const at::Tensor& images) const {
 }
 
 at::Tensor ImageClassifier::preprocess(const std::string& path) const {
-  return modalities::image::load_image_input(path, options_.transform, options_.decode);
+  return modalities::load_image_input(path, options_.transform, options_.decode);
 }
 
 std::vector<LabelScore> ImageClassifier::top_k(const at::Tensor& row, int k) const {
@@ -70,4 +70,4 @@ std::vector<LabelScore> ImageClassifier::classify(const std::string& path, int k
   return top_k(probabilities(preprocess(path).unsqueeze(0))[0], k);
 }
 
-}  // namespace unirep::sdk::image
+}  // namespace unirep::sdk

@@ -1,17 +1,15 @@
-#include <unirep/sdk/image/image_features.h>
+#include "sdk/image/image_features.h"
 
-#include <unirep/modalities/image/opencv_resize.h>
+#include "modalities/image/opencv_resize.h"
 
 #include <torch/types.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace unirep::sdk::image {
-namespace img = modalities::image;
-
-at::Tensor dense_input(const img::RgbImage& image, const DenseTransformOptions& d,
-                       const img::ImageTransformOptions& norm) {
+namespace unirep::sdk {
+at::Tensor dense_input(const modalities::RgbImage& image, const DenseTransformOptions& d,
+                       const modalities::ImageTransformOptions& norm) {
   if (d.long_edge <= 0 || d.short_edge <= 0 || d.pad_multiple <= 0)
     throw std::invalid_argument("invalid dense-task resize settings");
   // mmcv's rescale_size: scale = min(long / max(h, w), short / min(h, w)); sizes int(x * scale + 0.5).
@@ -19,7 +17,7 @@ at::Tensor dense_input(const img::RgbImage& image, const DenseTransformOptions& 
                                 static_cast<double>(d.short_edge) / std::min(image.width, image.height));
   const int w = std::max(1, static_cast<int>(image.width * scale + 0.5)),
             h = std::max(1, static_cast<int>(image.height * scale + 0.5));
-  const auto x = img::to_normalized_tensor(img::opencv_resize_linear(image, w, h), norm);
+  const auto x = modalities::to_normalized_tensor(modalities::opencv_resize_linear(image, w, h), norm);
   const int ph = (h + d.pad_multiple - 1) / d.pad_multiple * d.pad_multiple,
             pw = (w + d.pad_multiple - 1) / d.pad_multiple * d.pad_multiple;
   auto out = at::zeros({3, ph, pw}, at::kFloat);
@@ -45,11 +43,12 @@ std::vector<at::Tensor> ImageFeatureExtractor::features(const at::Tensor& images
   return model_->forward_stages(images, model_->has_stage_norms());
 }
 
-at::Tensor ImageFeatureExtractor::preprocess(const std::string& path, const img::ImageTransformOptions& transform,
+at::Tensor ImageFeatureExtractor::preprocess(const std::string& path,
+                                             const modalities::ImageTransformOptions& transform,
                                              const DenseTransformOptions& dense,
-                                             const img::ImageDecodeOptions& decode) {
-  if (dense.long_edge <= 0) return img::load_image_input(path, transform, decode);
-  const auto image = img::decode_image(path, decode);
+                                             const modalities::ImageDecodeOptions& decode) {
+  if (dense.long_edge <= 0) return modalities::load_image_input(path, transform, decode);
+  const auto image = modalities::decode_image(path, decode);
   try {
     return dense_input(image, dense, transform);
   } catch (const std::invalid_argument& e) {  // a resize over the limits (docs/images.md, Limits), named with the file
@@ -57,4 +56,4 @@ at::Tensor ImageFeatureExtractor::preprocess(const std::string& path, const img:
   }
 }
 
-}  // namespace unirep::sdk::image
+}  // namespace unirep::sdk

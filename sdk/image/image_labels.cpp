@@ -1,10 +1,10 @@
-#include <unirep/sdk/image/image_labels.h>
+#include "sdk/image/image_labels.h"
 
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
-namespace unirep::sdk::image {
+namespace unirep::sdk {
 namespace {
 
 std::vector<std::string> split_lines(const std::string& text, const std::string& name) {
@@ -42,4 +42,4 @@ std::vector<std::string> read_label_file(const std::string& path) {
   return split_lines(s.str(), path);
 }
 
-}  // namespace unirep::sdk::image
+}  // namespace unirep::sdk

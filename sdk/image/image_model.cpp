@@ -1,10 +1,10 @@
-#include <unirep/sdk/image/image_model.h>
+#include "sdk/image/image_model.h"
 
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
 
-namespace unirep::sdk::image {
+namespace unirep::sdk {
 
 std::string image_task_json(const ImageModelSpec& s) {
   const auto& t = s.transform;
@@ -39,7 +39,7 @@ ImageModelSpec image_model_spec(const ModelFile& file) {
 }
 
 ImageTask::ImageTask(ImageModelSpec spec, double drop_path_rate)
-    : train::BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)),
+    : BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)),
       spec_(std::move(spec)) {}
 
 std::map<std::string, std::string> ImageTask::deploy_metadata() {
@@ -51,4 +51,4 @@ std::map<std::string, std::string> ImageTask::deploy_metadata() {
   return model_file_metadata(f);
 }
 
-}  // namespace unirep::sdk::image
+}  // namespace unirep::sdk

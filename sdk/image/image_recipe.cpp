@@ -1,19 +1,19 @@
 // The image task: an image folder (ImageNet layout train/ val/ test/, or class folders) or a CSV
 // of path,label and a backbone classifier, optionally fine-tuned from a checkpoint such as the
 // official ImageNet ones (the head is replaced when the class count differs; docs/images.md).
-#include <unirep/models/backbone_config.h>
-#include <unirep/modalities/image/image_file_list.h>
-#include <unirep/sdk/image/image_classifier.h>
-#include <unirep/sdk/image/image_dataset.h>
-#include <unirep/sdk/image/image_model.h>
-#include <unirep/sdk/tasks/labelled_files.h>
-#include <unirep/sdk/tasks/task_recipe.h>
+#include "models/backbone/backbone_config.h"
+#include "modalities/image/image_file_list.h"
+#include "sdk/image/image_classifier.h"
+#include "sdk/image/image_dataset.h"
+#include "sdk/image/image_model.h"
+#include "sdk/tasks/labelled_files.h"
+#include "sdk/tasks/task_recipe.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
 class ImageRecipe : public TaskRecipe {
@@ -22,9 +22,9 @@ class ImageRecipe : public TaskRecipe {
   std::string description() const override { return "Classify images (fine-tune the official ImageNet checkpoints)"; }
 
   std::vector<Option> options() const override {
-    const modalities::image::ImageAugmentOptions aug;
-    const modalities::image::ImageTransformOptions transform;
-    const image::ImageMixOptions mix;
+    const modalities::ImageAugmentOptions aug;
+    const modalities::ImageTransformOptions transform;
+    const ImageMixOptions mix;
     auto options = data_options();
     options.insert(options.end(),
                    {integer_option("size", transform.size, "Input side", 1, 4096),
@@ -40,9 +40,9 @@ class ImageRecipe : public TaskRecipe {
     return options;
   }
 
-  PreparedTraining prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const override;
+  PreparedTraining prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const override;
 
-  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const train::TrainOptions& t,
+  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const TrainOptions& t,
                                      const CountCallback& progress) const override {
     Settings e(evaluation_options());
     e.set("model_file", model_file);
@@ -62,39 +62,38 @@ class ImageRecipe : public TaskRecipe {
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
 };
 
-PreparedTraining ImageRecipe::prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const {
+PreparedTraining ImageRecipe::prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const {
   const auto data = s.text("data");
-  const auto list = modalities::image::list_image_dataset(data);
+  const auto list = modalities::list_image_dataset(data);
   if (list.labels.size() < 2) throw std::invalid_argument(data + ": an image classifier needs at least two classes");
   const int size = static_cast<int>(s.integer("size"));
-  image::ImageModelSpec spec;
+  ImageModelSpec spec;
   spec.backbone = models::resolve_config(s.text("model"));
   spec.backbone.in_chans = 3;
   spec.backbone.num_classes = static_cast<int64_t>(list.labels.size());
   spec.labels = list.labels;
   spec.transform.size = size;
   spec.transform.crop_pct = s.number("crop_pct");
-  auto task = std::make_unique<image::ImageTask>(spec, s.number("drop_path"));
+  auto task = std::make_unique<ImageTask>(spec, s.number("drop_path"));
   if (s.given("weights"))
     load_initial_weights(task->model(), s.text("weights"), list.labels.size(), s.flag("strict"), note);
-  modalities::image::ImageAugmentOptions aug;
+  modalities::ImageAugmentOptions aug;
   aug.size = size;
   aug.scale_min = s.number("scale_min");
   aug.hflip = s.number("hflip");
   aug.randaug_ops = static_cast<int>(s.integer("randaug_ops"));
   aug.randaug_magnitude = s.number("randaug_magnitude");
-  image::ImageMixOptions mix;
+  ImageMixOptions mix;
   mix.prob = s.number("mix_prob");
   mix.mixup_alpha = s.number("mixup_alpha");
   mix.cutmix_alpha = s.number("cutmix_alpha");
   const auto k = static_cast<int64_t>(list.labels.size());
   PreparedTraining p;
   p.task = std::move(task);
-  p.train = std::make_shared<image::ImageDataset>(list.train, k, spec.transform,
-                                                  s.flag("augment") ? std::optional(aug) : std::nullopt, mix, t.seed);
-  if (!list.validation.empty())
-    p.validation = std::make_shared<image::ImageDataset>(list.validation, k, spec.transform);
-  if (!list.test.empty()) p.test = std::make_shared<image::ImageDataset>(list.test, k, spec.transform);
+  p.train = std::make_shared<ImageDataset>(list.train, k, spec.transform,
+                                           s.flag("augment") ? std::optional(aug) : std::nullopt, mix, t.seed);
+  if (!list.validation.empty()) p.validation = std::make_shared<ImageDataset>(list.validation, k, spec.transform);
+  if (!list.test.empty()) p.test = std::make_shared<ImageDataset>(list.test, k, spec.transform);
   const auto side = std::to_string(size);
   if (note)
     note("image data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) +
@@ -107,10 +106,10 @@ Evaluation ImageRecipe::evaluate(const Settings& s, const CountCallback& progres
   s.require(name());
   const auto data = s.text("data");
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");
-  image::ImageClassifierOptions opts;
+  ImageClassifierOptions opts;
   opts.model_file = s.text("model_file");
-  image::ImageClassifier clf(opts);
-  const auto list = modalities::image::list_image_dataset(data);
+  ImageClassifier clf(opts);
+  const auto list = modalities::list_image_dataset(data);
   const auto& chosen = evaluation_split(list, s.text("split"), data);
   const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
   const auto batch_size = static_cast<size_t>(s.integer("batch_size"));
@@ -146,4 +145,4 @@ const TaskRecipe& image_recipe() {
   return recipe;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

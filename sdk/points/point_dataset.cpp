@@ -1,16 +1,14 @@
-#include <unirep/sdk/points/point_dataset.h>
+#include "sdk/points/point_dataset.h"
 
-#include <unirep/sdk/points/point_model.h>
+#include "sdk/points/point_model.h"
 
 #include <ATen/ATen.h>
 
 #include <random>
 
-namespace unirep::sdk::points {
-namespace pts = modalities::points;
-
-PointDataset::PointDataset(std::vector<pts::PointItem> items, pts::PointInputOptions input, bool augment, uint64_t seed,
-                           int rotation)
+namespace unirep::sdk {
+PointDataset::PointDataset(std::vector<modalities::PointItem> items, modalities::PointInputOptions input, bool augment,
+                           uint64_t seed, int rotation)
     : items_(std::move(items)),
       input_(input),
       augment_(augment),
@@ -24,7 +22,7 @@ at::Tensor PointDataset::points(size_t index) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (cache_.at(index).defined()) return cache_[index];
   }
-  auto p = pts::load_point_input(items_[index].path, input_);
+  auto p = modalities::load_point_input(items_[index].path, input_);
   // Too few points: repeat them (the official data always has enough points; docs/reference.md,
   // Point clouds).
   if (p.size(0) < input_.points)
@@ -34,7 +32,7 @@ at::Tensor PointDataset::points(size_t index) const {
   return p;
 }
 
-train::Example PointDataset::get(size_t index) const {
+Example PointDataset::get(size_t index) const {
   auto p = points(index);
   const auto label = at::scalar_tensor(items_[index].label, at::kLong);
   if (!augment_) return {with_test_rotation(p, rotation_), label};
@@ -51,8 +49,8 @@ train::Example PointDataset::get(size_t index) const {
   std::shuffle(perm.begin(), perm.end(), rng);
   p = p.index_select(0, at::tensor(perm, at::kLong));
   const double theta = (0.04 + 1.9 * U(rng)) * M_PI, phi = (-0.4 + 0.2 * U(rng)) * M_PI;
-  const auto r = pts::theta_phi_rotation(theta, phi);
-  auto R = at::from_blob(const_cast<float*>(r.data()), {3, 3}, at::kFloat).clone();
+  const auto r = modalities::theta_phi_rotation(theta, phi);
+  auto R = at::tensor(at::ArrayRef<float>(r.data(), r.size())).view({3, 3});
   float scale[3], shift[3];
   for (int a = 0; a < 3; ++a)
     scale[a] = static_cast<float>(2.0 / 3 + (1.5 - 2.0 / 3) * U(rng)),
@@ -62,4 +60,4 @@ train::Example PointDataset::get(size_t index) const {
   return {at::cat({p, placed}, 1), label};
 }
 
-}  // namespace unirep::sdk::points
+}  // namespace unirep::sdk

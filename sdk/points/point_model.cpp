@@ -1,17 +1,17 @@
-#include <unirep/sdk/points/point_model.h>
+#include "sdk/points/point_model.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/modalities/points/point_file_list.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "modalities/points/point_file_list.h"
+#include "models/backbone/state_dict.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 #include <torch/autograd.h>
 
-namespace unirep::sdk::points {
+namespace unirep::sdk {
 
-models::PointCloudClassifierOptions PointModelSpec::model_options(bool deploy, double drop_path_rate) const {
-  return models::PointCloudClassifierOptions(backbone, static_cast<int64_t>(labels.size()))
+models::PointCloudNetOptions PointModelSpec::model_options(bool deploy, double drop_path_rate) const {
+  return models::PointCloudNetOptions(backbone, static_cast<int64_t>(labels.size()))
       .projection(projection)
       .deploy(deploy)
       .drop_path_rate(drop_path_rate);
@@ -59,7 +59,7 @@ PointTask::PointTask(PointModelSpec spec, double drop_path_rate)
     : spec_(std::move(spec)), net_(spec_.model_options(false, drop_path_rate)) {}
 
 io::NamedTensors PointTask::deploy_state() {
-  models::PointCloudClassifier copy(spec_.model_options(false));
+  models::PointCloudNet copy(spec_.model_options(false));
   models::load_state_dict(*copy, models::state_dict(*net_));
   copy->eval();
   copy->reparameterize();
@@ -76,12 +76,12 @@ std::map<std::string, std::string> PointTask::deploy_metadata() {
 }
 
 at::Tensor with_test_rotation(const at::Tensor& points, int k) {
-  const auto r = modalities::points::test_rotation(k);
+  const auto r = modalities::test_rotation(k);
   const auto R = at::tensor(at::ArrayRef<float>(r)).view({3, 3}).to(points.options());
   return at::cat({points, points.matmul(R.t())}, -1);
 }
 
-PointClassifier PointClassifier::load(const std::string& path, std::optional<InferencePath> inference) {
+PointCloudRecognizer PointCloudRecognizer::load(const std::string& path, std::optional<InferencePath> inference) {
   auto file = read_model_file(path, kPointClassifierKind);
   PointModelSpec spec;
   try {
@@ -89,40 +89,40 @@ PointClassifier PointClassifier::load(const std::string& path, std::optional<Inf
   } catch (const std::invalid_argument& e) {
     throw io::FormatError(path, e.what());
   }
-  models::PointCloudClassifier net(spec.model_options(/*deploy=*/true));
+  models::PointCloudNet net(spec.model_options(/*deploy=*/true));
   load_model_file_weights(*net, file, path);
-  return PointClassifier(net, std::move(spec), inference);
+  return PointCloudRecognizer(net, std::move(spec), inference);
 }
 
-PointClassifier::PointClassifier(models::PointCloudClassifier net, PointModelSpec spec,
-                                 std::optional<InferencePath> inference)
+PointCloudRecognizer::PointCloudRecognizer(models::PointCloudNet net, PointModelSpec spec,
+                                           std::optional<InferencePath> inference)
     : net_(std::move(net)), spec_(std::move(spec)) {
   net_->eval();
   backbone_ = InferenceBackbone(net_->backbone, inference.value_or(inference_path_from_env()));
 }
 
-at::Tensor PointClassifier::logits(const at::Tensor& inputs) const {
+at::Tensor PointCloudRecognizer::logits(const at::Tensor& inputs) const {
   torch::InferenceMode guard;
   return net_.ptr()->forward(
       inputs, [this](const at::Tensor& images) { return backbone_.forward(images, models::OutputMode::Pooled); });
 }
 
-at::Tensor PointClassifier::rotation_probabilities(const at::Tensor& points) const {
+at::Tensor PointCloudRecognizer::rotation_probabilities(const at::Tensor& points) const {
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> batch;
   for (int k = 0; k < 8; ++k) batch.push_back(with_test_rotation(points, k));
   return at::softmax(logits(at::stack(batch)), 1);
 }
 
-at::Tensor PointClassifier::probabilities(const at::Tensor& points, bool all_rotations) const {
+at::Tensor PointCloudRecognizer::probabilities(const at::Tensor& points, bool all_rotations) const {
   if (all_rotations) return rotation_probabilities(points).mean(0);
   torch::NoGradGuard no_grad;
   return at::softmax(logits(with_test_rotation(points, 0).unsqueeze(0)), 1).squeeze(0);
 }
 
-at::Tensor PointClassifier::view_images(const at::Tensor& points) const {
+at::Tensor PointCloudRecognizer::view_images(const at::Tensor& points) const {
   torch::NoGradGuard no_grad;
   return net_.ptr()->images(with_test_rotation(points, 0).unsqueeze(0));
 }
 
-}  // namespace unirep::sdk::points
+}  // namespace unirep::sdk

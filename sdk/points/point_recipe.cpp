@@ -1,18 +1,18 @@
 // The point-cloud task: a ModelNet-style folder or a CSV of path,label, projected to multi-view
 // images for the backbone (docs/points.md, "Training"). The paper's sizes are options; the
 // defaults are scaled so training fits a CPU.
-#include <unirep/models/backbone_config.h>
-#include <unirep/modalities/points/point_file_list.h>
-#include <unirep/sdk/points/point_dataset.h>
-#include <unirep/sdk/points/point_model.h>
-#include <unirep/sdk/tasks/labelled_files.h>
-#include <unirep/sdk/tasks/task_recipe.h>
+#include "models/backbone/backbone_config.h"
+#include "modalities/points/point_file_list.h"
+#include "sdk/points/point_dataset.h"
+#include "sdk/points/point_model.h"
+#include "sdk/tasks/labelled_files.h"
+#include "sdk/tasks/task_recipe.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
 class PointRecipe : public TaskRecipe {
@@ -36,10 +36,10 @@ class PointRecipe : public TaskRecipe {
     return options;
   }
 
-  PreparedTraining prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const override {
+  PreparedTraining prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const override {
     const auto data = s.text("data");
-    auto list = modalities::points::list_point_dataset(data);
-    points::PointModelSpec spec;
+    auto list = modalities::list_point_dataset(data);
+    PointModelSpec spec;
     spec.backbone = models::resolve_config(s.text("model"));
     spec.backbone.in_chans = 3;
     spec.labels = list.labels;
@@ -56,15 +56,15 @@ class PointRecipe : public TaskRecipe {
     spec.input.points = s.integer("points");
     spec.input.modelnet_axes = s.flag("modelnet_axes");
     PreparedTraining p;
-    auto task = std::make_unique<points::PointTask>(spec, s.number("drop_path"));
+    auto task = std::make_unique<PointTask>(spec, s.number("drop_path"));
     if (s.given("weights"))
       load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
     p.task = std::move(task);
-    p.train = std::make_shared<points::PointDataset>(list.train, spec.input, s.flag("augment"), t.seed);
+    p.train = std::make_shared<PointDataset>(list.train, spec.input, s.flag("augment"), t.seed);
     // No validation split in these layouts: the model of the last epoch is exported, and scored on
     // the test split after training (never used to choose it).
     if (!list.test.empty())
-      p.test = std::make_shared<points::PointDataset>(list.test, spec.input, /*augment=*/false, t.seed, 0);
+      p.test = std::make_shared<PointDataset>(list.test, spec.input, /*augment=*/false, t.seed, 0);
     const auto side = std::to_string(s.integer("image_size"));
     if (note)
       note("point data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) +
@@ -73,7 +73,7 @@ class PointRecipe : public TaskRecipe {
     return p;
   }
 
-  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const train::TrainOptions&,
+  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const TrainOptions&,
                                      const CountCallback& progress) const override {
     Settings e(evaluation_options());
     e.set("model_file", model_file);
@@ -96,12 +96,12 @@ Evaluation PointRecipe::evaluate(const Settings& s, const CountCallback& progres
   const auto data = s.text("data");
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");
   const bool all_rotations = s.flag("all_rotations");
-  auto clf = points::PointClassifier::load(s.text("model_file"));
-  auto list = modalities::points::list_point_dataset(data);
+  auto clf = PointCloudRecognizer::load(s.text("model_file"));
+  auto list = modalities::list_point_dataset(data);
   auto items = list.test.empty() ? list.train : list.test;
   const auto to_model = map_labels_by_name(list.labels, clf.spec().labels, data);
   for (auto& item : items) item.label = to_model[static_cast<size_t>(item.label)];
-  points::PointDataset ds(items, clf.spec().input, false);
+  PointDataset ds(items, clf.spec().input, false);
   Evaluation out;
   out.report.emplace(clf.spec().labels);
   size_t correct_avg = 0;  // top-1 (rotation 0) is counted by the report
@@ -130,4 +130,4 @@ const TaskRecipe& point_recipe() {
   return recipe;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

@@ -1,12 +1,12 @@
-#include <unirep/sdk/tasks/labelled_files.h>
+#include "sdk/tasks/labelled_files.h"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 
-const std::vector<modalities::image::ImageItem>& evaluation_split(const modalities::image::ImageFileList& list,
-                                                                  const std::string& split, const std::string& data) {
+const std::vector<modalities::ImageItem>& evaluation_split(const modalities::ImageFileList& list,
+                                                           const std::string& split, const std::string& data) {
   const auto* chosen = split == "test"         ? (!list.test.empty()         ? &list.test
                                                   : !list.validation.empty() ? &list.validation
                                                                              : &list.train)
@@ -28,4 +28,4 @@ std::vector<int64_t> map_labels_by_name(const std::vector<std::string>& data_lab
   return out;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

@@ -1,4 +1,4 @@
-#include <unirep/sdk/tasks/settings.h>
+#include "sdk/tasks/settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
 constexpr size_t kMaxNumberChars = 40;
@@ -269,4 +269,4 @@ std::vector<Option> merge_options(std::vector<Option> a, const std::vector<Optio
   return a;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

@@ -1,17 +1,17 @@
-#include <unirep/sdk/tasks/task_recipe.h>
+#include "sdk/tasks/task_recipe.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/distributed/sync_batchnorm.h>
-#include <unirep/sdk/tasks/train_settings.h>
+#include "models/io/atomic_file.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/distributed/sync_batchnorm.h"
+#include "sdk/tasks/train_settings.h"
 
 #include <ATen/ATen.h>
 
 #include <filesystem>
 #include <stdexcept>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
 // The options of the run, defaults included, next to the model it made (docs/training.md, "The
@@ -46,7 +46,7 @@ std::vector<Option> data_options() {
   return {data, augment};
 }
 
-std::map<std::string, double> TaskRecipe::test(const Settings&, const std::string&, const train::TrainOptions&,
+std::map<std::string, double> TaskRecipe::test(const Settings&, const std::string&, const TrainOptions&,
                                                const CountCallback&) const {
   return {};
 }
@@ -63,9 +63,8 @@ TrainingRun TaskRecipe::train(const Settings& s, const TrainingCallbacks& cb) co
   // LibTorch seeds its default generator non-deterministically; the initialization follows the seed.
   at::manual_seed(t.seed);
   auto prepared = prepare(s, t, cb.note);
-  if (cb.communicator && cb.sync_batchnorm)
-    distributed::convert_sync_batchnorm(prepared.task->model(), *cb.communicator);
-  train::Trainer trainer(*prepared.task, t, cb.communicator);
+  if (cb.communicator && cb.sync_batchnorm) convert_sync_batchnorm(prepared.task->model(), *cb.communicator);
+  Trainer trainer(*prepared.task, t, cb.communicator);
   trainer.set_progress(cb.progress);
   TrainingRun run;
   run.result = trainer.fit(prepared.train, prepared.validation);
@@ -93,4 +92,4 @@ void load_initial_weights(torch::nn::Module& model, const std::string& weights, 
   if (!report.clean() && note) note("initial weights: skipped keys\n" + report.describe());
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

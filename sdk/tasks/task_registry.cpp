@@ -1,8 +1,8 @@
-#include <unirep/sdk/tasks/task_registry.h>
+#include "sdk/tasks/task_registry.h"
 
 #include <stdexcept>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 
 // Each recipe lives with its modality (sdk/<modality>/<modality>_recipe.cpp); adding a task is
 // one recipe and one line here.
@@ -33,4 +33,4 @@ const TaskRecipe& find_task_recipe(const std::string& name) {
   throw std::invalid_argument("no task '" + name.substr(0, 80) + "' (tasks: " + known + ")");
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

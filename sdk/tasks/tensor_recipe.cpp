@@ -1,19 +1,19 @@
 // The task on raw .npy tensors: N x C x H x W float inputs with int64 class labels or float N x K
 // soft / multi-hot targets, and the backbone's own classification head.
-#include <unirep/io/format_error.h>
-#include <unirep/io/npy.h>
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/tasks/task_recipe.h>
-#include <unirep/sdk/tasks/train_settings.h>
+#include "models/io/format_error.h"
+#include "models/io/npy.h"
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/tasks/task_recipe.h"
+#include "sdk/tasks/train_settings.h"
 
 #include <ATen/ATen.h>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
-std::shared_ptr<train::TensorDataset> load_tensors(const std::string& inputs, const std::string& labels) {
+std::shared_ptr<TensorDataset> load_tensors(const std::string& inputs, const std::string& labels) {
   auto x = io::read_npy(inputs);
   auto y = io::read_npy(labels);
   if (x.dim() != 4) throw io::FormatError(inputs, "inputs must be N x C x H x W");
@@ -22,13 +22,13 @@ std::shared_ptr<train::TensorDataset> load_tensors(const std::string& inputs, co
     throw io::FormatError(labels, "labels must have one row per input (" + std::to_string(x.size(0)) + ")");
   if (y.dim() == 1 && y.is_floating_point()) throw io::FormatError(labels, "class labels must be integers (int64)");
   // The data set refuses NaN inputs and negative labels naming these files (docs/training.md, Bad values).
-  return std::make_shared<train::TensorDataset>(x.to(at::kFloat), y.dim() == 1 ? y.to(at::kLong) : y.to(at::kFloat),
-                                                train::TensorSources{inputs, labels});
+  return std::make_shared<TensorDataset>(x.to(at::kFloat), y.dim() == 1 ? y.to(at::kLong) : y.to(at::kFloat),
+                                         TensorSources{inputs, labels});
 }
 
 // The class count: the model's given one, the width of soft targets, else the largest label + 1
 // for a named variant (a JSON config keeps its own).
-int64_t class_count(const Settings& s, const train::TensorDataset& data, models::BackboneConfig config) {
+int64_t class_count(const Settings& s, const TensorDataset& data, models::BackboneConfig config) {
   if (s.given("num_classes")) return s.integer("num_classes");
   const auto first = data.get(0);
   if (first.target.dim() == 1) return first.target.size(0);
@@ -60,19 +60,19 @@ class TensorRecipe : public TaskRecipe {
             num_classes_option()};
   }
 
-  PreparedTraining prepare(const Settings& s, train::TrainOptions&, const NoteCallback& note) const override {
+  PreparedTraining prepare(const Settings& s, TrainOptions&, const NoteCallback& note) const override {
     if (s.given("val_inputs") != s.given("val_labels"))
       throw std::invalid_argument("tensors: option 'val_inputs' and option 'val_labels' go together");
     auto data = load_tensors(s.text("inputs"), s.text("labels"));
-    std::shared_ptr<train::TensorDataset> val;
+    std::shared_ptr<TensorDataset> val;
     if (s.given("val_inputs")) val = load_tensors(s.text("val_inputs"), s.text("val_labels"));
     auto config = models::resolve_config(s.text("model"));
     config.in_chans = data->get(0).input.size(0);
     config.num_classes = class_count(s, *data, config);
     data->require_classes(config.num_classes);
     if (val) val->require_classes(config.num_classes);
-    auto task = std::make_unique<train::BackboneClassifier>(
-        models::UniRepLKNetOptions(config).drop_path_rate(s.number("drop_path")));
+    auto task =
+        std::make_unique<BackboneClassifier>(models::UniRepLKNetOptions(config).drop_path_rate(s.number("drop_path")));
     if (s.given("weights"))
       load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
     return {std::move(task), data, val, nullptr};
@@ -98,12 +98,12 @@ class TensorRecipe : public TaskRecipe {
     spec.weights = s.text("weights");
     auto loaded = load_backbone(spec);
     auto data = load_tensors(s.text("inputs"), s.text("labels"));
-    train::BackboneClassifier task(models::UniRepLKNetOptions(loaded.model->config()).deploy(loaded.model->deployed()));
+    BackboneClassifier task(models::UniRepLKNetOptions(loaded.model->config()).deploy(loaded.model->deployed()));
     models::load_state_dict(task.model(), models::state_dict(*loaded.model));
-    train::TrainOptions t;
+    TrainOptions t;
     t.batch_size = static_cast<size_t>(s.integer("batch_size"));
-    t.loss = train::parse_loss(s.text("loss"));
-    train::Trainer trainer(task, t);
+    t.loss = parse_loss(s.text("loss"));
+    Trainer trainer(task, t);
     return Evaluation{trainer.evaluate(*data), std::nullopt};
   }
 };
@@ -115,4 +115,4 @@ const TaskRecipe& tensor_recipe() {
   return recipe;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

@@ -1,4 +1,4 @@
-#include <unirep/sdk/tasks/train_settings.h>
+#include "sdk/tasks/train_settings.h"
 
 #include "../train/option_problem.h"
 
@@ -8,34 +8,31 @@
 #include <type_traits>
 #include <functional>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
-
-using train::TrainOptions;
-
-std::string optimizer_name(train::OptimizerKind k) {
+std::string optimizer_name(OptimizerKind k) {
   switch (k) {
-    case train::OptimizerKind::AdamW:
+    case OptimizerKind::AdamW:
       return "adamw";
-    case train::OptimizerKind::Adam:
+    case OptimizerKind::Adam:
       return "adam";
-    case train::OptimizerKind::SGD:
+    case OptimizerKind::SGD:
       return "sgd";
   }
   return "adamw";
 }
 
-std::string loss_name(train::LossKind k) {
+std::string loss_name(LossKind k) {
   switch (k) {
-    case train::LossKind::CrossEntropy:
+    case LossKind::CrossEntropy:
       return "ce";
-    case train::LossKind::SoftTargetCrossEntropy:
+    case LossKind::SoftTargetCrossEntropy:
       return "soft_ce";
-    case train::LossKind::BCEWithLogits:
+    case LossKind::BCEWithLogits:
       return "bce";
-    case train::LossKind::MSE:
+    case LossKind::MSE:
       return "mse";
-    case train::LossKind::MAE:
+    case LossKind::MAE:
       return "mae";
   }
   return "ce";
@@ -105,7 +102,7 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
       {number_option("warmup_epochs", d.warmup_epochs, "Linear warm-up epochs", 0, inf),
        into(&TrainOptions::warmup_epochs, "warmup_epochs")},
       {text_option("optimizer", optimizer_name(d.optimizer.kind), "Optimizer", {"adamw", "adam", "sgd"}),
-       [](TrainOptions& t, const Settings& s) { t.optimizer.kind = train::parse_optimizer(s.text("optimizer")); }},
+       [](TrainOptions& t, const Settings& s) { t.optimizer.kind = parse_optimizer(s.text("optimizer")); }},
       {number_option("weight_decay", d.optimizer.weight_decay,
                      "Weight decay (not applied to norms, biases, layer scale, GRN)", 0, inf),
        [](TrainOptions& t, const Settings& s) { t.optimizer.weight_decay = s.number("weight_decay"); }},
@@ -117,7 +114,7 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
       {number_option("clip_grad", d.clip_grad, "Max gradient norm (0 = off)", 0, inf),
        into(&TrainOptions::clip_grad, "clip_grad")},
       {text_option("loss", loss_name(d.loss), "Loss", {"ce", "soft_ce", "bce", "mse", "mae"}),
-       [](TrainOptions& t, const Settings& s) { t.loss = train::parse_loss(s.text("loss")); }},
+       [](TrainOptions& t, const Settings& s) { t.loss = parse_loss(s.text("loss")); }},
       {number_option("label_smoothing", d.label_smoothing, "Label smoothing for ce", 0, 0.999),
        into(&TrainOptions::label_smoothing, "label_smoothing")},
       {ema, into(&TrainOptions::ema_decay, "ema_decay")},
@@ -152,7 +149,7 @@ void apply_options_json(TrainOptions& options, const std::string& json_text, con
   Settings s(train_option_list(options));
   s.set_json(json_text, source);
   options = read_train_options(s, options);
-  if (const auto p = train::detail::find_option_problem(options))
+  if (const auto p = find_option_problem(options))
     throw std::invalid_argument(source + ": option '" + p->json_key + "' must be " + p->rule + ", got " + p->value);
 }
 
@@ -162,4 +159,4 @@ TrainOptions read_train_options(const Settings& settings, TrainOptions defaults)
   return defaults;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

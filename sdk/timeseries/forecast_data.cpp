@@ -1,18 +1,16 @@
-#include <unirep/sdk/timeseries/forecast_data.h>
+#include "sdk/timeseries/forecast_data.h"
 
 #include <ATen/ATen.h>
 
-namespace unirep::sdk::timeseries {
-namespace ts = modalities::timeseries;
-
-at::Tensor prepare_series(const ts::SeriesTable& table, const ForecastSpec& spec) {
+namespace unirep::sdk {
+at::Tensor prepare_series(const modalities::SeriesTable& table, const ForecastSpec& spec) {
   const int64_t T = static_cast<int64_t>(table.length()), V = static_cast<int64_t>(table.num_columns());
   const int64_t nt = static_cast<int64_t>(spec.targets.size());
   TORCH_CHECK(V == nt + static_cast<int64_t>(spec.covariates.size()), table.source, ": columns do not match the model");
-  auto values = at::from_blob(const_cast<float*>(table.values.data()), {T, V}, at::kFloat).clone();
+  auto values = at::tensor(at::ArrayRef<float>(table.values)).view({T, V});
   spec.scaler.apply(values.data_ptr<float>(), static_cast<size_t>(T), static_cast<size_t>(V), static_cast<size_t>(V));
-  auto features = spec.time_features ? ts::time_features(table.times, table.time_style.format)
-                                     : at::zeros({T, ts::kNumTimeFeatures}, at::kFloat);
+  auto features = spec.time_features ? modalities::time_features(table.times, table.time_style.format)
+                                     : at::zeros({T, modalities::kNumTimeFeatures}, at::kFloat);
   return at::cat({values.narrow(1, 0, nt), features, values.narrow(1, nt, V - nt)}, 1).contiguous();
 }
 
@@ -24,7 +22,7 @@ ForecastWindows::ForecastWindows(at::Tensor prepared, std::vector<size_t> starts
       pred_len_(pred_len),
       num_vars_(num_vars) {}
 
-train::Example ForecastWindows::get(size_t index) const {
+Example ForecastWindows::get(size_t index) const {
   const auto s = static_cast<int64_t>(starts_.at(index));
   return {prepared_.narrow(0, s, seq_len_).clone(),
           prepared_.narrow(0, s + seq_len_, pred_len_).narrow(1, 0, num_vars_).clone()};
@@ -43,4 +41,4 @@ at::Tensor ForecastWindows::targets() const {
   return at::stack(v);
 }
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::sdk

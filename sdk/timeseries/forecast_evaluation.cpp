@@ -1,7 +1,7 @@
-#include <unirep/sdk/timeseries/forecast_evaluation.h>
+#include "sdk/timeseries/forecast_evaluation.h"
 
-#include <unirep/models/timeseries/linear_forecaster.h>
-#include <unirep/sdk/timeseries/forecast_data.h>
+#include "models/timeseries/linear_forecaster.h"
+#include "sdk/timeseries/forecast_data.h"
 
 #include <ATen/ATen.h>
 #include <torch/autograd.h>
@@ -10,9 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace unirep::sdk::timeseries {
-namespace ts = modalities::timeseries;
-
+namespace unirep::sdk {
 ForecastErrors forecast_errors(const at::Tensor& forecast, const at::Tensor& truth) {
   TORCH_CHECK(forecast.sizes() == truth.sizes(), "forecast and truth shapes differ: ", forecast.sizes(), " vs ",
               truth.sizes());
@@ -36,8 +34,12 @@ at::Tensor seasonal_naive_forecast(const at::Tensor& inputs, int64_t pred_len, i
   return at::stack(steps, 1);
 }
 
-at::Tensor run_forecaster(models::UniRepLKNetForecaster& net, const at::Tensor& inputs, int64_t batch_size) {
+at::Tensor run_forecaster(const models::UniRepLKNetForecaster& forecaster, const at::Tensor& inputs,
+                          int64_t batch_size) {
   torch::NoGradGuard no_grad;
+  // A second handle on the same module: LibTorch's forward() is not const, but this call changes no
+  // state of an eval-mode network.
+  models::UniRepLKNetForecaster net = forecaster;
   // Mode flags are only written when the net is training, so that a loaded (eval) forecaster can
   // serve several threads at once.
   const bool was_training = net->is_training();
@@ -65,20 +67,20 @@ void check_finite(const ForecastEvaluation& e, const std::string& source) {
 
 at::Tensor restore(const at::Tensor& standardized, const ForecastSpec& spec) {
   const auto V = static_cast<int64_t>(spec.targets.size());
-  auto mean = at::from_blob(const_cast<float*>(spec.scaler.mean.data()), {V}, at::kFloat).clone();
-  auto std = at::from_blob(const_cast<float*>(spec.scaler.std.data()), {V}, at::kFloat).clone();
+  auto mean = at::tensor(at::ArrayRef<float>(spec.scaler.mean)).view({V});
+  auto std = at::tensor(at::ArrayRef<float>(spec.scaler.std)).view({V});
   return standardized * std + mean;
 }
 }  // namespace
 
 ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const ForecastSpec& spec,
-                                       const ts::SeriesTable& table) {
+                                       const modalities::SeriesTable& table) {
   const auto prepared = prepare_series(table, spec);
-  const auto split = ts::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
+  const auto split = modalities::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
   const auto V = static_cast<int64_t>(spec.targets.size());
-  ForecastWindows test(prepared, ts::window_starts(split.test, spec.seq_len, spec.pred_len), spec.seq_len,
+  ForecastWindows test(prepared, modalities::window_starts(split.test, spec.seq_len, spec.pred_len), spec.seq_len,
                        spec.pred_len, V);
-  ForecastWindows train(prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len), spec.seq_len,
+  ForecastWindows train(prepared, modalities::window_starts(split.train, spec.seq_len, spec.pred_len), spec.seq_len,
                         spec.pred_len, V);
 
   const auto inputs = test.inputs();
@@ -102,4 +104,4 @@ ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const
   return e;
 }
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::sdk

@@ -1,17 +1,15 @@
-#include <unirep/sdk/timeseries/forecast_model.h>
+#include "sdk/timeseries/forecast_model.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/modalities/quoted_text.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "modalities/input/quoted_text.h"
+#include "models/backbone/state_dict.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
 
-namespace unirep::sdk::timeseries {
-namespace ts = modalities::timeseries;
-
+namespace unirep::sdk {
 models::UniRepLKNetForecasterOptions ForecastSpec::model_options(bool deploy, double drop_path_rate) const {
   return models::UniRepLKNetForecasterOptions(backbone, seq_len, pred_len, static_cast<int64_t>(targets.size()))
       .num_covariates(static_cast<int64_t>(covariates.size()))
@@ -22,44 +20,44 @@ models::UniRepLKNetForecasterOptions ForecastSpec::model_options(bool deploy, do
 }
 
 namespace {
-const char* format_name(ts::TimeFormat f) {
+const char* format_name(modalities::TimeFormat f) {
   switch (f) {
-    case ts::TimeFormat::Number:
+    case modalities::TimeFormat::Number:
       return "number";
-    case ts::TimeFormat::Date:
+    case modalities::TimeFormat::Date:
       return "date";
-    case ts::TimeFormat::DateTime:
+    case modalities::TimeFormat::DateTime:
       return "datetime";
-    case ts::TimeFormat::DateTimeSecs:
+    case modalities::TimeFormat::DateTimeSecs:
       return "datetime_seconds";
   }
   return "number";
 }
-ts::TimeFormat format_from(const std::string& s) {
-  if (s == "number") return ts::TimeFormat::Number;
-  if (s == "date") return ts::TimeFormat::Date;
-  if (s == "datetime") return ts::TimeFormat::DateTime;
-  if (s == "datetime_seconds") return ts::TimeFormat::DateTimeSecs;
+modalities::TimeFormat format_from(const std::string& s) {
+  if (s == "number") return modalities::TimeFormat::Number;
+  if (s == "date") return modalities::TimeFormat::Date;
+  if (s == "datetime") return modalities::TimeFormat::DateTime;
+  if (s == "datetime_seconds") return modalities::TimeFormat::DateTimeSecs;
   throw std::invalid_argument("unknown time format '" + s + "'");
 }
-const char* zone_name(ts::ZoneStyle z) {
+const char* zone_name(modalities::ZoneStyle z) {
   switch (z) {
-    case ts::ZoneStyle::None:
+    case modalities::ZoneStyle::None:
       return "none";
-    case ts::ZoneStyle::Z:
+    case modalities::ZoneStyle::Z:
       return "Z";
-    case ts::ZoneStyle::Hours:
+    case modalities::ZoneStyle::Hours:
       return "+HH";
-    case ts::ZoneStyle::HoursColonMinutes:
+    case modalities::ZoneStyle::HoursColonMinutes:
       return "+HH:MM";
-    case ts::ZoneStyle::HoursMinutes:
+    case modalities::ZoneStyle::HoursMinutes:
       return "+HHMM";
   }
   return "none";
 }
-ts::ZoneStyle zone_from(const std::string& s) {
-  for (auto z : {ts::ZoneStyle::None, ts::ZoneStyle::Z, ts::ZoneStyle::Hours, ts::ZoneStyle::HoursColonMinutes,
-                 ts::ZoneStyle::HoursMinutes})
+modalities::ZoneStyle zone_from(const std::string& s) {
+  for (auto z : {modalities::ZoneStyle::None, modalities::ZoneStyle::Z, modalities::ZoneStyle::Hours,
+                 modalities::ZoneStyle::HoursColonMinutes, modalities::ZoneStyle::HoursMinutes})
     if (s == zone_name(z)) return z;
   throw std::invalid_argument("unknown UTC offset style '" + s + "'");
 }
@@ -78,10 +76,10 @@ void check_scaler(const ForecastSpec& s) {
   for (size_t c = 0; c < s.scaler.mean.size(); ++c) {
     const std::string column = c < nt ? s.targets[c] : s.covariates[c - nt];
     const double mean = s.scaler.mean[c], sd = s.scaler.std[c];
-    if (!std::isfinite(mean) || std::abs(mean) > ts::kMaxSeriesMagnitude)
+    if (!std::isfinite(mean) || std::abs(mean) > modalities::kMaxSeriesMagnitude)
       throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has mean " +
                                   number(mean) + "; it must be finite and within +-1e15 (the file is damaged)");
-    if (!(sd > 0) || !std::isfinite(sd) || sd > 2 * ts::kMaxSeriesMagnitude)
+    if (!(sd > 0) || !std::isfinite(sd) || sd > 2 * modalities::kMaxSeriesMagnitude)
       throw std::invalid_argument("the stored standardization of " + modalities::quoted(column) + " has std " +
                                   number(sd) + "; it must be positive, finite and at most 2e15 (the file is damaged)");
   }
@@ -201,4 +199,4 @@ LoadedForecaster load_forecaster(const std::string& path) {
   return out;
 }
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::sdk

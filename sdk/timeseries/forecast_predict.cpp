@@ -1,9 +1,9 @@
-#include <unirep/sdk/timeseries/forecast_predict.h>
+#include "sdk/timeseries/forecast_predict.h"
 
-#include <unirep/modalities/quoted_text.h>
-#include <unirep/modalities/timeseries/time_stamp.h>
-#include <unirep/sdk/timeseries/forecast_data.h>
-#include <unirep/sdk/timeseries/forecast_evaluation.h>
+#include "modalities/input/quoted_text.h"
+#include "modalities/timeseries/time_stamp.h"
+#include "sdk/timeseries/forecast_data.h"
+#include "sdk/timeseries/forecast_evaluation.h"
 
 #include <ATen/ATen.h>
 
@@ -11,18 +11,16 @@
 #include <cstdio>
 #include <stdexcept>
 
-namespace unirep::sdk::timeseries {
-namespace ts = modalities::timeseries;
-
+namespace unirep::sdk {
 namespace {
 
 // Values the forecaster can take: finite and within +-kMaxSeriesMagnitude, as read_series_csv
 // guarantees for files (histories from memory arrive unchecked).
-void check_history(const ts::SeriesTable& table) {
+void check_history(const modalities::SeriesTable& table) {
   const size_t V = table.num_columns();
   for (size_t i = 0; i < table.values.size(); ++i) {
     const float v = table.values[i];
-    if (std::isfinite(v) && std::abs(v) <= ts::kMaxSeriesMagnitude) continue;
+    if (std::isfinite(v) && std::abs(v) <= modalities::kMaxSeriesMagnitude) continue;
     char value[32];
     std::snprintf(value, sizeof value, "%g", static_cast<double>(v));
     throw std::invalid_argument(
@@ -39,16 +37,16 @@ struct ForecastTimes {
 
 // The H times after row end - 1, written like the table's own (its format, separators and the UTC
 // offset of its last row); a forecast past 9999-12-31 is refused, not wrapped.
-ForecastTimes forecast_times(const ts::SeriesTable& table, int64_t end, int64_t H) {
+ForecastTimes forecast_times(const modalities::SeriesTable& table, int64_t end, int64_t H) {
   ForecastTimes out;
   for (int64_t h = 0; h < H; ++h) {
     const double t = table.times[static_cast<size_t>(end - 1)] + static_cast<double>(h + 1) * table.step;
     try {
-      out.stamps.push_back(ts::format_time(t, table.time_style));
+      out.stamps.push_back(modalities::format_time(t, table.time_style));
     } catch (const std::out_of_range& e) {
-      throw std::invalid_argument(table.source + ": the forecast's step " + std::to_string(h + 1) +
-                                  " cannot be written: " + e.what() +
-                                  (table.time_style.format == ts::TimeFormat::Number ? "" : " (years 0001 to 9999)"));
+      throw std::invalid_argument(
+          table.source + ": the forecast's step " + std::to_string(h + 1) + " cannot be written: " + e.what() +
+          (table.time_style.format == modalities::TimeFormat::Number ? "" : " (years 0001 to 9999)"));
     }
     out.times.push_back(t);
   }
@@ -57,7 +55,7 @@ ForecastTimes forecast_times(const ts::SeriesTable& table, int64_t end, int64_t 
 
 }  // namespace
 
-ForecastResult forecast_after(const LoadedForecaster& forecaster, const ts::SeriesTable& table, int64_t end) {
+ForecastResult forecast_after(const LoadedForecaster& forecaster, const modalities::SeriesTable& table, int64_t end) {
   const auto& spec = forecaster.spec;
   const auto L = spec.seq_len, H = spec.pred_len, V = static_cast<int64_t>(spec.targets.size());
   const size_t columns = spec.targets.size() + spec.covariates.size();
@@ -82,9 +80,8 @@ ForecastResult forecast_after(const LoadedForecaster& forecaster, const ts::Seri
   auto window = prepared.narrow(0, end - L, L).unsqueeze(0);
   // The loaded network is in eval mode and run_forecaster only reads it, so this is safe to call
   // from several threads at once.
-  auto& net = const_cast<models::UniRepLKNetForecaster&>(forecaster.net);
   ForecastResult result;
-  result.values = run_forecaster(net, window).squeeze(0).contiguous();  // H x V, standardized
+  result.values = run_forecaster(forecaster.net, window).squeeze(0).contiguous();  // H x V, standardized
   spec.scaler.restore(result.values.data_ptr<float>(), static_cast<size_t>(H), static_cast<size_t>(V),
                       static_cast<size_t>(V));
   // Never a NaN forecast with success (docs/timeseries.md, Data): a damaged model can still do it.
@@ -96,4 +93,4 @@ ForecastResult forecast_after(const LoadedForecaster& forecaster, const ts::Seri
   return result;
 }
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::sdk

@@ -1,17 +1,17 @@
 // The time-series task: a CSV series and the UniRepLKNet forecaster, trained by the forecasting
 // recipe (forecast_training.h; docs/timeseries.md). `unirep forecast train` is its own command;
 // here the task joins the registry, so apps train it like the others.
-#include <unirep/modalities/timeseries/series_csv.h>
-#include <unirep/modalities/timeseries/time_stamp.h>
-#include <unirep/sdk/tasks/task_recipe.h>
-#include <unirep/sdk/tasks/train_settings.h>
-#include <unirep/sdk/timeseries/forecast_evaluation.h>
-#include <unirep/sdk/timeseries/forecast_model.h>
-#include <unirep/sdk/timeseries/forecast_training.h>
+#include "modalities/timeseries/series_csv.h"
+#include "modalities/timeseries/time_stamp.h"
+#include "sdk/tasks/task_recipe.h"
+#include "sdk/tasks/train_settings.h"
+#include "sdk/timeseries/forecast_evaluation.h"
+#include "sdk/timeseries/forecast_model.h"
+#include "sdk/timeseries/forecast_training.h"
 
 #include <sstream>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
 std::vector<std::string> comma_list(const std::string& s) {
@@ -32,15 +32,15 @@ Option renamed(Option o, const char* flag) {
   return o;
 }
 
-modalities::timeseries::SeriesCsvOptions columns(const Settings& s) {
-  modalities::timeseries::SeriesCsvOptions c;
+modalities::SeriesCsvOptions columns(const Settings& s) {
+  modalities::SeriesCsvOptions c;
   c.time_col = s.text("time_col");
   c.targets = comma_list(s.text("targets"));
   c.covariates = comma_list(s.text("covariates"));
   c.series_id_col = s.text("series_id_col");
   c.value_col = s.text("value_col");
   if (s.given("resample")) {
-    c.resample_seconds = modalities::timeseries::parse_frequency(s.text("resample"));
+    c.resample_seconds = modalities::parse_frequency(s.text("resample"));
     if (!c.resample_seconds)
       throw std::invalid_argument("timeseries: option 'resample' cannot read the frequency '" + s.text("resample") +
                                   "'");
@@ -48,7 +48,7 @@ modalities::timeseries::SeriesCsvOptions columns(const Settings& s) {
   return c;
 }
 
-std::map<std::string, double> scores(const timeseries::ForecastEvaluation& e) {
+std::map<std::string, double> scores(const ForecastEvaluation& e) {
   std::map<std::string, double> m = {
       {"mse", e.model.mse}, {"mae", e.model.mae}, {"windows", static_cast<double>(e.test_windows)}};
   for (const auto& [name, err] : e.baselines) m[name + "_mse"] = err.mse, m[name + "_mae"] = err.mae;
@@ -60,10 +60,10 @@ class ForecastRecipe : public TaskRecipe {
   std::string name() const override { return "timeseries"; }
   std::string description() const override { return "Forecast a CSV time series (unirep forecast train)"; }
   bool needs_model() const override { return false; }
-  train::TrainOptions training_defaults() const override { return timeseries::forecast_training_defaults(); }
+  TrainOptions training_defaults() const override { return forecast_training_defaults(); }
 
   std::vector<Option> options() const override {
-    const timeseries::ForecastTrainingOptions d;
+    const ForecastTrainingOptions d;
     return {file_option("csv", "The series: a CSV file with a header", true),
             required(text_option("out", "", "Model file to write (.safetensors)")),
             text_option("time_col", "", "Time column (default: the first)"),
@@ -92,13 +92,13 @@ class ForecastRecipe : public TaskRecipe {
     return options;
   }
 
-  PreparedTraining prepare(const Settings&, train::TrainOptions&, const NoteCallback&) const override {
+  PreparedTraining prepare(const Settings&, TrainOptions&, const NoteCallback&) const override {
     throw std::logic_error("timeseries trains through train_forecaster");
   }
 
   TrainingRun train(const Settings& s, const TrainingCallbacks& cb) const override {
     s.require(name());
-    timeseries::ForecastTrainingOptions o;
+    ForecastTrainingOptions o;
     o.csv = s.text("csv");
     o.columns = columns(s);
     o.model = s.text("model");
@@ -108,7 +108,7 @@ class ForecastRecipe : public TaskRecipe {
     o.drop_path = s.number("drop_path");
     o.time_features = s.flag("time_features");
     o.out = s.text("out");
-    const auto r = timeseries::train_forecaster(o, read_train_options(s, training_defaults()), cb.note, cb.progress);
+    const auto r = train_forecaster(o, read_train_options(s, training_defaults()), cb.note, cb.progress);
     TrainingRun run;
     run.result = r.run;
     run.model_file = r.model_file;
@@ -124,9 +124,9 @@ class ForecastRecipe : public TaskRecipe {
 
   Evaluation evaluate(const Settings& s, const CountCallback&) const override {
     s.require(name());
-    auto loaded = timeseries::load_forecaster(s.text("model_file"));
-    const auto table = modalities::timeseries::read_series_csv(s.text("csv"), loaded.spec.csv);
-    return Evaluation{scores(timeseries::evaluate_forecaster(loaded.net, loaded.spec, table)), std::nullopt};
+    auto loaded = load_forecaster(s.text("model_file"));
+    const auto table = modalities::read_series_csv(s.text("csv"), loaded.spec.csv);
+    return Evaluation{scores(evaluate_forecaster(loaded.net, loaded.spec, table)), std::nullopt};
   }
 };
 
@@ -137,4 +137,4 @@ const TaskRecipe& forecast_recipe() {
   return recipe;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

@@ -1,9 +1,9 @@
-#include <unirep/sdk/timeseries/forecast_training.h>
+#include "sdk/timeseries/forecast_training.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/modalities/timeseries/windows.h>
-#include <unirep/sdk/timeseries/forecast_data.h>
-#include <unirep/sdk/timeseries/forecast_model.h>
+#include "models/io/atomic_file.h"
+#include "modalities/timeseries/windows.h"
+#include "sdk/timeseries/forecast_data.h"
+#include "sdk/timeseries/forecast_model.h"
 
 #include <ATen/ATen.h>
 
@@ -15,18 +15,16 @@
 #include <stdexcept>
 #include <string>
 
-namespace unirep::sdk::timeseries {
-namespace ts = modalities::timeseries;
-
-train::TrainOptions forecast_training_defaults() {
-  train::TrainOptions t;
+namespace unirep::sdk {
+TrainOptions forecast_training_defaults() {
+  TrainOptions t;
   t.epochs = 10;
   t.batch_size = 32;
   t.lr = 3e-4;  // from the least-squares start, a gentle rate keeps what the linear paths know
   t.min_lr = 1e-5;
   t.warmup_epochs = 1;
   t.patience = 3;
-  t.loss = train::LossKind::MSE;
+  t.loss = LossKind::MSE;
   t.drop_last = false;
   t.optimizer.weight_decay = 0.05;
   t.monitor = "loss";
@@ -44,7 +42,7 @@ models::BackboneConfig default_forecast_backbone() {
   return c;
 }
 
-std::string series_table_summary(const ts::SeriesTable& t) {
+std::string series_table_summary(const modalities::SeriesTable& t) {
   const std::string covariates =
       t.num_columns() > t.num_targets ? " + " + std::to_string(t.num_columns() - t.num_targets) + " covariates" : "";
   char step[32];
@@ -87,7 +85,7 @@ void check_options(const ForecastTrainingOptions& o) {
 
 // Everything the model file stores, resolved from the table; the scaler is fitted on the
 // training rows only.
-ForecastSpec make_spec(const ForecastTrainingOptions& o, const ts::SeriesTable& table) {
+ForecastSpec make_spec(const ForecastTrainingOptions& o, const modalities::SeriesTable& table) {
   ForecastSpec spec;
   spec.csv = o.columns;
   const auto first_covariate = table.names.begin() + static_cast<std::ptrdiff_t>(table.num_targets);
@@ -102,7 +100,7 @@ ForecastSpec make_spec(const ForecastTrainingOptions& o, const ts::SeriesTable& 
   spec.pred_len = o.pred_len;
   spec.d_model = o.d_model;
   spec.time_features = o.time_features;
-  spec.season = o.season > 0 ? o.season : ts::default_season(table.step, table.time_style.format);
+  spec.season = o.season > 0 ? o.season : modalities::default_season(table.step, table.time_style.format);
   spec.split.train = o.train_fraction;
   spec.split.validation = o.validation_fraction;
   spec.backbone = o.model.empty() ? default_forecast_backbone() : models::resolve_config(o.model);
@@ -114,17 +112,19 @@ struct ForecastData {
   std::shared_ptr<ForecastWindows> train, validation;  // validation: null without a validation part
 };
 
-ForecastData make_windows(const ForecastTrainingOptions& o, const ts::SeriesTable& table, ForecastSpec& spec) {
-  const auto split = ts::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
-  spec.scaler = ts::Standardizer::fit(table, split.train_rows);
+ForecastData make_windows(const ForecastTrainingOptions& o, const modalities::SeriesTable& table, ForecastSpec& spec) {
+  const auto split = modalities::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
+  spec.scaler = modalities::Standardizer::fit(table, split.train_rows);
   const auto prepared = prepare_series(table, spec);
   const auto V = static_cast<int64_t>(spec.targets.size());
   ForecastData d;
   d.train = std::make_shared<ForecastWindows>(
-      prepared, ts::window_starts(split.train, spec.seq_len, spec.pred_len, o.stride), spec.seq_len, spec.pred_len, V);
+      prepared, modalities::window_starts(split.train, spec.seq_len, spec.pred_len, o.stride), spec.seq_len,
+      spec.pred_len, V);
   if (split.validation.end > split.validation.begin)
     d.validation = std::make_shared<ForecastWindows>(
-        prepared, ts::window_starts(split.validation, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len, V);
+        prepared, modalities::window_starts(split.validation, spec.seq_len, spec.pred_len), spec.seq_len, spec.pred_len,
+        V);
   return d;
 }
 
@@ -148,14 +148,14 @@ void copy_atomically(const std::string& from, const std::string& to) {
 
 }  // namespace
 
-ForecastTrainingResult train_forecaster(const ForecastTrainingOptions& o, train::TrainOptions t,
+ForecastTrainingResult train_forecaster(const ForecastTrainingOptions& o, TrainOptions t,
                                         const std::function<void(const std::string&)>& note,
-                                        train::ProgressCallback progress) {
+                                        ProgressCallback progress) {
   check_options(o);
   auto say = [&](const std::string& line) {
     if (note) note(line);
   };
-  const auto table = ts::read_series_csv(o.csv, o.columns);
+  const auto table = modalities::read_series_csv(o.csv, o.columns);
   say(series_table_summary(table));
   auto spec = make_spec(o, table);
   const auto data = make_windows(o, table, spec);
@@ -170,7 +170,7 @@ ForecastTrainingResult train_forecaster(const ForecastTrainingOptions& o, train:
   if (t.monitor.empty()) t.monitor = "loss";
   ForecastTrainingResult result;
   result.output_dir = t.output_dir;
-  train::Trainer trainer(task, t);
+  Trainer trainer(task, t);
   if (progress) trainer.set_progress(std::move(progress));
   result.run = trainer.fit(data.train, data.validation);
   if (result.run.interrupted) return result;
@@ -185,4 +185,4 @@ ForecastTrainingResult train_forecaster(const ForecastTrainingOptions& o, train:
   return result;
 }
 
-}  // namespace unirep::sdk::timeseries
+}  // namespace unirep::sdk

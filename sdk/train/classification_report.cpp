@@ -1,11 +1,11 @@
-#include <unirep/sdk/train/classification_report.h>
+#include "sdk/train/classification_report.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 ClassificationReport::ClassificationReport(std::vector<std::string> labels)
     : labels_(std::move(labels)), matrix_(labels_.size() * labels_.size(), 0), per_class_(labels_.size()) {
@@ -70,4 +70,4 @@ std::string ClassificationReport::to_json() const {
   return j.dump() + "\n";
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

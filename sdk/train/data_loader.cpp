@@ -1,11 +1,11 @@
-#include <unirep/sdk/train/data_loader.h>
+#include "sdk/train/data_loader.h"
 
 #include <ATen/ATen.h>
 
 #include <sstream>
 #include <stdexcept>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 Batch collate(const std::vector<Example>& examples, std::vector<size_t> indices) {
   if (examples.empty()) throw std::invalid_argument("cannot collate an empty batch");
@@ -105,4 +105,4 @@ std::optional<Batch> DataLoader::next() {
   return batch;
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

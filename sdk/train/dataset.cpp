@@ -1,4 +1,4 @@
-#include <unirep/sdk/train/dataset.h>
+#include "sdk/train/dataset.h"
 
 #include <ATen/ATen.h>
 
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 namespace {
 
 // Flat index of the first true element of `mask` (which has one).
@@ -90,4 +90,4 @@ void TensorDataset::require_classes(int64_t num_classes) const {
                               " classes (labels must lie in [0, " + std::to_string(num_classes) + "))");
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

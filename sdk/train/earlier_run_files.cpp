@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 namespace {
 
 const char* const kRunFiles[] = {"checkpoint.pth", "best_deploy.safetensors", "metrics.jsonl", "run_config.json"};
@@ -60,4 +60,4 @@ EarlierRunFiles::~EarlierRunFiles() {
   put_back();
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 class EarlierRunFiles {
  public:
@@ -38,4 +38,4 @@ class EarlierRunFiles {
   bool released_ = false;
 };
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

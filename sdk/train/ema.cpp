@@ -1,13 +1,13 @@
-#include <unirep/sdk/train/ema.h>
+#include "sdk/train/ema.h"
 
-#include <unirep/models/state_dict.h>
+#include "models/backbone/state_dict.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
 
 #include <stdexcept>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 WeightEma::WeightEma(const torch::nn::Module& model, double decay) : decay_(decay) {
   for (auto& nt : models::state_dict(model)) state_.push_back({nt.name, nt.tensor.clone()});
@@ -36,4 +36,4 @@ void WeightEma::load(const io::NamedTensors& state) {
   }
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,11 +1,11 @@
-#include <unirep/sdk/train/losses.h>
+#include "sdk/train/losses.h"
 
 #include <ATen/ATen.h>
 
 #include <stdexcept>
 #include <string>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 LossKind parse_loss(const std::string& name) {
   if (name == "ce") return LossKind::CrossEntropy;
@@ -63,4 +63,4 @@ at::Tensor compute_loss(LossKind kind, const at::Tensor& output, const at::Tenso
   throw std::logic_error("unhandled loss");
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,9 +1,9 @@
-#include <unirep/sdk/train/lr_schedule.h>
+#include "sdk/train/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 double LrSchedule::at(int64_t step) const {
   if (step < warmup_steps) return warmup_lr + (base_lr - warmup_lr) * static_cast<double>(step) / warmup_steps;
@@ -12,4 +12,4 @@ double LrSchedule::at(int64_t step) const {
   return min_lr + 0.5 * (base_lr - min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,10 +1,10 @@
-#include <unirep/sdk/train/metrics.h>
+#include "sdk/train/metrics.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 void MetricAccumulator::add(const at::Tensor& output_in, const at::Tensor& target, double loss) {
   auto output = output_in.detach().to(at::kFloat);
@@ -40,4 +40,4 @@ std::map<std::string, double> MetricAccumulator::result() const {
   return r;
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

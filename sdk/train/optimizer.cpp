@@ -1,4 +1,4 @@
-#include <unirep/sdk/train/optimizer.h>
+#include "sdk/train/optimizer.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -7,7 +7,7 @@
 #include <map>
 #include <stdexcept>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -202,4 +202,4 @@ void Optimizer::load_state_dict(const io::PyValue& state) {
   state_ = std::move(fresh);
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,12 +1,12 @@
 #pragma once
 // Private to sdk/train: the range checks of TrainOptions, shared by check_train_options (which
 // names the SDK field) and apply_options_json (which names the JSON key of the file it read).
-#include <unirep/sdk/train/trainer.h>
+#include "sdk/train/trainer.h"
 
 #include <optional>
 #include <string>
 
-namespace unirep::sdk::train::detail {
+namespace unirep::sdk {
 
 struct OptionProblem {
   std::string field;     // TrainOptions field, e.g. "optimizer.weight_decay"
@@ -18,4 +18,4 @@ struct OptionProblem {
 // The first option out of range or not finite; nothing when all are fine.
 std::optional<OptionProblem> find_option_problem(const TrainOptions& options);
 
-}  // namespace unirep::sdk::train::detail
+}  // namespace unirep::sdk

@@ -1,11 +1,11 @@
-#include <unirep/sdk/train/sampler.h>
+#include "sdk/train/sampler.h"
 
 #include <algorithm>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 std::vector<std::vector<size_t>> epoch_batches(size_t n, size_t batch_size, int64_t epoch, const SamplerOptions& o) {
   if (batch_size == 0) throw std::invalid_argument("batch size must be positive");
@@ -35,4 +35,4 @@ std::vector<std::vector<size_t>> epoch_batches(size_t n, size_t batch_size, int6
   return batches;
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,8 +1,8 @@
-#include <unirep/sdk/train/task.h>
+#include "sdk/train/task.h"
 
-#include <unirep/models/state_dict.h>
+#include "models/backbone/state_dict.h"
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 
 BackboneClassifier::BackboneClassifier(models::UniRepLKNetOptions options)
     : options_(options), net_(std::move(options)) {}
@@ -29,4 +29,4 @@ bool trainable_under_freeze(const std::string& name_in, int trainable_stages) {
   return stage >= 4 - trainable_stages;
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

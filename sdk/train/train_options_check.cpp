@@ -7,8 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace unirep::sdk::train {
-namespace detail {
+namespace unirep::sdk {
 namespace {
 
 std::string text(double v) {
@@ -71,11 +70,9 @@ std::optional<OptionProblem> find_option_problem(const TrainOptions& o) {
   return c.problem();
 }
 
-}  // namespace detail
-
 void check_train_options(const TrainOptions& options) {
-  if (const auto p = detail::find_option_problem(options))
+  if (const auto p = find_option_problem(options))
     throw std::invalid_argument("TrainOptions." + p->field + " must be " + p->rule + ", got " + p->value);
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,18 +1,18 @@
-#include <unirep/sdk/train/trainer.h>
+#include "sdk/train/trainer.h"
 
 #include "earlier_run_files.h"
 #include "option_problem.h"
 
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/io/signal_cleanup.h>
-#include <unirep/io/torch_checkpoint.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/train/data_loader.h>
-#include <unirep/sdk/train/ema.h>
-#include <unirep/sdk/train/lr_schedule.h>
-#include <unirep/sdk/train/metrics.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
+#include "models/io/safetensors.h"
+#include "models/io/signal_cleanup.h"
+#include "models/io/torch_checkpoint.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/train/data_loader.h"
+#include "sdk/train/ema.h"
+#include "sdk/train/lr_schedule.h"
+#include "sdk/train/metrics.h"
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
@@ -30,7 +30,7 @@
 #include <optional>
 #include <sstream>
 
-namespace unirep::sdk::train {
+namespace unirep::sdk {
 namespace {
 
 std::atomic<int> g_stop{0};
@@ -548,4 +548,4 @@ TrainResult Trainer::fit(std::shared_ptr<const Dataset> train, std::shared_ptr<c
   }
 }
 
-}  // namespace unirep::sdk::train
+}  // namespace unirep::sdk

@@ -1,16 +1,14 @@
-#include <unirep/sdk/video/video_classifier.h>
-#include <unirep/sdk/video/video_model.h>
+#include "sdk/video/video_classifier.h"
+#include "sdk/video/video_model.h"
 
-#include <unirep/io/format_error.h>
-#include <unirep/models/state_dict.h>
+#include "models/io/format_error.h"
+#include "models/backbone/state_dict.h"
 
 #include <torch/types.h>
 
 #include <stdexcept>
 
-namespace unirep::sdk::video {
-namespace vid = modalities::video;
-
+namespace unirep::sdk {
 VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std::move(options)) {
   if (!options_.model_file.empty()) {
     auto file = read_model_file(options_.model_file, kVideoClassifierKind);
@@ -57,10 +55,10 @@ at::Tensor VideoClassifier::probabilities(const std::string& path, int views) co
         "views must be 1 or " +
         std::to_string(options_.transform.sampling.temporal_views * options_.transform.sampling.spatial_views) +
         ", got " + std::to_string(views));
-  vid::VideoReader reader(path);
-  if (views == 1) return probabilities_of(vid::validation_view(reader, options_.transform).unsqueeze(0))[0];
+  modalities::VideoReader reader(path);
+  if (views == 1) return probabilities_of(modalities::validation_view(reader, options_.transform).unsqueeze(0))[0];
   // The official test averages the views' softmax scores (docs/reference.md, Video).
-  return probabilities_of(vid::test_views(reader, options_.transform)).mean(0);
+  return probabilities_of(modalities::test_views(reader, options_.transform)).mean(0);
 }
 
-}  // namespace unirep::sdk::video
+}  // namespace unirep::sdk

@@ -1,7 +1,7 @@
-#include <unirep/sdk/video/video_dataset.h>
+#include "sdk/video/video_dataset.h"
 
-#include <unirep/modalities/image/opencv_resize.h>
-#include <unirep/modalities/image/pil_resize.h>
+#include "modalities/image/opencv_resize.h"
+#include "modalities/image/pil_resize.h"
 
 #include <ATen/ATen.h>
 
@@ -10,12 +10,10 @@
 #include <string>
 #include <random>
 
-namespace unirep::sdk::video {
-namespace img = modalities::image;
-namespace vid = modalities::video;
-
-VideoDataset::VideoDataset(std::vector<img::ImageItem> items, int64_t num_classes, vid::VideoTransformOptions transform,
-                           std::optional<VideoAugmentOptions> augment, uint64_t seed, size_t cache_bytes)
+namespace unirep::sdk {
+VideoDataset::VideoDataset(std::vector<modalities::ImageItem> items, int64_t num_classes,
+                           modalities::VideoTransformOptions transform, std::optional<VideoAugmentOptions> augment,
+                           uint64_t seed, size_t cache_bytes)
     : items_(std::move(items)),
       num_classes_(num_classes),
       transform_(transform),
@@ -25,24 +23,24 @@ VideoDataset::VideoDataset(std::vector<img::ImageItem> items, int64_t num_classe
       cache_(items_.size()),
       reads_(items_.size(), 0) {}
 
-std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t index) const {
+std::shared_ptr<const std::vector<modalities::RgbImage>> VideoDataset::frames(size_t index) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (cache_.at(index)) return cache_[index];
   }
   const std::string& path = items_[index].path;
-  vid::VideoReader reader(path);
+  modalities::VideoReader reader(path);
   std::vector<int64_t> all(static_cast<size_t>(reader.info().frames));
   std::iota(all.begin(), all.end(), 0);
   // Resized as decoded, so no more than one full-size frame is held; the resized frames are bounded
   // too (docs/video.md, Limits).
-  std::vector<img::RgbImage> decoded(all.size());
+  std::vector<modalities::RgbImage> decoded(all.size());
   size_t bytes = 0;
   try {
-    reader.visit_frames(all, [&](int64_t i, const img::RgbImage& frame) {
+    reader.visit_frames(all, [&](int64_t i, const modalities::RgbImage& frame) {
       auto& slot = decoded[static_cast<size_t>(i)];
       bytes -= slot.pixels.size();  // a frame handed again after a restart replaces itself
-      slot = img::opencv_resize_short_side(frame, transform_.size);
+      slot = modalities::opencv_resize_short_side(frame, transform_.size);
       bytes += slot.pixels.size();
       if (bytes > kMaxResizedVideoBytes)
         throw std::invalid_argument("its frames resized to a short side of " + std::to_string(transform_.size) +
@@ -51,7 +49,7 @@ std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t in
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
-  auto shared = std::make_shared<const std::vector<img::RgbImage>>(std::move(decoded));
+  auto shared = std::make_shared<const std::vector<modalities::RgbImage>>(std::move(decoded));
   std::lock_guard<std::mutex> lock(mu_);
   if (!cache_[index] && cached_bytes_ + bytes <= cache_budget_) {
     cached_bytes_ += bytes;
@@ -60,16 +58,16 @@ std::shared_ptr<const std::vector<img::RgbImage>> VideoDataset::frames(size_t in
   return shared;
 }
 
-train::Example VideoDataset::get(size_t index) const {
+Example VideoDataset::get(size_t index) const {
   const auto all = frames(index);
   const int64_t n = static_cast<int64_t>(all->size());
   auto target = at::zeros({num_classes_}, at::kFloat);
   target[items_[index].label] = 1.0f;
-  std::vector<img::RgbImage> clip;
+  std::vector<modalities::RgbImage> clip;
   if (!augment_) {
-    for (int64_t i : vid::validation_indices(n, transform_.sampling))
-      clip.push_back(img::center_crop((*all)[static_cast<size_t>(i)], transform_.size, transform_.size));
-    return {vid::clip_to_backbone_image(vid::frames_to_clip(clip, transform_)), target};
+    for (int64_t i : modalities::validation_indices(n, transform_.sampling))
+      clip.push_back(modalities::center_crop((*all)[static_cast<size_t>(i)], transform_.size, transform_.size));
+    return {modalities::clip_to_backbone_image(modalities::frames_to_clip(clip, transform_)), target};
   }
   uint32_t read;
   {
@@ -77,19 +75,19 @@ train::Example VideoDataset::get(size_t index) const {
     read = reads_[index]++;
   }
   std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ULL + index * 7919 + read * 104729 + 17);
-  const auto indices = vid::training_indices(n, transform_.sampling, rng);
-  img::ImageAugmentOptions crop;
+  const auto indices = modalities::training_indices(n, transform_.sampling, rng);
+  modalities::ImageAugmentOptions crop;
   crop.scale_min = augment_->scale_min;
   const auto& first = (*all)[0];
-  const auto box = img::random_resized_crop_box(first.width, first.height, crop, rng);
+  const auto box = modalities::random_resized_crop_box(first.width, first.height, crop, rng);
   const bool flip = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < augment_->hflip;
   for (int64_t i : indices) {
-    auto f =
-        img::opencv_resize_linear(img::crop_box((*all)[static_cast<size_t>(i)], box), transform_.size, transform_.size);
-    if (flip) img::flip_left_right(f);
+    auto f = modalities::opencv_resize_linear(modalities::crop_box((*all)[static_cast<size_t>(i)], box),
+                                              transform_.size, transform_.size);
+    if (flip) modalities::flip_left_right(f);
     clip.push_back(std::move(f));
   }
-  return {vid::clip_to_backbone_image(vid::frames_to_clip(clip, transform_)), target};
+  return {modalities::clip_to_backbone_image(modalities::frames_to_clip(clip, transform_)), target};
 }
 
-}  // namespace unirep::sdk::video
+}  // namespace unirep::sdk

@@ -1,10 +1,10 @@
-#include <unirep/sdk/video/video_model.h>
+#include "sdk/video/video_model.h"
 
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
 
-namespace unirep::sdk::video {
+namespace unirep::sdk {
 
 models::BackboneConfig video_b_layout(int64_t num_classes) {
   models::BackboneConfig c;
@@ -57,7 +57,7 @@ VideoModelSpec video_model_spec(const ModelFile& file) {
 }
 
 VideoTask::VideoTask(VideoModelSpec spec, double drop_path_rate)
-    : train::BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)),
+    : BackboneClassifier(models::UniRepLKNetOptions(spec.backbone).drop_path_rate(drop_path_rate)),
       spec_(std::move(spec)) {}
 
 std::map<std::string, std::string> VideoTask::deploy_metadata() {
@@ -69,4 +69,4 @@ std::map<std::string, std::string> VideoTask::deploy_metadata() {
   return model_file_metadata(f);
 }
 
-}  // namespace unirep::sdk::video
+}  // namespace unirep::sdk

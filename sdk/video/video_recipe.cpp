@@ -1,18 +1,18 @@
 // The video task: a video folder (ImageNet layout, class folders, or a CSV) and a backbone
 // classifier on the clips reshaped into one image (docs/video.md, "Training").
-#include <unirep/models/backbone_config.h>
-#include <unirep/modalities/video/video_file_list.h>
-#include <unirep/sdk/tasks/labelled_files.h>
-#include <unirep/sdk/tasks/task_recipe.h>
-#include <unirep/sdk/video/video_classifier.h>
-#include <unirep/sdk/video/video_dataset.h>
-#include <unirep/sdk/video/video_model.h>
+#include "models/backbone/backbone_config.h"
+#include "modalities/video/video_file_list.h"
+#include "sdk/tasks/labelled_files.h"
+#include "sdk/tasks/task_recipe.h"
+#include "sdk/video/video_classifier.h"
+#include "sdk/video/video_dataset.h"
+#include "sdk/video/video_model.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 
-namespace unirep::sdk::tasks {
+namespace unirep::sdk {
 namespace {
 
 class VideoRecipe : public TaskRecipe {
@@ -22,8 +22,8 @@ class VideoRecipe : public TaskRecipe {
   bool needs_model() const override { return false; }
 
   std::vector<Option> options() const override {
-    const modalities::video::VideoTransformOptions transform;
-    const video::VideoAugmentOptions aug;
+    const modalities::VideoTransformOptions transform;
+    const VideoAugmentOptions aug;
     auto options = data_options();
     options.insert(options.end(),
                    {integer_option("size", transform.size, "Input side", 1, 4096),
@@ -36,9 +36,9 @@ class VideoRecipe : public TaskRecipe {
     return options;
   }
 
-  PreparedTraining prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const override;
+  PreparedTraining prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const override;
 
-  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const train::TrainOptions&,
+  std::map<std::string, double> test(const Settings& s, const std::string& model_file, const TrainOptions&,
                                      const CountCallback& progress) const override {
     Settings e(evaluation_options());
     e.set("model_file", model_file);
@@ -57,37 +57,36 @@ class VideoRecipe : public TaskRecipe {
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
 };
 
-PreparedTraining VideoRecipe::prepare(const Settings& s, train::TrainOptions& t, const NoteCallback& note) const {
+PreparedTraining VideoRecipe::prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const {
   const auto data = s.text("data");
   const int size = static_cast<int>(s.integer("size"));
   const int64_t frames = s.integer("frames");
   if ((frames * size) % 4 != 0)
     throw std::invalid_argument("video: option 'frames' x option 'size' must be a multiple of 4");
-  const auto list = modalities::video::list_video_dataset(data);
+  const auto list = modalities::list_video_dataset(data);
   if (list.labels.size() < 2) throw std::invalid_argument(data + ": a video classifier needs at least two classes");
-  video::VideoModelSpec spec;
+  VideoModelSpec spec;
   // Without a model, the official Kinetics layout (docs/video.md).
-  spec.backbone = s.text("model").empty() ? video::video_b_layout() : models::resolve_config(s.text("model"));
+  spec.backbone = s.text("model").empty() ? video_b_layout() : models::resolve_config(s.text("model"));
   spec.backbone.in_chans = 3;
   spec.backbone.num_classes = static_cast<int64_t>(list.labels.size());
   spec.labels = list.labels;
   spec.transform.size = size;
   spec.transform.sampling.clip_len = frames;
   spec.transform.sampling.sampling_rate = s.integer("sampling_rate");
-  auto task = std::make_unique<video::VideoTask>(spec, s.number("drop_path"));
+  auto task = std::make_unique<VideoTask>(spec, s.number("drop_path"));
   if (s.given("weights"))
     load_initial_weights(task->model(), s.text("weights"), list.labels.size(), s.flag("strict"), note);
-  video::VideoAugmentOptions aug;
+  VideoAugmentOptions aug;
   aug.scale_min = s.number("scale_min");
   aug.hflip = s.number("hflip");
   const auto k = static_cast<int64_t>(list.labels.size());
   PreparedTraining p;
   p.task = std::move(task);
-  p.train = std::make_shared<video::VideoDataset>(list.train, k, spec.transform,
-                                                  s.flag("augment") ? std::optional(aug) : std::nullopt, t.seed);
-  if (!list.validation.empty())
-    p.validation = std::make_shared<video::VideoDataset>(list.validation, k, spec.transform);
-  if (!list.test.empty()) p.test = std::make_shared<video::VideoDataset>(list.test, k, spec.transform);
+  p.train = std::make_shared<VideoDataset>(list.train, k, spec.transform,
+                                           s.flag("augment") ? std::optional(aug) : std::nullopt, t.seed);
+  if (!list.validation.empty()) p.validation = std::make_shared<VideoDataset>(list.validation, k, spec.transform);
+  if (!list.test.empty()) p.test = std::make_shared<VideoDataset>(list.test, k, spec.transform);
   const auto side = std::to_string(size);
   if (note)
     note("video data: " + std::to_string(list.labels.size()) + " classes, " + std::to_string(list.train.size()) +
@@ -104,10 +103,10 @@ Evaluation VideoRecipe::evaluate(const Settings& s, const CountCallback& progres
   const auto views = static_cast<int>(s.integer("views"));
   if (views != 1 && views != 15)
     throw std::invalid_argument("video: option 'views' must be 1 or 15, got " + std::to_string(views));
-  video::VideoClassifierOptions opts;
+  VideoClassifierOptions opts;
   opts.model_file = s.text("model_file");
-  video::VideoClassifier clf(opts);
-  const auto list = modalities::video::list_video_dataset(data);
+  VideoClassifier clf(opts);
+  const auto list = modalities::list_video_dataset(data);
   const auto& chosen = evaluation_split(list, s.text("split"), data);
   const auto to_model = map_labels_by_name(list.labels, clf.labels(), data);
   Evaluation out;
@@ -136,4 +135,4 @@ const TaskRecipe& video_recipe() {
   return recipe;
 }
 
-}  // namespace unirep::sdk::tasks
+}  // namespace unirep::sdk

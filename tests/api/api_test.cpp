@@ -6,15 +6,15 @@
 
 #include <support/test_models.h>
 
-#include <unirep/modalities/audio/resample.h>
-#include <unirep/modalities/audio/wav_writer.h>
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/image/image_classifier.h>
-#include <unirep/sdk/points/point_model.h>
-#include <unirep/modalities/timeseries/series_csv.h>
-#include <unirep/sdk/timeseries/forecast_predict.h>
-#include <unirep/sdk/video/video_classifier.h>
+#include "modalities/audio/resample.h"
+#include "modalities/audio/wav_writer.h"
+#include "modalities/image/image_transform.h"
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/image/image_classifier.h"
+#include "sdk/points/point_model.h"
+#include "modalities/timeseries/series_csv.h"
+#include "sdk/timeseries/forecast_predict.h"
+#include "sdk/video/video_classifier.h"
 #include <support/test_support.h>
 
 #include <ATen/ATen.h>
@@ -23,9 +23,6 @@
 #include <fstream>
 #include <random>
 #include <thread>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 std::vector<float> test_tone(int seconds_x10, int rate, unsigned seed) {
@@ -77,14 +74,14 @@ TEST(Api, VersionMatchesTheHeaders) {
 }
 
 TEST(Api, AudioClassifierMatchesTheSdk) {
-  ut::TempDir d;
-  const auto labels = ut::write_audio_model(d.file("m.safetensors"));
+  unirep::testing::TempDir d;
+  const auto labels = unirep::testing::write_audio_model(d.file("m.safetensors"));
   unirep::AudioClassifier clf(d.file("m.safetensors"), {1, "cpu", 4});
   EXPECT_EQ(clf.labels(), labels);
   EXPECT_EQ(clf.sample_rate(), 16000);
   EXPECT_FALSE(clf.multi_label());
 
-  auto internal = unirep::sdk::audio::AudioClassifier::load(d.file("m.safetensors"));
+  auto internal = unirep::sdk::AudioClassifier::load(d.file("m.safetensors"));
   const auto tone = test_tone(30, 16000, 1);  // 3 s: several windows
   const auto api = clf.classify_samples(tone.data(), tone.size(), 1, 16000, 3);
   const auto ref = internal.classify_samples(tone, {3, 0.5, 8});
@@ -97,7 +94,7 @@ TEST(Api, AudioClassifierMatchesTheSdk) {
   EXPECT_NEAR(api.duration_s, 3.0, 1e-9);
 
   // A file gives what its samples give.
-  unirep::modalities::audio::write_wav(d.file("tone.wav"), tone, 16000);
+  unirep::modalities::write_wav(d.file("tone.wav"), tone, 16000);
   const auto from_file = clf.classify_file(d.file("tone.wav"), 3);
   for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(from_file.top[i].score, api.top[i].score, 1e-4);
 
@@ -110,15 +107,15 @@ TEST(Api, AudioClassifierMatchesTheSdk) {
     mono.push_back(static_cast<float>((static_cast<double>(left[i]) + right[i]) / 2));
   }
   const auto s = clf.classify_samples(stereo.data(), left.size(), 2, 48000, 3);
-  const auto m = internal.classify_samples(unirep::modalities::audio::resample(mono, 48000, 16000), {3, 0.5, 8});
+  const auto m = internal.classify_samples(unirep::modalities::resample(mono, 48000, 16000), {3, 0.5, 8});
   for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(s.top[i].score, m.top[i].score, 1e-5);
 }
 
 TEST(Api, ErrorsCarryCodesAndNameTheFile) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("audio.safetensors"));
-  ut::write_image_model(d.file("image.safetensors"));
-  ut::write_mismatched_audio_model(d.file("mismatch.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  unirep::testing::write_image_model(d.file("image.safetensors"));
+  unirep::testing::write_mismatched_audio_model(d.file("mismatch.safetensors"));
   std::ofstream(d.file("text.safetensors")) << "this is not a model\n";
   using unirep::StatusCode;
 
@@ -158,8 +155,8 @@ TEST(Api, ErrorsCarryCodesAndNameTheFile) {
 }
 
 TEST(Api, ImageClassifierMatchesTheSdk) {
-  ut::TempDir d;
-  const auto labels = ut::write_image_model(d.file("m.safetensors"));
+  unirep::testing::TempDir d;
+  const auto labels = unirep::testing::write_image_model(d.file("m.safetensors"));
   unirep::ImageClassifier clf(d.file("m.safetensors"), {1, "cpu", 8});
   EXPECT_EQ(clf.labels(), labels);
   EXPECT_EQ(clf.input_size(), 64);
@@ -167,7 +164,7 @@ TEST(Api, ImageClassifierMatchesTheSdk) {
   // A 90 x 70 gradient image, as a PNG file and as pixels with padded rows.
   const int w = 90, h = 70, stride = w * 3 + 5;
   std::vector<uint8_t> padded(static_cast<size_t>(stride) * h, 0);
-  unirep::modalities::image::RgbImage image;
+  unirep::modalities::RgbImage image;
   image.width = w;
   image.height = h;
   image.pixels.resize(static_cast<size_t>(w) * h * 3);
@@ -184,9 +181,9 @@ TEST(Api, ImageClassifierMatchesTheSdk) {
     ppm.write(reinterpret_cast<const char*>(image.pixels.data()), static_cast<std::streamsize>(image.pixels.size()));
   }
 
-  unirep::sdk::image::ImageClassifierOptions o;
+  unirep::sdk::ImageClassifierOptions o;
   o.model_file = d.file("m.safetensors");
-  unirep::sdk::image::ImageClassifier internal(o);
+  unirep::sdk::ImageClassifier internal(o);
   const auto ref = internal.classify(d.file("g.ppm"), 4);
   expect_same_scores(clf.classify_file(d.file("g.ppm"), 4), ref);
   expect_same_scores(clf.classify_pixels(padded.data(), w, h, stride, 4), ref);
@@ -195,8 +192,8 @@ TEST(Api, ImageClassifierMatchesTheSdk) {
 }
 
 TEST(Api, PointCloudRecognizerMatchesTheSdk) {
-  ut::TempDir d;
-  const auto labels = ut::write_point_model(d.file("m.safetensors"));
+  unirep::testing::TempDir d;
+  const auto labels = unirep::testing::write_point_model(d.file("m.safetensors"));
   unirep::PointCloudRecognizer rec(d.file("m.safetensors"), {1, "cpu", 8});
   EXPECT_EQ(rec.labels(), labels);
 
@@ -216,10 +213,10 @@ TEST(Api, PointCloudRecognizerMatchesTheSdk) {
   }
   xyz_file.close();
 
-  auto internal = unirep::sdk::points::PointClassifier::load(d.file("m.safetensors"));
-  unirep::modalities::points::PointCloud cloud;
+  auto internal = unirep::sdk::PointCloudRecognizer::load(d.file("m.safetensors"));
+  unirep::modalities::PointCloud cloud;
   for (size_t i = 0; i < xyz.size(); i += 3) cloud.xyz.push_back({xyz[i], xyz[i + 1], xyz[i + 2]});
-  const auto probs = internal.probabilities(unirep::modalities::points::cloud_to_input(cloud, internal.spec().input));
+  const auto probs = internal.probabilities(unirep::modalities::cloud_to_input(cloud, internal.spec().input));
   const auto api = rec.recognize_points(xyz.data(), xyz.size() / 3, 3);
   ASSERT_EQ(api.size(), 3u);
   for (const auto& s : api) EXPECT_FLOAT_EQ(s.score, probs[s.index].item<float>()) << s.label;
@@ -231,9 +228,9 @@ TEST(Api, PointCloudRecognizerMatchesTheSdk) {
 }
 
 TEST(Api, ForecasterFromCsvAndFromValuesAgree) {
-  ut::TempDir d;
-  std::ofstream(d.file("s.csv")) << ut::sinusoid_csv(300);
-  ut::write_forecaster(d.file("s.csv"), d.file("f.safetensors"));
+  unirep::testing::TempDir d;
+  std::ofstream(d.file("s.csv")) << unirep::testing::sinusoid_csv(300);
+  unirep::testing::write_forecaster(d.file("s.csv"), d.file("f.safetensors"));
   unirep::Forecaster f(d.file("f.safetensors"), {1, "cpu", 8});
   EXPECT_EQ(f.targets(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(f.history_length(), 24u);
@@ -247,7 +244,7 @@ TEST(Api, ForecasterFromCsvAndFromValuesAgree) {
   EXPECT_DOUBLE_EQ(csv.times[1] - csv.times[0], 3600.0);
 
   // The same history from memory (the last 24 rows).
-  const auto table = unirep::modalities::timeseries::read_series_csv(d.file("s.csv"), {});
+  const auto table = unirep::modalities::read_series_csv(d.file("s.csv"), {});
   std::vector<double> times(table.times.end() - 24, table.times.end());
   std::vector<float> values(table.values.end() - 48, table.values.end());
   const auto mem = f.forecast_values(times.data(), values.data(), 24, 2);
@@ -266,17 +263,17 @@ TEST(Api, ForecasterFromCsvAndFromValuesAgree) {
 TEST(Api, VideoClassifierMatchesTheSdk) {
   if (std::system("ffmpeg -version >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "ffmpeg (the CLI) is needed to make a test video";
-  ut::TempDir d;
-  const auto labels = ut::write_video_model(d.file("m.safetensors"));
+  unirep::testing::TempDir d;
+  const auto labels = unirep::testing::write_video_model(d.file("m.safetensors"));
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=64x48:r=10:d=2 -pix_fmt yuv420p " +
                          d.file("v.mp4") + " >/dev/null 2>&1")
                             .c_str()),
             0);
   unirep::VideoClassifier clf(d.file("m.safetensors"), {1, "cpu", 8});
   EXPECT_EQ(clf.labels(), labels);
-  unirep::sdk::video::VideoClassifierOptions o;
+  unirep::sdk::VideoClassifierOptions o;
   o.model_file = d.file("m.safetensors");
-  unirep::sdk::video::VideoClassifier internal(o);
+  unirep::sdk::VideoClassifier internal(o);
   for (int views : {1, 15}) {
     const auto probs = internal.probabilities(d.file("v.mp4"), views);
     const auto api = clf.classify_file(d.file("v.mp4"), 2, views);
@@ -286,16 +283,16 @@ TEST(Api, VideoClassifierMatchesTheSdk) {
   EXPECT_EQ(code_of([&] { clf.classify_file(d.file("v.mp4"), 2, 4); }), unirep::StatusCode::kInvalidArgument);
 
   // A layout and a plain weights file, as with an official checkpoint.
-  ut::write_video_backbone(d.file("tiny.json"), d.file("w.safetensors"));
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("w.safetensors"));
   const auto fw =
       unirep::VideoClassifier::from_weights(d.file("tiny.json"), d.file("w.safetensors"), {1, "cpu", 8}, 16);
   EXPECT_EQ(fw.labels(), (std::vector<std::string>{"0", "1"}));
-  unirep::sdk::video::VideoClassifierOptions wo;
+  unirep::sdk::VideoClassifierOptions wo;
   wo.backbone.model = d.file("tiny.json");
   wo.backbone.weights = d.file("w.safetensors");
   wo.backbone.reparameterize = true;
   wo.transform.size = 16;
-  unirep::sdk::video::VideoClassifier wref(wo);
+  unirep::sdk::VideoClassifier wref(wo);
   const auto wprobs = wref.probabilities(d.file("v.mp4"), 1);
   for (const auto& s : fw.classify_file(d.file("v.mp4"), 2)) EXPECT_FLOAT_EQ(s.score, wprobs[s.index].item<float>());
   EXPECT_EQ(code_of([&] { unirep::VideoClassifier::from_weights(d.file("tiny.json"), d.file("nope.pth")); }),
@@ -312,7 +309,8 @@ TEST(Api, BackboneFeaturesAndTheTensorHeader) {
   EXPECT_EQ(maps[0].shape, (std::vector<int64_t>{2, 40, 16, 12}));
   EXPECT_EQ(maps[3].shape, (std::vector<int64_t>{2, 320, 2, 2}));
   const auto tensors = unirep::stage_features(b, x);
-  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(ut::max_abs_diff(tensors[i], unirep::to_tensor(maps[i])), 0.0) << i;
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(unirep::testing::max_abs_diff(tensors[i], unirep::to_tensor(maps[i])), 0.0) << i;
   const auto pooled = b.pooled_features(x.data_ptr<float>(), {2, 3, 64, 48});
   EXPECT_EQ(pooled.shape, (std::vector<int64_t>{2, 320}));
   EXPECT_EQ(unirep::to_float_array(unirep::to_tensor(pooled)).values, pooled.values);
@@ -325,9 +323,9 @@ TEST(Api, BackboneFeaturesAndTheTensorHeader) {
 
 // One loaded model, several threads at once: every call gives the single-threaded answer.
 TEST(Api, OneModelServesConcurrentCalls) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("audio.safetensors"));
-  ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  unirep::testing::write_point_model(d.file("points.safetensors"));
   const unirep::AudioClassifier audio(d.file("audio.safetensors"), {1, "cpu", 8});
   const unirep::PointCloudRecognizer points(d.file("points.safetensors"), {1, "cpu", 8});
   constexpr int kInputs = 6, kThreads = 4, kRounds = 3;

@@ -13,12 +13,9 @@
 #include <thread>
 
 extern "C" int unirep_test_c_flow(const char* audio_model, char* message, size_t size);
-
-namespace ut = unirep::testing;
-
 TEST(CApi, AFlowWrittenInC) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("m.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("m.safetensors"));
   char message[512] = {0};
   ASSERT_EQ(unirep_test_c_flow(d.file("m.safetensors").c_str(), message, sizeof message), 0) << message;
   unirep::AudioClassifier cpp(d.file("m.safetensors"));
@@ -32,9 +29,9 @@ TEST(CApi, AFlowWrittenInC) {
 }
 
 TEST(CApi, ClassifierKindsLabelsAndFiles) {
-  ut::TempDir d;
-  const auto audio_labels = ut::write_audio_model(d.file("audio.safetensors"));
-  const auto point_labels = ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::TempDir d;
+  const auto audio_labels = unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  const auto point_labels = unirep::testing::write_point_model(d.file("points.safetensors"));
   unirep_classifier* clf = nullptr;
   ASSERT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
       << unirep_last_error();
@@ -91,7 +88,7 @@ TEST(CApi, ClassifierKindsLabelsAndFiles) {
 }
 
 TEST(CApi, LastErrorIsPerThread) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   unirep_classifier* clf = nullptr;
   ASSERT_NE(unirep_classifier_load(d.file("first").c_str(), nullptr, &clf), UNIREP_OK);
   std::thread([&] {
@@ -104,9 +101,9 @@ TEST(CApi, LastErrorIsPerThread) {
 }
 
 TEST(CApi, ForecasterBuffersAndBackbone) {
-  ut::TempDir d;
-  std::ofstream(d.file("s.csv")) << ut::sinusoid_csv(200);
-  ut::write_forecaster(d.file("s.csv"), d.file("f.safetensors"));
+  unirep::testing::TempDir d;
+  std::ofstream(d.file("s.csv")) << unirep::testing::sinusoid_csv(200);
+  unirep::testing::write_forecaster(d.file("s.csv"), d.file("f.safetensors"));
   unirep_forecaster* f = nullptr;
   ASSERT_EQ(unirep_forecaster_load(d.file("f.safetensors").c_str(), nullptr, &f), UNIREP_OK) << unirep_last_error();
   EXPECT_EQ(unirep_forecaster_num_targets(f), 2u);

@@ -12,9 +12,6 @@
 #include <cmath>
 #include <fstream>
 #include <vector>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 // Sets the calling thread's LibTorch count for a test and puts the old one back.
@@ -30,9 +27,9 @@ class ThreadCount {
 }  // namespace
 
 TEST(Api, ThreadsOptionLeavesTheCallersThreadCountAsItWas) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("audio.safetensors"));
-  ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  unirep::testing::write_point_model(d.file("points.safetensors"));
   const ThreadCount app_setting(3);
 
   std::vector<float> tone(16000);

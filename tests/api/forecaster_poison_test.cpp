@@ -3,7 +3,7 @@
 // beyond the supported magnitude is refused (kInvalidArgument), and a forecast that would pass
 // 9999-12-31 is an error (docs/timeseries.md, Data).
 #include <unirep/unirep.hpp>
-#include <unirep/sdk/model_file.h>
+#include "sdk/model_file.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,22 +16,20 @@
 #include "support/test_support.h"
 
 namespace {
-namespace ut = unirep::testing;
-
 // The forecaster of the API tests (hourly "time,a,b", seq 24, pred 6), trained once.
 class ForecasterPoison : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::make_unique<ut::TempDir>();
-    std::ofstream(dir_->file("s.csv")) << ut::sinusoid_csv(300);
-    ut::write_forecaster(dir_->file("s.csv"), dir_->file("f.safetensors"));
+    dir_ = std::make_unique<unirep::testing::TempDir>();
+    std::ofstream(dir_->file("s.csv")) << unirep::testing::sinusoid_csv(300);
+    unirep::testing::write_forecaster(dir_->file("s.csv"), dir_->file("f.safetensors"));
   }
   static void TearDownTestSuite() { dir_.reset(); }
   static std::string model() { return dir_->file("f.safetensors"); }
-  static std::unique_ptr<ut::TempDir> dir_;
-  ut::TempDir d;
+  static std::unique_ptr<unirep::testing::TempDir> dir_;
+  unirep::testing::TempDir d;
 };
-std::unique_ptr<ut::TempDir> ForecasterPoison::dir_;
+std::unique_ptr<unirep::testing::TempDir> ForecasterPoison::dir_;
 
 TEST_F(ForecasterPoison, AModelFileWithStdZeroIsRefusedAtLoad) {
   auto file = unirep::sdk::read_model_file(model(), "forecaster");

@@ -18,9 +18,6 @@
 #include <random>
 #include <thread>
 #include <unistd.h>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 double rss_mb() {
@@ -45,10 +42,10 @@ bool same(const std::vector<unirep::LabelScore>& a, const std::vector<unirep::La
 }  // namespace
 
 TEST(Load, SharedModelsUnderConcurrentCallsForAFixedTime) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("audio.safetensors"));
-  ut::write_image_model(d.file("image.safetensors"));
-  ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  unirep::testing::write_image_model(d.file("image.safetensors"));
+  unirep::testing::write_point_model(d.file("points.safetensors"));
   const unirep::RuntimeOptions one_thread{1, "cpu", 8};
   const unirep::AudioClassifier audio(d.file("audio.safetensors"), one_thread);
   const unirep::ImageClassifier image(d.file("image.safetensors"), one_thread);

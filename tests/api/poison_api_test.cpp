@@ -6,15 +6,12 @@
 #include <support/test_models.h>
 #include <support/test_support.h>
 
-#include <unirep/io/safetensors.h>
+#include "models/io/safetensors.h"
 
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -52,7 +49,7 @@ std::string write_poisoned(const std::string& from, const std::string& to, const
 class PoisonApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    ut::write_audio_model(d.file("audio.safetensors"));
+    unirep::testing::write_audio_model(d.file("audio.safetensors"));
     ASSERT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
         << unirep_last_error();
   }
@@ -63,7 +60,7 @@ class PoisonApi : public ::testing::Test {
                                    &count);
   }
 
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   unirep_classifier* clf = nullptr;
   unirep_label_score results[3];
   size_t count = 0;
@@ -108,8 +105,8 @@ TEST_F(PoisonApi, AnUnsupportedSampleRateSaysWhichAreSupported) {
 }
 
 TEST(PoisonApiFiles, AModelFileWithNaNWeightsIsABadFileNamingTheTensor) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("good.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("good.safetensors"));
   const auto head = write_poisoned(d.file("good.safetensors"), d.file("nan.safetensors"), "mlp_head.1.weight", kNaN);
   unirep_classifier* clf = reinterpret_cast<unirep_classifier*>(0x1);
   EXPECT_EQ(unirep_classifier_load(d.file("nan.safetensors").c_str(), nullptr, &clf), UNIREP_ERROR_BAD_FILE);
@@ -122,8 +119,8 @@ TEST(PoisonApiFiles, AModelFileWithNaNWeightsIsABadFileNamingTheTensor) {
 }
 
 TEST(PoisonApiFiles, BackboneWeightsWithNaNAreABadFileNamingTheTensor) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
   const auto name = write_poisoned(d.file("tiny.safetensors"), d.file("nan.safetensors"), "head.weight", kNaN);
   unirep_backbone* b = nullptr;
   EXPECT_EQ(unirep_backbone_load(d.file("tiny.json").c_str(), d.file("nan.safetensors").c_str(), nullptr, &b),

@@ -8,7 +8,7 @@
 #include <unirep/unirep.h>
 #include <unirep/unirep.hpp>
 
-#include <unirep/sdk/model_file.h>
+#include "sdk/model_file.h"
 
 #include <support/test_models.h>
 #include <support/test_support.h>
@@ -19,9 +19,6 @@
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 void expect_one_line(const std::string& message) {
@@ -65,8 +62,8 @@ unirep_options one_thread() {
 }  // namespace
 
 TEST(SizesApi, PointCountsBeyondTheLimitNameTheArgument) {
-  ut::TempDir d;
-  ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_point_model(d.file("points.safetensors"));
   unirep_classifier* clf = nullptr;
   ASSERT_EQ(unirep_classifier_load(d.file("points.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
       << unirep_last_error();
@@ -89,8 +86,8 @@ TEST(SizesApi, PointCountsBeyondTheLimitNameTheArgument) {
 }
 
 TEST(SizesApi, AudioFramesBeyondTheLimitNameTheArgument) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("audio.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
   unirep_classifier* clf = nullptr;
   ASSERT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), nullptr, &clf), UNIREP_OK)
       << unirep_last_error();
@@ -106,8 +103,8 @@ TEST(SizesApi, AudioFramesBeyondTheLimitNameTheArgument) {
 }
 
 TEST(SizesApi, BatchSizesAndHistoriesBeyondTheLimitNameTheArgument) {
-  ut::TempDir d;
-  ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_point_model(d.file("points.safetensors"));
   unirep_options options{};
   options.batch_size = 1 << 30;
   unirep_classifier* clf = nullptr;
@@ -116,8 +113,8 @@ TEST(SizesApi, BatchSizesAndHistoriesBeyondTheLimitNameTheArgument) {
   EXPECT_EQ(clf, nullptr);
   EXPECT_STREQ(unirep_last_error(), "options.batch_size 1073741824 exceeds the limit of 4096");
 
-  std::ofstream(d.file("s.csv")) << ut::sinusoid_csv(200);
-  ut::write_forecaster(d.file("s.csv"), d.file("f.safetensors"));
+  std::ofstream(d.file("s.csv")) << unirep::testing::sinusoid_csv(200);
+  unirep::testing::write_forecaster(d.file("s.csv"), d.file("f.safetensors"));
   unirep_forecaster* f = nullptr;
   ASSERT_EQ(unirep_forecaster_load(d.file("f.safetensors").c_str(), nullptr, &f), UNIREP_OK) << unirep_last_error();
   const double times[2] = {0, 3600};
@@ -134,8 +131,8 @@ TEST(SizesApi, BatchSizesAndHistoriesBeyondTheLimitNameTheArgument) {
 // The metadata's layout is checked before the network is built: the old code tried to allocate the
 // 1e12-class head and reported LibTorch's allocator as an internal error.
 TEST(SizesApi, AModelFileClaimingAbsurdSizesIsABadFile) {
-  ut::TempDir d;
-  ut::write_image_model(d.file("good.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_image_model(d.file("good.safetensors"));
   auto model = unirep::sdk::read_model_file(d.file("good.safetensors"));
   model.backbone.num_classes = 1000000000000;
   unirep::sdk::write_model_file(d.file("big.safetensors"), model);
@@ -209,9 +206,9 @@ namespace {
 // The old code built this 276 GiB layout, writing gigabytes of initial weights.
 TEST(SizesApiDeathTest, ALayoutArgumentBeyondTheMemoryLimitIsAnInvalidArgument) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ut::TempDir d;
-  ut::write_bytes(d.file("wide.json"), R"({"depths": [1,1,1,1], "dims": [8192,16384,32768,65536],)"
-                                       R"( "kernel_sizes": [[3],[3],[3],[3]], "num_classes": 0})");
+  unirep::testing::TempDir d;
+  unirep::testing::write_bytes(d.file("wide.json"), R"({"depths": [1,1,1,1], "dims": [8192,16384,32768,65536],)"
+                                                    R"( "kernel_sizes": [[3],[3],[3],[3]], "num_classes": 0})");
   EXPECT_EXIT(load_wide_layout(d.file("wide.json")), ::testing::ExitedWithCode(UNIREP_ERROR_INVALID_ARGUMENT),
               "wide.json: layout asks for [0-9]+ parameters");
 }
@@ -219,8 +216,8 @@ TEST(SizesApiDeathTest, ALayoutArgumentBeyondTheMemoryLimitIsAnInvalidArgument) 
 // The old code allocated the 12.9 GB image, then read past the caller's buffer.
 TEST(SizesApiDeathTest, PixelsBeyondTheLimitNameTheArguments) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ut::TempDir d;
-  ut::write_image_model(d.file("image.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_image_model(d.file("image.safetensors"));
   EXPECT_EXIT(classify_huge_pixels(d.file("image.safetensors")),
               ::testing::ExitedWithCode(UNIREP_ERROR_INVALID_ARGUMENT),
               "pixels: width x height 65535 x 65535 is 4294836225 pixels, more than the limit of 178956970");

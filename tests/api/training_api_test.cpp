@@ -3,7 +3,7 @@
 // train`, and gets unirep::Error naming the key for bad options.
 #include <unirep/unirep.hpp>
 
-#include <unirep/io/npy.h>
+#include "models/io/npy.h"
 
 #include <support/test_support.h>
 
@@ -12,19 +12,16 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 // 24 one-channel 16 x 16 inputs whose class is the sign of their mean, and the tiny layout.
-std::map<std::string, std::string> tiny_tensor_task(const ut::TempDir& d) {
+std::map<std::string, std::string> tiny_tensor_task(const unirep::testing::TempDir& d) {
   at::manual_seed(3);
   auto y = at::randint(0, 2, {24}, at::kLong);
   auto x = at::randn({24, 1, 16, 16}) + (y.to(at::kFloat) * 2 - 1).view({24, 1, 1, 1});
   unirep::io::write_npy(d.file("x.npy"), x);
   unirep::io::write_npy(d.file("y.npy"), y);
-  ut::write_bytes(d.file("tiny.json"), ut::tiny_config().to_json());
+  unirep::testing::write_bytes(d.file("tiny.json"), unirep::testing::tiny_config().to_json());
   return {{"model", d.file("tiny.json")},
           {"inputs", d.file("x.npy")},
           {"labels", d.file("y.npy")},
@@ -62,7 +59,7 @@ TEST(TrainingApi, ListsTheTasksAndEachTasksOptions) {
 }
 
 TEST(TrainingApi, TrainsWritesTheCliFilesAndReportsProgress) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   std::vector<unirep::TrainingProgress> seen;
   const auto r = unirep::train("tensors", tiny_tensor_task(d),
                                [&](const unirep::TrainingProgress& p) {
@@ -75,8 +72,9 @@ TEST(TrainingApi, TrainsWritesTheCliFilesAndReportsProgress) {
   EXPECT_FALSE(r.stopped);
   EXPECT_EQ(r.model_file, d.file("run/best_deploy.safetensors"));
   for (const char* f : {"checkpoint.pth", "metrics.jsonl", "run_config.json", "best_deploy.safetensors"})
-    EXPECT_TRUE(ut::file_exists(d.file(std::string("run/") + f))) << f;
-  EXPECT_NE(ut::read_bytes(d.file("run/run_config.json")).find("\"task\": \"tensors\""), std::string::npos);
+    EXPECT_TRUE(unirep::testing::file_exists(d.file(std::string("run/") + f))) << f;
+  EXPECT_NE(unirep::testing::read_bytes(d.file("run/run_config.json")).find("\"task\": \"tensors\""),
+            std::string::npos);
   int64_t last_step = 0, epoch_ends = 0;
   for (const auto& p : seen) {
     if (p.event == unirep::TrainingProgress::Event::kStep) {
@@ -94,7 +92,7 @@ TEST(TrainingApi, TrainsWritesTheCliFilesAndReportsProgress) {
 }
 
 TEST(TrainingApi, TheCallbackStopsTheRunAndTheSameCallResumesIt) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   auto options = tiny_tensor_task(d);
   const auto stopped = unirep::train("tensors", options,
                                      [](const unirep::TrainingProgress& p) {
@@ -116,7 +114,7 @@ TEST(TrainingApi, TheCallbackStopsTheRunAndTheSameCallResumesIt) {
 }
 
 TEST(TrainingApi, BadOptionsAreInvalidArgumentsNamingTheKey) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   auto options = tiny_tensor_task(d);
   auto message = [&](std::map<std::string, std::string> o) {
     const auto e = error_of([&] { unirep::train("tensors", o); });
@@ -135,11 +133,11 @@ TEST(TrainingApi, BadOptionsAreInvalidArgumentsNamingTheKey) {
   missing.erase("labels");
   EXPECT_NE(message(missing).find("'labels' is required"), std::string::npos);
   EXPECT_NE(error_of([&] { unirep::train_json("tensors", "{\"epochs\": ", {}); }).what(), std::string());
-  EXPECT_FALSE(ut::file_exists(d.file("run/best_deploy.safetensors")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("run/best_deploy.safetensors")));
 }
 
 TEST(TrainingApi, TheCApiTrainsFromJsonAndCanStop) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto o = tiny_tensor_task(d);
   std::string json = "{";
   for (const auto& [k, v] : o) json += (json.size() > 1 ? ", " : "") + std::string("\"") + k + "\": \"" + v + "\"";

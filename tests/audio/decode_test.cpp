@@ -1,7 +1,7 @@
 // Decoding: every container and codec we promise (files made at test time with sox and ffmpeg, or
 // written byte by byte), detection by content, exact PCM scaling and channel averaging, bad input
 // refused with the path in the message, and a 10-hour file streamed in bounded memory.
-#include <unirep/modalities/audio/decode.h>
+#include "modalities/audio/decode.h"
 
 #include <gtest/gtest.h>
 
@@ -17,10 +17,8 @@
 #include "support/test_support.h"
 #include "tone_analysis.h"
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
-
-namespace tone = unirep::testing::tone;
 using unirep::testing::TempDir;
 using unirep::testing::write_bytes;
 
@@ -106,9 +104,9 @@ void expect_tone(const DecodedAudio& a, int rate, double seconds, double amplitu
                  double length_slack) {
   EXPECT_EQ(a.sample_rate, rate);
   EXPECT_NEAR(static_cast<double>(a.samples.size()) / rate, seconds, length_slack);
-  const auto mid = tone::slice(a.samples, a.samples.size() / 4, a.samples.size() * 3 / 4);
-  EXPECT_NEAR(tone::zero_crossing_frequency(mid, rate), 440.0, 1.0);
-  EXPECT_NEAR(tone::amplitude_at(mid, 440, rate), amplitude, amplitude_tolerance);
+  const auto mid = unirep::testing::slice(a.samples, a.samples.size() / 4, a.samples.size() * 3 / 4);
+  EXPECT_NEAR(unirep::testing::zero_crossing_frequency(mid, rate), 440.0, 1.0);
+  EXPECT_NEAR(unirep::testing::amplitude_at(mid, 440, rate), amplitude, amplitude_tolerance);
 }
 
 // ---- PCM in WAV: exact values --------------------------------------------------------------------
@@ -539,4 +537,4 @@ TEST(Decode, ReadInAnyBlockSizeGivesTheSameSamples) {
 }
 
 }  // namespace
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

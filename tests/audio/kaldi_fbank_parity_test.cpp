@@ -1,9 +1,9 @@
 // The Kaldi filterbank and the backbone input against the reference fixtures (the official
 // pipeline's torchaudio output) and against torchaudio itself on settings the fixtures do not cover.
-#include <unirep/io/npy.h>
-#include <unirep/modalities/audio/audio_input.h>
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/audio/fbank.h>
+#include "models/io/npy.h"
+#include "modalities/audio/audio_input.h"
+#include "modalities/audio/decode.h"
+#include "modalities/audio/fbank.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -15,9 +15,6 @@
 #include "support/test_support.h"
 
 using namespace unirep;
-namespace audio = unirep::modalities::audio;
-namespace ut = unirep::testing;
-
 namespace {
 
 struct Diff {
@@ -34,14 +31,14 @@ Diff diff(const at::Tensor& a, const at::Tensor& b) {
 TEST(KaldiFbank, MatchesTheReferenceFixtures) {
   UNIREP_REQUIRE_FIXTURES();
   for (const std::string name : {"chirp_16k", "yes_16k"}) {
-    auto wav = audio::decode_audio(ut::fixture("audio/" + name + ".wav"));
+    auto wav = unirep::modalities::decode_audio(unirep::testing::fixture("audio/" + name + ".wav"));
     ASSERT_EQ(wav.sample_rate, 16000);
-    auto ref_fbank = io::read_npy(ut::fixture("audio/" + name + ".fbank.npy"));
-    auto ref_input = io::read_npy(ut::fixture("audio/" + name + ".input.npy"));
-    auto fbank = audio::waveform_to_fbank(wav.samples);
+    auto ref_fbank = io::read_npy(unirep::testing::fixture("audio/" + name + ".fbank.npy"));
+    auto ref_input = io::read_npy(unirep::testing::fixture("audio/" + name + ".input.npy"));
+    auto fbank = unirep::modalities::waveform_to_fbank(wav.samples);
     ASSERT_EQ(fbank.sizes(), ref_fbank.sizes()) << name;
     const auto f = diff(fbank, ref_fbank);
-    auto input = audio::waveform_to_input(wav.samples);
+    auto input = unirep::modalities::waveform_to_input(wav.samples);
     ASSERT_EQ(input.numel(), ref_input.numel()) << name;
     const auto i = diff(input.reshape(ref_input.sizes()), ref_input);
     std::cout << name << ": fbank mean " << f.mean << " max " << f.max << "; input mean " << i.mean << " max " << i.max
@@ -55,7 +52,7 @@ TEST(KaldiFbank, MatchesTheReferenceFixtures) {
 }
 
 TEST(KaldiFbank, FrameCountsAndEdgeCases) {
-  audio::Fbank fb;
+  unirep::modalities::Fbank fb;
   EXPECT_EQ(fb.window_size(), 400);
   EXPECT_EQ(fb.window_shift(), 160);
   EXPECT_EQ(fb.num_frames(16000), 98);
@@ -66,43 +63,44 @@ TEST(KaldiFbank, FrameCountsAndEdgeCases) {
   ASSERT_EQ(one.sizes(), (at::IntArrayRef{1, 128}));
   EXPECT_NEAR(one.max().item<float>(), std::log(1.1920929e-7f), 1e-5);  // log of the float epsilon floor
   EXPECT_EQ(fb.compute(silence.data(), 100).size(0), 0);
-  audio::FbankOptions bad;
+  unirep::modalities::FbankOptions bad;
   bad.frame_opts.window_type = "triangle";
-  EXPECT_THROW(audio::Fbank{bad}, std::invalid_argument);
+  EXPECT_THROW(unirep::modalities::Fbank{bad}, std::invalid_argument);
   // Backbone input: short clips pad with 0.0 (normalized), long ones are cut.
-  auto input = audio::fbank_to_input(at::zeros({10, 128}));
+  auto input = unirep::modalities::fbank_to_input(at::zeros({10, 128}));
   EXPECT_EQ(input.sizes(), (at::IntArrayRef{1, 128, 128}));
   EXPECT_NEAR(input[0][0][127].item<float>(), 6.845978 / (2 * 5.5654526), 1e-6);
-  EXPECT_EQ(audio::fbank_to_input(at::zeros({300, 128})).size(2), 128);
+  EXPECT_EQ(unirep::modalities::fbank_to_input(at::zeros({300, 128})).size(2), 128);
 }
 
 TEST(KaldiFbank, OptionsRoundTripThroughJsonAndRejectUnknownKeys) {
-  audio::AudioInputOptions o;
+  unirep::modalities::AudioInputOptions o;
   o.target_frames = 100;
   o.fbank.frame_opts.window_type = "povey";
   o.fbank.mel_opts.num_bins = 80;
-  auto back = audio::audio_input_options_from_json(audio::to_json(o));
-  EXPECT_EQ(audio::to_json(back), audio::to_json(o));
-  EXPECT_THROW(audio::audio_input_options_from_json(R"({"target_frame": 3})"), std::invalid_argument);
-  EXPECT_THROW(audio::audio_input_options_from_json(R"({"fbank": {"num_mel_bin": 3}})"), std::invalid_argument);
+  auto back = unirep::modalities::audio_input_options_from_json(unirep::modalities::to_json(o));
+  EXPECT_EQ(unirep::modalities::to_json(back), unirep::modalities::to_json(o));
+  EXPECT_THROW(unirep::modalities::audio_input_options_from_json(R"({"target_frame": 3})"), std::invalid_argument);
+  EXPECT_THROW(unirep::modalities::audio_input_options_from_json(R"({"fbank": {"num_mel_bin": 3}})"),
+               std::invalid_argument);
 }
 
 // Other settings against torchaudio.compliance.kaldi.fbank itself (skipped without torchaudio).
 TEST(KaldiFbank, MatchesTorchaudioOnOtherSettings) {
   if (std::system("/usr/bin/python3 -c 'import torchaudio' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "/usr/bin/python3 with torchaudio is not installed";
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
   auto wave = (at::rand({12345}, gen) * 2 - 1) * 0.5;
   io::write_npy(d.file("wave.npy"), wave);
   struct Case {
     const char* name;
     const char* py;  // keyword arguments for torchaudio
-    audio::FbankOptions o;
+    unirep::modalities::FbankOptions o;
   };
   std::vector<Case> cases;
   auto add = [&](const char* name, const char* py, auto edit) {
-    audio::FbankOptions o;
+    unirep::modalities::FbankOptions o;
     edit(o);
     cases.push_back({name, py, o});
   };
@@ -146,7 +144,7 @@ TEST(KaldiFbank, MatchesTorchaudioOnOtherSettings) {
   ASSERT_EQ(std::system(("/usr/bin/python3 " + d.file("ref.py")).c_str()), 0);
   for (const auto& c : cases) {
     auto ref = io::read_npy(d.file(std::string(c.name) + ".npy"));
-    auto ours = audio::Fbank(c.o).compute(wave.data_ptr<float>(), wave.numel());
+    auto ours = unirep::modalities::Fbank(c.o).compute(wave.data_ptr<float>(), wave.numel());
     ASSERT_EQ(ours.sizes(), ref.sizes()) << c.name;
     const auto dd = diff(ours, ref);
     EXPECT_LE(dd.mean, 1e-3) << c.name;

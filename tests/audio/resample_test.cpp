@@ -1,7 +1,7 @@
 // Resampling: tones keep frequency and level through the passband, are removed in the stopband,
 // streaming in odd blocks equals one-shot, and the output length rule holds.
-#include <unirep/modalities/audio/augment.h>
-#include <unirep/modalities/audio/resample.h>
+#include "modalities/audio/augment.h"
+#include "modalities/audio/resample.h"
 
 #include <gtest/gtest.h>
 
@@ -9,33 +9,30 @@
 
 #include "tone_analysis.h"
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
-
-namespace tone = unirep::testing::tone;
-
 // One second of a tone at `from`, resampled to `to`; returns output level / input level in dB,
 // measured on the middle half (away from the filter's start and end transients).
 double gain_db(double freq, int from, int to) {
-  const auto in = tone::sine(freq, from, static_cast<size_t>(from));
+  const auto in = unirep::testing::sine(freq, from, static_cast<size_t>(from));
   const auto out = resample(in, from, to);
-  const auto mid_in = tone::slice(in, in.size() / 4, in.size() * 3 / 4);
-  const auto mid_out = tone::slice(out, out.size() / 4, out.size() * 3 / 4);
-  return tone::db(tone::rms(mid_out) / tone::rms(mid_in));
+  const auto mid_in = unirep::testing::slice(in, in.size() / 4, in.size() * 3 / 4);
+  const auto mid_out = unirep::testing::slice(out, out.size() / 4, out.size() * 3 / 4);
+  return unirep::testing::db(unirep::testing::rms(mid_out) / unirep::testing::rms(mid_in));
 }
 
 TEST(Resample, SineKeepsFrequencyAndLevel) {
   for (int from : {44100, 48000, 8000, 22050, 32000}) {
     SCOPED_TRACE("from " + std::to_string(from) + " Hz");
-    const auto in = tone::sine(1000, from, static_cast<size_t>(from));  // 1 s
+    const auto in = unirep::testing::sine(1000, from, static_cast<size_t>(from));  // 1 s
     const auto out = resample(in, from, 16000);
     ASSERT_EQ(out.size(), 16000u);
-    const auto mid = tone::slice(out, 4000, 12000);
-    EXPECT_NEAR(tone::peak_frequency(tone::slice(out, 4000, 8096), 16000), 1000.0, 1.0);
-    EXPECT_NEAR(tone::zero_crossing_frequency(mid, 16000), 1000.0, 0.05);
+    const auto mid = unirep::testing::slice(out, 4000, 12000);
+    EXPECT_NEAR(unirep::testing::peak_frequency(unirep::testing::slice(out, 4000, 8096), 16000), 1000.0, 1.0);
+    EXPECT_NEAR(unirep::testing::zero_crossing_frequency(mid, 16000), 1000.0, 0.05);
     // Level within 0.1 dB, and the waveform itself matches the ideal 16 kHz sine.
-    EXPECT_NEAR(tone::db(tone::rms(mid) / (0.5 / std::sqrt(2.0))), 0.0, 0.1);
-    const auto ideal = tone::sine(1000, 16000, 16000);
+    EXPECT_NEAR(unirep::testing::db(unirep::testing::rms(mid) / (0.5 / std::sqrt(2.0))), 0.0, 0.1);
+    const auto ideal = unirep::testing::sine(1000, 16000, 16000);
     double worst = 0;
     for (size_t i = 4000; i < 12000; ++i) worst = std::max(worst, std::abs(static_cast<double>(out[i]) - ideal[i]));
     EXPECT_LT(worst, 1e-3);
@@ -76,12 +73,12 @@ TEST(Resample, StopbandAttenuationAtLeast80dB) {
 
 TEST(Resample, UpsamplingLeavesNoImage) {
   // 8k -> 16k: a 3.5 kHz tone keeps its level; its image at 8 - 3.5 + 8 = 4.5 kHz is 80 dB down.
-  const auto in = tone::sine(3500, 8000, 8000);
+  const auto in = unirep::testing::sine(3500, 8000, 8000);
   const auto out = resample(in, 8000, 16000);
   ASSERT_EQ(out.size(), 16000u);
-  const auto mid = tone::slice(out, 4000, 12000);
-  EXPECT_NEAR(tone::amplitude_at(mid, 3500, 16000), 0.5, 0.5 * 0.0116);  // 0.1 dB
-  EXPECT_LT(tone::amplitude_at(mid, 4500, 16000), 0.5 * 1e-4);
+  const auto mid = unirep::testing::slice(out, 4000, 12000);
+  EXPECT_NEAR(unirep::testing::amplitude_at(mid, 3500, 16000), 0.5, 0.5 * 0.0116);  // 0.1 dB
+  EXPECT_LT(unirep::testing::amplitude_at(mid, 4500, 16000), 0.5 * 1e-4);
 }
 
 TEST(Resample, StreamingInOddBlocksEqualsOneShot) {
@@ -149,26 +146,28 @@ TEST(Resample, RejectsBadRates) {
 }
 
 }  // namespace
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
 
 // Speed perturbation: 1.25x faster raises a 440 Hz tone to 550 Hz and shortens it by 1.25; 0.8x
 // lowers it to 352 Hz; the level is kept; a factor of 1 returns the input unchanged.
 TEST(ChangeSpeed, ScalesFrequencyAndLengthTogether) {
-  namespace tone = unirep::testing::tone;
-  const auto in = tone::sine(440, 16000, 16000);
+  const auto in = unirep::testing::sine(440, 16000, 16000);
   for (double f : {1.25, 0.8}) {
     const auto out = change_speed(in, 16000, f);
     EXPECT_NEAR(static_cast<double>(out.size()), 16000 / f, 2) << f;
-    const auto mid = tone::slice(out, out.size() / 4, out.size() * 3 / 4);
-    EXPECT_NEAR(tone::peak_frequency(mid, 16000), 440 * f, 3) << f;
-    EXPECT_NEAR(tone::db(tone::rms(mid) / tone::rms(tone::slice(in, 4000, 12000))), 0.0, 0.1) << f;
+    const auto mid = unirep::testing::slice(out, out.size() / 4, out.size() * 3 / 4);
+    EXPECT_NEAR(unirep::testing::peak_frequency(mid, 16000), 440 * f, 3) << f;
+    EXPECT_NEAR(
+        unirep::testing::db(unirep::testing::rms(mid) / unirep::testing::rms(unirep::testing::slice(in, 4000, 12000))),
+        0.0, 0.1)
+        << f;
   }
   EXPECT_EQ(change_speed(in, 16000, 1.0), in);
   EXPECT_THROW(change_speed(in, 16000, 0.0), std::invalid_argument);
 }
 
 }  // namespace
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

@@ -2,9 +2,9 @@
 // infinities or absurd magnitudes, and float64 files beyond float32's range, are refused by both
 // decoders naming the file and the first bad sample; headroom beyond +-1 passes unchanged. Files
 // are written byte by byte (libsndfile) or made with ffmpeg (the FFmpeg decoder).
-#include <unirep/modalities/audio/decode.h>
-#include <unirep/modalities/audio/resample.h>
-#include <unirep/modalities/audio/sample_check.h>
+#include "modalities/audio/decode.h"
+#include "modalities/audio/resample.h"
+#include "modalities/audio/sample_check.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 
 #include "support/test_support.h"
 
-namespace unirep::modalities::audio {
+namespace unirep::modalities {
 namespace {
 
 using unirep::testing::TempDir;
@@ -181,4 +181,4 @@ TEST(SampleValues, AnUnsupportedRateSaysWhichRatesAreSupported) {
 }
 
 }  // namespace
-}  // namespace unirep::modalities::audio
+}  // namespace unirep::modalities

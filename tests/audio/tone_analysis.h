@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace unirep::testing::tone {
+namespace unirep::testing {
 
 inline std::vector<float> sine(double freq, double rate, size_t n, double amplitude = 0.5) {
   std::vector<float> x(n);
@@ -91,4 +91,4 @@ inline double zero_crossing_frequency(const std::vector<float>& x, double rate) 
   return count < 2 ? 0.0 : (count - 1) * rate / (last - first);
 }
 
-}  // namespace unirep::testing::tone
+}  // namespace unirep::testing

@@ -1,14 +1,14 @@
 // The audio classifier end to end: a model file round trip (train structure -> deploy file ->
 // AudioClassifier gives the same probabilities), bad model files, a short training run that learns,
 // and the CLI (train audio, evaluate audio, classify-audio, preprocess audio) on real files.
-#include <unirep/io/npy.h>
-#include <unirep/modalities/audio/audio_file_list.h>
-#include <unirep/modalities/audio/wav_writer.h>
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/randomize.h>
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/audio/audio_dataset.h>
-#include <unirep/io/safetensors.h>
+#include "models/io/npy.h"
+#include "modalities/audio/audio_file_list.h"
+#include "modalities/audio/wav_writer.h"
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/randomize.h"
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/audio/audio_dataset.h"
+#include "models/io/safetensors.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -23,8 +23,6 @@
 #include "support/test_support.h"
 
 using namespace unirep;
-namespace audio = unirep::modalities::audio;
-namespace ut = unirep::testing;
 using unirep::testing::TempDir;
 
 namespace {
@@ -59,7 +57,7 @@ void write_tone_dataset(const std::string& dir, int per_class, uint64_t seed) {
         if (t >= start && t < start + len) v += c == 2 ? amp * (u(rng) * 2 - 1) : amp * std::sin(2 * M_PI * f0 * t);
         s[n] = static_cast<float>(v);
       }
-      audio::write_wav(dir + "/" + names[c] + "/" + std::to_string(i) + ".wav", s, 16000);
+      unirep::modalities::write_wav(dir + "/" + names[c] + "/" + std::to_string(i) + ".wav", s, 16000);
     }
   }
 }
@@ -68,15 +66,15 @@ void write_tone_dataset(const std::string& dir, int per_class, uint64_t seed) {
 
 TEST(AudioModel, DeployFileGivesTheTrainStructuresProbabilities) {
   TempDir d;
-  sdk::audio::AudioModelSpec spec;
+  sdk::AudioModelSpec spec;
   spec.backbone = tiny_backbone();
   spec.labels = {"a", "b", "c"};
-  sdk::audio::AudioTask task(spec);
+  sdk::AudioTask task(spec);
   models::randomize_for_checks(task.model(), 3);  // non-trivial BatchNorm statistics etc.
   task.model().eval();
   io::write_safetensors(d.file("m.safetensors"), task.deploy_state(), task.deploy_metadata());
 
-  auto clf = sdk::audio::AudioClassifier::load(d.file("m.safetensors"));
+  auto clf = sdk::AudioClassifier::load(d.file("m.safetensors"));
   EXPECT_EQ(clf.labels(), spec.labels);
   EXPECT_FALSE(clf.spec().multi_label);
   EXPECT_EQ(clf.spec().input.target_frames, 128);
@@ -86,17 +84,17 @@ TEST(AudioModel, DeployFileGivesTheTrainStructuresProbabilities) {
     torch::NoGradGuard g;
     ref = task.forward(x).softmax(-1);
   }
-  EXPECT_LT(ut::max_abs_diff(clf.predict(x), ref), 1e-5);
+  EXPECT_LT(unirep::testing::max_abs_diff(clf.predict(x), ref), 1e-5);
 }
 
 TEST(AudioModel, BadModelFilesAreRefusedWithTheFileName) {
   TempDir d;
   std::ofstream(d.file("text.safetensors")) << "hello";
-  EXPECT_THROW(sdk::audio::AudioClassifier::load(d.file("text.safetensors")), std::exception);
+  EXPECT_THROW(sdk::AudioClassifier::load(d.file("text.safetensors")), std::exception);
   // A plain safetensors without unirep metadata.
   io::write_safetensors(d.file("plain.safetensors"), {{"x", at::zeros({2})}});
   try {
-    sdk::audio::AudioClassifier::load(d.file("plain.safetensors"));
+    sdk::AudioClassifier::load(d.file("plain.safetensors"));
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("plain.safetensors"), std::string::npos) << e.what();
@@ -110,34 +108,35 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
   write_tone_dataset(d.file("data"), 24, 1);
   write_tone_dataset(d.file("test"), 8, 2);
   std::ofstream(d.file("tiny.json")) << kTinyJson;
-  auto r = ut::run_cli({"train",
-                        "audio",
-                        "--model",
-                        d.file("tiny.json"),
-                        "--data",
-                        d.file("data"),
-                        "--val-data",
-                        d.file("test"),
-                        "-o",
-                        d.file("run"),
-                        "--epochs",
-                        "8",
-                        "--batch-size",
-                        "8",
-                        "--lr",
-                        "1e-2",
-                        "--warmup-epochs",
-                        "0",
-                        "--no-augment",
-                        "--threads",
-                        "2",
-                        "--workers",
-                        "1"});
+  auto r = unirep::testing::run_cli({"train",
+                                     "audio",
+                                     "--model",
+                                     d.file("tiny.json"),
+                                     "--data",
+                                     d.file("data"),
+                                     "--val-data",
+                                     d.file("test"),
+                                     "-o",
+                                     d.file("run"),
+                                     "--epochs",
+                                     "8",
+                                     "--batch-size",
+                                     "8",
+                                     "--lr",
+                                     "1e-2",
+                                     "--warmup-epochs",
+                                     "0",
+                                     "--no-augment",
+                                     "--threads",
+                                     "2",
+                                     "--workers",
+                                     "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string model = d.file("run/best_deploy.safetensors");
-  ASSERT_TRUE(ut::file_exists(model)) << r.output;
+  ASSERT_TRUE(unirep::testing::file_exists(model)) << r.output;
 
-  auto e = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--split", "all"});
+  auto e = unirep::testing::run_cli(
+      {"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--split", "all"});
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const auto pos = e.output.find("top1 ");
   ASSERT_NE(pos, std::string::npos) << e.output;
@@ -146,8 +145,8 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
   EXPECT_EQ(e.output.find("speaker_top1/"), std::string::npos) << "no speakers unless asked: " << e.output;
 
   // Per speaker (here: the first digit of the file name, 3 clips each) and the JSON report.
-  auto g = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--split", "all",
-                        "--speaker-pattern", "^([0-9])", "--report", d.file("report.json")});
+  auto g = unirep::testing::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--split",
+                                     "all", "--speaker-pattern", "^([0-9])", "--report", d.file("report.json")});
   ASSERT_EQ(g.exit_code, 0) << g.output;
   EXPECT_NE(g.output.find("speaker_top1/7 "), std::string::npos) << g.output;
   std::ifstream report_file(d.file("report.json"));
@@ -164,14 +163,14 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
 
   // A pattern that cannot name a speaker is refused before any work, and no report is written.
   for (const std::string bad : {"([0-9]", "^[0-9]"}) {
-    auto b = ut::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"), "--speaker-pattern",
-                          bad, "--report", d.file("bad.json")});
+    auto b = unirep::testing::run_cli({"evaluate", "audio", "--model-file", model, "--data", d.file("test"),
+                                       "--speaker-pattern", bad, "--report", d.file("bad.json")});
     EXPECT_NE(b.exit_code, 0) << b.output;
     EXPECT_NE(b.output.find("--speaker-pattern"), std::string::npos) << b.output;
-    EXPECT_FALSE(ut::file_exists(d.file("bad.json")));
+    EXPECT_FALSE(unirep::testing::file_exists(d.file("bad.json")));
   }
 
-  auto c = ut::run_cli(
+  auto c = unirep::testing::run_cli(
       {"classify-audio", "--model-file", model, "--json", d.file("test/high/0.wav"), d.file("test/low/1.wav")});
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_NE(c.output.find(R"("top":[{"label":"high")"), std::string::npos) << c.output;
@@ -180,30 +179,31 @@ TEST(AudioCli, TrainEvaluateClassifyPreprocess) {
   // A long recording gets a timeline.
   std::vector<float> longer;
   for (int k = 0; k < 4; ++k) {
-    auto s = sdk::audio::load_waveform(d.file(k % 2 ? "test/high/2.wav" : "test/low/2.wav"), 16000);
+    auto s = sdk::load_waveform(d.file(k % 2 ? "test/high/2.wav" : "test/low/2.wav"), 16000);
     longer.insert(longer.end(), s.begin(), s.end());
   }
-  audio::write_wav(d.file("long.wav"), longer, 16000);
-  auto l = ut::run_cli({"classify-audio", "--model-file", model, "--json", d.file("long.wav")});
+  unirep::modalities::write_wav(d.file("long.wav"), longer, 16000);
+  auto l = unirep::testing::run_cli({"classify-audio", "--model-file", model, "--json", d.file("long.wav")});
   ASSERT_EQ(l.exit_code, 0) << l.output;
   EXPECT_NE(l.output.find("\"segments\""), std::string::npos) << l.output;
 
   // Preprocess: the backbone input and the raw log-mel.
-  auto p = ut::run_cli({"preprocess", "audio", d.file("test/low/0.wav"), "--output-npy", d.file("in.npy")});
+  auto p =
+      unirep::testing::run_cli({"preprocess", "audio", d.file("test/low/0.wav"), "--output-npy", d.file("in.npy")});
   ASSERT_EQ(p.exit_code, 0) << p.output;
   EXPECT_EQ(io::read_npy(d.file("in.npy")).sizes(), (at::IntArrayRef{1, 128, 128}));
-  auto q =
-      ut::run_cli({"preprocess", "audio", d.file("test/low/0.wav"), "--raw-fbank", "--output-npy", d.file("fb.npy")});
+  auto q = unirep::testing::run_cli(
+      {"preprocess", "audio", d.file("test/low/0.wav"), "--raw-fbank", "--output-npy", d.file("fb.npy")});
   ASSERT_EQ(q.exit_code, 0) << q.output;
   EXPECT_EQ(io::read_npy(d.file("fb.npy")).sizes(), (at::IntArrayRef{98, 128}));
 
   // Bad input: a text file named .wav; no output is left behind.
   std::ofstream(d.file("fake.wav")) << "this is not audio\n";
-  auto b = ut::run_cli({"preprocess", "audio", d.file("fake.wav"), "--output-npy", d.file("fake.npy")});
+  auto b = unirep::testing::run_cli({"preprocess", "audio", d.file("fake.wav"), "--output-npy", d.file("fake.npy")});
   EXPECT_NE(b.exit_code, 0);
   EXPECT_NE(b.output.find("fake.wav"), std::string::npos) << b.output;
-  EXPECT_FALSE(ut::file_exists(d.file("fake.npy")));
-  auto bc = ut::run_cli({"classify-audio", "--model-file", model, d.file("fake.wav")});
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("fake.npy")));
+  auto bc = unirep::testing::run_cli({"classify-audio", "--model-file", model, d.file("fake.wav")});
   EXPECT_NE(bc.exit_code, 0);
   EXPECT_NE(bc.output.find("fake.wav"), std::string::npos) << bc.output;
 }

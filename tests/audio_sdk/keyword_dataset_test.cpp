@@ -1,6 +1,6 @@
 // The keyword data generator (unirep data keywords): Speech Commands layout, split by whole voices,
 // clips that are 1 s of real 16 kHz audio, and the same bytes for the same seed.
-#include <unirep/modalities/audio/decode.h>
+#include "modalities/audio/decode.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -97,7 +97,7 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   EXPECT_EQ(files, voices * words);
 
   // A clip is 1 s at 16 kHz, within [-1, 1], and not silent.
-  const auto clip = modalities::audio::decode_audio(a.file(*test.begin()));
+  const auto clip = modalities::decode_audio(a.file(*test.begin()));
   EXPECT_EQ(clip.sample_rate, 16000);
   ASSERT_EQ(clip.samples.size(), 16000u);
   float peak = 0;

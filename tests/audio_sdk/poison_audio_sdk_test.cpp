@@ -1,13 +1,13 @@
 // No silent poison in the audio SDK: buffers with NaN or absurd samples, options that would make
 // every input NaN, rates the resampler cannot convert, and weights that overflow on an input are
 // all errors naming what is wrong, never NaN scores.
-#include <unirep/io/format_error.h>
-#include <unirep/modalities/audio/wav_writer.h>
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/audio/audio_dataset.h>
+#include "models/io/format_error.h"
+#include "modalities/audio/wav_writer.h"
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/audio/audio_dataset.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -20,15 +20,14 @@
 #include "support/test_support.h"
 
 using namespace unirep;
-namespace sa = unirep::sdk::audio;
 using unirep::testing::TempDir;
 
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-sa::AudioModelSpec tiny_spec() {
-  sa::AudioModelSpec spec;
+unirep::sdk::AudioModelSpec tiny_spec() {
+  unirep::sdk::AudioModelSpec spec;
   spec.backbone.depths = {1, 1, 1, 1};
   spec.backbone.dims = {8, 16, 16, 32};
   spec.backbone.kernel_sizes = {{3}, {7}, {3}, {5}};
@@ -39,8 +38,8 @@ sa::AudioModelSpec tiny_spec() {
 
 // A classifier straight from a (randomized) task; with `head`, every weight of the head's Linear is
 // set to it and its LayerNorm's bias to 10, so the products overflow whatever the input.
-sa::AudioClassifier classifier(std::optional<float> head = std::nullopt) {
-  sa::AudioTask task(tiny_spec());
+unirep::sdk::AudioClassifier classifier(std::optional<float> head = std::nullopt) {
+  unirep::sdk::AudioTask task(tiny_spec());
   models::randomize_for_checks(task.model(), 5);
   task.model().eval();
   models::PooledClassifier net(models::PooledClassifierOptions(task.spec().backbone, 3).deploy(true));
@@ -51,7 +50,7 @@ sa::AudioClassifier classifier(std::optional<float> head = std::nullopt) {
     else if (head && nt.name == "mlp_head.0.bias")
       nt.tensor.fill_(10.0);
   models::load_state_dict(*net, state);
-  return sa::AudioClassifier(net, task.spec());
+  return unirep::sdk::AudioClassifier(net, task.spec());
 }
 
 std::vector<float> tone() {
@@ -86,7 +85,7 @@ TEST(PoisonAudioSdk, SamplesWithNaNOrAbsurdValuesAreRefused) {
 
 TEST(PoisonAudioSdk, ClassifyOptionsOutOfRangeNameTheField) {
   auto clf = classifier();
-  sa::ClassifyOptions o;
+  unirep::sdk::ClassifyOptions o;
   o.hop_s = std::numeric_limits<double>::quiet_NaN();
   expect_message<std::invalid_argument>([&] { clf.classify_samples(tone(), o); },
                                         "ClassifyOptions.hop_s must be a positive number of seconds, got nan");
@@ -109,23 +108,23 @@ TEST(PoisonAudioSdk, WeightsThatOverflowGiveAnErrorNotNaNScores) {
 TEST(PoisonAudioSdk, InputOptionsThatMakeEveryInputNaNAreRefused) {
   auto spec = tiny_spec();
   spec.input.norm_std = std::numeric_limits<double>::quiet_NaN();
-  expect_message<std::invalid_argument>([&] { sa::AudioTask task(spec); },
+  expect_message<std::invalid_argument>([&] { unirep::sdk::AudioTask task(spec); },
                                         "AudioInputOptions.norm_std must be positive and finite, got nan");
   spec = tiny_spec();
   spec.input.norm_std = 0;
-  expect_message<std::invalid_argument>([&] { sa::AudioTask task(spec); },
+  expect_message<std::invalid_argument>([&] { unirep::sdk::AudioTask task(spec); },
                                         "AudioInputOptions.norm_std must be positive and finite, got 0");
   spec = tiny_spec();
   spec.input.fbank.frame_opts.frame_shift_ms = std::numeric_limits<float>::infinity();
-  expect_message<std::invalid_argument>([&] { modalities::audio::check_audio_input_options(spec.input); },
+  expect_message<std::invalid_argument>([&] { modalities::check_audio_input_options(spec.input); },
                                         "AudioInputOptions.fbank.frame_shift_ms must be positive and finite, got inf");
 }
 
 TEST(PoisonAudioSdk, ARateTheResamplerCannotConvertNamesTheFileAndTheSupportedRates) {
   TempDir d;
-  modalities::audio::write_wav(d.file("slow.wav"), std::vector<float>(100, 0.1f), 10);
+  modalities::write_wav(d.file("slow.wav"), std::vector<float>(100, 0.1f), 10);
   expect_message<io::FormatError>(
-      [&] { sa::load_waveform(d.file("slow.wav"), 16000); },
+      [&] { unirep::sdk::load_waveform(d.file("slow.wav"), 16000); },
       d.file("slow.wav") + ": cannot resample 10 Hz to 16000 Hz: supported input rates for 16000 Hz are 63 to");
   auto clf = classifier();
   expect_message<io::FormatError>([&] { clf.classify_file(d.file("slow.wav")); },

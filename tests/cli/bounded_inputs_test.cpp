@@ -4,7 +4,7 @@
 // a FIFO with no writer and a loop of symbolic links. Each runs under a 3 GB address-space cap and a
 // timeout; each either succeeds with the documented result (the bombs: only the crop of the resize
 // is made) or fails with one line naming the file and the problem, and leaves no output file.
-#include <unirep/io/npy.h>
+#include "models/io/npy.h"
 #include <support/test_models.h>
 #include <support/test_support.h>
 
@@ -19,9 +19,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <thread>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 constexpr unsigned long long kAddressSpace = 3ull << 30;
@@ -44,16 +41,16 @@ std::string error_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
 
-ut::LimitedResult run(const std::vector<std::string>& args, double timeout_s = 120,
-                      const std::vector<std::string>& env = {}) {
-  ut::CliLimits limits;
+unirep::testing::LimitedResult run(const std::vector<std::string>& args, double timeout_s = 120,
+                                   const std::vector<std::string>& env = {}) {
+  unirep::testing::CliLimits limits;
   limits.address_space_bytes = kAddressSpace;
   limits.timeout_s = timeout_s;
-  return ut::run_cli_limited(args, limits, env);
+  return unirep::testing::run_cli_limited(args, limits, env);
 }
 
 // A refusal: a non-zero exit in time, one error line naming `file` and saying `problem`, no output.
-void expect_refused(const ut::LimitedResult& r, const std::string& file, const std::string& problem,
+void expect_refused(const unirep::testing::LimitedResult& r, const std::string& file, const std::string& problem,
                     const std::string& output) {
   EXPECT_FALSE(r.timed_out) << "hung: " << r.output;
   EXPECT_NE(r.exit_code, 0) << r.output;
@@ -61,7 +58,7 @@ void expect_refused(const ut::LimitedResult& r, const std::string& file, const s
   const std::string line = error_line(r.output);
   EXPECT_NE(line.find(file), std::string::npos) << line;
   EXPECT_NE(line.find(problem), std::string::npos) << line;
-  EXPECT_FALSE(ut::file_exists(output)) << output;
+  EXPECT_FALSE(unirep::testing::file_exists(output)) << output;
 }
 
 // Feeds "y\n" into a FIFO as `yes` would, until the reader closes it or `stop` is set; opening is
@@ -95,7 +92,7 @@ class YesIntoFifo {
   std::thread thread_;
 };
 
-std::string make_fifo(const ut::TempDir& d, const std::string& name) {
+std::string make_fifo(const unirep::testing::TempDir& d, const std::string& name) {
   const std::string path = d.file(name);
   EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
   return path;
@@ -107,10 +104,10 @@ std::string make_fifo(const ut::TempDir& d, const std::string& name) {
 // pixels (12 GB); only the 224 x 224 crop is made, equal to what PIL's resize + crop give.
 TEST(BoundedInputs, TallThinPngIsCroppedWithoutTheWholeResize) {
   REQUIRE_FFMPEG();
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string png = d.file("tall.png");
   ffmpeg("-f lavfi -i color=c=red:s=16x16,format=rgb24 -vf scale=1:65535 -frames:v 1 " + png);
-  ASSERT_LT(ut::read_bytes(png).size(), 4096u);
+  ASSERT_LT(unirep::testing::read_bytes(png).size(), 4096u);
   for (const std::string size : {"224", "384"}) {  // 384: the warp path (no crop)
     const std::string out = d.file("tall_" + size + ".npy");
     const auto r = run({"preprocess", "image", png, "--size", size, "-o", out});
@@ -127,7 +124,7 @@ TEST(BoundedInputs, TallThinPngIsCroppedWithoutTheWholeResize) {
 // pixels and refused from its header, naming the file, its size and the variable.
 TEST(BoundedInputs, ImageOverThePixelLimitIsRefused) {
   REQUIRE_FFMPEG();
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string png = d.file("square.png"), out = d.file("out.npy");
   ffmpeg("-f lavfi -i color=c=blue:s=64x64 -frames:v 1 " + png);
   auto r = run({"preprocess", "image", png, "-o", out}, 120, {"UNIREP_MAX_IMAGE_PIXELS=1000"});
@@ -142,7 +139,7 @@ TEST(BoundedInputs, ImageOverThePixelLimitIsRefused) {
 // (1.2 GB, 16 of them per clip); only the crops of the views are made.
 TEST(BoundedInputs, TallThinVideoIsCroppedWithoutTheWholeResize) {
   REQUIRE_FFMPEG();
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string video = d.file("tall.mkv");
   ffmpeg("-f lavfi -i color=c=red:s=2x16384:d=2:r=8 -c:v ffv1 " + video);
   for (const std::string view : {"0", "2"}) {  // the validation view and a test view
@@ -157,7 +154,7 @@ TEST(BoundedInputs, TallThinVideoIsCroppedWithoutTheWholeResize) {
 // /dev/zero never ends: as a point cloud and as an image it is cut off at the input limit, as a
 // video refused at once (FFmpeg would read it without end); an image used to be called "empty".
 TEST(BoundedInputs, DevZeroIsCutOffWithAClearError) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string out = d.file("out.npy");
   auto r = run({"preprocess", "points", "/dev/zero", "-o", out});
   expect_refused(r, "/dev/zero",
@@ -169,16 +166,16 @@ TEST(BoundedInputs, DevZeroIsCutOffWithAClearError) {
   r = run({"preprocess", "video", "/dev/zero", "-o", out});
   expect_refused(r, "/dev/zero", "is not a regular file", out);
   const std::string model = d.file("points.safetensors");
-  ut::write_point_model(model);
+  unirep::testing::write_point_model(model);
   r = run({"classify-points", "/dev/zero", "-m", model});
   expect_refused(r, "/dev/zero", "without ending", out);
 }
 
 // `yes` through a FIFO: an endless stream, cut off at the limit instead of filling memory.
 TEST(BoundedInputs, EndlessPipeIsCutOffWithAClearError) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string fifo = make_fifo(d, "yes.xyz"), out = d.file("out.npy");
-  ut::LimitedResult r;
+  unirep::testing::LimitedResult r;
   {
     YesIntoFifo yes(fifo);
     r = run({"preprocess", "points", fifo, "-o", out});
@@ -189,7 +186,7 @@ TEST(BoundedInputs, EndlessPipeIsCutOffWithAClearError) {
 
 // A FIFO nobody opens for writing: refused after the 10 s wait, never a hang.
 TEST(BoundedInputs, FifoWithoutWriterFailsAfterTheWait) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string out = d.file("out.npy");
   const std::string points = make_fifo(d, "nobody.off"), image = make_fifo(d, "nobody.png"),
                     video = make_fifo(d, "nobody.mp4");
@@ -205,7 +202,7 @@ TEST(BoundedInputs, FifoWithoutWriterFailsAfterTheWait) {
 
 // A loop of symbolic links is not a file: its own message, whichever check meets it first.
 TEST(BoundedInputs, SymlinkLoopSaysSo) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const std::string loop = d.file("loop"), out = d.file("out.npy");
   ASSERT_EQ(::symlink("loop", loop.c_str()), 0);
   for (const std::string modality : {"points", "image", "video"}) {

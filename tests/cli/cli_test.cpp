@@ -1,7 +1,7 @@
 // End-to-end runs of the `unirep` binary on the reference fixtures and on bad input.
-#include <unirep/io/npy.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/sdk/backbone_loader.h>
+#include "models/io/npy.h"
+#include "models/io/safetensors.h"
+#include "sdk/backbone_loader.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

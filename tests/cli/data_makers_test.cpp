@@ -13,8 +13,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
-
-namespace ut = unirep::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -52,70 +50,71 @@ std::string tone_wav() {
 }
 
 TEST(DataMakers, StoppedRunLeavesNoDataSetAndNoStagingFolder) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto parent = d.file("data"), out = d.file("data/shapes");
   fs::create_directory(parent);
   // Thousands of shapes: minutes of work, stopped as soon as the first files are there.
-  const int pid =
-      ut::spawn_cli({"data", "shapes", "--out", out, "--per-class", "2000", "--points", "4096", "--threads", "2"}, {},
-                    d.file("log.txt"));
+  const int pid = unirep::testing::spawn_cli(
+      {"data", "shapes", "--out", out, "--per-class", "2000", "--points", "4096", "--threads", "2"}, {},
+      d.file("log.txt"));
   bool caught = false;
   for (int waited = 0; waited < 60000 && !caught; waited += 5) {
     caught = staging_folder_has_files(parent);
     if (!caught) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(pid, SIGINT);
-  const int code = ut::wait_exit(pid, 60);
-  ASSERT_TRUE(caught) << "no staging folder with files appeared: " << ut::read_bytes(d.file("log.txt"));
-  EXPECT_EQ(code, 128 + SIGINT) << ut::read_bytes(d.file("log.txt"));
+  const int code = unirep::testing::wait_exit(pid, 60);
+  ASSERT_TRUE(caught) << "no staging folder with files appeared: " << unirep::testing::read_bytes(d.file("log.txt"));
+  EXPECT_EQ(code, 128 + SIGINT) << unirep::testing::read_bytes(d.file("log.txt"));
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(entries(parent).empty()) << "left behind: " << entries(parent).front();
 }
 
 TEST(DataMakers, SynthesizerFailingMidwayLeavesNoDataSetAndNoStagingFolder) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto parent = d.file("data"), out = d.file("data/keywords"), bin = d.file("bin");
   fs::create_directory(parent);
   fs::create_directory(bin);
-  ut::write_bytes(d.file("tone.wav"), tone_wav());
+  unirep::testing::write_bytes(d.file("tone.wav"), tone_wav());
   // A stand-in for espeak-ng: writes a tone to the file after -w five times, then fails.
   const auto fake = bin + "/espeak-ng";
-  ut::write_bytes(fake,
-                  "#!/bin/sh\n"
-                  "n=$(( $(cat '" +
-                      d.file("calls") +
-                      "' 2>/dev/null || echo 0) + 1 ))\n"
-                      "echo $n > '" +
-                      d.file("calls") +
-                      "'\n"
-                      "[ $n -gt 5 ] && exit 1\n"
-                      "while [ $# -gt 0 ]; do [ \"$1\" = -w ] && cp '" +
-                      d.file("tone.wav") +
-                      "' \"$2\"; shift; done\n"
-                      "exit 0\n");
+  unirep::testing::write_bytes(fake,
+                               "#!/bin/sh\n"
+                               "n=$(( $(cat '" +
+                                   d.file("calls") +
+                                   "' 2>/dev/null || echo 0) + 1 ))\n"
+                                   "echo $n > '" +
+                                   d.file("calls") +
+                                   "'\n"
+                                   "[ $n -gt 5 ] && exit 1\n"
+                                   "while [ $# -gt 0 ]; do [ \"$1\" = -w ] && cp '" +
+                                   d.file("tone.wav") +
+                                   "' \"$2\"; shift; done\n"
+                                   "exit 0\n");
   chmod(fake.c_str(), 0755);
   const char* path = std::getenv("PATH");
-  const int pid = ut::spawn_cli({"data", "keywords", "--out", out, "--threads", "1"},
-                                {"PATH=" + bin + ":" + (path ? path : "/usr/bin:/bin")}, d.file("log.txt"));
-  const int code = ut::wait_exit(pid, 120);
-  const auto log = ut::read_bytes(d.file("log.txt"));
+  const int pid =
+      unirep::testing::spawn_cli({"data", "keywords", "--out", out, "--threads", "1"},
+                                 {"PATH=" + bin + ":" + (path ? path : "/usr/bin:/bin")}, d.file("log.txt"));
+  const int code = unirep::testing::wait_exit(pid, 120);
+  const auto log = unirep::testing::read_bytes(d.file("log.txt"));
   EXPECT_EQ(code, 1) << log;
   EXPECT_NE(log.find("espeak-ng failed for voice"), std::string::npos) << log;
-  EXPECT_EQ(ut::read_bytes(d.file("calls")), "6\n") << "five clips were made before the failure";
+  EXPECT_EQ(unirep::testing::read_bytes(d.file("calls")), "6\n") << "five clips were made before the failure";
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(entries(parent).empty()) << "left behind: " << entries(parent).front();
 }
 
 TEST(DataMakers, DataSetIntoAFolderWithOtherFilesAddsToItAndKeepsThem) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto out = d.file("shapes");
   fs::create_directory(out);
-  ut::write_bytes(out + "/notes.txt", "mine");
-  const auto r = ut::run_cli({"data", "shapes", "--out", out, "--per-class", "2", "--points", "64"});
+  unirep::testing::write_bytes(out + "/notes.txt", "mine");
+  const auto r = unirep::testing::run_cli({"data", "shapes", "--out", out, "--per-class", "2", "--points", "64"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(ut::read_bytes(out + "/notes.txt"), "mine");
-  EXPECT_TRUE(ut::file_exists(out + "/shapes_test.txt"));
-  EXPECT_TRUE(ut::file_exists(out + "/sphere/sphere_2.ply"));
+  EXPECT_EQ(unirep::testing::read_bytes(out + "/notes.txt"), "mine");
+  EXPECT_TRUE(unirep::testing::file_exists(out + "/shapes_test.txt"));
+  EXPECT_TRUE(unirep::testing::file_exists(out + "/sphere/sphere_2.ply"));
   for (const auto& name : entries(d.path())) EXPECT_EQ(name.find(".partial-"), std::string::npos) << name;
 }
 

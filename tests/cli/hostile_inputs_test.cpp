@@ -6,8 +6,8 @@
 // previous file intact, and SIGINT during training leaves a resumable checkpoint.
 //
 // UNIREP_HOSTILE_TABLE=FILE writes the behaviour table of docs/reliability.md.
-#include <unirep/io/npy.h>
-#include <unirep/modalities/audio/wav_writer.h>
+#include "models/io/npy.h"
+#include "modalities/audio/wav_writer.h"
 #include <support/test_models.h>
 #include <support/test_support.h>
 
@@ -19,8 +19,6 @@
 #include <fstream>
 #include <sys/wait.h>
 #include <thread>
-
-namespace ut = unirep::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -43,7 +41,7 @@ struct Input {
 };
 
 // The hostile variants of one file type, next to a valid example of it.
-std::vector<Input> hostile_variants(const ut::TempDir& d, const std::string& stem, const std::string& ext,
+std::vector<Input> hostile_variants(const unirep::testing::TempDir& d, const std::string& stem, const std::string& ext,
                                     const std::string& valid_bytes, const std::string& absurd_bytes,
                                     const std::string& non_finite_bytes = "") {
   std::vector<Input> v;
@@ -51,18 +49,18 @@ std::vector<Input> hostile_variants(const ut::TempDir& d, const std::string& ste
   v.push_back({"missing file", p("missing")});
   fs::create_directory(p("dir"));
   v.push_back({"a directory", p("dir")});
-  ut::write_bytes(p("empty"), "");
+  unirep::testing::write_bytes(p("empty"), "");
   v.push_back({"empty file", p("empty")});
-  ut::write_bytes(p("text"), "This is a text file, not the format its name promises.\n");
+  unirep::testing::write_bytes(p("text"), "This is a text file, not the format its name promises.\n");
   v.push_back({"text file with the extension", p("text")});
-  ut::write_bytes(p("truncated"), truncated(valid_bytes));
+  unirep::testing::write_bytes(p("truncated"), truncated(valid_bytes));
   v.push_back({"truncated (first half)", p("truncated")});
   if (!absurd_bytes.empty()) {
-    ut::write_bytes(p("absurd"), absurd_bytes);
+    unirep::testing::write_bytes(p("absurd"), absurd_bytes);
     v.push_back({"header claims absurd sizes", p("absurd")});
   }
   if (!non_finite_bytes.empty()) {
-    ut::write_bytes(p("nonfinite"), non_finite_bytes);
+    unirep::testing::write_bytes(p("nonfinite"), non_finite_bytes);
     v.push_back({"NaN / Inf values", p("nonfinite")});
   }
   return v;
@@ -86,17 +84,17 @@ struct Row {
 }  // namespace
 
 TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto out = d.file("out.npy");
   // Valid files of every kind, and the models the commands need.
-  ut::write_audio_model(d.file("audio_model.safetensors"));
-  ut::write_point_model(d.file("point_model.safetensors"));
-  ut::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
-  std::ofstream(d.file("series.csv")) << ut::sinusoid_csv(200);
-  ut::write_forecaster(d.file("series.csv"), d.file("forecaster.safetensors"));
+  unirep::testing::write_audio_model(d.file("audio_model.safetensors"));
+  unirep::testing::write_point_model(d.file("point_model.safetensors"));
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
+  std::ofstream(d.file("series.csv")) << unirep::testing::sinusoid_csv(200);
+  unirep::testing::write_forecaster(d.file("series.csv"), d.file("forecaster.safetensors"));
   std::vector<float> tone(16000);
   for (size_t i = 0; i < tone.size(); ++i) tone[i] = 0.3f * std::sin(0.1f * static_cast<float>(i));
-  unirep::modalities::audio::write_wav(d.file("tone.wav"), tone, 16000);
+  unirep::modalities::write_wav(d.file("tone.wav"), tone, 16000);
   std::string ppm = "P6\n64 48\n255\n" + std::string(64 * 48 * 3, '\x80');
   std::string ply =
       "ply\nformat ascii 1.0\nelement vertex 50\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
@@ -128,8 +126,8 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
     std::function<std::vector<std::string>(const std::string&)> args;
   };
   std::vector<Command> commands;
-  auto audio_inputs =
-      hostile_variants(d, "clip", ".wav", ut::read_bytes(d.file("tone.wav")), wav_with_data_size(0xFFFFFF00u, 3200));
+  auto audio_inputs = hostile_variants(d, "clip", ".wav", unirep::testing::read_bytes(d.file("tone.wav")),
+                                       wav_with_data_size(0xFFFFFF00u, 3200));
   // A WAV cut short or promising more data than it has is what an interrupted recording looks
   // like: like libsndfile, sox and FFmpeg, the reader takes the samples that are there.
   for (auto& in : audio_inputs)
@@ -148,7 +146,8 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
                         return std::vector<std::string>{"preprocess", "image", f, "--output-npy", out};
                       }});
   if (have_ffmpeg)
-    commands.push_back({"preprocess video", hostile_variants(d, "movie", ".mp4", ut::read_bytes(d.file("v.mp4")), ""),
+    commands.push_back({"preprocess video",
+                        hostile_variants(d, "movie", ".mp4", unirep::testing::read_bytes(d.file("v.mp4")), ""),
                         [&](const std::string& f) {
                           return std::vector<std::string>{"preprocess", "video", f, "--output-npy", out};
                         }});
@@ -165,7 +164,7 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
       {"classify-points", {xyz_nan.back()}, [&](const std::string& f) {
          return std::vector<std::string>{"classify-points", f, "--model-file", d.file("point_model.safetensors")};
        }});
-  std::string csv = ut::read_bytes(d.file("series.csv"));
+  std::string csv = unirep::testing::read_bytes(d.file("series.csv"));
   std::string nan_csv = csv;
   nan_csv.replace(nan_csv.rfind('\n', nan_csv.size() - 2) + 1, std::string::npos, "2020-01-09 08:00,inf,nan\n");
   auto csv_inputs = hostile_variants(d, "series", ".csv", csv, "", nan_csv);
@@ -178,22 +177,24 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
                                                         "--model",  d.file("forecaster.safetensors"),
                                                         "--output", d.file("forecast.csv")};
                       }});
-  commands.push_back(
-      {"infer (input .npy)",
-       hostile_variants(d, "input", ".npy", ut::read_bytes(d.file("x.npy")), absurd_npy, ut::read_bytes(nan_npy_path)),
-       [&](const std::string& f) {
-         return std::vector<std::string>{
-             "infer",       "--model", d.file("tiny.json"), "--weights", d.file("tiny.safetensors"),
-             "--input-npy", f,         "--output-npy",      out};
-       }});
-  commands.push_back({"classify-audio (model file)",
-                      hostile_variants(d, "model", ".safetensors", ut::read_bytes(d.file("audio_model.safetensors")),
-                                       absurd_safetensors),
+  commands.push_back({"infer (input .npy)",
+                      hostile_variants(d, "input", ".npy", unirep::testing::read_bytes(d.file("x.npy")), absurd_npy,
+                                       unirep::testing::read_bytes(nan_npy_path)),
                       [&](const std::string& f) {
-                        return std::vector<std::string>{"classify-audio", d.file("tone.wav"), "--model-file", f};
+                        return std::vector<std::string>{
+                            "infer",       "--model", d.file("tiny.json"), "--weights", d.file("tiny.safetensors"),
+                            "--input-npy", f,         "--output-npy",      out};
                       }});
   commands.push_back(
-      {"reparam (weights)", hostile_variants(d, "weights", ".pth", ut::read_bytes(d.file("tiny.safetensors")), ""),
+      {"classify-audio (model file)",
+       hostile_variants(d, "model", ".safetensors", unirep::testing::read_bytes(d.file("audio_model.safetensors")),
+                        absurd_safetensors),
+       [&](const std::string& f) {
+         return std::vector<std::string>{"classify-audio", d.file("tone.wav"), "--model-file", f};
+       }});
+  commands.push_back(
+      {"reparam (weights)",
+       hostile_variants(d, "weights", ".pth", unirep::testing::read_bytes(d.file("tiny.safetensors")), ""),
        [&](const std::string& f) {
          return std::vector<std::string>{"reparam", "--model", d.file("tiny.json"), "--weights", f, "--output", out};
        }});
@@ -201,7 +202,7 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
   std::vector<Row> table;
   for (const auto& c : commands)
     for (const auto& in : c.inputs) {
-      const auto r = ut::run_cli(c.args(in.path));
+      const auto r = unirep::testing::run_cli(c.args(in.path));
       const auto line = error_line(r.output);
       SCOPED_TRACE(c.name + " / " + in.kind + ": " + r.output.substr(0, 400));
       if (r.exit_code == 0 && !in.success.empty()) {
@@ -213,8 +214,8 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
       EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << "exit " << r.exit_code;
       EXPECT_NE(line.find(fs::path(in.path).filename().string()), std::string::npos) << "the reason names the file";
       EXPECT_EQ(r.output.find("terminate called"), std::string::npos);
-      EXPECT_FALSE(ut::file_exists(out)) << "an output file was left";
-      EXPECT_FALSE(ut::file_exists(d.file("forecast.csv")));
+      EXPECT_FALSE(unirep::testing::file_exists(out)) << "an output file was left";
+      EXPECT_FALSE(unirep::testing::file_exists(d.file("forecast.csv")));
       std::string reason = line.substr(0, 160);
       const auto dir = d.path() + "/";
       for (size_t at; (at = reason.find(dir)) != std::string::npos;) reason.erase(at, dir.size());
@@ -232,18 +233,18 @@ TEST(HostileInputs, EveryCommandFailsCleanlyAndLeavesNoOutput) {
 // no temporary file is left beside it. (RLIMIT_FSIZE of 64 KB stands in for the full disk, with
 // SIGXFSZ ignored so the write itself fails with EFBIG.)
 TEST(HostileInputs, FullDiskKeepsThePreviousOutput) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   std::string ppm = "P6\n256 256\n255\n" + std::string(256 * 256 * 3, '\x40');
-  ut::write_bytes(d.file("p.ppm"), ppm);
-  ut::write_bytes(d.file("x.npy"), "previous contents");
+  unirep::testing::write_bytes(d.file("p.ppm"), ppm);
+  unirep::testing::write_bytes(d.file("x.npy"), "previous contents");
   const std::string cmd = "ulimit -f 64; trap '' XFSZ; exec '" + std::string(UNIREP_CLI_PATH) + "' preprocess image '" +
                           d.file("p.ppm") + "' --output-npy '" + d.file("x.npy") + "' >'" + d.file("log") + "' 2>&1";
   const int status = std::system(("bash -c \"" + cmd + "\"").c_str());
   ASSERT_TRUE(WIFEXITED(status));
-  const auto log = ut::read_bytes(d.file("log"));
+  const auto log = unirep::testing::read_bytes(d.file("log"));
   EXPECT_EQ(WEXITSTATUS(status), 1) << log;
   EXPECT_NE(log.find("x.npy"), std::string::npos) << log;
-  EXPECT_EQ(ut::read_bytes(d.file("x.npy")), "previous contents");
+  EXPECT_EQ(unirep::testing::read_bytes(d.file("x.npy")), "previous contents");
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(d.path())) files += e.is_regular_file();
   EXPECT_EQ(files, 3u) << "a temporary file was left";
@@ -251,28 +252,31 @@ TEST(HostileInputs, FullDiskKeepsThePreviousOutput) {
 
 // SIGINT during training: exit 130, "resumable checkpoint", and the next run resumes from it.
 TEST(HostileInputs, SigintDuringTrainingLeavesAResumableCheckpoint) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
   unirep::io::write_npy(d.file("x.npy"), at::rand({64, 3, 32, 32}));
   unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {64}, at::kLong));
   const std::vector<std::string> args = {
       "train",         "tensors", "--model",     d.file("tiny.json"), "--inputs", d.file("x.npy"), "--labels",
       d.file("y.npy"), "-o",      d.file("run"), "--epochs",          "100000",   "--batch-size",  "16",
       "--threads",     "1"};
-  const int pid = ut::spawn_cli(args, {}, d.file("log1"));
-  for (int i = 0; i < 600 && !ut::file_exists(d.file("run/checkpoint.pth")); ++i)
+  const int pid = unirep::testing::spawn_cli(args, {}, d.file("log1"));
+  for (int i = 0; i < 600 && !unirep::testing::file_exists(d.file("run/checkpoint.pth")); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_TRUE(ut::file_exists(d.file("run/checkpoint.pth"))) << ut::read_bytes(d.file("log1"));
+  ASSERT_TRUE(unirep::testing::file_exists(d.file("run/checkpoint.pth")))
+      << unirep::testing::read_bytes(d.file("log1"));
   ASSERT_EQ(kill(pid, SIGINT), 0);
-  EXPECT_EQ(ut::wait_exit(pid, 60), 130) << ut::read_bytes(d.file("log1"));
-  EXPECT_NE(ut::read_bytes(d.file("log1")).find("resumable checkpoint"), std::string::npos)
-      << ut::read_bytes(d.file("log1"));
+  EXPECT_EQ(unirep::testing::wait_exit(pid, 60), 130) << unirep::testing::read_bytes(d.file("log1"));
+  EXPECT_NE(unirep::testing::read_bytes(d.file("log1")).find("resumable checkpoint"), std::string::npos)
+      << unirep::testing::read_bytes(d.file("log1"));
 
-  const int again = ut::spawn_cli(args, {}, d.file("log2"));
-  const auto log2 = [&] { return ut::file_exists(d.file("log2")) ? ut::read_bytes(d.file("log2")) : std::string(); };
+  const int again = unirep::testing::spawn_cli(args, {}, d.file("log2"));
+  const auto log2 = [&] {
+    return unirep::testing::file_exists(d.file("log2")) ? unirep::testing::read_bytes(d.file("log2")) : std::string();
+  };
   for (int i = 0; i < 300 && log2().find("resumed from") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   kill(again, SIGINT);
-  EXPECT_EQ(ut::wait_exit(again, 60), 130);
+  EXPECT_EQ(unirep::testing::wait_exit(again, 60), 130);
   EXPECT_NE(log2().find("resumed from"), std::string::npos) << log2();
 }

@@ -4,10 +4,10 @@
 // exit 1 and one line naming the file (or option) and the first bad position; none may print or
 // write NaN as a result with exit 0, and a diverging run must leave its last good checkpoint as it
 // was.
-#include <unirep/io/npy.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/modalities/audio/wav_writer.h>
-#include <unirep/sdk/backbone_loader.h>
+#include "models/io/npy.h"
+#include "models/io/safetensors.h"
+#include "modalities/audio/wav_writer.h"
+#include "sdk/backbone_loader.h"
 #include <support/test_models.h>
 #include <support/test_support.h>
 
@@ -18,8 +18,6 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
-
-namespace ut = unirep::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -27,8 +25,8 @@ namespace {
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 // Hostile inputs: bounded memory and time.
-ut::LimitedResult run(const std::vector<std::string>& args) {
-  return ut::run_cli_limited(args, ut::CliLimits{6ull << 30, 300, ""});
+unirep::testing::LimitedResult run(const std::vector<std::string>& args) {
+  return unirep::testing::run_cli_limited(args, unirep::testing::CliLimits{6ull << 30, 300, ""});
 }
 
 // Our "unirep: error: ..." line, or "" when there is none.
@@ -38,7 +36,8 @@ std::string error_line(const std::string& s) {
 }
 
 // Exit 1 with an error line that contains every one of `needles`, and no crash.
-::testing::AssertionResult refused(const ut::LimitedResult& r, std::initializer_list<std::string> needles) {
+::testing::AssertionResult refused(const unirep::testing::LimitedResult& r,
+                                   std::initializer_list<std::string> needles) {
   if (r.timed_out) return ::testing::AssertionFailure() << "timed out:\n" << r.output;
   if (r.exit_code != 1) return ::testing::AssertionFailure() << "exit " << r.exit_code << ", expected 1:\n" << r.output;
   const auto line = error_line(r.output);
@@ -78,7 +77,7 @@ void write_float_wav(const std::string& path, size_t frames, size_t index, T bad
   put_u32(h, bytes);
   std::string data(bytes, '\0');
   std::memcpy(data.data(), s.data(), bytes);  // little-endian host
-  ut::write_bytes(path, h + data);
+  unirep::testing::write_bytes(path, h + data);
 }
 
 // A copy of the safetensors file `from` at `to` with `change` applied to its tensors (metadata kept).
@@ -100,8 +99,8 @@ at::Tensor& tensor_named(unirep::io::NamedTensors& tensors, const std::string& n
 }  // namespace
 
 TEST(PoisonCli, AudioWithNaNInfiniteOrAbsurdSamplesIsRefusedNamingTheSample) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("model.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("model.safetensors"));
   write_float_wav<float>(d.file("nan.wav"), 16000, 4000, kNaN);
   write_float_wav<float>(d.file("huge.wav"), 16000, 8001, -3e38f);
   write_float_wav<double>(d.file("f64.wav"), 16000, 12001, 1e300);  // beyond float32
@@ -125,9 +124,9 @@ TEST(PoisonCli, AudioWithNaNInfiniteOrAbsurdSamplesIsRefusedNamingTheSample) {
 }
 
 TEST(PoisonCli, ARateTheResamplerCannotConvertNamesTheFileAndTheSupportedRates) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("model.safetensors"));
-  unirep::modalities::audio::write_wav(d.file("slow.wav"), std::vector<float>(100, 0.1f), 10);
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("model.safetensors"));
+  unirep::modalities::write_wav(d.file("slow.wav"), std::vector<float>(100, 0.1f), 10);
   const std::string why =
       "slow.wav: cannot resample 10 Hz to 16000 Hz: supported input rates for 16000 Hz are 63 to 4096000 Hz";
   EXPECT_TRUE(refused(run({"classify-audio", d.file("slow.wav"), "--model-file", d.file("model.safetensors")}), {why}));
@@ -135,8 +134,8 @@ TEST(PoisonCli, ARateTheResamplerCannotConvertNamesTheFileAndTheSupportedRates) 
 }
 
 TEST(PoisonCli, WeightsAndModelFilesWithNaNAreRefusedAtLoadNamingTheTensor) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
   unirep::io::write_npy(d.file("x.npy"), at::rand({1, 3, 32, 32}));
   std::string name;
   write_changed(d.file("tiny.safetensors"), d.file("nan.safetensors"), [&](unirep::io::NamedTensors& t) {
@@ -157,7 +156,7 @@ TEST(PoisonCli, WeightsAndModelFilesWithNaNAreRefusedAtLoadNamingTheTensor) {
       {"nan.pth: tensor '", "' holds 1 NaN or infinite value"}));
   EXPECT_FALSE(fs::exists(d.file("out.pth")));
 
-  ut::write_audio_model(d.file("model.safetensors"));
+  unirep::testing::write_audio_model(d.file("model.safetensors"));
   write_changed(d.file("model.safetensors"), d.file("nan_model.safetensors"), [](unirep::io::NamedTensors& t) {
     tensor_named(t, "mlp_head.1.weight").view({-1})[7] = -std::numeric_limits<float>::infinity();
   });
@@ -168,8 +167,8 @@ TEST(PoisonCli, WeightsAndModelFilesWithNaNAreRefusedAtLoadNamingTheTensor) {
 }
 
 TEST(PoisonCli, AModelWhoseWeightsOverflowGivesAnErrorNotNaNScores) {
-  ut::TempDir d;
-  ut::write_audio_model(d.file("model.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("model.safetensors"));
   // Finite weights (they load), whose products overflow float32 for any input.
   write_changed(d.file("model.safetensors"), d.file("overflow.safetensors"), [](unirep::io::NamedTensors& t) {
     tensor_named(t, "mlp_head.1.weight").fill_(3e38);
@@ -182,8 +181,8 @@ TEST(PoisonCli, AModelWhoseWeightsOverflowGivesAnErrorNotNaNScores) {
 }
 
 TEST(PoisonCli, TrainingDataWithNaNInputsOrImpossibleLabelsIsRefusedNamingTheFile) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
   auto x = at::rand({16, 3, 32, 32});
   unirep::io::write_npy(d.file("x.npy"), x);
   x[9][2][30][1] = kNaN;
@@ -202,8 +201,8 @@ TEST(PoisonCli, TrainingDataWithNaNInputsOrImpossibleLabelsIsRefusedNamingTheFil
 }
 
 TEST(PoisonCli, ANaNLearningRateIsRefused) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
   unirep::io::write_npy(d.file("x.npy"), at::rand({16, 3, 32, 32}));
   unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {16}, at::kLong));
   const auto r =
@@ -216,8 +215,8 @@ TEST(PoisonCli, ANaNLearningRateIsRefused) {
 }
 
 TEST(PoisonCli, ADivergingRunStopsAtTheFirstNaNLossAndKeepsTheLastGoodCheckpoint) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("unused.safetensors"));
   unirep::io::write_npy(d.file("x.npy"), at::rand({64, 3, 32, 32}));
   unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {64}, at::kLong));
   const auto train = [&](const std::string& epochs, const std::string& lr) {
@@ -227,25 +226,25 @@ TEST(PoisonCli, ADivergingRunStopsAtTheFirstNaNLossAndKeepsTheLastGoodCheckpoint
   };
   const auto good = train("1", "1e-3");
   ASSERT_EQ(good.exit_code, 0) << good.output;
-  const auto checkpoint = ut::read_bytes(d.file("run/checkpoint.pth")),
-             best = ut::read_bytes(d.file("run/best_deploy.safetensors"));
-  const auto metrics = ut::read_bytes(d.file("run/metrics.jsonl"));
+  const auto checkpoint = unirep::testing::read_bytes(d.file("run/checkpoint.pth")),
+             best = unirep::testing::read_bytes(d.file("run/best_deploy.safetensors"));
+  const auto metrics = unirep::testing::read_bytes(d.file("run/metrics.jsonl"));
   // Resumed with an absurd learning rate: the first step throws the weights about 1e6 off, and the
   // next forward overflows float32.
   const auto bad = train("3", "1e6");
   EXPECT_TRUE(
       refused(bad, {"epoch 2 step ", ": loss is ", "; last good checkpoint kept in " + d.file("run/checkpoint.pth")}));
-  EXPECT_EQ(ut::read_bytes(d.file("run/checkpoint.pth")), checkpoint);
-  EXPECT_EQ(ut::read_bytes(d.file("run/best_deploy.safetensors")), best);
-  EXPECT_EQ(ut::read_bytes(d.file("run/metrics.jsonl")), metrics);
+  EXPECT_EQ(unirep::testing::read_bytes(d.file("run/checkpoint.pth")), checkpoint);
+  EXPECT_EQ(unirep::testing::read_bytes(d.file("run/best_deploy.safetensors")), best);
+  EXPECT_EQ(unirep::testing::read_bytes(d.file("run/metrics.jsonl")), metrics);
   EXPECT_NO_THROW(unirep::sdk::read_weights(d.file("run/checkpoint.pth")));
 }
 
 // Weights that load (finite) but overflow for any input: infer, features and classify-points end
 // with an error naming the output or the file, and write or print no result.
 TEST(PoisonCli, OverflowingWeightsGiveAnErrorNotANaNResult) {
-  ut::TempDir d;
-  ut::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_video_backbone(d.file("tiny.json"), d.file("tiny.safetensors"));
   const auto huge = [](unirep::io::NamedTensors& t) {
     for (auto& nt : t)
       if (nt.tensor.is_floating_point()) nt.tensor.fill_(3e38);
@@ -261,12 +260,12 @@ TEST(PoisonCli, OverflowingWeightsGiveAnErrorNotANaNResult) {
   EXPECT_TRUE(refused(r, {"f.stage0.npy: the model gives"}));
   EXPECT_FALSE(fs::exists(d.file("f.stage0.npy")));
 
-  ut::write_point_model(d.file("points.safetensors"));
+  unirep::testing::write_point_model(d.file("points.safetensors"));
   write_changed(d.file("points.safetensors"), d.file("points_overflow.safetensors"), huge);
   std::string xyz;
   for (int i = 0; i < 64; ++i)
     xyz += std::to_string(std::cos(i)) + " " + std::to_string(std::sin(i)) + " " + std::to_string(i * 0.01) + "\n";
-  ut::write_bytes(d.file("cloud.xyz"), xyz);
+  unirep::testing::write_bytes(d.file("cloud.xyz"), xyz);
   r = run({"classify-points", d.file("cloud.xyz"), "--model-file", d.file("points_overflow.safetensors"), "--json"});
   EXPECT_TRUE(refused(r, {"cloud.xyz: the model gives NaN or infinite scores"}));
   EXPECT_EQ(r.output.find("\"score\""), std::string::npos) << r.output;

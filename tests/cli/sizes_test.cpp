@@ -2,22 +2,19 @@
 // that asks for absurd sizes is refused with one line naming the file and the field before
 // anything big is allocated, under a memory cap far below what the layout asks for; a config path
 // that never ends or never opens fails at once; a stage of depth 0 runs.
-#include <unirep/io/npy.h>
-#include <unirep/sdk/model_file.h>
+#include "models/io/npy.h"
+#include "sdk/model_file.h"
 #include <support/test_models.h>
 #include <support/test_support.h>
 
 #include <ATen/ATen.h>
 
 #include <sys/stat.h>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 // Far below the gigabytes an unchecked layout would allocate, above what a real run needs.
-ut::CliLimits capped() {
-  ut::CliLimits limits;
+unirep::testing::CliLimits capped() {
+  unirep::testing::CliLimits limits;
   limits.address_space_bytes = 3ull << 30;
   limits.timeout_s = 60;
   return limits;
@@ -32,7 +29,7 @@ std::string error_line(const std::string& output) {
 
 // Expects a refusal: exit 1, in time, with exactly this error line.
 void expect_refused(const std::vector<std::string>& args, const std::string& line) {
-  const auto r = ut::run_cli_limited(args, capped());
+  const auto r = unirep::testing::run_cli_limited(args, capped());
   EXPECT_FALSE(r.timed_out) << args[0];
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(error_line(r.output), "unirep: error: " + line) << r.output;
@@ -47,22 +44,23 @@ std::string layout(const std::string& depths, const std::string& dims, const std
 }  // namespace
 
 TEST(Sizes, LayoutFieldsBeyondTheLimitsAreRefusedBeforeBuilding) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto big = d.file("big.json");
-  ut::write_bytes(big, layout("[2,2,6,2]", "[1000000000,80,160,320]", "[[3,3],[13,13],[13,13,13,13,13,13],[13,13]]"));
+  unirep::testing::write_bytes(
+      big, layout("[2,2,6,2]", "[1000000000,80,160,320]", "[[3,3],[13,13],[13,13,13,13,13,13],[13,13]]"));
   const std::string dims_line = big + ": 'dims'[0] is 1000000000, more than the limit of 65536 channels";
   expect_refused({"info", "--model", big}, dims_line);
   expect_refused({"demo", "--model", big, "--size", "32", "--runs", "1"}, dims_line);
-  ut::write_bytes(d.file("w.safetensors"), "not weights");
+  unirep::testing::write_bytes(d.file("w.safetensors"), "not weights");
   unirep::io::write_npy(d.file("x.npy"), at::zeros({1, 3, 32, 32}));
   expect_refused({"infer", "--model", big, "--weights", d.file("w.safetensors"), "--input-npy", d.file("x.npy"),
                   "--output-npy", d.file("y.npy")},
                  dims_line);
-  EXPECT_FALSE(ut::file_exists(d.file("y.npy")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("y.npy")));
 
   const auto classes = d.file("classes.json");
-  ut::write_bytes(classes,
-                  layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]", R"(, "num_classes": 1000000000000)"));
+  unirep::testing::write_bytes(
+      classes, layout("[1,1,1,1]", "[8,16,32,64]", "[[3],[3],[3],[3]]", R"(, "num_classes": 1000000000000)"));
   expect_refused({"demo", "--model", classes, "--size", "32", "--runs", "1"},
                  classes + ": 'num_classes' is 1000000000000, more than the limit of 16777216 classes");
 }
@@ -70,10 +68,10 @@ TEST(Sizes, LayoutFieldsBeyondTheLimitsAreRefusedBeforeBuilding) {
 // Every field within its own limit, the layout as a whole 276 GiB of parameters: the old code
 // allocated until the memory cap stopped it.
 TEST(Sizes, LayoutsBeyondTheMemoryLimitAreRefusedFromTheEstimate) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto wide = d.file("wide.json");
-  ut::write_bytes(wide, layout("[1,1,1,1]", "[8192,16384,32768,65536]", "[[3],[3],[3],[3]]"));
-  const auto r = ut::run_cli_limited({"demo", "--model", wide, "--size", "32", "--runs", "1"}, capped());
+  unirep::testing::write_bytes(wide, layout("[1,1,1,1]", "[8192,16384,32768,65536]", "[[3],[3],[3],[3]]"));
+  const auto r = unirep::testing::run_cli_limited({"demo", "--model", wide, "--size", "32", "--runs", "1"}, capped());
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const auto line = error_line(r.output);
@@ -85,7 +83,7 @@ TEST(Sizes, LayoutsBeyondTheMemoryLimitAreRefusedFromTheEstimate) {
 
 // /dev/zero never ends and a FIFO without a writer never opens for a blocking reader.
 TEST(Sizes, ConfigPathsThatAreNotFilesFailAtOnce) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   expect_refused({"info", "--model", "/dev/zero"}, "/dev/zero: is a character device, not a JSON config file");
   const auto fifo = d.file("layout.json");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -94,10 +92,10 @@ TEST(Sizes, ConfigPathsThatAreNotFilesFailAtOnce) {
 
 // The official model's empty nn.Sequential passes its input through; LibTorch's refused forward().
 TEST(Sizes, AStageOfDepthZeroRuns) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto zero = d.file("zero.json");
-  ut::write_bytes(zero, layout("[1,0,1,1]", "[8,16,32,64]", "[[3],[],[13],[5]]"));
-  const auto r = ut::run_cli_limited({"demo", "--model", zero, "--size", "64", "--runs", "1"}, capped());
+  unirep::testing::write_bytes(zero, layout("[1,0,1,1]", "[8,16,32,64]", "[[3],[],[13],[5]]"));
+  const auto r = unirep::testing::run_cli_limited({"demo", "--model", zero, "--size", "64", "--runs", "1"}, capped());
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("empty Sequential"), std::string::npos) << r.output;
@@ -106,14 +104,14 @@ TEST(Sizes, AStageOfDepthZeroRuns) {
 // A model file whose metadata claims 1e12 classes: refused from the metadata, before the
 // 4-terabyte head is allocated.
 TEST(Sizes, AModelFileClaimingAbsurdSizesIsRefused) {
-  ut::TempDir d;
-  ut::write_image_model(d.file("good.safetensors"));
+  unirep::testing::TempDir d;
+  unirep::testing::write_image_model(d.file("good.safetensors"));
   auto model = unirep::sdk::read_model_file(d.file("good.safetensors"));
   model.backbone.num_classes = 1000000000000;
   const auto big = d.file("big.safetensors");
   unirep::sdk::write_model_file(big, model);
-  ut::write_bytes(d.file("p.ppm"), "P6\n64 48\n255\n" + std::string(64 * 48 * 3, '\x80'));
-  const auto r = ut::run_cli_limited({"classify-image", "--model-file", big, d.file("p.ppm")}, capped());
+  unirep::testing::write_bytes(d.file("p.ppm"), "P6\n64 48\n255\n" + std::string(64 * 48 * 3, '\x80'));
+  const auto r = unirep::testing::run_cli_limited({"classify-image", "--model-file", big, d.file("p.ppm")}, capped());
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const auto line = error_line(r.output);

@@ -2,7 +2,7 @@
 // "Tasks"): a --config file takes the same keys and flags given too win, the run config is saved
 // next to the model, a flag of another task is refused naming it, and SDK messages reach the user
 // with the CLI's flag names.
-#include <unirep/io/npy.h>
+#include "models/io/npy.h"
 #include <support/test_models.h>
 #include <support/test_support.h>
 
@@ -12,9 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-
-namespace ut = unirep::testing;
-
 namespace {
 
 class TaskFlags : public ::testing::Test {
@@ -23,7 +20,7 @@ class TaskFlags : public ::testing::Test {
     at::manual_seed(5);
     unirep::io::write_npy(d.file("x.npy"), at::randn({16, 1, 16, 16}));
     unirep::io::write_npy(d.file("y.npy"), at::randint(0, 2, {16}, at::kLong));
-    ut::write_bytes(d.file("tiny.json"), ut::tiny_config().to_json());
+    unirep::testing::write_bytes(d.file("tiny.json"), unirep::testing::tiny_config().to_json());
   }
   std::vector<std::string> train_tensors(std::vector<std::string> extra) const {
     std::vector<std::string> args = {
@@ -32,7 +29,7 @@ class TaskFlags : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
-  ut::TempDir d;
+  unirep::testing::TempDir d;
 };
 
 size_t lines(const std::string& s) {
@@ -42,59 +39,60 @@ size_t lines(const std::string& s) {
 }  // namespace
 
 TEST_F(TaskFlags, ConfigFileTakesTheFlagsKeysAndFlagsGivenTooWin) {
-  ut::write_bytes(d.file("cfg.json"), R"({"epochs": 1, "batch_size": 8, "label_smoothing": 0.1})");
-  const auto r = ut::run_cli(train_tensors({"--config", d.file("cfg.json"), "--epochs", "2"}));
+  unirep::testing::write_bytes(d.file("cfg.json"), R"({"epochs": 1, "batch_size": 8, "label_smoothing": 0.1})");
+  const auto r = unirep::testing::run_cli(train_tensors({"--config", d.file("cfg.json"), "--epochs", "2"}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(lines(ut::read_bytes(d.file("run/metrics.jsonl"))), 2u);  // --epochs 2 beat the file's 1
-  const auto saved = nlohmann::json::parse(ut::read_bytes(d.file("run/run_config.json")));
+  EXPECT_EQ(lines(unirep::testing::read_bytes(d.file("run/metrics.jsonl"))), 2u);  // --epochs 2 beat the file's 1
+  const auto saved = nlohmann::json::parse(unirep::testing::read_bytes(d.file("run/run_config.json")));
   EXPECT_EQ(saved.at("task"), "tensors");
   EXPECT_EQ(saved.at("options").at("epochs"), 2);
   EXPECT_EQ(saved.at("options").at("batch_size"), 8);
   EXPECT_DOUBLE_EQ(saved.at("options").at("label_smoothing").get<double>(), 0.1);
   EXPECT_EQ(saved.at("options").at("lr"), 0.001);  // defaults are recorded too
   // The saved run config is itself a valid --config file.
-  const auto again = ut::run_cli(train_tensors({"--config", d.file("run/run_config.json"), "--no-resume"}));
+  const auto again =
+      unirep::testing::run_cli(train_tensors({"--config", d.file("run/run_config.json"), "--no-resume"}));
   EXPECT_NE(again.exit_code, 0);  // it is {"task", "options"}, not the options alone
-  ut::write_bytes(d.file("options.json"), saved.at("options").dump());
-  const auto rerun = ut::run_cli(train_tensors({"--config", d.file("options.json"), "--no-resume"}));
+  unirep::testing::write_bytes(d.file("options.json"), saved.at("options").dump());
+  const auto rerun = unirep::testing::run_cli(train_tensors({"--config", d.file("options.json"), "--no-resume"}));
   EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
 }
 
 TEST_F(TaskFlags, FlagsOfAnotherTaskAndBadConfigsAreRefusedBeforeAnyWork) {
-  auto r = ut::run_cli(train_tensors({"--freqm", "3"}));
+  auto r = unirep::testing::run_cli(train_tensors({"--freqm", "3"}));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("--freqm is not an option of train tensors"), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("run")));
-  ut::write_bytes(d.file("bad.json"), R"({"epochs": 1, "epoch": 2})");
-  r = ut::run_cli(train_tensors({"--config", d.file("bad.json")}));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("run")));
+  unirep::testing::write_bytes(d.file("bad.json"), R"({"epochs": 1, "epoch": 2})");
+  r = unirep::testing::run_cli(train_tensors({"--config", d.file("bad.json")}));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("bad.json: 'epoch' is not an option here"), std::string::npos) << r.output;
-  ut::write_bytes(d.file("range.json"), R"({"lr": -1})");
-  r = ut::run_cli(train_tensors({"--config", d.file("range.json")}));
+  unirep::testing::write_bytes(d.file("range.json"), R"({"lr": -1})");
+  r = unirep::testing::run_cli(train_tensors({"--config", d.file("range.json")}));
   EXPECT_NE(r.output.find("range.json: option 'lr' must be a finite number"), std::string::npos) << r.output;
-  r = ut::run_cli({"train", "audio", "--model", "a", "-o", d.file("run")});
+  r = unirep::testing::run_cli({"train", "audio", "--model", "a", "-o", d.file("run")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("train audio needs --data"), std::string::npos) << r.output;
-  r = ut::run_cli(train_tensors({"--lr", "1e30"}));
+  r = unirep::testing::run_cli(train_tensors({"--lr", "1e30"}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("--lr"), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("run")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("run")));
 }
 
 TEST_F(TaskFlags, EvaluateNamesFlagsInTheSdksMessages) {
-  const auto r =
-      ut::run_cli({"evaluate", "video", "--model-file", d.file("x.npy"), "--data", d.file("none"), "--views", "3"});
+  const auto r = unirep::testing::run_cli(
+      {"evaluate", "video", "--model-file", d.file("x.npy"), "--data", d.file("none"), "--views", "3"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("--views must be 1 or 15"), std::string::npos) << r.output;
 }
 
 TEST_F(TaskFlags, TheForecasterTrainsThroughTheRegistryToo) {
-  ut::write_bytes(d.file("series.csv"), ut::sinusoid_csv(300));
-  const auto r =
-      ut::run_cli({"train", "timeseries", "--csv", d.file("series.csv"), "--out", d.file("f.safetensors"), "--seq-len",
-                   "16", "--pred-len", "4", "--epochs", "1", "--batch-size", "64", "--threads", "1"});
+  unirep::testing::write_bytes(d.file("series.csv"), unirep::testing::sinusoid_csv(300));
+  const auto r = unirep::testing::run_cli({"train", "timeseries", "--csv", d.file("series.csv"), "--out",
+                                           d.file("f.safetensors"), "--seq-len", "16", "--pred-len", "4", "--epochs",
+                                           "1", "--batch-size", "64", "--threads", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(ut::file_exists(d.file("f.safetensors")));
+  EXPECT_TRUE(unirep::testing::file_exists(d.file("f.safetensors")));
   EXPECT_NE(r.output.find("test_mse "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("test_persistence_mse "), std::string::npos) << r.output;
 }

@@ -1,10 +1,10 @@
 // Data-parallel training over c10d/Gloo: synchronized BatchNorm is exact, two processes at batch B
 // train like one at 2B, and a dead or missing peer ends the job with an error instead of a hang.
-#include <unirep/io/npy.h>
-#include <unirep/models/batch_norm.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/distributed/process_group.h>
-#include <unirep/sdk/distributed/sync_batchnorm.h>
+#include "models/io/npy.h"
+#include "models/backbone/batch_norm.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/distributed/process_group.h"
+#include "sdk/distributed/sync_batchnorm.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -21,7 +21,6 @@
 #include "support/test_support.h"
 
 using namespace unirep;
-namespace ut = unirep::testing;
 using unirep::testing::TempDir;
 
 namespace {
@@ -98,7 +97,7 @@ TEST(SyncBatchNorm, TwoRanksEqualOneBigBatch) {
   auto ref_y = ref_bn->forward(ref_x);
   (ref_y * upstream).sum().backward();
 
-  const int port = ut::free_tcp_port();
+  const int port = unirep::testing::free_tcp_port();
   struct RankResult {
     at::Tensor y, grad_x, grad_w, running_mean, running_var;
     std::string error;
@@ -106,14 +105,14 @@ TEST(SyncBatchNorm, TwoRanksEqualOneBigBatch) {
   std::vector<RankResult> results(2);
   auto run_rank = [&](int rank) {
     try {
-      sdk::distributed::ProcessGroupOptions o;
+      sdk::ProcessGroupOptions o;
       o.master_port = port;
       o.rank = rank;
       o.world_size = 2;
       o.timeout = std::chrono::seconds(30);
-      sdk::distributed::ProcessGroup group(o);
+      sdk::ProcessGroup group(o);
       auto bn = make_bn();
-      EXPECT_EQ(sdk::distributed::convert_sync_batchnorm(*bn, group), 1);
+      EXPECT_EQ(sdk::convert_sync_batchnorm(*bn, group), 1);
       auto xr = x.slice(0, rank * 4, rank * 4 + 4).clone().requires_grad_(true);
       auto y = bn->forward(xr);
       (y * upstream.slice(0, rank * 4, rank * 4 + 4)).sum().backward();
@@ -131,13 +130,13 @@ TEST(SyncBatchNorm, TwoRanksEqualOneBigBatch) {
   ASSERT_EQ(results[1].error, "");
   auto y = at::cat({results[0].y, results[1].y});
   auto gx = at::cat({results[0].grad_x, results[1].grad_x});
-  EXPECT_LT(ut::max_abs_diff(y, ref_y.detach()), 1e-5);
-  EXPECT_LT(ut::max_abs_diff(gx, ref_x.grad()), 1e-5);
+  EXPECT_LT(unirep::testing::max_abs_diff(y, ref_y.detach()), 1e-5);
+  EXPECT_LT(unirep::testing::max_abs_diff(gx, ref_x.grad()), 1e-5);
   // Each rank's weight gradient covers its half; their sum is the whole batch's.
-  EXPECT_LT(ut::max_abs_diff(results[0].grad_w + results[1].grad_w, ref_bn->weight.grad()), 1e-5);
+  EXPECT_LT(unirep::testing::max_abs_diff(results[0].grad_w + results[1].grad_w, ref_bn->weight.grad()), 1e-5);
   for (int r = 0; r < 2; ++r) {
-    EXPECT_LT(ut::max_abs_diff(results[r].running_mean, ref_bn->running_mean), 1e-6);
-    EXPECT_LT(ut::max_abs_diff(results[r].running_var, ref_bn->running_var), 1e-5);
+    EXPECT_LT(unirep::testing::max_abs_diff(results[r].running_mean, ref_bn->running_mean), 1e-6);
+    EXPECT_LT(unirep::testing::max_abs_diff(results[r].running_var, ref_bn->running_var), 1e-5);
   }
 }
 
@@ -146,11 +145,11 @@ TEST(DistributedTraining, TwoProcessesMatchOneProcessWithDoubleBatch) {
   TempDir dir;
   write_data(dir, 32);
   auto one = train_args(dir, dir.file("one"), 8, 3);
-  auto r1 = ut::run_cli(one);
+  auto r1 = unirep::testing::run_cli(one);
   ASSERT_EQ(r1.exit_code, 0) << r1.output;
   auto two = train_args(dir, dir.file("two"), 4, 3);
   two.insert(two.end(), {"--nproc", "2", "--sync-bn"});
-  auto r2 = ut::run_cli(two);
+  auto r2 = unirep::testing::run_cli(two);
   ASSERT_EQ(r2.exit_code, 0) << r2.output;
 
   auto a = sdk::read_weights(dir.file("one/checkpoint.pth"));
@@ -163,7 +162,8 @@ TEST(DistributedTraining, TwoProcessesMatchOneProcessWithDoubleBatch) {
       EXPECT_TRUE(a[i].tensor.equal(b[i].tensor)) << a[i].name;
       continue;
     }
-    worst = std::max(worst, ut::max_abs_diff(a[i].tensor, b[i].tensor) / std::max(1.0, ut::max_abs(a[i].tensor)));
+    worst = std::max(worst, unirep::testing::max_abs_diff(a[i].tensor, b[i].tensor) /
+                                std::max(1.0, unirep::testing::max_abs(a[i].tensor)));
   }
   EXPECT_LT(worst, 1e-4) << "largest relative weight difference between 1x8 and 2x4";
   // Only rank 0 writes logs.
@@ -178,21 +178,21 @@ TEST(DistributedTraining, TwoProcessesMatchOneProcessWithDoubleBatch) {
 TEST(DistributedTraining, KilledWorkerEndsThePeer) {
   TempDir dir;
   write_data(dir, 64);
-  const std::string port = std::to_string(ut::free_tcp_port());
+  const std::string port = std::to_string(unirep::testing::free_tcp_port());
   auto args = train_args(dir, dir.file("run"), 4, 1000000);
   std::vector<int> pids;
   for (int rank = 0; rank < 2; ++rank)
-    pids.push_back(ut::spawn_cli(
+    pids.push_back(unirep::testing::spawn_cli(
         args, {"RANK=" + std::to_string(rank), "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port},
         dir.file("rank" + std::to_string(rank) + ".log")));
   // Let both get into training (rank 0 writes a checkpoint folder as it starts).
   std::this_thread::sleep_for(std::chrono::seconds(4));
   ASSERT_EQ(kill(pids[1], SIGKILL), 0);
-  EXPECT_EQ(ut::wait_exit(pids[1], 10), 128 + SIGKILL);
+  EXPECT_EQ(unirep::testing::wait_exit(pids[1], 10), 128 + SIGKILL);
   const auto start = std::chrono::steady_clock::now();
-  const int code = ut::wait_exit(pids[0], 40);
+  const int code = unirep::testing::wait_exit(pids[0], 40);
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string log = ut::read_bytes(dir.file("rank0.log"));
+  const std::string log = unirep::testing::read_bytes(dir.file("rank0.log"));
   EXPECT_NE(code, -1) << "rank 0 still running 40 s after its peer died\n" << log;
   EXPECT_NE(code, 0) << log;
   EXPECT_LT(waited, 25.0) << "the timeout is 20 s";
@@ -206,12 +206,13 @@ TEST(DistributedTraining, MissingPeerFailsAfterTheTimeout) {
   auto args = train_args(dir, dir.file("run"), 4, 2);
   args.back() = "3";  // --timeout 3
   const auto start = std::chrono::steady_clock::now();
-  const int pid = ut::spawn_cli(
-      args, {"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(ut::free_tcp_port())},
-      dir.file("rank0.log"));
-  const int code = ut::wait_exit(pid, 30);
+  const int pid = unirep::testing::spawn_cli(args,
+                                             {"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
+                                              "MASTER_PORT=" + std::to_string(unirep::testing::free_tcp_port())},
+                                             dir.file("rank0.log"));
+  const int code = unirep::testing::wait_exit(pid, 30);
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string log = ut::read_bytes(dir.file("rank0.log"));
+  const std::string log = unirep::testing::read_bytes(dir.file("rank0.log"));
   EXPECT_NE(code, -1) << "hung waiting for the peer\n" << log;
   EXPECT_NE(code, 0) << log;
   EXPECT_LT(waited, 20.0);
@@ -225,16 +226,16 @@ TEST(DistributedTraining, LauncherStopsTheJobWhenAWorkerDies) {
   write_data(dir, 64);
   auto args = train_args(dir, dir.file("run"), 4, 1000000);
   args.insert(args.end(), {"--nproc", "2"});
-  const int launcher = ut::spawn_cli(args, {}, dir.file("launcher.log"));
+  const int launcher = unirep::testing::spawn_cli(args, {}, dir.file("launcher.log"));
   std::this_thread::sleep_for(std::chrono::seconds(4));
   // The launcher's children are the workers.
   std::ifstream children("/proc/" + std::to_string(launcher) + "/task/" + std::to_string(launcher) + "/children");
   std::vector<int> workers;
   for (int p; children >> p;) workers.push_back(p);
-  ASSERT_EQ(workers.size(), 2u) << ut::read_bytes(dir.file("launcher.log"));
+  ASSERT_EQ(workers.size(), 2u) << unirep::testing::read_bytes(dir.file("launcher.log"));
   ASSERT_EQ(kill(workers[1], SIGKILL), 0);
-  const int code = ut::wait_exit(launcher, 40);
-  const std::string log = ut::read_bytes(dir.file("launcher.log"));
+  const int code = unirep::testing::wait_exit(launcher, 40);
+  const std::string log = unirep::testing::read_bytes(dir.file("launcher.log"));
   EXPECT_NE(code, -1) << "launcher still running\n" << log;
   EXPECT_NE(code, 0) << log;
   EXPECT_NE(log.find("worker failed"), std::string::npos) << log;

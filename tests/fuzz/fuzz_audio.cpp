@@ -1,6 +1,6 @@
 // decode_audio on any bytes: libsndfile for the containers it reads, FFmpeg (whitelisted demuxers)
 // for the rest, picked by content; the first byte chooses the extension.
-#include <unirep/modalities/audio/decode.h>
+#include "modalities/audio/decode.h"
 
 #include <exception>
 
@@ -11,9 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* kExt[] = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".opus", ".aiff", ".bin"};
   const std::string path = unirep::fuzz::write_input(data + 1, size - 1, kExt[data[0] % 8]);
   try {
-    unirep::modalities::audio::DecodeOptions o;
+    unirep::modalities::DecodeOptions o;
     o.max_seconds = 30;
-    (void)unirep::modalities::audio::decode_audio(path, o);
+    (void)unirep::modalities::decode_audio(path, o);
   } catch (const std::exception&) {
   }
   return 0;

@@ -1,9 +1,9 @@
 // A backbone layout from JSON (resolve_config on a .json file): parse, validate, count FLOPs, and
 // check that whatever validate() accepts is within the layout limits (docs/backbone.md, Layout
 // limits), so no accepted layout can make a later build allocate without bound.
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/complexity.h>
-#include <unirep/models/layout_size.h>
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/complexity.h"
+#include "models/backbone/layout_size.h"
 
 #include <cstdlib>
 #include <exception>

@@ -4,7 +4,7 @@
 // within the limit, whatever the text said.
 #include "commands.h"
 
-#include <unirep/sdk/threads.h>
+#include "sdk/threads.h"
 
 #include <cmath>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // io::read_npy on any bytes.
-#include <unirep/io/npy.h>
+#include "models/io/npy.h"
 
 #include <exception>
 

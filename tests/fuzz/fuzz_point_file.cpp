@@ -1,6 +1,6 @@
 // read_point_file on any bytes: OFF, PLY (ascii and binary), OBJ, PCD (ascii, binary, LZF) and XYZ
 // are picked by content and extension; the first byte chooses the extension.
-#include <unirep/modalities/points/point_file.h>
+#include "modalities/points/point_file.h"
 
 #include <exception>
 
@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* kExt[] = {".pcd", ".ply", ".off", ".obj", ".xyz", ".txt", ".csv", ".bin"};
   const std::string path = unirep::fuzz::write_input(data + 1, size - 1, kExt[data[0] % 8]);
   try {
-    auto cloud = unirep::modalities::points::read_point_file(path);
-    if (cloud.is_mesh() && cloud.size() < 100000) unirep::modalities::points::sample_mesh_surface(cloud, 64, 1);
+    auto cloud = unirep::modalities::read_point_file(path);
+    if (cloud.is_mesh() && cloud.size() < 100000) unirep::modalities::sample_mesh_surface(cloud, 64, 1);
   } catch (const std::exception&) {
   }
   return 0;

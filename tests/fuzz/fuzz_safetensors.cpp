@@ -1,5 +1,5 @@
 // io::read_safetensors (tensors and metadata) on any bytes.
-#include <unirep/io/safetensors.h>
+#include "models/io/safetensors.h"
 
 #include <exception>
 

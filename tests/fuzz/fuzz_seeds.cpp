@@ -2,9 +2,9 @@
 //   fuzz_seeds DIR   ->  DIR/fuzz_npy/*, DIR/fuzz_safetensors/*, DIR/fuzz_torch_checkpoint/*,
 //                        DIR/fuzz_model_file/* (audio, image, point, video model files)
 // (scripts/fuzz writes the text-format and image seeds itself).
-#include <unirep/io/npy.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/io/torch_checkpoint.h>
+#include "models/io/npy.h"
+#include "models/io/safetensors.h"
+#include "models/io/torch_checkpoint.h"
 #include <support/model_files.h>
 
 #include <ATen/ATen.h>

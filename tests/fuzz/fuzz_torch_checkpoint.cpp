@@ -1,5 +1,5 @@
 // io::read_torch_checkpoint (zip container + restricted pickle) on any bytes.
-#include <unirep/io/torch_checkpoint.h>
+#include "models/io/torch_checkpoint.h"
 
 #include <exception>
 

@@ -1,5 +1,5 @@
 // sdk::top_classes, the ranking every classifier and the API show.
-#include <unirep/sdk/class_scores.h>
+#include "sdk/class_scores.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

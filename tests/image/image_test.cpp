@@ -1,11 +1,11 @@
 // Images: decoding every format (files made by the ffmpeg CLI in the test), the PIL-exact resize and
 // torchvision's crop rules, the official evaluation transform against PIL + torchvision themselves,
 // EXIF orientation against PIL's exif_transpose, hostile files, and the CLI with the A fixture.
-#include <unirep/io/npy.h>
-#include <unirep/modalities/image/image_decode.h>
-#include <unirep/modalities/image/image_transform.h>
-#include <unirep/modalities/image/pil_resize.h>
-#include <unirep/sdk/image/image_labels.h>
+#include "models/io/npy.h"
+#include "modalities/image/image_decode.h"
+#include "modalities/image/image_transform.h"
+#include "modalities/image/pil_resize.h"
+#include "sdk/image/image_labels.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -18,20 +18,18 @@
 #include "support/test_support.h"
 
 namespace {
-namespace img = unirep::modalities::image;
-namespace ut = unirep::testing;
-using ut::TempDir;
+using unirep::testing::TempDir;
 
 bool have_ffmpeg() {
   return std::system("ffmpeg -version >/dev/null 2>&1") == 0;
 }
 
-#define REQUIRE_FFMPEG()                                                                          \
-  do {                                                                                            \
-    if (!have_ffmpeg()) {                                                                         \
-      if (ut::ci_mode()) FAIL() << "the ffmpeg CLI is missing (CI=true): apt-get install ffmpeg"; \
-      GTEST_SKIP() << "the ffmpeg CLI is missing: apt-get install ffmpeg";                        \
-    }                                                                                             \
+#define REQUIRE_FFMPEG()                                                                                       \
+  do {                                                                                                         \
+    if (!have_ffmpeg()) {                                                                                      \
+      if (unirep::testing::ci_mode()) FAIL() << "the ffmpeg CLI is missing (CI=true): apt-get install ffmpeg"; \
+      GTEST_SKIP() << "the ffmpeg CLI is missing: apt-get install ffmpeg";                                     \
+    }                                                                                                          \
   } while (0)
 
 // The Python with PIL and torchvision that Debian ships ("" if none).
@@ -45,12 +43,12 @@ const std::string& python_with_pil() {
   return found;
 }
 
-#define REQUIRE_PIL()                                                                              \
-  do {                                                                                             \
-    if (python_with_pil().empty()) {                                                               \
-      if (ut::ci_mode()) FAIL() << "python3-pil and python3-torchvision are missing (CI=true)";    \
-      GTEST_SKIP() << "python3-pil / python3-torchvision missing: the PIL cross-check is skipped"; \
-    }                                                                                              \
+#define REQUIRE_PIL()                                                                                        \
+  do {                                                                                                       \
+    if (python_with_pil().empty()) {                                                                         \
+      if (unirep::testing::ci_mode()) FAIL() << "python3-pil and python3-torchvision are missing (CI=true)"; \
+      GTEST_SKIP() << "python3-pil / python3-torchvision missing: the PIL cross-check is skipped";           \
+    }                                                                                                        \
   } while (0)
 
 void run_ok(const std::string& cmd) {
@@ -65,12 +63,12 @@ std::string ffmpeg(const std::string& args) {
 std::string ffmpeg_rgb(const TempDir& d, const std::string& file) {
   const std::string raw = d.file("ref.rgb");
   std::system((ffmpeg("-i " + file + " -f rawvideo -pix_fmt rgb24 " + raw) + " >/dev/null 2>&1").c_str());
-  return ut::read_bytes(raw);
+  return unirep::testing::read_bytes(raw);
 }
 
-std::string error_of(const std::string& path, const img::ImageDecodeOptions& o = {}) {
+std::string error_of(const std::string& path, const unirep::modalities::ImageDecodeOptions& o = {}) {
   try {
-    img::decode_image(path, o);
+    unirep::modalities::decode_image(path, o);
   } catch (const std::runtime_error& e) {
     return e.what();
   }
@@ -87,8 +85,8 @@ uint32_t crc32(const std::string& bytes) {
   return c ^ 0xffffffffu;
 }
 
-img::RgbImage pattern(int w, int h) {
-  img::RgbImage im;
+unirep::modalities::RgbImage pattern(int w, int h) {
+  unirep::modalities::RgbImage im;
   im.width = w, im.height = h;
   im.pixels.resize(static_cast<size_t>(w) * h * 3);
   for (int y = 0; y < h; ++y)
@@ -117,7 +115,7 @@ TEST(ImageDecode, EveryFormatGivesTheSourcePixels) {
     if (name == "wrong_extension.jpg") args += "-f image2 -c:v png ";
     if (name == "pal.gif") continue;  // GIF quantizes to a palette; checked below against ffmpeg's own decode
     run_ok(ffmpeg(args + d.file(name)));
-    const auto im = img::decode_image(d.file(name));
+    const auto im = unirep::modalities::decode_image(d.file(name));
     ASSERT_EQ(im.width, 97);
     ASSERT_EQ(im.height, 61);
     EXPECT_EQ(std::memcmp(im.pixels.data(), expected.data(), expected.size()), 0);
@@ -127,7 +125,7 @@ TEST(ImageDecode, EveryFormatGivesTheSourcePixels) {
     SCOPED_TRACE(fmt);
     const std::string f = d.file(fmt + (fmt == "gif" ? ".gif" : ".png"));
     run_ok(ffmpeg("-i " + src + (fmt == "gif" ? std::string() : " -pix_fmt " + fmt) + " " + f));
-    const auto im = img::decode_image(f);
+    const auto im = unirep::modalities::decode_image(f);
     const std::string ref = ffmpeg_rgb(d, f);
     ASSERT_EQ(im.pixels.size(), ref.size());
     int worst = 0;
@@ -136,7 +134,7 @@ TEST(ImageDecode, EveryFormatGivesTheSourcePixels) {
   }
   // JPEG: lossy, so only close to the source.
   run_ok(ffmpeg("-i " + src + " -q:v 2 " + d.file("x.jpg")));
-  const auto jpg = img::decode_image(d.file("x.jpg"));
+  const auto jpg = unirep::modalities::decode_image(d.file("x.jpg"));
   double mean = 0;
   for (size_t i = 0; i < expected.size(); ++i) mean += std::abs(int(jpg.pixels[i]) - int(uint8_t(expected[i])));
   EXPECT_LT(mean / expected.size(), 8.0);
@@ -145,20 +143,21 @@ TEST(ImageDecode, EveryFormatGivesTheSourcePixels) {
 TEST(ImageDecode, BadFilesGiveClearErrors) {
   REQUIRE_FFMPEG();
   TempDir d;
-  auto expect = [&](const std::string& path, const std::string& what, const img::ImageDecodeOptions& o = {}) {
+  auto expect = [&](const std::string& path, const std::string& what,
+                    const unirep::modalities::ImageDecodeOptions& o = {}) {
     const auto e = error_of(path, o);
     EXPECT_NE(e.find(path), std::string::npos) << e;
     EXPECT_NE(e.find(what), std::string::npos) << path << ": " << e;
   };
   expect(d.file("missing.png"), "no such file");
   expect(d.path(), "is a directory");
-  ut::write_bytes(d.file("empty.png"), "");
+  unirep::testing::write_bytes(d.file("empty.png"), "");
   expect(d.file("empty.png"), "the file is empty");
-  ut::write_bytes(d.file("text.png"), "this is not an image at all, just words\n");
+  unirep::testing::write_bytes(d.file("text.png"), "this is not an image at all, just words\n");
   expect(d.file("text.png"), "not an image");
   run_ok(ffmpeg("-f lavfi -i testsrc2=size=640x480 -frames:v 1 " + d.file("big.png")));
-  const std::string png = ut::read_bytes(d.file("big.png"));
-  ut::write_bytes(d.file("cut.png"), png.substr(0, 100));
+  const std::string png = unirep::testing::read_bytes(d.file("big.png"));
+  unirep::testing::write_bytes(d.file("cut.png"), png.substr(0, 100));
   EXPECT_FALSE(error_of(d.file("cut.png")).empty());
   // A header claiming 15000 x 15000 pixels (675 MB of RGB): above the default limit (PIL's), refused
   // before the frame is allocated.
@@ -167,9 +166,9 @@ TEST(ImageDecode, BadFilesGiveClearErrors) {
   huge.replace(16, 8, reinterpret_cast<const char*>(dims), 8);
   const uint32_t crc = crc32(huge.substr(12, 17));  // IHDR type and data, so only the size is wrong
   for (int i = 0; i < 4; ++i) huge[29 + i] = static_cast<char>(crc >> (24 - 8 * i));
-  ut::write_bytes(d.file("huge.png"), huge + png.substr(33));
+  unirep::testing::write_bytes(d.file("huge.png"), huge + png.substr(33));
   expect(d.file("huge.png"), "more than the limit of 178956970 pixels");
-  img::ImageDecodeOptions small;
+  unirep::modalities::ImageDecodeOptions small;
   small.max_pixels = 1000;
   expect(d.file("big.png"), "more than the limit of 1000", small);
   small = {};
@@ -178,30 +177,30 @@ TEST(ImageDecode, BadFilesGiveClearErrors) {
 }
 
 TEST(PilResize, ConstantsStayConstantAndSizesFollowTorchvision) {
-  img::RgbImage flat;
+  unirep::modalities::RgbImage flat;
   flat.width = 37, flat.height = 23;
   flat.pixels.assign(37 * 23 * 3, 200);
   for (auto [w, h] : {std::pair{256, 160}, std::pair{5, 3}, std::pair{37, 100}}) {
-    const auto r = img::pil_resize(flat, w, h);
+    const auto r = unirep::modalities::pil_resize(flat, w, h);
     ASSERT_EQ(r.width, w);
     ASSERT_EQ(r.height, h);
     for (auto v : r.pixels) ASSERT_EQ(v, 200);
   }
   const auto p = pattern(64, 48);
-  EXPECT_EQ(img::pil_resize(p, 64, 48).pixels, p.pixels);  // same size: unchanged
+  EXPECT_EQ(unirep::modalities::pil_resize(p, 64, 48).pixels, p.pixels);  // same size: unchanged
   // Short side to 256, long side int(256 * long / short).
-  const auto wide = img::resize_short_side(pattern(517, 389), 256);
+  const auto wide = unirep::modalities::resize_short_side(pattern(517, 389), 256);
   EXPECT_EQ(wide.height, 256);
   EXPECT_EQ(wide.width, 340);
-  const auto tall = img::resize_short_side(pattern(300, 611), 256);
+  const auto tall = unirep::modalities::resize_short_side(pattern(300, 611), 256);
   EXPECT_EQ(tall.width, 256);
   EXPECT_EQ(tall.height, 521);
   // CenterCrop: round((W - w) / 2) with ties to even: 227 -> 224 starts at 2, 225 -> 224 at 0.
   const auto base = pattern(227, 225);
-  const auto c = img::center_crop(base, 224, 224);
+  const auto c = unirep::modalities::center_crop(base, 224, 224);
   EXPECT_EQ(std::memcmp(c.at(0, 0), base.at(0, 2), 3), 0);
   // A crop larger than the image pads with black, (w - W) // 2 on the left.
-  const auto padded = img::center_crop(pattern(10, 10), 13, 10);
+  const auto padded = unirep::modalities::center_crop(pattern(10, 10), 13, 10);
   EXPECT_EQ(padded.at(0, 0)[0], 0);
   EXPECT_EQ(std::memcmp(padded.at(3, 1), pattern(10, 10).at(3, 0), 3), 0);
 }
@@ -228,15 +227,15 @@ TEST(ImageTransform, MatchesPilAndTorchvision) {
       "interpolation=B), T.CenterCrop(size)]\n"
       "t = T.Compose(r + [T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])\n"
       "np.save(out, t(Image.open(path).convert('RGB')).numpy())\n";
-  ut::write_bytes(d.file("ref.py"), script);
+  unirep::testing::write_bytes(d.file("ref.py"), script);
   for (const std::string name : {"a.png", "b.png", "c.png", "d.png", "e.jpg"})
     for (int size : {224, 192, 384}) {
       SCOPED_TRACE(name + " @" + std::to_string(size));
       const std::string ref = d.file(name + std::to_string(size) + ".npy");
       run_ok(python_with_pil() + " " + d.file("ref.py") + " " + d.file(name) + " " + std::to_string(size) + " " + ref);
-      img::ImageTransformOptions o;
+      unirep::modalities::ImageTransformOptions o;
       o.size = size;
-      const auto ours = img::load_image_input(d.file(name), o);
+      const auto ours = unirep::modalities::load_image_input(d.file(name), o);
       const auto theirs = unirep::io::read_npy(ref);
       ASSERT_EQ(ours.sizes(), theirs.sizes());
       // In 8-bit levels: one level is 1 / (255 * std), std about 0.226.
@@ -264,16 +263,17 @@ TEST(ImageDecode, ExifOrientationMatchesPilExifTranspose) {
       "    Image.fromarray(a).save(f'{o}/o{k}.jpg', quality=95, exif=e.tobytes())\n"
       "    t = ImageOps.exif_transpose(Image.open(f'{o}/o{k}.jpg')).convert('RGB')\n"
       "    np.save(f'{o}/o{k}.npy', np.asarray(t).astype(np.float32))\n";
-  ut::write_bytes(d.file("exif.py"), script);
+  unirep::testing::write_bytes(d.file("exif.py"), script);
   run_ok(python_with_pil() + " " + d.file("exif.py") + " " + d.path());
-  img::ImageDecodeOptions rotate;
+  unirep::modalities::ImageDecodeOptions rotate;
   rotate.exif_rotate = true;
   for (int k = 1; k <= 8; ++k) {
     SCOPED_TRACE("orientation " + std::to_string(k));
     const std::string jpg = d.file("o" + std::to_string(k) + ".jpg");
-    const auto plain = img::decode_image(jpg);  // default: the tag is ignored, as the official pipeline does
+    const auto plain =
+        unirep::modalities::decode_image(jpg);  // default: the tag is ignored, as the official pipeline does
     EXPECT_EQ(plain.width, 31);
-    const auto im = img::decode_image(jpg, rotate);
+    const auto im = unirep::modalities::decode_image(jpg, rotate);
     const auto ref = unirep::io::read_npy(d.file("o" + std::to_string(k) + ".npy"));
     ASSERT_EQ(ref.size(0), im.height);
     ASSERT_EQ(ref.size(1), im.width);
@@ -284,16 +284,16 @@ TEST(ImageDecode, ExifOrientationMatchesPilExifTranspose) {
 }
 
 TEST(ImageLabels, ImageNetNamesAreBuiltIn) {
-  const auto& names = unirep::sdk::image::imagenet1k_labels();
+  const auto& names = unirep::sdk::imagenet1k_labels();
   ASSERT_EQ(names.size(), 1000u);
   EXPECT_EQ(names[0], "tench");
   EXPECT_EQ(names[1], "goldfish");
   EXPECT_EQ(names[999], "toilet tissue");
   TempDir d;
-  ut::write_bytes(d.file("l.txt"), "cat\ndog\n\n");
-  EXPECT_EQ(unirep::sdk::image::read_label_file(d.file("l.txt")), (std::vector<std::string>{"cat", "dog"}));
-  ut::write_bytes(d.file("gap.txt"), "cat\n\ndog\n");
-  EXPECT_THROW(unirep::sdk::image::read_label_file(d.file("gap.txt")), std::runtime_error);
+  unirep::testing::write_bytes(d.file("l.txt"), "cat\ndog\n\n");
+  EXPECT_EQ(unirep::sdk::read_label_file(d.file("l.txt")), (std::vector<std::string>{"cat", "dog"}));
+  unirep::testing::write_bytes(d.file("gap.txt"), "cat\n\ndog\n");
+  EXPECT_THROW(unirep::sdk::read_label_file(d.file("gap.txt")), std::runtime_error);
 }
 
 // The whole CLI path with the official-format A checkpoint (random weights, 1000 classes):
@@ -305,20 +305,20 @@ TEST(ClassifyImageCli, OfficialCheckpointTopClassesAndBadFiles) {
   TempDir d;
   run_ok(ffmpeg("-f lavfi -i testsrc2=size=320x240 -frames:v 1 " + d.file("a.png")));
   run_ok(ffmpeg("-f lavfi -i mandelbrot=size=200x300 -frames:v 1 " + d.file("b.jpg")));
-  auto r = ut::run_cli({"preprocess", "image", d.file("a.png"), "--output-npy", d.file("a.npy")});
+  auto r = unirep::testing::run_cli({"preprocess", "image", d.file("a.png"), "--output-npy", d.file("a.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto x = unirep::io::read_npy(d.file("a.npy"));
   ASSERT_EQ(x.sizes(), (at::IntArrayRef{3, 224, 224}));
   unirep::io::write_npy(d.file("batch.npy"), x.unsqueeze(0));
-  const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
-  r = ut::run_cli(
+  const std::string weights = unirep::testing::fixture("backbone/unireplknet_a.train.pth");
+  r = unirep::testing::run_cli(
       {"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("logits.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const int64_t top = unirep::io::read_npy(d.file("logits.npy"))[0].argmax().item<int64_t>();
 
-  ut::write_bytes(d.file("bad.png"), "not a picture");
-  r = ut::run_cli({"classify-image", d.file("a.png"), d.file("bad.png"), d.file("b.jpg"), "--model", "a", "--weights",
-                   weights, "--json", "--top-k", "3", "--threads", "2"});
+  unirep::testing::write_bytes(d.file("bad.png"), "not a picture");
+  r = unirep::testing::run_cli({"classify-image", d.file("a.png"), d.file("bad.png"), d.file("b.jpg"), "--model", "a",
+                                "--weights", weights, "--json", "--top-k", "3", "--threads", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.output;  // one file failed
   EXPECT_NE(r.output.find("bad.png: not an image"), std::string::npos) << r.output;
   std::istringstream lines(r.output);
@@ -330,13 +330,13 @@ TEST(ClassifyImageCli, OfficialCheckpointTopClassesAndBadFiles) {
   ASSERT_EQ(results[0]["top"].size(), 3u);
   EXPECT_EQ(results[0]["top"][0]["index"].get<int64_t>(), top);
   EXPECT_EQ(results[0]["top"][0]["label"].get<std::string>(),
-            unirep::sdk::image::imagenet1k_labels()[static_cast<size_t>(top)]);
+            unirep::sdk::imagenet1k_labels()[static_cast<size_t>(top)]);
   EXPECT_GE(results[0]["top"][0]["score"].get<double>(), results[0]["top"][1]["score"].get<double>());
   EXPECT_EQ(results[1]["file"], d.file("b.jpg"));
 
-  r = ut::run_cli({"preprocess", "image", d.file("bad.png"), "--output-npy", d.file("bad.npy")});
+  r = unirep::testing::run_cli({"preprocess", "image", d.file("bad.png"), "--output-npy", d.file("bad.npy")});
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_FALSE(ut::file_exists(d.file("bad.npy")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("bad.npy")));
 }
 
 }  // namespace
@@ -349,34 +349,34 @@ TEST(FeaturesCli, StageMapsOfAnImageAndTheDenseInput) {
   REQUIRE_FFMPEG();
   TempDir d;
   run_ok(ffmpeg("-f lavfi -i testsrc2=size=320x240 -frames:v 1 " + d.file("a.png")));
-  const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
-  auto r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy",
-                        d.file("f.npy"), "--threads", "2"});
+  const std::string weights = unirep::testing::fixture("backbone/unireplknet_a.train.pth");
+  auto r = unirep::testing::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy",
+                                     d.file("f.npy"), "--threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("no norm0..norm3"), std::string::npos) << r.output;  // a classification checkpoint
-  r = ut::run_cli({"preprocess", "image", d.file("a.png"), "--output-npy", d.file("x.npy")});
+  r = unirep::testing::run_cli({"preprocess", "image", d.file("a.png"), "--output-npy", d.file("x.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   unirep::io::write_npy(d.file("batch.npy"), unirep::io::read_npy(d.file("x.npy")).unsqueeze(0));
-  r = ut::run_cli({"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o", d.file("ref.npy"),
-                   "--output", "features"});
+  r = unirep::testing::run_cli({"infer", "--model", "a", "--weights", weights, "-i", d.file("batch.npy"), "-o",
+                                d.file("ref.npy"), "--output", "features"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const int64_t side[4] = {56, 28, 14, 7}, dims[4] = {40, 80, 160, 320};
   for (int i = 0; i < 4; ++i) {
     const auto ours = unirep::io::read_npy(d.file("f.stage" + std::to_string(i) + ".npy"));
     const auto ref = unirep::io::read_npy(d.file("ref.stage" + std::to_string(i) + ".npy"));
     EXPECT_EQ(ours.sizes(), (at::IntArrayRef{1, dims[i], side[i], side[i]}));
-    EXPECT_TRUE(ut::within_fixture_tolerance(ours, ref));
+    EXPECT_TRUE(unirep::testing::within_fixture_tolerance(ours, ref));
   }
   // 320 x 240 to fit 200 x 150: 200 x 150, padded to 224 x 160 (strides 4..32: 56 x 40 ... 7 x 5).
-  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("dense"),
-                   "--dense", "200x150"});
+  r = unirep::testing::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy",
+                                d.file("dense"), "--dense", "200x150"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("input 3 x 160 x 224"), std::string::npos) << r.output;
   EXPECT_EQ(unirep::io::read_npy(d.file("dense.stage3.npy")).sizes(), (at::IntArrayRef{1, 320, 5, 7}));
-  r = ut::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy", d.file("bad"),
-                   "--dense", "200by150"});
+  r = unirep::testing::run_cli({"features", d.file("a.png"), "--model", "a", "--weights", weights, "--output-npy",
+                                d.file("bad"), "--dense", "200by150"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--dense wants LONGxSHORT"), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("bad.stage0.npy")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("bad.stage0.npy")));
 }
 }  // namespace

@@ -2,9 +2,9 @@
 // mixup/CutMix targets, the Fashion-MNIST writer on small IDX files made here (and hostile ones),
 // and a short `train image` run that must learn, then `evaluate image` and `classify-image
 // --model-file` on its model.
-#include <unirep/modalities/image/image_augment.h>
-#include <unirep/modalities/image/image_file_list.h>
-#include <unirep/sdk/image/image_dataset.h>
+#include "modalities/image/image_augment.h"
+#include "modalities/image/image_file_list.h"
+#include "sdk/image/image_dataset.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -19,9 +19,7 @@
 #include "support/test_support.h"
 
 namespace {
-namespace img = unirep::modalities::image;
-namespace ut = unirep::testing;
-using ut::TempDir;
+using unirep::testing::TempDir;
 
 void gzip_to(const std::string& path, const std::string& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
@@ -49,9 +47,9 @@ void write_idx(const std::string& dir, const std::string& prefix, int n, unsigne
   gzip_to(dir + "/" + prefix + "-labels-idx1-ubyte.gz", labels);
 }
 
-img::RgbImage noise_image(int w, int h, unsigned seed) {
+unirep::modalities::RgbImage noise_image(int w, int h, unsigned seed) {
   std::mt19937 rng(seed);
-  img::RgbImage im;
+  unirep::modalities::RgbImage im;
   im.width = w, im.height = h;
   im.pixels.resize(static_cast<size_t>(w) * h * 3);
   for (auto& p : im.pixels) p = static_cast<uint8_t>(rng());
@@ -60,22 +58,25 @@ img::RgbImage noise_image(int w, int h, unsigned seed) {
 
 TEST(ImageAugment, ShapesDeterminismAndMixing) {
   const auto im = noise_image(90, 60, 1);
-  img::ImageAugmentOptions o;
+  unirep::modalities::ImageAugmentOptions o;
   o.size = 32;
   std::mt19937_64 a(5), b(5);
-  const auto x = img::augment_for_training(im, o, a), y = img::augment_for_training(im, o, b);
+  const auto x = unirep::modalities::augment_for_training(im, o, a),
+             y = unirep::modalities::augment_for_training(im, o, b);
   EXPECT_EQ(x.width, 32);
   EXPECT_EQ(x.height, 32);
   EXPECT_EQ(x.pixels, y.pixels);  // same seed, same result
   for (int k = 0; k < 50; ++k) {  // every op at full magnitude keeps the size
-    const auto r = img::rand_augment(x, 3, 10, 0, a);
+    const auto r = unirep::modalities::rand_augment(x, 3, 10, 0, a);
     ASSERT_EQ(r.pixels.size(), x.pixels.size());
   }
   auto mixed = x;
-  img::mixup_into(mixed, img::RgbImage{32, 32, std::vector<uint8_t>(32 * 32 * 3, 0)}, 0.5);
+  unirep::modalities::mixup_into(mixed, unirep::modalities::RgbImage{32, 32, std::vector<uint8_t>(32 * 32 * 3, 0)},
+                                 0.5);
   EXPECT_EQ(mixed.pixels[0], static_cast<uint8_t>(std::lround(x.pixels[0] * 0.5)));
   auto cut = x;
-  const double lambda = img::cutmix_into(cut, img::RgbImage{32, 32, std::vector<uint8_t>(32 * 32 * 3, 7)}, 0.75, a);
+  const double lambda = unirep::modalities::cutmix_into(
+      cut, unirep::modalities::RgbImage{32, 32, std::vector<uint8_t>(32 * 32 * 3, 7)}, 0.75, a);
   size_t replaced = 0;
   for (size_t i = 0; i < cut.pixels.size(); i += 3)
     replaced += cut.pixels[i] == 7 && cut.pixels[i + 1] == 7 && cut.pixels[i + 2] == 7;
@@ -87,7 +88,7 @@ TEST(ImageFileList, LayoutsAndErrors) {
   namespace fs = std::filesystem;
   auto touch = [&](const std::string& rel) {
     fs::create_directories(fs::path(d.file(rel)).parent_path());
-    ut::write_bytes(d.file(rel), "x");
+    unirep::testing::write_bytes(d.file(rel), "x");
   };
   touch("in/train/cat/1.png");
   touch("in/train/cat/2.JPG");
@@ -95,22 +96,22 @@ TEST(ImageFileList, LayoutsAndErrors) {
   touch("in/train/dog/1.png");
   touch("in/val/dog/3.png");
   touch("in/test/cat/4.webp");
-  const auto l = img::list_image_dataset(d.file("in"));
+  const auto l = unirep::modalities::list_image_dataset(d.file("in"));
   EXPECT_EQ(l.labels, (std::vector<std::string>{"cat", "dog"}));
   EXPECT_EQ(l.train.size(), 3u);
   ASSERT_EQ(l.validation.size(), 1u);
   EXPECT_EQ(l.validation[0].label, 1);
   EXPECT_EQ(l.test.size(), 1u);
-  const auto flat = img::list_image_dataset(d.file("in/train"));  // class folders only: all train
+  const auto flat = unirep::modalities::list_image_dataset(d.file("in/train"));  // class folders only: all train
   EXPECT_EQ(flat.train.size(), 3u);
   EXPECT_TRUE(flat.test.empty());
-  ut::write_bytes(d.file("in/list.csv"), "path,label\ntrain/cat/1.png,cat\ntrain/dog/1.png,dog\n");
-  EXPECT_EQ(img::list_image_dataset(d.file("in/list.csv")).train.size(), 2u);
+  unirep::testing::write_bytes(d.file("in/list.csv"), "path,label\ntrain/cat/1.png,cat\ntrain/dog/1.png,dog\n");
+  EXPECT_EQ(unirep::modalities::list_image_dataset(d.file("in/list.csv")).train.size(), 2u);
   touch("in/test/bird/5.png");
-  EXPECT_THROW(img::list_image_dataset(d.file("in")), std::runtime_error);  // a test class train/ lacks
-  ut::write_bytes(d.file("bad.csv"), "missing.png,cat\n");
+  EXPECT_THROW(unirep::modalities::list_image_dataset(d.file("in")), std::runtime_error);  // a test class train/ lacks
+  unirep::testing::write_bytes(d.file("bad.csv"), "missing.png,cat\n");
   try {
-    img::list_image_dataset(d.file("bad.csv"));
+    unirep::modalities::list_image_dataset(d.file("bad.csv"));
     ADD_FAILURE() << "a missing file must be an error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("bad.csv:1"), std::string::npos) << e.what();
@@ -129,7 +130,7 @@ TEST(FashionMnist, WritesImageFoldersAndRefusesBadIdx) {
   const auto s = unirep::data_makers::write_fashion_mnist(o);
   EXPECT_EQ(s.train, 40u);
   EXPECT_EQ(s.test, 20u);
-  const auto list = img::list_image_dataset(d.file("out"));
+  const auto list = unirep::modalities::list_image_dataset(d.file("out"));
   EXPECT_EQ(list.labels, unirep::data_makers::fashion_mnist_classes());
   EXPECT_EQ(list.train.size(), 40u);
   EXPECT_EQ(list.test.size(), 20u);
@@ -163,14 +164,14 @@ TEST(ImageDataset, MixedTargetsSumToOne) {
   o.source_dir = d.file("src");
   o.out_dir = d.file("out");
   unirep::data_makers::write_fashion_mnist(o);
-  const auto list = img::list_image_dataset(d.file("out"));
-  img::ImageTransformOptions t;
+  const auto list = unirep::modalities::list_image_dataset(d.file("out"));
+  unirep::modalities::ImageTransformOptions t;
   t.size = 32;
-  img::ImageAugmentOptions aug;
+  unirep::modalities::ImageAugmentOptions aug;
   aug.size = 32;
-  unirep::sdk::image::ImageMixOptions mix;
+  unirep::sdk::ImageMixOptions mix;
   mix.prob = 1.0;
-  unirep::sdk::image::ImageDataset train(list.train, 10, t, aug, mix, 7);
+  unirep::sdk::ImageDataset train(list.train, 10, t, aug, mix, 7);
   size_t two_classes = 0;
   for (size_t i = 0; i < 20; ++i) {
     const auto e = train.get(i);
@@ -179,7 +180,7 @@ TEST(ImageDataset, MixedTargetsSumToOne) {
     two_classes += (e.target > 1e-6).sum().item<int64_t>() == 2;
   }
   EXPECT_GT(two_classes, 10u);
-  unirep::sdk::image::ImageDataset test(list.test, 10, t);
+  unirep::sdk::ImageDataset test(list.test, 10, t);
   const auto e = test.get(3);
   EXPECT_EQ(e.target.argmax().item<int64_t>(), list.test[3].label);
   EXPECT_TRUE(at::equal(e.input, test.get(3).input));  // evaluation is deterministic
@@ -196,71 +197,73 @@ TEST(TrainImageCli, ShortRunLearnsAndItsModelFileClassifies) {
   o.source_dir = d.file("src");
   o.out_dir = d.file("data");
   unirep::data_makers::write_fashion_mnist(o);
-  ut::write_bytes(d.file("model.json"),
-                  R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
+  unirep::testing::write_bytes(
+      d.file("model.json"),
+      R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
                       "layer_scale_init_value": null, "in_chans": 3, "num_classes": 10})");
-  auto r = ut::run_cli({"train",
-                        "image",
-                        "--model",
-                        d.file("model.json"),
-                        "--data",
-                        d.file("data"),
-                        "--output-dir",
-                        d.file("run"),
-                        "--size",
-                        "28",
-                        "--crop-pct",
-                        "1",
-                        "--scale-min",
-                        "0.8",
-                        "--randaug-ops",
-                        "0",
-                        "--hflip",
-                        "0",
-                        "--mix-prob",
-                        "0",
-                        "--epochs",
-                        "6",
-                        "--batch-size",
-                        "32",
-                        "--lr",
-                        "3e-3",
-                        "--warmup-epochs",
-                        "0.5",
-                        "--threads",
-                        "2",
-                        "--seed",
-                        "1"});
+  auto r = unirep::testing::run_cli({"train",
+                                     "image",
+                                     "--model",
+                                     d.file("model.json"),
+                                     "--data",
+                                     d.file("data"),
+                                     "--output-dir",
+                                     d.file("run"),
+                                     "--size",
+                                     "28",
+                                     "--crop-pct",
+                                     "1",
+                                     "--scale-min",
+                                     "0.8",
+                                     "--randaug-ops",
+                                     "0",
+                                     "--hflip",
+                                     "0",
+                                     "--mix-prob",
+                                     "0",
+                                     "--epochs",
+                                     "6",
+                                     "--batch-size",
+                                     "32",
+                                     "--lr",
+                                     "3e-3",
+                                     "--warmup-epochs",
+                                     "0.5",
+                                     "--threads",
+                                     "2",
+                                     "--seed",
+                                     "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto at = r.output.find("test_top1 ");
   ASSERT_NE(at, std::string::npos) << r.output;
   const double top1 = std::stod(r.output.substr(at + 10));
   EXPECT_GT(top1, 60.0) << r.output;  // chance is 10%
   const std::string model = d.file("run/best_deploy.safetensors");
-  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data")});
+  r = unirep::testing::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_NE(r.output.find("top1 "), std::string::npos) << r.output;
   EXPECT_NEAR(std::stod(r.output.substr(r.output.find("top1 ") + 5)), top1, 1e-3);  // the same model on the same split
-  const auto list = img::list_image_dataset(d.file("data"));
+  const auto list = unirep::modalities::list_image_dataset(d.file("data"));
   // Where it goes wrong: accuracy per class and the JSON report, which agrees with the printed top1.
-  r = ut::run_cli(
+  r = unirep::testing::run_cli(
       {"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report", d.file("report.json")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  ut::expect_consistent_report(d.file("report.json"), static_cast<int>(list.test.size()), 10, top1, r.output);
+  unirep::testing::expect_consistent_report(d.file("report.json"), static_cast<int>(list.test.size()), 10, top1,
+                                            r.output);
   // A report that cannot be written fails before the evaluation, naming the path.
-  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report",
-                   d.file("missing/report.json")});
+  r = unirep::testing::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--report",
+                                d.file("missing/report.json")});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("missing/report.json"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("top1 "), std::string::npos) << r.output;
   // Speakers are an audio notion: asking for them here is an error, not silently ignored.
-  r = ut::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--by-speaker"});
+  r = unirep::testing::run_cli({"evaluate", "image", "--model-file", model, "--data", d.file("data"), "--by-speaker"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--by-speaker is not an option of evaluate image"), std::string::npos) << r.output;
-  r = ut::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--top-k", "2"});
+  r = unirep::testing::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--top-k", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("_"), std::string::npos) << r.output;  // class folder names such as 3_dress
-  r = ut::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--model", "a"});
+  r = unirep::testing::run_cli({"classify-image", list.test[0].path, "--model-file", model, "--model", "a"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("either --model-file, or --model"), std::string::npos) << r.output;
 }
@@ -280,14 +283,14 @@ TEST(TrainImageCli, FineTunesFromTheOfficialCheckpoint) {
   o.source_dir = d.file("src");
   o.out_dir = d.file("data");
   unirep::data_makers::write_fashion_mnist(o);
-  const std::string weights = ut::fixture("backbone/unireplknet_a.train.pth");
-  auto r =
-      ut::run_cli({"train", "image", "--model", "a", "--weights", weights, "--data", d.file("data"), "--output-dir",
-                   d.file("run"), "--size", "32", "--max-steps", "2", "--batch-size", "4", "--threads", "2"});
+  const std::string weights = unirep::testing::fixture("backbone/unireplknet_a.train.pth");
+  auto r = unirep::testing::run_cli({"train", "image", "--model", "a", "--weights", weights, "--data", d.file("data"),
+                                     "--output-dir", d.file("run"), "--size", "32", "--max-steps", "2", "--batch-size",
+                                     "4", "--threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("new head for 10 classes"), std::string::npos) << r.output;
-  r = ut::run_cli({"train", "image", "--model", "f", "--weights", weights, "--data", d.file("data"), "--output-dir",
-                   d.file("run2"), "--size", "32", "--max-steps", "1"});
+  r = unirep::testing::run_cli({"train", "image", "--model", "f", "--weights", weights, "--data", d.file("data"),
+                                "--output-dir", d.file("run2"), "--size", "32", "--max-steps", "1"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("does not fit the model"), std::string::npos) << r.output;
 }

@@ -1,8 +1,8 @@
 // AtomicFile: the target only ever holds its old content or the complete new content.
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
-#include <unirep/io/output_transaction.h>
-#include <unirep/io/text_escape.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
+#include "models/io/output_transaction.h"
+#include "models/io/text_escape.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

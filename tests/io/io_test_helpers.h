@@ -2,7 +2,7 @@
 // Helpers shared by the unirep::io suites: a byte-level pickle builder for crafting hostile
 // checkpoints without Python, a way to wrap a pickle into a torch.save-style zip, and access to a
 // Python interpreter with torch/numpy for cross-checks (tests skip those checks without one).
-#include <unirep/io/atomic_file.h>
+#include "models/io/atomic_file.h"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // .npy reading and writing: the fixtures, every dtype both ways (and through NumPy when present),
 // and strict refusal of malformed headers, truncation and trailing bytes.
-#include <unirep/io/format_error.h>
-#include <unirep/io/npy.h>
+#include "models/io/format_error.h"
+#include "models/io/npy.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // PyValue: construction, checked accessors, dict helpers and descriptions.
-#include <unirep/io/py_value.h>
-#include <unirep/io/torch_checkpoint.h>
+#include "models/io/py_value.h"
+#include "models/io/torch_checkpoint.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // safetensors: the fixture against its .pth twin, round trips, and strict header validation.
-#include <unirep/io/format_error.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/io/torch_checkpoint.h>
+#include "models/io/format_error.h"
+#include "models/io/safetensors.h"
+#include "models/io/torch_checkpoint.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

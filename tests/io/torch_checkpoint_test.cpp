@@ -1,7 +1,7 @@
 // Reading the real torch.save fixtures, writing checkpoints torch.load can read, and refusing
 // hostile files with a FormatError (never a crash, never running anything they name).
-#include <unirep/io/format_error.h>
-#include <unirep/io/torch_checkpoint.h>
+#include "models/io/format_error.h"
+#include "models/io/torch_checkpoint.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The restricted unpickler on its own, fed the real fixture pickle with every truncation and many
 // corruptions: each must end in a value or a FormatError, never a crash or a runaway allocation.
-#include <unirep/io/format_error.h>
+#include "models/io/format_error.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // The zip reader and writer on their own: CRC-32, PyTorch's 64-byte alignment, ZIP64 end records,
 // and the structural checks that keep a hostile archive from describing more than it holds.
-#include <unirep/io/atomic_file.h>
-#include <unirep/io/format_error.h>
+#include "models/io/atomic_file.h"
+#include "models/io/format_error.h"
 
 #include <gtest/gtest.h>
 

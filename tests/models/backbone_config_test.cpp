@@ -1,6 +1,6 @@
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/unireplknet.h>
+#include "models/backbone/backbone_config.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/unireplknet.h"
 
 #include <torch/types.h>
 

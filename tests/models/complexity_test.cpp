@@ -1,5 +1,5 @@
-#include <unirep/models/complexity.h>
-#include <unirep/models/unireplknet.h>
+#include "models/backbone/complexity.h"
+#include "models/backbone/unireplknet.h"
 
 #include <gtest/gtest.h>
 

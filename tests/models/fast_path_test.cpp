@@ -1,12 +1,12 @@
 // The fast inference path (models/fast) against the official outputs in the reference fixtures (docs/testing.md) and
 // against the LibTorch reference network on layouts, sizes, batches and thread counts the fixtures
 // do not cover.
-#include <unirep/io/npy.h>
-#include <unirep/models/fast_kernels.h>
-#include <unirep/models/fast_unireplknet.h>
-#include <unirep/models/randomize.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/threads.h>
+#include "models/io/npy.h"
+#include "models/fast/fast_kernels.h"
+#include "models/fast/fast_unireplknet.h"
+#include "models/backbone/randomize.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/threads.h"
 
 #include <gtest/gtest.h>
 #include <torch/types.h>
@@ -188,8 +188,8 @@ TEST(FastPath, OwnDepthwiseKernelMatchesConv2d) {
     auto expected = at::conv2d(x, weight, bias, 1, k / 2, 1, c);
     auto kkc = weight.reshape({c, k * k}).t().contiguous();
     auto out = torch::empty_like(x);
-    unirep::models::fast::depthwise_conv(x.data_ptr<float>(), out.data_ptr<float>(), 2, h, w, c, kkc.data_ptr<float>(),
-                                         bias.data_ptr<float>(), k);
+    unirep::models::depthwise_conv(x.data_ptr<float>(), out.data_ptr<float>(), 2, h, w, c, kkc.data_ptr<float>(),
+                                   bias.data_ptr<float>(), k);
     EXPECT_TRUE(within_fixture_tolerance(out, expected)) << c << " channels, kernel " << k << ", " << h << "x" << w;
   }
 }

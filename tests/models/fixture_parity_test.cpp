@@ -1,9 +1,9 @@
 // Parity with the official PyTorch outputs in the reference fixtures' backbone folder (docs/testing.md): train
 // weights, deploy weights, and our own reparameterization of the train weights.
-#include <unirep/io/npy.h>
-#include <unirep/io/safetensors.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/backbone_loader.h>
+#include "models/io/npy.h"
+#include "models/io/safetensors.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/backbone_loader.h"
 
 #include <gtest/gtest.h>
 #include <torch/types.h>

@@ -1,11 +1,11 @@
 // The SDK's classifiers run the fast path by default and give what the LibTorch reference path
 // gives (to the fixture tolerance) on every modality; UNIREP_INFERENCE_PATH chooses, and refuses
 // values it does not know.
-#include <unirep/sdk/audio/audio_classifier.h>
-#include <unirep/sdk/image/image_classifier.h>
-#include <unirep/sdk/inference_backbone.h>
-#include <unirep/sdk/points/point_model.h>
-#include <unirep/sdk/video/video_classifier.h>
+#include "sdk/audio/audio_classifier.h"
+#include "sdk/image/image_classifier.h"
+#include "sdk/inference_backbone.h"
+#include "sdk/points/point_model.h"
+#include "sdk/video/video_classifier.h"
 
 #include <gtest/gtest.h>
 #include <torch/types.h>
@@ -24,21 +24,21 @@ TEST(InferencePath, ImageAndVideoClassifiersAgreeOnBothPaths) {
   TempDir d;
   unirep::testing::write_image_model(d.file("image.safetensors"));
   unirep::testing::write_video_model(d.file("video.safetensors"));
-  unirep::sdk::image::ImageClassifierOptions o;
+  unirep::sdk::ImageClassifierOptions o;
   o.model_file = d.file("image.safetensors");
   o.path = InferencePath::Fast;
-  unirep::sdk::image::ImageClassifier fast(o);
+  unirep::sdk::ImageClassifier fast(o);
   o.path = InferencePath::Reference;
-  unirep::sdk::image::ImageClassifier reference(o);
+  unirep::sdk::ImageClassifier reference(o);
   auto images = torch::randn({3, 3, 64, 64});
   EXPECT_TRUE(within_fixture_tolerance(fast.probabilities(images), reference.probabilities(images)));
 
-  unirep::sdk::video::VideoClassifierOptions v;
+  unirep::sdk::VideoClassifierOptions v;
   v.model_file = d.file("video.safetensors");
   v.path = InferencePath::Fast;
-  unirep::sdk::video::VideoClassifier vfast(v);
+  unirep::sdk::VideoClassifier vfast(v);
   v.path = InferencePath::Reference;
-  unirep::sdk::video::VideoClassifier vref(v);
+  unirep::sdk::VideoClassifier vref(v);
   auto frames = torch::randn({2, 3, 48, 64});
   EXPECT_TRUE(within_fixture_tolerance(vfast.probabilities_of(frames), vref.probabilities_of(frames)));
 }
@@ -47,14 +47,14 @@ TEST(InferencePath, AudioAndPointClassifiersAgreeOnBothPaths) {
   TempDir d;
   unirep::testing::write_audio_model(d.file("audio.safetensors"));
   unirep::testing::write_point_model(d.file("points.safetensors"));
-  auto afast = unirep::sdk::audio::AudioClassifier::load(d.file("audio.safetensors"), InferencePath::Fast);
-  auto aref = unirep::sdk::audio::AudioClassifier::load(d.file("audio.safetensors"), InferencePath::Reference);
+  auto afast = unirep::sdk::AudioClassifier::load(d.file("audio.safetensors"), InferencePath::Fast);
+  auto aref = unirep::sdk::AudioClassifier::load(d.file("audio.safetensors"), InferencePath::Reference);
   const auto& in = afast.spec().input;
   auto inputs = torch::randn({4, 1, in.fbank.mel_opts.num_bins, in.target_frames});
   EXPECT_TRUE(within_fixture_tolerance(afast.predict(inputs), aref.predict(inputs)));
 
-  auto pfast = unirep::sdk::points::PointClassifier::load(d.file("points.safetensors"), InferencePath::Fast);
-  auto pref = unirep::sdk::points::PointClassifier::load(d.file("points.safetensors"), InferencePath::Reference);
+  auto pfast = unirep::sdk::PointCloudRecognizer::load(d.file("points.safetensors"), InferencePath::Fast);
+  auto pref = unirep::sdk::PointCloudRecognizer::load(d.file("points.safetensors"), InferencePath::Reference);
   auto points = torch::rand({500, 3}) * 2 - 1;
   EXPECT_TRUE(within_fixture_tolerance(pfast.rotation_probabilities(points), pref.rotation_probabilities(points)));
   EXPECT_TRUE(within_fixture_tolerance(pfast.probabilities(points), pref.probabilities(points)));

@@ -1,11 +1,11 @@
 // Layout limits (docs/backbone.md, Layout limits): a layout JSON or model metadata that asks for
 // absurd sizes is refused by name before any module is built; the config file reader never blocks
 // or reads without bound; a stage of depth 0 is the identity, as in the official model.
-#include <unirep/models/backbone_config.h>
-#include <unirep/models/fast_unireplknet.h>
-#include <unirep/models/layout_size.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/unireplknet.h>
+#include "models/backbone/backbone_config.h"
+#include "models/fast/fast_unireplknet.h"
+#include "models/backbone/layout_size.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/unireplknet.h"
 
 #include <gtest/gtest.h>
 #include <torch/types.h>

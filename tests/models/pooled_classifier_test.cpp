@@ -1,6 +1,6 @@
-#include <unirep/models/heads/pooled_classifier.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/state_dict.h>
+#include "models/heads/pooled_classifier.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/state_dict.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
 // Re-parameterization must not change what the network computes (eval mode), for every kernel
 // size, random layouts, odd and non-square inputs, batch 1 and 3.
-#include <unirep/models/dilated_reparam_block.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/models/unireplknet.h>
-#include <unirep/models/unireplknet_block.h>
+#include "models/backbone/dilated_reparam_block.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/state_dict.h"
+#include "models/backbone/unireplknet.h"
+#include "models/backbone/unireplknet_block.h"
 
 #include <gtest/gtest.h>
 #include <torch/types.h>

@@ -1,9 +1,9 @@
 // Loading weights: wrappers seen in the wild, strict and non-strict reports, structure detection.
-#include <unirep/io/safetensors.h>
-#include <unirep/io/torch_checkpoint.h>
-#include <unirep/models/randomize.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/backbone_loader.h>
+#include "models/io/safetensors.h"
+#include "models/io/torch_checkpoint.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/backbone_loader.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -3,8 +3,8 @@
 // reading), /dev/zero and a writer that never stops (cut off at the limit), a FIFO with no writer
 // (refused after the wait), standard input, and the messages for directories, missing files,
 // dangling links and link loops. Then read_point_file on the same hostile paths.
-#include <unirep/modalities/input_file.h>
-#include <unirep/modalities/points/point_file.h>
+#include "modalities/input/input_file.h"
+#include "modalities/points/point_file.h"
 
 #include <gtest/gtest.h>
 
@@ -20,9 +20,7 @@
 #include "support/test_support.h"
 
 namespace {
-namespace um = unirep::modalities;
-namespace ut = unirep::testing;
-using ut::TempDir;
+using unirep::testing::TempDir;
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -33,8 +31,8 @@ std::string error_of(const std::function<void()>& f) {
   return "";
 }
 
-um::InputLimits limits(uint64_t max_bytes, double wait_s = 10) {
-  um::InputLimits l;
+unirep::modalities::InputLimits limits(uint64_t max_bytes, double wait_s = 10) {
+  unirep::modalities::InputLimits l;
   l.max_bytes = max_bytes;
   l.writer_wait_s = wait_s;
   return l;
@@ -68,11 +66,12 @@ TEST(InputFile, ReadsRegularFilesWhole) {
   TempDir d;
   std::string bytes(100000, '\0');
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
-  ut::write_bytes(d.file("a.bin"), bytes);
-  EXPECT_EQ(um::read_input_bytes(d.file("a.bin")), bytes);
-  EXPECT_EQ(um::read_input_bytes(d.file("a.bin"), limits(bytes.size())), bytes);  // exactly the limit passes
-  ut::write_bytes(d.file("empty"), "");
-  EXPECT_EQ(um::read_input_bytes(d.file("empty")), "");
+  unirep::testing::write_bytes(d.file("a.bin"), bytes);
+  EXPECT_EQ(unirep::modalities::read_input_bytes(d.file("a.bin")), bytes);
+  EXPECT_EQ(unirep::modalities::read_input_bytes(d.file("a.bin"), limits(bytes.size())),
+            bytes);  // exactly the limit passes
+  unirep::testing::write_bytes(d.file("empty"), "");
+  EXPECT_EQ(unirep::modalities::read_input_bytes(d.file("empty")), "");
 }
 
 TEST(InputFile, RegularFileOverTheLimitIsRefusedFromItsSize) {
@@ -84,20 +83,20 @@ TEST(InputFile, RegularFileOverTheLimitIsRefusedFromItsSize) {
   ASSERT_EQ(::ftruncate(fd, 64ll << 30), 0);
   ::close(fd);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(sparse); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(sparse); }),
             sparse + ": the file is 68719476736 bytes, more than the limit of 268435456 bytes (256 MiB)");
   EXPECT_LT(seconds_since(start), 1.0);
-  ut::write_bytes(d.file("small.bin"), std::string(101, 'x'));
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("small.bin"), limits(100)); }),
+  unirep::testing::write_bytes(d.file("small.bin"), std::string(101, 'x'));
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(d.file("small.bin"), limits(100)); }),
             d.file("small.bin") + ": the file is 101 bytes, more than the limit of 100 bytes");
 }
 
 TEST(InputFile, DevZeroIsCutOffAtTheLimit) {
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(error_of([] { um::read_input_bytes("/dev/zero", limits(1 << 20)); }),
+  EXPECT_EQ(error_of([] { unirep::modalities::read_input_bytes("/dev/zero", limits(1 << 20)); }),
             "/dev/zero: is not a regular file and gave more than the limit of 1048576 bytes (1 MiB) without ending");
   EXPECT_LT(seconds_since(start), 5.0);
-  EXPECT_EQ(um::read_input_bytes("/dev/null"), "");
+  EXPECT_EQ(unirep::modalities::read_input_bytes("/dev/null"), "");
 }
 
 TEST(InputFile, FifoWithoutWriterIsRefusedAfterTheWait) {
@@ -105,7 +104,7 @@ TEST(InputFile, FifoWithoutWriterIsRefusedAfterTheWait) {
   const std::string fifo = d.file("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(fifo, limits(1 << 20, 0.5)); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(fifo, limits(1 << 20, 0.5)); }),
             fifo + ": no data came within 0.5 s (a FIFO or pipe with no writer?)");
   const double took = seconds_since(start);
   EXPECT_GE(took, 0.45);
@@ -119,12 +118,12 @@ TEST(InputFile, FifoWithAWriterIsReadToItsEndOrCutOff) {
   const std::string text(300000, 'p');
   {
     std::thread writer(write_when_read, fifo, text);
-    EXPECT_EQ(um::read_input_bytes(fifo, limits(1 << 20, 5)), text);
+    EXPECT_EQ(unirep::modalities::read_input_bytes(fifo, limits(1 << 20, 5)), text);
     writer.join();
   }
   {
     std::thread writer(write_when_read, fifo, text);
-    EXPECT_EQ(error_of([&] { um::read_input_bytes(fifo, limits(1000, 5)); }),
+    EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(fifo, limits(1000, 5)); }),
               fifo + ": is not a regular file and gave more than the limit of 1000 bytes without ending");
     writer.join();
   }
@@ -142,7 +141,7 @@ TEST(InputFile, DashIsStandardInput) {
     ::close(fd);
   });
   std::string got;
-  const std::string error = error_of([&] { got = um::read_input_bytes("-", limits(1 << 20, 5)); });
+  const std::string error = error_of([&] { got = unirep::modalities::read_input_bytes("-", limits(1 << 20, 5)); });
   writer.join();
   ::dup2(saved, STDIN_FILENO);
   ::close(saved);
@@ -152,45 +151,46 @@ TEST(InputFile, DashIsStandardInput) {
 
 TEST(InputFile, PathsThatAreNotFilesSaySo) {
   TempDir d;
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("none")); }), d.file("none") + ": no such file");
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.path()); }), d.path() + ": is a directory, not a file");
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(d.file("none")); }), d.file("none") + ": no such file");
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(d.path()); }),
+            d.path() + ": is a directory, not a file");
   ASSERT_EQ(::symlink("loop", d.file("loop").c_str()), 0);
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("loop")); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(d.file("loop")); }),
             d.file("loop") + ": a loop of symbolic links (it points back to itself)");
   ASSERT_EQ(::symlink("gone", d.file("dangling").c_str()), 0);
-  EXPECT_EQ(error_of([&] { um::read_input_bytes(d.file("dangling")); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_input_bytes(d.file("dangling")); }),
             d.file("dangling") + ": no such file (a symbolic link to a missing file)");
-  EXPECT_EQ(error_of([&] { um::check_input_path(d.file("loop")); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::check_input_path(d.file("loop")); }),
             d.file("loop") + ": a loop of symbolic links (it points back to itself)");
 }
 
 TEST(InputFile, PointFilesAreReadWithinTheLimits) {
-  namespace pts = unirep::modalities::points;
   TempDir d;
-  EXPECT_EQ(error_of([] { pts::read_point_file("/dev/zero", limits(1 << 20)); }),
+  EXPECT_EQ(error_of([] { unirep::modalities::read_point_file("/dev/zero", limits(1 << 20)); }),
             "/dev/zero: is not a regular file and gave more than the limit of 1048576 bytes (1 MiB) without ending");
   const std::string fifo = d.file("cloud.xyz");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  EXPECT_EQ(error_of([&] { pts::read_point_file(fifo, limits(1 << 20, 0.3)); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_point_file(fifo, limits(1 << 20, 0.3)); }),
             fifo + ": no data came within 0.3 s (a FIFO or pipe with no writer?)");
   std::thread writer(write_when_read, fifo, "0 0 0\n1 0 0\n0 1 0\n");
-  EXPECT_EQ(pts::read_point_file(fifo, limits(1 << 20, 5)).xyz.size(), 3u);  // a FIFO with data is read
+  EXPECT_EQ(unirep::modalities::read_point_file(fifo, limits(1 << 20, 5)).xyz.size(), 3u);  // a FIFO with data is read
   writer.join();
   ASSERT_EQ(::symlink("loop.off", d.file("loop.off").c_str()), 0);
-  EXPECT_EQ(error_of([&] { pts::read_point_file(d.file("loop.off")); }),
+  EXPECT_EQ(error_of([&] { unirep::modalities::read_point_file(d.file("loop.off")); }),
             d.file("loop.off") + ": a loop of symbolic links (it points back to itself)");
 }
 
 // ModelNet's glued counts may contain a 4 ("OFF4 1 0"): only a 4 before "OFF" means 4-D.
 TEST(InputFile, OffGluedCountWithAFourIsNotFourDimensional) {
-  namespace pts = unirep::modalities::points;
   TempDir d;
-  ut::write_bytes(d.file("glued.off"), "OFF4 1 0\n0 0 0\n1 0 0\n0 1 0\n0 0 1\n3 0 1 2\n");
-  const auto c = pts::read_point_file(d.file("glued.off"));
+  unirep::testing::write_bytes(d.file("glued.off"), "OFF4 1 0\n0 0 0\n1 0 0\n0 1 0\n0 0 1\n3 0 1 2\n");
+  const auto c = unirep::modalities::read_point_file(d.file("glued.off"));
   EXPECT_EQ(c.xyz.size(), 4u);
   EXPECT_EQ(c.triangles.size(), 1u);
-  ut::write_bytes(d.file("4d.off"), "4OFF\n1 0 0\n0 0 0 0\n");
-  EXPECT_NE(error_of([&] { pts::read_point_file(d.file("4d.off")); }).find("4-D and n-D OFF files are not supported"),
+  unirep::testing::write_bytes(d.file("4d.off"), "4OFF\n1 0 0\n0 0 0 0\n");
+  EXPECT_NE(error_of([&] {
+              unirep::modalities::read_point_file(d.file("4d.off"));
+            }).find("4-D and n-D OFF files are not supported"),
             std::string::npos);
 }
 

@@ -1,6 +1,6 @@
 // PCD files: each DATA kind built by hand (so every byte is known), the same clouds written by an
 // independent writer (Open3D, when python3-open3d is installed), and hostile headers and data.
-#include <unirep/modalities/points/point_file.h>
+#include "modalities/points/point_file.h"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,7 @@
 #include "support/test_support.h"
 
 namespace {
-namespace pts = unirep::modalities::points;
-namespace ut = unirep::testing;
-using ut::TempDir;
+using unirep::testing::TempDir;
 
 template <typename T>
 void put(std::string& s, T v) {
@@ -22,7 +20,7 @@ void put(std::string& s, T v) {
 
 std::string error_of(const std::string& path) {
   try {
-    pts::read_point_file(path);
+    unirep::modalities::read_point_file(path);
   } catch (const std::runtime_error& e) {
     return e.what();
   }
@@ -30,21 +28,22 @@ std::string error_of(const std::string& path) {
 }
 
 std::string write(const TempDir& d, const std::string& name, const std::string& bytes) {
-  ut::write_bytes(d.file(name), bytes);
+  unirep::testing::write_bytes(d.file(name), bytes);
   return d.file(name);
 }
 
 TEST(PcdFiles, AsciiWithNormalsExtraFieldsAndNanRows) {
   TempDir d;
-  const auto c = pts::read_point_file(write(d, "a.pcd",
-                                            "# .PCD v0.7 - Point Cloud Data file format\r\nVERSION 0.7\r\n"
-                                            "FIELDS x y z rgb normal_x normal_y normal_z curvature\r\n"
-                                            "SIZE 4 4 4 4 4 4 4 4\nTYPE F F F F F F F F\nCOUNT 1 1 1 1 1 1 1 1\n"
-                                            "WIDTH 2\nHEIGHT 2\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 4\nDATA ascii\n"
-                                            "1 2 3 4.2108e+06 0 0 1 0.5\n"
-                                            "nan nan nan 0 nan nan nan nan\n"
-                                            "-1.5 2.5e1 3 0 1 0 0 0\r\n"
-                                            "7 8 9 0 0 1 0 0\n"));
+  const auto c =
+      unirep::modalities::read_point_file(write(d, "a.pcd",
+                                                "# .PCD v0.7 - Point Cloud Data file format\r\nVERSION 0.7\r\n"
+                                                "FIELDS x y z rgb normal_x normal_y normal_z curvature\r\n"
+                                                "SIZE 4 4 4 4 4 4 4 4\nTYPE F F F F F F F F\nCOUNT 1 1 1 1 1 1 1 1\n"
+                                                "WIDTH 2\nHEIGHT 2\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 4\nDATA ascii\n"
+                                                "1 2 3 4.2108e+06 0 0 1 0.5\n"
+                                                "nan nan nan 0 nan nan nan nan\n"
+                                                "-1.5 2.5e1 3 0 1 0 0 0\r\n"
+                                                "7 8 9 0 0 1 0 0\n"));
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c.dropped_non_finite, 1u);
   ASSERT_EQ(c.normals.size(), 3u);
@@ -67,7 +66,7 @@ TEST(PcdFiles, BinaryWithMixedTypesAndCounts) {
     put(s, static_cast<int16_t>(-300 + i));
     s.append("\x01\x02\x03\xff\xff", 5);
   }
-  const auto c = pts::read_point_file(write(d, "b.pcd", s));
+  const auto c = unirep::modalities::read_point_file(write(d, "b.pcd", s));
   ASSERT_EQ(c.size(), 3u);
   EXPECT_TRUE(c.normals.empty());
   EXPECT_FLOAT_EQ(c.xyz[2][0], 0.5f);
@@ -108,7 +107,7 @@ TEST(PcdFiles, BinaryCompressedDecodesLiteralsAndBackReferences) {
   TempDir d;
   const float ys[4] = {0, 1, 2, 3};
   const std::string lzf = repeated_float_lzf(1.0f) + column_lzf(ys) + repeated_float_lzf(2.0f);
-  const auto c = pts::read_point_file(write(d, "c.pcd", compressed_pcd(lzf)));
+  const auto c = unirep::modalities::read_point_file(write(d, "c.pcd", compressed_pcd(lzf)));
   ASSERT_EQ(c.size(), 4u);
   for (int i = 0; i < 4; ++i) {
     EXPECT_FLOAT_EQ(c.xyz[i][0], 1.0f);
@@ -171,7 +170,7 @@ TEST(PcdFiles, HostileHeadersGiveClearErrorsBeforeAllocating) {
 TEST(PcdFiles, ReadsWhatOpen3dWrites) {
   const bool have = std::system("/usr/bin/python3 -c 'import open3d, numpy' >/dev/null 2>&1") == 0;
   if (!have) {
-    if (ut::ci_mode()) FAIL() << "python3-open3d is missing (CI=true): apt-get install python3-open3d";
+    if (unirep::testing::ci_mode()) FAIL() << "python3-open3d is missing (CI=true): apt-get install python3-open3d";
     GTEST_SKIP() << "python3-open3d is missing: the Open3D cross-check is skipped";
   }
   TempDir d;
@@ -194,7 +193,7 @@ TEST(PcdFiles, ReadsWhatOpen3dWrites) {
   ASSERT_TRUE(in);
   for (const char* name : {"a.pcd", "b.pcd", "c.pcd"}) {
     SCOPED_TRACE(name);
-    const auto c = pts::read_point_file(d.file(name));
+    const auto c = unirep::modalities::read_point_file(d.file(name));
     ASSERT_EQ(c.size(), 2000u);
     ASSERT_EQ(c.normals.size(), 2000u);
     // ascii keeps about 10 significant digits; the binary kinds are exact float32.

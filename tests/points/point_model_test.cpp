@@ -2,10 +2,10 @@
 // (docs/reference.md, Point clouds) says, the projection does not depend on point order, the
 // classifier's deploy structure matches its train structure, the shape generator is
 // deterministic, and a short training run learns.
-#include <unirep/models/points/point_cloud_classifier.h>
-#include <unirep/models/points/point_to_pixel.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/modalities/points/point_file.h>
+#include "models/points/point_cloud_net.h"
+#include "models/points/point_to_pixel.h"
+#include "models/backbone/state_dict.h"
+#include "modalities/points/point_file.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -19,8 +19,6 @@
 
 namespace {
 using namespace unirep;
-namespace ut = unirep::testing;
-
 TEST(Rasterize, TwoPointsLandWhereTheFormulaSays) {
   // S = 14: grid = 1 / 11, cells (0, 0) and (11, 11), splats 0..2 and 11..13, centre
   // floor((13 + 0) / 2) = 6, shift 14 / 2 - 6 - 1 = 0.
@@ -62,13 +60,13 @@ TEST(PointToPixel, ImagesDoNotDependOnPointOrder) {
   EXPECT_LT((a - b).abs().max().item<float>(), 1e-4);
 }
 
-TEST(PointCloudClassifier, DeployStructureMatches) {
+TEST(PointCloudNet, DeployStructureMatches) {
   torch::manual_seed(1);
   models::BackboneConfig cfg;
   cfg.depths = {1, 1, 1, 1};
   cfg.dims = {8, 16, 32, 64};
   cfg.kernel_sizes = {{3}, {7}, {9}, {3}};
-  models::PointCloudClassifierOptions o(cfg, 5);
+  models::PointCloudNetOptions o(cfg, 5);
   o.projection(models::PointToPixelOptions()
                    .image_size(28)
                    .graph_dim(16)
@@ -77,7 +75,7 @@ TEST(PointCloudClassifier, DeployStructureMatches) {
                    .head_dim(16)
                    .mlp_dim(64)
                    .neighbours(8));
-  models::PointCloudClassifier net(o);
+  models::PointCloudNet net(o);
   // Non-trivial BatchNorm statistics, then eval.
   net->train();
   auto x = at::randn({3, 128, 6});
@@ -86,8 +84,8 @@ TEST(PointCloudClassifier, DeployStructureMatches) {
   torch::NoGradGuard no_grad;
   auto before = net->forward(x);
   ASSERT_EQ(before.sizes(), (at::IntArrayRef{3, 5}));
-  models::PointCloudClassifier deployed(models::PointCloudClassifierOptions(o).deploy(true));
-  auto copy = models::PointCloudClassifier(o);
+  models::PointCloudNet deployed(models::PointCloudNetOptions(o).deploy(true));
+  auto copy = models::PointCloudNet(o);
   models::load_state_dict(*copy, models::state_dict(*net));
   copy->eval();
   copy->reparameterize();
@@ -97,7 +95,7 @@ TEST(PointCloudClassifier, DeployStructureMatches) {
 }
 
 TEST(ShapeData, DeterministicReadableAndSplit) {
-  ut::TempDir a, b;
+  unirep::testing::TempDir a, b;
   data_makers::ShapeDataOptions o;
   o.shapes_per_class = 4;
   o.points = 256;
@@ -111,68 +109,71 @@ TEST(ShapeData, DeterministicReadableAndSplit) {
   data_makers::generate_shape_dataset(o);
   for (const auto& cls : data_makers::shape_classes()) {
     const std::string f = "/" + cls + "/" + cls + "_2.ply";
-    EXPECT_EQ(ut::read_bytes(a.path() + f), ut::read_bytes(b.path() + f)) << cls;
-    const auto cloud = modalities::points::read_point_file(a.path() + f);
+    EXPECT_EQ(unirep::testing::read_bytes(a.path() + f), unirep::testing::read_bytes(b.path() + f)) << cls;
+    const auto cloud = modalities::read_point_file(a.path() + f);
     EXPECT_GT(cloud.size(), 64u) << cls;  // occlusion and thinning leave most points
     EXPECT_LE(cloud.size(), 256u) << cls;
   }
-  EXPECT_EQ(ut::read_bytes(a.file("shapes_test.txt")), ut::read_bytes(b.file("shapes_test.txt")));
+  EXPECT_EQ(unirep::testing::read_bytes(a.file("shapes_test.txt")),
+            unirep::testing::read_bytes(b.file("shapes_test.txt")));
 }
 
 TEST(PointTraining, AShortRunLearnsAndClassifies) {
-  ut::TempDir d;
-  auto g =
-      ut::run_cli({"data", "shapes", "--out", d.file("shapes"), "--per-class", "12", "--points", "512", "--seed", "2"});
+  unirep::testing::TempDir d;
+  auto g = unirep::testing::run_cli(
+      {"data", "shapes", "--out", d.file("shapes"), "--per-class", "12", "--points", "512", "--seed", "2"});
   ASSERT_EQ(g.exit_code, 0) << g.output;
   const std::string layout = d.file("tiny.json");
-  ut::write_bytes(layout, R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
+  unirep::testing::write_bytes(
+      layout, R"({"depths": [1, 1, 1, 1], "dims": [16, 32, 64, 128], "kernel_sizes": [[3], [7], [7], [3]],
                               "layer_scale_init_value": null, "in_chans": 3, "num_classes": 11})");
-  auto r = ut::run_cli({"train",
-                        "points",
-                        "--model",
-                        layout,
-                        "--data",
-                        d.file("shapes"),
-                        "-o",
-                        d.file("run"),
-                        "--epochs",
-                        "14",
-                        "--batch-size",
-                        "16",
-                        "--lr",
-                        "3e-3",
-                        "--points-per-shape",
-                        "256",
-                        "--image-size",
-                        "28",
-                        "--graph-dim",
-                        "16",
-                        "--fusion-dim",
-                        "32",
-                        "--neighbours",
-                        "8",
-                        "--seed",
-                        "1"});
+  auto r = unirep::testing::run_cli({"train",
+                                     "points",
+                                     "--model",
+                                     layout,
+                                     "--data",
+                                     d.file("shapes"),
+                                     "-o",
+                                     d.file("run"),
+                                     "--epochs",
+                                     "14",
+                                     "--batch-size",
+                                     "16",
+                                     "--lr",
+                                     "3e-3",
+                                     "--points-per-shape",
+                                     "256",
+                                     "--image-size",
+                                     "28",
+                                     "--graph-dim",
+                                     "16",
+                                     "--fusion-dim",
+                                     "32",
+                                     "--neighbours",
+                                     "8",
+                                     "--seed",
+                                     "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // Chance is 1/11 = 9%; a short run on 99 shapes must do clearly better on the held-out shapes.
   const auto pos = r.output.find("test_top1 ");
   ASSERT_NE(pos, std::string::npos) << r.output;
   EXPECT_GT(std::stod(r.output.substr(pos + 10)), 25.0) << r.output;
   // evaluate points scores the same model on the same test shapes, and reports per class.
-  auto e = ut::run_cli({"evaluate", "points", "--model-file", d.file("run/best_deploy.safetensors"), "--data",
-                        d.file("shapes"), "--report", d.file("report.json")});
+  auto e = unirep::testing::run_cli({"evaluate", "points", "--model-file", d.file("run/best_deploy.safetensors"),
+                                     "--data", d.file("shapes"), "--report", d.file("report.json")});
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const auto top1_at = e.output.find("\ntop1 "), shapes_at = e.output.find("\nshapes ");
   ASSERT_NE(top1_at, std::string::npos) << e.output;
   ASSERT_NE(shapes_at, std::string::npos) << e.output;
   const double top1 = std::stod(e.output.substr(top1_at + 6));
   EXPECT_NEAR(top1, std::stod(r.output.substr(pos + 10)), 1e-3) << e.output;
-  ut::expect_consistent_report(d.file("report.json"), std::stoi(e.output.substr(shapes_at + 8)), 11, top1, e.output);
-  auto c = ut::run_cli({"classify-points", "--model-file", d.file("run/best_deploy.safetensors"), "--json",
-                        "--views-png", d.file("views.png"), d.file("shapes/torus/torus_12.ply")});
+  unirep::testing::expect_consistent_report(d.file("report.json"), std::stoi(e.output.substr(shapes_at + 8)), 11, top1,
+                                            e.output);
+  auto c = unirep::testing::run_cli({"classify-points", "--model-file", d.file("run/best_deploy.safetensors"), "--json",
+                                     "--views-png", d.file("views.png"), d.file("shapes/torus/torus_12.ply")});
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_NE(c.output.find("\"file\""), std::string::npos) << c.output;
-  EXPECT_EQ(ut::read_bytes(d.file("views.png")).substr(0, 4), std::string("\x89PNG", 4));
+  EXPECT_EQ(unirep::testing::read_bytes(d.file("views.png")).substr(0, 4), std::string("\x89PNG", 4));
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 // Point clouds: farthest point sampling against the plain version, normalization, each reader on
 // small generated files and on hostile ones, mesh surface sampling, and the preprocess CLI.
-#include <unirep/io/npy.h>
-#include <unirep/modalities/points/farthest_point_sampling.h>
-#include <unirep/modalities/points/normalize.h>
-#include <unirep/modalities/points/point_file.h>
-#include <unirep/modalities/points/point_input.h>
+#include "models/io/npy.h"
+#include "modalities/points/farthest_point_sampling.h"
+#include "modalities/points/normalize.h"
+#include "modalities/points/point_file.h"
+#include "modalities/points/point_input.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -20,9 +20,7 @@
 #include "support/test_support.h"
 
 namespace {
-namespace pts = unirep::modalities::points;
-namespace ut = unirep::testing;
-using ut::TempDir;
+using unirep::testing::TempDir;
 
 std::vector<std::array<float, 3>> random_cloud(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -34,7 +32,7 @@ std::vector<std::array<float, 3>> random_cloud(size_t n, unsigned seed) {
 
 std::string error_of(const std::string& path) {
   try {
-    pts::read_point_file(path);
+    unirep::modalities::read_point_file(path);
   } catch (const std::runtime_error& e) {
     return e.what();
   }
@@ -42,7 +40,7 @@ std::string error_of(const std::string& path) {
 }
 
 std::string write(const TempDir& d, const std::string& name, const std::string& bytes) {
-  ut::write_bytes(d.file(name), bytes);
+  unirep::testing::write_bytes(d.file(name), bytes);
   return d.file(name);
 }
 
@@ -53,14 +51,14 @@ const char* kCubeOff =
 
 TEST(FarthestPointSampling, MatchesThePlainVersion) {
   const auto cloud = random_cloud(5000, 3);
-  const auto fast = pts::farthest_point_sampling(cloud, 700);
-  const auto plain = pts::farthest_point_sampling_reference(cloud, 700);
+  const auto fast = unirep::modalities::farthest_point_sampling(cloud, 700);
+  const auto plain = unirep::modalities::farthest_point_sampling_reference(cloud, 700);
   ASSERT_EQ(fast.size(), 700u);
   EXPECT_EQ(fast, plain);
   EXPECT_EQ(fast[0], 0u);  // starts from the first point, as the official op (docs/reference.md, Point clouds)
   EXPECT_EQ(std::set<uint32_t>(fast.begin(), fast.end()).size(), fast.size());
   // Asking for all (or more) points returns each once.
-  const auto all = pts::farthest_point_sampling(random_cloud(10, 1), 20);
+  const auto all = unirep::modalities::farthest_point_sampling(random_cloud(10, 1), 20);
   ASSERT_EQ(all.size(), 10u);
   EXPECT_EQ(all.back(), 9u);
 }
@@ -69,15 +67,15 @@ TEST(FarthestPointSampling, TiesGoToTheLowestIndex) {
   // Points 2 and 3 are both 25 from point 0: 2 is taken. Then points 1 and 4 are both at 1 from
   // the chosen set: 1 is taken.
   std::vector<std::array<float, 3>> c = {{0, 0, 0}, {1, 0, 0}, {5, 0, 0}, {5, 0, 0}, {-1, 0, 0}};
-  const auto idx = pts::farthest_point_sampling(c, 3);
+  const auto idx = unirep::modalities::farthest_point_sampling(c, 3);
   EXPECT_EQ(idx, (std::vector<uint32_t>{0, 2, 1}));
 }
 
 TEST(Normalize, CentroidAndUnitSphereAndModelNetAxes) {
-  pts::PointCloud c;
+  unirep::modalities::PointCloud c;
   c.xyz = random_cloud(1000, 5);
   auto copy = c;
-  pts::normalize_points(c);
+  unirep::modalities::normalize_points(c);
   double m[3] = {0, 0, 0}, r = 0;
   for (const auto& p : c.xyz) {
     for (int a = 0; a < 3; ++a) m[a] += p[a];
@@ -85,32 +83,33 @@ TEST(Normalize, CentroidAndUnitSphereAndModelNetAxes) {
   }
   for (double v : m) EXPECT_NEAR(v / 1000, 0.0, 1e-5);
   EXPECT_NEAR(r, 1.0, 1e-5);
-  pts::normalize_points(copy, {true});
+  unirep::modalities::normalize_points(copy, {true});
   EXPECT_FLOAT_EQ(copy.xyz[7][0], -c.xyz[7][2]);
   EXPECT_FLOAT_EQ(copy.xyz[7][1], -c.xyz[7][0]);
   EXPECT_FLOAT_EQ(copy.xyz[7][2], c.xyz[7][1]);
-  pts::PointCloud empty;
-  EXPECT_THROW(pts::normalize_points(empty), std::invalid_argument);
+  unirep::modalities::PointCloud empty;
+  EXPECT_THROW(unirep::modalities::normalize_points(empty), std::invalid_argument);
 }
 
 TEST(PointFiles, OffMeshAndModelNetHeaderAndSurfaceSampling) {
   TempDir d;
-  const auto cube = pts::read_point_file(write(d, "cube.off", kCubeOff));
+  const auto cube = unirep::modalities::read_point_file(write(d, "cube.off", kCubeOff));
   EXPECT_EQ(cube.size(), 8u);
   EXPECT_EQ(cube.triangles.size(), 12u);  // six quads, two triangles each
   // ModelNet's files glue the vertex count to "OFF".
   std::string glued = kCubeOff;
   glued.replace(0, 6, "OFF8 ");
-  EXPECT_EQ(pts::read_point_file(write(d, "glued.off", glued)).triangles.size(), 12u);
+  EXPECT_EQ(unirep::modalities::read_point_file(write(d, "glued.off", glued)).triangles.size(), 12u);
   // As found in CGAL's data: comments before and inside, COFF with colours after each vertex/face.
-  const auto coff = pts::read_point_file(write(d, "c.off",
-                                               "# made by a tool\nCOFF\n3 1 0 # counts\n0 0 0 255 0 0 255\n"
-                                               "1 0 0 0 255 0 255\n0 1 0 0 0 255 255\n3 0 1 2 9 9 9\n"));
+  const auto coff =
+      unirep::modalities::read_point_file(write(d, "c.off",
+                                                "# made by a tool\nCOFF\n3 1 0 # counts\n0 0 0 255 0 0 255\n"
+                                                "1 0 0 0 255 0 255\n0 1 0 0 0 255 255\n3 0 1 2 9 9 9\n"));
   EXPECT_EQ(coff.size(), 3u);
   EXPECT_EQ(coff.triangles.size(), 1u);
   EXPECT_FLOAT_EQ(coff.xyz[1][0], 1.0f);
   // Uniform on the surface: every sample lies on a face of the unit cube, about 1/6 on each.
-  const auto s = pts::sample_mesh_surface(cube, 6000, 1);
+  const auto s = unirep::modalities::sample_mesh_surface(cube, 6000, 1);
   int on_bottom = 0;
   for (const auto& p : s.xyz) {
     float dist = 1;
@@ -120,9 +119,9 @@ TEST(PointFiles, OffMeshAndModelNetHeaderAndSurfaceSampling) {
   }
   EXPECT_NEAR(on_bottom / 6000.0, 1.0 / 6, 0.03);
   // Through the whole input path: 64 points in the unit sphere.
-  pts::PointInputOptions o;
+  unirep::modalities::PointInputOptions o;
   o.points = 64;
-  const auto x = pts::load_point_input(d.file("cube.off"), o);
+  const auto x = unirep::modalities::load_point_input(d.file("cube.off"), o);
   ASSERT_EQ(x.sizes(), (at::IntArrayRef{64, 3}));
   EXPECT_LE(x.norm(2, 1).max().item<float>(), 1.0f + 1e-5f);
 }
@@ -132,7 +131,7 @@ TEST(PointFiles, PlyAsciiAndBinaryAndObjAndXyz) {
   const std::string ascii =
       "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
       "element face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n";
-  const auto a = pts::read_point_file(write(d, "a.ply", ascii));
+  const auto a = unirep::modalities::read_point_file(write(d, "a.ply", ascii));
   EXPECT_EQ(a.size(), 3u);
   EXPECT_EQ(a.triangles.size(), 1u);
 
@@ -145,7 +144,7 @@ TEST(PointFiles, PlyAsciiAndBinaryAndObjAndXyz) {
     bin.append(reinterpret_cast<const char*>(p), sizeof p);
     bin.append(reinterpret_cast<const char*>(n), sizeof n);
   }
-  const auto b = pts::read_point_file(write(d, "b.ply", bin));
+  const auto b = unirep::modalities::read_point_file(write(d, "b.ply", bin));
   ASSERT_EQ(b.size(), 2u);
   EXPECT_FLOAT_EQ(b.xyz[1][0], 1.5f);
   ASSERT_EQ(b.normals.size(), 2u);
@@ -154,13 +153,13 @@ TEST(PointFiles, PlyAsciiAndBinaryAndObjAndXyz) {
   const auto e = error_of(write(d, "cut.ply", bin.substr(0, bin.size() - 7)));
   EXPECT_NE(e.find("cut.ply"), std::string::npos) << e;
 
-  const auto o =
-      pts::read_point_file(write(d, "t.obj", "# tri\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1/1 2/2/2 3/3/3\nf -3 -2 -1\n"));
+  const auto o = unirep::modalities::read_point_file(
+      write(d, "t.obj", "# tri\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1/1 2/2/2 3/3/3\nf -3 -2 -1\n"));
   EXPECT_EQ(o.size(), 3u);
   EXPECT_EQ(o.triangles.size(), 2u);
 
-  const auto x =
-      pts::read_point_file(write(d, "p.txt", "x,y,z,nx,ny,nz\n0,0,0,0,0,1\n1,2,3,0,1,0\nnan,0,0,0,0,1\n4,5,6,1,0,0\n"));
+  const auto x = unirep::modalities::read_point_file(
+      write(d, "p.txt", "x,y,z,nx,ny,nz\n0,0,0,0,0,1\n1,2,3,0,1,0\nnan,0,0,0,0,1\n4,5,6,1,0,0\n"));
   EXPECT_EQ(x.size(), 3u);
   EXPECT_EQ(x.dropped_non_finite, 1u);
   EXPECT_EQ(x.normals.size(), 3u);
@@ -206,16 +205,16 @@ TEST(PointFiles, HostileFilesGiveClearErrors) {
 TEST(PreprocessPointsCli, WritesTheSampledPointsAndRefusesBadFiles) {
   TempDir d;
   write(d, "cube.off", kCubeOff);
-  auto r =
-      ut::run_cli({"preprocess", "points", d.file("cube.off"), "--points", "128", "--output-npy", d.file("x.npy")});
+  auto r = unirep::testing::run_cli(
+      {"preprocess", "points", d.file("cube.off"), "--points", "128", "--output-npy", d.file("x.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto x = unirep::io::read_npy(d.file("x.npy"));
   EXPECT_EQ(x.sizes(), (at::IntArrayRef{128, 3}));
   write(d, "bad.xyz", "1 2 3\nnope\n");
-  auto bad = ut::run_cli({"preprocess", "points", d.file("bad.xyz"), "--output-npy", d.file("y.npy")});
+  auto bad = unirep::testing::run_cli({"preprocess", "points", d.file("bad.xyz"), "--output-npy", d.file("y.npy")});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("bad.xyz:2"), std::string::npos) << bad.output;
-  EXPECT_FALSE(ut::file_exists(d.file("y.npy")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("y.npy")));
 }
 
 }  // namespace
@@ -226,15 +225,15 @@ namespace {
 // PWN (points with normals) and PLY): every one must load and sample.
 TEST(RealMeshes, EveryCgalDataMeshAndScanLoadsAndSamples) {
   const std::string archive = "/usr/share/doc/libcgal-dev/data.tar.gz";
-  if (!ut::file_exists(archive)) {
-    if (ut::ci_mode()) FAIL() << archive << " is missing (CI=true): apt-get install libcgal-demo";
+  if (!unirep::testing::file_exists(archive)) {
+    if (unirep::testing::ci_mode()) FAIL() << archive << " is missing (CI=true): apt-get install libcgal-demo";
     GTEST_SKIP() << archive << " is missing: apt-get install libcgal-demo";
   }
   TempDir d;
   const std::string cmd = "tar xzf " + archive + " -C " + d.path() +
                           " --wildcards 'data/meshes/*.off' 'data/meshes/*.ply' 'data/points_3/*' 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  pts::PointInputOptions o;
+  unirep::modalities::PointInputOptions o;
   o.points = 256;
   o.surface_points = 1024;
   for (const char* folder : {"data/meshes", "data/points_3"}) {
@@ -243,7 +242,7 @@ TEST(RealMeshes, EveryCgalDataMeshAndScanLoadsAndSamples) {
       const auto path = entry.path().string();
       SCOPED_TRACE(path);
       at::Tensor x;
-      ASSERT_NO_THROW(x = pts::load_point_input(path, o));
+      ASSERT_NO_THROW(x = unirep::modalities::load_point_input(path, o));
       EXPECT_EQ(x.size(1), 3);
       EXPECT_GE(x.size(0), 3);  // two example PLY files hold 3 points
       EXPECT_LE(x.norm(2, 1).max().item<float>(), 1.0f + 1e-4f);

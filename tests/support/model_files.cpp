@@ -1,12 +1,12 @@
 #include "model_files.h"
 
-#include <unirep/io/safetensors.h>
-#include <unirep/models/randomize.h>
-#include <unirep/sdk/audio/audio_model.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/image/image_model.h>
-#include <unirep/sdk/points/point_model.h>
-#include <unirep/sdk/video/video_model.h>
+#include "models/io/safetensors.h"
+#include "models/backbone/randomize.h"
+#include "sdk/audio/audio_model.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/image/image_model.h"
+#include "sdk/points/point_model.h"
+#include "sdk/video/video_model.h"
 
 #include <fstream>
 
@@ -23,7 +23,7 @@ models::BackboneConfig tiny(int64_t in_chans, int64_t classes) {
   return c;
 }
 
-void write_task(sdk::train::Task& task, const std::string& path, uint64_t seed) {
+void write_task(sdk::Task& task, const std::string& path, uint64_t seed) {
   models::randomize_for_checks(task.model(), seed);  // non-trivial norms, so outputs differ by input
   task.model().eval();
   io::write_safetensors(path, task.deploy_state(), task.deploy_metadata());
@@ -32,19 +32,19 @@ void write_task(sdk::train::Task& task, const std::string& path, uint64_t seed) 
 }  // namespace
 
 std::vector<std::string> write_audio_model(const std::string& path) {
-  sdk::audio::AudioModelSpec spec;
+  sdk::AudioModelSpec spec;
   spec.backbone = tiny(1, 3);
   spec.labels = {"yes", "no", "stop"};
-  sdk::audio::AudioTask task(spec);
+  sdk::AudioTask task(spec);
   write_task(task, path, 11);
   return spec.labels;
 }
 
 void write_mismatched_audio_model(const std::string& path) {
-  sdk::audio::AudioModelSpec spec;
+  sdk::AudioModelSpec spec;
   spec.backbone = tiny(1, 3);
   spec.labels = {"yes", "no", "stop"};
-  sdk::audio::AudioTask task(spec);
+  sdk::AudioTask task(spec);
   auto meta = task.deploy_metadata();
   auto other = spec.backbone;
   other.dims = {8, 16, 16, 48};  // the stored layout no longer fits the weights
@@ -53,45 +53,45 @@ void write_mismatched_audio_model(const std::string& path) {
 }
 
 std::vector<std::string> write_image_model(const std::string& path) {
-  sdk::image::ImageModelSpec spec;
+  sdk::ImageModelSpec spec;
   spec.labels = {"cat", "dog", "bird", "fish"};
   spec.backbone = tiny(3, 4);
   spec.transform.size = 64;
-  sdk::image::ImageTask task(spec);
+  sdk::ImageTask task(spec);
   write_task(task, path, 12);
   return spec.labels;
 }
 
 std::vector<std::string> write_point_model(const std::string& path) {
-  sdk::points::PointModelSpec spec;
+  sdk::PointModelSpec spec;
   spec.backbone = tiny(3, 0);
   spec.labels = {"cube", "sphere", "cone"};
   spec.projection.num_views(2).image_size(28).graph_dim(8).neighbours(4).fusion_dim(16).heads(2).head_dim(8).mlp_dim(
       16);
   spec.input.points = 128;
   spec.input.surface_points = 512;
-  sdk::points::PointTask task(spec);
+  sdk::PointTask task(spec);
   write_task(task, path, 13);
   return spec.labels;
 }
 
 std::vector<std::string> write_video_model(const std::string& path) {
-  sdk::video::VideoModelSpec spec;
+  sdk::VideoModelSpec spec;
   spec.labels = {"left", "right"};
   spec.backbone = tiny(3, 2);
   spec.transform.size = 16;
   spec.transform.sampling.clip_len = 4;
   spec.transform.sampling.sampling_rate = 2;
-  sdk::video::VideoTask task(spec);
+  sdk::VideoTask task(spec);
   write_task(task, path, 14);
   return spec.labels;
 }
 
 void write_video_backbone(const std::string& json_path, const std::string& weights_path) {
   std::ofstream(json_path) << tiny(3, 2).to_json();
-  sdk::video::VideoModelSpec spec;
+  sdk::VideoModelSpec spec;
   spec.backbone = tiny(3, 2);
-  sdk::video::VideoTask task(spec);
+  sdk::VideoTask task(spec);
   models::randomize_for_checks(task.model(), 15);
   task.model().eval();
   sdk::write_weights(weights_path, task.deploy_state());

@@ -1,6 +1,6 @@
 #include "test_models.h"
 
-#include <unirep/modalities/timeseries/time_stamp.h>
+#include "modalities/timeseries/time_stamp.h"
 #include <support/test_support.h>
 
 #include <cmath>
@@ -12,11 +12,11 @@ namespace unirep::testing {
 std::string sinusoid_csv(int rows) {
   std::ostringstream s;
   s << "time,a,b\n";
-  const auto style = *modalities::timeseries::parse_time("2020-01-01 00:00");
+  const auto style = *modalities::parse_time("2020-01-01 00:00");
   for (int i = 0; i < rows; ++i) {
     const double a = std::sin(2 * M_PI * i / 24.0) + 0.3 * std::sin(2 * M_PI * i / 7.0);
     const double b = 2.0 * std::cos(2 * M_PI * i / 24.0) + 10;
-    s << modalities::timeseries::format_time(style.seconds + i * 3600.0, style) << "," << a << "," << b << "\n";
+    s << modalities::format_time(style.seconds + i * 3600.0, style) << "," << a << "," << b << "\n";
   }
   return s.str();
 }

@@ -1,15 +1,15 @@
 #pragma once
 // The error message of read_series_csv, or "" when it succeeds: what the reader tests compare.
-#include <unirep/modalities/timeseries/series_csv.h>
+#include "modalities/timeseries/series_csv.h"
 
 #include <stdexcept>
 #include <string>
 
 namespace unirep::testing {
 
-inline std::string csv_error(const std::string& path, const modalities::timeseries::SeriesCsvOptions& o = {}) {
+inline std::string csv_error(const std::string& path, const modalities::SeriesCsvOptions& o = {}) {
   try {
-    modalities::timeseries::read_series_csv(path, o);
+    modalities::read_series_csv(path, o);
   } catch (const std::runtime_error& e) {
     return e.what();
   }

@@ -4,7 +4,7 @@
 // non-UTF-8 header names the file, a damaged model file (std 0, NaN weights) never yields NaN with
 // success, and endless or silent inputs (/dev/zero, an endless FIFO, a FIFO with no writer) end
 // with a clear message (docs/timeseries.md, Data).
-#include <unirep/sdk/model_file.h>
+#include "sdk/model_file.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -30,8 +30,6 @@
 #include "support/test_support.h"
 
 namespace {
-namespace ut = unirep::testing;
-
 // "YYYY-MM-DDTHH:MM:SS" of a UTC instant shifted by `offset_minutes`, followed by `suffix`.
 std::string stamp(int64_t utc, int offset_minutes, const std::string& suffix) {
   const time_t local = static_cast<time_t>(utc + offset_minutes * 60);
@@ -84,12 +82,12 @@ std::vector<std::string> lines_of(const std::string& path) {
 class ForecastHostile : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::make_unique<ut::TempDir>();
+    dir_ = std::make_unique<unirep::testing::TempDir>();
     const auto csv = dir_->file("train.csv");
-    ut::write_bytes(csv, plus_two_csv(300));
-    const auto r =
-        ut::run_cli({"forecast", "train", "--csv", csv, "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
-                     "--epochs", "1", "--out", dir_->file("m.safetensors"), "--seed", "1", "--threads", "1"});
+    unirep::testing::write_bytes(csv, plus_two_csv(300));
+    const auto r = unirep::testing::run_cli({"forecast", "train", "--csv", csv, "--seq-len", "24", "--pred-len", "6",
+                                             "--d-model", "48", "--epochs", "1", "--out", dir_->file("m.safetensors"),
+                                             "--seed", "1", "--threads", "1"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   static void TearDownTestSuite() { dir_.reset(); }
@@ -110,19 +108,20 @@ class ForecastHostile : public ::testing::Test {
     return path;
   }
 
-  ut::LimitedResult predict(const std::string& csv, const std::string& out, const std::string& model_path = model()) {
-    return ut::run_cli_limited(
+  unirep::testing::LimitedResult predict(const std::string& csv, const std::string& out,
+                                         const std::string& model_path = model()) {
+    return unirep::testing::run_cli_limited(
         {"forecast", "predict", "--csv", csv, "--model", model_path, "--output", out, "--threads", "1"},
         {6ull << 30, 120});
   }
 
-  static std::unique_ptr<ut::TempDir> dir_;
-  ut::TempDir d;
+  static std::unique_ptr<unirep::testing::TempDir> dir_;
+  unirep::testing::TempDir d;
 };
-std::unique_ptr<ut::TempDir> ForecastHostile::dir_;
+std::unique_ptr<unirep::testing::TempDir> ForecastHostile::dir_;
 
 TEST_F(ForecastHostile, PredictWritesTheInputsUtcOffsetInItsOwnNotation) {
-  ut::write_bytes(d.file("p.csv"), plus_two_csv(100));  // the last row is 2020-01-05T03:00:00+02:00
+  unirep::testing::write_bytes(d.file("p.csv"), plus_two_csv(100));  // the last row is 2020-01-05T03:00:00+02:00
   auto r = predict(d.file("p.csv"), d.file("p_out.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto out = lines_of(d.file("p_out.csv"));
@@ -131,8 +130,8 @@ TEST_F(ForecastHostile, PredictWritesTheInputsUtcOffsetInItsOwnNotation) {
   EXPECT_EQ(first_cell(out[6]), "2020-01-05T09:00:00+02:00");
 
   // The same instants written at -05:30 without a colon: forecasts follow that notation.
-  ut::write_bytes(d.file("q.csv"), hourly_csv(utc_of(2020, 1, 1, 0) - 7200, 100,
-                                              [](int, int64_t t) { return stamp(t, -330, "-0530"); }));
+  unirep::testing::write_bytes(d.file("q.csv"), hourly_csv(utc_of(2020, 1, 1, 0) - 7200, 100,
+                                                           [](int, int64_t t) { return stamp(t, -330, "-0530"); }));
   r = predict(d.file("q.csv"), d.file("q_out.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   out = lines_of(d.file("q_out.csv"));
@@ -142,9 +141,9 @@ TEST_F(ForecastHostile, PredictWritesTheInputsUtcOffsetInItsOwnNotation) {
 
 TEST_F(ForecastHostile, ADaylightSavingChangeStaysRegularAndForecastsUseTheLastOffset) {
   // +01:00 for the first 50 rows, then +02:00: one instant per hour throughout.
-  ut::write_bytes(d.file("dst.csv"), hourly_csv(utc_of(2024, 3, 29, 0), 100, [](int i, int64_t t) {
-                    return i < 50 ? stamp(t, 60, "+01:00") : stamp(t, 120, "+02:00");
-                  }));
+  unirep::testing::write_bytes(d.file("dst.csv"), hourly_csv(utc_of(2024, 3, 29, 0), 100, [](int i, int64_t t) {
+                                 return i < 50 ? stamp(t, 60, "+01:00") : stamp(t, 120, "+02:00");
+                               }));
   const auto r = predict(d.file("dst.csv"), d.file("dst_out.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto out = lines_of(d.file("dst_out.csv"));
@@ -152,16 +151,16 @@ TEST_F(ForecastHostile, ADaylightSavingChangeStaysRegularAndForecastsUseTheLastO
   EXPECT_EQ(first_cell(out[1]), stamp(utc_of(2024, 3, 29, 0) + 100 * 3600, 120, "+02:00"));
 
   // Times with and without an offset in one column are ambiguous: an error naming the line.
-  ut::write_bytes(d.file("mixed.csv"), hourly_csv(utc_of(2024, 3, 29, 0), 100, [](int i, int64_t t) {
-                    return i < 50 ? stamp(t, 120, "+02:00") : stamp(t, 120, "");
-                  }));
+  unirep::testing::write_bytes(d.file("mixed.csv"), hourly_csv(utc_of(2024, 3, 29, 0), 100, [](int i, int64_t t) {
+                                 return i < 50 ? stamp(t, 120, "+02:00") : stamp(t, 120, "");
+                               }));
   const auto m = predict(d.file("mixed.csv"), d.file("mixed_out.csv"));
   EXPECT_EQ(m.exit_code, 1) << m.output;
   EXPECT_NE(m.output.find("mixed.csv:52: the time '" + stamp(utc_of(2024, 3, 29, 0) + 50 * 3600, 120, "") +
                           "' has no UTC offset, the first row's has one"),
             std::string::npos)
       << m.output;
-  EXPECT_FALSE(ut::file_exists(d.file("mixed_out.csv")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("mixed_out.csv")));
 }
 
 TEST_F(ForecastHostile, ImpossibleAndOutOfRangeTimesAreNamedWithTheirReason) {
@@ -178,49 +177,50 @@ TEST_F(ForecastHostile, ImpossibleAndOutOfRangeTimesAreNamedWithTheirReason) {
     std::string csv = plus_two_csv(60);
     const auto line4 = csv.find('\n', csv.find('\n', csv.find('\n') + 1) + 1) + 1;  // the start of line 4
     csv.replace(line4, csv.find(',', line4) - line4, c.time);
-    ut::write_bytes(d.file("t.csv"), csv);
+    unirep::testing::write_bytes(d.file("t.csv"), csv);
     const auto r = predict(d.file("t.csv"), d.file("t_out.csv"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("t.csv:4: cannot read the time '" + std::string(c.time) + "': " + c.reason),
               std::string::npos)
         << c.time << ": " << r.output;
-    EXPECT_FALSE(ut::file_exists(d.file("t_out.csv")));
+    EXPECT_FALSE(unirep::testing::file_exists(d.file("t_out.csv")));
   }
 }
 
 TEST_F(ForecastHostile, AForecastPastTheYear9999IsAnErrorNotAWrappedDate) {
   // The last row is 9999-12-31T21:00:00+02:00; the third forecast step would be 10000-01-01.
   const int64_t last = utc_of(9999, 12, 31, 19);
-  ut::write_bytes(d.file("end.csv"),
-                  hourly_csv(last - 99 * 3600, 100, [](int, int64_t t) { return stamp(t, 120, "+02:00"); }));
+  unirep::testing::write_bytes(
+      d.file("end.csv"), hourly_csv(last - 99 * 3600, 100, [](int, int64_t t) { return stamp(t, 120, "+02:00"); }));
   const auto r = predict(d.file("end.csv"), d.file("end_out.csv"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("end.csv: the forecast's step 3 cannot be written: the time is after the year 9999"),
             std::string::npos)
       << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("end_out.csv")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("end_out.csv")));
 }
 
 TEST_F(ForecastHostile, ValuesThatWouldOverflowFloatMathAreRefusedByEveryCommand) {
   std::string csv = plus_two_csv(100);
   csv.replace(csv.rfind(',') + 1, std::string::npos, "3e38\n");  // b of the last row, line 101
-  ut::write_bytes(d.file("big.csv"), csv);
+  unirep::testing::write_bytes(d.file("big.csv"), csv);
   const std::string expected = "big.csv:101: column 'b': '3e38' is beyond the supported magnitude";
   auto r = predict(d.file("big.csv"), d.file("big_out.csv"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("big_out.csv")));
-  r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("big.csv"), "--model", model(), "--json"},
-                          {6ull << 30, 120});
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("big_out.csv")));
+  r = unirep::testing::run_cli_limited({"forecast", "eval", "--csv", d.file("big.csv"), "--model", model(), "--json"},
+                                       {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("nan"), std::string::npos) << r.output;
-  r = ut::run_cli_limited({"forecast", "train", "--csv", d.file("big.csv"), "--seq-len", "24", "--pred-len", "6",
-                           "--d-model", "48", "--epochs", "1", "--out", d.file("big.safetensors")},
-                          {6ull << 30, 120});
+  r = unirep::testing::run_cli_limited(
+      {"forecast", "train", "--csv", d.file("big.csv"), "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
+       "--epochs", "1", "--out", d.file("big.safetensors")},
+      {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("big.safetensors")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("big.safetensors")));
 }
 
 TEST_F(ForecastHostile, ANonUtf8HeaderNamesTheFileAndTheByte) {
@@ -232,18 +232,18 @@ TEST_F(ForecastHostile, ANonUtf8HeaderNamesTheFileAndTheByte) {
   std::getline(in, line);
   body = line + "\n";
   while (std::getline(in, line)) body += line + ",1\n";
-  ut::write_bytes(d.file("cp1252.csv"), body);
-  const auto r =
-      ut::run_cli_limited({"forecast", "train", "--csv", d.file("cp1252.csv"), "--seq-len", "24", "--pred-len", "6",
-                           "--d-model", "48", "--epochs", "1", "--out", d.file("h.safetensors")},
-                          {6ull << 30, 120});
+  unirep::testing::write_bytes(d.file("cp1252.csv"), body);
+  const auto r = unirep::testing::run_cli_limited(
+      {"forecast", "train", "--csv", d.file("cp1252.csv"), "--seq-len", "24", "--pred-len", "6", "--d-model", "48",
+       "--epochs", "1", "--out", d.file("h.safetensors")},
+      {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(
       r.output.find("cp1252.csv:1: the header is not valid UTF-8 (byte 0xE9 at column 14); save the file as UTF-8"),
       std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find('\xE9'), std::string::npos) << "a raw cp1252 byte in the message";
-  EXPECT_FALSE(ut::file_exists(d.file("h.safetensors")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("h.safetensors")));
 }
 
 TEST_F(ForecastHostile, AModelWithAnUnusableStandardizationIsRefusedAtLoad) {
@@ -259,15 +259,15 @@ TEST_F(ForecastHostile, AModelWithAnUnusableStandardizationIsRefusedAtLoad) {
       {"meanbig.safetensors", [](nlohmann::json& j) { j["scaler"]["mean"][0] = 1e20; },
        "the stored standardization of 'a' has mean 1e+20"},
   };
-  ut::write_bytes(d.file("p.csv"), plus_two_csv(100));
+  unirep::testing::write_bytes(d.file("p.csv"), plus_two_csv(100));
   for (const auto& c : cases) {
     const auto path = edited_model(c.name, c.edit);
     auto r = predict(d.file("p.csv"), d.file("out.csv"), path);
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find(std::string(c.name) + ": " + c.problem), std::string::npos) << r.output;
-    EXPECT_FALSE(ut::file_exists(d.file("out.csv")));
-    r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"},
-                            {6ull << 30, 120});
+    EXPECT_FALSE(unirep::testing::file_exists(d.file("out.csv")));
+    r = unirep::testing::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"},
+                                         {6ull << 30, 120});
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find(std::string(c.name) + ": " + c.problem), std::string::npos) << r.output;
   }
@@ -276,14 +276,15 @@ TEST_F(ForecastHostile, AModelWithAnUnusableStandardizationIsRefusedAtLoad) {
 TEST_F(ForecastHostile, OverflowingWeightsNeverGiveANaNResultWithSuccess) {
   // Finite weights (NaN ones are refused by the loader) whose products overflow float.
   const auto path = edited_model("huge.safetensors", nullptr, [](at::Tensor& t) { t.fill_(3e38); });
-  ut::write_bytes(d.file("p.csv"), plus_two_csv(300));
+  unirep::testing::write_bytes(d.file("p.csv"), plus_two_csv(300));
   auto r = predict(d.file("p.csv"), d.file("huge_out.csv"), path);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("huge.safetensors: the forecast for " + d.file("p.csv") + " is not finite"),
             std::string::npos)
       << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("huge_out.csv")));
-  r = ut::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"}, {6ull << 30, 120});
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("huge_out.csv")));
+  r = unirep::testing::run_cli_limited({"forecast", "eval", "--csv", d.file("p.csv"), "--model", path, "--json"},
+                                       {6ull << 30, 120});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("p.csv: the forecaster's errors on the test windows are not finite"), std::string::npos)
       << r.output;
@@ -296,7 +297,7 @@ TEST_F(ForecastHostile, DevZeroIsCutOffAtTheSizeLimit) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("/dev/zero: is not a regular file and gave more than"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("256 MiB"), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("z_out.csv")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("z_out.csv")));
 }
 
 TEST_F(ForecastHostile, AnEndlessFifoIsCutOffAtTheSizeLimit) {
@@ -326,20 +327,20 @@ TEST_F(ForecastHostile, AnEndlessFifoIsCutOffAtTheSizeLimit) {
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(fifo + ": is not a regular file and gave more than"), std::string::npos) << r.output;
-  EXPECT_FALSE(ut::file_exists(d.file("f_out.csv")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("f_out.csv")));
 }
 
 TEST_F(ForecastHostile, AFifoWithNoWriterFailsInsteadOfBlocking) {
   const auto fifo = d.file("silent.csv");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const auto start = std::chrono::steady_clock::now();
-  const auto r = ut::run_cli_limited(
+  const auto r = unirep::testing::run_cli_limited(
       {"forecast", "predict", "--csv", fifo, "--model", model(), "--output", d.file("s_out.csv")}, {6ull << 30, 60});
   EXPECT_FALSE(r.timed_out) << "blocked on a FIFO nobody writes to";
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find(fifo + ": no data came within"), std::string::npos) << r.output;
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 50.0);
-  EXPECT_FALSE(ut::file_exists(d.file("s_out.csv")));
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("s_out.csv")));
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
-// Training a forecaster through the SDK alone (sdk::timeseries::train_forecaster), no CLI: a tiny
+// Training a forecaster through the SDK alone (sdk::train_forecaster), no CLI: a tiny
 // run writes a model file that loads and scores finitely, its notes come through the callback,
 // options out of range are named by their field, and a stopped run leaves `out` as it was.
-#include <unirep/sdk/timeseries/forecast_training.h>
+#include "sdk/timeseries/forecast_training.h"
 
-#include <unirep/modalities/timeseries/time_stamp.h>
-#include <unirep/sdk/timeseries/forecast_model.h>
+#include "modalities/timeseries/time_stamp.h"
+#include "sdk/timeseries/forecast_model.h"
 
 #include <gtest/gtest.h>
 
@@ -18,27 +18,22 @@
 #include "support/test_support.h"
 
 namespace {
-namespace ut = unirep::testing;
-namespace ts = unirep::modalities::timeseries;
-namespace fts = unirep::sdk::timeseries;
-namespace train = unirep::sdk::train;
-
 // Hourly rows from 2020-01-01 00:00: a = daily cycle, b = a shifted cycle around 10.
 std::string hourly_csv(int rows) {
   std::ostringstream s;
   s << "time,a,b\n";
-  const auto style = *ts::parse_time("2020-01-01 00:00");
+  const auto style = *unirep::modalities::parse_time("2020-01-01 00:00");
   for (int i = 0; i < rows; ++i)
-    s << ts::format_time(style.seconds + i * 3600.0, style) << "," << std::sin(2 * M_PI * i / 24.0) << ","
-      << 2.0 * std::cos(2 * M_PI * i / 24.0) + 10 << "\n";
+    s << unirep::modalities::format_time(style.seconds + i * 3600.0, style) << "," << std::sin(2 * M_PI * i / 24.0)
+      << "," << 2.0 * std::cos(2 * M_PI * i / 24.0) + 10 << "\n";
   return s.str();
 }
 
 // 16 -> 4 steps with d_model 64: a 32 x 32 map, the smallest the backbone takes; 19 training
 // windows (stride 8), 3 batches of 8.
-fts::ForecastTrainingOptions tiny_options(const ut::TempDir& d) {
+unirep::sdk::ForecastTrainingOptions tiny_options(const unirep::testing::TempDir& d) {
   std::ofstream(d.file("s.csv")) << hourly_csv(240);
-  fts::ForecastTrainingOptions o;
+  unirep::sdk::ForecastTrainingOptions o;
   o.csv = d.file("s.csv");
   o.seq_len = 16;
   o.pred_len = 4;
@@ -48,8 +43,8 @@ fts::ForecastTrainingOptions tiny_options(const ut::TempDir& d) {
   return o;
 }
 
-train::TrainOptions tiny_training() {
-  auto t = fts::forecast_training_defaults();
+unirep::sdk::TrainOptions tiny_training() {
+  auto t = unirep::sdk::forecast_training_defaults();
   t.epochs = 1;
   t.batch_size = 8;
   t.max_steps = 10;  // a bound only: a run cut by max_steps mid-epoch exports no model
@@ -57,31 +52,31 @@ train::TrainOptions tiny_training() {
   return t;
 }
 
-bool finite(const fts::ForecastErrors& e) {
+bool finite(const unirep::sdk::ForecastErrors& e) {
   return std::isfinite(e.mse) && std::isfinite(e.mae);
 }
 
 TEST(ForecastTraining, DefaultsAreTheRecipe) {
-  const auto t = fts::forecast_training_defaults();
+  const auto t = unirep::sdk::forecast_training_defaults();
   EXPECT_DOUBLE_EQ(t.lr, 3e-4);
   EXPECT_DOUBLE_EQ(t.min_lr, 1e-5);
   EXPECT_DOUBLE_EQ(t.warmup_epochs, 1);
   EXPECT_EQ(t.patience, 3);
-  EXPECT_EQ(t.loss, train::LossKind::MSE);
+  EXPECT_EQ(t.loss, unirep::sdk::LossKind::MSE);
   EXPECT_FALSE(t.drop_last);
   EXPECT_DOUBLE_EQ(t.optimizer.weight_decay, 0.05);
   EXPECT_EQ(t.monitor, "loss");
 }
 
 TEST(ForecastTraining, TrainsATinyForecasterThatLoadsAndScores) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto o = tiny_options(d);
   std::vector<std::string> notes;
   int steps = 0;
-  const auto result = fts::train_forecaster(
+  const auto result = unirep::sdk::train_forecaster(
       o, tiny_training(), [&](const std::string& line) { notes.push_back(line); },
-      [&](const train::TrainProgress& p) {
-        if (p.event == train::TrainProgress::Event::Step) ++steps;
+      [&](const unirep::sdk::TrainProgress& p) {
+        if (p.event == unirep::sdk::TrainProgress::Event::Step) ++steps;
         return true;
       });
   EXPECT_FALSE(result.run.interrupted);
@@ -94,8 +89,8 @@ TEST(ForecastTraining, TrainsATinyForecasterThatLoadsAndScores) {
   EXPECT_EQ(notes[1].rfind("windows 16 -> 4: ", 0), 0u) << notes[1];
   EXPECT_NE(notes[1].find("map 32 x 32"), std::string::npos) << notes[1];
 
-  ASSERT_TRUE(ut::file_exists(o.out));
-  const auto loaded = fts::load_forecaster(o.out);
+  ASSERT_TRUE(unirep::testing::file_exists(o.out));
+  const auto loaded = unirep::sdk::load_forecaster(o.out);
   EXPECT_EQ(loaded.spec.targets, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(loaded.spec.seq_len, 16);
   EXPECT_EQ(loaded.spec.pred_len, 4);
@@ -106,28 +101,28 @@ TEST(ForecastTraining, TrainsATinyForecasterThatLoadsAndScores) {
 }
 
 TEST(ForecastTraining, AStoppedRunLeavesTheModelFileAlone) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   const auto o = tiny_options(d);
-  ut::write_bytes(o.out, "an earlier model");
-  const auto result = fts::train_forecaster(o, tiny_training(), {}, [](const train::TrainProgress& p) {
-    return p.event != train::TrainProgress::Event::Step;  // stop after the first step
+  unirep::testing::write_bytes(o.out, "an earlier model");
+  const auto result = unirep::sdk::train_forecaster(o, tiny_training(), {}, [](const unirep::sdk::TrainProgress& p) {
+    return p.event != unirep::sdk::TrainProgress::Event::Step;  // stop after the first step
   });
   EXPECT_TRUE(result.run.interrupted);
   EXPECT_TRUE(result.model_file.empty());
-  EXPECT_EQ(ut::read_bytes(o.out), "an earlier model");
-  EXPECT_TRUE(ut::file_exists(result.output_dir + "/checkpoint.pth"));
+  EXPECT_EQ(unirep::testing::read_bytes(o.out), "an earlier model");
+  EXPECT_TRUE(unirep::testing::file_exists(result.output_dir + "/checkpoint.pth"));
 }
 
 TEST(ForecastTraining, OptionsOutOfRangeNameTheField) {
-  ut::TempDir d;
-  auto expect_refused = [&](fts::ForecastTrainingOptions o, const std::string& field) {
+  unirep::testing::TempDir d;
+  auto expect_refused = [&](unirep::sdk::ForecastTrainingOptions o, const std::string& field) {
     try {
-      fts::train_forecaster(o, tiny_training());
+      unirep::sdk::train_forecaster(o, tiny_training());
       ADD_FAILURE() << field << " accepted";
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find("ForecastTrainingOptions." + field), std::string::npos) << e.what();
     }
-    EXPECT_FALSE(ut::file_exists(o.out)) << field;
+    EXPECT_FALSE(unirep::testing::file_exists(o.out)) << field;
   };
   const auto good = tiny_options(d);
   auto o = good;

@@ -1,12 +1,12 @@
 // Time-series data: timestamps, the CSV reader's checks and repairs, windows and standardization,
 // the decomposition and the least-squares linear baseline.
-#include <unirep/modalities/timeseries/series_csv.h>
-#include <unirep/modalities/timeseries/time_stamp.h>
-#include <unirep/modalities/timeseries/windows.h>
-#include <unirep/models/timeseries/linear_forecaster.h>
-#include <unirep/models/timeseries/series_decomposition.h>
-#include <unirep/sdk/timeseries/forecast_data.h>
-#include <unirep/sdk/timeseries/forecast_evaluation.h>
+#include "modalities/timeseries/series_csv.h"
+#include "modalities/timeseries/time_stamp.h"
+#include "modalities/timeseries/windows.h"
+#include "models/timeseries/linear_forecaster.h"
+#include "models/timeseries/series_decomposition.h"
+#include "sdk/timeseries/forecast_data.h"
+#include "sdk/timeseries/forecast_evaluation.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -22,7 +22,6 @@ using unirep::testing::csv_error;
 
 namespace {
 using namespace unirep;
-namespace ts = unirep::modalities::timeseries;
 using unirep::testing::TempDir;
 
 std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
@@ -37,66 +36,68 @@ std::vector<double> values(const at::Tensor& t) {
 }
 
 TEST(TimeStamp, ParsesTheCommonFormsAndRejectsImpossibleDates) {
-  auto a = ts::parse_time("2012/01/01");
+  auto a = unirep::modalities::parse_time("2012/01/01");
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->format, ts::TimeFormat::Date);
+  EXPECT_EQ(a->format, unirep::modalities::TimeFormat::Date);
   EXPECT_DOUBLE_EQ(a->seconds, 1325376000.0);  // date -u -d 2012-01-01 +%s
-  auto b = ts::parse_time("2010-01-01T05:30");
+  auto b = unirep::modalities::parse_time("2010-01-01T05:30");
   ASSERT_TRUE(b);
-  EXPECT_EQ(b->format, ts::TimeFormat::DateTime);
+  EXPECT_EQ(b->format, unirep::modalities::TimeFormat::DateTime);
   EXPECT_DOUBLE_EQ(b->seconds, 1262304000.0 + 5 * 3600 + 30 * 60);
-  auto c = ts::parse_time("2010/01/01 00:00:07");
+  auto c = unirep::modalities::parse_time("2010/01/01 00:00:07");
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->format, ts::TimeFormat::DateTimeSecs);
+  EXPECT_EQ(c->format, unirep::modalities::TimeFormat::DateTimeSecs);
   EXPECT_DOUBLE_EQ(c->seconds, 1262304007.0);
-  auto z = ts::parse_time("2010-01-01T02:00:00+02:00");
+  auto z = unirep::modalities::parse_time("2010-01-01T02:00:00+02:00");
   ASSERT_TRUE(z);
   EXPECT_DOUBLE_EQ(z->seconds, 1262304000.0);
-  auto n = ts::parse_time(" 42.5 ");
+  auto n = unirep::modalities::parse_time(" 42.5 ");
   ASSERT_TRUE(n);
-  EXPECT_EQ(n->format, ts::TimeFormat::Number);
+  EXPECT_EQ(n->format, unirep::modalities::TimeFormat::Number);
   EXPECT_DOUBLE_EQ(n->seconds, 42.5);
-  EXPECT_FALSE(ts::parse_time("2015-02-29"));  // not a leap year
-  EXPECT_TRUE(ts::parse_time("2016-02-29"));
-  EXPECT_FALSE(ts::parse_time("2015-13-01"));
-  EXPECT_FALSE(ts::parse_time("2015-01-01 25:00"));
-  EXPECT_FALSE(ts::parse_time("yesterday"));
-  EXPECT_FALSE(ts::parse_time(""));
+  EXPECT_FALSE(unirep::modalities::parse_time("2015-02-29"));  // not a leap year
+  EXPECT_TRUE(unirep::modalities::parse_time("2016-02-29"));
+  EXPECT_FALSE(unirep::modalities::parse_time("2015-13-01"));
+  EXPECT_FALSE(unirep::modalities::parse_time("2015-01-01 25:00"));
+  EXPECT_FALSE(unirep::modalities::parse_time("yesterday"));
+  EXPECT_FALSE(unirep::modalities::parse_time(""));
   // Written back in the file's own style.
-  EXPECT_EQ(ts::format_time(a->seconds + 86400, *a), "2012/01/02");
-  EXPECT_EQ(ts::format_time(b->seconds + 3600, *b), "2010-01-01T06:30");
-  EXPECT_EQ(ts::format_time(c->seconds, *c), "2010/01/01 00:00:07");
+  EXPECT_EQ(unirep::modalities::format_time(a->seconds + 86400, *a), "2012/01/02");
+  EXPECT_EQ(unirep::modalities::format_time(b->seconds + 3600, *b), "2010-01-01T06:30");
+  EXPECT_EQ(unirep::modalities::format_time(c->seconds, *c), "2010/01/01 00:00:07");
 }
 
 TEST(TimeStamp, CalendarFieldsAndTheReferenceTimeFeatures) {
-  const auto f = ts::calendar_fields(ts::parse_time("2012-12-31 23:00")->seconds);  // a Monday, leap year
+  const auto f = unirep::modalities::calendar_fields(
+      unirep::modalities::parse_time("2012-12-31 23:00")->seconds);  // a Monday, leap year
   EXPECT_EQ(f.hour, 23);
   EXPECT_EQ(f.day_of_week, 0);
   EXPECT_EQ(f.day_of_month, 31);
   EXPECT_EQ(f.day_of_year, 366);
-  const auto feats = ts::time_features({ts::parse_time("2012-01-01")->seconds}, ts::TimeFormat::Date);  // a Sunday
+  const auto feats = unirep::modalities::time_features({unirep::modalities::parse_time("2012-01-01")->seconds},
+                                                       unirep::modalities::TimeFormat::Date);  // a Sunday
   EXPECT_NEAR(feats[0][0].item<float>(), -0.5f, 1e-6);
   EXPECT_NEAR(feats[0][1].item<float>(), 0.5f, 1e-6);
   EXPECT_NEAR(feats[0][2].item<float>(), -0.5f, 1e-6);
   EXPECT_NEAR(feats[0][3].item<float>(), -0.5f, 1e-6);
-  EXPECT_EQ(ts::parse_frequency("1h").value(), 3600);
-  EXPECT_EQ(ts::parse_frequency("30min").value(), 1800);
-  EXPECT_EQ(ts::parse_frequency("D").value(), 86400);
-  EXPECT_FALSE(ts::parse_frequency("0h"));
-  EXPECT_FALSE(ts::parse_frequency("fortnightly"));
-  EXPECT_EQ(ts::default_season(3600, ts::TimeFormat::DateTime), 24);
-  EXPECT_EQ(ts::default_season(86400, ts::TimeFormat::Date), 7);
+  EXPECT_EQ(unirep::modalities::parse_frequency("1h").value(), 3600);
+  EXPECT_EQ(unirep::modalities::parse_frequency("30min").value(), 1800);
+  EXPECT_EQ(unirep::modalities::parse_frequency("D").value(), 86400);
+  EXPECT_FALSE(unirep::modalities::parse_frequency("0h"));
+  EXPECT_FALSE(unirep::modalities::parse_frequency("fortnightly"));
+  EXPECT_EQ(unirep::modalities::default_season(3600, unirep::modalities::TimeFormat::DateTime), 24);
+  EXPECT_EQ(unirep::modalities::default_season(86400, unirep::modalities::TimeFormat::Date), 7);
 }
 
 TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
   TempDir dir;
   const auto path =
       write(dir, "w.csv", "date,a,b,label\n2020-01-01,1,10,x\n2020-01-02,,NaN,y\n2020-01-03,3,30,z\n2020-01-04,4,,w\n");
-  ts::SeriesCsvOptions o;
+  unirep::modalities::SeriesCsvOptions o;
   o.time_col = "date";
   o.targets = {"a"};
   o.covariates = {"b"};
-  const auto t = ts::read_series_csv(path, o);
+  const auto t = unirep::modalities::read_series_csv(path, o);
   ASSERT_EQ(t.length(), 4u);
   EXPECT_EQ(t.names, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(t.num_targets, 1u);
@@ -106,11 +107,11 @@ TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
   EXPECT_FLOAT_EQ(t.at(3, 1), 30.0f);  // trailing gap: the last value
   EXPECT_DOUBLE_EQ(t.step, 86400.0);
   // Default targets: the numeric columns (the text column is left out).
-  ts::SeriesCsvOptions d;
-  EXPECT_EQ(ts::read_series_csv(path, d).names, (std::vector<std::string>{"a", "b"}));
+  unirep::modalities::SeriesCsvOptions d;
+  EXPECT_EQ(unirep::modalities::read_series_csv(path, d).names, (std::vector<std::string>{"a", "b"}));
   // Default time column: the first one holding dates, wherever it is.
-  const auto t2 =
-      ts::read_series_csv(write(dir, "late.csv", "v,when\n1.5,2010/01/01 00:00:00\n2.5,2010/01/01 01:00:00\n"), d);
+  const auto t2 = unirep::modalities::read_series_csv(
+      write(dir, "late.csv", "v,when\n1.5,2010/01/01 00:00:00\n2.5,2010/01/01 01:00:00\n"), d);
   EXPECT_EQ(t2.time_column, "when");
   EXPECT_EQ(t2.names, (std::vector<std::string>{"v"}));
   EXPECT_DOUBLE_EQ(t2.step, 3600.0);
@@ -119,15 +120,15 @@ TEST(SeriesCsv, WideFileWithGapsIsFilledAndCounted) {
 TEST(SeriesCsv, LongFormatIsPivotedPerSeries) {
   TempDir dir;
   const auto path = write(dir, "l.csv", "time,series_id,value\n0,x,1\n0,y,5\n1,x,2\n1,y,6\n2,x,3\n2,y,7\n");
-  ts::SeriesCsvOptions o;
+  unirep::modalities::SeriesCsvOptions o;
   o.series_id_col = "series_id";
-  const auto t = ts::read_series_csv(path, o);
+  const auto t = unirep::modalities::read_series_csv(path, o);
   EXPECT_EQ(t.names, (std::vector<std::string>{"x", "y"}));
   ASSERT_EQ(t.length(), 3u);
   EXPECT_FLOAT_EQ(t.at(2, 0), 3.0f);
   EXPECT_FLOAT_EQ(t.at(2, 1), 7.0f);
   o.targets = {"y"};
-  EXPECT_EQ(ts::read_series_csv(path, o).names, (std::vector<std::string>{"y"}));
+  EXPECT_EQ(unirep::modalities::read_series_csv(path, o).names, (std::vector<std::string>{"y"}));
 }
 
 TEST(SeriesCsv, BadInputNamesTheFileAndLine) {
@@ -146,7 +147,7 @@ TEST(SeriesCsv, BadInputNamesTheFileAndLine) {
   EXPECT_NE(err.find("cells.csv:3: has 3 cells"), std::string::npos) << err;
   err = csv_error(write(dir, "empty.csv", ""));
   EXPECT_NE(err.find("empty.csv: the file is empty"), std::string::npos) << err;
-  ts::SeriesCsvOptions missing;
+  unirep::modalities::SeriesCsvOptions missing;
   missing.targets = {"nope"};
   err = csv_error(write(dir, "cols.csv", "t,v\n1,1\n2,2\n"), missing);
   EXPECT_NE(err.find("no column 'nope'"), std::string::npos) << err;
@@ -161,9 +162,9 @@ TEST(SeriesCsv, IrregularSpacingIsAnErrorUnlessResampled) {
   const auto err = csv_error(path);
   EXPECT_NE(err.find("gap.csv:4: irregular spacing"), std::string::npos) << err;
   EXPECT_NE(err.find("the resample option"), std::string::npos) << err;
-  ts::SeriesCsvOptions o;
+  unirep::modalities::SeriesCsvOptions o;
   o.resample_seconds = 3600;
-  const auto t = ts::read_series_csv(path, o);
+  const auto t = unirep::modalities::read_series_csv(path, o);
   ASSERT_EQ(t.length(), 5u);
   EXPECT_TRUE(t.resampled);
   EXPECT_FLOAT_EQ(t.at(2, 0), 2.0f);  // the missing hour, interpolated
@@ -171,7 +172,7 @@ TEST(SeriesCsv, IrregularSpacingIsAnErrorUnlessResampled) {
 }
 
 TEST(Windows, SplitWindowsAndStandardizationRoundTrip) {
-  ts::SeriesTable table;
+  unirep::modalities::SeriesTable table;
   table.names = {"a", "b"};
   table.num_targets = 1;
   for (int i = 0; i < 100; ++i) {
@@ -179,32 +180,32 @@ TEST(Windows, SplitWindowsAndStandardizationRoundTrip) {
     table.values.push_back(static_cast<float>(i));
     table.values.push_back(static_cast<float>(2 * i + 1));
   }
-  const auto split = ts::chronological_split(100, {}, 10, 5);
+  const auto split = unirep::modalities::chronological_split(100, {}, 10, 5);
   EXPECT_EQ(split.train_rows, 70u);
   EXPECT_EQ(split.validation.begin, 60u);  // seq_len before the first validation row
   EXPECT_EQ(split.test.begin, 70u);
   EXPECT_EQ(split.test.end, 100u);
-  const auto starts = ts::window_starts(split.test, 10, 5);
+  const auto starts = unirep::modalities::window_starts(split.test, 10, 5);
   ASSERT_EQ(starts.size(), 16u);
   EXPECT_EQ(starts.front(), 70u);
   EXPECT_EQ(starts.back() + 15, 100u);  // the last test row is a target
-  EXPECT_THROW(ts::chronological_split(20, {}, 10, 5), std::invalid_argument);
+  EXPECT_THROW(unirep::modalities::chronological_split(20, {}, 10, 5), std::invalid_argument);
 
-  const auto z = ts::Standardizer::fit(table, split.train_rows);
+  const auto z = unirep::modalities::Standardizer::fit(table, split.train_rows);
   EXPECT_NEAR(z.mean[0], 34.5f, 1e-4);
   auto copy = table.values;
   z.apply(copy.data(), 100, 2, 2);
   z.restore(copy.data(), 100, 2, 2);
   for (size_t i = 0; i < copy.size(); ++i) EXPECT_NEAR(copy[i], table.values[i], 1e-4);
 
-  sdk::timeseries::ForecastSpec spec;
+  sdk::ForecastSpec spec;
   spec.targets = {"a"};
   spec.covariates = {"b"};
   spec.scaler = z;
   spec.time_features = false;
-  const auto prepared = sdk::timeseries::prepare_series(table, spec);
-  ASSERT_EQ(prepared.size(1), 1 + ts::kNumTimeFeatures + 1);  // target, time features, covariate
-  sdk::timeseries::ForecastWindows w(prepared, starts, 10, 5, 1);
+  const auto prepared = sdk::prepare_series(table, spec);
+  ASSERT_EQ(prepared.size(1), 1 + unirep::modalities::kNumTimeFeatures + 1);  // target, time features, covariate
+  sdk::ForecastWindows w(prepared, starts, 10, 5, 1);
   const auto ex = w.get(3);
   EXPECT_EQ(ex.input.sizes(), (at::IntArrayRef{10, 6}));
   EXPECT_EQ(ex.target.sizes(), (at::IntArrayRef{5, 1}));
@@ -242,12 +243,12 @@ TEST(LinearBaseline, RecoversAnExactLinearRule) {
 
 TEST(Baselines, PersistenceAndSeasonalNaive) {
   auto x = at::arange(12, at::kFloat).reshape({1, 12, 1});
-  auto p = sdk::timeseries::persistence_forecast(x, 3);
+  auto p = sdk::persistence_forecast(x, 3);
   EXPECT_EQ(values(p), std::vector<double>({11, 11, 11}));
-  auto s = sdk::timeseries::seasonal_naive_forecast(x, 5, 4);
+  auto s = sdk::seasonal_naive_forecast(x, 5, 4);
   // Steps 12..16 take the values of 8, 9, 10, 11, then 8 again (one more season back).
   EXPECT_EQ(values(s), std::vector<double>({8, 9, 10, 11, 8}));
-  const auto e = sdk::timeseries::forecast_errors(at::ones({2, 3, 1}), at::zeros({2, 3, 1}));
+  const auto e = sdk::forecast_errors(at::ones({2, 3, 1}), at::zeros({2, 3, 1}));
   EXPECT_DOUBLE_EQ(e.mse, 1.0);
   EXPECT_DOUBLE_EQ(e.mae, 1.0);
 }

@@ -2,8 +2,8 @@
 // the calendar's edges (years 0001..9999, impossible dates) reported with their reason, and the
 // CSV reader's text and value checks: a non-UTF-8 header, cells quoted safely in messages, values
 // beyond the documented magnitude (docs/timeseries.md, Data).
-#include <unirep/modalities/timeseries/series_csv.h>
-#include <unirep/modalities/timeseries/time_stamp.h>
+#include "modalities/timeseries/series_csv.h"
+#include "modalities/timeseries/time_stamp.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,6 @@
 using unirep::testing::csv_error;
 
 namespace {
-namespace ts = unirep::modalities::timeseries;
 using unirep::testing::TempDir;
 
 std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
@@ -28,9 +27,9 @@ std::string write(const TempDir& dir, const std::string& name, const std::string
 
 // `text` parsed, `seconds_later` added, written back in its own style.
 std::string later(const std::string& text, double seconds_later) {
-  const auto t = ts::parse_time(text);
+  const auto t = unirep::modalities::parse_time(text);
   if (!t) return "(unparsable)";
-  return ts::format_time(t->seconds + seconds_later, *t);
+  return unirep::modalities::format_time(t->seconds + seconds_later, *t);
 }
 
 TEST(TimeStampConvention, UtcOffsetsAreKeptInTheirOwnNotation) {
@@ -40,8 +39,8 @@ TEST(TimeStampConvention, UtcOffsetsAreKeptInTheirOwnNotation) {
   EXPECT_EQ(later("2024-03-01T00:00:00Z", 86400), "2024-03-02T00:00:00Z");
   EXPECT_EQ(later("2024-03-01T00:00+02", 60), "2024-03-01T00:01+02");
   // The value is the instant: 00:00 at +02:00 is 22:00 UTC the day before.
-  EXPECT_DOUBLE_EQ(ts::parse_time("2024-03-01T00:00:00+02:00")->seconds,
-                   ts::parse_time("2024-02-29T22:00:00Z")->seconds);
+  EXPECT_DOUBLE_EQ(unirep::modalities::parse_time("2024-03-01T00:00:00+02:00")->seconds,
+                   unirep::modalities::parse_time("2024-02-29T22:00:00Z")->seconds);
 }
 
 TEST(TimeStampConvention, FractionsOfSecondsAndPlainNumbersKeepTheirDigits) {
@@ -52,18 +51,18 @@ TEST(TimeStampConvention, FractionsOfSecondsAndPlainNumbersKeepTheirDigits) {
 }
 
 TEST(TimeStampConvention, FormattingPastTheYear9999IsAnErrorNotAWrap) {
-  const auto t = ts::parse_time("9999-12-31 23:00");
+  const auto t = unirep::modalities::parse_time("9999-12-31 23:00");
   ASSERT_TRUE(t);
-  EXPECT_EQ(ts::format_time(t->seconds, *t), "9999-12-31 23:00");
-  EXPECT_THROW(ts::format_time(t->seconds + 3600, *t), std::out_of_range);
+  EXPECT_EQ(unirep::modalities::format_time(t->seconds, *t), "9999-12-31 23:00");
+  EXPECT_THROW(unirep::modalities::format_time(t->seconds + 3600, *t), std::out_of_range);
   // The local year decides: 23:00 at -05:00 is already 10000-01-01 in UTC, still 9999 locally.
-  const auto west = ts::parse_time("9999-12-31T23:00:00-05:00");
+  const auto west = unirep::modalities::parse_time("9999-12-31T23:00:00-05:00");
   ASSERT_TRUE(west);
-  EXPECT_EQ(ts::format_time(west->seconds, *west), "9999-12-31T23:00:00-05:00");
-  EXPECT_THROW(ts::format_time(west->seconds + 3600, *west), std::out_of_range);
-  EXPECT_FALSE(ts::parse_time("0000-01-01"));
-  EXPECT_FALSE(ts::parse_time("10000-01-01"));
-  EXPECT_FALSE(ts::parse_time("-0001-01-01"));
+  EXPECT_EQ(unirep::modalities::format_time(west->seconds, *west), "9999-12-31T23:00:00-05:00");
+  EXPECT_THROW(unirep::modalities::format_time(west->seconds + 3600, *west), std::out_of_range);
+  EXPECT_FALSE(unirep::modalities::parse_time("0000-01-01"));
+  EXPECT_FALSE(unirep::modalities::parse_time("10000-01-01"));
+  EXPECT_FALSE(unirep::modalities::parse_time("-0001-01-01"));
 }
 
 TEST(TimeStampConvention, ImpossibleTimesNameTheFileTheLineAndTheReason) {
@@ -95,9 +94,9 @@ TEST(TimeStampConvention, OffsetsMayChangeButNotComeAndGo) {
   const auto dst = write(dir, "dst.csv",
                          "time,v\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00+01:00,2\n"
                          "2024-03-31T03:00:00+02:00,3\n2024-03-31T04:00:00+02:00,4\n");
-  const auto t = ts::read_series_csv(dst, {});
+  const auto t = unirep::modalities::read_series_csv(dst, {});
   EXPECT_DOUBLE_EQ(t.step, 3600.0);
-  EXPECT_EQ(ts::format_time(t.times.back() + 3600, t.time_style),
+  EXPECT_EQ(unirep::modalities::format_time(t.times.back() + 3600, t.time_style),
             "2024-03-31T05:00:00+02:00");  // the last row's offset
   const auto mixed = write(dir, "mixed.csv", "time,v\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00,2\n");
   const auto err = csv_error(mixed);
@@ -141,12 +140,13 @@ TEST(SeriesCsvValues, ValuesBeyondTheSupportedMagnitudeAreRefused) {
   EXPECT_NE(err.find("neg.csv:3: column 'a': '-2e15' is beyond"), std::string::npos) << err;
   err = csv_error(write(dir, "inf.csv", "time,a\n2024-01-01,1\n2024-01-02,inf\n"));
   EXPECT_NE(err.find("inf.csv:3: column 'a': 'inf' is infinite"), std::string::npos) << err;
-  ts::SeriesCsvOptions long_format;
+  unirep::modalities::SeriesCsvOptions long_format;
   long_format.series_id_col = "id";
   err = csv_error(write(dir, "long.csv", "time,id,value\n2024-01-01,x,1\n2024-01-02,x,1e16\n"), long_format);
   EXPECT_NE(err.find("long.csv:3: column 'value': '1e16' is beyond"), std::string::npos) << err;
   // The bound itself is fine.
-  const auto t = ts::read_series_csv(write(dir, "edge.csv", "time,a\n2024-01-01,1e15\n2024-01-02,-1e15\n"), {});
+  const auto t =
+      unirep::modalities::read_series_csv(write(dir, "edge.csv", "time,a\n2024-01-01,1e15\n2024-01-02,-1e15\n"), {});
   EXPECT_FLOAT_EQ(t.at(0, 0), 1e15f);
 }
 

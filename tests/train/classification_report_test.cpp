@@ -1,10 +1,10 @@
 // ClassificationReport: per-class accuracy, confusions and per-group accuracy from known predictions.
-#include <unirep/sdk/train/classification_report.h>
+#include "sdk/train/classification_report.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-using unirep::sdk::train::ClassificationReport;
+using unirep::sdk::ClassificationReport;
 
 TEST(ClassificationReport, CountsClassesConfusionsAndGroups) {
   ClassificationReport r({"on", "off", "up"});

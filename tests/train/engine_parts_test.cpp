@@ -1,10 +1,10 @@
 // Unit tests of the training engine's parts: sampler, loader, schedule, losses, optimizer groups.
-#include <unirep/models/unireplknet.h>
-#include <unirep/sdk/train/data_loader.h>
-#include <unirep/sdk/train/losses.h>
-#include <unirep/sdk/train/lr_schedule.h>
-#include <unirep/sdk/train/optimizer.h>
-#include <unirep/sdk/train/task.h>
+#include "models/backbone/unireplknet.h"
+#include "sdk/train/data_loader.h"
+#include "sdk/train/losses.h"
+#include "sdk/train/lr_schedule.h"
+#include "sdk/train/optimizer.h"
+#include "sdk/train/task.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <map>
 #include <set>
 
-using namespace unirep::sdk::train;
+using namespace unirep::sdk;
 
 TEST(Sampler, DeterministicShuffledAndShardedLikeOneBigBatch) {
   SamplerOptions one{true, 42, false, 0, 1};

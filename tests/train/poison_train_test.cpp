@@ -1,13 +1,13 @@
 // No silent poison in training: NaN inputs and impossible labels are refused when the data set is
 // made, options that would make every weight NaN are refused naming the field, and a run that
 // diverges stops at the first non-finite loss with the last good checkpoint left as it was.
-#include <unirep/io/torch_checkpoint.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/train/losses.h>
-#include <unirep/sdk/train/optimizer.h>
-#include <unirep/sdk/tasks/train_settings.h>
-#include <unirep/sdk/train/trainer.h>
+#include "models/io/torch_checkpoint.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/train/losses.h"
+#include "sdk/train/optimizer.h"
+#include "sdk/tasks/train_settings.h"
+#include "sdk/train/trainer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -24,7 +24,7 @@
 #include "tiny_layout.h"
 
 using namespace unirep;
-using namespace unirep::sdk::train;
+using namespace unirep::sdk;
 using unirep::testing::TempDir;
 using unirep::testing::tiny_config;
 
@@ -161,7 +161,7 @@ TEST(PoisonTraining, OptionsThatWouldPoisonTheWeightsAreRefusedNamingTheField) {
   // From a JSON file, the key of the file is named.
   TrainOptions o;
   expect_message<std::invalid_argument>(
-      [&] { unirep::sdk::tasks::apply_options_json(o, R"({"weight_decay": -0.5})", "t.json"); },
+      [&] { unirep::sdk::apply_options_json(o, R"({"weight_decay": -0.5})", "t.json"); },
       {"t.json: option 'weight_decay' must be a finite number >= 0, got '-0.5'"});
 }
 

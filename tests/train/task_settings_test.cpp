@@ -1,15 +1,15 @@
 // The one table of options (docs/training.md, "One table of options"): values are checked as the
 // table says, JSON and text give the same settings, defaults come from the option structs, and
 // the training options land in TrainOptions.
-#include <unirep/modalities/audio/audio_input.h>
-#include <unirep/sdk/tasks/task_registry.h>
-#include <unirep/sdk/tasks/train_settings.h>
+#include "modalities/audio/audio_input.h"
+#include "sdk/tasks/task_registry.h"
+#include "sdk/tasks/train_settings.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-using namespace unirep::sdk::tasks;
+using namespace unirep::sdk;
 
 namespace {
 
@@ -60,7 +60,7 @@ TEST(TaskSettings, JsonGivesTheSameSettingsAndRoundTrips) {
   EXPECT_DOUBLE_EQ(t.lr, 0.002);
   EXPECT_TRUE(t.bf16);
   EXPECT_DOUBLE_EQ(t.optimizer.beta1, 0.8);
-  EXPECT_EQ(t.optimizer.kind, unirep::sdk::train::OptimizerKind::SGD);
+  EXPECT_EQ(t.optimizer.kind, unirep::sdk::OptimizerKind::SGD);
   Settings bad(train_option_list());
   EXPECT_THROW(bad.set_json(R"({"epochs": [1, {"a": 2}]})", "t.json"), std::invalid_argument);
   EXPECT_THROW(bad.set_json(R"([1, 2])", "t.json"), std::invalid_argument);
@@ -70,18 +70,18 @@ TEST(TaskSettings, JsonGivesTheSameSettingsAndRoundTrips) {
 TEST(TaskSettings, UntouchedOptionsKeepTheDefaultsOfTheEngineAndTheTask) {
   Settings s(train_option_list());
   const auto t = read_train_options(s);
-  const unirep::sdk::train::TrainOptions d;
+  const unirep::sdk::TrainOptions d;
   EXPECT_EQ(t.epochs, d.epochs);
   EXPECT_EQ(t.batch_size, d.batch_size);
   EXPECT_DOUBLE_EQ(t.lr, d.lr);
   EXPECT_EQ(t.resume, d.resume);
   const auto& audio = find_task_recipe("audio");
   Settings a(audio.training_options());
-  EXPECT_EQ(a.integer("target_frames"), unirep::modalities::audio::AudioInputOptions{}.target_frames);
-  EXPECT_DOUBLE_EQ(a.number("norm_mean"), unirep::modalities::audio::AudioInputOptions{}.norm_mean);
+  EXPECT_EQ(a.integer("target_frames"), unirep::modalities::AudioInputOptions{}.target_frames);
+  EXPECT_DOUBLE_EQ(a.number("norm_mean"), unirep::modalities::AudioInputOptions{}.norm_mean);
   const auto& forecast = find_task_recipe("timeseries");
   Settings f(forecast.training_options());
-  EXPECT_EQ(read_train_options(f, forecast.training_defaults()).loss, unirep::sdk::train::LossKind::MSE);
+  EXPECT_EQ(read_train_options(f, forecast.training_defaults()).loss, unirep::sdk::LossKind::MSE);
 }
 
 TEST(TaskSettings, EveryTaskHasOneOptionPerKeyAndEachKeyHasOneMeaning) {

@@ -1,7 +1,7 @@
 #pragma once
 // The layout the training tests train: one block per stage, 8..16 channels, one input channel, two
 // classes; a step takes milliseconds.
-#include <unirep/models/backbone_config.h>
+#include "models/backbone/backbone_config.h"
 
 namespace unirep::testing {
 

@@ -1,12 +1,12 @@
 // The training engine end to end on a small model: it learns, it resumes exactly, it freezes,
 // what it writes loads back as official-layout weights, and it reports progress to a callback
 // that can stop it.
-#include <unirep/io/safetensors.h>
-#include <unirep/io/torch_checkpoint.h>
-#include <unirep/models/state_dict.h>
-#include <unirep/sdk/backbone_loader.h>
-#include <unirep/sdk/tasks/train_settings.h>
-#include <unirep/sdk/train/trainer.h>
+#include "models/io/safetensors.h"
+#include "models/io/torch_checkpoint.h"
+#include "models/backbone/state_dict.h"
+#include "sdk/backbone_loader.h"
+#include "sdk/tasks/train_settings.h"
+#include "sdk/train/trainer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -26,7 +26,7 @@
 #include "tiny_layout.h"
 
 using namespace unirep;
-using namespace unirep::sdk::train;
+using namespace unirep::sdk;
 using unirep::testing::TempDir;
 using unirep::testing::tiny_config;
 
@@ -247,20 +247,20 @@ TEST(Trainer, ResumeRefusesACheckpointItCannotContinue) {
 
 TEST(Trainer, OptionsFromJsonRejectUnknownKeys) {
   TrainOptions o;
-  unirep::sdk::tasks::apply_options_json(
+  unirep::sdk::apply_options_json(
       o, R"({"epochs": 3, "lr": 0.01, "optimizer": "sgd", "layer_decay": 0.7, "betas": [0.8, 0.99]})", "t.json");
   EXPECT_EQ(o.epochs, 3);
   EXPECT_EQ(o.optimizer.kind, OptimizerKind::SGD);
   EXPECT_DOUBLE_EQ(o.optimizer.layer_decay, 0.7);
   EXPECT_DOUBLE_EQ(o.optimizer.beta1, 0.8);
   try {
-    unirep::sdk::tasks::apply_options_json(o, R"({"epoch": 3})", "t.json");
+    unirep::sdk::apply_options_json(o, R"({"epoch": 3})", "t.json");
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("t.json: 'epoch' is not an option here"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(unirep::sdk::tasks::apply_options_json(o, R"({"lr": "fast"})", "t.json"), std::invalid_argument);
-  EXPECT_THROW(unirep::sdk::tasks::apply_options_json(o, R"({"epochs": 0})", "t.json"), std::invalid_argument);
+  EXPECT_THROW(unirep::sdk::apply_options_json(o, R"({"lr": "fast"})", "t.json"), std::invalid_argument);
+  EXPECT_THROW(unirep::sdk::apply_options_json(o, R"({"epochs": 0})", "t.json"), std::invalid_argument);
 }
 
 // The progress callback (docs/training.md, "Progress and cancelling"): it sees every step in

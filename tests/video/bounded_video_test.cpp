@@ -1,11 +1,11 @@
 // Bounded work on video (docs/video.md, Limits): the views made from the crops of each frame as it is
 // decoded equal the views made the old way (all frames decoded, resized whole, then cut), and
 // anything but a regular file is refused at once with its own message.
-#include <unirep/modalities/image/opencv_resize.h>
-#include <unirep/modalities/image/pil_resize.h>
-#include <unirep/modalities/video/frame_sampling.h>
-#include <unirep/modalities/video/video_reader.h>
-#include <unirep/modalities/video/video_transform.h>
+#include "modalities/image/opencv_resize.h"
+#include "modalities/image/pil_resize.h"
+#include "modalities/video/frame_sampling.h"
+#include "modalities/video/video_reader.h"
+#include "modalities/video/video_transform.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -19,17 +19,13 @@
 #include "support/test_support.h"
 
 namespace {
-namespace vid = unirep::modalities::video;
-namespace img = unirep::modalities::image;
-namespace ut = unirep::testing;
-
 bool have_ffmpeg() {
   return std::system("ffmpeg -version >/dev/null 2>&1") == 0;
 }
 
 std::string error_of(const std::string& path) {
   try {
-    vid::VideoReader r(path);
+    unirep::modalities::VideoReader r(path);
   } catch (const std::runtime_error& e) {
     return e.what();
   }
@@ -37,27 +33,30 @@ std::string error_of(const std::string& path) {
 }
 
 // The views as they were made before frames were cropped while decoding: every frame resized whole.
-at::Tensor reference_validation_view(vid::VideoReader& reader, const vid::VideoTransformOptions& o) {
-  auto frames = reader.frames(vid::validation_indices(reader.info().frames, o.sampling));
-  for (auto& f : frames) f = img::center_crop(img::opencv_resize_short_side(f, o.size), o.size, o.size);
-  return vid::clip_to_backbone_image(vid::frames_to_clip(frames, o));
+at::Tensor reference_validation_view(unirep::modalities::VideoReader& reader,
+                                     const unirep::modalities::VideoTransformOptions& o) {
+  auto frames = reader.frames(unirep::modalities::validation_indices(reader.info().frames, o.sampling));
+  for (auto& f : frames)
+    f = unirep::modalities::center_crop(unirep::modalities::opencv_resize_short_side(f, o.size), o.size, o.size);
+  return unirep::modalities::clip_to_backbone_image(unirep::modalities::frames_to_clip(frames, o));
 }
 
-at::Tensor reference_test_views(vid::VideoReader& reader, const vid::VideoTransformOptions& o) {
-  auto frames = reader.frames(vid::test_indices(reader.info().frames, o.sampling));
-  for (auto& f : frames) f = img::opencv_resize_short_side(f, o.size);
+at::Tensor reference_test_views(unirep::modalities::VideoReader& reader,
+                                const unirep::modalities::VideoTransformOptions& o) {
+  auto frames = reader.frames(unirep::modalities::test_indices(reader.info().frames, o.sampling));
+  for (auto& f : frames) f = unirep::modalities::opencv_resize_short_side(f, o.size);
   const int W = frames[0].width, H = frames[0].height;
   const bool tall = H >= W;
   const auto sampled = static_cast<int64_t>(frames.size());
   std::vector<at::Tensor> views;
   for (int64_t c = 0; c < o.sampling.temporal_views; ++c) {
-    const int64_t t0 = vid::temporal_view_start(sampled, c, o.sampling);
+    const int64_t t0 = unirep::modalities::temporal_view_start(sampled, c, o.sampling);
     for (int64_t k = 0; k < o.sampling.spatial_views; ++k) {
-      const int64_t s0 = vid::spatial_view_start(tall ? H : W, o.size, k, o.sampling);
-      std::vector<img::RgbImage> clip;
+      const int64_t s0 = unirep::modalities::spatial_view_start(tall ? H : W, o.size, k, o.sampling);
+      std::vector<unirep::modalities::RgbImage> clip;
       for (int64_t t = t0; t < t0 + o.sampling.clip_len && t < sampled; ++t) {
         const auto& f = frames[static_cast<size_t>(t)];
-        img::RgbImage cut;
+        unirep::modalities::RgbImage cut;
         cut.width = tall ? W : o.size;
         cut.height = tall ? o.size : H;
         cut.pixels.resize(static_cast<size_t>(cut.width) * cut.height * 3);
@@ -66,7 +65,7 @@ at::Tensor reference_test_views(vid::VideoReader& reader, const vid::VideoTransf
                       static_cast<size_t>(cut.width) * 3, cut.at(y, 0));
         clip.push_back(std::move(cut));
       }
-      views.push_back(vid::clip_to_backbone_image(vid::frames_to_clip(clip, o)));
+      views.push_back(unirep::modalities::clip_to_backbone_image(unirep::modalities::frames_to_clip(clip, o)));
     }
   }
   return at::stack(views);
@@ -74,27 +73,28 @@ at::Tensor reference_test_views(vid::VideoReader& reader, const vid::VideoTransf
 
 TEST(BoundedVideo, CroppedWhileDecodingEqualsTheWholeResize) {
   if (!have_ffmpeg()) GTEST_SKIP() << "the ffmpeg program is missing";
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   for (const std::string size : {"96x54", "40x72", "56x56"}) {  // wide, tall, square
     const std::string path = d.file("clip_" + size + ".mp4");
     ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=" + size +
                            ":rate=25 -frames:v 40 -c:v libx264 " + "-pix_fmt yuv420p " + path + " >/dev/null 2>&1")
                               .c_str()),
               0);
-    vid::VideoTransformOptions o;
+    unirep::modalities::VideoTransformOptions o;
     o.size = 32;
     o.sampling.clip_len = 4;
     o.sampling.sampling_rate = 2;
-    vid::VideoReader reader(path);
-    EXPECT_TRUE(vid::validation_view(reader, o).equal(reference_validation_view(reader, o))) << size;
-    EXPECT_TRUE(vid::test_views(reader, o).equal(reference_test_views(reader, o))) << size;
+    unirep::modalities::VideoReader reader(path);
+    EXPECT_TRUE(unirep::modalities::validation_view(reader, o).equal(reference_validation_view(reader, o))) << size;
+    EXPECT_TRUE(unirep::modalities::test_views(reader, o).equal(reference_test_views(reader, o))) << size;
     o.size = 54;  // the short side already has the size: frames left as they are, then cut
-    if (size == "96x54") EXPECT_TRUE(vid::validation_view(reader, o).equal(reference_validation_view(reader, o)));
+    if (size == "96x54")
+      EXPECT_TRUE(unirep::modalities::validation_view(reader, o).equal(reference_validation_view(reader, o)));
   }
 }
 
 TEST(BoundedVideo, OnlyRegularFilesAreRead) {
-  ut::TempDir d;
+  unirep::testing::TempDir d;
   EXPECT_EQ(error_of("/dev/zero"),
             "/dev/zero: is not a regular file (a pipe, FIFO, device or standard input); videos are read from regular "
             "files only");

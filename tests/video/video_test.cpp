@@ -3,11 +3,11 @@
 // resize against cv2, the reader on every container the generator writes, the whole validation
 // and test views against a Python implementation of the official pipeline (cv2 + numpy on frames
 // the ffmpeg CLI decodes), hostile files, and the CLI.
-#include <unirep/io/npy.h>
-#include <unirep/modalities/image/opencv_resize.h>
-#include <unirep/modalities/video/frame_sampling.h>
-#include <unirep/modalities/video/video_reader.h>
-#include <unirep/modalities/video/video_transform.h>
+#include "models/io/npy.h"
+#include "modalities/image/opencv_resize.h"
+#include "modalities/video/frame_sampling.h"
+#include "modalities/video/video_reader.h"
+#include "modalities/video/video_transform.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -19,21 +19,18 @@
 #include "support/test_support.h"
 
 namespace {
-namespace vid = unirep::modalities::video;
-namespace img = unirep::modalities::image;
-namespace ut = unirep::testing;
-using ut::TempDir;
+using unirep::testing::TempDir;
 
 bool have(const char* cmd) {
   return std::system((std::string(cmd) + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-#define REQUIRE(cond, what)                                         \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      if (ut::ci_mode()) FAIL() << what << " is missing (CI=true)"; \
-      GTEST_SKIP() << what << " is missing; skipped";               \
-    }                                                               \
+#define REQUIRE(cond, what)                                                      \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      if (unirep::testing::ci_mode()) FAIL() << what << " is missing (CI=true)"; \
+      GTEST_SKIP() << what << " is missing; skipped";                            \
+    }                                                                            \
   } while (0)
 
 const bool kFfmpeg = have("ffmpeg -version");
@@ -59,22 +56,23 @@ TEST(FrameSampling, MatchesNumpyForEveryLength) {
   REQUIRE(kPython, "python3 with numpy and cv2 (python3-opencv)");
   TempDir d;
   // The official frame indices' own arithmetic (docs/reference.md, Video), for n = 1..300.
-  ut::write_bytes(d.file("s.py"),
-                  "import numpy as np\n"
-                  "for n in range(1, 301):\n"
-                  "    c, r = 16, 4\n"
-                  "    L = c * r\n"
-                  "    if n <= L:\n"
-                  "        i = np.linspace(0, n, num=n // r)\n"
-                  "        i = np.concatenate((i, np.ones(c - n // r) * n))\n"
-                  "        i = np.clip(i, 0, n - 1).astype(np.int64)\n"
-                  "    else:\n"
-                  "        e = (L + n) // 2; s = e - L\n"
-                  "        i = np.clip(np.linspace(s, e, num=c), s, e - 1).astype(np.int64)\n"
-                  "    t = list(range(0, n, r))\n"
-                  "    while len(t) < c: t.append(t[-1])\n"
-                  "    ts = [int(k * max((len(t) - c) / 4, 0)) for k in range(5)]\n"
-                  "    print(','.join(map(str, i)) + ';' + ','.join(map(str, t)) + ';' + ','.join(map(str, ts)))\n");
+  unirep::testing::write_bytes(
+      d.file("s.py"),
+      "import numpy as np\n"
+      "for n in range(1, 301):\n"
+      "    c, r = 16, 4\n"
+      "    L = c * r\n"
+      "    if n <= L:\n"
+      "        i = np.linspace(0, n, num=n // r)\n"
+      "        i = np.concatenate((i, np.ones(c - n // r) * n))\n"
+      "        i = np.clip(i, 0, n - 1).astype(np.int64)\n"
+      "    else:\n"
+      "        e = (L + n) // 2; s = e - L\n"
+      "        i = np.clip(np.linspace(s, e, num=c), s, e - 1).astype(np.int64)\n"
+      "    t = list(range(0, n, r))\n"
+      "    while len(t) < c: t.append(t[-1])\n"
+      "    ts = [int(k * max((len(t) - c) / 4, 0)) for k in range(5)]\n"
+      "    print(','.join(map(str, i)) + ';' + ','.join(map(str, t)) + ';' + ','.join(map(str, ts)))\n");
   FILE* p = popen(("/usr/bin/python3 " + d.file("s.py")).c_str(), "r");
   ASSERT_NE(p, nullptr);
   char buf[8192];
@@ -82,17 +80,19 @@ TEST(FrameSampling, MatchesNumpyForEveryLength) {
     ASSERT_NE(fgets(buf, sizeof buf, p), nullptr);
     std::string line(buf);
     line.pop_back();
-    const auto test = vid::test_indices(n);
+    const auto test = unirep::modalities::test_indices(n);
     std::string starts;
     for (int64_t k = 0; k < 5; ++k)
-      starts += (k ? "," : "") + std::to_string(vid::temporal_view_start(static_cast<int64_t>(test.size()), k));
-    EXPECT_EQ(python_list(vid::validation_indices(n)) + ";" + python_list(test) + ";" + starts, line) << "n = " << n;
+      starts += (k ? "," : "") +
+                std::to_string(unirep::modalities::temporal_view_start(static_cast<int64_t>(test.size()), k));
+    EXPECT_EQ(python_list(unirep::modalities::validation_indices(n)) + ";" + python_list(test) + ";" + starts, line)
+        << "n = " << n;
   }
   pclose(p);
   // Training windows stay inside the video and span the window.
   std::mt19937_64 rng(1);
   for (int k = 0; k < 100; ++k) {
-    const auto t = vid::training_indices(200, {}, rng);
+    const auto t = unirep::modalities::training_indices(200, {}, rng);
     ASSERT_EQ(t.size(), 16u);
     EXPECT_GE(t.front(), 0);
     EXPECT_LT(t.back(), 200);
@@ -102,7 +102,7 @@ TEST(FrameSampling, MatchesNumpyForEveryLength) {
 
 TEST(ClipReshape, IsTheRowMajorReinterpretation) {
   const auto clip = at::arange(3 * 16 * 8 * 12, at::kFloat).reshape({3, 16, 8, 12});
-  const auto image = vid::clip_to_backbone_image(clip);
+  const auto image = unirep::modalities::clip_to_backbone_image(clip);
   ASSERT_EQ(image.sizes(), (at::IntArrayRef{3, 32, 48}));
   // (t, h, w) lands at row t H / 4 + h / 4, column (h mod 4) W + w.
   for (int64_t t : {0, 5, 15})
@@ -115,22 +115,22 @@ TEST(OpencvResize, EqualsCv2) {
   REQUIRE(kPython, "python3 with numpy and cv2 (python3-opencv)");
   TempDir d;
   std::mt19937 rng(3);
-  img::RgbImage im;
+  unirep::modalities::RgbImage im;
   im.width = 173, im.height = 131;
   im.pixels.resize(173 * 131 * 3);
   for (size_t i = 0; i < im.pixels.size(); ++i) im.pixels[i] = static_cast<uint8_t>((i * 7 + rng() % 64) % 256);
   unirep::io::write_npy(d.file("in.npy"), at::from_blob(im.pixels.data(), {131, 173, 3}, at::kByte).to(at::kFloat));
-  ut::write_bytes(d.file("r.py"),
-                  "import sys, numpy as np, cv2\n"
-                  "a = np.load(sys.argv[1]).astype(np.uint8)\n"
-                  "for w, h in [(224, 169), (64, 48), (173, 131), (300, 400), (50, 131)]:\n"
-                  "    np.save(sys.argv[2] + f'/{w}x{h}.npy', cv2.resize(a, (w, h), "
-                  "interpolation=cv2.INTER_LINEAR).astype(np.float32))\n");
+  unirep::testing::write_bytes(d.file("r.py"),
+                               "import sys, numpy as np, cv2\n"
+                               "a = np.load(sys.argv[1]).astype(np.uint8)\n"
+                               "for w, h in [(224, 169), (64, 48), (173, 131), (300, 400), (50, 131)]:\n"
+                               "    np.save(sys.argv[2] + f'/{w}x{h}.npy', cv2.resize(a, (w, h), "
+                               "interpolation=cv2.INTER_LINEAR).astype(np.float32))\n");
   run_ok("/usr/bin/python3 " + d.file("r.py") + " " + d.file("in.npy") + " " + d.path());
   for (auto [w, h] :
        {std::pair{224, 169}, std::pair{64, 48}, std::pair{173, 131}, std::pair{300, 400}, std::pair{50, 131}}) {
     SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
-    const auto ours = img::opencv_resize_linear(im, w, h);
+    const auto ours = unirep::modalities::opencv_resize_linear(im, w, h);
     const auto ref = unirep::io::read_npy(d.file(std::to_string(w) + "x" + std::to_string(h) + ".npy"));
     const auto mine = at::from_blob(const_cast<uint8_t*>(ours.pixels.data()), {h, w, 3}, at::kByte).to(at::kFloat);
     const auto diff = (mine - ref).abs();
@@ -148,7 +148,7 @@ TEST(VideoReader, EveryContainerAndIndexedFrames) {
               ext == "avi"    ? "-c:v mpeg4 -q:v 2"
               : ext == "webm" ? "-c:v libvpx -b:v 2M"
                               : "-c:v libx264 -g 30 -bf 2");
-    vid::VideoReader r(f);
+    unirep::modalities::VideoReader r(f);
     EXPECT_EQ(r.info().frames, 90);
     EXPECT_EQ(r.info().width, 96);
     EXPECT_NEAR(r.info().fps, 25.0, 1e-6);
@@ -171,7 +171,7 @@ TEST(VideoReader, BadFilesGiveClearErrors) {
   TempDir d;
   auto error_of = [](const std::string& path) -> std::string {
     try {
-      vid::VideoReader r(path);
+      unirep::modalities::VideoReader r(path);
     } catch (const std::runtime_error& e) {
       return e.what();
     }
@@ -179,17 +179,18 @@ TEST(VideoReader, BadFilesGiveClearErrors) {
   };
   EXPECT_NE(error_of(d.file("none.mp4")).find("none.mp4: no such file"), std::string::npos);
   EXPECT_NE(error_of(d.path()).find("is a directory"), std::string::npos);
-  ut::write_bytes(d.file("empty.mp4"), "");
+  unirep::testing::write_bytes(d.file("empty.mp4"), "");
   EXPECT_NE(error_of(d.file("empty.mp4")).find("the file is empty"), std::string::npos);
-  ut::write_bytes(d.file("text.mp4"),
-                  "#EXTM3U\n#EXT-X-TARGETDURATION:10\nhttp://example.com/a.ts\n");  // a playlist must not be followed
+  unirep::testing::write_bytes(
+      d.file("text.mp4"),
+      "#EXTM3U\n#EXT-X-TARGETDURATION:10\nhttp://example.com/a.ts\n");  // a playlist must not be followed
   EXPECT_NE(error_of(d.file("text.mp4")).find("not a video file"), std::string::npos) << error_of(d.file("text.mp4"));
   if (!kFfmpeg) return;
   run_ok("ffmpeg -nostdin -loglevel error -y -f lavfi -i sine=d=1 " + d.file("audio.mkv"));
   EXPECT_NE(error_of(d.file("audio.mkv")).find("no video stream"), std::string::npos) << error_of(d.file("audio.mkv"));
   make_clip(d.file("ok.mp4"), 40, 64, 48, "-c:v libx264");
-  const std::string bytes = ut::read_bytes(d.file("ok.mp4"));
-  ut::write_bytes(d.file("cut.mp4"), bytes.substr(0, bytes.size() / 3));
+  const std::string bytes = unirep::testing::read_bytes(d.file("ok.mp4"));
+  unirep::testing::write_bytes(d.file("cut.mp4"), bytes.substr(0, bytes.size() / 3));
   EXPECT_FALSE(error_of(d.file("cut.mp4")).empty());
 }
 
@@ -206,9 +207,9 @@ TEST(VideoReader, FuzzFoundColorspaceOutOfRange) {
       "\x0f\xff\xf8\x00\x00\x01\xb5\x8f\xff\xf3\x41\x01\xb5\x8f\xff\xf3\x41\x80\x00\x00\x01\x01\x13\xf9"
       "\xc1\x31\xff\x76\x66\xe9\x80\x80\x00",
       129);
-  ut::write_bytes(d.file("fuzz.ts"), bytes);
+  unirep::testing::write_bytes(d.file("fuzz.ts"), bytes);
   try {
-    vid::VideoReader r(d.file("fuzz.ts"));
+    unirep::modalities::VideoReader r(d.file("fuzz.ts"));
     const int64_t n = r.info().frames;
     (void)r.frames({n - 1, 0, n / 2});
   } catch (const std::runtime_error& e) {
@@ -226,7 +227,7 @@ TEST(VideoTransform, MatchesThePythonPipeline) {
   TempDir d;
   const std::string f = d.file("c.mp4");
   make_clip(f, 130, 200, 150, "-c:v libx264 -g 24");
-  ut::write_bytes(
+  unirep::testing::write_bytes(
       d.file("ref.py"),
       "import sys, subprocess, numpy as np, cv2\n"
       "f, out, S = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
@@ -257,15 +258,15 @@ TEST(VideoTransform, MatchesThePythonPipeline) {
       "    clip = b[a:a + 16, sp:sp + S] if b.shape[1] >= b.shape[2] else b[a:a + 16, :, sp:sp + S]\n"
       "    np.save(out + f'/test{c * 3 + p}.npy', norm(clip))\n");
   run_ok("/usr/bin/python3 " + d.file("ref.py") + " " + f + " " + d.path() + " 56");
-  vid::VideoTransformOptions o;
+  unirep::modalities::VideoTransformOptions o;
   o.size = 56;
-  vid::VideoReader reader(f);
+  unirep::modalities::VideoReader reader(f);
   auto levels = [](const at::Tensor& a, const at::Tensor& b) { return (a - b).abs() * (255.0 * 0.226); };
-  const auto val = vid::validation_view(reader, o);
+  const auto val = unirep::modalities::validation_view(reader, o);
   const auto ref = unirep::io::read_npy(d.file("val.npy"));
   ASSERT_EQ(val.sizes(), ref.sizes());
   EXPECT_EQ(levels(val, ref).max().item<double>(), 0.0);
-  const auto views = vid::test_views(reader, o);
+  const auto views = unirep::modalities::test_views(reader, o);
   ASSERT_EQ(views.size(0), 15);
   for (int v : {0, 7, 14}) {
     SCOPED_TRACE("test view " + std::to_string(v));

@@ -1,0 +1,37 @@
+#pragma once
+// Point-cloud files as training examples: each file is read, sampled and normalized once (then
+// cached), and every example is B x N x 6 (points, placed points). Training examples follow the
+// official recipe (docs/reference.md, Point clouds): the point order shuffled, the placement
+// rotated by a random theta/phi rotation and scaled (U[2/3, 3/2] per axis) and shifted
+// (U[-0.2, 0.2] per axis); evaluation examples use one of the 8 fixed test rotations.
+#include "modalities/points/point_file_list.h"
+#include "modalities/points/point_input.h"
+#include "sdk/train/dataset.h"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace unirep::sdk {
+
+class PointDataset : public Dataset {
+ public:
+  // `augment`: the training recipe; otherwise test rotation `rotation` (0..7).
+  PointDataset(std::vector<modalities::PointItem> items, modalities::PointInputOptions input, bool augment,
+               uint64_t seed = 0, int rotation = 0);
+  size_t size() const override { return items_.size(); }
+  Example get(size_t index) const override;
+  at::Tensor points(size_t index) const;  // N x 3, cached
+
+ private:
+  std::vector<modalities::PointItem> items_;
+  modalities::PointInputOptions input_;
+  bool augment_;
+  uint64_t seed_;
+  int rotation_;
+  mutable std::mutex mu_;
+  mutable std::vector<at::Tensor> cache_;
+  mutable std::vector<uint32_t> reads_;
+};
+
+}  // namespace unirep::sdk
