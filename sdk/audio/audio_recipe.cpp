@@ -1,6 +1,7 @@
 // The audio task: clips in a folder per class (Speech Commands layout, with its split lists) or a
 // CSV of path,label, a log-mel front end and a backbone classifier (docs/audio.md, "Training").
 #include "modalities/audio/audio_file_list.h"
+#include "modalities/audio/audio_input.h"
 #include "models/backbone/backbone_config.h"
 #include "sdk/audio/audio_classifier.h"
 #include "sdk/audio/audio_dataset.h"
@@ -107,6 +108,29 @@ class AudioRecipe : public TaskRecipe {
   PreparedTraining prepare(const Settings& s, TrainOptions& t, const NoteCallback& note) const override;
   std::map<std::string, double> test(const Settings& s, const std::string& model_file, const TrainOptions& t,
                                      const CountCallback& progress) const override;
+
+  std::vector<Option> preprocess_options() const override {
+    return {flag_option("raw_fbank", false, "The frames x 128 log-mel before padding and normalization"),
+            integer_option("target_frames", modalities::AudioInputOptions{}.target_frames,
+                           "Frames of the backbone input", 1, 1e6),
+            file_option("model_file", "Use the preprocessing stored with this audio model")};
+  }
+
+  // The backbone input, or the raw fbank, of one clip (docs/audio.md).
+  PreprocessedInput preprocess(const std::string& file, const Settings& s) const override {
+    if (file == "-")
+      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give audio as a file");
+    modalities::AudioInputOptions o;
+    if (s.given("model_file"))
+      o = AudioClassifier::load(s.text("model_file")).spec().input;
+    else
+      o.target_frames = static_cast<int>(s.integer("target_frames"));
+    const auto samples = load_waveform(file, o.sample_rate);
+    auto x =
+        (s.flag("raw_fbank") ? modalities::waveform_to_fbank(samples, o) : modalities::waveform_to_input(samples, o))
+            .contiguous();
+    return {x, std::to_string(x.size(0)) + " x " + std::to_string(x.size(1)) + " x ..."};
+  }
 
   std::vector<Option> evaluation_options() const override {
     return {

@@ -3,6 +3,7 @@
 // official ImageNet ones (the head is replaced when the class count differs; docs/images.md).
 #include "models/backbone/backbone_config.h"
 #include "modalities/image/image_file_list.h"
+#include "modalities/image/image_transform.h"
 #include "sdk/image/image_classifier.h"
 #include "sdk/image/image_dataset.h"
 #include "sdk/image/image_model.h"
@@ -49,6 +50,26 @@ class ImageRecipe : public TaskRecipe {
     e.set("data", s.text("data"));
     e.set("batch_size", std::to_string(t.batch_size));
     return evaluate(e, progress).metrics;
+  }
+
+  std::vector<Option> preprocess_options() const override {
+    const modalities::ImageTransformOptions transform;
+    return {
+        integer_option("size", transform.size, "Input side (384 and above: warped, not cropped)", 1, 4096),
+        number_option("crop_pct", transform.crop_pct, "Short side resized to size / crop_pct before the crop", 0.05, 1),
+        flag_option("exif_rotate", modalities::ImageDecodeOptions{}.exif_rotate,
+                    "Honour EXIF orientation (the official pipeline ignores it)")};
+  }
+
+  // The official evaluation transform (docs/images.md).
+  PreprocessedInput preprocess(const std::string& file, const Settings& s) const override {
+    modalities::ImageTransformOptions transform;
+    transform.size = static_cast<int>(s.integer("size"));
+    transform.crop_pct = s.number("crop_pct");
+    modalities::ImageDecodeOptions decode;
+    decode.exif_rotate = s.flag("exif_rotate");
+    auto x = modalities::load_image_input(file, transform, decode);
+    return {x, shape_text(x)};
   }
 
   std::vector<Option> evaluation_options() const override {

@@ -3,6 +3,7 @@
 // defaults are scaled so training fits a CPU.
 #include "models/backbone/backbone_config.h"
 #include "modalities/points/point_file_list.h"
+#include "modalities/points/point_input.h"
 #include "sdk/points/point_dataset.h"
 #include "sdk/points/point_model.h"
 #include "sdk/tasks/labelled_files.h"
@@ -80,6 +81,23 @@ class PointRecipe : public TaskRecipe {
     e.set("data", s.text("data"));
     e.set("all_rotations", "true");
     return evaluate(e, progress).metrics;
+  }
+
+  std::vector<Option> preprocess_options() const override {
+    const modalities::PointInputOptions in;
+    return {integer_option("points", in.points, "N after farthest point sampling", 1, 1e6),
+            integer_option("surface_points", in.surface_points, "Meshes are sampled on the surface first", 1, 1e7),
+            flag_option("modelnet_axes", in.modelnet_axes, "ModelNet's axis convention (x, y, z) <- (-z, -x, y)")};
+  }
+
+  // The sampled, normalized points (docs/points.md).
+  PreprocessedInput preprocess(const std::string& file, const Settings& s) const override {
+    modalities::PointInputOptions o;
+    o.points = s.integer("points");
+    o.surface_points = s.integer("surface_points");
+    o.modelnet_axes = s.flag("modelnet_axes");
+    auto x = modalities::load_point_input(file, o);
+    return {x, std::to_string(x.size(0)) + " x 3 points"};
   }
 
   std::vector<Option> evaluation_options() const override {

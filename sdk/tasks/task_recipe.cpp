@@ -24,6 +24,17 @@ void write_run_config(const std::string& task, const Settings& s, const std::str
 
 }  // namespace
 
+PreprocessedInput TaskRecipe::preprocess(const std::string&, const Settings&) const {
+  throw std::invalid_argument("task '" + name() + "' has no per-file input to preprocess");
+}
+
+// "3 x 224 x 224"
+std::string shape_text(const at::Tensor& t) {
+  std::string out;
+  for (int64_t d = 0; d < t.dim(); ++d) out += (d ? " x " : "") + std::to_string(t.size(d));
+  return out;
+}
+
 std::vector<Option> model_options() {
   Option strict =
       flag_option("strict", true, "Every key of --weights must fit the model (else: load what fits, note the rest)");

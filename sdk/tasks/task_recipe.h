@@ -45,6 +45,12 @@ struct TrainingCallbacks {
   bool sync_batchnorm = false;
 };
 
+// What the model reads for one file, made as evaluation makes it (`unirep preprocess TASK FILE`).
+struct PreprocessedInput {
+  at::Tensor tensor;
+  std::string summary;  // its shape for a person: "3 x 224 x 224", "48 frames; 3 x 896 x 896"
+};
+
 struct TrainingRun {
   TrainResult result;
   std::map<std::string, double> test;  // "test_top1", ...: the exported model on the test split
@@ -74,12 +80,19 @@ class TaskRecipe {
   // Prepares, trains with the shared engine (resumable, into t.output_dir) and tests.
   virtual TrainingRun train(const Settings& s, const TrainingCallbacks& callbacks) const;
 
+  // The options of preprocess(); none: the task has no per-file input (tensors, timeseries).
+  virtual std::vector<Option> preprocess_options() const { return {}; }
+  // One file as the model's input tensor. `file` "-" is standard input where the format allows it.
+  virtual PreprocessedInput preprocess(const std::string& file, const Settings& s) const;
+
   virtual std::vector<Option> evaluation_options() const = 0;
   virtual Evaluation evaluate(const Settings& s, const CountCallback& progress) const = 0;
 };
 
 // The options every backbone task takes: model, weights, strict, drop_path, data, augment.
 std::vector<Option> model_options();
+// A tensor's sizes for a person: "3 x 224 x 224".
+std::string shape_text(const at::Tensor& t);
 std::vector<Option> data_options();
 
 // Loads `weights` into `model` to start from (fine-tuning). With `head_classes`, a head of another

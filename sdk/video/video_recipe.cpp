@@ -2,6 +2,8 @@
 // classifier on the clips reshaped into one image (docs/video.md, "Training").
 #include "models/backbone/backbone_config.h"
 #include "modalities/video/video_file_list.h"
+#include "modalities/video/video_reader.h"
+#include "modalities/video/video_transform.h"
 #include "sdk/tasks/labelled_files.h"
 #include "sdk/tasks/task_recipe.h"
 #include "sdk/video/video_classifier.h"
@@ -44,6 +46,31 @@ class VideoRecipe : public TaskRecipe {
     e.set("model_file", model_file);
     e.set("data", s.text("data"));
     return evaluate(e, progress).metrics;
+  }
+
+  std::vector<Option> preprocess_options() const override {
+    const modalities::VideoTransformOptions transform;
+    return {
+        integer_option("size", transform.size, "Input side", 1, 4096),
+        integer_option("frames", transform.sampling.clip_len, "Frames per clip", 1, 1024),
+        integer_option("sampling_rate", transform.sampling.sampling_rate, "The window is frames x rate frames", 1,
+                       1024),
+        integer_option("view", 0, "0 = the validation view; 1..15 = that test view (5 temporal x 3 spatial)", 0, 15)};
+  }
+
+  // The validation view, or one of the 15 test views (docs/video.md).
+  PreprocessedInput preprocess(const std::string& file, const Settings& s) const override {
+    if (file == "-")
+      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give video as a file");
+    modalities::VideoTransformOptions o;
+    o.size = static_cast<int>(s.integer("size"));
+    o.sampling.clip_len = static_cast<int>(s.integer("frames"));
+    o.sampling.sampling_rate = static_cast<int>(s.integer("sampling_rate"));
+    const auto view = s.integer("view");
+    modalities::VideoReader reader(file);
+    auto x =
+        view == 0 ? modalities::validation_view(reader, o) : modalities::test_views(reader, o)[view - 1].contiguous();
+    return {x, std::to_string(reader.info().frames) + " frames; " + shape_text(x)};
   }
 
   std::vector<Option> evaluation_options() const override {

@@ -2,11 +2,14 @@
 // table says, JSON and text give the same settings, defaults come from the option structs, and
 // the training options land in TrainOptions.
 #include "modalities/audio/audio_input.h"
+#include "modalities/points/point_input.h"
 #include "sdk/tasks/task_registry.h"
 #include "sdk/tasks/train_settings.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 using namespace unirep::sdk;
@@ -98,4 +101,37 @@ TEST(TaskSettings, EveryTaskHasOneOptionPerKeyAndEachKeyHasOneMeaning) {
     }
     EXPECT_THROW(find_task_recipe("no-such-task"), std::invalid_argument);
   }
+}
+
+// `unirep preprocess` goes through the recipes: a task's preprocess() is the modality's own
+// evaluation-time input, with the options of its table.
+TEST(TaskSettings, PreprocessIsTheModalitysInputWithTheTablesOptions) {
+  std::vector<std::string> with_input;
+  for (const auto* r : task_recipes())
+    if (!r->preprocess_options().empty()) with_input.push_back(r->name());
+  EXPECT_EQ(with_input, (std::vector<std::string>{"audio", "image", "video", "points"}));
+
+  const auto& tensors = find_task_recipe("tensors");
+  try {
+    tensors.preprocess("x.npy", Settings());
+    FAIL() << "tensors has no per-file input";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "task 'tensors' has no per-file input to preprocess");
+  }
+
+  const auto path = std::filesystem::temp_directory_path() / "unirep_preprocess_points.xyz";
+  {
+    std::ofstream out(path);
+    for (int i = 0; i < 64; ++i) out << (i % 4) << ' ' << (i / 4 % 4) << ' ' << (i / 16) << '\n';
+  }
+  const auto& points = find_task_recipe("points");
+  Settings s(points.preprocess_options());
+  s.set("points", "16");
+  const auto got = points.preprocess(path.string(), s);
+  unirep::modalities::PointInputOptions o;
+  o.points = 16;
+  const auto want = unirep::modalities::load_point_input(path.string(), o);
+  EXPECT_TRUE(got.tensor.equal(want));
+  EXPECT_EQ(got.summary, "16 x 3 points");
+  std::filesystem::remove(path);
 }
