@@ -326,54 +326,63 @@ double ply_binary_value(const char* p, const std::string& t, bool swap) {
   return b[0];
 }
 
-PointCloud read_ply(const std::string& path, const std::string& s) {
+// The header: the format and the elements with their properties, up to end_header.
+struct PlyHeader {
+  std::string format;
+  std::vector<PlyElement> elements;
+  size_t body = 0;   // where the data starts
+  size_t lines = 0;  // the header's lines before end_header
+};
+
+PlyHeader read_ply_header(const std::string& path, const std::string& s) {
   const size_t end_header = s.find("end_header");
   if (end_header == std::string::npos) fail(path, "a PLY header without end_header");
-  size_t body = s.find('\n', end_header);
-  if (body == std::string::npos) fail(path, "nothing after the PLY header");
-  ++body;
+  PlyHeader h;
+  h.body = s.find('\n', end_header);
+  if (h.body == std::string::npos) fail(path, "nothing after the PLY header");
+  ++h.body;
   std::istringstream hs(s.substr(0, end_header));
-  std::string line, format;
-  std::vector<PlyElement> elements;
-  size_t n = 0;
+  std::string line;
+  size_t& n = h.lines;
   while (std::getline(hs, line)) {
     ++n;
     std::istringstream ls(line);
     std::string kw;
     ls >> kw;
     if (kw == "format")
-      ls >> format;
+      ls >> h.format;
     else if (kw == "element") {
       PlyElement e;
       std::string count;
       ls >> e.name >> count;
       e.count = to_count(count, path, n);
-      elements.push_back(e);
+      h.elements.push_back(e);
     } else if (kw == "property") {
-      if (elements.empty()) fail(path, "a property before any element", n);
+      if (h.elements.empty()) fail(path, "a property before any element", n);
       PlyProperty p;
       ls >> p.type;
       if (p.type == "list") ls >> p.count_type >> p.type;
       ls >> p.name;
       ply_size(p.type, path);
       if (!p.count_type.empty()) ply_size(p.count_type, path);
-      elements.back().props.push_back(p);
+      h.elements.back().props.push_back(p);
     }
   }
-  const bool ascii = format == "ascii";
-  const bool swap = format == "binary_big_endian";  // this machine is little endian
-  if (!ascii && format != "binary_little_endian" && !swap) fail(path, "unknown PLY format '" + format + "'");
-  // Never trust the counts: each element needs at least its fixed-size part (binary) or 2 bytes
-  // per value (ascii) in what is left of the file.
+  return h;
+}
+
+// Never trust the counts: each element needs at least its fixed-size part (binary) or 2 bytes
+// per value (ascii) in what is left of the file.
+void check_ply_counts(const PlyHeader& h, bool ascii, const std::string& path, const std::string& s) {
   uint64_t need = 0;
-  for (const auto& e : elements) {
+  for (const auto& e : h.elements) {
     uint64_t per = 0;
     for (const auto& p : e.props)
       per += ascii ? 2 : (p.count_type.empty() ? ply_size(p.type, path) : ply_size(p.count_type, path));
     // Rows of no bytes could be promised without end (found by fuzzing: a 'vertex' element without
     // properties claiming 6.7e11 vertices made us allocate 8 TB).
     if (e.count > 0 && e.props.empty()) fail(path, "element '" + e.name + "' has no properties");
-    if (per && e.count > (s.size() - body) / per + 1)
+    if (per && e.count > (s.size() - h.body) / per + 1)
       fail(path, "the header promises " + std::to_string(e.count) + " " + e.name + "s, more than the file holds");
     if (e.name == "vertex") {
       bool x = false, y = false, z = false;
@@ -382,67 +391,103 @@ PointCloud read_ply(const std::string& path, const std::string& s) {
     }
     need += e.count * per;
   }
-  if (need > s.size() - body + 1) fail(path, "the header promises more data than the file holds");
+  if (need > s.size() - h.body + 1) fail(path, "the header promises more data than the file holds");
+}
 
-  PointCloud c;
-  size_t pos = body;
-  Text t{s};
-  t.i = body;
-  t.line = n + 2;
-  auto read_value = [&](const std::string& type) -> double {
-    if (ascii) {
-      std::string tok;
-      if (!t.next_token(tok)) fail(path, "ends early (truncated)", t.line);
-      return to_number(tok, path, t.line);
-    }
-    const size_t sz = ply_size(type, path);
-    if (pos + sz > s.size()) fail(path, "ends early (truncated binary data)");
-    const double v = ply_binary_value(s.data() + pos, type, swap);
-    pos += sz;
-    return v;
-  };
-  uint64_t vertex_count = 0;
-  for (const auto& e : elements) {
-    const bool is_vertex = e.name == "vertex", is_face = e.name == "face";
-    if (is_vertex) vertex_count = e.count, c.xyz.resize(e.count);
-    bool has_normals = false;
-    for (const auto& p : e.props) has_normals |= is_vertex && p.name == "nx";
-    if (has_normals) c.normals.resize(e.count);
-    for (uint64_t r = 0; r < e.count; ++r) {
-      for (const auto& p : e.props) {
-        if (p.count_type.empty()) {
-          const double v = read_value(p.type);
-          if (!is_vertex) continue;
-          if (p.name == "x")
-            c.xyz[r][0] = static_cast<float>(v);
-          else if (p.name == "y")
-            c.xyz[r][1] = static_cast<float>(v);
-          else if (p.name == "z")
-            c.xyz[r][2] = static_cast<float>(v);
-          else if (p.name == "nx")
-            c.normals[r][0] = static_cast<float>(v);
-          else if (p.name == "ny")
-            c.normals[r][1] = static_cast<float>(v);
-          else if (p.name == "nz")
-            c.normals[r][2] = static_cast<float>(v);
-        } else {
-          const double k = read_value(p.count_type);
-          // Written so that NaN fails too (found by fuzzing: a NaN count was cast to an integer).
-          if (!(k >= 0 && k <= 1000000 && k == std::floor(k)))
-            fail(path, "a list of " + std::to_string(k) + " entries");
-          std::vector<uint64_t> idx(static_cast<size_t>(k));
-          for (auto& v : idx) {
-            const double x = read_value(p.type);
-            if (!(x >= 0 && x < 4294967296.0 && x == std::floor(x)))
-              fail(path, "'" + std::to_string(x) + "' is not a vertex index");
-            v = static_cast<uint64_t>(x);
-          }
-          if (is_face && (p.name == "vertex_indices" || p.name == "vertex_index"))
-            add_polygon(c, idx, vertex_count, path, ascii ? t.line : 0);
-        }
+// The data after the header, element by element; vertex x/y/z (+ nx/ny/nz) and face vertex lists
+// are kept, everything else is read past.
+class PlyBody {
+ public:
+  PlyBody(const std::string& path, const std::string& s, const PlyHeader& h, bool ascii, bool swap)
+      : path_(path), s_(s), ascii_(ascii), swap_(swap), pos_(h.body), t_{s} {
+    t_.i = h.body;
+    t_.line = h.lines + 2;
+  }
+  void read_element(const PlyElement& e, PointCloud& c);
+
+ private:
+  double read_value(const std::string& type);
+  void read_list(const PlyProperty& p, bool is_face, PointCloud& c);
+
+  const std::string& path_;
+  const std::string& s_;
+  const bool ascii_, swap_;
+  size_t pos_;  // binary: the next value
+  Text t_;      // ascii: the next token
+  uint64_t vertex_count_ = 0;
+};
+
+double PlyBody::read_value(const std::string& type) {
+  if (ascii_) {
+    std::string tok;
+    if (!t_.next_token(tok)) fail(path_, "ends early (truncated)", t_.line);
+    return to_number(tok, path_, t_.line);
+  }
+  const size_t sz = ply_size(type, path_);
+  if (pos_ + sz > s_.size()) fail(path_, "ends early (truncated binary data)");
+  const double v = ply_binary_value(s_.data() + pos_, type, swap_);
+  pos_ += sz;
+  return v;
+}
+
+void PlyBody::read_element(const PlyElement& e, PointCloud& c) {
+  const bool is_vertex = e.name == "vertex", is_face = e.name == "face";
+  if (is_vertex) vertex_count_ = e.count, c.xyz.resize(e.count);
+  // Normals only when all of nx, ny and nz are there: a file with ny alone is read without them.
+  int normal_axes = 0;
+  for (const auto& p : e.props) normal_axes += is_vertex && (p.name == "nx" || p.name == "ny" || p.name == "nz");
+  const bool has_normals = normal_axes == 3;
+  if (has_normals) c.normals.resize(e.count);
+  for (uint64_t r = 0; r < e.count; ++r) {
+    for (const auto& p : e.props) {
+      if (!p.count_type.empty()) {
+        read_list(p, is_face, c);
+        continue;
       }
+      const double v = read_value(p.type);
+      if (!is_vertex) continue;
+      if (p.name == "x")
+        c.xyz[r][0] = static_cast<float>(v);
+      else if (p.name == "y")
+        c.xyz[r][1] = static_cast<float>(v);
+      else if (p.name == "z")
+        c.xyz[r][2] = static_cast<float>(v);
+      else if (!has_normals)
+        continue;
+      else if (p.name == "nx")
+        c.normals[r][0] = static_cast<float>(v);
+      else if (p.name == "ny")
+        c.normals[r][1] = static_cast<float>(v);
+      else if (p.name == "nz")
+        c.normals[r][2] = static_cast<float>(v);
     }
   }
+}
+
+void PlyBody::read_list(const PlyProperty& p, bool is_face, PointCloud& c) {
+  const double k = read_value(p.count_type);
+  // Written so that NaN fails too (found by fuzzing: a NaN count was cast to an integer).
+  if (!(k >= 0 && k <= 1000000 && k == std::floor(k))) fail(path_, "a list of " + std::to_string(k) + " entries");
+  std::vector<uint64_t> idx(static_cast<size_t>(k));
+  for (auto& v : idx) {
+    const double x = read_value(p.type);
+    if (!(x >= 0 && x < 4294967296.0 && x == std::floor(x)))
+      fail(path_, "'" + std::to_string(x) + "' is not a vertex index");
+    v = static_cast<uint64_t>(x);
+  }
+  if (is_face && (p.name == "vertex_indices" || p.name == "vertex_index"))
+    add_polygon(c, idx, vertex_count_, path_, ascii_ ? t_.line : 0);
+}
+
+PointCloud read_ply(const std::string& path, const std::string& s) {
+  const PlyHeader h = read_ply_header(path, s);
+  const bool ascii = h.format == "ascii";
+  const bool swap = h.format == "binary_big_endian";  // this machine is little endian
+  if (!ascii && h.format != "binary_little_endian" && !swap) fail(path, "unknown PLY format '" + h.format + "'");
+  check_ply_counts(h, ascii, path, s);
+  PointCloud c;
+  PlyBody body(path, s, h, ascii, swap);
+  for (const auto& e : h.elements) body.read_element(e, c);
   return c;
 }
 

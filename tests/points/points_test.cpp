@@ -149,6 +149,13 @@ TEST(PointFiles, PlyAsciiAndBinaryAndObjAndXyz) {
   EXPECT_FLOAT_EQ(b.xyz[1][0], 1.5f);
   ASSERT_EQ(b.normals.size(), 2u);
   EXPECT_FLOAT_EQ(b.normals[1][2], 1.0f);
+  // A damaged header that lost "nx" (ny and nz alone) is read without normals, never written past them.
+  std::string half = bin;
+  half.replace(half.find("double nx"), 9, "double mx");
+  const auto h = unirep::modalities::read_point_file(write(d, "half.ply", half));
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_FLOAT_EQ(h.xyz[1][0], 1.5f);
+  EXPECT_TRUE(h.normals.empty());
   // Truncated binary data is an error, not a read past the end.
   const auto e = error_of(write(d, "cut.ply", bin.substr(0, bin.size() - 7)));
   EXPECT_NE(e.find("cut.ply"), std::string::npos) << e;
