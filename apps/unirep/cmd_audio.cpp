@@ -4,6 +4,7 @@
 //   unirep classify-audio FILE... --model-file M [--top-k K] [--json]   labels, scores, timeline
 #include "input_options.h"
 #include "commands.h"
+#include "label_scores_output.h"
 #include "error_line.h"
 
 #include "models/io/text_escape.h"
@@ -70,7 +71,7 @@ Command add_classify_audio(CLI::App& app) {
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s (%.2f s)\n", f.c_str(), r.duration_s);
-        for (const auto& t : r.top) std::printf("  %-12s %.4f\n", t.label.c_str(), t.score);
+        print_label_scores(r.top, 12);
         if (r.windows.size() > 1) {
           std::printf("  timeline:\n");
           for (const auto& s : r.segments)

@@ -1,6 +1,7 @@
 // unirep classify-points FILE... --model-file MODEL: labels with scores for point clouds and meshes.
 #include "input_options.h"
 #include "commands.h"
+#include "label_scores_output.h"
 #include "error_line.h"
 #include "output_options.h"
 #include "view_images_png.h"
@@ -69,7 +70,7 @@ Command add_classify_points(CLI::App& app) {
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s (%lld points)\n", file.c_str(), (long long)points.size(0));
-        for (const auto& t : top) std::printf("  %-14s %.4f\n", t.label.c_str(), t.score);
+        print_label_scores(top, 14);
       }
       if (f == 0 && !a->views_png.empty()) {
         write_view_images_png(a->views_png,

@@ -4,6 +4,7 @@
 // scores (docs/reference.md, Video).
 #include "input_options.h"
 #include "commands.h"
+#include "label_scores_output.h"
 #include "error_line.h"
 #include "model_options.h"
 
@@ -75,12 +76,11 @@ Command add_classify_video(CLI::App& app) {
         nlohmann::json j;
         j["file"] = io::utf8_for_json(file);
         j["views"] = a->views;
-        for (const auto& t : top)
-          j["top"].push_back({{"label", io::utf8_for_json(t.label)}, {"index", t.index}, {"score", t.score}});
+        j["top"] = label_scores_json(top);
         std::printf("%s\n", j.dump().c_str());
       } else {
         std::printf("%s\n", file.c_str());
-        for (const auto& t : top) std::printf("  %-20s %.4f\n", t.label.c_str(), t.score);
+        print_label_scores(top, 20);
       }
       std::fflush(stdout);
     }

@@ -124,6 +124,100 @@ RgbImage sharpen_degenerate(const RgbImage& im) {  // PIL's SMOOTH kernel [[1,1,
   return out;
 }
 
+// The RandAugment operations that take more than a line, each at level m in [0, 1] (timm's "inc1"
+// level functions).
+RgbImage rotate(const RgbImage& im, double degrees) {  // about the centre
+  const double cx = im.width / 2.0, cy = im.height / 2.0;
+  const double t = degrees * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
+  return affine(im, c, s, cx - c * cx - s * cy, -s, c, cy + s * cx - c * cy);
+}
+
+void posterize(RgbImage& im, double m) {  // Posterize (inc): keep 4 - int(4 m) bits
+  const int bits = std::max(1, 4 - static_cast<int>(4 * m));
+  const uint8_t mask = static_cast<uint8_t>(~((1 << (8 - bits)) - 1));
+  for (auto& v : im.pixels) v &= mask;
+}
+
+void solarize(RgbImage& im, double m) {  // Solarize (inc): invert above 256 - 256 m
+  const int threshold = 256 - static_cast<int>(256 * m);
+  for (auto& v : im.pixels)
+    if (v >= threshold) v = static_cast<uint8_t>(255 - v);
+}
+
+void solarize_add(RgbImage& im, double m) {  // SolarizeAdd: add 110 m below 128
+  const int add = static_cast<int>(110 * m);
+  for (auto& v : im.pixels)
+    if (v < 128) v = static_cast<uint8_t>(std::min(255, v + add));
+}
+
+RgbImage contrast(const RgbImage& im, double factor) {  // blend with the mean grey
+  const auto g = grey(im);
+  double mean = 0;
+  for (size_t i = 0; i < g.pixels.size(); i += 3) mean += g.pixels[i];
+  mean = std::round(mean / (g.pixels.size() / 3));
+  RgbImage flat = im;
+  std::fill(flat.pixels.begin(), flat.pixels.end(), static_cast<uint8_t>(mean));
+  return blend(im, flat, factor);
+}
+
+RgbImage brightness(const RgbImage& im, double factor) {  // blend with black
+  RgbImage black = im;
+  std::fill(black.pixels.begin(), black.pixels.end(), 0);
+  return blend(im, black, factor);
+}
+
+// RandAugment's operation `op` (timm's order) at level m, `sign` the random direction.
+void apply_rand_augment_op(RgbImage& out, int op, double m, double sign) {
+  const double cx = out.width / 2.0, cy = out.height / 2.0;
+  switch (op) {
+    case 0:
+      out = autocontrast(out);
+      break;
+    case 1:
+      out = equalize(out);
+      break;
+    case 2:
+      for (auto& v : out.pixels) v = static_cast<uint8_t>(255 - v);
+      break;
+    case 3:
+      out = rotate(out, sign * 30.0 * m);  // Rotate by up to 30 degrees
+      break;
+    case 4:
+      posterize(out, m);
+      break;
+    case 5:
+      solarize(out, m);
+      break;
+    case 6:
+      solarize_add(out, m);
+      break;
+    case 7:
+      out = blend(out, grey(out), 1.0 + sign * 0.9 * m);
+      break;  // Color (saturation)
+    case 8:
+      out = contrast(out, 1.0 + sign * 0.9 * m);
+      break;
+    case 9:
+      out = brightness(out, 1.0 + sign * 0.9 * m);
+      break;
+    case 10:
+      out = blend(out, sharpen_degenerate(out), 1.0 + sign * 0.9 * m);
+      break;  // Sharpness
+    case 11:
+      out = affine(out, 1, sign * 0.3 * m, -sign * 0.3 * m * cy, 0, 1, 0);
+      break;  // ShearX
+    case 12:
+      out = affine(out, 1, 0, 0, sign * 0.3 * m, 1, -sign * 0.3 * m * cx);
+      break;  // ShearY
+    case 13:
+      out = affine(out, 1, 0, sign * 0.45 * m * out.width, 0, 1, 0);
+      break;  // TranslateX (relative)
+    default:
+      out = affine(out, 1, 0, 0, 0, 1, sign * 0.45 * m * out.height);
+      break;  // TranslateY
+  }
+}
+
 }  // namespace
 
 CropBox random_resized_crop_box(int width, int height, const ImageAugmentOptions& o, std::mt19937_64& rng) {
@@ -174,75 +268,7 @@ RgbImage rand_augment(const RgbImage& im, int n, double magnitude, double magnit
     double m = magnitude_std > 0 ? magnitude + magnitude_std * N(rng) : magnitude;
     m = std::clamp(m, 0.0, 10.0) / 10.0;  // level in [0, 1]
     const double sign = U(rng) < 0.5 ? -1.0 : 1.0;
-    const double cx = out.width / 2.0, cy = out.height / 2.0;
-    switch (op) {
-      case 0:
-        out = autocontrast(out);
-        break;
-      case 1:
-        out = equalize(out);
-        break;
-      case 2:
-        for (auto& v : out.pixels) v = static_cast<uint8_t>(255 - v);
-        break;
-      case 3: {  // Rotate by up to 30 degrees about the centre
-        const double t = sign * 30.0 * m * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
-        out = affine(out, c, s, cx - c * cx - s * cy, -s, c, cy + s * cx - c * cy);
-        break;
-      }
-      case 4: {  // Posterize (inc): keep 4 - int(4 m) bits
-        const int bits = std::max(1, 4 - static_cast<int>(4 * m));
-        const uint8_t mask = static_cast<uint8_t>(~((1 << (8 - bits)) - 1));
-        for (auto& v : out.pixels) v &= mask;
-        break;
-      }
-      case 5: {  // Solarize (inc): invert above 256 - 256 m
-        const int threshold = 256 - static_cast<int>(256 * m);
-        for (auto& v : out.pixels)
-          if (v >= threshold) v = static_cast<uint8_t>(255 - v);
-        break;
-      }
-      case 6: {  // SolarizeAdd: add 110 m below 128
-        const int add = static_cast<int>(110 * m);
-        for (auto& v : out.pixels)
-          if (v < 128) v = static_cast<uint8_t>(std::min(255, v + add));
-        break;
-      }
-      case 7:
-        out = blend(out, grey(out), 1.0 + sign * 0.9 * m);
-        break;   // Color (saturation)
-      case 8: {  // Contrast: blend with the mean grey
-        const auto g = grey(out);
-        double mean = 0;
-        for (size_t i = 0; i < g.pixels.size(); i += 3) mean += g.pixels[i];
-        mean = std::round(mean / (g.pixels.size() / 3));
-        RgbImage flat = out;
-        std::fill(flat.pixels.begin(), flat.pixels.end(), static_cast<uint8_t>(mean));
-        out = blend(out, flat, 1.0 + sign * 0.9 * m);
-        break;
-      }
-      case 9: {  // Brightness: blend with black
-        RgbImage black = out;
-        std::fill(black.pixels.begin(), black.pixels.end(), 0);
-        out = blend(out, black, 1.0 + sign * 0.9 * m);
-        break;
-      }
-      case 10:
-        out = blend(out, sharpen_degenerate(out), 1.0 + sign * 0.9 * m);
-        break;  // Sharpness
-      case 11:
-        out = affine(out, 1, sign * 0.3 * m, -sign * 0.3 * m * cy, 0, 1, 0);
-        break;  // ShearX
-      case 12:
-        out = affine(out, 1, 0, 0, sign * 0.3 * m, 1, -sign * 0.3 * m * cx);
-        break;  // ShearY
-      case 13:
-        out = affine(out, 1, 0, sign * 0.45 * m * out.width, 0, 1, 0);
-        break;  // TranslateX (relative)
-      default:
-        out = affine(out, 1, 0, 0, 0, 1, sign * 0.45 * m * out.height);
-        break;  // TranslateY
-    }
+    apply_rand_augment_op(out, op, m, sign);
   }
   return out;
 }

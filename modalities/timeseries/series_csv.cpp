@@ -157,6 +157,232 @@ void check_time_style(const ParsedTime& t, const ParsedTime& first, const std::s
              "; give every time an offset or none");
 }
 
+// One read of a file, a step per method: the time and value columns chosen from the header, the
+// rows read and checked, then the table assembled, its gaps filled and its spacing made regular
+// (docs/timeseries.md, Data).
+class SeriesReader {
+ public:
+  SeriesReader(const std::string& path, const SeriesCsvOptions& o, std::vector<std::string> header)
+      : path_(path), o_(o), long_format_(!o.series_id_col.empty()), header_(std::move(header)) {}
+  SeriesTable read(Lines& in);  // the lines after the header
+
+ private:
+  void choose_time_column(Lines& in);
+  void choose_value_columns();
+  void read_row(const std::string& line, size_t line_no);
+  void choose_default_targets(const std::vector<std::string>& cells, size_t line_no);
+  void add_long_row(const std::vector<std::string>& cells, double t, const std::string& time_text, size_t line_no);
+  void add_wide_row(const std::vector<std::string>& cells, double t, const std::string& time_text, size_t line_no);
+  void assemble();
+  void resample(double step);
+  void check_regular_spacing();
+
+  const std::string& path_;
+  const SeriesCsvOptions& o_;
+  const bool long_format_;
+  const std::vector<std::string> header_;
+  SeriesTable table_;
+  size_t time_idx_ = 0;
+  std::vector<size_t> cols_;  // wide: targets then covariates
+  size_t id_idx_ = 0, value_idx_ = 0;
+  std::vector<double> times_;
+  std::vector<size_t> time_lines_;  // the line each time first appears on
+  std::vector<float> wide_;         // wide: the selected columns, row after row
+  // long: id -> (time row, value), rows increasing (times never go backwards)
+  std::map<std::string, std::vector<std::pair<size_t, float>>> by_id_;
+  std::vector<std::string> id_order_;
+  ParsedTime last_style_;
+  bool first_row_ = true;
+};
+
+SeriesTable SeriesReader::read(Lines& in) {
+  table_.source = path_;
+  choose_time_column(in);
+  table_.time_column = header_[time_idx_];
+  choose_value_columns();
+  std::string line;
+  size_t line_no = 1;
+  while (in.next(line)) read_row(line, ++line_no);
+  if (times_.size() < 2) fail(path_, 0, "needs at least two rows of data");
+  // Forecasts are written with the last row's UTC offset (the one in force at the end of the data)
+  // and with as many digits of seconds as the file's most precise time.
+  table_.time_style.zone = last_style_.zone;
+  table_.time_style.utc_offset_minutes = last_style_.utc_offset_minutes;
+  table_.time_style.fraction_digits = last_style_.fraction_digits;
+  assemble();
+  const size_t T = times_.size(), V = table_.names.size();
+  for (size_t c = 0; c < V; ++c)
+    table_.filled_missing += fill_column(table_.values, T, V, c, times_, path_, table_.names[c]);
+  // Regular spacing, or resampling onto a regular grid.
+  if (o_.resample_seconds)
+    resample(*o_.resample_seconds);
+  else
+    check_regular_spacing();
+  return std::move(table_);
+}
+
+// Without time_col: the first column whose first value is a date, else the first column.
+void SeriesReader::choose_time_column(Lines& in) {
+  if (!o_.time_col.empty()) {
+    time_idx_ = column_index(header_, o_.time_col, path_);
+    return;
+  }
+  const size_t data_start = in.position();
+  std::string first;
+  while (in.next(first) && trim(first).empty()) {
+  }
+  const auto cells = split_csv_line(first);
+  for (size_t c = 0; c < cells.size() && c < header_.size(); ++c) {
+    const auto t = parse_time(cells[c]);
+    if (t && t->format != TimeFormat::Number) {
+      time_idx_ = c;
+      break;
+    }
+  }
+  in.seek(data_start);
+}
+
+void SeriesReader::choose_value_columns() {
+  if (long_format_) {
+    if (!o_.covariates.empty()) fail(path_, 1, "covariates need the wide format (one column per variable)");
+    id_idx_ = column_index(header_, o_.series_id_col, path_);
+    value_idx_ = column_index(header_, o_.value_col, path_);
+    return;
+  }
+  for (const auto& t : o_.targets) cols_.push_back(column_index(header_, t, path_));
+  for (const auto& c : o_.covariates) {
+    if (std::find(o_.targets.begin(), o_.targets.end(), c) != o_.targets.end())
+      fail(path_, 1, "column " + quoted(c) + " is both a target and a covariate");
+    cols_.push_back(column_index(header_, c, path_));
+  }
+}
+
+void SeriesReader::read_row(const std::string& line, size_t line_no) {
+  if (trim(line).empty()) return;
+  const auto cells = split_csv_line(line);
+  if (cells.size() != header_.size())
+    fail(path_, line_no,
+         "has " + std::to_string(cells.size()) + " cells, the header has " + std::to_string(header_.size()));
+  const std::string time_text = trim(cells[time_idx_]);
+  const auto reading = read_time(time_text);
+  if (!reading.time) fail(path_, line_no, "cannot read the time " + quoted(time_text) + ": " + reading.problem);
+  const ParsedTime& parsed = *reading.time;
+  if (first_row_) {
+    table_.time_style = parsed;
+    if (!long_format_ && o_.targets.empty()) choose_default_targets(cells, line_no);
+    first_row_ = false;
+  } else {
+    check_time_style(parsed, table_.time_style, time_text, path_, line_no);
+  }
+  last_style_.zone = parsed.zone;
+  last_style_.utc_offset_minutes = parsed.utc_offset_minutes;
+  last_style_.fraction_digits = std::max(last_style_.fraction_digits, parsed.fraction_digits);
+  if (long_format_)
+    add_long_row(cells, parsed.seconds, time_text, line_no);
+  else
+    add_wide_row(cells, parsed.seconds, time_text, line_no);
+}
+
+// Default targets: every column other than time and covariates whose first cell is numeric.
+void SeriesReader::choose_default_targets(const std::vector<std::string>& cells, size_t line_no) {
+  for (size_t c = 0; c < header_.size(); ++c) {
+    if (c == time_idx_ || std::find(o_.covariates.begin(), o_.covariates.end(), header_[c]) != o_.covariates.end())
+      continue;
+    float v;
+    const Cell kind = parse_cell(cells[c], v);
+    if (kind != Cell::NotNumber) cols_.insert(cols_.end() - static_cast<std::ptrdiff_t>(o_.covariates.size()), c);
+  }
+  if (cols_.size() == o_.covariates.size()) fail(path_, line_no, "no numeric column to forecast");
+}
+
+void SeriesReader::add_long_row(const std::vector<std::string>& cells, double t, const std::string& time_text,
+                                size_t line_no) {
+  if (times_.empty() || t > times_.back())
+    times_.push_back(t), time_lines_.push_back(line_no);
+  else if (t < times_.back())
+    fail(path_, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
+  const std::string id = trim(cells[id_idx_]);
+  if (!o_.targets.empty() && std::find(o_.targets.begin(), o_.targets.end(), id) == o_.targets.end()) return;
+  if (invalid_utf8_offset(id) != std::string::npos)
+    fail(path_, line_no, "the series id " + quoted(id) + " is not valid UTF-8; save the file as UTF-8");
+  const float v = read_cell(cells[value_idx_], path_, line_no, "column " + quoted(header_[value_idx_]));
+  auto& series = by_id_[id];
+  if (series.empty() && std::find(id_order_.begin(), id_order_.end(), id) == id_order_.end()) id_order_.push_back(id);
+  if (!series.empty() && series.back().first == times_.size() - 1)
+    fail(path_, line_no, "duplicate time " + quoted(time_text) + " for series " + quoted(id));
+  series.emplace_back(times_.size() - 1, v);
+}
+
+void SeriesReader::add_wide_row(const std::vector<std::string>& cells, double t, const std::string& time_text,
+                                size_t line_no) {
+  if (!times_.empty() && t == times_.back()) fail(path_, line_no, "duplicate time " + quoted(time_text));
+  if (!times_.empty() && t < times_.back())
+    fail(path_, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
+  times_.push_back(t);
+  time_lines_.push_back(line_no);
+  for (size_t c : cols_) wide_.push_back(read_cell(cells[c], path_, line_no, "column " + quoted(header_[c])));
+}
+
+// Assembles T x V: long rows pivoted to one column per series id, wide rows as read.
+void SeriesReader::assemble() {
+  const size_t T = times_.size();
+  if (long_format_) {
+    for (const auto& id : o_.targets)
+      if (!by_id_.count(id)) fail(path_, 0, "no rows for series " + quoted(id));
+    const auto& order = o_.targets.empty() ? id_order_ : o_.targets;
+    table_.names = order;
+    table_.num_targets = order.size();
+    table_.values.assign(T * order.size(), kMissing);
+    for (size_t c = 0; c < order.size(); ++c)
+      for (const auto& [r, v] : by_id_[order[c]]) table_.values[r * order.size() + c] = v;
+  } else {
+    for (size_t c : cols_) table_.names.push_back(header_[c]);
+    table_.num_targets = cols_.size() - o_.covariates.size();
+    table_.values = std::move(wide_);
+  }
+}
+
+void SeriesReader::resample(double step) {
+  const size_t T = times_.size(), V = table_.names.size();
+  const double span = (times_.back() - times_.front()) / step;
+  if (!(span * static_cast<double>(std::max<size_t>(V, 1)) <= kMaxResampledCells))
+    fail(path_, 0,
+         "resampling every " + std::to_string(step) + " s would make more than 1e8 values; choose a coarser frequency");
+  const size_t n = static_cast<size_t>(std::floor(span + 1e-9)) + 1;
+  if (n < 2) fail(path_, 0, "resampling every " + std::to_string(step) + " s leaves fewer than two rows");
+  std::vector<float> out(n * V);
+  std::vector<double> grid(n);
+  const auto& values = table_.values;
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double t = times_.front() + static_cast<double>(i) * step;
+    grid[i] = t;
+    while (k + 1 < T && times_[k + 1] <= t) ++k;
+    const size_t k1 = std::min(k + 1, T - 1);
+    const double w = k1 == k ? 0.0 : (t - times_[k]) / (times_[k1] - times_[k]);
+    for (size_t c = 0; c < V; ++c)
+      out[i * V + c] = static_cast<float>(values[k * V + c] + (values[k1 * V + c] - values[k * V + c]) * w);
+  }
+  table_.times = std::move(grid);
+  table_.values = std::move(out);
+  table_.step = step;
+  table_.resampled = true;
+}
+
+void SeriesReader::check_regular_spacing() {
+  const double step = times_[1] - times_[0];
+  for (size_t i = 1; i < times_.size(); ++i) {
+    const double gap = times_[i] - times_[i - 1];
+    if (!(std::abs(gap - step) <= 1e-6 * std::max(1.0, std::abs(step)))) {
+      fail(path_, time_lines_[i],
+           "irregular spacing: this time comes " + std::to_string(gap) + " after the previous one, the first gap is " +
+               std::to_string(step) + "; resample it onto a regular grid (the resample option: 1h, 1d, ...)");
+    }
+  }
+  table_.times = std::move(times_);
+  table_.step = step;
+}
+
 }  // namespace
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -191,182 +417,9 @@ SeriesTable read_series_csv(const std::string& path, const SeriesCsvOptions& o) 
   // Bounded: a size limit, and a pipe with no writer is given up on (docs/timeseries.md, Data).
   const std::string bytes = read_input_bytes(path, o.input_limits);
   Lines in(bytes);
-  SeriesTable table;
-  table.source = path;
   std::string line;
   if (!in.next(line)) fail(path, 0, "the file is empty");
-  const std::vector<std::string> header = read_header(line, path);
-  // Without --time-col: the first column whose first value is a date, else the first column.
-  size_t time_idx = 0;
-  if (!o.time_col.empty()) {
-    time_idx = column_index(header, o.time_col, path);
-  } else {
-    const size_t data_start = in.position();
-    std::string first;
-    while (in.next(first) && trim(first).empty()) {
-    }
-    const auto cells = split_csv_line(first);
-    for (size_t c = 0; c < cells.size() && c < header.size(); ++c) {
-      const auto t = parse_time(cells[c]);
-      if (t && t->format != TimeFormat::Number) {
-        time_idx = c;
-        break;
-      }
-    }
-    in.seek(data_start);
-  }
-  table.time_column = header[time_idx];
-  const bool long_format = !o.series_id_col.empty();
-
-  std::vector<size_t> cols;  // wide: targets then covariates
-  size_t id_idx = 0, value_idx = 0;
-  if (long_format) {
-    if (!o.covariates.empty()) fail(path, 1, "covariates need the wide format (one column per variable)");
-    id_idx = column_index(header, o.series_id_col, path);
-    value_idx = column_index(header, o.value_col, path);
-  } else {
-    for (const auto& t : o.targets) cols.push_back(column_index(header, t, path));
-    for (const auto& c : o.covariates) {
-      if (std::find(o.targets.begin(), o.targets.end(), c) != o.targets.end())
-        fail(path, 1, "column " + quoted(c) + " is both a target and a covariate");
-      cols.push_back(column_index(header, c, path));
-    }
-  }
-
-  std::vector<double> times;
-  std::vector<size_t> time_lines;  // the line each time first appears on
-  std::vector<float> wide;         // wide: the selected columns, row after row
-  // long: id -> (time row, value), rows increasing (times never go backwards)
-  std::map<std::string, std::vector<std::pair<size_t, float>>> by_id;
-  std::vector<std::string> id_order;
-  ParsedTime last_style;
-  size_t line_no = 1;
-  bool first_row = true;
-  while (in.next(line)) {
-    ++line_no;
-    if (trim(line).empty()) continue;
-    const auto cells = split_csv_line(line);
-    if (cells.size() != header.size())
-      fail(path, line_no,
-           "has " + std::to_string(cells.size()) + " cells, the header has " + std::to_string(header.size()));
-    const std::string time_text = trim(cells[time_idx]);
-    const auto reading = read_time(time_text);
-    if (!reading.time) fail(path, line_no, "cannot read the time " + quoted(time_text) + ": " + reading.problem);
-    const ParsedTime& parsed = *reading.time;
-    if (first_row) {
-      table.time_style = parsed;
-      if (!long_format && o.targets.empty()) {
-        // Default targets: every column other than time and covariates whose first cell is numeric.
-        for (size_t c = 0; c < header.size(); ++c) {
-          if (c == time_idx || std::find(o.covariates.begin(), o.covariates.end(), header[c]) != o.covariates.end())
-            continue;
-          float v;
-          const Cell kind = parse_cell(cells[c], v);
-          if (kind != Cell::NotNumber) cols.insert(cols.end() - static_cast<std::ptrdiff_t>(o.covariates.size()), c);
-        }
-        if (cols.size() == o.covariates.size()) fail(path, line_no, "no numeric column to forecast");
-      }
-      first_row = false;
-    } else {
-      check_time_style(parsed, table.time_style, time_text, path, line_no);
-    }
-    last_style.zone = parsed.zone;
-    last_style.utc_offset_minutes = parsed.utc_offset_minutes;
-    last_style.fraction_digits = std::max(last_style.fraction_digits, parsed.fraction_digits);
-    const double t = parsed.seconds;
-    if (long_format) {
-      if (times.empty() || t > times.back())
-        times.push_back(t), time_lines.push_back(line_no);
-      else if (t < times.back())
-        fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
-      const std::string id = trim(cells[id_idx]);
-      if (!o.targets.empty() && std::find(o.targets.begin(), o.targets.end(), id) == o.targets.end()) continue;
-      if (invalid_utf8_offset(id) != std::string::npos)
-        fail(path, line_no, "the series id " + quoted(id) + " is not valid UTF-8; save the file as UTF-8");
-      const float v = read_cell(cells[value_idx], path, line_no, "column " + quoted(header[value_idx]));
-      auto& series = by_id[id];
-      if (series.empty() && std::find(id_order.begin(), id_order.end(), id) == id_order.end()) id_order.push_back(id);
-      if (!series.empty() && series.back().first == times.size() - 1)
-        fail(path, line_no, "duplicate time " + quoted(time_text) + " for series " + quoted(id));
-      series.emplace_back(times.size() - 1, v);
-    } else {
-      if (!times.empty() && t == times.back()) fail(path, line_no, "duplicate time " + quoted(time_text));
-      if (!times.empty() && t < times.back())
-        fail(path, line_no, "times go backwards (" + quoted(time_text) + "); sort the file by time");
-      times.push_back(t);
-      time_lines.push_back(line_no);
-      for (size_t c : cols) wide.push_back(read_cell(cells[c], path, line_no, "column " + quoted(header[c])));
-    }
-  }
-  if (times.size() < 2) fail(path, 0, "needs at least two rows of data");
-  // Forecasts are written with the last row's UTC offset (the one in force at the end of the data)
-  // and with as many digits of seconds as the file's most precise time.
-  table.time_style.zone = last_style.zone;
-  table.time_style.utc_offset_minutes = last_style.utc_offset_minutes;
-  table.time_style.fraction_digits = last_style.fraction_digits;
-
-  // Assemble T x V.
-  const size_t T = times.size();
-  if (long_format) {
-    for (const auto& id : o.targets)
-      if (!by_id.count(id)) fail(path, 0, "no rows for series " + quoted(id));
-    const auto& order = o.targets.empty() ? id_order : o.targets;
-    table.names = order;
-    table.num_targets = order.size();
-    table.values.assign(T * order.size(), kMissing);
-    for (size_t c = 0; c < order.size(); ++c)
-      for (const auto& [r, v] : by_id[order[c]]) table.values[r * order.size() + c] = v;
-  } else {
-    for (size_t c : cols) table.names.push_back(header[c]);
-    table.num_targets = cols.size() - o.covariates.size();
-    table.values = std::move(wide);
-  }
-  const size_t V = table.names.size();
-  for (size_t c = 0; c < V; ++c)
-    table.filled_missing += fill_column(table.values, T, V, c, times, path, table.names[c]);
-
-  // Regular spacing, or resampling onto a regular grid.
-  if (o.resample_seconds) {
-    const double step = *o.resample_seconds;
-    const double span = (times.back() - times.front()) / step;
-    if (!(span * static_cast<double>(std::max<size_t>(V, 1)) <= kMaxResampledCells))
-      fail(path, 0,
-           "resampling every " + std::to_string(step) +
-               " s would make more than 1e8 values; choose a coarser frequency");
-    const size_t n = static_cast<size_t>(std::floor(span + 1e-9)) + 1;
-    if (n < 2) fail(path, 0, "resampling every " + std::to_string(step) + " s leaves fewer than two rows");
-    std::vector<float> out(n * V);
-    std::vector<double> grid(n);
-    size_t k = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const double t = times.front() + static_cast<double>(i) * step;
-      grid[i] = t;
-      while (k + 1 < T && times[k + 1] <= t) ++k;
-      const size_t k1 = std::min(k + 1, T - 1);
-      const double w = k1 == k ? 0.0 : (t - times[k]) / (times[k1] - times[k]);
-      for (size_t c = 0; c < V; ++c)
-        out[i * V + c] =
-            static_cast<float>(table.values[k * V + c] + (table.values[k1 * V + c] - table.values[k * V + c]) * w);
-    }
-    table.times = std::move(grid);
-    table.values = std::move(out);
-    table.step = step;
-    table.resampled = true;
-  } else {
-    const double step = times[1] - times[0];
-    for (size_t i = 1; i < T; ++i) {
-      const double gap = times[i] - times[i - 1];
-      if (!(std::abs(gap - step) <= 1e-6 * std::max(1.0, std::abs(step)))) {
-        fail(path, time_lines[i],
-             "irregular spacing: this time comes " + std::to_string(gap) +
-                 " after the previous one, the first gap is " + std::to_string(step) +
-                 "; resample it onto a regular grid (the resample option: 1h, 1d, ...)");
-      }
-    }
-    table.times = std::move(times);
-    table.step = step;
-  }
-  return table;
+  return SeriesReader(path, o, read_header(line, path)).read(in);
 }
 
 }  // namespace unirep::modalities

@@ -74,12 +74,35 @@ struct HeaderParser {
     if (i < s.size() && s[i] == 'L') ++i;  // Python 2 long suffix
     return v;
   }
+  bool boolean() {
+    const auto w = word();
+    if (w != "True" && w != "False") fail("fortran_order must be True or False");
+    return w == "True";
+  }
+  std::vector<int64_t> shape() {
+    std::vector<int64_t> dims;
+    expect('(');
+    while (!eat(')')) {
+      if (dims.size() >= kMaxDims) fail("more than " + std::to_string(kMaxDims) + " dimensions");
+      dims.push_back(integer());
+      // A one-element tuple needs its comma: "(3,)"; "(3)" is an int, not a shape.
+      if (!eat(',')) {
+        if (dims.size() == 1) fail("a 1-D shape must be written (n,)");
+        expect(')');
+        break;
+      }
+    }
+    return dims;
+  }
 };
 
-}  // namespace
+// Where the header is and how long, from the magic and the version (1.0: a 2-byte length, 2.0 and
+// 3.0: a 4-byte one).
+struct HeaderSpan {
+  uint64_t start, length;
+};
 
-at::Tensor read_npy(const std::string& path) {
-  FileReader file(path);
+HeaderSpan read_preamble(FileReader& file, const std::string& path) {
   unsigned char pre[10];
   if (file.size() < 10) throw FormatError(path, "not a .npy file (too short for the NumPy magic)");
   file.read_at(0, pre, 10, "magic");
@@ -99,12 +122,19 @@ at::Tensor read_npy(const std::string& path) {
     header_start = 12;
   }
   if (header_len > kMaxHeader) throw FormatError(path, "absurd .npy header length " + std::to_string(header_len));
-  const std::string header = file.read_string(header_start, header_len, "header");
+  return {header_start, header_len};
+}
 
-  HeaderParser p{header, path};
+struct NpyHeader {
   std::string descr;
-  bool fortran = false, have_descr = false, have_order = false, have_shape = false;
+  bool fortran = false;
   std::vector<int64_t> shape;
+};
+
+NpyHeader parse_header(const std::string& header, const std::string& path) {
+  HeaderParser p{header, path};
+  NpyHeader h;
+  bool have_descr = false, have_order = false, have_shape = false;
   p.expect('{');
   while (!p.eat('}')) {
     const std::string key = p.quoted();
@@ -116,25 +146,12 @@ at::Tensor read_npy(const std::string& path) {
     if (!seen) p.fail("unknown key '" + key + "'");
     if (*seen) p.fail("key '" + key + "' appears twice");
     *seen = true;
-    if (key == "descr") {
-      descr = p.quoted();
-    } else if (key == "fortran_order") {
-      const auto w = p.word();
-      if (w != "True" && w != "False") p.fail("fortran_order must be True or False");
-      fortran = w == "True";
-    } else {
-      p.expect('(');
-      while (!p.eat(')')) {
-        if (shape.size() >= kMaxDims) p.fail("more than " + std::to_string(kMaxDims) + " dimensions");
-        shape.push_back(p.integer());
-        // A one-element tuple needs its comma: "(3,)"; "(3)" is an int, not a shape.
-        if (!p.eat(',')) {
-          if (shape.size() == 1) p.fail("a 1-D shape must be written (n,)");
-          p.expect(')');
-          break;
-        }
-      }
-    }
+    if (key == "descr")
+      h.descr = p.quoted();
+    else if (key == "fortran_order")
+      h.fortran = p.boolean();
+    else
+      h.shape = p.shape();
     if (!p.eat(',')) {
       p.expect('}');
       break;
@@ -144,6 +161,10 @@ at::Tensor read_npy(const std::string& path) {
   // NumPy pads the dict with spaces and ends it with a newline; nothing else may follow.
   p.skip();
   if (p.i != header.size()) p.fail("unexpected text after the dict");
+  return h;
+}
+
+at::ScalarType scalar_type(const std::string& descr, const std::string& path) {
   at::ScalarType type = at::kFloat;
   bool known = false;
   for (const auto& d : kDescrs)
@@ -151,35 +172,55 @@ at::Tensor read_npy(const std::string& path) {
   if (!known)
     throw FormatError(path,
                       "unsupported dtype '" + descr + "' (float32, float64, float16, int64, int32, uint8, int8, bool)");
+  return type;
+}
 
-  const uint64_t item = at::elementSize(type);
+// The element count, refused where it times the item size would overflow.
+uint64_t element_count(const std::vector<int64_t>& shape, uint64_t item, const std::string& path) {
   uint64_t numel = 1;
   for (auto d : shape) {
     if (d != 0 && numel > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d) / item)
       throw FormatError(path, "shape is too large");
     numel *= static_cast<uint64_t>(d);
   }
-  const uint64_t data_start = header_start + header_len;
-  const uint64_t available = file.size() - data_start;
-  if (numel * item != available)
-    throw FormatError(path, "data is " + std::to_string(available) + " bytes, shape and dtype need " +
-                                std::to_string(numel * item) +
-                                (available < numel * item ? " (truncated)" : " (trailing bytes)"));
-  // Fortran order is C order of the reversed shape; such files are read as that, then transposed
-  // back into a C-order tensor. (np.save writes Fortran order for transposed arrays, as the audio
-  // fixtures are.)
-  std::vector<int64_t> stored = shape;
-  if (fortran) std::reverse(stored.begin(), stored.end());
+  return numel;
+}
+
+// The array's bytes into a C-order tensor. Fortran order is C order of the reversed shape; such
+// files are read as that, then transposed back. (np.save writes Fortran order for transposed
+// arrays, as the audio fixtures are.)
+at::Tensor read_array(FileReader& file, uint64_t data_start, const NpyHeader& h, at::ScalarType type, uint64_t numel,
+                      const std::string& path) {
+  std::vector<int64_t> stored = h.shape;
+  if (h.fortran) std::reverse(stored.begin(), stored.end());
   at::Tensor t = at::empty(stored, at::TensorOptions().dtype(type));
-  if (numel > 0) file.read_at(data_start, t.data_ptr(), numel * item, "array data");
+  if (numel > 0) file.read_at(data_start, t.data_ptr(), numel * at::elementSize(type), "array data");
   if (type == at::kBool && numel > 0 && t.view(at::kByte).gt(1).any().item<bool>())
     throw FormatError(path, "bool array holds values other than 0 and 1");
-  if (fortran && t.dim() > 1) {
+  if (h.fortran && t.dim() > 1) {
     std::vector<int64_t> reverse(static_cast<size_t>(t.dim()));
     for (size_t i = 0; i < reverse.size(); ++i) reverse[i] = static_cast<int64_t>(reverse.size() - 1 - i);
     t = t.permute(reverse).contiguous();
   }
   return t;
+}
+
+}  // namespace
+
+at::Tensor read_npy(const std::string& path) {
+  FileReader file(path);
+  const HeaderSpan span = read_preamble(file, path);
+  const NpyHeader h = parse_header(file.read_string(span.start, span.length, "header"), path);
+  const at::ScalarType type = scalar_type(h.descr, path);
+  const uint64_t item = at::elementSize(type);
+  const uint64_t numel = element_count(h.shape, item, path);
+  const uint64_t data_start = span.start + span.length;
+  const uint64_t available = file.size() - data_start;
+  if (numel * item != available)
+    throw FormatError(path, "data is " + std::to_string(available) + " bytes, shape and dtype need " +
+                                std::to_string(numel * item) +
+                                (available < numel * item ? " (truncated)" : " (trailing bytes)"));
+  return read_array(file, data_start, h, type, numel, path);
 }
 
 void write_npy(const std::string& path, const at::Tensor& tensor) {

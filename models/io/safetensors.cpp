@@ -86,48 +86,51 @@ Metadata parse_metadata(const nlohmann::json& header, const std::string& path) {
   return meta;
 }
 
-}  // namespace
+// One tensor's entry of the header, read and checked, failing with "tensor 'NAME': problem".
+struct EntryReader {
+  const std::string& path;
+  const std::string& name;
 
-Metadata read_safetensors_metadata(const std::string& path) {
-  FileReader file(path);
-  return parse_metadata(read_header(file, path).json, path);
-}
+  [[noreturn]] void bad(const std::string& what) const { throw FormatError(path, "tensor '" + name + "': " + what); }
 
-NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
-  FileReader file(path);
-  const auto parsed = read_header(file, path);
-  const auto& header = parsed.json;
-  const uint64_t data_start = parsed.data_start, data_size = parsed.data_size;
-  Metadata meta = parse_metadata(header, path);
-
-  std::vector<Entry> entries;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    const auto& v = it.value();
-    if (name == "__metadata__") continue;  // parse_metadata
-    auto bad = [&](const std::string& what) { throw FormatError(path, "tensor '" + name + "': " + what); };
+  Entry read(const nlohmann::json& v, uint64_t data_size) const {
     if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
       bad("needs dtype, shape and data_offsets");
     if (!v["dtype"].is_string()) bad("dtype must be a string");
     Entry e{name, at::kFloat, {}, 0, 0};
-    const auto dtype = v["dtype"].get<std::string>();
-    bool known = false;
+    e.type = dtype(v["dtype"].get<std::string>());
+    const uint64_t numel = shape(v["shape"], e.shape);
+    offsets(v["data_offsets"], data_size, e);
+    if (numel * at::elementSize(e.type) != e.end - e.begin)
+      bad("shape and dtype need " + std::to_string(numel * at::elementSize(e.type)) + " bytes, offsets span " +
+          std::to_string(e.end - e.begin));
+    return e;
+  }
+
+  at::ScalarType dtype(const std::string& text) const {
     for (const auto& d : kDTypes)
-      if (dtype == d.name) e.type = d.type, known = true;
-    if (!known) bad("unsupported dtype '" + dtype + "'");
-    if (!v["shape"].is_array() || v["shape"].size() > kMaxDims)
+      if (text == d.name) return d.type;
+    bad("unsupported dtype '" + text + "'");
+  }
+
+  // The sizes into `dims`; the element count, refused where 8-byte elements would overflow.
+  uint64_t shape(const nlohmann::json& sizes, std::vector<int64_t>& dims) const {
+    if (!sizes.is_array() || sizes.size() > kMaxDims)
       bad("shape must be a list of at most " + std::to_string(kMaxDims) + " sizes");
     uint64_t numel = 1;
-    for (const auto& d : v["shape"]) {
+    for (const auto& d : sizes) {
       if (!d.is_number_unsigned()) bad("shape entries must be non-negative integers");
       const auto n = d.get<uint64_t>();
       if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
           (n != 0 && numel > std::numeric_limits<uint64_t>::max() / n / 8))
         bad("shape is too large");
       numel *= n;
-      e.shape.push_back(static_cast<int64_t>(n));
+      dims.push_back(static_cast<int64_t>(n));
     }
-    const auto& off = v["data_offsets"];
+    return numel;
+  }
+
+  void offsets(const nlohmann::json& off, uint64_t data_size, Entry& e) const {
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
       bad("data_offsets must be two non-negative integers");
     e.begin = off[0].get<uint64_t>();
@@ -135,12 +138,11 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
     if (e.begin > e.end || e.end > data_size)
       bad("data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ") lie outside the " +
           std::to_string(data_size) + "-byte data area");
-    if (numel * at::elementSize(e.type) != e.end - e.begin)
-      bad("shape and dtype need " + std::to_string(numel * at::elementSize(e.type)) + " bytes, offsets span " +
-          std::to_string(e.end - e.begin));
-    entries.push_back(std::move(e));
   }
-  // The format requires the tensors to cover the data area exactly once each.
+};
+
+// The format requires the tensors to cover the data area exactly once each; sorts `entries` by offset.
+void check_coverage(std::vector<Entry>& entries, uint64_t data_size, const std::string& path) {
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
@@ -153,7 +155,10 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
   if (cursor != data_size)
     throw FormatError(
         path, std::to_string(data_size - cursor) + " bytes after the last tensor are not described by the header");
+}
 
+NamedTensors read_entries(FileReader& file, const std::vector<Entry>& entries, uint64_t data_start,
+                          const std::string& path) {
   NamedTensors out;
   for (const auto& e : entries) {
     auto t = at::empty(e.shape, at::TensorOptions().dtype(e.type));
@@ -163,6 +168,28 @@ NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
       throw FormatError(path, "tensor '" + e.name + "' holds bool values other than 0 and 1");
     out.push_back({e.name, t});
   }
+  return out;
+}
+
+}  // namespace
+
+Metadata read_safetensors_metadata(const std::string& path) {
+  FileReader file(path);
+  return parse_metadata(read_header(file, path).json, path);
+}
+
+NamedTensors read_safetensors(const std::string& path, Metadata* metadata) {
+  FileReader file(path);
+  const auto parsed = read_header(file, path);
+  const auto& header = parsed.json;
+  Metadata meta = parse_metadata(header, path);
+  std::vector<Entry> entries;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;  // parse_metadata
+    entries.push_back(EntryReader{path, it.key()}.read(it.value(), parsed.data_size));
+  }
+  check_coverage(entries, parsed.data_size, path);
+  NamedTensors out = read_entries(file, entries, parsed.data_start, path);
   if (metadata) *metadata = std::move(meta);
   return out;
 }
