@@ -14,7 +14,7 @@
 namespace unirep {
 struct Forecaster::Impl {
   RuntimeOptions options;
-  sdk::LoadedForecaster loaded;
+  sdk::Forecaster loaded;
 
   Forecast run(const modalities::SeriesTable& table) const {
     api_detail::CallThreads threads(options.threads);

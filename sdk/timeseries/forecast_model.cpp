@@ -180,9 +180,9 @@ std::map<std::string, std::string> ForecastTask::deploy_metadata() {
   return model_file_metadata(f);
 }
 
-LoadedForecaster load_forecaster(const std::string& path) {
+Forecaster load_forecaster(const std::string& path) {
   auto file = read_model_file(path, kForecasterKind);
-  LoadedForecaster out;
+  Forecaster out;
   out.path = path;
   try {
     out.spec = forecast_spec(file);

@@ -56,11 +56,11 @@ class ForecastTask : public Task {
 };
 
 // A trained forecaster loaded from its file (deploy structure, eval mode).
-struct LoadedForecaster {
+struct Forecaster {
   std::string path;  // the model file, for messages
   ForecastSpec spec;
   models::UniRepLKNetForecaster net{nullptr};
 };
-LoadedForecaster load_forecaster(const std::string& path);
+Forecaster load_forecaster(const std::string& path);
 
 }  // namespace unirep::sdk

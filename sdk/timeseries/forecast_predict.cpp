@@ -55,7 +55,7 @@ ForecastTimes forecast_times(const modalities::SeriesTable& table, int64_t end, 
 
 }  // namespace
 
-ForecastResult forecast_after(const LoadedForecaster& forecaster, const modalities::SeriesTable& table, int64_t end) {
+ForecastResult forecast_after(const Forecaster& forecaster, const modalities::SeriesTable& table, int64_t end) {
   const auto& spec = forecaster.spec;
   const auto L = spec.seq_len, H = spec.pred_len, V = static_cast<int64_t>(spec.targets.size());
   const size_t columns = spec.targets.size() + spec.covariates.size();

@@ -21,6 +21,6 @@ struct ForecastResult {
 // Checks that `table` fits the model (columns, time style, step) and forecasts the steps after row
 // end - 1 from rows [end - seq_len, end). Errors (std::invalid_argument) name table.source.
 // Thread-safe for a loaded forecaster in eval mode.
-ForecastResult forecast_after(const LoadedForecaster& forecaster, const modalities::SeriesTable& table, int64_t end);
+ForecastResult forecast_after(const Forecaster& forecaster, const modalities::SeriesTable& table, int64_t end);
 
 }  // namespace unirep::sdk
