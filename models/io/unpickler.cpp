@@ -55,207 +55,240 @@ class Unpickler {
       if (pos_ >= d_.size()) fail("the pickle ends without STOP (truncated)");
       const size_t at_op = pos_;
       const unsigned char op = byte();
-      switch (op) {
-        case 0x80: {  // PROTO
-          const unsigned char proto = byte();
-          if (proto > 5) fail("unknown pickle protocol " + std::to_string(proto));
-          break;
-        }
-        case 0x95:
-          le(8);
-          break;   // FRAME: a read-ahead hint, the opcodes follow unchanged
-        case '.':  // STOP
-          if (stack_.size() != 1 || !marks_.empty()) fail("the pickle stack does not hold exactly one value at STOP");
-          return std::move(stack_.back());
-        case '(':  // MARK
-          if (marks_.size() >= kMaxStack) fail("too many open MARKs");
-          marks_.push_back(stack_.size());
-          break;
-        case '}':
-          push(fresh(PyValue::dict()));
-          break;  // EMPTY_DICT
-        case ']':
-          push(fresh(PyValue::list()));
-          break;  // EMPTY_LIST
-        case ')':
-          push(fresh(PyValue::tuple()));
-          break;  // EMPTY_TUPLE
-        case 't':
-          push(make_tuple(pop_mark()));
-          break;  // TUPLE
-        case 0x85:
-          push(make_tuple(pop_n(1)));
-          break;  // TUPLE1
-        case 0x86:
-          push(make_tuple(pop_n(2)));
-          break;  // TUPLE2
-        case 0x87:
-          push(make_tuple(pop_n(3)));
-          break;     // TUPLE3
-        case 'l': {  // LIST
-          PyValue list = fresh(PyValue::list());
-          for (auto& v : pop_mark()) append(list, std::move(v));
-          push(std::move(list));
-          break;
-        }
-        case 'd': {  // DICT
-          auto kvs = pop_mark();
-          if (kvs.size() % 2) fail("DICT with an odd number of items");
-          PyValue dict = fresh(PyValue::dict());
-          for (size_t i = 0; i < kvs.size(); i += 2) set_item(dict, std::move(kvs[i]), std::move(kvs[i + 1]));
-          push(std::move(dict));
-          break;
-        }
-        case 'N':
-          push(PyValue::none());
-          break;
-        case 0x88:
-          push(PyValue::boolean(true));
-          break;  // NEWTRUE
-        case 0x89:
-          push(PyValue::boolean(false));
-          break;  // NEWFALSE
-        case 'K':
-          push(PyValue::integer(byte()));
-          break;  // BININT1
-        case 'M':
-          push(PyValue::integer(static_cast<int64_t>(le(2))));
-          break;  // BININT2
-        case 'J':
-          push(PyValue::integer(static_cast<int32_t>(static_cast<uint32_t>(le(4)))));
-          break;  // BININT
-        case 0x8a:
-          push(PyValue::integer(long_bytes(byte())));
-          break;  // LONG1
-        case 0x8b:
-          push(PyValue::integer(long_bytes(le(4))));
-          break;  // LONG4
-        case 'G':
-          push(PyValue::floating(binfloat()));
-          break;  // BINFLOAT
-        case 'X':
-          push(PyValue::string(take(le(4))));
-          break;  // BINUNICODE
-        case 0x8c:
-          push(PyValue::string(take(byte())));
-          break;  // SHORT_BINUNICODE
-        case 0x8d:
-          push(PyValue::string(take(le(8))));
-          break;     // BINUNICODE8
-        case 'T': {  // BINSTRING (length is signed)
-          const auto n = static_cast<int32_t>(static_cast<uint32_t>(le(4)));
-          if (n < 0) fail("BINSTRING with a negative length");
-          push(PyValue::string(take(static_cast<uint64_t>(n))));
-          break;
-        }
-        case 'U':
-          push(PyValue::string(take(byte())));
-          break;  // SHORT_BINSTRING
-        case 'B':
-          push(PyValue::bytes(take(le(4))));
-          break;  // BINBYTES
-        case 'C':
-          push(PyValue::bytes(take(byte())));
-          break;  // SHORT_BINBYTES
-        case 0x8e:
-          push(PyValue::bytes(take(le(8))));
-          break;  // BINBYTES8
-        case 'q':
-          memo_put(byte());
-          break;  // BINPUT
-        case 'r':
-          memo_put(le(4));
-          break;  // LONG_BINPUT
-        case 0x94:
-          memo_put(memo_.size());
-          break;  // MEMOIZE
-        case 'h':
-          push(memo_get(byte()));
-          break;  // BINGET
-        case 'j':
-          push(memo_get(le(4)));
-          break;  // LONG_BINGET
-        case '0':
-          pop();
-          break;  // POP
-        case '1':
-          pop_mark();
-          break;  // POP_MARK
-        case '2':
-          push(top());
-          break;     // DUP
-        case 'c': {  // GLOBAL
-          std::string module = global_part(), name = global_part();
-          push(PyValue::unsupported(module + "." + name));
-          break;
-        }
-        case 0x93: {  // STACK_GLOBAL
-          PyValue name = pop(), module = pop();
-          if (!module.is_string() || !name.is_string()) fail("STACK_GLOBAL needs two strings");
-          check_global_part(module.as_string());
-          check_global_part(name.as_string());
-          push(PyValue::unsupported(module.as_string() + "." + name.as_string()));
-          break;
-        }
-        case 'Q':
-          push(persistent(pop()));
-          break;     // BINPERSID
-        case 'R': {  // REDUCE
-          PyValue args = pop();
-          PyValue callable = pop();
-          push(reduce(callable, args));
-          break;
-        }
-        case 0x81: {  // NEWOBJ
-          pop();
-          push(new_object(pop()));
-          break;
-        }
-        case 0x92: {  // NEWOBJ_EX
-          pop();
-          pop();
-          push(new_object(pop()));
-          break;
-        }
-        case 'b': {  // BUILD: sets attributes (e.g. a state dict's _metadata); the state is dropped
-          pop();
-          top();
-          break;
-        }
-        case 'a': {  // APPEND
-          PyValue v = pop();
-          append(top(), std::move(v));
-          break;
-        }
-        case 'e': {  // APPENDS
-          auto vs = pop_mark();
-          PyValue& list = top();
-          for (auto& v : vs) append(list, std::move(v));
-          break;
-        }
-        case 's': {  // SETITEM
-          PyValue v = pop();
-          PyValue k = pop();
-          set_item(top(), std::move(k), std::move(v));
-          break;
-        }
-        case 'u': {  // SETITEMS
-          auto kvs = pop_mark();
-          if (kvs.size() % 2) fail("SETITEMS with an odd number of items");
-          PyValue& dict = top();
-          for (size_t i = 0; i < kvs.size(); i += 2) set_item(dict, std::move(kvs[i]), std::move(kvs[i + 1]));
-          break;
-        }
-        default: {
-          char name[48];
-          if (op >= 0x20 && op < 0x7f)
-            std::snprintf(name, sizeof name, "0x%02x ('%c')", op, op);
-          else
-            std::snprintf(name, sizeof name, "0x%02x", op);
-          fail(std::string("unsupported pickle opcode ") + name + " at byte " + std::to_string(at_op));
-        }
+      if (op == '.') {  // STOP
+        if (stack_.size() != 1 || !marks_.empty()) fail("the pickle stack does not hold exactly one value at STOP");
+        return std::move(stack_.back());
       }
+      if (!(stack_op(op) || constant_op(op) || container_op(op) || object_op(op))) fail_unsupported(op, at_op);
     }
+  }
+
+  // Protocol, frames, marks, the memo and stack shuffling; false when `op` is none of them.
+  bool stack_op(unsigned char op) {
+    switch (op) {
+      case 0x80: {  // PROTO
+        const unsigned char proto = byte();
+        if (proto > 5) fail("unknown pickle protocol " + std::to_string(proto));
+        return true;
+      }
+      case 0x95:
+        le(8);
+        return true;  // FRAME: a read-ahead hint, the opcodes follow unchanged
+      case '(':       // MARK
+        if (marks_.size() >= kMaxStack) fail("too many open MARKs");
+        marks_.push_back(stack_.size());
+        return true;
+      case 'q':
+        memo_put(byte());
+        return true;  // BINPUT
+      case 'r':
+        memo_put(le(4));
+        return true;  // LONG_BINPUT
+      case 0x94:
+        memo_put(memo_.size());
+        return true;  // MEMOIZE
+      case 'h':
+        push(memo_get(byte()));
+        return true;  // BINGET
+      case 'j':
+        push(memo_get(le(4)));
+        return true;  // LONG_BINGET
+      case '0':
+        pop();
+        return true;  // POP
+      case '1':
+        pop_mark();
+        return true;  // POP_MARK
+      case '2':
+        push(top());
+        return true;  // DUP
+      default:
+        return false;
+    }
+  }
+
+  // None, booleans, integers, floats, strings and bytes pushed as values.
+  bool constant_op(unsigned char op) {
+    switch (op) {
+      case 'N':
+        push(PyValue::none());
+        return true;
+      case 0x88:
+        push(PyValue::boolean(true));
+        return true;  // NEWTRUE
+      case 0x89:
+        push(PyValue::boolean(false));
+        return true;  // NEWFALSE
+      case 'K':
+        push(PyValue::integer(byte()));
+        return true;  // BININT1
+      case 'M':
+        push(PyValue::integer(static_cast<int64_t>(le(2))));
+        return true;  // BININT2
+      case 'J':
+        push(PyValue::integer(static_cast<int32_t>(static_cast<uint32_t>(le(4)))));
+        return true;  // BININT
+      case 0x8a:
+        push(PyValue::integer(long_bytes(byte())));
+        return true;  // LONG1
+      case 0x8b:
+        push(PyValue::integer(long_bytes(le(4))));
+        return true;  // LONG4
+      case 'G':
+        push(PyValue::floating(binfloat()));
+        return true;  // BINFLOAT
+      case 'X':
+        push(PyValue::string(take(le(4))));
+        return true;  // BINUNICODE
+      case 0x8c:
+        push(PyValue::string(take(byte())));
+        return true;  // SHORT_BINUNICODE
+      case 0x8d:
+        push(PyValue::string(take(le(8))));
+        return true;  // BINUNICODE8
+      case 'T': {     // BINSTRING (length is signed)
+        const auto n = static_cast<int32_t>(static_cast<uint32_t>(le(4)));
+        if (n < 0) fail("BINSTRING with a negative length");
+        push(PyValue::string(take(static_cast<uint64_t>(n))));
+        return true;
+      }
+      case 'U':
+        push(PyValue::string(take(byte())));
+        return true;  // SHORT_BINSTRING
+      case 'B':
+        push(PyValue::bytes(take(le(4))));
+        return true;  // BINBYTES
+      case 'C':
+        push(PyValue::bytes(take(byte())));
+        return true;  // SHORT_BINBYTES
+      case 0x8e:
+        push(PyValue::bytes(take(le(8))));
+        return true;  // BINBYTES8
+      default:
+        return false;
+    }
+  }
+
+  // Tuples, lists and dicts: made, then filled by APPEND(S) and SETITEM(S).
+  bool container_op(unsigned char op) {
+    switch (op) {
+      case '}':
+        push(fresh(PyValue::dict()));
+        return true;  // EMPTY_DICT
+      case ']':
+        push(fresh(PyValue::list()));
+        return true;  // EMPTY_LIST
+      case ')':
+        push(fresh(PyValue::tuple()));
+        return true;  // EMPTY_TUPLE
+      case 't':
+        push(make_tuple(pop_mark()));
+        return true;  // TUPLE
+      case 0x85:
+        push(make_tuple(pop_n(1)));
+        return true;  // TUPLE1
+      case 0x86:
+        push(make_tuple(pop_n(2)));
+        return true;  // TUPLE2
+      case 0x87:
+        push(make_tuple(pop_n(3)));
+        return true;  // TUPLE3
+      case 'l': {     // LIST
+        PyValue list = fresh(PyValue::list());
+        for (auto& v : pop_mark()) append(list, std::move(v));
+        push(std::move(list));
+        return true;
+      }
+      case 'd': {  // DICT
+        auto kvs = pop_mark();
+        if (kvs.size() % 2) fail("DICT with an odd number of items");
+        PyValue dict = fresh(PyValue::dict());
+        for (size_t i = 0; i < kvs.size(); i += 2) set_item(dict, std::move(kvs[i]), std::move(kvs[i + 1]));
+        push(std::move(dict));
+        return true;
+      }
+      case 'a': {  // APPEND
+        PyValue v = pop();
+        append(top(), std::move(v));
+        return true;
+      }
+      case 'e': {  // APPENDS
+        auto vs = pop_mark();
+        PyValue& list = top();
+        for (auto& v : vs) append(list, std::move(v));
+        return true;
+      }
+      case 's': {  // SETITEM
+        PyValue v = pop();
+        PyValue k = pop();
+        set_item(top(), std::move(k), std::move(v));
+        return true;
+      }
+      case 'u': {  // SETITEMS
+        auto kvs = pop_mark();
+        if (kvs.size() % 2) fail("SETITEMS with an odd number of items");
+        PyValue& dict = top();
+        for (size_t i = 0; i < kvs.size(); i += 2) set_item(dict, std::move(kvs[i]), std::move(kvs[i + 1]));
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // Globals, persistent ids and object construction, which stay inert PyValues (docs/reference.md, Weight files).
+  bool object_op(unsigned char op) {
+    switch (op) {
+      case 'c': {  // GLOBAL
+        std::string module = global_part(), name = global_part();
+        push(PyValue::unsupported(module + "." + name));
+        return true;
+      }
+      case 0x93: {  // STACK_GLOBAL
+        PyValue name = pop(), module = pop();
+        if (!module.is_string() || !name.is_string()) fail("STACK_GLOBAL needs two strings");
+        check_global_part(module.as_string());
+        check_global_part(name.as_string());
+        push(PyValue::unsupported(module.as_string() + "." + name.as_string()));
+        return true;
+      }
+      case 'Q':
+        push(persistent(pop()));
+        return true;  // BINPERSID
+      case 'R': {     // REDUCE
+        PyValue args = pop();
+        PyValue callable = pop();
+        push(reduce(callable, args));
+        return true;
+      }
+      case 0x81: {  // NEWOBJ
+        pop();
+        push(new_object(pop()));
+        return true;
+      }
+      case 0x92: {  // NEWOBJ_EX
+        pop();
+        pop();
+        push(new_object(pop()));
+        return true;
+      }
+      case 'b': {  // BUILD: sets attributes (e.g. a state dict's _metadata); the state is dropped
+        pop();
+        top();
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  [[noreturn]] void fail_unsupported(unsigned char op, size_t at_op) {
+    char name[48];
+    if (op >= 0x20 && op < 0x7f)
+      std::snprintf(name, sizeof name, "0x%02x ('%c')", op, op);
+    else
+      std::snprintf(name, sizeof name, "0x%02x", op);
+    fail(std::string("unsupported pickle opcode ") + name + " at byte " + std::to_string(at_op));
   }
 
  private:
