@@ -34,6 +34,22 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// Smooth colour waves (one sine per channel over x and y) from `rng` alone. FFmpeg's own
+// `gradients` source is not reproducible: it gives other pixels on every run, seed or not.
+std::string smooth_colours(std::mt19937_64& rng, const std::string& size, int fps) {
+  std::uniform_real_distribution<double> slope(-0.04, 0.04), phase(0.0, 6.2832);
+  std::string src = "nullsrc=s=" + size + ":rate=" + std::to_string(fps) + ",format=gbrp,geq=";
+  const char* separator = "";
+  for (const char* channel : {"r", "g", "b"}) {
+    // Drawn one by one: the order of the draws, and so the data set, must not depend on the compiler.
+    const double sx = slope(rng), sy = slope(rng), p = phase(rng);
+    src += std::string(separator) + channel + "='128+127*sin(" + fmt("%.4f", sx) + "*X+(" + fmt("%.4f", sy) + ")*Y+" +
+           fmt("%.3f", p) + ")'";
+    separator = ":";
+  }
+  return src;
+}
+
 // One still frame of a random texture, looped to `frames` frames at `fps`.
 std::string texture(std::mt19937_64& rng, int w, int h, int fps, int frames) {
   std::uniform_int_distribution<int> pick(0, 5);
@@ -51,8 +67,7 @@ std::string texture(std::mt19937_64& rng, int w, int h, int fps, int frames) {
             ":start_y=" + fmt("%.3f", -0.4 + 0.8 * U(rng)) + ":start_scale=" + fmt("%.3f", 0.3 + 1.5 * U(rng));
       break;
     case 2:
-      src = "gradients=s=" + size + ":speed=0.01:nb_colors=" + std::to_string(3 + rng() % 5) +
-            ":seed=" + std::to_string(rng() % 100000);
+      src = smooth_colours(rng, size, fps);
       break;
     case 3:
       src = "testsrc=s=" + size;
@@ -64,9 +79,9 @@ std::string texture(std::mt19937_64& rng, int w, int h, int fps, int frames) {
       src = "rgbtestsrc=s=" + size;
       break;
   }
-  return src + ":rate=" + std::to_string(fps) + ",trim=end_frame=1,loop=loop=" + std::to_string(frames - 1) +
-         ":size=1,setpts=N/" + std::to_string(fps) + "/TB,hue=h=" + fmt("%.0f", 360 * U(rng)) +
-         ":s=" + fmt("%.2f", 0.6 + 0.8 * U(rng));
+  if (src.find(":rate=") == std::string::npos) src += ":rate=" + std::to_string(fps);
+  return src + ",trim=end_frame=1,loop=loop=" + std::to_string(frames - 1) + ":size=1,setpts=N/" + std::to_string(fps) +
+         "/TB,hue=h=" + fmt("%.0f", 360 * U(rng)) + ":s=" + fmt("%.2f", 0.6 + 0.8 * U(rng));
 }
 
 // The filter that makes class `c`'s motion, at a random speed.

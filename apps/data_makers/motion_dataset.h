@@ -1,6 +1,6 @@
 #pragma once
 // A labelled video dataset made with FFmpeg's own sources and filters, since no video benchmark
-// can be downloaded: a still texture (cellular automaton, Mandelbrot set, colour gradients, test
+// can be downloaded: a still texture (cellular automaton, Mandelbrot set, colour waves, test
 // charts, each with a random hue) that the clip's motion moves. The class is the motion (pan left,
 // right, up, down; rotate clockwise, counter-clockwise; zoom in, out; still), so no single frame
 // can tell it. Random speed, frame rate, length, size and orientation, temporal noise, and a random

@@ -51,11 +51,13 @@ TEST(MotionData, LayoutClassesAndDeterminism) {
   }
   o.out_dir = d.file("again");
   unirep::data_makers::generate_motion_dataset(o);
-  // Same seed, same clips (the encoders are deterministic single-threaded).
-  for (const auto& item : list.test)  // (EXPECT_TRUE: a failure would print whole files)
-    EXPECT_TRUE(unirep::testing::read_bytes(item.path) ==
-                unirep::testing::read_bytes(d.file("again") + item.path.substr(d.file("m").size())))
-        << item.path;
+  // Same seed, same clips, every one of them (the encoders run single-threaded and every texture
+  // source is seeded from the data set's seed).
+  for (const auto* split : {&list.train, &list.test})
+    for (const auto& item : *split)  // (EXPECT_TRUE: a failure would print whole files)
+      EXPECT_TRUE(unirep::testing::read_bytes(item.path) ==
+                  unirep::testing::read_bytes(d.file("again") + item.path.substr(d.file("m").size())))
+          << item.path;
   EXPECT_TRUE(unirep::data_makers::generate_motion_dataset({d.file("m"), 4, 0.25, 3, 0}).reused);
 }
 
