@@ -20,7 +20,7 @@ namespace {
 TaskOptionLists preprocess_flags() {
   TaskOptionLists lists;
   for (const auto* r : sdk::task_recipes())
-    if (!r->preprocess_options().empty()) lists.emplace_back(r->name(), r->preprocess_options());
+    if (auto options = r->preprocess_options(); !options.empty()) lists.emplace_back(r->name(), std::move(options));
   return lists;
 }
 
@@ -35,9 +35,9 @@ Command add_preprocess(CLI::App& app) {
   const auto lists = preprocess_flags();
   std::vector<std::string> tasks;
   for (const auto& [task, options] : lists) tasks.push_back(task);
-  std::string names;
-  for (const auto& t : tasks) names += (names.empty() ? "" : " | ") + t;
-  app.add_option("modality", a->task, "What to preprocess: " + names)->required()->check(CLI::IsMember(tasks));
+  app.add_option("modality", a->task, "What to preprocess: " + CLI::detail::join(tasks, " | "))
+      ->required()
+      ->check(CLI::IsMember(tasks));
   app.add_option("file", a->input,
                  "Input file (audio: any format and rate; image: JPEG, PNG, BMP, WebP, TIFF, ...; video: any container "
                  "FFmpeg reads; points: OFF, PLY, OBJ, PCD, XYZ/TXT/CSV)")

@@ -37,9 +37,7 @@ std::string read_text(const std::string& path) {
 }
 
 std::string task_list() {
-  std::string list;
-  for (const auto& n : sdk::task_names()) list += (list.empty() ? "" : " | ") + n;
-  return list;
+  return CLI::detail::join(sdk::task_names(), " | ");
 }
 
 void print_note(const std::string& line) {

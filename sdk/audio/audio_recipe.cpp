@@ -118,8 +118,7 @@ class AudioRecipe : public TaskRecipe {
 
   // The backbone input, or the raw fbank, of one clip (docs/audio.md).
   PreprocessedInput preprocess(const std::string& file, const Settings& s) const override {
-    if (file == "-")
-      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give audio as a file");
+    refuse_standard_input(file, name());
     modalities::AudioInputOptions o;
     if (s.given("model_file"))
       o = AudioClassifier::load(s.text("model_file")).spec().input;

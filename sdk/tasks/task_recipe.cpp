@@ -35,6 +35,12 @@ std::string shape_text(const at::Tensor& t) {
   return out;
 }
 
+void refuse_standard_input(const std::string& file, const std::string& task) {
+  if (file == "-")
+    throw std::invalid_argument("file: '-' (standard input) is read for points and images; give " + task +
+                                " as a file");
+}
+
 std::vector<Option> model_options() {
   Option strict =
       flag_option("strict", true, "Every key of --weights must fit the model (else: load what fits, note the rest)");

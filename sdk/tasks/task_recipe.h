@@ -93,6 +93,8 @@ class TaskRecipe {
 std::vector<Option> model_options();
 // A tensor's sizes for a person: "3 x 224 x 224".
 std::string shape_text(const at::Tensor& t);
+// For tasks whose decoders need a seekable file (audio, video): "-" (standard input) is refused.
+void refuse_standard_input(const std::string& file, const std::string& task);
 std::vector<Option> data_options();
 
 // Loads `weights` into `model` to start from (fine-tuning). With `head_classes`, a head of another

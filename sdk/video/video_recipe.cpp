@@ -60,8 +60,7 @@ class VideoRecipe : public TaskRecipe {
 
   // The validation view, or one of the 15 test views (docs/video.md).
   PreprocessedInput preprocess(const std::string& file, const Settings& s) const override {
-    if (file == "-")
-      throw std::invalid_argument("file: '-' (standard input) is read for points and images; give video as a file");
+    refuse_standard_input(file, name());
     modalities::VideoTransformOptions o;
     o.size = static_cast<int>(s.integer("size"));
     o.sampling.clip_len = static_cast<int>(s.integer("frames"));
