@@ -54,32 +54,31 @@ std::string smooth_colours(std::mt19937_64& rng, const std::string& size, int fp
 std::string texture(std::mt19937_64& rng, int w, int h, int fps, int frames) {
   std::uniform_int_distribution<int> pick(0, 5);
   std::uniform_real_distribution<double> U(0.0, 1.0);
-  const std::string size = std::to_string(w) + "x" + std::to_string(h);
+  const std::string size = std::to_string(w) + "x" + std::to_string(h), rate = ":rate=" + std::to_string(fps);
   std::string src;
   switch (pick(rng)) {
     case 0:
       src = "cellauto=s=" + size + ":rule=" + std::to_string(std::uniform_int_distribution<int>(18, 150)(rng)) +
             ":random_fill_ratio=" + fmt("%.2f", 0.3 + 0.4 * U(rng)) + ":seed=" + std::to_string(rng() % 100000) +
-            ":start_full=1";
+            ":start_full=1" + rate;
       break;
     case 1:
       src = "mandelbrot=s=" + size + ":start_x=" + fmt("%.3f", -1.2 + 0.9 * U(rng)) +
-            ":start_y=" + fmt("%.3f", -0.4 + 0.8 * U(rng)) + ":start_scale=" + fmt("%.3f", 0.3 + 1.5 * U(rng));
+            ":start_y=" + fmt("%.3f", -0.4 + 0.8 * U(rng)) + ":start_scale=" + fmt("%.3f", 0.3 + 1.5 * U(rng)) + rate;
       break;
     case 2:
       src = smooth_colours(rng, size, fps);
       break;
     case 3:
-      src = "testsrc=s=" + size;
+      src = "testsrc=s=" + size + rate;
       break;
     case 4:
-      src = "smptehdbars=s=" + size;
+      src = "smptehdbars=s=" + size + rate;
       break;
     default:
-      src = "rgbtestsrc=s=" + size;
+      src = "rgbtestsrc=s=" + size + rate;
       break;
   }
-  if (src.find(":rate=") == std::string::npos) src += ":rate=" + std::to_string(fps);
   return src + ",trim=end_frame=1,loop=loop=" + std::to_string(frames - 1) + ":size=1,setpts=N/" + std::to_string(fps) +
          "/TB,hue=h=" + fmt("%.0f", 360 * U(rng)) + ":s=" + fmt("%.2f", 0.6 + 0.8 * U(rng));
 }
