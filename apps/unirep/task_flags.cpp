@@ -12,12 +12,6 @@ namespace {
 using sdk::Option;
 using sdk::OptionType;
 
-// Short spellings the CLI has always had.
-const std::map<std::string, std::string>& short_names() {
-  static const std::map<std::string, std::string> names = {{"model", "m"}, {"weights", "w"}, {"output_dir", "o"}};
-  return names;
-}
-
 // docs/cli.md, "Numbers": no option needs a floating-point value beyond +-1e12.
 constexpr double kMaxMagnitude = 1e12;
 
@@ -64,7 +58,12 @@ std::string help_text(const Option& o, const std::set<std::string>& tasks, size_
 
 }  // namespace
 
-TaskFlags::TaskFlags(CLI::App& app, const TaskOptionLists& per_task) {
+const ShortFlags& task_short_flags() {
+  static const ShortFlags letters = {{"model", "m"}, {"weights", "w"}, {"output_dir", "o"}};
+  return letters;
+}
+
+TaskFlags::TaskFlags(CLI::App& app, const TaskOptionLists& per_task, const ShortFlags& short_flags) {
   std::map<std::string, Flag*> by_key;
   for (const auto& [task, options] : per_task)
     for (const auto& o : options) {
@@ -75,13 +74,13 @@ TaskFlags::TaskFlags(CLI::App& app, const TaskOptionLists& per_task) {
       }
       it->second->tasks.insert(task);
     }
-  for (auto& f : flags_) add(app, *f, per_task.size());
+  for (auto& f : flags_) add(app, *f, per_task.size(), short_flags);
 }
 
-void TaskFlags::add(CLI::App& app, Flag& f, size_t task_count) {
+void TaskFlags::add(CLI::App& app, Flag& f, size_t task_count, const ShortFlags& short_flags) {
   const auto& o = f.option;
   std::string name = "--" + o.flag_name();
-  if (const auto s = short_names().find(o.key); s != short_names().end()) name += ",-" + s->second;
+  if (const auto s = short_flags.find(o.key); s != short_flags.end()) name += ",-" + s->second;
   const auto help = help_text(o, f.tasks, task_count);
   if (o.type == OptionType::Flag) {
     // A negated flag (--no-noise) sets the option false; a plain one (--bf16) sets it true.

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,10 +17,14 @@
 namespace unirep::cli {
 
 using TaskOptionLists = std::vector<std::pair<std::string, std::vector<sdk::Option>>>;  // task -> options
+using ShortFlags = std::map<std::string, std::string>;                                  // key -> letter
+
+// The one-letter spellings the task commands have always had: -m, -w, -o.
+const ShortFlags& task_short_flags();
 
 class TaskFlags {
  public:
-  TaskFlags(CLI::App& app, const TaskOptionLists& per_task);
+  TaskFlags(CLI::App& app, const TaskOptionLists& per_task, const ShortFlags& short_flags = task_short_flags());
   // The flag of `key` (to mark it as an output, say); nullptr when no task has it.
   CLI::Option* flag(const std::string& key) const;
   // An SDK message in the CLI's words: each "option 'key'" becomes its flag ("--speaker-pattern").
@@ -46,7 +51,7 @@ class TaskFlags {
     std::string value;
     bool set = false;
   };
-  void add(CLI::App& app, Flag& f, size_t task_count);
+  void add(CLI::App& app, Flag& f, size_t task_count, const ShortFlags& short_flags);
   std::vector<std::unique_ptr<Flag>> flags_;  // stable addresses: CLI11 stores into them
 };
 

@@ -4,6 +4,8 @@
 // folder that holds other files adds to it and keeps them.
 #include <support/test_support.h>
 
+#include "data_set_makers.h"
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -116,6 +118,26 @@ TEST(DataMakers, DataSetIntoAFolderWithOtherFilesAddsToItAndKeepsThem) {
   EXPECT_TRUE(unirep::testing::file_exists(out + "/shapes_test.txt"));
   EXPECT_TRUE(unirep::testing::file_exists(out + "/sphere/sphere_2.ply"));
   for (const auto& name : entries(d.path())) EXPECT_EQ(name.find(".partial-"), std::string::npos) << name;
+}
+
+// `unirep data` is made from the table of data set makers: every maker is a subcommand whose help
+// names the task it feeds and lists each option of its table, and each option's range holds.
+TEST(DataMakers, EveryMakerAndOptionOfTheTableIsACommandAndFlag) {
+  for (const auto& maker : unirep::data_makers::data_set_makers()) {
+    const auto help = unirep::testing::run_cli({"data", maker.name, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << help.output;
+    EXPECT_NE(help.output.find("train " + maker.task), std::string::npos) << help.output;
+    for (const auto& o : maker.options)
+      EXPECT_NE(help.output.find("--" + o.flag_name()), std::string::npos) << maker.name << " lacks " << o.key;
+  }
+  unirep::testing::TempDir d;
+  const auto below = unirep::testing::run_cli({"data", "shapes", "-o", d.file("s"), "--per-class", "1"});
+  EXPECT_EQ(below.exit_code, 2);
+  EXPECT_NE(below.output.find("--per-class: must be an integer from 2"), std::string::npos) << below.output;
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("s")));
+  const auto other = unirep::testing::run_cli({"data", "motions", "-o", d.file("m"), "--clips", "3"});
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_FALSE(unirep::testing::file_exists(d.file("m")));
 }
 
 }  // namespace
