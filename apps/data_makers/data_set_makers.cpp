@@ -19,17 +19,24 @@ using sdk::Settings;
 constexpr double kMaxSeed = 9.2e18;  // below INT64_MAX, where Settings::integer reads it
 constexpr double kMaxThreads = 4096;
 
-Option out_option(const std::string& layout) { return folder_option("out", "Output folder (" + layout + ")", true); }
-Option seed_option() { return integer_option("seed", 0, "Seed (the data set is deterministic for a seed)", 0, kMaxSeed); }
+Option out_option(const std::string& layout) {
+  return folder_option("out", "Output folder (" + layout + ")", true);
+}
+Option seed_option() {
+  return integer_option("seed", 0, "Seed (the data set is deterministic for a seed)", 0, kMaxSeed);
+}
 Option threads_option(const std::string& what) {
   return integer_option("threads", 0, what + " at once (0: all cores)", 0, kMaxThreads);
 }
 
 // "12 train" and the like.
-std::string count(size_t n, const char* what) { return std::to_string(n) + " " + what; }
+std::string count(size_t n, const char* what) {
+  return std::to_string(n) + " " + what;
+}
 
 DataSetMaker keywords_maker() {
-  DataSetMaker m{"keywords", "Synthesize the ten Speech Commands core words (espeak-ng, flite)", "audio", "clip", {}, {}};
+  DataSetMaker m{"keywords", "Synthesize the ten Speech Commands core words (espeak-ng, flite)", "audio", "clip", {},
+                 {}};
   m.options = {
       out_option("Speech Commands layout with split lists"),
       integer_option("clips", 6, "Clips per word and voice", 1, 1e6),
@@ -53,8 +60,8 @@ DataSetMaker keywords_maker() {
     o.max_snr_db = s.number("max_snr_db");
     o.threads = static_cast<int>(s.integer("threads"));
     const auto summary = generate_keyword_dataset(o, progress);
-    DataSetReport report{o.out_dir + ": " + count(summary.train, "train, ") + count(summary.validation, "validation, ") +
-                             count(summary.test, "test clips"),
+    DataSetReport report{o.out_dir + ": " + count(summary.train, "train, ") +
+                             count(summary.validation, "validation, ") + count(summary.test, "test clips"),
                          {}};
     for (const auto& missing : summary.missing_synthesizers)
       report.notes.push_back(missing + " is not installed; its voices are missing");
@@ -64,8 +71,8 @@ DataSetMaker keywords_maker() {
 }
 
 DataSetMaker shapes_maker() {
-  DataSetMaker m{"shapes", "Generate labelled 3-D shapes as point clouds (ModelNet-style layout)", "points", "shape",
-                 {}, {}};
+  DataSetMaker m{
+      "shapes", "Generate labelled 3-D shapes as point clouds (ModelNet-style layout)", "points", "shape", {}, {}};
   m.options = {
       out_option("shape_names.txt, shapes_train.txt, shapes_test.txt"),
       integer_option("per_class", 60, "Shapes per class", 2, 1000000),
@@ -89,8 +96,12 @@ DataSetMaker shapes_maker() {
 }
 
 DataSetMaker fashion_mnist_maker() {
-  DataSetMaker m{"fashion-mnist", "Write Debian's Fashion-MNIST as an image folder (train/ and test/, PNG)", "image",
-                 "image", {}, {}};
+  DataSetMaker m{"fashion-mnist",
+                 "Write Debian's Fashion-MNIST as an image folder (train/ and test/, PNG)",
+                 "image",
+                 "image",
+                 {},
+                 {}};
   const FashionMnistOptions defaults;
   auto source = folder_option("source", "Folder of the gzipped IDX files (dataset-fashion-mnist's)");
   source.default_value = defaults.source_dir;
@@ -117,7 +128,8 @@ DataSetMaker fashion_mnist_maker() {
 
 DataSetMaker motions_maker() {
   DataSetMaker m{"motions", "Make labelled video clips whose class is their motion (FFmpeg sources and filters)",
-                 "video", "clip", {}, {}};
+                 "video",   "clip",
+                 {},        {}};
   m.options = {
       out_option("train/<class>/*, test/<class>/*"),
       integer_option("per_class", 40, "Clips per class, a quarter of them for test", 2, 100000),

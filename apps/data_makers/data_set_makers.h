@@ -22,10 +22,10 @@ struct DataSetReport {
 using DataSetProgress = std::function<void(size_t, size_t)>;
 
 struct DataSetMaker {
-  std::string name;         // "keywords": `unirep data keywords`
-  std::string description;  // one line
-  std::string task;         // the training task the data set feeds ("audio")
-  std::string unit;         // what progress counts ("clip")
+  std::string name;                  // "keywords": `unirep data keywords`
+  std::string description;           // one line
+  std::string task;                  // the training task the data set feeds ("audio")
+  std::string unit;                  // what progress counts ("clip")
   std::vector<sdk::Option> options;  // "out" (the required output folder) first
   std::function<DataSetReport(const sdk::Settings&, const DataSetProgress&)> make;
 };
