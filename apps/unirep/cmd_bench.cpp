@@ -6,12 +6,14 @@
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
 #include "input_options.h"
 #include "commands.h"
+#include "op_profile.h"
 
 #include "modalities/audio/fbank.h"
 #include "modalities/image/image_transform.h"
 #include "modalities/video/video_transform.h"
 #include "modalities/points/farthest_point_sampling.h"
 #include "models/backbone/complexity.h"
+#include "models/fast/fast_training_ops.h"
 #include "models/fast/fast_unireplknet.h"
 #include "models/backbone/randomize.h"
 #include "models/fast/sgemm_rate.h"
@@ -63,7 +65,7 @@ struct BenchArgs {
   int64_t micro_batch = 1;
   bool json = false, fbank = false, train_step = false, profile = false;
   int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
-  std::string image, video, path = "reference", structure = "deploy";
+  std::string image, video, path, structure = "deploy";  // path: fast for --train-step, else reference
 };
 
 void add_bench_options(CLI::App& app, BenchArgs& a) {
@@ -73,7 +75,8 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--runs,--iters", a.runs, "Timed runs (default 10)")->check(CLI::PositiveNumber);
   app.add_option(
          "--path", a.path,
-         "reference: the plain LibTorch network (channels-last); fast: the fused oneDNN path (deploy structure only)")
+         "reference: the plain LibTorch network (channels-last); fast: the fused oneDNN path (deploy structure only; "
+         "with --train-step the fast training path). Default: reference, fast with --train-step")
       ->check(CLI::IsMember({"fast", "reference"}));
   app.add_option("--micro-batch", a.micro_batch,
                  "fast path: images per pass through the network (default 1; 0: whole batch)")
@@ -86,7 +89,8 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
                "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
                "gflops_per_s, peak_rss_mb, ...)");
   app.add_flag("--profile", a.profile,
-               "fast path: after the timing, where the time goes (ms per forward by kind of step)");
+               "After the timing, where the time goes: fast path, ms per forward by kind of step; --train-step, ms per "
+               "step by operator (self time)");
   app.add_flag(
       "--train-step", a.train_step,
       "Measure a training step instead: forward + backward of the train structure (train mode, loss = sum of logits)");
@@ -173,14 +177,33 @@ void bench_fbank(const BenchArgs& a) {
               60.0 / median, median);
 }
 
-// --train-step: forward + backward of the LibTorch train structure.
+// --train-step --profile: self time per operator and autograd node, ms per step (the operators under
+// 0.5% of the step summed into one line).
+void print_train_step_profile(const std::function<void()>& step, const BenchArgs& a) {
+  const auto rows = self_time_by_op(step, a.runs);
+  double total = 0, rest = 0;
+  for (const auto& row : rows) total += row.first;
+  for (const auto& [ms, name] : rows) {
+    if (ms < 0.005 * total) {
+      rest += ms;
+      continue;
+    }
+    std::printf(a.json ? "{\"op\": \"%s\", \"ms_per_step\": %.3f, \"share\": %.4f}\n" : "  %-56s %9.2f ms  %5.1f%%\n",
+                name.c_str(), ms, a.json ? ms / total : 100.0 * ms / total);
+  }
+  std::printf(
+      a.json ? "{\"op\": \"(the rest)\", \"ms_per_step\": %.3f, \"share\": %.4f}\n" : "  %-56s %9.2f ms  %5.1f%%\n",
+      "(the rest)", rest, a.json ? rest / total : 100.0 * rest / total);
+}
+
+// --train-step: forward + backward of the train structure, on the fast training path or (--path
+// reference) on LibTorch's ops alone.
 void bench_train_step(const BenchArgs& a, int threads) {
-  if (a.path == "fast")
-    throw std::invalid_argument("--train-step runs the LibTorch train structure; leave --path at reference");
   auto config = models::resolve_config(a.model);
   models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
   models::randomize_for_checks(*model, 0);
   model->train();
+  if (a.path == "fast") models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>());
   auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
   const auto t = time_calls(
@@ -189,14 +212,18 @@ void bench_train_step(const BenchArgs& a, int threads) {
   const double ips = static_cast<double>(a.batch) * 1000.0 / median, rss = peak_rss_mb();
   if (a.json)
     std::printf(
-        "{\"model\": \"%s\", \"step\": \"train\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, \"iters\": %d, "
+        "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
+        "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-        a.model.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips, rss);
+        a.model.c_str(), a.path.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips, rss);
   else
     std::printf(
-        "train step (forward + backward) %s %ldx%ld batch %ld, %d threads: median %.1f ms (min %.1f), %.1f images/s, "
+        "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f "
+        "images/s, "
         "peak RSS %.0f MB\n",
-        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, median, t.min_ms, ips, rss);
+        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), median, t.min_ms, ips,
+        rss);
+  if (a.profile) print_train_step_profile([&] { model->forward(x).sum().backward(); }, a);
 }
 
 // The fast path's own memory: packed weights and the plan's buffers (the process peak also holds
@@ -293,6 +320,7 @@ Command add_bench(CLI::App& app) {
   add_bench_options(app, *a);
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
+    if (a->path.empty()) a->path = a->train_step ? "fast" : "reference";
     if (!a->image.empty() || !a->video.empty())
       bench_preprocessing(*a);
     else if (a->sgemm > 0)

@@ -18,6 +18,11 @@ torch::nn::Conv2d depthwise_conv(int64_t channels, int64_t kernel_size, bool bia
                                .bias(bias));
 }
 
+torch::Tensor run_depthwise_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x, TrainingOps* ops) {
+  if (ops == nullptr) return conv.forward(x);
+  return ops->depthwise_conv(x, conv.weight, conv.bias, conv.options.dilation()->at(0));
+}
+
 namespace {
 std::string branch_suffix(int64_t k, int64_t r) {
   return "k" + std::to_string(k) + "_" + std::to_string(r);
@@ -40,9 +45,11 @@ DilatedReparamBlockImpl::DilatedReparamBlockImpl(int64_t channels_, int64_t kern
 }
 
 torch::Tensor DilatedReparamBlockImpl::forward(const torch::Tensor& x) {
-  if (merged()) return lk_origin->forward(x);
-  auto out = origin_bn->forward(lk_origin->forward(x));
-  for (size_t i = 0; i < dil_convs.size(); ++i) out = out + dil_bns[i]->forward(dil_convs[i]->forward(x));
+  auto* ops = is_training() ? training_ops.get() : nullptr;
+  if (merged()) return run_depthwise_conv(*lk_origin, x, ops);
+  auto out = origin_bn->forward(run_depthwise_conv(*lk_origin, x, ops));
+  for (size_t i = 0; i < dil_convs.size(); ++i)
+    out = out + dil_bns[i]->forward(run_depthwise_conv(*dil_convs[i], x, ops));
   return out;
 }
 

@@ -7,6 +7,7 @@
 // Parameter names follow the official module: lk_origin, origin_bn, dil_conv_k{k}_{r}, dil_bn_k{k}_{r}.
 #include <torch/nn/module.h>
 #include "models/backbone/batch_norm.h"
+#include "models/backbone/training_ops.h"
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 
@@ -32,10 +33,14 @@ class DilatedReparamBlockImpl : public torch::nn::Module {
   BatchNorm2d origin_bn{nullptr};
   std::vector<torch::nn::Conv2d> dil_convs;
   std::vector<BatchNorm2d> dil_bns;
+  std::shared_ptr<TrainingOps> training_ops;  // set_training_ops(): used in training mode
 };
 TORCH_MODULE(DilatedReparamBlock);
 
 // A depthwise conv with "same" padding, as the official get_conv2d builds it.
 torch::nn::Conv2d depthwise_conv(int64_t channels, int64_t kernel_size, bool bias, int64_t dilation = 1);
+
+// conv(x), through `ops` when set (a depthwise conv built by depthwise_conv()).
+torch::Tensor run_depthwise_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x, TrainingOps* ops);
 
 }  // namespace unirep::models

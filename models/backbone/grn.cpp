@@ -10,6 +10,10 @@ GRNImpl::GRNImpl(int64_t channels, bool use_bias) {
 }
 
 torch::Tensor GRNImpl::forward(const torch::Tensor& x) {
+  return grn(x, gamma, beta);
+}
+
+torch::Tensor grn(const torch::Tensor& x, const torch::Tensor& gamma, const torch::Tensor& beta) {
   auto g = at::linalg_vector_norm(x, 2, at::IntArrayRef{1, 2}, /*keepdim=*/true);  // N x 1 x 1 x C
   auto n = g / (g.mean(-1, /*keepdim=*/true) + 1e-6);
   auto scale = at::addcmul(at::ones_like(n), gamma, n);  // gamma * N + 1

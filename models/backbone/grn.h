@@ -22,4 +22,8 @@ class GRNImpl : public torch::nn::Module {
 };
 TORCH_MODULE(GRN);
 
+// The GRN of an N x H x W x C tensor on LibTorch ops (beta may be undefined): what GRNImpl::forward
+// computes.
+torch::Tensor grn(const torch::Tensor& x, const torch::Tensor& gamma, const torch::Tensor& beta);
+
 }  // namespace unirep::models

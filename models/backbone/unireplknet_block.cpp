@@ -47,17 +47,21 @@ UniRepLKNetBlockImpl::UniRepLKNetBlockImpl(const UniRepLKNetBlockOptions& opts)
 torch::Tensor UniRepLKNetBlockImpl::depthwise(const torch::Tensor& x) {
   torch::Tensor y = x;
   if (drb_) y = drb_->forward(x);
-  if (conv_) y = conv_->forward(x);
+  if (conv_) y = run_depthwise_conv(*conv_, x, is_training() ? training_ops.get() : nullptr);
   if (norm_) y = norm_->forward(y);
   return y;
 }
 
 torch::Tensor UniRepLKNetBlockImpl::forward(const torch::Tensor& x) {
+  auto* ops = is_training() ? training_ops.get() : nullptr;
+  auto linear = [ops](torch::nn::LinearImpl& fc, const torch::Tensor& in) {
+    return ops ? ops->linear(in, fc.weight, fc.bias) : fc.forward(in);
+  };
   auto y = se_->forward(depthwise(x));
   auto h = y.permute({0, 2, 3, 1});  // NHWC view
-  h = at::gelu(fc1_->forward(h));
-  h = grn_->forward(h);
-  h = fc2_->forward(h).permute({0, 3, 1, 2});
+  h = ops ? ops->gelu(linear(*fc1_, h)) : at::gelu(linear(*fc1_, h));
+  h = ops && grn_->has_beta() ? ops->grn(h, grn_->gamma, grn_->beta) : grn_->forward(h);
+  h = linear(*fc2_, h).permute({0, 3, 1, 2});
   if (fc2_bn_) h = fc2_bn_->forward(h);
   if (gamma_.defined()) h = h * gamma_.view({1, -1, 1, 1});
   return x + drop_path(h, options.drop_path(), is_training());

@@ -42,6 +42,7 @@ class UniRepLKNetBlockImpl : public torch::nn::Module {
   bool deployed() const { return deployed_; }
 
   UniRepLKNetBlockOptions options;
+  std::shared_ptr<TrainingOps> training_ops;  // set_training_ops(): used in training mode
 
  private:
   torch::Tensor depthwise(const torch::Tensor& x);

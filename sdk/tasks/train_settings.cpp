@@ -119,6 +119,12 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
        into(&TrainOptions::label_smoothing, "label_smoothing")},
       {ema, into(&TrainOptions::ema_decay, "ema_decay")},
       {flag_option("bf16", d.bf16, "bfloat16 autocast on CPU"), flag_into(&TrainOptions::bf16, "bf16")},
+      {text_option("path", d.path == TrainingPath::Fast ? "fast" : "reference",
+                   "Training path: fast (oneDNN and fused kernels) or reference (LibTorch autograd)",
+                   {"fast", "reference"}),
+       [](TrainOptions& t, const Settings& s) {
+         t.path = s.text("path") == "fast" ? TrainingPath::Fast : TrainingPath::Reference;
+       }},
       {integer_option("trainable_stages", d.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages", -1,
                       4),
        into(&TrainOptions::trainable_stages, "trainable_stages")},

@@ -9,6 +9,8 @@
 #include "models/io/signal_cleanup.h"
 #include "models/io/torch_checkpoint.h"
 #include "models/backbone/state_dict.h"
+#include "models/backbone/training_ops.h"
+#include "models/fast/fast_training_ops.h"
 #include "sdk/train/data_loader.h"
 #include "sdk/train/ema.h"
 #include "sdk/train/lr_schedule.h"
@@ -183,6 +185,8 @@ class TrainingRun {
         lower_is_better_(options.monitor == "loss" || options.monitor == "mse" || options.monitor == "mae") {
     if (steps_per_epoch_ == 0)
       throw std::invalid_argument("the training set gives no batch (fewer examples than the batch size?)");
+    models::set_training_ops(
+        model_, options.path == TrainingPath::Fast ? std::make_shared<models::FastTrainingOps>() : nullptr);
   }
 
   TrainResult run() {

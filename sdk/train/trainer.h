@@ -21,6 +21,8 @@
 
 namespace unirep::sdk {
 
+enum class TrainingPath { Fast, Reference };
+
 struct TrainOptions {
   int64_t epochs = 10;
   size_t batch_size = 32;  // per process
@@ -34,8 +36,11 @@ struct TrainOptions {
   double clip_grad = 0.0;  // max gradient norm; 0: off
   LossKind loss = LossKind::CrossEntropy;
   double label_smoothing = 0.0;
-  double ema_decay = 0.0;     // 0: off
-  bool bf16 = false;          // bfloat16 autocast on CPU for the forward pass
+  double ema_decay = 0.0;  // 0: off
+  bool bf16 = false;       // bfloat16 autocast on CPU for the forward pass
+  // Fast: the backbone's costliest train-structure ops on oneDNN and fused kernels with hand-written
+  // backward passes (docs/performance.md, "Training path"); Reference: LibTorch autograd alone.
+  TrainingPath path = TrainingPath::Fast;
   int trainable_stages = -1;  // freezing: -1 everything, 0 head only, N head + last N stages
 
   std::string output_dir;  // checkpoint.pth, metrics.jsonl, best_deploy.safetensors

@@ -1,0 +1,22 @@
+#include "models/backbone/training_ops.h"
+
+#include "models/backbone/dilated_reparam_block.h"
+#include "models/backbone/unireplknet_block.h"
+
+namespace unirep::models {
+
+int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops) {
+  int n = 0;
+  for (const auto& m : root.modules(/*include_self=*/true)) {
+    if (auto* block = dynamic_cast<UniRepLKNetBlockImpl*>(m.get())) {
+      block->training_ops = ops;
+      ++n;
+    } else if (auto* drb = dynamic_cast<DilatedReparamBlockImpl*>(m.get())) {
+      drb->training_ops = ops;
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace unirep::models

@@ -1,0 +1,36 @@
+#pragma once
+// The operations of the train structure that another implementation may take over (docs/performance.md,
+// "Training path"). The backbone runs them on LibTorch ops by default (the reference path); the fast
+// training path (models/fast/fast_training_ops.h) installs its own, with hand-written backward passes,
+// through set_training_ops(). Each op must compute what its LibTorch counterpart computes, gradients
+// included: the backbone does not check who runs it.
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+
+namespace torch::nn {
+class Module;
+}
+
+namespace unirep::models {
+
+class TrainingOps {
+ public:
+  virtual ~TrainingOps() = default;
+  // A depthwise convolution, stride 1, "same" size: x is N x C x H x W, weight C x 1 x k x k (odd k),
+  // bias C or undefined, padding dilation * (k - 1) / 2. As at::conv2d(..., groups = C).
+  virtual at::Tensor depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                    int64_t dilation) = 0;
+  // x W^T + b over the last dimension of x (any leading dimensions): as at::linear.
+  virtual at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) = 0;
+  // GELU, the erf form (as at::gelu).
+  virtual at::Tensor gelu(const at::Tensor& x) = 0;
+  // The GRN with beta (grn.h) on an N x H x W x C tensor; gamma and beta are 1 x 1 x 1 x C.
+  virtual at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) = 0;
+};
+
+// Installs `ops` (nullptr: back to LibTorch's) on every block and Dilated Reparam Block under `root`,
+// used while in training mode; returns how many modules took them.
+int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops);
+
+}  // namespace unirep::models

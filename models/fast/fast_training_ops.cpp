@@ -1,0 +1,233 @@
+#include "models/fast/fast_training_ops.h"
+
+#include "models/backbone/grn.h"
+#include "models/fast/training_kernels.h"
+
+#include <ATen/ATen.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <unordered_map>
+
+namespace unirep::models {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+bool is_cpu_float(const at::Tensor& t) {
+  return !t.defined() || (t.device().is_cpu() && t.scalar_type() == at::kFloat);
+}
+
+// LibTorch 1.13's custom functions take no undefined tensor among their inputs: a missing bias
+// travels as an empty tensor.
+at::Tensor bias_or_empty(const at::Tensor& bias, const at::Tensor& like) {
+  return bias.defined() ? bias : at::empty({0}, like.options());
+}
+bool has(const at::Tensor& bias) { return bias.numel() > 0; }
+
+// ---- oneDNN matmul on LibTorch tensors ------------------------------------------------------------
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::memory::desc matrix_desc(const at::Tensor& t) {
+  return dnnl::memory::desc({t.size(0), t.size(1)}, dnnl::memory::data_type::f32, {t.stride(0), t.stride(1)});
+}
+
+// c = a b (+ bias): a M x K and b K x N with any strides (a transposed view costs no copy), bias N
+// or undefined, c M x N. oneDNN's primitive cache makes the repeated creation for a shape cheap.
+void matmul(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, at::Tensor& c) {
+  auto& engine = cpu_engine();
+  const auto a_md = matrix_desc(a), b_md = matrix_desc(b), c_md = matrix_desc(c);
+  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, a.data_ptr())},
+                                                {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, b.data_ptr())},
+                                                {DNNL_ARG_DST, dnnl::memory(c_md, engine, c.data_ptr())}};
+  dnnl::matmul::primitive_desc pd;
+  if (bias.defined()) {
+    const dnnl::memory::desc bias_md({1, c.size(1)}, dnnl::memory::data_type::f32, {c.size(1), 1});
+    pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), engine);
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory(bias_md, engine, bias.data_ptr()));
+  } else {
+    pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), engine);
+  }
+  dnnl::stream stream(engine);
+  dnnl::matmul(pd).execute(stream, args);
+  stream.wait();
+}
+
+// ---- GELU -----------------------------------------------------------------------------------------
+
+dnnl::memory::desc flat_desc(const at::Tensor& t) {
+  return dnnl::memory::desc({t.numel()}, dnnl::memory::data_type::f32, {1});
+}
+
+dnnl::eltwise_forward::primitive_desc gelu_forward_desc(const at::Tensor& x) {
+  return {{dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_gelu_erf, flat_desc(x)}, cpu_engine()};
+}
+
+struct GeluFunction : torch::autograd::Function<GeluFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x) {
+    auto in = x.contiguous();
+    auto out = at::empty_like(in);
+    auto& engine = cpu_engine();
+    const auto md = flat_desc(in);
+    dnnl::stream stream(engine);
+    dnnl::eltwise_forward(gelu_forward_desc(in))
+        .execute(stream, {{DNNL_ARG_SRC, dnnl::memory(md, engine, in.data_ptr())},
+                          {DNNL_ARG_DST, dnnl::memory(md, engine, out.data_ptr())}});
+    stream.wait();
+    ctx->save_for_backward({in});
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto x = ctx->get_saved_variables()[0];
+    auto dy = grads[0].contiguous();
+    auto dx = at::empty_like(x);
+    auto& engine = cpu_engine();
+    const auto md = flat_desc(x);
+    dnnl::eltwise_backward::primitive_desc pd({dnnl::algorithm::eltwise_gelu_erf, md, md}, engine,
+                                              gelu_forward_desc(x));
+    dnnl::stream stream(engine);
+    dnnl::eltwise_backward(pd).execute(stream, {{DNNL_ARG_SRC, dnnl::memory(md, engine, x.data_ptr())},
+                                                {DNNL_ARG_DIFF_DST, dnnl::memory(md, engine, dy.data_ptr())},
+                                                {DNNL_ARG_DIFF_SRC, dnnl::memory(md, engine, dx.data_ptr())}});
+    stream.wait();
+    return {dx};
+  }
+};
+
+// ---- Linear ---------------------------------------------------------------------------------------
+
+struct LinearFunction : torch::autograd::Function<LinearFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
+                            const at::Tensor& bias) {
+    const auto in = weight.size(1), out = weight.size(0);
+    auto rows = x.reshape({-1, in}).contiguous();
+    auto w = weight.contiguous();
+    auto y = at::empty({rows.size(0), out}, x.options());
+    matmul(rows, w.t(), has(bias) ? bias.contiguous() : at::Tensor(), y);
+    ctx->save_for_backward({rows, w});
+    ctx->saved_data["has_bias"] = has(bias);
+    auto shape = x.sizes().vec();
+    shape.back() = out;
+    return y.view(shape);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &rows = saved[0], &w = saved[1];
+    auto dy = grads[0].reshape({-1, w.size(0)}).contiguous();
+    at::Tensor dx, dw, db;
+    if (ctx->needs_input_grad(0)) {
+      dx = at::empty_like(rows);
+      matmul(dy, w, {}, dx);
+      auto shape = grads[0].sizes().vec();
+      shape.back() = w.size(1);
+      dx = dx.view(shape);
+    }
+    if (ctx->needs_input_grad(1)) {
+      dw = at::empty_like(w);
+      matmul(dy.t(), rows, {}, dw);
+    }
+    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum(0);
+    return {dx, dw, db};
+  }
+};
+
+// ---- GRN ------------------------------------------------------------------------------------------
+
+struct GrnFunction : torch::autograd::Function<GrnFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& gamma,
+                            const at::Tensor& beta) {
+    auto in = x.contiguous();
+    const auto images = in.size(0), channels = in.size(3), pixels = in.numel() / std::max<int64_t>(1, images * channels);
+    auto g_ = gamma.contiguous(), b_ = beta.contiguous();
+    auto out = at::empty_like(in);
+    auto norms = at::empty({images, channels}, in.options()), nx = at::empty({images, channels}, in.options());
+    grn_forward(in.data_ptr<float>(), out.data_ptr<float>(), images, pixels, channels, g_.data_ptr<float>(),
+                b_.data_ptr<float>(), norms.data_ptr<float>(), nx.data_ptr<float>());
+    ctx->save_for_backward({in, g_, norms, nx});
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &x = saved[0], &gamma = saved[1], &norms = saved[2], &nx = saved[3];
+    const auto images = x.size(0), channels = x.size(3), pixels = x.numel() / std::max<int64_t>(1, images * channels);
+    auto dy = grads[0].contiguous();
+    auto dx = at::empty_like(x), dgamma = at::empty_like(gamma), dbeta = at::empty_like(gamma);
+    grn_backward(x.data_ptr<float>(), dy.data_ptr<float>(), images, pixels, channels, gamma.data_ptr<float>(),
+                 norms.data_ptr<float>(), nx.data_ptr<float>(), dx.data_ptr<float>(), dgamma.data_ptr<float>(),
+                 dbeta.data_ptr<float>());
+    return {dx, dgamma, dbeta};
+  }
+};
+
+// ---- Depthwise convolution ------------------------------------------------------------------------
+
+int64_t same_padding(int64_t kernel, int64_t dilation) { return dilation * (kernel - 1) / 2; }
+
+struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
+                            const at::Tensor& bias, int64_t dilation) {
+    const auto k = weight.size(2);
+    auto input = x.contiguous(at::MemoryFormat::ChannelsLast);
+    ctx->save_for_backward({input, weight});
+    ctx->saved_data["dilation"] = dilation;
+    ctx->saved_data["has_bias"] = has(bias);
+    return at::conv2d(input, weight, has(bias) ? bias : at::Tensor(), 1, same_padding(k, dilation), dilation,
+                      x.size(1));
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &x = saved[0], &w = saved[1];
+    const auto dilation = ctx->saved_data["dilation"].toInt();
+    const bool has_bias = ctx->saved_data["has_bias"].toBool();
+    const auto n = x.size(0), c = x.size(1), h = x.size(2), width = x.size(3), k = w.size(2);
+    auto dy = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
+    at::Tensor dx, dw, db;
+    if (ctx->needs_input_grad(0))
+      dx = at::conv2d(dy, w.flip({2, 3}), {}, 1, same_padding(k, dilation), dilation, c);
+    if (ctx->needs_input_grad(1) || (has_bias && ctx->needs_input_grad(2))) {
+      auto taps = at::empty({k * k, c}, x.options());
+      if (has_bias) db = at::empty({c}, x.options());
+      depthwise_weight_grad(x.data_ptr<float>(), dy.data_ptr<float>(), n, h, width, c, k, dilation,
+                            taps.data_ptr<float>(), has_bias ? db.data_ptr<float>() : nullptr);
+      dw = taps.t().reshape({c, 1, k, k}).contiguous();
+    }
+    return {dx, dw, db, at::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor FastTrainingOps::depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                           int64_t dilation) {
+  const auto k = weight.size(2);
+  if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || k % 2 == 0)
+    return at::conv2d(x, weight, bias, 1, same_padding(k, dilation), dilation, x.size(1));
+  return DepthwiseConvFunction::apply(x, weight, bias_or_empty(bias, weight), dilation);
+}
+
+at::Tensor FastTrainingOps::linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || x.numel() == 0) return at::linear(x, weight, bias);
+  return LinearFunction::apply(x, weight, bias_or_empty(bias, weight));
+}
+
+at::Tensor FastTrainingOps::gelu(const at::Tensor& x) {
+  if (!is_cpu_float(x) || x.numel() == 0) return at::gelu(x);
+  return GeluFunction::apply(x);
+}
+
+at::Tensor FastTrainingOps::grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) {
+  if (!is_cpu_float(x) || !is_cpu_float(gamma) || !is_cpu_float(beta) || x.dim() != 4 || x.numel() == 0)
+    return models::grn(x, gamma, beta);
+  return GrnFunction::apply(x, gamma, beta);
+}
+
+}  // namespace unirep::models

@@ -1,0 +1,30 @@
+#pragma once
+// The fast training path (docs/performance.md, "Training path"): the train structure's costliest
+// operations with hand-written backward passes, installed into a backbone with
+// set_training_ops(module, std::make_shared<FastTrainingOps>()).
+//
+//   depthwise conv: forward and the input gradient on oneDNN's convolution (the input gradient of a
+//                   stride-1 "same" depthwise conv is the same conv of the output gradient with the
+//                   kernel flipped), the weight and bias gradients with our NHWC kernel
+//                   (training_kernels.h), in place of LibTorch's convolution_backward;
+//   Linear:         forward and both gradients as oneDNN matmuls (x W^T + b, dy W, dy^T x) in place
+//                   of LibTorch's OpenBLAS GEMMs;
+//   GELU:           oneDNN's eltwise forward and backward (JIT-vectorized erf), in place of ATen's;
+//   GRN:            one kernel forward (two passes: norms, then scale and shift) and one backward
+//                   (two reductions, one pass), in place of about twenty LibTorch ops.
+//
+// Float32 CPU tensors only; anything else goes to the LibTorch op, which gives the same result.
+#include "models/backbone/training_ops.h"
+
+namespace unirep::models {
+
+class FastTrainingOps : public TrainingOps {
+ public:
+  at::Tensor depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                            int64_t dilation) override;
+  at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) override;
+  at::Tensor gelu(const at::Tensor& x) override;
+  at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) override;
+};
+
+}  // namespace unirep::models

@@ -1,0 +1,231 @@
+#include "models/fast/training_kernels.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+// As in fast_kernels.cpp: AVX-512, AVX2 and baseline clones picked at run time; sanitized builds
+// get the baseline only (the ifunc resolvers run before the sanitizer runtime is ready).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define UNIREP_CLONES
+#else
+#define UNIREP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
+namespace unirep::models {
+namespace {
+
+// One tap's contribution from one output row, for `Width` channels from c0: the products summed
+// over the row in registers, then added to the tap's accumulator once.
+template <int Width>
+inline void tap_row(const float* __restrict dy, const float* __restrict in, int64_t x0, int64_t x1, int64_t channels,
+                    float* __restrict acc) {
+  float sum[Width] = {};
+  for (int64_t x = x0; x < x1; ++x) {
+    const float* g = dy + x * channels;
+    const float* v = in + x * channels;
+    for (int b = 0; b < Width; ++b) sum[b] += g[b] * v[b];
+  }
+  for (int b = 0; b < Width; ++b) acc[b] += sum[b];
+}
+
+// Every tap's contribution from output row y of one image into `acc` (kernel x kernel x channels),
+// and the row's sum into `bias_acc` when set.
+UNIREP_CLONES void weight_grad_row(const float* __restrict in, const float* __restrict dy_row, int64_t y,
+                                   int64_t height, int64_t width, int64_t channels, int64_t kernel, int64_t dilation,
+                                   float* __restrict acc, float* __restrict bias_acc) {
+  const int64_t pad = dilation * (kernel - 1) / 2;
+  for (int64_t i = 0; i < kernel; ++i) {
+    const int64_t iy = y + i * dilation - pad;
+    if (iy < 0 || iy >= height) continue;
+    const float* in_row = in + iy * width * channels;
+    for (int64_t j = 0; j < kernel; ++j) {
+      const int64_t off = j * dilation - pad;
+      const int64_t x0 = std::max<int64_t>(0, -off), x1 = std::min<int64_t>(width, width - off);
+      if (x0 >= x1) continue;
+      const float* shifted = in_row + off * channels;
+      float* a = acc + (i * kernel + j) * channels;
+      int64_t c = 0;
+      for (; c + 16 <= channels; c += 16) tap_row<16>(dy_row + c, shifted + c, x0, x1, channels, a + c);
+      for (; c + 8 <= channels; c += 8) tap_row<8>(dy_row + c, shifted + c, x0, x1, channels, a + c);
+      for (; c < channels; ++c) tap_row<1>(dy_row + c, shifted + c, x0, x1, channels, a + c);
+    }
+  }
+  if (bias_acc == nullptr) return;
+  for (int64_t x = 0; x < width; ++x)
+    for (int64_t c = 0; c < channels; ++c) bias_acc[c] += dy_row[x * channels + c];
+}
+
+// acc[c] += sum over rows of a[r, c] * b[r, c] (b null: of a[r, c]).
+UNIREP_CLONES void rows_dot(const float* __restrict a, const float* __restrict b, int64_t rows, int64_t channels,
+                            float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* ar = a + r * channels;
+    const float* br = b != nullptr ? b + r * channels : ar;
+    for (int64_t c = 0; c < channels; ++c) acc[c] += ar[c] * br[c];
+  }
+}
+
+// acc[c] += sum over rows of a[r, c].
+UNIREP_CLONES void rows_sum(const float* __restrict a, int64_t rows, int64_t channels, float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < channels; ++c) acc[c] += a[r * channels + c];
+}
+
+// out[r, c] = a[r, c] * s[c] + (b ? b[r, c] * t[c] : 0) + shift[c]   (shift may be null).
+UNIREP_CLONES void rows_scale_add(const float* __restrict a, const float* __restrict s, const float* __restrict b,
+                                  const float* __restrict t, const float* __restrict shift, int64_t rows,
+                                  int64_t channels, float* __restrict out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* ar = a + r * channels;
+    float* o = out + r * channels;
+    if (b != nullptr) {
+      const float* br = b + r * channels;
+      for (int64_t c = 0; c < channels; ++c) o[c] = ar[c] * s[c] + br[c] * t[c];
+    } else {
+      for (int64_t c = 0; c < channels; ++c) o[c] = ar[c] * s[c];
+    }
+    if (shift != nullptr)
+      for (int64_t c = 0; c < channels; ++c) o[c] += shift[c];
+  }
+}
+
+// Rows per parallel chunk: enough work per chunk to be worth a thread.
+constexpr int64_t kChunkValues = 1 << 15;
+
+int64_t chunk_rows(int64_t channels) { return std::max<int64_t>(1, kChunkValues / std::max<int64_t>(1, channels)); }
+
+// Per-image channel reductions over the pixels with `reduce(first_row, rows, acc)` adding into a
+// channels-long accumulator; `out` (images x channels) receives the sums. Threads take chunks of
+// pixels and sum into their own rows, added in thread order, so results do not depend on timing.
+template <class Reduce>
+void per_image_sums(int64_t images, int64_t pixels, int64_t channels, float* out, Reduce&& reduce) {
+  const int64_t step = chunk_rows(channels), chunks = (pixels + step - 1) / step;
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
+  std::vector<float> partial(static_cast<size_t>(threads * channels));
+  for (int64_t n = 0; n < images; ++n) {
+    std::fill(partial.begin(), partial.end(), 0.0f);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t k = 0; k < chunks; ++k) {
+      const int64_t first = k * step, rows = std::min(step, pixels - first);
+      reduce(n * pixels + first, rows, partial.data() + omp_get_thread_num() * channels);
+    }
+    float* o = out + n * channels;
+    std::fill(o, o + channels, 0.0f);
+    for (int t = 0; t < threads; ++t)
+      for (int64_t c = 0; c < channels; ++c) o[c] += partial[t * channels + c];
+  }
+}
+
+// f(first_row, rows) over all images x pixels rows in parallel chunks.
+template <class F>
+void for_row_chunks(int64_t rows, int64_t channels, F&& f) {
+  const int64_t step = chunk_rows(channels), chunks = (rows + step - 1) / step;
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int64_t k = 0; k < chunks; ++k) f(k * step, std::min(step, rows - k * step));
+}
+
+constexpr float kGrnEps = 1e-6f;
+
+}  // namespace
+
+void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
+                 const float* beta, float* g, float* nx) {
+  per_image_sums(images, pixels, channels, g, [&](int64_t first, int64_t rows, float* acc) {
+    rows_dot(x + first * channels, nullptr, rows, channels, acc);
+  });
+  std::vector<float> scale(static_cast<size_t>(images * channels));
+  for (int64_t n = 0; n < images; ++n) {
+    float* gn = g + n * channels;
+    double mean = 0;
+    for (int64_t c = 0; c < channels; ++c) mean += gn[c] = std::sqrt(gn[c]);
+    const float denominator = static_cast<float>(mean / channels) + kGrnEps;
+    for (int64_t c = 0; c < channels; ++c) {
+      nx[n * channels + c] = gn[c] / denominator;
+      scale[n * channels + c] = gamma[c] * nx[n * channels + c] + 1.0f;
+    }
+  }
+  for_row_chunks(images * pixels, channels, [&](int64_t first, int64_t rows) {
+    // Chunks may straddle images: split at image boundaries.
+    while (rows > 0) {
+      const int64_t n = first / pixels, take = std::min(rows, (n + 1) * pixels - first);
+      rows_scale_add(x + first * channels, scale.data() + n * channels, nullptr, nullptr, beta, take, channels,
+                     out + first * channels);
+      first += take;
+      rows -= take;
+    }
+  });
+}
+
+void grn_backward(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
+                  const float* gamma, const float* g, const float* nx, float* grad_x, float* grad_gamma,
+                  float* grad_beta) {
+  // s[n, c] = sum over pixels of grad_out * x; the beta gradient is the sum of grad_out.
+  std::vector<float> s(static_cast<size_t>(images * channels)), out_sums(static_cast<size_t>(images * channels));
+  per_image_sums(images, pixels, channels, s.data(), [&](int64_t first, int64_t rows, float* acc) {
+    rows_dot(grad_out + first * channels, x + first * channels, rows, channels, acc);
+  });
+  per_image_sums(images, pixels, channels, out_sums.data(), [&](int64_t first, int64_t rows, float* acc) {
+    rows_sum(grad_out + first * channels, rows, channels, acc);
+  });
+  std::fill(grad_gamma, grad_gamma + channels, 0.0f);
+  std::fill(grad_beta, grad_beta + channels, 0.0f);
+  // Per image: the direct scale and the coefficient of x that the norm's gradient adds.
+  std::vector<float> scale(static_cast<size_t>(images * channels)), coef(static_cast<size_t>(images * channels));
+  for (int64_t n = 0; n < images; ++n) {
+    const float *gn = g + n * channels, *nxn = nx + n * channels, *sn = s.data() + n * channels;
+    double mean = 0, dot = 0;  // dot = sum_c d(nx)[c] * g[c]
+    for (int64_t c = 0; c < channels; ++c) mean += gn[c], dot += static_cast<double>(gamma[c] * sn[c]) * gn[c];
+    const double m = mean / channels + kGrnEps;
+    for (int64_t c = 0; c < channels; ++c) {
+      const int64_t i = n * channels + c;
+      grad_gamma[c] += nxn[c] * sn[c];
+      grad_beta[c] += out_sums[i];
+      scale[i] = gamma[c] * nxn[c] + 1.0f;
+      const double dg = gamma[c] * sn[c] / m - dot / (m * m * channels);
+      coef[i] = gn[c] > 0.0f ? static_cast<float>(dg / gn[c]) : 0.0f;
+    }
+  }
+  for_row_chunks(images * pixels, channels, [&](int64_t first, int64_t rows) {
+    while (rows > 0) {
+      const int64_t n = first / pixels, take = std::min(rows, (n + 1) * pixels - first);
+      rows_scale_add(grad_out + first * channels, scale.data() + n * channels, x + first * channels,
+                     coef.data() + n * channels, nullptr, take, channels, grad_x + first * channels);
+      first += take;
+      rows -= take;
+    }
+  });
+}
+
+void depthwise_weight_grad(const float* in, const float* grad_out, int64_t images, int64_t height, int64_t width,
+                           int64_t channels, int64_t kernel, int64_t dilation, float* grad_weight, float* grad_bias) {
+  const int64_t rows = images * height, taps = kernel * kernel * channels;
+  const int64_t per_thread = taps + channels;  // weight accumulators, then bias accumulators
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(rows)));
+  std::vector<float> partial(static_cast<size_t>(threads * per_thread), 0.0f);
+#pragma omp parallel num_threads(threads)
+  {
+    float* acc = partial.data() + omp_get_thread_num() * per_thread;
+    float* bias_acc = grad_bias != nullptr ? acc + taps : nullptr;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t n = r / height, y = r % height;
+      const float* image = in + n * height * width * channels;
+      weight_grad_row(image, grad_out + r * width * channels, y, height, width, channels, kernel, dilation, acc,
+                      bias_acc);
+    }
+  }
+  std::fill(grad_weight, grad_weight + taps, 0.0f);
+  if (grad_bias != nullptr) std::fill(grad_bias, grad_bias + channels, 0.0f);
+  for (int t = 0; t < threads; ++t) {
+    const float* acc = partial.data() + t * per_thread;
+    for (int64_t k = 0; k < taps; ++k) grad_weight[k] += acc[k];
+    if (grad_bias != nullptr)
+      for (int64_t c = 0; c < channels; ++c) grad_bias[c] += acc[taps + c];
+  }
+}
+
+}  // namespace unirep::models

@@ -1,0 +1,32 @@
+#pragma once
+// Kernels of the fast training path (docs/performance.md, "Training path") on NHWC buffers: the work
+// whose LibTorch implementation dominates a training step. Shapes as in fast_kernels.h:
+// `images` x `height` x `width` x `channels`, channels contiguous.
+#include <cstdint>
+
+namespace unirep::models {
+
+// The weight and bias gradients of a depthwise convolution, stride 1, "same" size, dilation `d`
+// (padding d * (kernel - 1) / 2 on each side, odd kernels):
+//   grad_weight[i, j, c] = sum over n, y, x of grad_out[n, y, x, c] * in[n, y + i*d - pad, x + j*d - pad, c]
+//   grad_bias[c]         = sum over n, y, x of grad_out[n, y, x, c]   (skipped when grad_bias is null)
+// taps in the padding contribute nothing. `grad_weight` is kernel x kernel x channels and is
+// overwritten, as is `grad_bias`. Sums run in float per thread, then over threads.
+void depthwise_weight_grad(const float* in, const float* grad_out, int64_t images, int64_t height, int64_t width,
+                           int64_t channels, int64_t kernel, int64_t dilation, float* grad_weight, float* grad_bias);
+
+// Global Response Normalization with beta, training form (the official GRN on NHWC):
+//   g[n, c] = ||x[n, :, c]||_2 over the pixels,  nx = g / (mean_c g + 1e-6),
+//   out = x * (gamma * nx + 1) + beta.
+// Writes `out` and, for the backward pass, g and nx (images x channels each).
+void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
+                 const float* beta, float* g, float* nx);
+
+// The gradients of grn_forward from grad_out: grad_x (may not alias x or grad_out), and grad_gamma,
+// grad_beta (channels each, overwritten). A channel whose norm is 0 passes no gradient through its
+// norm (as LibTorch's vector norm).
+void grn_backward(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
+                  const float* gamma, const float* g, const float* nx, float* grad_x, float* grad_gamma,
+                  float* grad_beta);
+
+}  // namespace unirep::models

@@ -1,0 +1,173 @@
+// The fast training path (models/fast/fast_training_ops.h) against LibTorch autograd: every op's
+// output and gradients, then whole train-structure backbones (every block kind: kernels 0, 3, 5, 7,
+// 13 with their dilated branches; odd sizes; batch > 1; drop path on and off), held to the
+// fixtures' tolerance, max|fast - ref| <= 5e-5 * max(1, max|ref|) (docs/testing.md).
+#include "models/backbone/grn.h"
+#include "models/backbone/randomize.h"
+#include "models/backbone/training_ops.h"
+#include "models/backbone/unireplknet.h"
+#include "models/fast/fast_training_ops.h"
+#include "models/fast/training_kernels.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+
+using unirep::testing::within_fixture_tolerance;
+
+namespace {
+
+struct ConvCase {
+  int64_t channels, kernel, dilation, height, width, batch;
+  bool bias;
+};
+
+TEST(TrainingPath, DepthwiseConvOutputAndGradientsEqualAutograd) {
+  torch::manual_seed(3);
+  unirep::models::FastTrainingOps ops;
+  for (const auto& c : {ConvCase{40, 13, 1, 14, 14, 2, false}, ConvCase{40, 5, 1, 14, 14, 2, false},
+                        ConvCase{40, 7, 2, 9, 11, 2, false}, ConvCase{24, 3, 3, 7, 5, 3, false},
+                        ConvCase{13, 3, 5, 6, 9, 1, true}, ConvCase{17, 13, 1, 3, 3, 2, true},
+                        ConvCase{64, 3, 4, 15, 13, 2, false}}) {
+    SCOPED_TRACE("C " + std::to_string(c.channels) + " k " + std::to_string(c.kernel) + " d " +
+                 std::to_string(c.dilation) + " " + std::to_string(c.height) + "x" + std::to_string(c.width));
+    auto x = torch::randn({c.batch, c.channels, c.height, c.width}).contiguous(at::MemoryFormat::ChannelsLast);
+    auto w = torch::randn({c.channels, 1, c.kernel, c.kernel}) * 0.2;
+    auto b = c.bias ? torch::randn({c.channels}) : torch::Tensor();
+    auto dy = torch::randn({c.batch, c.channels, c.height, c.width});
+    auto run = [&](bool fast) {
+      auto xv = x.clone().requires_grad_(true), wv = w.clone().requires_grad_(true);
+      auto bv = c.bias ? b.clone().requires_grad_(true) : torch::Tensor();
+      const auto pad = c.dilation * (c.kernel - 1) / 2;
+      auto y = fast ? ops.depthwise_conv(xv, wv, bv, c.dilation)
+                    : at::conv2d(xv, wv, bv, 1, pad, c.dilation, c.channels);
+      (y * dy).sum().backward();
+      return std::vector<torch::Tensor>{y.detach(), xv.grad(), wv.grad(), c.bias ? bv.grad() : torch::zeros({1})};
+    };
+    const auto fast = run(true), ref = run(false);
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
+  }
+}
+
+TEST(TrainingPath, LinearOutputAndGradientsEqualAutograd) {
+  torch::manual_seed(4);
+  unirep::models::FastTrainingOps ops;
+  for (bool bias : {true, false})
+    for (const auto& shape : {std::vector<int64_t>{2, 7, 5, 40}, std::vector<int64_t>{3, 1, 1, 17}}) {
+      const auto in = shape.back(), out = in * 4 + 1;
+      auto x = torch::randn(shape), w = torch::randn({out, in}) * 0.1, b = torch::randn({out});
+      auto dy_shape = shape;
+      dy_shape.back() = out;
+      auto dy = torch::randn(dy_shape);
+      auto run = [&](bool fast) {
+        auto xv = x.clone().requires_grad_(true), wv = w.clone().requires_grad_(true);
+        auto bv = bias ? b.clone().requires_grad_(true) : torch::Tensor();
+        auto y = fast ? ops.linear(xv, wv, bv) : at::linear(xv, wv, bv);
+        (y * dy).sum().backward();
+        return std::vector<torch::Tensor>{y.detach(), xv.grad(), wv.grad(), bias ? bv.grad() : torch::zeros({1})};
+      };
+      const auto fast = run(true), ref = run(false);
+      for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
+    }
+}
+
+TEST(TrainingPath, GeluOutputAndGradientEqualAutograd) {
+  torch::manual_seed(6);
+  unirep::models::FastTrainingOps ops;
+  auto x = torch::randn({3, 5, 7, 33}) * 4, dy = torch::randn({3, 5, 7, 33});
+  auto run = [&](bool fast) {
+    auto xv = x.clone().requires_grad_(true);
+    auto y = fast ? ops.gelu(xv) : at::gelu(xv);
+    (y * dy).sum().backward();
+    return std::vector<torch::Tensor>{y.detach(), xv.grad()};
+  };
+  const auto fast = run(true), ref = run(false);
+  for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
+}
+
+TEST(TrainingPath, GrnOutputAndGradientsEqualAutograd) {
+  torch::manual_seed(5);
+  unirep::models::FastTrainingOps ops;
+  for (const auto& shape : {std::vector<int64_t>{2, 7, 9, 40}, std::vector<int64_t>{3, 1, 1, 17},
+                            std::vector<int64_t>{1, 56, 56, 24}}) {
+    const auto c = shape.back();
+    auto x = torch::randn(shape);
+    x.select(3, 1).zero_();  // a channel whose norm is 0
+    auto gamma = torch::randn({1, 1, 1, c}), beta = torch::randn({1, 1, 1, c}), dy = torch::randn(shape);
+    auto run = [&](bool fast) {
+      auto xv = x.clone().requires_grad_(true), gv = gamma.clone().requires_grad_(true);
+      auto bv = beta.clone().requires_grad_(true);
+      auto y = fast ? ops.grn(xv, gv, bv) : unirep::models::grn(xv, gv, bv);
+      (y * dy).sum().backward();
+      return std::vector<torch::Tensor>{y.detach(), xv.grad(), gv.grad(), bv.grad()};
+    };
+    const auto fast = run(true), ref = run(false);
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
+  }
+}
+
+// A whole train-structure backbone, trained one step each way from the same weights and the same
+// drop-path draws: the loss, every parameter gradient and the BatchNorm running statistics agree.
+// A gradient is held to the fixture tolerance against LibTorch's float32 autograd, or, where float32
+// itself is that far from the exact value (a BatchNorm over a few pixels sums terms that cancel),
+// to no more than twice LibTorch's own float32 error against float64 autograd.
+void expect_same_training_step(const unirep::models::BackboneConfig& config, int64_t batch, int64_t size,
+                               double drop_path) {
+  auto make = [&] {
+    unirep::models::UniRepLKNet model{unirep::models::UniRepLKNetOptions(config).drop_path_rate(drop_path)};
+    unirep::models::randomize_for_checks(*model, 7);
+    model->train();
+    return model;
+  };
+  auto ref = make(), fast = make(), exact = make();
+  exact->to(torch::kDouble);
+  ASSERT_GT(unirep::models::set_training_ops(*fast, std::make_shared<unirep::models::FastTrainingOps>()), 0);
+  torch::manual_seed(11);
+  const auto x = torch::randn({batch, config.in_chans, size, size});
+  auto step = [&](unirep::models::UniRepLKNet& model, const torch::Tensor& input) {
+    torch::manual_seed(12);  // the same drop-path draws
+    auto loss = model->forward(input).square().sum();
+    loss.backward();
+    return loss.detach();
+  };
+  const auto ref_loss = step(ref, x), fast_loss = step(fast, x);
+  step(exact, x.to(torch::kDouble));
+  EXPECT_TRUE(within_fixture_tolerance(fast_loss, ref_loss));
+  const auto ref_params = ref->named_parameters(), fast_params = fast->named_parameters();
+  const auto exact_params = exact->named_parameters();
+  for (const auto& p : ref_params) {
+    const auto& g = fast_params[p.key()].grad();
+    ASSERT_TRUE(g.defined()) << p.key();
+    if (within_fixture_tolerance(g, p.value().grad())) continue;
+    const auto exact_grad = exact_params[p.key()].grad().to(torch::kFloat);
+    const double fast_error = unirep::testing::max_abs_diff(g, exact_grad);
+    const double ref_error = unirep::testing::max_abs_diff(p.value().grad(), exact_grad);
+    EXPECT_LE(fast_error, 2 * ref_error) << p.key() << ": LibTorch float32 is " << ref_error << " from float64";
+  }
+  const auto ref_buffers = ref->named_buffers(), fast_buffers = fast->named_buffers();
+  for (const auto& b : ref_buffers)
+    EXPECT_TRUE(within_fixture_tolerance(fast_buffers[b.key()].to(torch::kDouble), b.value().to(torch::kDouble)))
+        << b.key();
+}
+
+unirep::models::BackboneConfig every_block_kind() {
+  unirep::models::BackboneConfig c;
+  c.depths = {2, 2, 2, 2};
+  c.dims = {16, 24, 32, 40};
+  c.kernel_sizes = {{3, 5}, {7, 0}, {13, 13}, {3, 13}};
+  c.num_classes = 5;
+  return c;
+}
+
+TEST(TrainingPath, BackboneStepEqualsAutogradOnEveryBlockKind) {
+  at::set_num_threads(2);
+  expect_same_training_step(every_block_kind(), 2, 61, 0.0);
+}
+
+TEST(TrainingPath, BackboneStepEqualsAutogradWithDropPathAndOneThread) {
+  at::set_num_threads(1);
+  expect_same_training_step(every_block_kind(), 3, 45, 0.3);
+}
+
+}  // namespace
