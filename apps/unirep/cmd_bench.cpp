@@ -65,7 +65,8 @@ struct BenchArgs {
   int64_t micro_batch = 1;
   bool json = false, fbank = false, train_step = false, profile = false;
   int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
-  std::string image, video, path, structure = "deploy";  // path: fast for --train-step, else reference
+  std::string image, video, path, structure = "deploy",
+                                  precision = "fp32";  // path: fast for --train-step, else reference
 };
 
 void add_bench_options(CLI::App& app, BenchArgs& a) {
@@ -85,6 +86,9 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
       ->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a.warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a.threads, "CPU threads (default: all cores)");
+  app.add_option("--precision", a.precision,
+                 "fp32 (default), or bf16: with --train-step, bfloat16 GEMM operands on the fast training path")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_flag("--json", a.json,
                "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
                "gflops_per_s, peak_rss_mb, ...)");
@@ -203,7 +207,10 @@ void bench_train_step(const BenchArgs& a, int threads) {
   models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
   models::randomize_for_checks(*model, 0);
   model->train();
-  if (a.path == "fast") models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>());
+  if (a.path == "fast")
+    models::set_training_ops(
+        *model, std::make_shared<models::FastTrainingOps>(a.precision == "bf16" ? models::MatmulPrecision::BFloat16
+                                                                                : models::MatmulPrecision::Float32));
   auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
   const auto t = time_calls(
@@ -212,17 +219,20 @@ void bench_train_step(const BenchArgs& a, int threads) {
   const double ips = static_cast<double>(a.batch) * 1000.0 / median, rss = peak_rss_mb();
   if (a.json)
     std::printf(
-        "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
+        "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"precision\": \"%s\", \"size\": %ld, \"batch\": "
+        "%ld, \"threads\": %d, "
         "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-        a.model.c_str(), a.path.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips, rss);
+        a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median,
+        t.min_ms, ips, rss);
   else
     std::printf(
-        "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f "
+        "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), "
+        "%.1f "
         "images/s, "
         "peak RSS %.0f MB\n",
-        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), median, t.min_ms, ips,
-        rss);
+        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), a.precision.c_str(),
+        median, t.min_ms, ips, rss);
   if (a.profile) print_train_step_profile([&] { model->forward(x).sum().backward(); }, a);
 }
 
@@ -321,6 +331,8 @@ Command add_bench(CLI::App& app) {
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
     if (a->path.empty()) a->path = a->train_step ? "fast" : "reference";
+    if (a->precision == "bf16" && !(a->train_step && a->path == "fast"))
+      throw std::invalid_argument("--precision bf16 is built for --train-step on the fast path only so far");
     if (!a->image.empty() || !a->video.empty())
       bench_preprocessing(*a);
     else if (a->sgemm > 0)

@@ -24,7 +24,9 @@ bool is_cpu_float(const at::Tensor& t) {
 at::Tensor bias_or_empty(const at::Tensor& bias, const at::Tensor& like) {
   return bias.defined() ? bias : at::empty({0}, like.options());
 }
-bool has(const at::Tensor& bias) { return bias.numel() > 0; }
+bool has(const at::Tensor& bias) {
+  return bias.numel() > 0;
+}
 
 // ---- oneDNN matmul on LibTorch tensors ------------------------------------------------------------
 
@@ -34,11 +36,13 @@ dnnl::engine& cpu_engine() {
 }
 
 dnnl::memory::desc matrix_desc(const at::Tensor& t) {
-  return dnnl::memory::desc({t.size(0), t.size(1)}, dnnl::memory::data_type::f32, {t.stride(0), t.stride(1)});
+  const auto type = t.scalar_type() == at::kBFloat16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+  return dnnl::memory::desc({t.size(0), t.size(1)}, type, {t.stride(0), t.stride(1)});
 }
 
-// c = a b (+ bias): a M x K and b K x N with any strides (a transposed view costs no copy), bias N
-// or undefined, c M x N. oneDNN's primitive cache makes the repeated creation for a shape cheap.
+// c = a b (+ bias): a M x K and b K x N with any strides (a transposed view costs no copy), both
+// float32 or both bfloat16, bias N (float32) or undefined, c M x N float32. oneDNN's primitive cache makes the repeated
+// creation for a shape cheap.
 void matmul(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, at::Tensor& c) {
   auto& engine = cpu_engine();
   const auto a_md = matrix_desc(a), b_md = matrix_desc(b), c_md = matrix_desc(c);
@@ -102,16 +106,23 @@ struct GeluFunction : torch::autograd::Function<GeluFunction> {
 
 // ---- Linear ---------------------------------------------------------------------------------------
 
+// The GEMM operands: float32 as they are, or rounded to bfloat16 (docs/performance.md, "bf16
+// training"); products are summed and written in float32 either way.
+at::Tensor operand(const at::Tensor& t, bool bf16) {
+  return bf16 ? t.to(at::kBFloat16) : t;
+}
+
 struct LinearFunction : torch::autograd::Function<LinearFunction> {
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
-                            const at::Tensor& bias) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                            bool bf16) {
     const auto in = weight.size(1), out = weight.size(0);
-    auto rows = x.reshape({-1, in}).contiguous();
-    auto w = weight.contiguous();
+    auto rows = operand(x.reshape({-1, in}).contiguous(), bf16);
+    auto w = operand(weight.contiguous(), bf16);
     auto y = at::empty({rows.size(0), out}, x.options());
     matmul(rows, w.t(), has(bias) ? bias.contiguous() : at::Tensor(), y);
     ctx->save_for_backward({rows, w});
     ctx->saved_data["has_bias"] = has(bias);
+    ctx->saved_data["bf16"] = bf16;
     auto shape = x.sizes().vec();
     shape.back() = out;
     return y.view(shape);
@@ -120,21 +131,22 @@ struct LinearFunction : torch::autograd::Function<LinearFunction> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto &rows = saved[0], &w = saved[1];
-    auto dy = grads[0].reshape({-1, w.size(0)}).contiguous();
+    auto dy32 = grads[0].reshape({-1, w.size(0)}).contiguous();
+    auto dy = operand(dy32, ctx->saved_data["bf16"].toBool());
     at::Tensor dx, dw, db;
     if (ctx->needs_input_grad(0)) {
-      dx = at::empty_like(rows);
+      dx = at::empty(rows.sizes(), dy32.options());
       matmul(dy, w, {}, dx);
       auto shape = grads[0].sizes().vec();
       shape.back() = w.size(1);
       dx = dx.view(shape);
     }
     if (ctx->needs_input_grad(1)) {
-      dw = at::empty_like(w);
+      dw = at::empty(w.sizes(), dy32.options());
       matmul(dy.t(), rows, {}, dw);
     }
-    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum(0);
-    return {dx, dw, db};
+    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) db = dy32.sum(0);
+    return {dx, dw, db, at::Tensor()};
   }
 };
 
@@ -144,7 +156,8 @@ struct GrnFunction : torch::autograd::Function<GrnFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& gamma,
                             const at::Tensor& beta) {
     auto in = x.contiguous();
-    const auto images = in.size(0), channels = in.size(3), pixels = in.numel() / std::max<int64_t>(1, images * channels);
+    const auto images = in.size(0), channels = in.size(3),
+               pixels = in.numel() / std::max<int64_t>(1, images * channels);
     auto g_ = gamma.contiguous(), b_ = beta.contiguous();
     auto out = at::empty_like(in);
     auto norms = at::empty({images, channels}, in.options()), nx = at::empty({images, channels}, in.options());
@@ -169,11 +182,13 @@ struct GrnFunction : torch::autograd::Function<GrnFunction> {
 
 // ---- Depthwise convolution ------------------------------------------------------------------------
 
-int64_t same_padding(int64_t kernel, int64_t dilation) { return dilation * (kernel - 1) / 2; }
+int64_t same_padding(int64_t kernel, int64_t dilation) {
+  return dilation * (kernel - 1) / 2;
+}
 
 struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> {
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
-                            const at::Tensor& bias, int64_t dilation) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                            int64_t dilation) {
     const auto k = weight.size(2);
     auto input = x.contiguous(at::MemoryFormat::ChannelsLast);
     ctx->save_for_backward({input, weight});
@@ -191,8 +206,7 @@ struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> 
     const auto n = x.size(0), c = x.size(1), h = x.size(2), width = x.size(3), k = w.size(2);
     auto dy = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
     at::Tensor dx, dw, db;
-    if (ctx->needs_input_grad(0))
-      dx = at::conv2d(dy, w.flip({2, 3}), {}, 1, same_padding(k, dilation), dilation, c);
+    if (ctx->needs_input_grad(0)) dx = at::conv2d(dy, w.flip({2, 3}), {}, 1, same_padding(k, dilation), dilation, c);
     if (ctx->needs_input_grad(1) || (has_bias && ctx->needs_input_grad(2))) {
       auto taps = at::empty({k * k, c}, x.options());
       if (has_bias) db = at::empty({c}, x.options());
@@ -206,6 +220,19 @@ struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> 
 
 }  // namespace
 
+bool cpu_has_bf16() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+  return (isa & bf16) == bf16;
+}
+
+FastTrainingOps::FastTrainingOps(MatmulPrecision precision) : precision_(precision) {
+  if (precision == MatmulPrecision::BFloat16 && !cpu_has_bf16())
+    throw std::invalid_argument(
+        "bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither (it would run slower than float32); "
+        "use fp32");
+}
+
 at::Tensor FastTrainingOps::depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                                            int64_t dilation) {
   const auto k = weight.size(2);
@@ -215,8 +242,9 @@ at::Tensor FastTrainingOps::depthwise_conv(const at::Tensor& x, const at::Tensor
 }
 
 at::Tensor FastTrainingOps::linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || x.numel() == 0) return at::linear(x, weight, bias);
-  return LinearFunction::apply(x, weight, bias_or_empty(bias, weight));
+  if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || x.numel() == 0)
+    return at::linear(x, weight, bias);
+  return LinearFunction::apply(x, weight, bias_or_empty(bias, weight), precision_ == MatmulPrecision::BFloat16);
 }
 
 at::Tensor FastTrainingOps::gelu(const at::Tensor& x) {

@@ -95,7 +95,9 @@ UNIREP_CLONES void rows_scale_add(const float* __restrict a, const float* __rest
 // Rows per parallel chunk: enough work per chunk to be worth a thread.
 constexpr int64_t kChunkValues = 1 << 15;
 
-int64_t chunk_rows(int64_t channels) { return std::max<int64_t>(1, kChunkValues / std::max<int64_t>(1, channels)); }
+int64_t chunk_rows(int64_t channels) {
+  return std::max<int64_t>(1, kChunkValues / std::max<int64_t>(1, channels));
+}
 
 // Per-image channel reductions over the pixels with `reduce(first_row, rows, acc)` adding into a
 // channels-long accumulator; `out` (images x channels) receives the sums. Threads take chunks of

@@ -22,6 +22,7 @@
 namespace unirep::sdk {
 
 enum class TrainingPath { Fast, Reference };
+enum class TrainingPrecision { Float32, BFloat16 };
 
 struct TrainOptions {
   int64_t epochs = 10;
@@ -41,6 +42,9 @@ struct TrainOptions {
   // Fast: the backbone's costliest train-structure ops on oneDNN and fused kernels with hand-written
   // backward passes (docs/performance.md, "Training path"); Reference: LibTorch autograd alone.
   TrainingPath path = TrainingPath::Fast;
+  // BFloat16 (fast path only): the backbone's GEMMs take bfloat16 operands and sum in float32;
+  // weights, gradients, optimizer state and every reduction stay float32. Needs AVX512-BF16 or AMX.
+  TrainingPrecision precision = TrainingPrecision::Float32;
   int trainable_stages = -1;  // freezing: -1 everything, 0 head only, N head + last N stages
 
   std::string output_dir;  // checkpoint.pth, metrics.jsonl, best_deploy.safetensors

@@ -26,10 +26,10 @@ struct ConvCase {
 TEST(TrainingPath, DepthwiseConvOutputAndGradientsEqualAutograd) {
   torch::manual_seed(3);
   unirep::models::FastTrainingOps ops;
-  for (const auto& c : {ConvCase{40, 13, 1, 14, 14, 2, false}, ConvCase{40, 5, 1, 14, 14, 2, false},
-                        ConvCase{40, 7, 2, 9, 11, 2, false}, ConvCase{24, 3, 3, 7, 5, 3, false},
-                        ConvCase{13, 3, 5, 6, 9, 1, true}, ConvCase{17, 13, 1, 3, 3, 2, true},
-                        ConvCase{64, 3, 4, 15, 13, 2, false}}) {
+  for (const auto& c :
+       {ConvCase{40, 13, 1, 14, 14, 2, false}, ConvCase{40, 5, 1, 14, 14, 2, false},
+        ConvCase{40, 7, 2, 9, 11, 2, false}, ConvCase{24, 3, 3, 7, 5, 3, false}, ConvCase{13, 3, 5, 6, 9, 1, true},
+        ConvCase{17, 13, 1, 3, 3, 2, true}, ConvCase{64, 3, 4, 15, 13, 2, false}}) {
     SCOPED_TRACE("C " + std::to_string(c.channels) + " k " + std::to_string(c.kernel) + " d " +
                  std::to_string(c.dilation) + " " + std::to_string(c.height) + "x" + std::to_string(c.width));
     auto x = torch::randn({c.batch, c.channels, c.height, c.width}).contiguous(at::MemoryFormat::ChannelsLast);
@@ -40,8 +40,8 @@ TEST(TrainingPath, DepthwiseConvOutputAndGradientsEqualAutograd) {
       auto xv = x.clone().requires_grad_(true), wv = w.clone().requires_grad_(true);
       auto bv = c.bias ? b.clone().requires_grad_(true) : torch::Tensor();
       const auto pad = c.dilation * (c.kernel - 1) / 2;
-      auto y = fast ? ops.depthwise_conv(xv, wv, bv, c.dilation)
-                    : at::conv2d(xv, wv, bv, 1, pad, c.dilation, c.channels);
+      auto y =
+          fast ? ops.depthwise_conv(xv, wv, bv, c.dilation) : at::conv2d(xv, wv, bv, 1, pad, c.dilation, c.channels);
       (y * dy).sum().backward();
       return std::vector<torch::Tensor>{y.detach(), xv.grad(), wv.grad(), c.bias ? bv.grad() : torch::zeros({1})};
     };
@@ -72,6 +72,28 @@ TEST(TrainingPath, LinearOutputAndGradientsEqualAutograd) {
     }
 }
 
+// bf16 GEMM operands (float32 sums): the Linear's output and gradients within bfloat16's rounding
+// (8 significant bits, 0.4% per operand) of the float32 ones: 2% of the largest value.
+TEST(TrainingPath, BFloat16LinearIsWithinBFloat16RoundingOfFloat32) {
+  if (!unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  torch::manual_seed(8);
+  unirep::models::FastTrainingOps ops(unirep::models::MatmulPrecision::BFloat16);
+  auto x = torch::randn({2, 9, 7, 48}), w = torch::randn({193, 48}) * 0.1, b = torch::randn({193});
+  auto dy = torch::randn({2, 9, 7, 193});
+  auto run = [&](bool bf16) {
+    auto xv = x.clone().requires_grad_(true), wv = w.clone().requires_grad_(true), bv = b.clone().requires_grad_(true);
+    auto y = bf16 ? ops.linear(xv, wv, bv) : at::linear(xv, wv, bv);
+    (y * dy).sum().backward();
+    return std::vector<torch::Tensor>{y.detach(), xv.grad(), wv.grad(), bv.grad()};
+  };
+  const auto bf16 = run(true), ref = run(false);
+  for (size_t i = 0; i < ref.size(); ++i) {
+    EXPECT_EQ(bf16[i].scalar_type(), torch::kFloat) << "output " << i;
+    EXPECT_TRUE(within_fixture_tolerance(bf16[i], ref[i], 2e-2)) << "output " << i;
+    if (i < 3) EXPECT_FALSE(within_fixture_tolerance(bf16[i], ref[i], 1e-6)) << "output " << i << " was not rounded";
+  }
+}
+
 TEST(TrainingPath, GeluOutputAndGradientEqualAutograd) {
   torch::manual_seed(6);
   unirep::models::FastTrainingOps ops;
@@ -89,8 +111,8 @@ TEST(TrainingPath, GeluOutputAndGradientEqualAutograd) {
 TEST(TrainingPath, GrnOutputAndGradientsEqualAutograd) {
   torch::manual_seed(5);
   unirep::models::FastTrainingOps ops;
-  for (const auto& shape : {std::vector<int64_t>{2, 7, 9, 40}, std::vector<int64_t>{3, 1, 1, 17},
-                            std::vector<int64_t>{1, 56, 56, 24}}) {
+  for (const auto& shape :
+       {std::vector<int64_t>{2, 7, 9, 40}, std::vector<int64_t>{3, 1, 1, 17}, std::vector<int64_t>{1, 56, 56, 24}}) {
     const auto c = shape.back();
     auto x = torch::randn(shape);
     x.select(3, 1).zero_();  // a channel whose norm is 0
