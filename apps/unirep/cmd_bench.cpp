@@ -62,7 +62,7 @@ struct BenchArgs {
   std::string model = "a";
   int64_t size = 224, batch = 1;
   int runs = 10, warmup = 2, threads = 0;
-  int64_t micro_batch = 1;
+  int64_t micro_batch = 1, accumulate = 1;
   bool json = false, fbank = false, train_step = false, profile = false;
   int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
   std::string image, video, path, structure = "deploy",
@@ -86,6 +86,9 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
       ->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a.warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a.threads, "CPU threads (default: all cores)");
+  app.add_option("--accumulate", a.accumulate,
+                 "--train-step: the batch as N micro-batches, gradients summed (the memory of batch / N)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--precision", a.precision,
                  "fp32 (default), or bf16: with --train-step, bfloat16 GEMM operands on the fast training path")
       ->check(CLI::IsMember({"fp32", "bf16"}));
@@ -213,18 +216,22 @@ void bench_train_step(const BenchArgs& a, int threads) {
                                                                                 : models::MatmulPrecision::Float32));
   auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
-  const auto t = time_calls(
-      a.warmup, a.runs, [&] { model->forward(x).sum().backward(); }, [&] { model->zero_grad(/*set_to_none=*/true); });
+  auto step = [&] {
+    const int64_t parts = std::min(a.accumulate, a.batch);
+    for (int64_t p = 0; p < parts; ++p)
+      model->forward(x.slice(0, a.batch * p / parts, a.batch * (p + 1) / parts)).sum().backward();
+  };
+  const auto t = time_calls(a.warmup, a.runs, step, [&] { model->zero_grad(/*set_to_none=*/true); });
   const double median = t.median_ms;
   const double ips = static_cast<double>(a.batch) * 1000.0 / median, rss = peak_rss_mb();
   if (a.json)
     std::printf(
         "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"precision\": \"%s\", \"size\": %ld, \"batch\": "
-        "%ld, \"threads\": %d, "
+        "%ld, \"accumulate\": %ld, \"threads\": %d, "
         "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-        a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median,
-        t.min_ms, ips, rss);
+        a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, (long)a.accumulate, threads,
+        a.runs, median, t.min_ms, ips, rss);
   else
     std::printf(
         "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), "
@@ -233,7 +240,7 @@ void bench_train_step(const BenchArgs& a, int threads) {
         "peak RSS %.0f MB\n",
         a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), a.precision.c_str(),
         median, t.min_ms, ips, rss);
-  if (a.profile) print_train_step_profile([&] { model->forward(x).sum().backward(); }, a);
+  if (a.profile) print_train_step_profile(step, a);
 }
 
 // The fast path's own memory: packed weights and the plan's buffers (the process peak also holds

@@ -94,6 +94,11 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
       {integer_option("epochs", d.epochs, "Epochs", 1, inf), into(&TrainOptions::epochs, "epochs")},
       {integer_option("batch_size", static_cast<int64_t>(d.batch_size), "Batch size per process", 1, 1e9),
        into(&TrainOptions::batch_size, "batch_size")},
+      {integer_option("accumulate", d.accumulate,
+                      "Micro-batches per batch: batch_size / N examples at a time, gradients summed before each "
+                      "step (the memory of the smaller batch)",
+                      1, 1e9),
+       into(&TrainOptions::accumulate, "accumulate")},
       {number_option("lr", d.lr, "Base learning rate", 1e-300, inf), into(&TrainOptions::lr, "lr")},
       {number_option("min_lr", d.min_lr, "Final learning rate of the cosine schedule", 0, inf),
        into(&TrainOptions::min_lr, "min_lr")},

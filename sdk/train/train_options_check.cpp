@@ -50,6 +50,7 @@ std::optional<OptionProblem> find_option_problem(const TrainOptions& o) {
   Checks c;
   c.at_least("epochs", "epochs", o.epochs, 1);
   c.at_least("batch_size", "batch_size", static_cast<long long>(o.batch_size), 1);
+  c.at_least("accumulate", "accumulate", o.accumulate, 1);
   c.at_least("workers", "workers", o.workers, 0);
   c.number("lr", "lr", o.lr, 0, false, kInf, false);
   c.number("min_lr", "min_lr", o.min_lr, 0, true, kInf, false);

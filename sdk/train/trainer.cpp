@@ -313,18 +313,8 @@ class TrainingRun {
   // One optimizer step on `batch`; true when every rank agreed to stop after it.
   bool train_step(const Batch& batch, EpochTally& tally) {
     const double lr = schedule_.at(s_.step);
-    at::Tensor out;
-    {
-      at::autocast::set_cpu_enabled(options_.bf16);
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      out = task_.forward(batch.input);
-      at::autocast::set_cpu_enabled(false);
-      at::autocast::clear_cache();
-    }
-    auto loss = compute_loss(options_.loss, out.to(at::kFloat), batch.target, options_.label_smoothing);
-    const double loss_value = loss.item<double>();
     optimizer_.zero_grad();
-    loss.backward();
+    const double loss_value = accumulate_gradients(batch);
     if (distributed()) average_gradients(trainable_, *comm_);
     if (options_.clip_grad > 0) torch::nn::utils::clip_grad_norm_(trainable_, options_.clip_grad);
     optimizer_.step(lr);
@@ -338,6 +328,30 @@ class TrainingRun {
       if (!report(progress(TrainProgress::Event::Step, tally, tally.elapsed()))) cancelled_ = true;
     }
     return agree_to_stop(loss_bad, loss_value);
+  }
+
+  // Forward and backward of `batch` in options_.accumulate micro-batches, each loss weighted by its
+  // share of the batch, so the summed gradients are those of the batch's mean loss; returns that loss.
+  double accumulate_gradients(const Batch& batch) {
+    const int64_t n = batch.input.size(0), parts = std::min<int64_t>(options_.accumulate, n);
+    double loss_value = 0;
+    for (int64_t part = 0; part < parts; ++part) {
+      const int64_t begin = n * part / parts, end = n * (part + 1) / parts;
+      at::Tensor out;
+      {
+        at::autocast::set_cpu_enabled(options_.bf16);
+        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+        out = task_.forward(parts == 1 ? batch.input : batch.input.slice(0, begin, end));
+        at::autocast::set_cpu_enabled(false);
+        at::autocast::clear_cache();
+      }
+      const auto target = parts == 1 ? batch.target : batch.target.slice(0, begin, end);
+      auto loss = compute_loss(options_.loss, out.to(at::kFloat), target, options_.label_smoothing) *
+                  (static_cast<double>(end - begin) / static_cast<double>(n));
+      loss_value += loss.item<double>();
+      loss.backward();
+    }
+    return loss_value;
   }
 
   // Every rank stops at the same step: a stop request (Ctrl-C, the progress callback), max_steps

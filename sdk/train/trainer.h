@@ -27,7 +27,11 @@ enum class TrainingPrecision { Float32, BFloat16 };
 struct TrainOptions {
   int64_t epochs = 10;
   size_t batch_size = 32;  // per process
-  int workers = 2;         // loader threads
+  // Each batch runs as this many micro-batches (batch_size / accumulate examples at a time), their
+  // gradients summed before the one optimizer step: the memory of the micro-batch, the step of the
+  // whole batch (batch norms see each micro-batch's statistics, as in any gradient accumulation).
+  int64_t accumulate = 1;
+  int workers = 2;  // loader threads
   uint64_t seed = 0;
   bool drop_last = true;
 

@@ -167,6 +167,23 @@ TEST(Trainer, LearnsASeparableProblem) {
   EXPECT_GE(Trainer(deployed_task, o).evaluate(*val).at("top1"), 95.0);
 }
 
+// Gradient accumulation: each batch of 16 runs as 4 micro-batches of 4; one optimizer step per
+// batch as before, and the model still learns.
+TEST(Trainer, AccumulatedMicroBatchesTakeOneStepPerBatchAndLearn) {
+  TempDir tmp;
+  auto task = fresh_task(0.0);
+  auto train = halves(256, 1), val = halves(128, 2);
+  auto o = small_options(tmp.path());
+  o.epochs = 6;
+  o.accumulate = 4;
+  Trainer trainer(*task, o);
+  auto result = trainer.fit(train, val);
+  EXPECT_EQ(result.steps, 6 * (256 / 16));
+  EXPECT_GE(result.last_eval.at("val_top1"), 95.0) << "val loss " << result.last_eval.at("val_loss");
+  o.accumulate = 0;
+  EXPECT_THROW(Trainer(*task, o), std::invalid_argument);
+}
+
 TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   TempDir straight_dir, split_dir;
   auto train = halves(96, 5), val = halves(32, 6);
