@@ -182,7 +182,7 @@ Command add_forecast_eval(CLI::App& app) {
     auto loaded = sdk::load_forecaster(a->model);
     const auto table = modalities::read_series_csv(a->csv.csv, loaded.spec.csv);
     if (!a->json) report_table(table);
-    print_evaluation(sdk::evaluate_forecaster(loaded.net, loaded.spec, table), a->json);
+    print_evaluation(sdk::evaluate_forecaster(loaded, table), a->json);
     return 0;
   };
 }

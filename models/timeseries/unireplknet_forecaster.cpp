@@ -106,6 +106,10 @@ torch::Tensor UniRepLKNetForecasterImpl::embed_map(const torch::Tensor& x) {
 }
 
 torch::Tensor UniRepLKNetForecasterImpl::forward(const torch::Tensor& x) {
+  return forward(x, [this](const torch::Tensor& map) { return backbone->forward(map, OutputMode::Pooled); });
+}
+
+torch::Tensor UniRepLKNetForecasterImpl::forward(const torch::Tensor& x, const PooledFeatures& pooled) {
   TORCH_CHECK(x.dim() == 3 && x.size(1) == options.seq_len() && x.size(2) == options.input_channels(),
               "forecaster input must be N x ", options.seq_len(), " x ", options.input_channels(), ", got ", x.sizes());
   const int64_t N = x.size(0), V = options.num_vars(), H = options.pred_len();
@@ -117,7 +121,7 @@ torch::Tensor UniRepLKNetForecasterImpl::forward(const torch::Tensor& x) {
   out = out.transpose(1, 2);  // N x H x V
   // 3-5. embedding -> square map -> backbone -> head
   auto map = square_map(normalized_embedding(xn, x)).contiguous(at::MemoryFormat::ChannelsLast);
-  auto features = backbone->forward(map, OutputMode::Pooled);
+  auto features = pooled(map);
   out = out + head->forward(head_norm->forward(features)).reshape({N, H, V});
   // undo the instance normalization
   return (out - revin_bias) / (revin_weight + 1e-10) * std + mean;

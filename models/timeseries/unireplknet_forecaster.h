@@ -57,6 +57,9 @@ class UniRepLKNetForecasterImpl : public torch::nn::Module {
   // x: N x seq_len x (num_vars + num_time_features + num_covariates), in that column order.
   // Returns N x pred_len x num_vars in the input's units.
   torch::Tensor forward(const torch::Tensor& x);
+  // The same with the backbone's pooled features computed by `pooled` (the SDK passes its fast
+  // inference path) instead of `backbone`.
+  torch::Tensor forward(const torch::Tensor& x, const PooledFeatures& pooled);
   // The N x 1 x S x S map the backbone reads (for inspection and tests).
   torch::Tensor embed_map(const torch::Tensor& x);
   void reparameterize() { backbone->reparameterize(); }

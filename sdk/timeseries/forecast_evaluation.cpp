@@ -34,20 +34,17 @@ at::Tensor seasonal_naive_forecast(const at::Tensor& inputs, int64_t pred_len, i
   return at::stack(steps, 1);
 }
 
-at::Tensor run_forecaster(const models::UniRepLKNetForecaster& forecaster, const at::Tensor& inputs,
-                          int64_t batch_size) {
+at::Tensor run_forecaster(const Forecaster& forecaster, const at::Tensor& inputs, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   // A second handle on the same module: LibTorch's forward() is not const, but this call changes no
-  // state of an eval-mode network.
-  models::UniRepLKNetForecaster net = forecaster;
-  // Mode flags are only written when the net is training, so that a loaded (eval) forecaster can
-  // serve several threads at once.
-  const bool was_training = net->is_training();
-  if (was_training) net->eval();
+  // state of a loaded (eval-mode) network, so a forecaster can serve several threads at once.
+  models::UniRepLKNetForecaster net = forecaster.net;
+  const auto pooled = [&](const at::Tensor& map) {
+    return forecaster.backbone.forward(map, models::OutputMode::Pooled);
+  };
   std::vector<at::Tensor> out;
   for (int64_t i = 0; i < inputs.size(0); i += batch_size)
-    out.push_back(net->forward(inputs.narrow(0, i, std::min(batch_size, inputs.size(0) - i))));
-  if (was_training) net->train(true);
+    out.push_back(net->forward(inputs.narrow(0, i, std::min(batch_size, inputs.size(0) - i)), pooled));
   return at::cat(out, 0);
 }
 
@@ -73,8 +70,8 @@ at::Tensor restore(const at::Tensor& standardized, const ForecastSpec& spec) {
 }
 }  // namespace
 
-ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const ForecastSpec& spec,
-                                       const modalities::SeriesTable& table) {
+ForecastEvaluation evaluate_forecaster(const Forecaster& forecaster, const modalities::SeriesTable& table) {
+  const auto& spec = forecaster.spec;
   const auto prepared = prepare_series(table, spec);
   const auto split = modalities::chronological_split(table.length(), spec.split, spec.seq_len, spec.pred_len);
   const auto V = static_cast<int64_t>(spec.targets.size());
@@ -89,7 +86,7 @@ ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const
   ForecastEvaluation e;
   e.test_windows = test.size();
   e.season = spec.season;
-  e.model = forecast_errors(restore(run_forecaster(net, inputs), spec), truth);
+  e.model = forecast_errors(restore(run_forecaster(forecaster, inputs), spec), truth);
   e.baselines["persistence"] = forecast_errors(persistence_forecast(history, spec.pred_len), truth);
   if (spec.season >= 1 && spec.season <= spec.seq_len)
     e.baselines["seasonal_naive"] =

@@ -29,12 +29,11 @@ ForecastErrors forecast_errors(const at::Tensor& forecast, const at::Tensor& tru
 at::Tensor persistence_forecast(const at::Tensor& inputs, int64_t pred_len);
 at::Tensor seasonal_naive_forecast(const at::Tensor& inputs, int64_t pred_len, int64_t season);
 
-// Runs `net` (eval mode, no gradients) on N x L x C prepared windows in batches; N x H x V in the
-// standardized units.
-at::Tensor run_forecaster(const models::UniRepLKNetForecaster& net, const at::Tensor& inputs, int64_t batch_size = 64);
+// Runs a loaded forecaster (its backbone on its inference path, no gradients) on N x L x C prepared
+// windows in batches; N x H x V in the standardized units.
+at::Tensor run_forecaster(const Forecaster& forecaster, const at::Tensor& inputs, int64_t batch_size = 64);
 
 // The model and the baselines on the test split of `table` (read with the model's settings).
-ForecastEvaluation evaluate_forecaster(models::UniRepLKNetForecaster& net, const ForecastSpec& spec,
-                                       const modalities::SeriesTable& table);
+ForecastEvaluation evaluate_forecaster(const Forecaster& forecaster, const modalities::SeriesTable& table);
 
 }  // namespace unirep::sdk

@@ -196,6 +196,7 @@ Forecaster load_forecaster(const std::string& path) {
     throw io::FormatError(path, std::string("weights do not fit the stored architecture: ") + e.what());
   }
   out.net->eval();
+  out.backbone = InferenceBackbone(out.net->backbone, inference_path_from_env());
   return out;
 }
 

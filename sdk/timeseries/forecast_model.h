@@ -6,6 +6,7 @@
 #include "modalities/timeseries/series_csv.h"
 #include "modalities/timeseries/windows.h"
 #include "models/timeseries/unireplknet_forecaster.h"
+#include "sdk/inference_backbone.h"
 #include "sdk/model_file.h"
 #include "sdk/train/task.h"
 
@@ -60,6 +61,7 @@ struct Forecaster {
   std::string path;  // the model file, for messages
   ForecastSpec spec;
   models::UniRepLKNetForecaster net{nullptr};
+  InferenceBackbone backbone;  // net's backbone on the fast inference path (UNIREP_INFERENCE_PATH)
 };
 Forecaster load_forecaster(const std::string& path);
 

@@ -81,7 +81,7 @@ ForecastResult forecast_after(const Forecaster& forecaster, const modalities::Se
   // The loaded network is in eval mode and run_forecaster only reads it, so this is safe to call
   // from several threads at once.
   ForecastResult result;
-  result.values = run_forecaster(forecaster.net, window).squeeze(0).contiguous();  // H x V, standardized
+  result.values = run_forecaster(forecaster, window).squeeze(0).contiguous();  // H x V, standardized
   spec.scaler.restore(result.values.data_ptr<float>(), static_cast<size_t>(H), static_cast<size_t>(V),
                       static_cast<size_t>(V));
   // Never a NaN forecast with success (docs/timeseries.md, Data): a damaged model can still do it.

@@ -126,7 +126,7 @@ class ForecastRecipe : public TaskRecipe {
     s.require(name());
     auto loaded = load_forecaster(s.text("model_file"));
     const auto table = modalities::read_series_csv(s.text("csv"), loaded.spec.csv);
-    return Evaluation{scores(evaluate_forecaster(loaded.net, loaded.spec, table)), std::nullopt};
+    return Evaluation{scores(evaluate_forecaster(loaded, table)), std::nullopt};
   }
 };
 

@@ -179,7 +179,7 @@ ForecastTrainingResult train_forecaster(const ForecastTrainingOptions& o, TrainO
   if (!std::filesystem::exists(best)) throw std::runtime_error(best + ": training wrote no model");
   // Scored before `out` is written: a model whose scores are not finite never replaces a file.
   auto loaded = load_forecaster(best);
-  result.evaluation = evaluate_forecaster(loaded.net, loaded.spec, table);
+  result.evaluation = evaluate_forecaster(loaded, table);
   copy_atomically(best, o.out);
   result.model_file = o.out;
   return result;

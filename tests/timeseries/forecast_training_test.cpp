@@ -4,6 +4,7 @@
 #include "sdk/timeseries/forecast_training.h"
 
 #include "modalities/timeseries/time_stamp.h"
+#include "sdk/timeseries/forecast_evaluation.h"
 #include "sdk/timeseries/forecast_model.h"
 
 #include <gtest/gtest.h>
@@ -98,6 +99,16 @@ TEST(ForecastTraining, TrainsATinyForecasterThatLoadsAndScores) {
   EXPECT_TRUE(finite(result.evaluation.model));
   EXPECT_GT(result.evaluation.test_windows, 0u);
   for (const auto& [name, err] : result.evaluation.baselines) EXPECT_TRUE(finite(err)) << name;
+
+  // The loaded forecaster's backbone runs on the fast inference path, and gives what the LibTorch
+  // network gives (the fixture tolerance).
+  EXPECT_EQ(loaded.backbone.path(), unirep::sdk::InferencePath::Fast);
+  torch::manual_seed(3);
+  const auto windows = torch::randn({3, loaded.spec.seq_len, loaded.net->options.input_channels()});
+  auto reference = loaded.net;  // a second handle: forward() is not const
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(unirep::testing::within_fixture_tolerance(unirep::sdk::run_forecaster(loaded, windows),
+                                                        reference->forward(windows)));
 }
 
 TEST(ForecastTraining, AStoppedRunLeavesTheModelFileAlone) {
