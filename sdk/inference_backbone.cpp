@@ -31,8 +31,14 @@ at::Tensor InferenceBackbone::forward(const at::Tensor& x, models::OutputMode mo
 
 std::vector<at::Tensor> InferenceBackbone::forward_stages(const at::Tensor& x, bool apply_stage_norms) const {
   torch::InferenceMode guard;
-  if (fast_ && !apply_stage_norms) return fast_->forward_stages(x);
-  return net_.ptr()->forward_stages(x, apply_stage_norms);
+  if (!fast_) return net_.ptr()->forward_stages(x, apply_stage_norms);
+  if (apply_stage_norms && !net_->has_stage_norms())
+    throw std::invalid_argument("this model has no norm0..norm3 (it is a classification model)");
+  auto stages = fast_->forward_stages(x);
+  // The dense-task norms (one LayerNorm per stage map) on LibTorch: a small share of the work.
+  if (apply_stage_norms)
+    for (size_t i = 0; i < stages.size(); ++i) stages[i] = net_.ptr()->stage_norms[i]->forward(stages[i]);
+  return stages;
 }
 
 }  // namespace unirep::sdk

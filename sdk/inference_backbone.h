@@ -33,8 +33,8 @@ class InferenceBackbone {
 
   // As UniRepLKNetImpl::forward, under inference mode.
   at::Tensor forward(const at::Tensor& x, models::OutputMode mode) const;
-  // As UniRepLKNetImpl::forward_stages; with `apply_stage_norms` (norm0..norm3, which the fast path
-  // does not carry) on the reference path.
+  // As UniRepLKNetImpl::forward_stages; with `apply_stage_norms`, norm0..norm3 (which the fast path
+  // does not carry) run on LibTorch after the fast path's stages.
   std::vector<at::Tensor> forward_stages(const at::Tensor& x, bool apply_stage_norms) const;
   const models::BackboneConfig& config() const { return net_->config(); }
 

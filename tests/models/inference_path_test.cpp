@@ -1,6 +1,7 @@
 // The SDK's classifiers run the fast path by default and give what the LibTorch reference path
 // gives (to the fixture tolerance) on every modality; UNIREP_INFERENCE_PATH chooses, and refuses
 // values it does not know.
+#include "models/backbone/randomize.h"
 #include "sdk/audio/audio_classifier.h"
 #include "sdk/image/image_classifier.h"
 #include "sdk/inference_backbone.h"
@@ -81,6 +82,23 @@ TEST(InferencePath, TheEnvironmentChoosesAndUnknownValuesAreRefused) {
   }
   ::unsetenv("UNIREP_INFERENCE_PATH");
   EXPECT_EQ(unirep::sdk::inference_path_from_env(), InferencePath::Fast);
+}
+
+// The dense-task backbone (norm0..norm3 on the stage maps): the fast path's stages with the norms
+// applied equal the LibTorch network's, at an odd size and batch 2.
+TEST(InferencePath, StageMapsWithTheirNormsAgreeOnBothPaths) {
+  auto config = unirep::models::variant_config("a");
+  unirep::models::UniRepLKNet net{
+      unirep::models::UniRepLKNetOptions(config).head_kind(unirep::models::HeadKind::StageNorms)};
+  unirep::models::randomize_for_checks(*net, 5);
+  net->eval();
+  net->reparameterize();
+  const unirep::sdk::InferenceBackbone fast(net, InferencePath::Fast), reference(net, InferencePath::Reference);
+  ASSERT_EQ(fast.path(), InferencePath::Fast);
+  const auto x = torch::randn({2, 3, 75, 61});
+  const auto a = fast.forward_stages(x, true), b = reference.forward_stages(x, true);
+  ASSERT_EQ(a.size(), 4u);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(a[i], b[i])) << "stage " << i;
 }
 
 TEST(InferencePath, TrainStructureNetworksStayOnTheReferencePath) {
