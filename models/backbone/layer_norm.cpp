@@ -11,9 +11,15 @@ ChannelsFirstLayerNormImpl::ChannelsFirstLayerNormImpl(int64_t channels_, double
 }
 
 torch::Tensor ChannelsFirstLayerNormImpl::forward(const torch::Tensor& x) {
+  if (training_ops && is_training()) return training_ops->layer_norm_channels(x, weight, bias, eps);
+  return channels_first_layer_norm(x, weight, bias, eps);
+}
+
+torch::Tensor channels_first_layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                        double eps) {
   // NCHW logical -> NHWC view (free when x is channels-last), normalize the last axis, view back.
   auto nhwc = x.permute({0, 2, 3, 1});
-  auto y = at::layer_norm(nhwc, {channels}, weight, bias, eps);
+  auto y = at::layer_norm(nhwc, {x.size(1)}, weight, bias, eps);
   return y.permute({0, 3, 1, 2});
 }
 

@@ -1,6 +1,7 @@
 #include "models/backbone/training_ops.h"
 
 #include "models/backbone/dilated_reparam_block.h"
+#include "models/backbone/layer_norm.h"
 #include "models/backbone/unireplknet_block.h"
 
 namespace unirep::models {
@@ -13,6 +14,9 @@ int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops) 
       ++n;
     } else if (auto* drb = dynamic_cast<DilatedReparamBlockImpl*>(m.get())) {
       drb->training_ops = ops;
+      ++n;
+    } else if (auto* norm = dynamic_cast<ChannelsFirstLayerNormImpl*>(m.get())) {
+      norm->training_ops = ops;
       ++n;
     }
   }

@@ -23,14 +23,17 @@ class TrainingOps {
                                     int64_t dilation) = 0;
   // x W^T + b over the last dimension of x (any leading dimensions): as at::linear.
   virtual at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) = 0;
+  // The channels-first LayerNorm (layer_norm.h) of an N x C x H x W tensor: each pixel's C values.
+  virtual at::Tensor layer_norm_channels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                         double eps) = 0;
   // GELU, the erf form (as at::gelu).
   virtual at::Tensor gelu(const at::Tensor& x) = 0;
   // The GRN with beta (grn.h) on an N x H x W x C tensor; gamma and beta are 1 x 1 x 1 x C.
   virtual at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) = 0;
 };
 
-// Installs `ops` (nullptr: back to LibTorch's) on every block and Dilated Reparam Block under `root`,
-// used while in training mode; returns how many modules took them.
+// Installs `ops` (nullptr: back to LibTorch's) on every block, Dilated Reparam Block and
+// channels-first LayerNorm under `root`, used while in training mode; returns how many modules took them.
 int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops);
 
 }  // namespace unirep::models

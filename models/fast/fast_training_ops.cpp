@@ -1,6 +1,7 @@
 #include "models/fast/fast_training_ops.h"
 
 #include "models/backbone/grn.h"
+#include "models/backbone/layer_norm.h"
 #include "models/fast/training_kernels.h"
 
 #include <ATen/ATen.h>
@@ -61,6 +62,35 @@ void matmul(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, at
   dnnl::matmul(pd).execute(stream, args);
   stream.wait();
 }
+
+// ---- Channels-first LayerNorm ----------------------------------------------------------------------
+
+struct LayerNormFunction : torch::autograd::Function<LayerNormFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                            double eps) {
+    auto in = x.contiguous(at::MemoryFormat::ChannelsLast);
+    const auto channels = in.size(1), rows = in.numel() / channels;
+    auto w = weight.contiguous(), b = bias.contiguous();
+    auto out = at::empty_like(in, at::MemoryFormat::ChannelsLast);
+    auto mean = at::empty({rows}, in.options()), rstd = at::empty({rows}, in.options());
+    layer_norm_forward(in.data_ptr<float>(), out.data_ptr<float>(), rows, channels, w.data_ptr<float>(),
+                       b.data_ptr<float>(), static_cast<float>(eps), mean.data_ptr<float>(), rstd.data_ptr<float>());
+    ctx->save_for_backward({in, w, mean, rstd});
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &x = saved[0], &w = saved[1], &mean = saved[2], &rstd = saved[3];
+    const auto channels = x.size(1), rows = x.numel() / channels;
+    auto dy = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
+    auto dx = at::empty_like(x, at::MemoryFormat::ChannelsLast), dw = at::empty_like(w), db = at::empty_like(w);
+    layer_norm_backward(x.data_ptr<float>(), dy.data_ptr<float>(), rows, channels, w.data_ptr<float>(),
+                        mean.data_ptr<float>(), rstd.data_ptr<float>(), dx.data_ptr<float>(), dw.data_ptr<float>(),
+                        db.data_ptr<float>());
+    return {dx, dw, db, at::Tensor()};
+  }
+};
 
 // ---- GELU -----------------------------------------------------------------------------------------
 
@@ -245,6 +275,13 @@ at::Tensor FastTrainingOps::linear(const at::Tensor& x, const at::Tensor& weight
   if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || x.numel() == 0)
     return at::linear(x, weight, bias);
   return LinearFunction::apply(x, weight, bias_or_empty(bias, weight), precision_ == MatmulPrecision::BFloat16);
+}
+
+at::Tensor FastTrainingOps::layer_norm_channels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                                double eps) {
+  if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || x.dim() != 4 || x.numel() == 0)
+    return channels_first_layer_norm(x, weight, bias, eps);
+  return LayerNormFunction::apply(x, weight, bias, eps);
 }
 
 at::Tensor FastTrainingOps::gelu(const at::Tensor& x) {

@@ -9,6 +9,8 @@
 //                   (training_kernels.h), in place of LibTorch's convolution_backward;
 //   Linear:         forward and both gradients as oneDNN matmuls (x W^T + b, dy W, dy^T x) in place
 //                   of LibTorch's OpenBLAS GEMMs;
+//   LayerNorm:      the channels-first LayerNorm of the stem and downsample layers as one pass per
+//                   row each way (ATen's layer_norm is slow at C = 12..96);
 //   GELU:           oneDNN's eltwise forward and backward (JIT-vectorized erf), in place of ATen's;
 //   GRN:            one kernel forward (two passes: norms, then scale and shift) and one backward
 //                   (two reductions, one pass), in place of about twenty LibTorch ops.
@@ -32,6 +34,8 @@ class FastTrainingOps : public TrainingOps {
   at::Tensor depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             int64_t dilation) override;
   at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) override;
+  at::Tensor layer_norm_channels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                 double eps) override;
   at::Tensor gelu(const at::Tensor& x) override;
   at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) override;
 

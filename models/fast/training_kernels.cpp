@@ -132,7 +132,78 @@ void for_row_chunks(int64_t rows, int64_t channels, F&& f) {
 
 constexpr float kGrnEps = 1e-6f;
 
+UNIREP_CLONES void layer_norm_rows(const float* __restrict x, float* __restrict out, int64_t rows, int64_t channels,
+                                   const float* __restrict weight, const float* __restrict bias, float eps,
+                                   float* __restrict mean, float* __restrict rstd) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * channels;
+    float sum = 0, squares = 0;
+    for (int64_t c = 0; c < channels; ++c) sum += xr[c];
+    const float m = sum / static_cast<float>(channels);
+    for (int64_t c = 0; c < channels; ++c) squares += (xr[c] - m) * (xr[c] - m);
+    const float s = 1.0f / std::sqrt(squares / static_cast<float>(channels) + eps);
+    float* o = out + r * channels;
+    for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - m) * s * weight[c] + bias[c];
+    mean[r] = m, rstd[r] = s;
+  }
+}
+
+// grad_x for `rows` rows; the rows' weight and bias gradient terms added into gw, gb.
+UNIREP_CLONES void layer_norm_grad_rows(const float* __restrict x, const float* __restrict dy, int64_t rows,
+                                        int64_t channels, const float* __restrict weight, const float* __restrict mean,
+                                        const float* __restrict rstd, float* __restrict dx, float* __restrict gw,
+                                        float* __restrict gb) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * channels, *gr = dy + r * channels;
+    const float m = mean[r], s = rstd[r];
+    float g_sum = 0, gx_sum = 0;  // sums of dy * w and of dy * w * xhat over the row
+    for (int64_t c = 0; c < channels; ++c) {
+      const float xhat = (xr[c] - m) * s, g = gr[c] * weight[c];
+      g_sum += g, gx_sum += g * xhat;
+      gw[c] += gr[c] * xhat;
+      gb[c] += gr[c];
+    }
+    const float inv = 1.0f / static_cast<float>(channels);
+    float* d = dx + r * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float xhat = (xr[c] - m) * s;
+      d[c] = s * (gr[c] * weight[c] - g_sum * inv - xhat * gx_sum * inv);
+    }
+  }
+}
+
 }  // namespace
+
+void layer_norm_forward(const float* x, float* out, int64_t rows, int64_t channels, const float* weight,
+                        const float* bias, float eps, float* mean, float* rstd) {
+  for_row_chunks(rows, channels, [&](int64_t first, int64_t count) {
+    layer_norm_rows(x + first * channels, out + first * channels, count, channels, weight, bias, eps, mean + first,
+                    rstd + first);
+  });
+}
+
+void layer_norm_backward(const float* x, const float* grad_out, int64_t rows, int64_t channels, const float* weight,
+                         const float* mean, const float* rstd, float* grad_x, float* grad_weight, float* grad_bias) {
+  // The weight and bias gradients: per-thread rows of accumulators over static chunks, added in
+  // thread order (the same sums whatever the timing).
+  const int64_t step = chunk_rows(channels), chunks = (rows + step - 1) / step;
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
+  std::vector<float> partial(static_cast<size_t>(threads * 2 * channels), 0.0f);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int64_t k = 0; k < chunks; ++k) {
+    const int64_t first = k * step, count = std::min(step, rows - first);
+    float* acc = partial.data() + omp_get_thread_num() * 2 * channels;
+    layer_norm_grad_rows(x + first * channels, grad_out + first * channels, count, channels, weight, mean + first,
+                         rstd + first, grad_x + first * channels, acc, acc + channels);
+  }
+  std::fill(grad_weight, grad_weight + channels, 0.0f);
+  std::fill(grad_bias, grad_bias + channels, 0.0f);
+  for (int t = 0; t < threads; ++t)
+    for (int64_t c = 0; c < channels; ++c) {
+      grad_weight[c] += partial[(t * 2) * channels + c];
+      grad_bias[c] += partial[(t * 2 + 1) * channels + c];
+    }
+}
 
 void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
                  const float* beta, float* g, float* nx) {

@@ -15,6 +15,17 @@ namespace unirep::models {
 void depthwise_weight_grad(const float* in, const float* grad_out, int64_t images, int64_t height, int64_t width,
                            int64_t channels, int64_t kernel, int64_t dilation, float* grad_weight, float* grad_bias);
 
+// LayerNorm over the channels of every row (the official channels-first LayerNorm on NHWC memory):
+// out = (x - mean) * rstd * weight + bias with rstd = 1 / sqrt(biased variance + eps). Writes `out`
+// and, for the backward pass, each row's mean and rstd.
+void layer_norm_forward(const float* x, float* out, int64_t rows, int64_t channels, const float* weight,
+                        const float* bias, float eps, float* mean, float* rstd);
+
+// The gradients of layer_norm_forward from grad_out: grad_x (may not alias x or grad_out), and
+// grad_weight, grad_bias (channels each, overwritten).
+void layer_norm_backward(const float* x, const float* grad_out, int64_t rows, int64_t channels, const float* weight,
+                         const float* mean, const float* rstd, float* grad_x, float* grad_weight, float* grad_bias);
+
 // Global Response Normalization with beta, training form (the official GRN on NHWC):
 //   g[n, c] = ||x[n, :, c]||_2 over the pixels,  nx = g / (mean_c g + 1e-6),
 //   out = x * (gamma * nx + 1) + beta.

@@ -3,6 +3,7 @@
 // 13 with their dilated branches; odd sizes; batch > 1; drop path on and off), held to the
 // fixtures' tolerance, max|fast - ref| <= 5e-5 * max(1, max|ref|) (docs/testing.md).
 #include "models/backbone/grn.h"
+#include "models/backbone/layer_norm.h"
 #include "models/backbone/randomize.h"
 #include "models/backbone/training_ops.h"
 #include "models/backbone/unireplknet.h"
@@ -91,6 +92,27 @@ TEST(TrainingPath, BFloat16LinearIsWithinBFloat16RoundingOfFloat32) {
     EXPECT_EQ(bf16[i].scalar_type(), torch::kFloat) << "output " << i;
     EXPECT_TRUE(within_fixture_tolerance(bf16[i], ref[i], 2e-2)) << "output " << i;
     if (i < 3) EXPECT_FALSE(within_fixture_tolerance(bf16[i], ref[i], 1e-6)) << "output " << i << " was not rounded";
+  }
+}
+
+TEST(TrainingPath, ChannelsFirstLayerNormOutputAndGradientsEqualAutograd) {
+  torch::manual_seed(9);
+  unirep::models::FastTrainingOps ops;
+  for (const auto& shape :
+       {std::vector<int64_t>{2, 12, 9, 7}, std::vector<int64_t>{3, 40, 1, 1}, std::vector<int64_t>{1, 96, 15, 17}}) {
+    const auto c = shape[1];
+    auto x = (torch::randn(shape) * 3 + 1).contiguous(at::MemoryFormat::ChannelsLast);
+    auto w = torch::randn({c}), b = torch::randn({c}), dy = torch::randn(shape);
+    auto run = [&](bool fast) {
+      auto xv = x.clone().requires_grad_(true), wv = w.clone().requires_grad_(true);
+      auto bv = b.clone().requires_grad_(true);
+      auto y = fast ? ops.layer_norm_channels(xv, wv, bv, 1e-6)
+                    : unirep::models::channels_first_layer_norm(xv, wv, bv, 1e-6);
+      (y * dy).sum().backward();
+      return std::vector<torch::Tensor>{y.detach(), xv.grad(), wv.grad(), bv.grad()};
+    };
+    const auto fast = run(true), ref = run(false);
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
   }
 }
 
