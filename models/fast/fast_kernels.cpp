@@ -1,63 +1,20 @@
 #include "models/fast/fast_kernels.h"
 
+#include "models/fast/row_kernels.h"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-// Row loops get one clone per instruction set; the dynamic loader's ifunc resolver picks the best
-// the CPU has, once. The loops are written so GCC vectorizes them (channels contiguous, no aliasing
-// between rows and accumulators, reductions marked for OpenMP SIMD).
-// Sanitized builds get the baseline only: the ifunc resolvers behind target_clones run before the
-// sanitizer runtime is initialized, and ThreadSanitizer crashes on them at start-up.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define UNIREP_CLONES
-#else
-#define UNIREP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-
 namespace unirep::models {
-// Row kernels: each walks `rows` rows of `channels` floats.
-
-UNIREP_CLONES void rows_accumulate(const float* __restrict x, int64_t rows, int64_t channels, float* __restrict acc) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = x + r * channels;
-    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c];
-  }
-}
-
-UNIREP_CLONES void rows_accumulate_squares(const float* __restrict x, int64_t rows, int64_t channels,
-                                           float* __restrict acc) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = x + r * channels;
-    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c] * row[c];
-  }
-}
+// Row kernels: each walks `rows` rows of `channels` floats (the shared ones are in row_kernels.cpp).
 
 UNIREP_CLONES void rows_scale(float* __restrict x, int64_t rows, int64_t channels, const float* __restrict s) {
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x + r * channels;
     for (int64_t c = 0; c < channels; ++c) row[c] *= s[c];
-  }
-}
-
-UNIREP_CLONES void rows_layer_norm(const float* in, float* out, int64_t rows, int64_t channels,
-                                   const float* __restrict weight, const float* __restrict bias, float eps) {
-  const float inv_c = 1.0f / static_cast<float>(channels);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* x = in + r * channels;
-    float* y = out + r * channels;
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t c = 0; c < channels; ++c) sum += x[c];
-    const float mean = sum * inv_c;
-    float sq = 0.0f;
-#pragma omp simd reduction(+ : sq)
-    for (int64_t c = 0; c < channels; ++c) sq += (x[c] - mean) * (x[c] - mean);
-    const float rstd = 1.0f / std::sqrt(sq * inv_c + eps);
-#pragma omp simd
-    for (int64_t c = 0; c < channels; ++c) y[c] = (x[c] - mean) * rstd * weight[c] + bias[c];
   }
 }
 

@@ -1,18 +1,12 @@
 #include "models/fast/training_kernels.h"
 
+#include "models/fast/row_kernels.h"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-// As in fast_kernels.cpp: AVX-512, AVX2 and baseline clones picked at run time; sanitized builds
-// get the baseline only (the ifunc resolvers run before the sanitizer runtime is ready).
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define UNIREP_CLONES
-#else
-#define UNIREP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
 
 namespace unirep::models {
 namespace {
@@ -58,20 +52,14 @@ UNIREP_CLONES void weight_grad_row(const float* __restrict in, const float* __re
     for (int64_t c = 0; c < channels; ++c) bias_acc[c] += dy_row[x * channels + c];
 }
 
-// acc[c] += sum over rows of a[r, c] * b[r, c] (b null: of a[r, c]).
-UNIREP_CLONES void rows_dot(const float* __restrict a, const float* __restrict b, int64_t rows, int64_t channels,
-                            float* __restrict acc) {
+// acc[c] += sum over rows of a[r, c] * b[r, c]; sums[c] += sum over rows of a[r, c]: one pass over a.
+UNIREP_CLONES void rows_dot_and_sum(const float* __restrict a, const float* __restrict b, int64_t rows,
+                                    int64_t channels, float* __restrict acc, float* __restrict sums) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* ar = a + r * channels;
-    const float* br = b != nullptr ? b + r * channels : ar;
-    for (int64_t c = 0; c < channels; ++c) acc[c] += ar[c] * br[c];
+    const float* br = b + r * channels;
+    for (int64_t c = 0; c < channels; ++c) acc[c] += ar[c] * br[c], sums[c] += ar[c];
   }
-}
-
-// acc[c] += sum over rows of a[r, c].
-UNIREP_CLONES void rows_sum(const float* __restrict a, int64_t rows, int64_t channels, float* __restrict acc) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < channels; ++c) acc[c] += a[r * channels + c];
 }
 
 // out[r, c] = a[r, c] * s[c] + (b ? b[r, c] * t[c] : 0) + shift[c]   (shift may be null).
@@ -99,25 +87,26 @@ int64_t chunk_rows(int64_t channels) {
   return std::max<int64_t>(1, kChunkValues / std::max<int64_t>(1, channels));
 }
 
-// Per-image channel reductions over the pixels with `reduce(first_row, rows, acc)` adding into a
-// channels-long accumulator; `out` (images x channels) receives the sums. Threads take chunks of
-// pixels and sum into their own rows, added in thread order, so results do not depend on timing.
+// Per-image reductions over the pixels with `reduce(first_row, rows, acc)` adding into `width`
+// accumulators (a multiple of channels); `out` (images x width) receives the sums. Threads take
+// chunks of pixels and sum into their own rows, added in thread order, so results do not depend on
+// timing.
 template <class Reduce>
-void per_image_sums(int64_t images, int64_t pixels, int64_t channels, float* out, Reduce&& reduce) {
+void per_image_sums(int64_t images, int64_t pixels, int64_t channels, int64_t width, float* out, Reduce&& reduce) {
   const int64_t step = chunk_rows(channels), chunks = (pixels + step - 1) / step;
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
-  std::vector<float> partial(static_cast<size_t>(threads * channels));
+  std::vector<float> partial(static_cast<size_t>(threads * width));
   for (int64_t n = 0; n < images; ++n) {
     std::fill(partial.begin(), partial.end(), 0.0f);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t k = 0; k < chunks; ++k) {
       const int64_t first = k * step, rows = std::min(step, pixels - first);
-      reduce(n * pixels + first, rows, partial.data() + omp_get_thread_num() * channels);
+      reduce(n * pixels + first, rows, partial.data() + omp_get_thread_num() * width);
     }
-    float* o = out + n * channels;
-    std::fill(o, o + channels, 0.0f);
+    float* o = out + n * width;
+    std::fill(o, o + width, 0.0f);
     for (int t = 0; t < threads; ++t)
-      for (int64_t c = 0; c < channels; ++c) o[c] += partial[t * channels + c];
+      for (int64_t c = 0; c < width; ++c) o[c] += partial[t * width + c];
   }
 }
 
@@ -131,22 +120,6 @@ void for_row_chunks(int64_t rows, int64_t channels, F&& f) {
 }
 
 constexpr float kGrnEps = 1e-6f;
-
-UNIREP_CLONES void layer_norm_rows(const float* __restrict x, float* __restrict out, int64_t rows, int64_t channels,
-                                   const float* __restrict weight, const float* __restrict bias, float eps,
-                                   float* __restrict mean, float* __restrict rstd) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * channels;
-    float sum = 0, squares = 0;
-    for (int64_t c = 0; c < channels; ++c) sum += xr[c];
-    const float m = sum / static_cast<float>(channels);
-    for (int64_t c = 0; c < channels; ++c) squares += (xr[c] - m) * (xr[c] - m);
-    const float s = 1.0f / std::sqrt(squares / static_cast<float>(channels) + eps);
-    float* o = out + r * channels;
-    for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - m) * s * weight[c] + bias[c];
-    mean[r] = m, rstd[r] = s;
-  }
-}
 
 // grad_x for `rows` rows; the rows' weight and bias gradient terms added into gw, gb.
 UNIREP_CLONES void layer_norm_grad_rows(const float* __restrict x, const float* __restrict dy, int64_t rows,
@@ -177,7 +150,7 @@ UNIREP_CLONES void layer_norm_grad_rows(const float* __restrict x, const float* 
 void layer_norm_forward(const float* x, float* out, int64_t rows, int64_t channels, const float* weight,
                         const float* bias, float eps, float* mean, float* rstd) {
   for_row_chunks(rows, channels, [&](int64_t first, int64_t count) {
-    layer_norm_rows(x + first * channels, out + first * channels, count, channels, weight, bias, eps, mean + first,
+    rows_layer_norm(x + first * channels, out + first * channels, count, channels, weight, bias, eps, mean + first,
                     rstd + first);
   });
 }
@@ -207,8 +180,8 @@ void layer_norm_backward(const float* x, const float* grad_out, int64_t rows, in
 
 void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
                  const float* beta, float* g, float* nx) {
-  per_image_sums(images, pixels, channels, g, [&](int64_t first, int64_t rows, float* acc) {
-    rows_dot(x + first * channels, nullptr, rows, channels, acc);
+  per_image_sums(images, pixels, channels, channels, g, [&](int64_t first, int64_t rows, float* acc) {
+    rows_accumulate_squares(x + first * channels, rows, channels, acc);
   });
   std::vector<float> scale(static_cast<size_t>(images * channels));
   for (int64_t n = 0; n < images; ++n) {
@@ -236,27 +209,26 @@ void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int
 void grn_backward(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
                   const float* gamma, const float* g, const float* nx, float* grad_x, float* grad_gamma,
                   float* grad_beta) {
-  // s[n, c] = sum over pixels of grad_out * x; the beta gradient is the sum of grad_out.
-  std::vector<float> s(static_cast<size_t>(images * channels)), out_sums(static_cast<size_t>(images * channels));
-  per_image_sums(images, pixels, channels, s.data(), [&](int64_t first, int64_t rows, float* acc) {
-    rows_dot(grad_out + first * channels, x + first * channels, rows, channels, acc);
-  });
-  per_image_sums(images, pixels, channels, out_sums.data(), [&](int64_t first, int64_t rows, float* acc) {
-    rows_sum(grad_out + first * channels, rows, channels, acc);
+  // Per image, in one pass: s[c] = sum over pixels of grad_out * x, then the sum of grad_out (the
+  // beta gradient's share): sums[n * 2C + c] and sums[n * 2C + C + c].
+  std::vector<float> sums(static_cast<size_t>(images * 2 * channels));
+  per_image_sums(images, pixels, channels, 2 * channels, sums.data(), [&](int64_t first, int64_t rows, float* acc) {
+    rows_dot_and_sum(grad_out + first * channels, x + first * channels, rows, channels, acc, acc + channels);
   });
   std::fill(grad_gamma, grad_gamma + channels, 0.0f);
   std::fill(grad_beta, grad_beta + channels, 0.0f);
   // Per image: the direct scale and the coefficient of x that the norm's gradient adds.
   std::vector<float> scale(static_cast<size_t>(images * channels)), coef(static_cast<size_t>(images * channels));
   for (int64_t n = 0; n < images; ++n) {
-    const float *gn = g + n * channels, *nxn = nx + n * channels, *sn = s.data() + n * channels;
+    const float *gn = g + n * channels, *nxn = nx + n * channels, *sn = sums.data() + n * 2 * channels;
+    const float* out_sums = sn + channels;
     double mean = 0, dot = 0;  // dot = sum_c d(nx)[c] * g[c]
     for (int64_t c = 0; c < channels; ++c) mean += gn[c], dot += static_cast<double>(gamma[c] * sn[c]) * gn[c];
     const double m = mean / channels + kGrnEps;
     for (int64_t c = 0; c < channels; ++c) {
       const int64_t i = n * channels + c;
       grad_gamma[c] += nxn[c] * sn[c];
-      grad_beta[c] += out_sums[i];
+      grad_beta[c] += out_sums[c];
       scale[i] = gamma[c] * nxn[c] + 1.0f;
       const double dg = gamma[c] * sn[c] / m - dot / (m * m * channels);
       coef[i] = gn[c] > 0.0f ? static_cast<float>(dg / gn[c]) : 0.0f;
