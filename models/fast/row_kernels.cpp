@@ -20,8 +20,8 @@ UNIREP_CLONES void rows_accumulate_squares(const float* __restrict x, int64_t ro
 }
 
 UNIREP_CLONES void rows_layer_norm(const float* in, float* out, int64_t rows, int64_t channels,
-                                   const float* __restrict weight, const float* __restrict bias, float eps,
-                                   float* mean, float* rstd) {
+                                   const float* __restrict weight, const float* __restrict bias, float eps, float* mean,
+                                   float* rstd) {
   const float inv_c = 1.0f / static_cast<float>(channels);
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = in + r * channels;
