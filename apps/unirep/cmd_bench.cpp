@@ -89,8 +89,10 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--accumulate", a.accumulate,
                  "--train-step: the batch as N micro-batches, gradients summed (the memory of batch / N)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--precision", a.precision,
-                 "fp32 (default), or bf16: with --train-step, bfloat16 GEMM operands on the fast training path")
+  app.add_option(
+         "--precision", a.precision,
+         "fp32 (default), or bf16 (fast path only; needs AVX512-BF16 or AMX): bfloat16 GEMM operands with float32 "
+         "sums (docs/performance.md, \"bf16\")")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_flag("--json", a.json,
                "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
@@ -211,9 +213,7 @@ void bench_train_step(const BenchArgs& a, int threads) {
   models::randomize_for_checks(*model, 0);
   model->train();
   if (a.path == "fast")
-    models::set_training_ops(
-        *model, std::make_shared<models::FastTrainingOps>(a.precision == "bf16" ? models::MatmulPrecision::BFloat16
-                                                                                : models::MatmulPrecision::Float32));
+    models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>(models::parse_precision(a.precision)));
   auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
   auto step = [&] {
@@ -282,7 +282,7 @@ void bench_structure(const BenchArgs& a, int threads, const models::BackboneConf
   torch::InferenceMode guard;
   std::unique_ptr<models::FastUniRepLKNet> fast_net;
   if (fast) {
-    fast_net = std::make_unique<models::FastUniRepLKNet>(*model);
+    fast_net = std::make_unique<models::FastUniRepLKNet>(*model, models::parse_precision(a.precision));
     fast_net->set_micro_batch(a.micro_batch);
   }
   auto forward = [&]() { return fast ? fast_net->forward(x) : model->forward(x); };
@@ -299,17 +299,19 @@ void bench_structure(const BenchArgs& a, int threads, const models::BackboneConf
   const std::string fast_memory = fast ? fast_memory_text(*fast_net, a.json) : "";
   if (a.json)
     std::printf(
-        "{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"size\": %ld, \"batch\": %ld, \"threads\": %d, "
-        "\"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflops\": %.3f, "
+        "{\"model\": \"%s\", \"structure\": \"%s\", \"path\": \"%s\", \"precision\": \"%s\", \"size\": %ld, "
+        "\"batch\": %ld, \"threads\": %d, \"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": "
+        "%.2f, \"gflops\": %.3f, "
         "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f%s}\n",
-        a.model.c_str(), structure, a.path.c_str(), (long)a.size, (long)a.batch, threads, a.runs, median, t.min_ms, ips,
-        2.0 * static_cast<double>(cx.macs) / 1e9, gflops, rss, fast_memory.c_str());
+        a.model.c_str(), structure, a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, threads, a.runs,
+        median, t.min_ms, ips, 2.0 * static_cast<double>(cx.macs) / 1e9, gflops, rss, fast_memory.c_str());
   else
     std::printf(
-        "%-7s %s %ldx%ld batch %ld, %d threads, %s path: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, peak "
+        "%-7s %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, "
+        "peak "
         "RSS %.0f MB%s\n",
-        structure, a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), median,
-        t.min_ms, ips, gflops, rss, fast_memory.c_str());
+        structure, a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(),
+        a.precision.c_str(), median, t.min_ms, ips, gflops, rss, fast_memory.c_str());
   if (fast && a.profile) print_fast_profile(*fast_net, forward, a);
 }
 
@@ -338,8 +340,8 @@ Command add_bench(CLI::App& app) {
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
     if (a->path.empty()) a->path = a->train_step ? "fast" : "reference";
-    if (a->precision == "bf16" && !(a->train_step && a->path == "fast"))
-      throw std::invalid_argument("--precision bf16 is built for --train-step on the fast path only so far");
+    if (a->precision == "bf16" && a->path != "fast")
+      throw std::invalid_argument("--precision bf16 runs on the fast path; add --path fast");
     if (!a->image.empty() || !a->video.empty())
       bench_preprocessing(*a);
     else if (a->sgemm > 0)

@@ -1,5 +1,6 @@
 #include "models/fast/fast_kernels.h"
 
+#include "models/fast/precision.h"
 #include "models/fast/row_kernels.h"
 
 #include <omp.h>
@@ -15,6 +16,34 @@ UNIREP_CLONES void rows_scale(float* __restrict x, int64_t rows, int64_t channel
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x + r * channels;
     for (int64_t c = 0; c < channels; ++c) row[c] *= s[c];
+  }
+}
+
+// out[r, c] = bf16(x[r, c] * s[c]): the SE's scale, written as the next GEMM's bfloat16 operand.
+UNIREP_CLONES void rows_scale_to_bf16(const float* __restrict x, uint16_t* __restrict out, int64_t rows,
+                                      int64_t channels, const float* __restrict s) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * channels;
+    uint16_t* o = out + r * channels;
+    for (int64_t c = 0; c < channels; ++c) o[c] = float_to_bf16(row[c] * s[c]);
+  }
+}
+
+UNIREP_CLONES void rows_scale_bf16(uint16_t* __restrict x, int64_t rows, int64_t channels, const float* __restrict s) {
+  for (int64_t r = 0; r < rows; ++r) {
+    uint16_t* row = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) row[c] = float_to_bf16(bf16_to_float(row[c]) * s[c]);
+  }
+}
+
+UNIREP_CLONES void rows_accumulate_squares_bf16(const uint16_t* __restrict x, int64_t rows, int64_t channels,
+                                                float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint16_t* row = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float v = bf16_to_float(row[c]);
+      acc[c] += v * v;
+    }
   }
 }
 
@@ -77,16 +106,18 @@ int threads_for(int64_t values) {
   return std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(values / (kParallelGrain / 2))));
 }
 
-// Per-image channel sums of `x` (or of its squares) into sums[n * channels + c].
-template <bool Squares>
-void channel_sums(const float* x, int64_t images, int64_t pixels, int64_t channels, float* sums, float* partial) {
+// Per-image channel sums into sums[n * channels + c]: `accumulate(rows of x, count, channels, acc)`
+// adds each row (rows_accumulate) or its squares (rows_accumulate_squares) to acc.
+template <class T, class Accumulate>
+void channel_sums(const T* x, int64_t images, int64_t pixels, int64_t channels, float* sums, float* partial,
+                  Accumulate accumulate) {
   const int threads = threads_for(pixels * channels);
   for (int64_t n = 0; n < images; ++n) {
-    const float* image = x + n * pixels * channels;
+    const T* image = x + n * pixels * channels;
     float* out = sums + n * channels;
     if (threads == 1) {
       std::fill(out, out + channels, 0.0f);
-      Squares ? rows_accumulate_squares(image, pixels, channels, out) : rows_accumulate(image, pixels, channels, out);
+      accumulate(image, pixels, channels, out);
       continue;
     }
     int used = 1;
@@ -97,8 +128,7 @@ void channel_sums(const float* x, int64_t images, int64_t pixels, int64_t channe
       float* acc = partial + t * channels;
       std::fill(acc, acc + channels, 0.0f);
       const int64_t begin = pixels * t / count, end = pixels * (t + 1) / count;
-      Squares ? rows_accumulate_squares(image + begin * channels, end - begin, channels, acc)
-              : rows_accumulate(image + begin * channels, end - begin, channels, acc);
+      accumulate(image + begin * channels, end - begin, channels, acc);
     }
     std::copy(partial, partial + channels, out);
     for (int t = 1; t < used; ++t)
@@ -106,22 +136,56 @@ void channel_sums(const float* x, int64_t images, int64_t pixels, int64_t channe
   }
 }
 
-// x[n, p, c] *= s[n * channels + c].
-void scale_channels(float* x, int64_t images, int64_t pixels, int64_t channels, const float* s) {
+// For each image n, `scale(first row offset, rows, s + n * channels)` over its pixels, split over
+// threads: the scale passes (x[n, p, c] *= s[n * channels + c], in place or into another buffer).
+template <class Scale>
+void scale_channels(int64_t images, int64_t pixels, int64_t channels, const float* s, Scale scale) {
   const int threads = threads_for(pixels * channels);
   for (int64_t n = 0; n < images; ++n) {
-    float* image = x + n * pixels * channels;
     const float* sn = s + n * channels;
     if (threads == 1) {
-      rows_scale(image, pixels, channels, sn);
+      scale(n * pixels * channels, pixels, sn);
       continue;
     }
 #pragma omp parallel num_threads(threads)
     {
       const int t = omp_get_thread_num(), count = omp_get_num_threads();
       const int64_t begin = pixels * t / count, end = pixels * (t + 1) / count;
-      rows_scale(image + begin * channels, end - begin, channels, sn);
+      scale((n * pixels + begin) * channels, end - begin, sn);
     }
+  }
+}
+
+// The SE's scales (sigmoid(up(relu(down(mean(x)))))) per image into `scales`; `scratch` as squeeze_excite's.
+void squeeze_excite_scales(const float* x, int64_t images, int64_t pixels, int64_t channels, int64_t hidden,
+                           const float* down_w, const float* down_b, const float* up_w, const float* up_b,
+                           float* scratch, float* scales) {
+  float* means = scratch + reduction_scratch_floats(channels);
+  float* h = means + 2 * images * channels;
+  channel_sums(x, images, pixels, channels, means, scratch, rows_accumulate);
+  const float inv = 1.0f / static_cast<float>(pixels);
+  for (int64_t i = 0; i < images * channels; ++i) means[i] *= inv;
+  for (int64_t n = 0; n < images; ++n) {
+    float* hn = h + n * hidden;
+    float* sn = scales + n * channels;
+    rows_matvec(down_w, down_b, means + n * channels, hidden, channels, hn);
+    for (int64_t i = 0; i < hidden; ++i) hn[i] = std::max(hn[i], 0.0f);
+    rows_matvec(up_w, up_b, hn, channels, hidden, sn);
+    for (int64_t c = 0; c < channels; ++c) sn[c] = 1.0f / (1.0f + std::exp(-sn[c]));
+  }
+}
+
+// GRN's per-image factors gamma * g / (mean_c g + 1e-6) + 1 from the sums of squares in `s`, in place.
+void grn_factors(float* s, int64_t images, int64_t channels, const float* gamma) {
+  for (int64_t n = 0; n < images; ++n) {
+    float* sn = s + n * channels;
+    float total = 0.0f;
+    for (int64_t c = 0; c < channels; ++c) {
+      sn[c] = std::sqrt(sn[c]);
+      total += sn[c];
+    }
+    const float inv = 1.0f / (total / static_cast<float>(channels) + 1e-6f);
+    for (int64_t c = 0; c < channels; ++c) sn[c] = gamma[c] * sn[c] * inv + 1.0f;
   }
 }
 
@@ -156,43 +220,48 @@ void layer_norm_channels(const float* in, float* out, int64_t rows_count, int64_
 }
 
 void channel_means(const float* x, int64_t images, int64_t pixels, int64_t channels, float* means, float* partial) {
-  channel_sums<false>(x, images, pixels, channels, means, partial);
+  channel_sums(x, images, pixels, channels, means, partial, rows_accumulate);
   const float inv = 1.0f / static_cast<float>(pixels);
   for (int64_t i = 0; i < images * channels; ++i) means[i] *= inv;
 }
 
 void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, int64_t hidden, const float* down_w,
                     const float* down_b, const float* up_w, const float* up_b, float* scratch) {
-  float* means = scratch + reduction_scratch_floats(channels);
-  float* scales = means + images * channels;
-  float* h = scales + images * channels;
-  channel_means(x, images, pixels, channels, means, scratch);
-  for (int64_t n = 0; n < images; ++n) {
-    float* hn = h + n * hidden;
-    float* sn = scales + n * channels;
-    rows_matvec(down_w, down_b, means + n * channels, hidden, channels, hn);
-    for (int64_t i = 0; i < hidden; ++i) hn[i] = std::max(hn[i], 0.0f);
-    rows_matvec(up_w, up_b, hn, channels, hidden, sn);
-    for (int64_t c = 0; c < channels; ++c) sn[c] = 1.0f / (1.0f + std::exp(-sn[c]));
-  }
-  scale_channels(x, images, pixels, channels, scales);
+  float* scales = scratch + reduction_scratch_floats(channels) + images * channels;
+  squeeze_excite_scales(x, images, pixels, channels, hidden, down_w, down_b, up_w, up_b, scratch, scales);
+  scale_channels(images, pixels, channels, scales, [x, channels](int64_t offset, int64_t rows, const float* s) {
+    rows_scale(x + offset, rows, channels, s);
+  });
+}
+
+void squeeze_excite_to_bf16(const float* x, uint16_t* out, int64_t images, int64_t pixels, int64_t channels,
+                            int64_t hidden, const float* down_w, const float* down_b, const float* up_w,
+                            const float* up_b, float* scratch) {
+  float* scales = scratch + reduction_scratch_floats(channels) + images * channels;
+  squeeze_excite_scales(x, images, pixels, channels, hidden, down_w, down_b, up_w, up_b, scratch, scales);
+  scale_channels(images, pixels, channels, scales, [x, out, channels](int64_t offset, int64_t rows, const float* s) {
+    rows_scale_to_bf16(x + offset, out + offset, rows, channels, s);
+  });
 }
 
 void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
                           float* scratch) {
   float* s = scratch + reduction_scratch_floats(channels);
-  channel_sums<true>(x, images, pixels, channels, s, scratch);
-  for (int64_t n = 0; n < images; ++n) {
-    float* sn = s + n * channels;
-    float total = 0.0f;
-    for (int64_t c = 0; c < channels; ++c) {
-      sn[c] = std::sqrt(sn[c]);
-      total += sn[c];
-    }
-    const float inv = 1.0f / (total / static_cast<float>(channels) + 1e-6f);
-    for (int64_t c = 0; c < channels; ++c) sn[c] = gamma[c] * sn[c] * inv + 1.0f;
-  }
-  scale_channels(x, images, pixels, channels, s);
+  channel_sums(x, images, pixels, channels, s, scratch, rows_accumulate_squares);
+  grn_factors(s, images, channels, gamma);
+  scale_channels(images, pixels, channels, s, [x, channels](int64_t offset, int64_t rows, const float* f) {
+    rows_scale(x + offset, rows, channels, f);
+  });
+}
+
+void global_response_norm_bf16(uint16_t* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
+                               float* scratch) {
+  float* s = scratch + reduction_scratch_floats(channels);
+  channel_sums(x, images, pixels, channels, s, scratch, rows_accumulate_squares_bf16);
+  grn_factors(s, images, channels, gamma);
+  scale_channels(images, pixels, channels, s, [x, channels](int64_t offset, int64_t rows, const float* f) {
+    rows_scale_bf16(x + offset, rows, channels, f);
+  });
 }
 
 }  // namespace unirep::models

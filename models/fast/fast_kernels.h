@@ -26,11 +26,21 @@ void channel_means(const float* x, int64_t images, int64_t pixels, int64_t chann
 void squeeze_excite(float* x, int64_t images, int64_t pixels, int64_t channels, int64_t hidden, const float* down_w,
                     const float* down_b, const float* up_w, const float* up_b, float* scratch);
 
+// squeeze_excite writing the scaled values as bfloat16 into `out` (same layout) instead of in place:
+// the bf16 plan's SE feeds the next GEMM's operand directly (docs/performance.md, "bf16").
+void squeeze_excite_to_bf16(const float* x, uint16_t* out, int64_t images, int64_t pixels, int64_t channels,
+                            int64_t hidden, const float* down_w, const float* down_b, const float* up_w,
+                            const float* up_b, float* scratch);
+
 // Global Response Normalization without beta (the deploy GRN), in place:
 // g = ||x[n, :, c]||_2 over the pixels, x *= gamma * g / (mean_c g + 1e-6) + 1.
 // Needs `scratch` of reduction_scratch_floats + images x channels floats.
 void global_response_norm(float* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
                           float* scratch);
+
+// global_response_norm on bfloat16 values (norms and factors in float32), in place.
+void global_response_norm_bf16(uint16_t* x, int64_t images, int64_t pixels, int64_t channels, const float* gamma,
+                               float* scratch);
 
 // Depthwise convolution, stride 1, "same" size (padding = kernel / 2 on each side), plus bias:
 // out[n, y, x, c] = bias[c] + sum of in[n, y + i - pad, x + j - pad, c] * weight[i, j, c] over the

@@ -250,17 +250,8 @@ struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> 
 
 }  // namespace
 
-bool cpu_has_bf16() {
-  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
-  return (isa & bf16) == bf16;
-}
-
-FastTrainingOps::FastTrainingOps(MatmulPrecision precision) : precision_(precision) {
-  if (precision == MatmulPrecision::BFloat16 && !cpu_has_bf16())
-    throw std::invalid_argument(
-        "bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither (it would run slower than float32); "
-        "use fp32");
+FastTrainingOps::FastTrainingOps(Precision precision) : precision_(precision) {
+  check_precision_supported(precision);
 }
 
 at::Tensor FastTrainingOps::depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
@@ -274,7 +265,7 @@ at::Tensor FastTrainingOps::depthwise_conv(const at::Tensor& x, const at::Tensor
 at::Tensor FastTrainingOps::linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   if (!is_cpu_float(x) || !is_cpu_float(weight) || !is_cpu_float(bias) || x.numel() == 0)
     return at::linear(x, weight, bias);
-  return LinearFunction::apply(x, weight, bias_or_empty(bias, weight), precision_ == MatmulPrecision::BFloat16);
+  return LinearFunction::apply(x, weight, bias_or_empty(bias, weight), precision_ == Precision::BFloat16);
 }
 
 at::Tensor FastTrainingOps::layer_norm_channels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,

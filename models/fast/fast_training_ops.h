@@ -17,20 +17,16 @@
 //
 // Float32 CPU tensors only; anything else goes to the LibTorch op, which gives the same result.
 #include "models/backbone/training_ops.h"
+#include "models/fast/precision.h"
 
 namespace unirep::models {
 
-// The Linears' GEMMs: float32, or bfloat16 operands with float32 sums and outputs (weights, their
-// gradients and everything else stay float32).
-enum class MatmulPrecision { Float32, BFloat16 };
-
-// Whether oneDNN runs bfloat16 GEMMs natively on this CPU (AVX512-BF16 or AMX).
-bool cpu_has_bf16();
-
 class FastTrainingOps : public TrainingOps {
  public:
-  // Throws std::invalid_argument for BFloat16 on a CPU without native bfloat16 (cpu_has_bf16()).
-  explicit FastTrainingOps(MatmulPrecision precision = MatmulPrecision::Float32);
+  // BFloat16: the Linears' GEMMs take bfloat16 operands with float32 sums and outputs (weights, their
+  // gradients and everything else stay float32). Throws std::invalid_argument for BFloat16 on a CPU
+  // without native bfloat16 (check_precision_supported).
+  explicit FastTrainingOps(Precision precision = Precision::Float32);
   at::Tensor depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             int64_t dilation) override;
   at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) override;
@@ -40,7 +36,7 @@ class FastTrainingOps : public TrainingOps {
   at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) override;
 
  private:
-  MatmulPrecision precision_;
+  Precision precision_;
 };
 
 }  // namespace unirep::models

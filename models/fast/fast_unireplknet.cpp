@@ -25,6 +25,7 @@ namespace {
 using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
+constexpr auto kBF16 = memory::data_type::bf16;
 
 // ---- Weights, copied out of the LibTorch module once --------------------------------------------
 
@@ -49,6 +50,7 @@ struct BlockWeights {
 
 struct Weights {
   BackboneConfig config;
+  Precision precision = Precision::Float32;  // of the blocks' Linears and the activations between them
   ConvWeights stem1, stem2, down[3];
   NormWeights stem_norm1, stem_norm2, down_norm[3];
   std::vector<BlockWeights> stages[4];
@@ -249,6 +251,7 @@ struct Plan {
   int64_t n = 0, height = 0, width = 0;
   int threads = 0;  // OpenMP threads the kernel scratch was sized for
   at::Tensor input, x, t, h, scratch, dnnl_scratch, pooled;
+  at::Tensor t16, h16;             // bf16 plans: the blocks' GEMM operands (the SE's output, the hidden 4C)
   std::vector<at::Tensor> packed;  // reordered weights, kept alive for the primitives
   struct Step {
     const char* what;  // the kind of work, for the profile
@@ -296,6 +299,10 @@ class PlanBuilder {
     p.h = at::empty({h_size});
     p.scratch = at::empty({scratch});
     p.pooled = at::empty({n * cfg.dims[3]});
+    if (w_.precision == Precision::BFloat16) {
+      p.t16 = at::empty({x_size}, at::kBFloat16);
+      p.h16 = at::empty({h_size}, at::kBFloat16);
+    }
 
     // Input: the caller's NCHW tensor reordered into NHWC.
     memory::desc user_md({n, cfg.in_chans, p.height, p.width}, kF32, Tag::nchw);
@@ -379,19 +386,25 @@ class PlanBuilder {
     add_step(what, std::make_unique<BoundPrimitive>(dnnl::convolution_forward(pd), std::move(args)));
   }
 
-  // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight).
+  // dst (rows x out) = src (rows x in) . W^T + b, then `ops` (W is a Linear's out x in weight); the
+  // weights are packed in src's type, src and dst are of the tensors' types (float32 or bfloat16).
   void linear(const char* what, at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias,
               const at::Tensor& src, const at::Tensor& dst, int64_t rows, const dnnl::post_ops& ops) {
-    add_step(what, linear_primitive(weight, out, in, bias, src.data_ptr(), dst.data_ptr(), rows, ops));
+    add_step(what, linear_primitive(weight, out, in, bias, src.data_ptr(), dst.data_ptr(), rows, ops, dnnl_type(src),
+                                    dnnl_type(dst)));
   }
+
+  static memory::data_type dnnl_type(const at::Tensor& t) { return t.scalar_type() == at::kBFloat16 ? kBF16 : kF32; }
 
   // dst (rows x out) = src (rows x in) . W^T + b, then `ops`, as a bound primitive; a null `dst`
   // is bound per call (the head writes into the caller's output tensor).
   std::unique_ptr<BoundPrimitive> linear_primitive(at::Tensor& weight, int64_t out, int64_t in, const at::Tensor& bias,
-                                                   void* src, void* dst, int64_t rows, const dnnl::post_ops& ops) {
-    memory::desc src_md({rows, in}, kF32, Tag::ab), dst_md({rows, out}, kF32, Tag::ab),
+                                                   void* src, void* dst, int64_t rows, const dnnl::post_ops& ops,
+                                                   memory::data_type src_type = kF32,
+                                                   memory::data_type dst_type = kF32) {
+    memory::desc src_md({rows, in}, src_type, Tag::ab), dst_md({rows, out}, dst_type, Tag::ab),
         bias_md({1, out}, kF32, Tag::ab);
-    memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, kF32, Tag::any);
+    memory::desc user_w({in, out}, kF32, Tag::ba), any_w({in, out}, src_type, Tag::any);
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_w, bias_md, dst_md), attr(ops), engine_);
     auto weights = packed(user_w, weight, pd.weights_desc());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(src_md, engine_, src)},
@@ -453,21 +466,50 @@ class PlanBuilder {
                            std::memcpy(dst, src, static_cast<size_t>(count) * sizeof(float));
                          }});
     }
+    if (w_.precision == Precision::BFloat16) return block_tail_bf16(b, pixels);
     float* scratch = p.scratch.data_ptr<float>();
     p.steps.push_back({"SE", [x = p.t.data_ptr<float>(), n, pixels, b = &b, scratch]() {
                          squeeze_excite(x, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(),
                                         b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(),
                                         b->se_up_b.data_ptr<float>(), scratch);
                        }});
-    dnnl::post_ops act;
-    act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
-    linear("Linear C->4C + GELU", b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t, p.h, rows, act);
+    linear("Linear C->4C + GELU", b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t, p.h, rows, gelu_post_op());
     p.steps.push_back({"GRN", [h = p.h.data_ptr<float>(), n, pixels, b = &b, scratch]() {
                          global_response_norm(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
                        }});
+    linear("Linear 4C->C + residual", b.fc2_w, b.dim, b.hidden, b.fc2_b, p.h, p.x, rows, residual_post_op());
+  }
+
+  // The block after its depthwise conv in a bf16 plan: the SE writes its output as bfloat16, the
+  // GEMMs take bfloat16 operands (float32 sums), GRN runs on the bfloat16 hidden activations, and the
+  // second GEMM adds into the float32 residual stream (docs/performance.md, "bf16").
+  void block_tail_bf16(BlockWeights& b, int64_t pixels) {
+    auto& p = plan_;
+    const int64_t n = p.n, rows = n * pixels;
+    float* scratch = p.scratch.data_ptr<float>();
+    p.steps.push_back({"SE", [x = p.t.data_ptr<float>(), out = static_cast<uint16_t*>(p.t16.data_ptr()), n, pixels,
+                              b = &b, scratch]() {
+                         squeeze_excite_to_bf16(x, out, n, pixels, b->dim, b->se_hidden, b->se_down_w.data_ptr<float>(),
+                                                b->se_down_b.data_ptr<float>(), b->se_up_w.data_ptr<float>(),
+                                                b->se_up_b.data_ptr<float>(), scratch);
+                       }});
+    linear("Linear C->4C + GELU", b.fc1_w, b.hidden, b.dim, b.fc1_b, p.t16, p.h16, rows, gelu_post_op());
+    p.steps.push_back({"GRN", [h = static_cast<uint16_t*>(p.h16.data_ptr()), n, pixels, b = &b, scratch]() {
+                         global_response_norm_bf16(h, n, pixels, b->hidden, b->grn_gamma.data_ptr<float>(), scratch);
+                       }});
+    linear("Linear 4C->C + residual", b.fc2_w, b.dim, b.hidden, b.fc2_b, p.h16, p.x, rows, residual_post_op());
+  }
+
+  static dnnl::post_ops gelu_post_op() {
+    dnnl::post_ops act;
+    act.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+    return act;
+  }
+
+  static dnnl::post_ops residual_post_op() {
     dnnl::post_ops residual;
     residual.append_sum(1.0f);  // dst = h . W2^T + b2 + dst: the residual stream x is updated in place
-    linear("Linear 4C->C + residual", b.fc2_w, b.dim, b.hidden, b.fc2_b, p.h, p.x, rows, residual);
+    return residual;
   }
 
   void head(int64_t pixels) {
@@ -603,8 +645,10 @@ struct FastUniRepLKNet::Impl {
   }
 };
 
-FastUniRepLKNet::FastUniRepLKNet(UniRepLKNetImpl& model) : impl_(std::make_unique<Impl>()) {
+FastUniRepLKNet::FastUniRepLKNet(UniRepLKNetImpl& model, Precision precision) : impl_(std::make_unique<Impl>()) {
+  check_precision_supported(precision);
   impl_->weights = copy_weights(model);
+  impl_->weights.precision = precision;
 }
 FastUniRepLKNet::~FastUniRepLKNet() = default;
 FastUniRepLKNet::FastUniRepLKNet(FastUniRepLKNet&&) noexcept = default;
@@ -614,15 +658,19 @@ const BackboneConfig& FastUniRepLKNet::config() const {
   return impl_->weights.config;
 }
 
+Precision FastUniRepLKNet::precision() const {
+  return impl_->weights.precision;
+}
+
 FastUniRepLKNet::MemoryUse FastUniRepLKNet::memory_use() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   MemoryUse use;
   use.weight_bytes = impl_->packed.bytes();
   for (const auto& [key, pool] : impl_->plans)
     for (const auto& plan : pool)
-      for (const auto* t :
-           {&plan->input, &plan->x, &plan->t, &plan->h, &plan->scratch, &plan->dnnl_scratch, &plan->pooled})
-        use.workspace_bytes += static_cast<int64_t>(t->nbytes());
+      for (const auto* t : {&plan->input, &plan->x, &plan->t, &plan->h, &plan->scratch, &plan->dnnl_scratch,
+                            &plan->pooled, &plan->t16, &plan->h16})
+        if (t->defined()) use.workspace_bytes += static_cast<int64_t>(t->nbytes());
   return use;
 }
 

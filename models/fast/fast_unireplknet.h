@@ -27,6 +27,7 @@
 // const. Threads inside one
 // call follow the calling thread's LibTorch setting (at::set_num_threads / sdk::configure_threads).
 #include "models/backbone/unireplknet.h"
+#include "models/fast/precision.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -40,8 +41,11 @@ namespace unirep::models {
 class FastUniRepLKNet {
  public:
   // `model` must be in the deploy structure (call reparameterize() first); its weights are copied,
-  // so it may be discarded afterwards. Throws std::invalid_argument otherwise.
-  explicit FastUniRepLKNet(UniRepLKNetImpl& model);
+  // so it may be discarded afterwards. Throws std::invalid_argument otherwise, and for BFloat16 on a
+  // CPU without native bfloat16. BFloat16 runs the blocks' Linears on bfloat16 operands and keeps
+  // the activations between them (SE output, GELU, GRN) in bfloat16; convolutions, norms, the
+  // residual stream, the head and every output stay float32 (docs/performance.md, "bf16").
+  explicit FastUniRepLKNet(UniRepLKNetImpl& model, Precision precision = Precision::Float32);
   ~FastUniRepLKNet();
   FastUniRepLKNet(FastUniRepLKNet&&) noexcept;
   FastUniRepLKNet& operator=(FastUniRepLKNet&&) noexcept;
@@ -54,6 +58,7 @@ class FastUniRepLKNet {
   std::vector<at::Tensor> forward_stages(const at::Tensor& x) const;
 
   const BackboneConfig& config() const;
+  Precision precision() const;
 
   // Images per pass through the network (default 1; 0: the whole batch at once). A batch runs as
   // consecutive passes over the plan for this many images, which keeps each pass's activations in

@@ -130,13 +130,11 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
        [](TrainOptions& t, const Settings& s) {
          t.path = s.text("path") == "fast" ? TrainingPath::Fast : TrainingPath::Reference;
        }},
-      {text_option("precision", d.precision == TrainingPrecision::Float32 ? "fp32" : "bf16",
+      {text_option("precision", models::precision_name(d.precision),
                    "GEMM precision on the fast path: fp32, or bf16 operands with float32 sums, weights and optimizer "
                    "state (needs AVX512-BF16 or AMX)",
                    {"fp32", "bf16"}),
-       [](TrainOptions& t, const Settings& s) {
-         t.precision = s.text("precision") == "bf16" ? TrainingPrecision::BFloat16 : TrainingPrecision::Float32;
-       }},
+       [](TrainOptions& t, const Settings& s) { t.precision = models::parse_precision(s.text("precision")); }},
       {integer_option("trainable_stages", d.trainable_stages, "Freeze: -1 all, 0 head only, N head + last N stages", -1,
                       4),
        into(&TrainOptions::trainable_stages, "trainable_stages")},

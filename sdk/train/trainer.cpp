@@ -185,10 +185,9 @@ class TrainingRun {
         lower_is_better_(options.monitor == "loss" || options.monitor == "mse" || options.monitor == "mae") {
     if (steps_per_epoch_ == 0)
       throw std::invalid_argument("the training set gives no batch (fewer examples than the batch size?)");
-    const auto precision = options.precision == TrainingPrecision::BFloat16 ? models::MatmulPrecision::BFloat16
-                                                                            : models::MatmulPrecision::Float32;
-    models::set_training_ops(
-        model_, options.path == TrainingPath::Fast ? std::make_shared<models::FastTrainingOps>(precision) : nullptr);
+    models::set_training_ops(model_, options.path == TrainingPath::Fast
+                                         ? std::make_shared<models::FastTrainingOps>(options.precision)
+                                         : nullptr);
   }
 
   TrainResult run() {
@@ -528,11 +527,11 @@ void Trainer::request_stop() {
 Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
     : task_(task), options_(std::move(options)), comm_(comm) {
   check_train_options(options_);
-  if (options_.precision == TrainingPrecision::BFloat16 && options_.path != TrainingPath::Fast)
+  if (options_.precision == models::Precision::BFloat16 && options_.path != TrainingPath::Fast)
     throw std::invalid_argument(
         "option 'precision' bf16 runs on the fast training path; with option 'path' reference, use option 'bf16' "
         "(autocast)");
-  if (options_.precision == TrainingPrecision::BFloat16 && !models::cpu_has_bf16())
+  if (options_.precision == models::Precision::BFloat16 && !models::cpu_has_bf16())
     throw std::invalid_argument(
         "option 'precision' bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither; use fp32");
   if (options_.monitor.empty()) options_.monitor = task_.classification() ? "top1" : "loss";

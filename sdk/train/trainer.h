@@ -5,6 +5,7 @@
 // are broadcast, gradients are averaged after each backward, and only rank 0 writes files. It prints
 // nothing: progress goes to the callback given to set_progress (docs/training.md, "Progress and
 // cancelling").
+#include "models/fast/precision.h"
 #include "sdk/train/communicator.h"
 #include "sdk/train/dataset.h"
 #include "sdk/train/losses.h"
@@ -22,7 +23,6 @@
 namespace unirep::sdk {
 
 enum class TrainingPath { Fast, Reference };
-enum class TrainingPrecision { Float32, BFloat16 };
 
 struct TrainOptions {
   int64_t epochs = 10;
@@ -48,7 +48,7 @@ struct TrainOptions {
   TrainingPath path = TrainingPath::Fast;
   // BFloat16 (fast path only): the backbone's GEMMs take bfloat16 operands and sum in float32;
   // weights, gradients, optimizer state and every reduction stay float32. Needs AVX512-BF16 or AMX.
-  TrainingPrecision precision = TrainingPrecision::Float32;
+  models::Precision precision = models::Precision::Float32;
   int trainable_stages = -1;  // freezing: -1 everything, 0 head only, N head + last N stages
 
   std::string output_dir;  // checkpoint.pth, metrics.jsonl, best_deploy.safetensors

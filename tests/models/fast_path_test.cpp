@@ -11,6 +11,9 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <thread>
 
 #include "support/test_support.h"
@@ -191,5 +194,80 @@ TEST(FastPath, OwnDepthwiseKernelMatchesConv2d) {
     unirep::models::depthwise_conv(x.data_ptr<float>(), out.data_ptr<float>(), 2, h, w, c, kkc.data_ptr<float>(),
                                    bias.data_ptr<float>(), k);
     EXPECT_TRUE(within_fixture_tolerance(out, expected)) << c << " channels, kernel " << k << ", " << h << "x" << w;
+  }
+}
+
+namespace {
+
+double relative_error(const at::Tensor& got, const at::Tensor& want) {
+  return ((got - want).norm() / want.norm()).item<double>();
+}
+
+}  // namespace
+
+TEST(FastPathBf16, ConversionsRoundToNearestEvenAsLibTorchDoes) {
+  auto values =
+      torch::cat({torch::randn({4096}) * 1e3, torch::randn({4096}) * 1e-3,
+                  torch::tensor({0.0f, -0.0f, 1.0f + 1.0f / 256, 1.0f + 3.0f / 256, 3.4e38f,
+                                 std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()})});
+  auto want = values.to(at::kBFloat16);
+  const float* v = values.data_ptr<float>();
+  const auto* w = static_cast<const uint16_t*>(want.data_ptr());
+  for (int64_t i = 0; i < values.numel(); ++i) {
+    ASSERT_EQ(unirep::models::float_to_bf16(v[i]), w[i]) << v[i];
+    ASSERT_EQ(unirep::models::bf16_to_float(w[i]), want[i].item<float>());
+  }
+  const uint16_t nan = unirep::models::float_to_bf16(std::numeric_limits<float>::quiet_NaN());
+  EXPECT_TRUE(std::isnan(unirep::models::bf16_to_float(nan)));
+  const uint32_t all_ones_nan = 0x7fffffffu;
+  float f;
+  std::memcpy(&f, &all_ones_nan, sizeof f);
+  EXPECT_TRUE(std::isnan(unirep::models::bf16_to_float(unirep::models::float_to_bf16(f))));
+}
+
+// bf16 keeps the residual stream, norms and outputs in float32 and rounds the GEMM operands to 8
+// mantissa bits: features stay within about a percent of float32 (docs/performance.md, "bf16").
+TEST(FastPathBf16, StaysCloseToFloat32OnEveryBlockKindAndOddSizes) {
+  if (!unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  auto model = random_deployed(small_config(3, 10), 7);
+  FastUniRepLKNet fp32(*model), bf16(*model, unirep::models::Precision::BFloat16);
+  EXPECT_EQ(bf16.precision(), unirep::models::Precision::BFloat16);
+  torch::InferenceMode guard;
+  for (auto [n, h, w] : {std::tuple<int64_t, int64_t, int64_t>{1, 64, 64}, {3, 37, 50}}) {
+    auto x = torch::randn({n, 3, h, w});
+    const double pooled = relative_error(bf16.forward(x, OutputMode::Pooled), fp32.forward(x, OutputMode::Pooled));
+    const double logits = relative_error(bf16.forward(x), fp32.forward(x));
+    EXPECT_LT(pooled, 0.02) << n << "x" << h << "x" << w;
+    EXPECT_LT(logits, 0.02) << n << "x" << h << "x" << w;
+    EXPECT_GT(pooled, 0.0) << "bf16 ran in float32";
+    auto stages = bf16.forward_stages(x), ref = fp32.forward_stages(x);
+    for (int i = 0; i < 4; ++i) EXPECT_LT(relative_error(stages[i], ref[i]), 0.02) << "stage " << i;
+  }
+  // Weights are packed once, in bfloat16: about half of float32's.
+  EXPECT_LT(bf16.memory_use().weight_bytes, fp32.memory_use().weight_bytes * 3 / 4);
+}
+
+TEST(FastPathBf16, OfficialVariantFeaturesWithTwoThreads) {
+  if (!unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  auto model = random_deployed(unirep::models::variant_config("a"), 3);
+  FastUniRepLKNet fp32(*model), bf16(*model, unirep::models::Precision::BFloat16);
+  const int before = unirep::sdk::configure_threads(2);
+  torch::InferenceMode guard;
+  auto x = torch::randn({2, 3, 96, 96});
+  const double err = relative_error(bf16.forward(x, OutputMode::Pooled), fp32.forward(x, OutputMode::Pooled));
+  std::printf("A, 96 px, batch 2: pooled features' relative error bf16 vs fp32 %.5f\n", err);
+  EXPECT_LT(err, 0.02);
+  unirep::sdk::configure_threads(before);
+}
+
+// Run by the fast_path_on_avx2 test (oneDNN capped at AVX2): bf16 is refused, not run slowly.
+TEST(FastPathBf16, RefusedWhereTheCpuHasNoNativeBfloat16) {
+  if (unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has native bfloat16; see fast_path_on_avx2";
+  auto model = random_deployed(small_config(3, 10), 7);
+  try {
+    FastUniRepLKNet bf16(*model, unirep::models::Precision::BFloat16);
+    FAIL() << "bf16 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("AVX512-BF16"), std::string::npos) << e.what();
   }
 }

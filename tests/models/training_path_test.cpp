@@ -78,7 +78,7 @@ TEST(TrainingPath, LinearOutputAndGradientsEqualAutograd) {
 TEST(TrainingPath, BFloat16LinearIsWithinBFloat16RoundingOfFloat32) {
   if (!unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
   torch::manual_seed(8);
-  unirep::models::FastTrainingOps ops(unirep::models::MatmulPrecision::BFloat16);
+  unirep::models::FastTrainingOps ops(unirep::models::Precision::BFloat16);
   auto x = torch::randn({2, 9, 7, 48}), w = torch::randn({193, 48}) * 0.1, b = torch::randn({193});
   auto dy = torch::randn({2, 9, 7, 193});
   auto run = [&](bool bf16) {
