@@ -18,9 +18,18 @@ const char* inference_path_name(InferencePath path) {
   return path == InferencePath::Fast ? "fast" : "reference";
 }
 
-InferenceBackbone::InferenceBackbone(models::UniRepLKNet net, InferencePath path) : net_(std::move(net)) {
+InferenceBackbone::InferenceBackbone(models::UniRepLKNet net, const InferenceSettings& settings)
+    : net_(std::move(net)) {
   net_->eval();
-  if (path == InferencePath::Fast && net_->deployed()) fast_ = std::make_shared<models::FastUniRepLKNet>(*net_);
+  const InferencePath path = settings.path ? *settings.path : inference_path_from_env();
+  const bool fast = path == InferencePath::Fast && net_->deployed();
+  if (settings.precision == models::Precision::BFloat16 && !fast)
+    throw std::invalid_argument(path == InferencePath::Fast
+                                    ? "precision bf16 runs the deploy structure on the fast path; this network is in "
+                                      "the train structure (reparameterize it first)"
+                                    : "precision bf16 runs on the fast path, and the reference path was chosen "
+                                      "(UNIREP_INFERENCE_PATH or the options); use fp32 there");
+  if (fast) fast_ = std::make_shared<models::FastUniRepLKNet>(*net_, settings.precision);
 }
 
 at::Tensor InferenceBackbone::forward(const at::Tensor& x, models::OutputMode mode) const {

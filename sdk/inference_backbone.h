@@ -5,10 +5,13 @@
 //
 // The environment variable UNIREP_INFERENCE_PATH=reference|fast chooses for every classifier of the
 // process (a way to compare the two on one's own data without rebuilding); options choose per object.
+// The fast path also runs in bfloat16 on CPUs that multiply it natively (docs/performance.md, "bf16").
 #include "models/fast/fast_unireplknet.h"
+#include "models/fast/precision.h"
 #include "models/backbone/unireplknet.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,18 @@ enum class InferencePath { Fast, Reference };
 InferencePath inference_path_from_env();
 const char* inference_path_name(InferencePath path);
 
+// How a loaded model runs inference: every task object takes one.
+struct InferenceSettings {
+  InferenceSettings() = default;
+  InferenceSettings(InferencePath p) : path(p) {}  // NOLINT(google-explicit-constructor): a path alone
+  InferenceSettings(InferencePath p, models::Precision prec) : path(p), precision(prec) {}
+  // Unset: UNIREP_INFERENCE_PATH, else the fast path.
+  std::optional<InferencePath> path;
+  // BFloat16: the fast path's bfloat16 GEMMs; refused on the reference path and on a CPU without
+  // AVX512-BF16 or AMX.
+  models::Precision precision = models::Precision::Float32;
+};
+
 // A deployed backbone in eval mode, run on the chosen path. Copies share the network. Thread-safe:
 // concurrent forward() calls run in parallel on either path; they only read the network (the fast
 // path's plan cache is the one thing a call fills, see models/fast_unireplknet.h).
@@ -28,8 +43,9 @@ class InferenceBackbone {
  public:
   InferenceBackbone() = default;
   // `net` must be in the deploy structure for the fast path (model files are); a train-structure
-  // network runs on the reference path whatever `path` says.
-  InferenceBackbone(models::UniRepLKNet net, InferencePath path);
+  // network runs on the reference path whatever the settings' path says (and refuses bf16).
+  // Throws std::invalid_argument for bf16 where it cannot run.
+  InferenceBackbone(models::UniRepLKNet net, const InferenceSettings& settings);
 
   // As UniRepLKNetImpl::forward, under inference mode.
   at::Tensor forward(const at::Tensor& x, models::OutputMode mode) const;
@@ -39,6 +55,7 @@ class InferenceBackbone {
   const models::BackboneConfig& config() const { return net_->config(); }
 
   InferencePath path() const { return fast_ ? InferencePath::Fast : InferencePath::Reference; }
+  models::Precision precision() const { return fast_ ? fast_->precision() : models::Precision::Float32; }
   explicit operator bool() const { return static_cast<bool>(net_); }
 
  private:

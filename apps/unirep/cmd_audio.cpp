@@ -4,6 +4,7 @@
 //   unirep classify-audio FILE... --model-file M [--top-k K] [--json]   labels, scores, timeline
 #include "input_options.h"
 #include "commands.h"
+#include "model_options.h"
 #include "label_scores_output.h"
 #include "error_line.h"
 
@@ -27,6 +28,7 @@ Command add_classify_audio(CLI::App& app) {
     sdk::ClassifyOptions options;
     bool json = false;
     int threads = 0;
+    sdk::InferenceSettings inference;
   };
   auto a = std::make_shared<Args>();
   app.add_option("files", a->files, "Audio files (any format, any rate, any length)")
@@ -41,9 +43,10 @@ Command add_classify_audio(CLI::App& app) {
       ->check(CLI::Range(0.0, 3600.0));
   app.add_flag("--json", a->json, "One JSON object per file (labels, scores, windows, segments)");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  add_precision_option(app, a->inference.precision);
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto clf = sdk::AudioClassifier::load(a->model_file);
+    auto clf = sdk::AudioClassifier::load(a->model_file, a->inference);
     int failures = 0;
     for (const auto& f : a->files) {
       sdk::AudioClassification r;

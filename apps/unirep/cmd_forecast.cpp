@@ -1,6 +1,7 @@
 // unirep forecast train | eval | predict: the UniRepLKNet forecaster on a CSV time series, scored
 // side by side with persistence, seasonal naive and a fitted linear model.
 #include "commands.h"
+#include "model_options.h"
 #include "forecast_plot.h"
 #include "input_options.h"
 #include "output_options.h"
@@ -171,15 +172,17 @@ Command add_forecast_eval(CLI::App& app) {
     std::string model;
     bool json = false;
     int threads = 0;
+    sdk::InferenceSettings inference;
   };
   auto a = std::make_shared<Args>();
   a->csv.add_to(app, false);
   app.add_option("--model,-m", a->model, "Forecaster model file")->required()->check(existing_input());
   app.add_flag("--json", a->json, "Print one JSON object");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
+  add_precision_option(app, a->inference.precision);
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto loaded = sdk::load_forecaster(a->model);
+    auto loaded = sdk::load_forecaster(a->model, a->inference);
     const auto table = modalities::read_series_csv(a->csv.csv, loaded.spec.csv);
     if (!a->json) report_table(table);
     print_evaluation(sdk::evaluate_forecaster(loaded, table), a->json);
@@ -193,6 +196,7 @@ Command add_forecast_predict(CLI::App& app) {
     std::string model, output, plot;
     bool backtest = false;
     int threads = 0;
+    sdk::InferenceSettings inference;
   };
   auto a = std::make_shared<Args>();
   a->csv.add_to(app, false);
@@ -204,9 +208,10 @@ Command add_forecast_predict(CLI::App& app) {
   app.add_flag("--backtest", a->backtest,
                "Forecast the file's last pred-len steps from the ones before, and plot the truth");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
+  add_precision_option(app, a->inference.precision);
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto loaded = sdk::load_forecaster(a->model);
+    auto loaded = sdk::load_forecaster(a->model, a->inference);
     const auto& spec = loaded.spec;
     const auto table = modalities::read_series_csv(a->csv.csv, spec.csv);
     const auto L = spec.seq_len, H = spec.pred_len, V = static_cast<int64_t>(spec.targets.size());

@@ -34,6 +34,7 @@ struct ClassifyImageArgs {
         ->required()
         ->check(existing_input(/*standard_input=*/true));
     model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
+    add_precision_option(app, options.inference.precision);
     app.add_option("--model-file", options.model_file,
                    "An image model written by `unirep train image` (instead of --model/--weights)")
         ->check(existing_input());

@@ -8,6 +8,7 @@
 #include "models/io/format_error.h"
 #include "models/io/npy.h"
 #include "models/io/output_transaction.h"
+#include "sdk/inference_backbone.h"
 
 #include <ATen/ATen.h>
 #include <torch/types.h>
@@ -44,6 +45,7 @@ Command add_infer(CLI::App& app) {
     ModelOptions model;
     std::string input, output, mode = "logits";
     bool reparam = false;
+    models::Precision precision = models::Precision::Float32;
   };
   auto args = std::make_shared<Args>();
   args->model.add_to(app, /*weights_required=*/true);
@@ -59,24 +61,32 @@ Command add_infer(CLI::App& app) {
   app.add_option("--output", args->mode, "logits | pooled | features")
       ->check(CLI::IsMember({"logits", "pooled", "features"}));
   app.add_flag("--reparam", args->reparam, "Fuse train-structure weights into the deploy structure before running");
+  add_precision_option(app, args->precision);
   return [args]() {
     args->model.spec.reparameterize = args->reparam;
     args->model.finalize();
     auto loaded = sdk::load_backbone(args->model.spec);
     for (const auto& note : loaded.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
     auto x = read_input(args->input, loaded.model->config().in_chans);
+    // fp32 runs the LibTorch network itself (the outputs the parity tests hold to the official
+    // ones); bf16 runs on the fast path, which needs the deploy structure.
+    if (args->precision == models::Precision::BFloat16 && !loaded.model->deployed())
+      throw std::invalid_argument(args->model.spec.weights +
+                                  ": --precision bf16 runs the deploy structure; these are train-structure weights, "
+                                  "add --reparam");
+    const sdk::InferenceBackbone backbone(
+        loaded.model,
+        {args->precision == models::Precision::BFloat16 ? sdk::InferencePath::Fast : sdk::InferencePath::Reference,
+         args->precision});
 
     std::vector<std::pair<std::string, at::Tensor>> outputs;
-    {
-      torch::InferenceMode guard;
-      if (args->mode == "features") {
-        auto maps = loaded.model->forward_stages(x, loaded.model->has_stage_norms());
-        const auto files = stage_files(args->output);
-        for (size_t i = 0; i < files.size(); ++i) outputs.emplace_back(files[i], maps[i].contiguous());
-      } else {
-        auto mode = args->mode == "pooled" ? models::OutputMode::Pooled : models::OutputMode::Logits;
-        outputs.emplace_back(args->output, loaded.model->forward(x, mode).contiguous());
-      }
+    if (args->mode == "features") {
+      auto maps = backbone.forward_stages(x, loaded.model->has_stage_norms());
+      const auto files = stage_files(args->output);
+      for (size_t i = 0; i < files.size(); ++i) outputs.emplace_back(files[i], maps[i].contiguous());
+    } else {
+      auto mode = args->mode == "pooled" ? models::OutputMode::Pooled : models::OutputMode::Logits;
+      outputs.emplace_back(args->output, backbone.forward(x, mode).contiguous());
     }
     for (const auto& [path, t] : outputs) require_finite_output(t, path);
     // Everything is computed before the first file is written, and the files appear together.

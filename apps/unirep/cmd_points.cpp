@@ -1,6 +1,7 @@
 // unirep classify-points FILE... --model-file MODEL: labels with scores for point clouds and meshes.
 #include "input_options.h"
 #include "commands.h"
+#include "model_options.h"
 #include "label_scores_output.h"
 #include "error_line.h"
 #include "output_options.h"
@@ -25,6 +26,7 @@ Command add_classify_points(CLI::App& app) {
     std::string model_file, views_png;
     int top_k = 5, threads = 0;
     bool json = false, all_rotations = false;
+    sdk::InferenceSettings inference;
   };
   auto a = std::make_shared<Args>();
   app.add_option("files", a->files, "Point clouds or meshes (OFF, PLY, OBJ, XYZ/TXT/CSV; - for standard input)")
@@ -39,9 +41,10 @@ Command add_classify_points(CLI::App& app) {
                                "Write the projected views of the first file (what the backbone sees)"));
   app.add_flag("--json", a->json, "One JSON object per file");
   app.add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
+  add_precision_option(app, a->inference.precision);
   return [a]() {
     sdk::configure_threads(a->threads);
-    auto clf = sdk::PointCloudRecognizer::load(a->model_file);
+    auto clf = sdk::PointCloudRecognizer::load(a->model_file, a->inference);
     const auto& labels = clf.spec().labels;
     int failures = 0;
     for (size_t f = 0; f < a->files.size(); ++f) {

@@ -33,6 +33,7 @@ Command add_classify_video(CLI::App& app) {
       ->required()
       ->check(existing_input());
   a->model.add_to(app, /*weights_required=*/false, /*model_required=*/false);
+  add_precision_option(app, a->options.inference.precision);
   app.add_option("--model-file", a->options.model_file,
                  "A video model written by `unirep train video` (instead of --model/--weights)")
       ->check(existing_input());

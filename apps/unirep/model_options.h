@@ -1,6 +1,7 @@
 #pragma once
 // The model options shared by the commands that load a backbone (--model, --weights, --in-chans,
 // --num-classes, --threads, --non-strict).
+#include "models/fast/precision.h"
 #include "sdk/backbone_loader.h"
 
 #include <CLI/CLI.hpp>
@@ -19,5 +20,8 @@ struct ModelOptions {
   // Applies the parsed values to `spec` and configures the thread count.
   void finalize();
 };
+
+// --precision fp32|bf16 of the commands that run a model (one help text for all).
+CLI::Option* add_precision_option(CLI::App& app, models::Precision& precision);
 
 }  // namespace unirep::cli

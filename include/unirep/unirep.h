@@ -57,11 +57,13 @@ UNIREP_C_API const char* unirep_status_name(unirep_status status);
 UNIREP_C_API const char* unirep_last_error(void);
 
 /* How a model runs. Zero-initialize, then set what you need: threads 0 = all cores, device NULL =
- * "cpu", batch_size 0 = 8. */
+ * "cpu", batch_size 0 = 8, precision NULL = "fp32" ("bf16": bfloat16 matrix products, on CPUs with
+ * AVX512-BF16 or AMX only; elsewhere UNIREP_ERROR_UNSUPPORTED). */
 typedef struct unirep_options {
   int threads;
   const char* device;
   int batch_size;
+  const char* precision;
 } unirep_options;
 
 typedef struct unirep_label_score {

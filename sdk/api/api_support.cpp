@@ -81,6 +81,12 @@ void require_file(const std::string& path, const char* what) {
     throw Error(StatusCode::kFileNotFound, path + ": is a directory, not a " + what);
 }
 
+sdk::InferenceSettings inference_settings(const RuntimeOptions& options) {
+  sdk::InferenceSettings settings;
+  if (options.precision == "bf16") settings.precision = models::Precision::BFloat16;
+  return settings;
+}
+
 void check_options(const RuntimeOptions& options) {
   if (options.threads < 0)
     throw Error(StatusCode::kInvalidArgument,
@@ -88,6 +94,12 @@ void check_options(const RuntimeOptions& options) {
   if (options.batch_size < 1)
     throw Error(StatusCode::kInvalidArgument,
                 "batch_size must be at least 1, got " + std::to_string(options.batch_size));
+  if (options.precision != "fp32" && options.precision != "bf16" && !options.precision.empty())
+    throw Error(StatusCode::kInvalidArgument,
+                "unknown precision '" + options.precision + "' (use \"fp32\" or \"bf16\")");
+  if (options.precision == "bf16" && !models::cpu_has_bf16())
+    throw Error(StatusCode::kUnsupported,
+                "precision bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither (use \"fp32\")");
   const auto& d = options.device;
   if (d == "cpu" || d.empty()) return;
   if (d.rfind("cuda", 0) == 0) {

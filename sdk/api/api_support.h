@@ -5,6 +5,8 @@
 #include <unirep/api/error.h>
 #include <unirep/api/runtime_options.h>
 
+#include "sdk/inference_backbone.h"
+
 #include <string>
 
 namespace unirep::api_detail {
@@ -27,8 +29,11 @@ auto guarded(F&& f) -> decltype(f()) {
 
 // kFileNotFound unless `path` is an existing regular file (`what` says what it was meant to be).
 void require_file(const std::string& path, const char* what);
-// Validates options (kInvalidArgument, or kUnsupported for a device this build lacks).
+// Validates options (kInvalidArgument, or kUnsupported for a device this build lacks or bf16 on a
+// CPU without it).
 void check_options(const RuntimeOptions& options);
+// The SDK's inference settings for checked options (the path stays UNIREP_INFERENCE_PATH's).
+sdk::InferenceSettings inference_settings(const RuntimeOptions& options);
 // Top-k argument check (k >= 1).
 void check_top_k(int top_k);
 

@@ -82,7 +82,7 @@ Backbone::Backbone(const std::string& model, const std::string& weights, const R
       impl->model->reparameterize();
       impl->model->eval();
     }
-    impl->backbone = sdk::InferenceBackbone(impl->model, sdk::inference_path_from_env());
+    impl->backbone = sdk::InferenceBackbone(impl->model, api_detail::inference_settings(options));
     return std::shared_ptr<const Impl>(std::move(impl));
   });
 }

@@ -84,6 +84,7 @@ unirep::RuntimeOptions runtime_options(const unirep_options* o) {
   if (!o) return r;
   r.threads = o->threads;
   if (o->device && *o->device) r.device = o->device;
+  if (o->precision && *o->precision) r.precision = o->precision;
   if (o->batch_size > 0) r.batch_size = o->batch_size;
   if (o->batch_size < 0)
     invalid("options.batch_size must be 0 (default) or more, got " + std::to_string(o->batch_size));

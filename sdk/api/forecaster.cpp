@@ -33,7 +33,8 @@ Forecaster::Forecaster(const std::string& model_file, const RuntimeOptions& opti
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    return std::make_shared<const Impl>(Impl{options, sdk::load_forecaster(model_file)});
+    return std::make_shared<const Impl>(
+        Impl{options, sdk::load_forecaster(model_file, api_detail::inference_settings(options))});
   });
 }
 

@@ -23,6 +23,7 @@ ImageClassifier::ImageClassifier(const std::string& model_file, const RuntimeOpt
   impl_ = api_detail::guarded([&] {
     sdk::ImageClassifierOptions o;
     o.model_file = model_file;
+    o.inference = api_detail::inference_settings(options);
     return std::make_shared<const Impl>(Impl{options, sdk::ImageClassifier(o)});
   });
 }
@@ -44,6 +45,7 @@ ImageClassifier ImageClassifier::from_weights(const std::string& model, const st
     o.backbone.reparameterize = true;
     o.transform.size = input_size;
     o.labels = std::move(labels);
+    o.inference = api_detail::inference_settings(options);
     return std::make_shared<const Impl>(Impl{options, sdk::ImageClassifier(o)});
   });
   return out;

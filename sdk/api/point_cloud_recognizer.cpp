@@ -21,7 +21,8 @@ PointCloudRecognizer::PointCloudRecognizer(const std::string& model_file, const 
   api_detail::check_options(options);
   api_detail::require_file(model_file, "model file");
   impl_ = api_detail::guarded([&] {
-    return std::make_shared<const Impl>(Impl{options, sdk::PointCloudRecognizer::load(model_file)});
+    return std::make_shared<const Impl>(
+        Impl{options, sdk::PointCloudRecognizer::load(model_file, api_detail::inference_settings(options))});
   });
 }
 

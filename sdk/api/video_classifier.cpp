@@ -20,6 +20,7 @@ VideoClassifier::VideoClassifier(const std::string& model_file, const RuntimeOpt
   impl_ = api_detail::guarded([&] {
     sdk::VideoClassifierOptions o;
     o.model_file = model_file;
+    o.inference = api_detail::inference_settings(options);
     return std::make_shared<const Impl>(Impl{options, sdk::VideoClassifier(o)});
   });
 }
@@ -41,6 +42,7 @@ VideoClassifier VideoClassifier::from_weights(const std::string& model, const st
     o.backbone.reparameterize = true;
     o.transform.size = input_size;
     o.labels = std::move(labels);
+    o.inference = api_detail::inference_settings(options);
     return std::make_shared<const Impl>(Impl{options, sdk::VideoClassifier(o)});
   });
   return out;

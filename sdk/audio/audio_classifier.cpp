@@ -27,7 +27,7 @@ std::string number_text(double v) {
 
 }  // namespace
 
-AudioClassifier AudioClassifier::load(const std::string& model_path, std::optional<InferencePath> path) {
+AudioClassifier AudioClassifier::load(const std::string& model_path, const InferenceSettings& inference) {
   auto file = read_model_file(model_path, kAudioClassifierKind);
   AudioModelSpec spec;
   try {
@@ -40,13 +40,13 @@ AudioClassifier AudioClassifier::load(const std::string& model_path, std::option
   models::PooledClassifier net(
       models::PooledClassifierOptions(backbone, static_cast<int64_t>(spec.labels.size())).deploy(true));
   load_model_file_weights(*net, file, model_path);
-  return AudioClassifier(net, std::move(spec), path);
+  return AudioClassifier(net, std::move(spec), inference);
 }
 
-AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec spec, std::optional<InferencePath> path)
+AudioClassifier::AudioClassifier(models::PooledClassifier net, AudioModelSpec spec, const InferenceSettings& inference)
     : net_(std::move(net)), spec_(std::move(spec)) {
   net_->eval();
-  backbone_ = InferenceBackbone(net_->backbone, path.value_or(inference_path_from_env()));
+  backbone_ = InferenceBackbone(net_->backbone, inference);
 }
 
 at::Tensor AudioClassifier::predict(const at::Tensor& inputs) const {

@@ -44,9 +44,9 @@ struct ClassifyOptions {
 class AudioClassifier {
  public:
   // Reads a model file (errors name the file and the problem).
-  // `path` unset: UNIREP_INFERENCE_PATH, else the fast path (see sdk/inference_backbone.h).
-  static AudioClassifier load(const std::string& model_path, std::optional<InferencePath> path = std::nullopt);
-  AudioClassifier(models::PooledClassifier net, AudioModelSpec spec, std::optional<InferencePath> path = std::nullopt);
+  // `inference`: which network runs, in which precision (see sdk/inference_backbone.h).
+  static AudioClassifier load(const std::string& model_path, const InferenceSettings& inference = {});
+  AudioClassifier(models::PooledClassifier net, AudioModelSpec spec, const InferenceSettings& inference = {});
 
   const std::vector<std::string>& labels() const { return spec_.labels; }
   const AudioModelSpec& spec() const { return spec_; }

@@ -27,8 +27,8 @@ struct ImageClassifierOptions {
   modalities::ImageDecodeOptions decode;
   // Class names, one per output. Empty: the ImageNet-1K names for a 1000-class head, else "0", "1", ...
   std::vector<std::string> labels;
-  // Which network runs inference; unset: UNIREP_INFERENCE_PATH, else the fast path.
-  std::optional<InferencePath> path;
+  // Which network runs inference, in which precision (see InferenceSettings).
+  InferenceSettings inference;
 };
 
 class ImageClassifier {

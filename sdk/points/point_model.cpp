@@ -81,7 +81,7 @@ at::Tensor with_test_rotation(const at::Tensor& points, int k) {
   return at::cat({points, points.matmul(R.t())}, -1);
 }
 
-PointCloudRecognizer PointCloudRecognizer::load(const std::string& path, std::optional<InferencePath> inference) {
+PointCloudRecognizer PointCloudRecognizer::load(const std::string& path, const InferenceSettings& inference) {
   auto file = read_model_file(path, kPointClassifierKind);
   PointModelSpec spec;
   try {
@@ -95,10 +95,10 @@ PointCloudRecognizer PointCloudRecognizer::load(const std::string& path, std::op
 }
 
 PointCloudRecognizer::PointCloudRecognizer(models::PointCloudNet net, PointModelSpec spec,
-                                           std::optional<InferencePath> inference)
+                                           const InferenceSettings& inference)
     : net_(std::move(net)), spec_(std::move(spec)) {
   net_->eval();
-  backbone_ = InferenceBackbone(net_->backbone, inference.value_or(inference_path_from_env()));
+  backbone_ = InferenceBackbone(net_->backbone, inference);
 }
 
 at::Tensor PointCloudRecognizer::logits(const at::Tensor& inputs) const {

@@ -50,8 +50,8 @@ at::Tensor with_test_rotation(const at::Tensor& points, int k);
 
 class PointCloudRecognizer {
  public:
-  // `inference` unset: UNIREP_INFERENCE_PATH, else the fast path (see sdk/inference_backbone.h).
-  static PointCloudRecognizer load(const std::string& path, std::optional<InferencePath> inference = std::nullopt);
+  // `inference`: which network runs, in which precision (see sdk/inference_backbone.h).
+  static PointCloudRecognizer load(const std::string& path, const InferenceSettings& inference = {});
   const PointModelSpec& spec() const { return spec_; }
   // Class probabilities of one file's points (N x 3 from load_point_input): softmax of the logits
   // under test rotation 0, or averaged over all 8 rotations when `all_rotations`.
@@ -62,7 +62,7 @@ class PointCloudRecognizer {
   at::Tensor view_images(const at::Tensor& points) const;
 
  private:
-  PointCloudRecognizer(models::PointCloudNet net, PointModelSpec spec, std::optional<InferencePath> inference);
+  PointCloudRecognizer(models::PointCloudNet net, PointModelSpec spec, const InferenceSettings& inference);
   at::Tensor logits(const at::Tensor& inputs) const;  // B x N x 6 -> B x K, the network's forward on the chosen path
   // A shared handle: copies share the network. A call only reads it (eval mode, no grad), so the
   // query methods are const; LibTorch's forward is not, hence calls go through net_.ptr().

@@ -180,7 +180,7 @@ std::map<std::string, std::string> ForecastTask::deploy_metadata() {
   return model_file_metadata(f);
 }
 
-Forecaster load_forecaster(const std::string& path) {
+Forecaster load_forecaster(const std::string& path, const InferenceSettings& inference) {
   auto file = read_model_file(path, kForecasterKind);
   Forecaster out;
   out.path = path;
@@ -196,7 +196,7 @@ Forecaster load_forecaster(const std::string& path) {
     throw io::FormatError(path, std::string("weights do not fit the stored architecture: ") + e.what());
   }
   out.net->eval();
-  out.backbone = InferenceBackbone(out.net->backbone, inference_path_from_env());
+  out.backbone = InferenceBackbone(out.net->backbone, inference);
   return out;
 }
 

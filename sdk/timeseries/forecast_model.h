@@ -61,8 +61,8 @@ struct Forecaster {
   std::string path;  // the model file, for messages
   ForecastSpec spec;
   models::UniRepLKNetForecaster net{nullptr};
-  InferenceBackbone backbone;  // net's backbone on the fast inference path (UNIREP_INFERENCE_PATH)
+  InferenceBackbone backbone;  // net's backbone on the chosen path (the fast one unless told otherwise)
 };
-Forecaster load_forecaster(const std::string& path);
+Forecaster load_forecaster(const std::string& path, const InferenceSettings& inference = {});
 
 }  // namespace unirep::sdk

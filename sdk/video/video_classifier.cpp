@@ -23,7 +23,7 @@ VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std:
     model_->eval();
     labels_ = spec.labels;
     options_.transform = spec.transform;
-    backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
+    backbone_ = InferenceBackbone(model_, options_.inference);
     return;
   }
   BackboneSpec spec = options_.backbone;
@@ -41,7 +41,7 @@ VideoClassifier::VideoClassifier(VideoClassifierOptions options) : options_(std:
   if (static_cast<int64_t>(labels_.size()) != classes)
     throw std::invalid_argument(std::to_string(labels_.size()) + " labels for a model with " + std::to_string(classes) +
                                 " classes");
-  backbone_ = InferenceBackbone(model_, options_.path.value_or(inference_path_from_env()));
+  backbone_ = InferenceBackbone(model_, options_.inference);
 }
 
 at::Tensor VideoClassifier::probabilities_of(const at::Tensor& images) const {

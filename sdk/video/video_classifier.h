@@ -21,8 +21,8 @@ struct VideoClassifierOptions {
   BackboneSpec backbone;
   std::vector<std::string> labels;  // empty: "0", "1", ...
   modalities::VideoTransformOptions transform;
-  // Which network runs inference; unset: UNIREP_INFERENCE_PATH, else the fast path.
-  std::optional<InferencePath> path;
+  // Which network runs inference, in which precision (see InferenceSettings).
+  InferenceSettings inference;
 };
 
 class VideoClassifier {

@@ -6,6 +6,7 @@
 
 #include <support/test_models.h>
 
+#include "models/fast/precision.h"
 #include "modalities/audio/resample.h"
 #include "modalities/audio/wav_writer.h"
 #include "modalities/image/image_transform.h"
@@ -319,6 +320,36 @@ TEST(Api, BackboneFeaturesAndTheTensorHeader) {
             }),
             unirep::StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { b.stage_features(x.data_ptr<float>(), {2, 3, 64}); }), unirep::StatusCode::kInvalidArgument);
+}
+
+TEST(Api, PrecisionBf16OnCpusThatHaveItAndUnknownPrecisionsRefused) {
+  unirep::RuntimeOptions odd;
+  odd.precision = "fp16";
+  EXPECT_EQ(code_of([&] { unirep::Backbone("a", "", odd); }), unirep::StatusCode::kInvalidArgument);
+  unirep::RuntimeOptions bf16;
+  bf16.precision = "bf16";
+  if (!unirep::models::cpu_has_bf16()) {
+    EXPECT_EQ(code_of([&] { unirep::Backbone("a", "", bf16); }), unirep::StatusCode::kUnsupported);
+    GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  }
+  // Without weights a backbone is initialized at random: the same seed gives the same network.
+  at::manual_seed(4);
+  unirep::Backbone fast16("a", "", bf16);
+  at::manual_seed(4);
+  unirep::Backbone fast32("a", "", {});
+  auto x = at::randn({1, 3, 64, 64}, at::TensorOptions().dtype(at::kFloat));
+  const auto a = unirep::to_tensor(fast16.pooled_features(x.data_ptr<float>(), {1, 3, 64, 64}));
+  const auto b = unirep::to_tensor(fast32.pooled_features(x.data_ptr<float>(), {1, 3, 64, 64}));
+  EXPECT_LT(((a - b).norm() / b.norm()).item<double>(), 0.02);
+  unirep::testing::TempDir d;
+  unirep::testing::write_audio_model(d.file("audio.safetensors"));
+  const unirep::AudioClassifier audio(d.file("audio.safetensors"), bf16);
+  const auto tone = test_tone(12, 16000, 1);
+  const auto internal = unirep::sdk::AudioClassifier::load(d.file("audio.safetensors"));
+  const auto got = audio.classify_samples(tone.data(), tone.size(), 1, 16000, 3);
+  const auto want = internal.classify_samples(tone, {3, 0.5, 8});
+  ASSERT_EQ(got.top.size(), 3u);
+  for (size_t i = 0; i < got.top.size(); ++i) EXPECT_NEAR(got.top[i].score, want.top[i].score, 0.02);
 }
 
 // One loaded model, several threads at once: every call gives the single-threaded answer.

@@ -7,6 +7,8 @@
 
 #include <support/test_support.h>
 
+#include "models/fast/precision.h"
+
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -82,6 +84,13 @@ TEST(CApi, ClassifierKindsLabelsAndFiles) {
   EXPECT_EQ(unirep_classifier_load(d.file("missing").c_str(), nullptr, &clf), UNIREP_ERROR_FILE_NOT_FOUND);
   unirep_options cuda{0, "cuda", 0};
   EXPECT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), &cuda, &clf), UNIREP_ERROR_UNSUPPORTED);
+  unirep_options fp16{0, nullptr, 0, "fp16"};
+  EXPECT_EQ(unirep_classifier_load(d.file("audio.safetensors").c_str(), &fp16, &clf), UNIREP_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(unirep_last_error()).find("fp16"), std::string::npos) << unirep_last_error();
+  unirep_options bf16{0, nullptr, 0, "bf16"};
+  const unirep_status loaded = unirep_classifier_load(d.file("audio.safetensors").c_str(), &bf16, &clf);
+  EXPECT_EQ(loaded, unirep::models::cpu_has_bf16() ? UNIREP_OK : UNIREP_ERROR_UNSUPPORTED) << unirep_last_error();
+  if (loaded == UNIREP_OK) unirep_classifier_free(clf);
   EXPECT_STREQ(unirep_status_name(UNIREP_ERROR_UNSUPPORTED), "unsupported");
   EXPECT_STREQ(unirep_status_name(UNIREP_ERROR_BUFFER_TOO_SMALL), "buffer too small");
   EXPECT_STREQ(unirep_status_name(static_cast<unirep_status>(99)), "unknown status");

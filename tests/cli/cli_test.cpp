@@ -1,4 +1,5 @@
 // End-to-end runs of the `unirep` binary on the reference fixtures and on bad input.
+#include "models/fast/precision.h"
 #include "models/io/npy.h"
 #include "models/io/safetensors.h"
 #include "sdk/backbone_loader.h"
@@ -85,6 +86,30 @@ TEST(CliInfer, FeaturesWriteFourStageMaps) {
         << i;
   }
   EXPECT_FALSE(file_exists(tmp.file("f.npy")));
+}
+
+// bf16 runs the fast path: near the official logits (not within the fp32 tolerance), deploy only.
+TEST(CliInfer, PrecisionBf16StaysNearTheOfficialLogits) {
+  UNIREP_REQUIRE_FIXTURES();
+  TempDir tmp;
+  const auto cfg = bb("unireplknet_a.config.json"), input = bb("unireplknet_a.input.npy");
+  auto refused = infer(cfg, bb("unireplknet_a.train.pth"), input, tmp.file("t.npy"), {"--precision", "bf16"});
+  EXPECT_NE(refused.exit_code, 0);
+  if (unirep::models::cpu_has_bf16())
+    EXPECT_NE(error_line(refused.output).find("--reparam"), std::string::npos) << refused.output;
+  EXPECT_FALSE(file_exists(tmp.file("t.npy")));
+  EXPECT_NE(infer(cfg, bb("unireplknet_a.deploy.pth"), input, tmp.file("h.npy"), {"--precision", "fp16"}).exit_code, 0);
+  auto r = infer(cfg, bb("unireplknet_a.deploy.pth"), input, tmp.file("y.npy"), {"--precision", "bf16"});
+  if (!unirep::models::cpu_has_bf16()) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(error_line(r.output).find("AVX512-BF16"), std::string::npos) << r.output;
+    GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto got = unirep::io::read_npy(tmp.file("y.npy"));
+  const auto want = unirep::io::read_npy(bb("unireplknet_a.deploy_logits.npy"));
+  EXPECT_LT(((got - want).norm() / want.norm()).item<double>(), 0.03);
+  EXPECT_TRUE(torch::equal(got.argmax(1), want.argmax(1)));
 }
 
 TEST(CliInfer, PooledIsTheHeadInput) {

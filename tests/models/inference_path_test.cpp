@@ -27,18 +27,18 @@ TEST(InferencePath, ImageAndVideoClassifiersAgreeOnBothPaths) {
   unirep::testing::write_video_model(d.file("video.safetensors"));
   unirep::sdk::ImageClassifierOptions o;
   o.model_file = d.file("image.safetensors");
-  o.path = InferencePath::Fast;
+  o.inference.path = InferencePath::Fast;
   unirep::sdk::ImageClassifier fast(o);
-  o.path = InferencePath::Reference;
+  o.inference.path = InferencePath::Reference;
   unirep::sdk::ImageClassifier reference(o);
   auto images = torch::randn({3, 3, 64, 64});
   EXPECT_TRUE(within_fixture_tolerance(fast.probabilities(images), reference.probabilities(images)));
 
   unirep::sdk::VideoClassifierOptions v;
   v.model_file = d.file("video.safetensors");
-  v.path = InferencePath::Fast;
+  v.inference.path = InferencePath::Fast;
   unirep::sdk::VideoClassifier vfast(v);
-  v.path = InferencePath::Reference;
+  v.inference.path = InferencePath::Reference;
   unirep::sdk::VideoClassifier vref(v);
   auto frames = torch::randn({2, 3, 48, 64});
   EXPECT_TRUE(within_fixture_tolerance(vfast.probabilities_of(frames), vref.probabilities_of(frames)));
@@ -109,4 +109,27 @@ TEST(InferencePath, TrainStructureNetworksStayOnTheReferencePath) {
   EXPECT_EQ(backbone.path(), InferencePath::Reference);
   train->reparameterize();
   EXPECT_EQ(unirep::sdk::InferenceBackbone(train, InferencePath::Fast).path(), InferencePath::Fast);
+}
+
+TEST(InferencePath, Bf16RunsOnTheFastPathOnlyAndStaysCloseToFp32) {
+  auto config = unirep::models::variant_config("a");
+  config.num_classes = 5;
+  unirep::models::UniRepLKNet net{unirep::models::UniRepLKNetOptions(config)};
+  unirep::models::randomize_for_checks(*net, 9);
+  const unirep::sdk::InferenceSettings bf16(InferencePath::Fast, unirep::models::Precision::BFloat16);
+  // The train structure and the reference path cannot run bf16: refused, not silently fp32.
+  EXPECT_THROW(unirep::sdk::InferenceBackbone(net, bf16), std::invalid_argument);
+  net->reparameterize();
+  EXPECT_THROW(unirep::sdk::InferenceBackbone(
+                   net, unirep::sdk::InferenceSettings(InferencePath::Reference, unirep::models::Precision::BFloat16)),
+               std::invalid_argument);
+  if (!unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  const unirep::sdk::InferenceBackbone fast(net, bf16), fp32(net, InferencePath::Fast);
+  EXPECT_EQ(fast.precision(), unirep::models::Precision::BFloat16);
+  EXPECT_EQ(fp32.precision(), unirep::models::Precision::Float32);
+  const auto x = torch::randn({2, 3, 64, 64});
+  const auto a = fast.forward(x, unirep::models::OutputMode::Pooled);
+  const auto b = fp32.forward(x, unirep::models::OutputMode::Pooled);
+  EXPECT_LT(((a - b).norm() / b.norm()).item<double>(), 0.02);
+  EXPECT_FALSE(torch::equal(a, b));
 }

@@ -13,6 +13,10 @@ struct RuntimeOptions {
   std::string device = "cpu";
   // Inputs per forward pass where a call makes several (audio windows, video views).
   int batch_size = 8;
+  // "fp32", or "bf16": bfloat16 matrix products with float32 sums, about 1.7x faster on CPUs that
+  // multiply bfloat16 natively (AVX512-BF16, AMX), refused with StatusCode::kUnsupported elsewhere
+  // (docs/performance.md, "bf16").
+  std::string precision = "fp32";
 };
 
 }  // namespace unirep
