@@ -139,7 +139,8 @@ class AudioRecipe : public TaskRecipe {
         integer_option("batch_size", 32, "Batch size", 1, 1e9),
         flag_option("by_speaker", false, "Accuracy per speaker (Speech Commands: the file name before _nohash_)"),
         text_option("speaker_pattern", "",
-                    "Regex whose first capture group in the file name is the speaker (implies by_speaker)")};
+                    "Regex whose first capture group in the file name is the speaker (implies by_speaker)"),
+        precision_option()};
   }
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
 };
@@ -193,7 +194,7 @@ Evaluation AudioRecipe::evaluate(const Settings& s, const CountCallback& progres
   s.require(name());
   const auto speaker_re = speaker_regex(s.text("speaker_pattern"));
   const bool by_speaker = s.flag("by_speaker") || speaker_re;
-  auto clf = AudioClassifier::load(s.text("model_file"));
+  auto clf = AudioClassifier::load(s.text("model_file"), inference_settings(s));
   const bool single_label = !clf.spec().multi_label;
   const auto data = s.text("data");
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");

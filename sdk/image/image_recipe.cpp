@@ -77,7 +77,7 @@ class ImageRecipe : public TaskRecipe {
         file_option("model_file", "Model file written by training", true),
         text_option("data", "", "Images: a folder or a CSV of path,label"),
         text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
-        integer_option("batch_size", 32, "Batch size", 1, 1e9)};
+        integer_option("batch_size", 32, "Batch size", 1, 1e9), precision_option()};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
@@ -129,6 +129,7 @@ Evaluation ImageRecipe::evaluate(const Settings& s, const CountCallback& progres
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");
   ImageClassifierOptions opts;
   opts.model_file = s.text("model_file");
+  opts.inference = inference_settings(s);
   ImageClassifier clf(opts);
   const auto list = modalities::list_image_dataset(data);
   const auto& chosen = evaluation_split(list, s.text("split"), data);

@@ -103,7 +103,8 @@ class PointRecipe : public TaskRecipe {
   std::vector<Option> evaluation_options() const override {
     return {file_option("model_file", "Model file written by training", true),
             text_option("data", "", "Shapes: a ModelNet-style folder or a CSV (its test split, or all of a CSV)"),
-            flag_option("all_rotations", false, "Also score the average over the 8 test rotations")};
+            flag_option("all_rotations", false, "Also score the average over the 8 test rotations"),
+            precision_option()};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
@@ -114,7 +115,7 @@ Evaluation PointRecipe::evaluate(const Settings& s, const CountCallback& progres
   const auto data = s.text("data");
   if (data.empty()) throw std::invalid_argument(name() + ": option 'data' is required");
   const bool all_rotations = s.flag("all_rotations");
-  auto clf = PointCloudRecognizer::load(s.text("model_file"));
+  auto clf = PointCloudRecognizer::load(s.text("model_file"), inference_settings(s));
   auto list = modalities::list_point_dataset(data);
   auto items = list.test.empty() ? list.train : list.test;
   const auto to_model = map_labels_by_name(list.labels, clf.spec().labels, data);

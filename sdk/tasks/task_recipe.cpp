@@ -51,6 +51,19 @@ std::vector<Option> model_options() {
           strict, number_option("drop_path", 0.0, "Drop path rate of the backbone", 0, 0.999)};
 }
 
+Option precision_option() {
+  return text_option("precision", "fp32",
+                     "fp32, or bf16: bfloat16 matrix products with float32 sums on the fast path (needs AVX512-BF16 "
+                     "or AMX)",
+                     {"fp32", "bf16"});
+}
+
+InferenceSettings inference_settings(const Settings& s) {
+  InferenceSettings settings;
+  settings.precision = models::parse_precision(s.text("precision"));
+  return settings;
+}
+
 std::vector<Option> data_options() {
   Option augment = flag_option("augment", true, "Augment the training data (the task's augmentations)");
   augment.flag = "no-augment", augment.negated = true;

@@ -3,6 +3,7 @@
 // builds the model and the data sets from a data folder, its training defaults, how it scores a
 // model file, and what it exports. The CLI's train and evaluate commands and the public training
 // API all go through the registry of these (task_registry.h); adding a task is one recipe.
+#include "sdk/inference_backbone.h"
 #include "sdk/tasks/settings.h"
 #include "sdk/train/classification_report.h"
 #include "sdk/train/communicator.h"
@@ -96,6 +97,9 @@ std::string shape_text(const at::Tensor& t);
 // For tasks whose decoders need a seekable file (audio, video): "-" (standard input) is refused.
 void refuse_standard_input(const std::string& file, const std::string& task);
 std::vector<Option> data_options();
+// The option "precision" (fp32 | bf16) of scoring a model file, and the inference settings it gives.
+Option precision_option();
+InferenceSettings inference_settings(const Settings& s);
 
 // Loads `weights` into `model` to start from (fine-tuning). With `head_classes`, a head of another
 // class count is left new (a note says so) and any other key that is missing or does not fit is

@@ -87,6 +87,10 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
   Option resume = flag_option("resume", d.resume, "Continue from the output folder's checkpoint when there is one");
   resume.flag = "no-resume", resume.negated = true;
   resume.flag_help = "Start over even if the output folder has a checkpoint";
+  Option adapt = flag_option("adapt_threads", d.adapt_threads,
+                             "Use fewer threads while other processes keep the cores busy (fair sharing)");
+  adapt.flag = "no-adapt-threads", adapt.negated = true;
+  adapt.flag_help = "Keep the thread count fixed whatever the machine's load (bitwise repeatable runs)";
   Option betas = text_option("betas", pair_text(d.optimizer.beta1, d.optimizer.beta2), "Adam(W) betas: b1,b2");
   return {
       {folder_option("output_dir", "Checkpoints, metrics.jsonl and best_deploy.safetensors", true),
@@ -145,6 +149,7 @@ std::vector<TrainField> train_fields(const TrainOptions& d) {
       {integer_option("seed", static_cast<int64_t>(d.seed), "Seed for data order and initialization", 0, 9.2e18),
        into(&TrainOptions::seed, "seed")},
       {integer_option("workers", d.workers, "Data loader threads", 0, 256), into(&TrainOptions::workers, "workers")},
+      {adapt, flag_into(&TrainOptions::adapt_threads, "adapt_threads")},
       {flag_option("drop_last", d.drop_last, "Drop the last incomplete batch of an epoch"),
        flag_into(&TrainOptions::drop_last, "drop_last")},
       {integer_option("max_steps", d.max_steps, "Stop after this many steps (smoke runs; -1 = no limit)", -1, inf),

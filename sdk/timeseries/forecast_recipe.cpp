@@ -119,12 +119,12 @@ class ForecastRecipe : public TaskRecipe {
 
   std::vector<Option> evaluation_options() const override {
     return {file_option("model_file", "Forecaster model file", true),
-            file_option("csv", "A CSV laid out like the training file", true)};
+            file_option("csv", "A CSV laid out like the training file", true), precision_option()};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback&) const override {
     s.require(name());
-    auto loaded = load_forecaster(s.text("model_file"));
+    auto loaded = load_forecaster(s.text("model_file"), inference_settings(s));
     const auto table = modalities::read_series_csv(s.text("csv"), loaded.spec.csv);
     return Evaluation{scores(evaluate_forecaster(loaded, table)), std::nullopt};
   }

@@ -1,5 +1,7 @@
 #include "sdk/train/trainer.h"
 
+#include "sdk/fair_threads.h"
+
 #include "earlier_run_files.h"
 #include "option_problem.h"
 
@@ -188,6 +190,7 @@ class TrainingRun {
     models::set_training_ops(model_, options.path == TrainingPath::Fast
                                          ? std::make_shared<models::FastTrainingOps>(options.precision)
                                          : nullptr);
+    if (options.adapt_threads) fair_threads_.emplace(at::get_num_threads());
   }
 
   TrainResult run() {
@@ -311,6 +314,7 @@ class TrainingRun {
 
   // One optimizer step on `batch`; true when every rank agreed to stop after it.
   bool train_step(const Batch& batch, EpochTally& tally) {
+    if (fair_threads_) fair_threads_->update();
     const double lr = schedule_.at(s_.step);
     optimizer_.zero_grad();
     const double loss_value = accumulate_gradients(batch);
@@ -505,6 +509,7 @@ class TrainingRun {
   const LrSchedule schedule_;
   const bool resuming_, lower_is_better_;
   std::unique_ptr<WeightEma> ema_;
+  std::optional<FairThreads> fair_threads_;  // with options.adapt_threads
   std::optional<EarlierRunFiles> earlier_;
   Snapshot s_;
   bool cancelled_ = false;  // the callback asked to stop

@@ -32,6 +32,11 @@ struct TrainOptions {
   // whole batch (batch norms see each micro-batch's statistics, as in any gradient accumulation).
   int64_t accumulate = 1;
   int workers = 2;  // loader threads
+  // Give way under contention: while other processes keep cores busy, run on the cores left free
+  // (at least one, at most the threads set when training starts; sdk/fair_threads.h). The count
+  // then changes with the machine's load, and with it the order of float sums: off for bitwise
+  // repeatable runs.
+  bool adapt_threads = true;
   uint64_t seed = 0;
   bool drop_last = true;
 

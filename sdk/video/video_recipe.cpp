@@ -77,7 +77,8 @@ class VideoRecipe : public TaskRecipe {
         file_option("model_file", "Model file written by training", true),
         text_option("data", "", "Videos: a folder or a CSV of path,label"),
         text_option("split", "test", "Split to score (a CSV is always all)", {"test", "validation", "train", "all"}),
-        integer_option("views", 1, "1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)", 1, 15)};
+        integer_option("views", 1, "1 (the validation clip) or 15 (5 temporal x 3 spatial, scores averaged)", 1, 15),
+        precision_option()};
   }
 
   Evaluation evaluate(const Settings& s, const CountCallback& progress) const override;
@@ -131,6 +132,7 @@ Evaluation VideoRecipe::evaluate(const Settings& s, const CountCallback& progres
     throw std::invalid_argument("video: option 'views' must be 1 or 15, got " + std::to_string(views));
   VideoClassifierOptions opts;
   opts.model_file = s.text("model_file");
+  opts.inference = inference_settings(s);
   VideoClassifier clf(opts);
   const auto list = modalities::list_video_dataset(data);
   const auto& chosen = evaluation_split(list, s.text("split"), data);
