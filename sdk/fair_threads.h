@@ -26,6 +26,7 @@ class FairThreads {
   // passed, sets LibTorch's threads on this thread to the free cores (at least 1, at most `most`).
   // Returns the count in effect. Costs one clock read otherwise.
   int update();
+  int current() const { return current_; }
 
   // Cores other processes kept busy over the last interval (0 before the first one, or where
   // /proc/stat cannot be read: then the count stays at `most`).

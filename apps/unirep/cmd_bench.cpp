@@ -16,6 +16,7 @@
 #include "models/fast/fast_training_ops.h"
 #include "models/fast/fast_unireplknet.h"
 #include "models/backbone/randomize.h"
+#include "models/backbone/recompute.h"
 #include "models/fast/sgemm_rate.h"
 #include "models/backbone/unireplknet.h"
 #include "sdk/threads.h"
@@ -63,7 +64,7 @@ struct BenchArgs {
   int64_t size = 224, batch = 1;
   int runs = 10, warmup = 2, threads = 0;
   int64_t micro_batch = 1, accumulate = 1;
-  bool json = false, fbank = false, train_step = false, profile = false;
+  bool json = false, fbank = false, train_step = false, profile = false, recompute = false;
   int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
   std::string image, video, path, structure = "deploy",
                                   precision = "fp32";  // path: fast for --train-step, else reference
@@ -86,6 +87,8 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
       ->check(CLI::IsMember({"deploy", "train", "both"}));
   app.add_option("--warmup", a.warmup, "Untimed warm-up runs (default 2)")->check(CLI::NonNegativeNumber);
   app.add_option("--threads,-t", a.threads, "CPU threads (default: all cores)");
+  app.add_flag("--recompute", a.recompute,
+               "--train-step: recompute each stage's activations in the backward pass (the memory of one stage)");
   app.add_option("--accumulate", a.accumulate,
                  "--train-step: the batch as N micro-batches, gradients summed (the memory of batch / N)")
       ->check(CLI::PositiveNumber);
@@ -214,6 +217,7 @@ void bench_train_step(const BenchArgs& a, int threads) {
   model->train();
   if (a.path == "fast")
     models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>(models::parse_precision(a.precision)));
+  models::set_activation_recomputation(*model, a.recompute);
   auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
   auto step = [&] {
@@ -227,10 +231,11 @@ void bench_train_step(const BenchArgs& a, int threads) {
   if (a.json)
     std::printf(
         "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"precision\": \"%s\", \"size\": %ld, \"batch\": "
-        "%ld, \"accumulate\": %ld, \"threads\": %d, "
+        "%ld, \"accumulate\": %ld, \"recompute\": %s, \"threads\": %d, "
         "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-        a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, (long)a.accumulate, threads,
+        a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, (long)a.accumulate,
+        a.recompute ? "true" : "false", threads,
         a.runs, median, t.min_ms, ips, rss);
   else
     std::printf(

@@ -1,3 +1,4 @@
+#include "models/backbone/recompute.h"
 #include "models/backbone/unireplknet.h"
 
 #include <ATen/ATen.h>
@@ -86,7 +87,13 @@ std::vector<torch::Tensor> UniRepLKNetImpl::forward_stages(const torch::Tensor& 
     // A stage of depth 0 is the identity, as the official model's empty nn.Sequential
     // (LibTorch's Sequential refuses forward() when empty).
     auto* stage = stages[i]->as<torch::nn::SequentialImpl>();
-    if (!stage->is_empty()) x = stage->forward(x);
+    if (!stage->is_empty()) {
+      if (recompute_stages && is_training() && torch::GradMode::is_enabled()) {
+        x = run_recomputed(*stage, x);
+      } else {
+        x = stage->forward(x);
+      }
+    }
     outs.push_back(apply_stage_norms ? stage_norms[i]->forward(x) : x);
   }
   return outs;

@@ -76,6 +76,9 @@ class UniRepLKNetImpl : public torch::nn::Module {
   torch::nn::LayerNorm norm{nullptr};  // head norm (eps 1e-6)
   torch::nn::Linear head{nullptr};
   std::vector<ChannelsFirstLayerNorm> stage_norms;
+  // In training mode with gradients on, each stage's activations are recomputed in the backward
+  // pass instead of kept (models/backbone/recompute.h; set_activation_recomputation()).
+  bool recompute_stages = false;
 
  private:
   torch::Tensor pooled(const torch::Tensor& last_stage);

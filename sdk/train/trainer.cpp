@@ -1,5 +1,6 @@
 #include "sdk/train/trainer.h"
 
+#include "models/backbone/recompute.h"
 #include "sdk/fair_threads.h"
 
 #include "earlier_run_files.h"
@@ -19,6 +20,7 @@
 #include "sdk/train/metrics.h"
 
 #include <ATen/ATen.h>
+#include <cstdio>
 #include <ATen/autocast_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
@@ -191,6 +193,7 @@ class TrainingRun {
                                          ? std::make_shared<models::FastTrainingOps>(options.precision)
                                          : nullptr);
     if (options.adapt_threads) fair_threads_.emplace(at::get_num_threads());
+    models::set_activation_recomputation(model_, options.recompute);
   }
 
   TrainResult run() {
@@ -312,9 +315,22 @@ class TrainingRun {
     return tally;
   }
 
+  // Gives way to other busy processes (sdk/fair_threads.h), with a note when the count changes.
+  void adapt_threads() {
+    const int was = fair_threads_->current(), now = fair_threads_->update();
+    if (now == was) return;
+    TrainProgress note;
+    note.event = TrainProgress::Event::Note;
+    char load[32];
+    std::snprintf(load, sizeof load, "%.1f", fair_threads_->others_busy_cores());
+    note.message = "threads " + std::to_string(was) + " -> " + std::to_string(now) + ": other processes keep " + load +
+                   " cores busy (--no-adapt-threads keeps the count)";
+    report(note);
+  }
+
   // One optimizer step on `batch`; true when every rank agreed to stop after it.
   bool train_step(const Batch& batch, EpochTally& tally) {
-    if (fair_threads_) fair_threads_->update();
+    if (fair_threads_) adapt_threads();
     const double lr = schedule_.at(s_.step);
     optimizer_.zero_grad();
     const double loss_value = accumulate_gradients(batch);

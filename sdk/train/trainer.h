@@ -31,6 +31,9 @@ struct TrainOptions {
   // gradients summed before the one optimizer step: the memory of the micro-batch, the step of the
   // whole batch (batch norms see each micro-batch's statistics, as in any gradient accumulation).
   int64_t accumulate = 1;
+  // Recompute each backbone stage's activations in the backward pass instead of keeping them:
+  // about a third more time per step for the memory of one stage (models/backbone/recompute.h).
+  bool recompute = false;
   int workers = 2;  // loader threads
   // Give way under contention: while other processes keep cores busy, run on the cores left free
   // (at least one, at most the threads set when training starts; sdk/fair_threads.h). The count

@@ -5,6 +5,7 @@
 #include "models/backbone/grn.h"
 #include "models/backbone/layer_norm.h"
 #include "models/backbone/randomize.h"
+#include "models/backbone/recompute.h"
 #include "models/backbone/training_ops.h"
 #include "models/backbone/unireplknet.h"
 #include "models/fast/fast_training_ops.h"
@@ -156,8 +157,9 @@ TEST(TrainingPath, GrnOutputAndGradientsEqualAutograd) {
 // A gradient is held to the fixture tolerance against LibTorch's float32 autograd, or, where float32
 // itself is that far from the exact value (a BatchNorm over a few pixels sums terms that cancel),
 // to no more than twice LibTorch's own float32 error against float64 autograd.
+// With `recompute`, the fast model also recomputes its stages' activations in the backward pass.
 void expect_same_training_step(const unirep::models::BackboneConfig& config, int64_t batch, int64_t size,
-                               double drop_path) {
+                               double drop_path, bool recompute = false) {
   auto make = [&] {
     unirep::models::UniRepLKNet model{unirep::models::UniRepLKNetOptions(config).drop_path_rate(drop_path)};
     unirep::models::randomize_for_checks(*model, 7);
@@ -167,6 +169,7 @@ void expect_same_training_step(const unirep::models::BackboneConfig& config, int
   auto ref = make(), fast = make(), exact = make();
   exact->to(torch::kDouble);
   ASSERT_GT(unirep::models::set_training_ops(*fast, std::make_shared<unirep::models::FastTrainingOps>()), 0);
+  ASSERT_EQ(unirep::models::set_activation_recomputation(*fast, recompute), 1);
   torch::manual_seed(11);
   const auto x = torch::randn({batch, config.in_chans, size, size});
   auto step = [&](unirep::models::UniRepLKNet& model, const torch::Tensor& input) {
@@ -212,6 +215,38 @@ TEST(TrainingPath, BackboneStepEqualsAutogradOnEveryBlockKind) {
 TEST(TrainingPath, BackboneStepEqualsAutogradWithDropPathAndOneThread) {
   at::set_num_threads(1);
   expect_same_training_step(every_block_kind(), 3, 45, 0.3);
+}
+
+// Recomputed stages replay the drop-path draws and leave the batch-norm statistics moved once.
+TEST(TrainingPath, RecomputedStagesGiveTheSameStepWithDropPath) {
+  at::set_num_threads(2);
+  expect_same_training_step(every_block_kind(), 3, 45, 0.3, /*recompute=*/true);
+}
+
+// On the reference path too, and with a frozen stem (the first stage's input needs no gradient).
+TEST(TrainingPath, RecomputedStagesOnTheReferencePathWithAFrozenStem) {
+  auto make = [] {
+    unirep::models::UniRepLKNet model{unirep::models::UniRepLKNetOptions(every_block_kind()).drop_path_rate(0.2)};
+    unirep::models::randomize_for_checks(*model, 5);
+    model->train();
+    for (auto& p : model->downsample_layers->parameters()) p.requires_grad_(false);
+    return model;
+  };
+  auto plain = make(), recomputed = make();
+  unirep::models::set_activation_recomputation(*recomputed, true);
+  const auto x = torch::randn({2, 3, 40, 40});
+  for (auto* model : {&plain, &recomputed}) {
+    torch::manual_seed(3);
+    (*model)->forward(x).square().sum().backward();
+  }
+  const auto a = plain->named_parameters(), b = recomputed->named_parameters();
+  for (const auto& p : a) {
+    if (!p.value().requires_grad()) continue;
+    ASSERT_TRUE(b[p.key()].grad().defined()) << p.key();
+    EXPECT_TRUE(within_fixture_tolerance(b[p.key()].grad(), p.value().grad())) << p.key();
+  }
+  const auto ab = plain->named_buffers(), bb = recomputed->named_buffers();
+  for (const auto& buf : ab) EXPECT_TRUE(torch::equal(bb[buf.key()], buf.value())) << buf.key();
 }
 
 }  // namespace
