@@ -235,8 +235,7 @@ void bench_train_step(const BenchArgs& a, int threads) {
         "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
         a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, (long)a.accumulate,
-        a.recompute ? "true" : "false", threads,
-        a.runs, median, t.min_ms, ips, rss);
+        a.recompute ? "true" : "false", threads, a.runs, median, t.min_ms, ips, rss);
   else
     std::printf(
         "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), "
