@@ -6,9 +6,13 @@
 // other training ran 4.5x slower, where the half of the machine actually lost would explain 2x.
 // FairThreads watches how many cores other processes keep busy and runs the calling thread's
 // LibTorch work on the cores left free: no more busy threads than free cores, so nobody spins on a
-// core someone else needs. Two processes that both use it settle on sharing the cores.
+// core someone else needs. Two processes that both use it settle on sharing the cores; beside a
+// process that does not give way and keeps every core busy, it stays at one thread.
+// "The cores" are those this process may run on (its CPU affinity: a container's or taskset's
+// share of a larger machine), and only their load counts.
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 namespace unirep::sdk {
 
@@ -39,8 +43,9 @@ class FairThreads {
     double self_s = 0;          // this process's CPU time (user + system)
     bool valid = false;
   };
-  static Sample sample();
+  Sample sample() const;
 
+  std::vector<int> cpus_;  // the CPUs this process may run on
   int most_, cores_, current_;
   double interval_s_, others_ = 0;
   Sample last_;

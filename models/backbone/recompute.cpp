@@ -13,12 +13,27 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// The batch-norm running statistics (and counters) a forward in training mode updates.
-std::vector<std::pair<torch::Tensor, torch::Tensor>> snapshot_buffers(torch::nn::SequentialImpl& stage) {
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> saved;
-  for (auto& b : stage.buffers()) saved.emplace_back(b, b.clone());
-  return saved;
-}
+// Puts back, however the recomputation ends (an exception included), the batch-norm running
+// statistics a forward in training mode updates and the CPU generator's state.
+class RestoreOnExit {
+ public:
+  explicit RestoreOnExit(torch::nn::SequentialImpl& stage)
+      : generator_(at::detail::getDefaultCPUGenerator()), rng_(generator_.get_state()) {
+    for (auto& b : stage.buffers()) buffers_.emplace_back(b, b.clone());
+  }
+  ~RestoreOnExit() {
+    torch::NoGradGuard no_grad;
+    for (auto& [buffer, before] : buffers_) buffer.copy_(before);
+    generator_.set_state(rng_);
+  }
+  RestoreOnExit(const RestoreOnExit&) = delete;
+  RestoreOnExit& operator=(const RestoreOnExit&) = delete;
+
+ private:
+  at::Generator generator_;
+  at::Tensor rng_;
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> buffers_;
+};
 
 struct RecomputeFunction : public torch::autograd::Function<RecomputeFunction> {
   // `anchor` requires grad so the output does even when x does not (a frozen stem): the stage's own
@@ -35,25 +50,24 @@ struct RecomputeFunction : public torch::autograd::Function<RecomputeFunction> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
+    // The engine enables gradients in a backward pass only for create_graph: the reentrant backward
+    // below builds no graph of its own, so a double backward would be silently wrong.
+    if (torch::GradMode::is_enabled())
+      throw std::invalid_argument("recomputed stages do not support double backward (create_graph)");
     auto* stage = reinterpret_cast<torch::nn::SequentialImpl*>(ctx->saved_data["stage"].toInt());
     auto x = ctx->get_saved_variables()[0].detach().requires_grad_(ctx->saved_data["x_requires_grad"].toBool());
-    auto generator = at::detail::getDefaultCPUGenerator();
-    const auto rng_now = generator.get_state();
+    // Restored after the backward pass below: batch norm's backward reads the statistics it saved.
+    RestoreOnExit restore(*stage);
+    at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle on the process's generator
     generator.set_state(ctx->saved_data["rng"].toTensor());
-    const auto buffers = snapshot_buffers(*stage);
     torch::Tensor y;
     {
       torch::AutoGradMode grad(true);
       y = stage->forward(x);
     }
-    generator.set_state(rng_now);
+    if (!y.requires_grad()) return {torch::Tensor(), torch::Tensor(), torch::Tensor()};
     // Accumulates into the stage's parameter gradients (leaves) and x's.
     torch::autograd::backward({y}, {grad_out[0]});
-    {
-      // After the backward pass: batch norm's backward reads the running statistics it saved.
-      torch::NoGradGuard no_grad;
-      for (const auto& [buffer, before] : buffers) buffer.copy_(before);
-    }
     return {x.requires_grad() ? x.grad() : torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };

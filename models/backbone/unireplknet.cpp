@@ -72,6 +72,19 @@ void UniRepLKNetImpl::init_weights() {
   }
 }
 
+namespace {
+
+// Whether a backward pass goes through `stage`: its input or one of its parameters needs a gradient
+// (a frozen stage is not worth recomputing, and its recomputation would have no graph).
+bool needs_gradients(torch::nn::SequentialImpl& stage, const torch::Tensor& x) {
+  if (x.requires_grad()) return true;
+  for (const auto& p : stage.parameters())
+    if (p.requires_grad()) return true;
+  return false;
+}
+
+}  // namespace
+
 std::vector<torch::Tensor> UniRepLKNetImpl::forward_stages(const torch::Tensor& input, bool apply_stage_norms) {
   if (input.dim() != 4 || input.size(1) != config().in_chans) {
     std::ostringstream ss;
@@ -88,7 +101,7 @@ std::vector<torch::Tensor> UniRepLKNetImpl::forward_stages(const torch::Tensor& 
     // (LibTorch's Sequential refuses forward() when empty).
     auto* stage = stages[i]->as<torch::nn::SequentialImpl>();
     if (!stage->is_empty()) {
-      if (recompute_stages && is_training() && torch::GradMode::is_enabled()) {
+      if (recompute_stages && is_training() && torch::GradMode::is_enabled() && needs_gradients(*stage, x)) {
         x = run_recomputed(*stage, x);
       } else {
         x = stage->forward(x);

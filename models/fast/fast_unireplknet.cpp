@@ -296,7 +296,7 @@ class PlanBuilder {
     p.input = at::empty({n * p.height * p.width * cfg.in_chans});
     p.x = at::empty({x_size});
     p.t = at::empty({x_size});
-    p.h = at::empty({h_size});
+    if (w_.precision == Precision::Float32) p.h = at::empty({h_size});  // bf16 plans use h16
     p.scratch = at::empty({scratch});
     p.pooled = at::empty({n * cfg.dims[3]});
     if (w_.precision == Precision::BFloat16) {

@@ -77,6 +77,9 @@ sdk::TrainingCallbacks callbacks_for(const TrainingCallback& progress) {
 TrainingResult run(const std::string& task, const sdk::Settings& settings, const TrainingCallback& progress,
                    const RuntimeOptions& runtime) {
   api_detail::check_options(runtime);
+  if (runtime.precision == "bf16")
+    throw Error(StatusCode::kInvalidArgument,
+                "RuntimeOptions::precision is for inference; training takes the option \"precision\" (bf16)");
   api_detail::CallThreads threads(runtime.threads);
   const auto& recipe = sdk::find_task_recipe(task);
   sdk::TrainingRun r;

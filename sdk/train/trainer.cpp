@@ -552,6 +552,10 @@ Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
     throw std::invalid_argument(
         "option 'precision' bf16 runs on the fast training path; with option 'path' reference, use option 'bf16' "
         "(autocast)");
+  if (options_.bf16 && options_.recompute)
+    throw std::invalid_argument(
+        "option 'recompute' does not combine with option 'bf16' (autocast): the recomputation would run outside "
+        "autocast; use option 'precision' bf16 instead");
   if (options_.precision == models::Precision::BFloat16 && !models::cpu_has_bf16())
     throw std::invalid_argument(
         "option 'precision' bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither; use fp32");

@@ -223,13 +223,14 @@ TEST(TrainingPath, RecomputedStagesGiveTheSameStepWithDropPath) {
   expect_same_training_step(every_block_kind(), 3, 45, 0.3, /*recompute=*/true);
 }
 
-// On the reference path too, and with a frozen stem (the first stage's input needs no gradient).
-TEST(TrainingPath, RecomputedStagesOnTheReferencePathWithAFrozenStem) {
+// On the reference path too, with a frozen stem and first stage (stage 1's input needs no gradient).
+TEST(TrainingPath, RecomputedStagesOnTheReferencePathWithFrozenStages) {
   auto make = [] {
     unirep::models::UniRepLKNet model{unirep::models::UniRepLKNetOptions(every_block_kind()).drop_path_rate(0.2)};
     unirep::models::randomize_for_checks(*model, 5);
     model->train();
     for (auto& p : model->downsample_layers->parameters()) p.requires_grad_(false);
+    for (auto& p : model->stages[0]->parameters()) p.requires_grad_(false);  // a frozen stage: not recomputed
     return model;
   };
   auto plain = make(), recomputed = make();

@@ -385,3 +385,12 @@ TEST(Trainer, ACancelOnRankZeroStopsEveryRankAtTheSameStep) {
   const auto ck = io::read_torch_checkpoint(tmp.file("checkpoint.pth"));
   EXPECT_EQ(ck.find("step")->as_int(), 4);
 }
+
+TEST(Trainer, RecomputeRefusesTheBf16Autocast) {
+  TempDir tmp;
+  auto task = fresh_task();
+  auto o = small_options(tmp.path());
+  o.recompute = true;
+  o.bf16 = true;
+  EXPECT_THROW(Trainer(*task, o), std::invalid_argument);
+}
