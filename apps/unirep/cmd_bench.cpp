@@ -6,6 +6,7 @@
 // repeated runs after a warm-up; the machine is shared, so compare numbers taken in one run.
 #include "input_options.h"
 #include "commands.h"
+#include "model_options.h"
 #include "op_profile.h"
 
 #include "modalities/audio/fbank.h"
@@ -66,8 +67,8 @@ struct BenchArgs {
   int64_t micro_batch = 1, accumulate = 1;
   bool json = false, fbank = false, train_step = false, profile = false, recompute = false;
   int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
-  std::string image, video, path, structure = "deploy",
-                                  precision = "fp32";  // path: fast for --train-step, else reference
+  std::string image, video, path, structure = "deploy";  // path: fast for --train-step, else reference
+  models::Precision precision = models::Precision::Float32;
 };
 
 void add_bench_options(CLI::App& app, BenchArgs& a) {
@@ -92,11 +93,7 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--accumulate", a.accumulate,
                  "--train-step: the batch as N micro-batches, gradients summed (the memory of batch / N)")
       ->check(CLI::PositiveNumber);
-  app.add_option(
-         "--precision", a.precision,
-         "fp32 (default), or bf16 (fast path only; needs AVX512-BF16 or AMX): bfloat16 GEMM operands with float32 "
-         "sums (docs/performance.md, \"bf16\")")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+  add_precision_option(app, a.precision);
   app.add_flag("--json", a.json,
                "One JSON object per structure (model, batch, threads, path, ms_median, ms_min, images_per_s, "
                "gflops_per_s, peak_rss_mb, ...)");
@@ -215,8 +212,7 @@ void bench_train_step(const BenchArgs& a, int threads) {
   models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
   models::randomize_for_checks(*model, 0);
   model->train();
-  if (a.path == "fast")
-    models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>(models::parse_precision(a.precision)));
+  if (a.path == "fast") models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>(a.precision));
   models::set_activation_recomputation(*model, a.recompute);
   auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
@@ -234,16 +230,16 @@ void bench_train_step(const BenchArgs& a, int threads) {
         "%ld, \"accumulate\": %ld, \"recompute\": %s, \"threads\": %d, "
         "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-        a.model.c_str(), a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, (long)a.accumulate,
-        a.recompute ? "true" : "false", threads, a.runs, median, t.min_ms, ips, rss);
+        a.model.c_str(), a.path.c_str(), models::precision_name(a.precision), (long)a.size, (long)a.batch,
+        (long)a.accumulate, a.recompute ? "true" : "false", threads, a.runs, median, t.min_ms, ips, rss);
   else
     std::printf(
         "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), "
         "%.1f "
         "images/s, "
         "peak RSS %.0f MB\n",
-        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(), a.precision.c_str(),
-        median, t.min_ms, ips, rss);
+        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(),
+        models::precision_name(a.precision), median, t.min_ms, ips, rss);
   if (a.profile) print_train_step_profile(step, a);
 }
 
@@ -286,7 +282,7 @@ void bench_structure(const BenchArgs& a, int threads, const models::BackboneConf
   torch::InferenceMode guard;
   std::unique_ptr<models::FastUniRepLKNet> fast_net;
   if (fast) {
-    fast_net = std::make_unique<models::FastUniRepLKNet>(*model, models::parse_precision(a.precision));
+    fast_net = std::make_unique<models::FastUniRepLKNet>(*model, a.precision);
     fast_net->set_micro_batch(a.micro_batch);
   }
   auto forward = [&]() { return fast ? fast_net->forward(x) : model->forward(x); };
@@ -307,15 +303,16 @@ void bench_structure(const BenchArgs& a, int threads, const models::BackboneConf
         "\"batch\": %ld, \"threads\": %d, \"iters\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": "
         "%.2f, \"gflops\": %.3f, "
         "\"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f%s}\n",
-        a.model.c_str(), structure, a.path.c_str(), a.precision.c_str(), (long)a.size, (long)a.batch, threads, a.runs,
-        median, t.min_ms, ips, 2.0 * static_cast<double>(cx.macs) / 1e9, gflops, rss, fast_memory.c_str());
+        a.model.c_str(), structure, a.path.c_str(), models::precision_name(a.precision), (long)a.size, (long)a.batch,
+        threads, a.runs, median, t.min_ms, ips, 2.0 * static_cast<double>(cx.macs) / 1e9, gflops, rss,
+        fast_memory.c_str());
   else
     std::printf(
         "%-7s %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), %.1f images/s, %.1f GFLOP/s, "
         "peak "
         "RSS %.0f MB%s\n",
         structure, a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(),
-        a.precision.c_str(), median, t.min_ms, ips, gflops, rss, fast_memory.c_str());
+        models::precision_name(a.precision), median, t.min_ms, ips, gflops, rss, fast_memory.c_str());
   if (fast && a.profile) print_fast_profile(*fast_net, forward, a);
 }
 
@@ -344,7 +341,7 @@ Command add_bench(CLI::App& app) {
   return [a]() {
     const int threads = sdk::configure_threads(a->threads);
     if (a->path.empty()) a->path = a->train_step ? "fast" : "reference";
-    if (a->precision == "bf16" && a->path != "fast")
+    if (a->precision == models::Precision::BFloat16 && a->path != "fast")
       throw std::invalid_argument("--precision bf16 runs on the fast path; add --path fast");
     if (!a->image.empty() || !a->video.empty())
       bench_preprocessing(*a);

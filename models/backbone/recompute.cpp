@@ -81,14 +81,12 @@ torch::Tensor run_recomputed(torch::nn::SequentialImpl& stage, const torch::Tens
 
 int set_activation_recomputation(torch::nn::Module& root, bool on) {
   int found = 0;
-  auto visit = [&](torch::nn::Module& m) {
-    if (auto* net = dynamic_cast<UniRepLKNetImpl*>(&m)) {
+  for (const auto& m : root.modules(/*include_self=*/true)) {
+    if (auto* net = dynamic_cast<UniRepLKNetImpl*>(m.get())) {
       net->recompute_stages = on;
       ++found;
     }
-  };
-  visit(root);
-  for (const auto& child : root.modules(/*include_self=*/false)) visit(*child);
+  }
   return found;
 }
 

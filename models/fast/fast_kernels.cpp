@@ -162,9 +162,7 @@ void squeeze_excite_scales(const float* x, int64_t images, int64_t pixels, int64
                            float* scratch, float* scales) {
   float* means = scratch + reduction_scratch_floats(channels);
   float* h = means + 2 * images * channels;
-  channel_sums(x, images, pixels, channels, means, scratch, rows_accumulate);
-  const float inv = 1.0f / static_cast<float>(pixels);
-  for (int64_t i = 0; i < images * channels; ++i) means[i] *= inv;
+  channel_means(x, images, pixels, channels, means, scratch);
   for (int64_t n = 0; n < images; ++n) {
     float* hn = h + n * hidden;
     float* sn = scales + n * channels;

@@ -83,7 +83,7 @@ void require_file(const std::string& path, const char* what) {
 
 sdk::InferenceSettings inference_settings(const RuntimeOptions& options) {
   sdk::InferenceSettings settings;
-  if (options.precision == "bf16") settings.precision = models::Precision::BFloat16;
+  if (!options.precision.empty()) settings.precision = models::parse_precision(options.precision);
   return settings;
 }
 
@@ -94,12 +94,12 @@ void check_options(const RuntimeOptions& options) {
   if (options.batch_size < 1)
     throw Error(StatusCode::kInvalidArgument,
                 "batch_size must be at least 1, got " + std::to_string(options.batch_size));
-  if (options.precision != "fp32" && options.precision != "bf16" && !options.precision.empty())
-    throw Error(StatusCode::kInvalidArgument,
-                "unknown precision '" + options.precision + "' (use \"fp32\" or \"bf16\")");
-  if (options.precision == "bf16" && !models::cpu_has_bf16())
-    throw Error(StatusCode::kUnsupported,
-                "precision bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither (use \"fp32\")");
+  const auto settings = guarded([&] { return inference_settings(options); });  // kInvalidArgument for a bad name
+  try {
+    models::check_precision_supported(settings.precision);
+  } catch (const std::invalid_argument& e) {
+    throw Error(StatusCode::kUnsupported, e.what());
+  }
   const auto& d = options.device;
   if (d == "cpu" || d.empty()) return;
   if (d.rfind("cuda", 0) == 0) {

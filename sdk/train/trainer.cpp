@@ -556,9 +556,7 @@ Trainer::Trainer(Task& task, TrainOptions options, Communicator* comm)
     throw std::invalid_argument(
         "option 'recompute' does not combine with option 'bf16' (autocast): the recomputation would run outside "
         "autocast; use option 'precision' bf16 instead");
-  if (options_.precision == models::Precision::BFloat16 && !models::cpu_has_bf16())
-    throw std::invalid_argument(
-        "option 'precision' bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither; use fp32");
+  models::check_precision_supported(options_.precision);
   if (options_.monitor.empty()) options_.monitor = task_.classification() ? "top1" : "loss";
 }
 
