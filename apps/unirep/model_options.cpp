@@ -4,7 +4,6 @@
 #include "models/backbone/backbone_config.h"
 #include "sdk/threads.h"
 
-#include <map>
 #include <string>
 
 namespace unirep::cli {
@@ -24,13 +23,13 @@ void ModelOptions::add_to(CLI::App& app, bool weights_required, bool model_requi
 }
 
 CLI::Option* add_precision_option(CLI::App& app, models::Precision& precision) {
-  static const std::map<std::string, models::Precision> names{{"fp32", models::Precision::Float32},
-                                                              {"bf16", models::Precision::BFloat16}};
+  // A text checked against the names, so a bad value reads "fp16 not in {fp32,bf16}".
   return app
-      .add_option("--precision", precision,
-                  "fp32 (default) or bf16: bfloat16 matrix products with float32 sums on the fast path, about 1.7x "
-                  "faster (needs AVX512-BF16 or AMX)")
-      ->transform(CLI::CheckedTransformer(names));
+      .add_option_function<std::string>(
+          "--precision", [&precision](const std::string& name) { precision = models::parse_precision(name); },
+          "fp32 (default) or bf16: bfloat16 matrix products with float32 sums on the fast path, about 1.7x "
+          "faster (needs AVX512-BF16 or AMX)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
 }
 
 void ModelOptions::finalize() {
