@@ -224,22 +224,27 @@ void bench_train_step(const BenchArgs& a, int threads) {
   const auto t = time_calls(a.warmup, a.runs, step, [&] { model->zero_grad(/*set_to_none=*/true); });
   const double median = t.median_ms;
   const double ips = static_cast<double>(a.batch) * 1000.0 / median, rss = peak_rss_mb();
+  // A step's FLOPs as docs/performance.md counts them ("Training path"): the train structure's
+  // forward multiply-accumulates, and twice that backward (input and weight gradients), x 2.
+  const auto cx = models::count_complexity(config, /*deploy=*/false, a.size, a.size, config.layer_scale_init_value);
+  const double step_gflop = 3.0 * 2.0 * static_cast<double>(cx.macs) * static_cast<double>(a.batch) / 1e9;
+  const double gflops = step_gflop / (median / 1000.0);
   if (a.json)
     std::printf(
         "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"precision\": \"%s\", \"size\": %ld, \"batch\": "
         "%ld, \"accumulate\": %ld, \"recompute\": %s, \"threads\": %d, "
         "\"iters\": %d, "
-        "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
+        "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflop_per_step\": %.3f, \"gflops_per_s\": "
+        "%.2f, \"peak_rss_mb\": %.1f}\n",
         a.model.c_str(), a.path.c_str(), models::precision_name(a.precision), (long)a.size, (long)a.batch,
-        (long)a.accumulate, a.recompute ? "true" : "false", threads, a.runs, median, t.min_ms, ips, rss);
+        (long)a.accumulate, a.recompute ? "true" : "false", threads, a.runs, median, t.min_ms, ips, step_gflop, gflops,
+        rss);
   else
     std::printf(
         "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), "
-        "%.1f "
-        "images/s, "
-        "peak RSS %.0f MB\n",
+        "%.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB\n",
         a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(),
-        models::precision_name(a.precision), median, t.min_ms, ips, rss);
+        models::precision_name(a.precision), median, t.min_ms, ips, gflops, rss);
   if (a.profile) print_train_step_profile(step, a);
 }
 

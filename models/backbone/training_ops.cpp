@@ -6,6 +6,12 @@
 
 namespace unirep::models {
 
+at::Tensor TrainingOps::channel_mlp(const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
+                                    const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
+                                    const at::Tensor& b2) {
+  return linear(grn(gelu(linear(x, w1, b1)), gamma, beta), w2, b2);
+}
+
 int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops) {
   int n = 0;
   for (const auto& m : root.modules(/*include_self=*/true)) {

@@ -30,6 +30,12 @@ class TrainingOps {
   virtual at::Tensor gelu(const at::Tensor& x) = 0;
   // The GRN with beta (grn.h) on an N x H x W x C tensor; gamma and beta are 1 x 1 x 1 x C.
   virtual at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) = 0;
+  // The block's channel MLP on an N x H x W x C tensor: Linear C -> 4C, GELU, GRN with beta, Linear
+  // 4C -> C, i.e. linear(grn(gelu(linear(x, w1, b1)), gamma, beta), w2, b2) with b2 possibly
+  // undefined. By default the ops above one after another; an implementation may fuse them.
+  virtual at::Tensor channel_mlp(const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
+                                 const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
+                                 const at::Tensor& b2);
 };
 
 // Installs `ops` (nullptr: back to LibTorch's) on every block, Dilated Reparam Block and

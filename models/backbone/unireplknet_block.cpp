@@ -59,9 +59,13 @@ torch::Tensor UniRepLKNetBlockImpl::forward(const torch::Tensor& x) {
   };
   auto y = se_->forward(depthwise(x));
   auto h = y.permute({0, 2, 3, 1});  // NHWC view
-  h = ops ? ops->gelu(linear(*fc1_, h)) : at::gelu(linear(*fc1_, h));
-  h = ops && grn_->has_beta() ? ops->grn(h, grn_->gamma, grn_->beta) : grn_->forward(h);
-  h = linear(*fc2_, h).permute({0, 3, 1, 2});
+  if (ops && grn_->has_beta()) {
+    h = ops->channel_mlp(h, fc1_->weight, fc1_->bias, grn_->gamma, grn_->beta, fc2_->weight, fc2_->bias);
+  } else {
+    h = ops ? ops->gelu(linear(*fc1_, h)) : at::gelu(linear(*fc1_, h));
+    h = linear(*fc2_, grn_->forward(h));
+  }
+  h = h.permute({0, 3, 1, 2});
   if (fc2_bn_) h = fc2_bn_->forward(h);
   if (gamma_.defined()) h = h * gamma_.view({1, -1, 1, 1});
   return x + drop_path(h, options.drop_path(), is_training());

@@ -210,6 +210,73 @@ struct GrnFunction : torch::autograd::Function<GrnFunction> {
   }
 };
 
+// ---- The channel MLP: Linear, GELU, GRN, Linear in one function ----------------------------------
+
+// The block's channel MLP with the activation pair fused (gelu_grn_forward/backward): the GELU's
+// output never makes a separate pass, the first Linear's bias gradient comes with the GELU's
+// gradient, and in bf16 the GRN's output and the GELU's gradient are written as the GEMMs'
+// bfloat16 operands directly (docs/performance.md, "Training path").
+struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
+                            const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
+                            const at::Tensor& b2, bool bf16) {
+    const auto channels = w1.size(1), hidden = w1.size(0), images = x.size(0);
+    auto rows = operand(x.reshape({-1, channels}).contiguous(), bf16);
+    const auto count = rows.size(0), pixels = count / std::max<int64_t>(1, images);
+    auto w1_op = operand(w1.contiguous(), bf16), w2_op = operand(w2.contiguous(), bf16);
+    auto g_ = gamma.contiguous(), beta_ = beta.contiguous();
+    auto h = at::empty({count, hidden}, x.options()), a = at::empty_like(h);
+    matmul(rows, w1_op.t(), b1.contiguous(), h);
+    auto out = at::empty({count, hidden}, x.options().dtype(bf16 ? at::kBFloat16 : at::kFloat));
+    auto norms = at::empty({images, hidden}, x.options()), nx = at::empty_like(norms);
+    gelu_grn_forward(h.data_ptr<float>(), a.data_ptr<float>(), bf16 ? nullptr : out.data_ptr<float>(),
+                     bf16 ? reinterpret_cast<uint16_t*>(out.data_ptr()) : nullptr, images, pixels, hidden,
+                     g_.data_ptr<float>(), beta_.data_ptr<float>(), norms.data_ptr<float>(), nx.data_ptr<float>());
+    auto y = at::empty({count, channels}, x.options());
+    matmul(out, w2_op.t(), has(b2) ? b2.contiguous() : at::Tensor(), y);
+    ctx->save_for_backward({rows, w1_op, h, a, out, w2_op, g_, norms, nx});
+    ctx->saved_data["bf16"] = bf16;
+    ctx->saved_data["has_b2"] = has(b2);
+    return y.view(x.sizes());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto s = ctx->get_saved_variables();
+    const auto &rows = s[0], &w1 = s[1], &h = s[2], &a = s[3], &out = s[4], &w2 = s[5], &gamma = s[6],
+               &norms = s[7], &nx = s[8];
+    const bool bf16 = ctx->saved_data["bf16"].toBool();
+    const auto count = rows.size(0), channels = w1.size(1), hidden = w1.size(0), images = norms.size(0);
+    auto dy32 = grads[0].reshape({count, channels}).contiguous();
+    auto dy = operand(dy32, bf16);
+    auto d_out = at::empty({count, hidden}, dy32.options());
+    matmul(dy, w2, {}, d_out);
+    at::Tensor dw2, db2;
+    if (ctx->needs_input_grad(5)) {
+      dw2 = at::empty({channels, hidden}, dy32.options());
+      matmul(dy.t(), out, {}, dw2);
+    }
+    if (ctx->saved_data["has_b2"].toBool() && ctx->needs_input_grad(6)) db2 = dy32.sum(0);
+    auto dh = at::empty({count, hidden}, dy32.options().dtype(bf16 ? at::kBFloat16 : at::kFloat));
+    auto db1 = at::empty({hidden}, dy32.options()), dgamma = at::empty_like(gamma), dbeta = at::empty_like(gamma);
+    gelu_grn_backward(h.data_ptr<float>(), a.data_ptr<float>(), d_out.data_ptr<float>(), images,
+                      count / std::max<int64_t>(1, images), hidden, gamma.data_ptr<float>(), norms.data_ptr<float>(),
+                      nx.data_ptr<float>(), bf16 ? nullptr : dh.data_ptr<float>(),
+                      bf16 ? reinterpret_cast<uint16_t*>(dh.data_ptr()) : nullptr, db1.data_ptr<float>(),
+                      dgamma.data_ptr<float>(), dbeta.data_ptr<float>());
+    at::Tensor dx, dw1;
+    if (ctx->needs_input_grad(0)) {
+      dx = at::empty({count, channels}, dy32.options());
+      matmul(dh, w1, {}, dx);
+      dx = dx.view(grads[0].sizes());
+    }
+    if (ctx->needs_input_grad(1)) {
+      dw1 = at::empty({hidden, channels}, dy32.options());
+      matmul(dh.t(), rows, {}, dw1);
+    }
+    return {dx, dw1, db1, dgamma, dbeta, dw2, db2, at::Tensor()};
+  }
+};
+
 // ---- Depthwise convolution ------------------------------------------------------------------------
 
 int64_t same_padding(int64_t kernel, int64_t dilation) {
@@ -278,6 +345,17 @@ at::Tensor FastTrainingOps::layer_norm_channels(const at::Tensor& x, const at::T
 at::Tensor FastTrainingOps::gelu(const at::Tensor& x) {
   if (!is_cpu_float(x) || x.numel() == 0) return at::gelu(x);
   return GeluFunction::apply(x);
+}
+
+at::Tensor FastTrainingOps::channel_mlp(const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
+                                        const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
+                                        const at::Tensor& b2) {
+  const bool fusable = x.dim() == 4 && x.numel() > 0 && b1.defined() && x.size(3) == w1.size(1);
+  if (!fusable || !is_cpu_float(x) || !is_cpu_float(w1) || !is_cpu_float(b1) || !is_cpu_float(gamma) ||
+      !is_cpu_float(beta) || !is_cpu_float(w2) || !is_cpu_float(b2))
+    return TrainingOps::channel_mlp(x, w1, b1, gamma, beta, w2, b2);
+  return ChannelMlpFunction::apply(x, w1, b1, gamma, beta, w2, bias_or_empty(b2, w2),
+                                   precision_ == Precision::BFloat16);
 }
 
 at::Tensor FastTrainingOps::grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) {

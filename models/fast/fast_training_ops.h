@@ -13,7 +13,10 @@
 //                   row each way (ATen's layer_norm is slow at C = 12..96);
 //   GELU:           oneDNN's eltwise forward and backward (JIT-vectorized erf), in place of ATen's;
 //   GRN:            one kernel forward (two passes: norms, then scale and shift) and one backward
-//                   (two reductions, one pass), in place of about twenty LibTorch ops.
+//                   (two reductions, one pass), in place of about twenty LibTorch ops;
+//   channel MLP:    the block's Linear -> GELU -> GRN -> Linear as one function: GELU and GRN fused
+//                   (two passes over the hidden rows each way, the first bias gradient on the way;
+//                   in bf16 the GEMM operands written directly as bfloat16).
 //
 // Float32 CPU tensors only; anything else goes to the LibTorch op, which gives the same result.
 #include "models/backbone/training_ops.h"
@@ -34,6 +37,8 @@ class FastTrainingOps : public TrainingOps {
                                  double eps) override;
   at::Tensor gelu(const at::Tensor& x) override;
   at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) override;
+  at::Tensor channel_mlp(const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1, const at::Tensor& gamma,
+                         const at::Tensor& beta, const at::Tensor& w2, const at::Tensor& b2) override;
 
  private:
   Precision precision_;

@@ -1,5 +1,7 @@
 #include "models/fast/training_kernels.h"
 
+#include "models/fast/gelu_math.h"
+#include "models/fast/precision.h"
 #include "models/fast/row_kernels.h"
 
 #include <omp.h>
@@ -145,6 +147,136 @@ UNIREP_CLONES void layer_norm_grad_rows(const float* __restrict x, const float* 
   }
 }
 
+// Rows [first, first + rows) cut where an image ends: f(image, first_row, rows) for each piece.
+template <class F>
+void split_at_images(int64_t first, int64_t rows, int64_t pixels, F&& f) {
+  while (rows > 0) {
+    const int64_t n = first / pixels, take = std::min(rows, (n + 1) * pixels - first);
+    f(n, first, take);
+    first += take;
+    rows -= take;
+  }
+}
+
+// f(image, first_row, rows) over all images x pixels rows, in parallel chunks cut at images.
+template <class F>
+void for_image_rows(int64_t images, int64_t pixels, int64_t channels, F&& f) {
+  for_row_chunks(images * pixels, channels,
+                 [&](int64_t first, int64_t rows) { split_at_images(first, rows, pixels, f); });
+}
+
+// From the per-image sums of squares in g (images x channels): g becomes the norms, nx the
+// normalized norms; returns each image's per-channel factor gamma * nx + 1.
+std::vector<float> grn_norms_and_scales(int64_t images, int64_t channels, const float* gamma, float* g, float* nx) {
+  std::vector<float> scale(static_cast<size_t>(images * channels));
+  for (int64_t n = 0; n < images; ++n) {
+    float* gn = g + n * channels;
+    double mean = 0;
+    for (int64_t c = 0; c < channels; ++c) mean += gn[c] = std::sqrt(gn[c]);
+    const float denominator = static_cast<float>(mean / channels) + kGrnEps;
+    for (int64_t c = 0; c < channels; ++c) {
+      nx[n * channels + c] = gn[c] / denominator;
+      scale[n * channels + c] = gamma[c] * nx[n * channels + c] + 1.0f;
+    }
+  }
+  return scale;
+}
+
+// The GRN's input gradient is grad_out * scale + x * coef, per image and channel.
+struct GrnGradFactors {
+  std::vector<float> scale, coef;
+};
+
+// One pass over x and grad_out for the per-image sums, then the factors; grad_gamma and grad_beta
+// are written on the way.
+GrnGradFactors grn_grad_factors(const float* x, const float* grad_out, int64_t images, int64_t pixels,
+                                int64_t channels, const float* gamma, const float* g, const float* nx,
+                                float* grad_gamma, float* grad_beta) {
+  // Per image: s[c] = sum over pixels of grad_out * x, then the sum of grad_out (the beta
+  // gradient's share): sums[n * 2C + c] and sums[n * 2C + C + c].
+  std::vector<float> sums(static_cast<size_t>(images * 2 * channels));
+  per_image_sums(images, pixels, channels, 2 * channels, sums.data(), [&](int64_t first, int64_t rows, float* acc) {
+    rows_dot_and_sum(grad_out + first * channels, x + first * channels, rows, channels, acc, acc + channels);
+  });
+  std::fill(grad_gamma, grad_gamma + channels, 0.0f);
+  std::fill(grad_beta, grad_beta + channels, 0.0f);
+  GrnGradFactors f{std::vector<float>(static_cast<size_t>(images * channels)),
+                   std::vector<float>(static_cast<size_t>(images * channels))};
+  for (int64_t n = 0; n < images; ++n) {
+    const float *gn = g + n * channels, *nxn = nx + n * channels, *sn = sums.data() + n * 2 * channels;
+    const float* out_sums = sn + channels;
+    double mean = 0, dot = 0;  // dot = sum_c d(nx)[c] * g[c]
+    for (int64_t c = 0; c < channels; ++c) mean += gn[c], dot += static_cast<double>(gamma[c] * sn[c]) * gn[c];
+    const double m = mean / channels + kGrnEps;
+    for (int64_t c = 0; c < channels; ++c) {
+      const int64_t i = n * channels + c;
+      grad_gamma[c] += nxn[c] * sn[c];
+      grad_beta[c] += out_sums[c];
+      f.scale[i] = gamma[c] * nxn[c] + 1.0f;
+      const double dg = gamma[c] * sn[c] / m - dot / (m * m * channels);
+      f.coef[i] = gn[c] > 0.0f ? static_cast<float>(dg / gn[c]) : 0.0f;
+    }
+  }
+  return f;
+}
+
+// a = gelu(h); acc[c] += a^2 over the rows.
+UNIREP_CLONES void rows_gelu_and_squares(const float* __restrict h, float* __restrict a, int64_t rows,
+                                         int64_t channels, float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* hr = h + r * channels;
+    float* ar = a + r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) {
+      float cdf, density;
+      normal_cdf_and_density(hr[c], cdf, density);
+      ar[c] = hr[c] * cdf;
+      acc[c] += ar[c] * ar[c];
+    }
+  }
+}
+
+// out[r, c] = bf16(a[r, c] * s[c] + shift[c]).
+UNIREP_CLONES void rows_scale_shift_to_bf16(const float* __restrict a, const float* __restrict s,
+                                            const float* __restrict shift, int64_t rows, int64_t channels,
+                                            uint16_t* __restrict out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* ar = a + r * channels;
+    uint16_t* o = out + r * channels;
+    for (int64_t c = 0; c < channels; ++c) o[c] = float_to_bf16(ar[c] * s[c] + shift[c]);
+  }
+}
+
+// grad_h = (grad_out * scale + a * coef) * gelu'(h), written as float32 (grad_h) or bfloat16
+// (grad_h_bf16); bias_acc[c] += grad_h (before rounding).
+UNIREP_CLONES void rows_gelu_grn_grad(const float* __restrict grad_out, const float* __restrict a,
+                                      const float* __restrict h, const float* __restrict scale,
+                                      const float* __restrict coef, int64_t rows, int64_t channels,
+                                      float* __restrict grad_h, uint16_t* __restrict grad_h_bf16,
+                                      float* __restrict bias_acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * channels;
+    if (grad_h != nullptr) {
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) {
+        float cdf, density;
+        normal_cdf_and_density(h[o + c], cdf, density);
+        grad_h[o + c] = (grad_out[o + c] * scale[c] + a[o + c] * coef[c]) * (cdf + h[o + c] * density);
+        bias_acc[c] += grad_h[o + c];
+      }
+    } else {
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) {
+        float cdf, density;
+        normal_cdf_and_density(h[o + c], cdf, density);
+        const float d = (grad_out[o + c] * scale[c] + a[o + c] * coef[c]) * (cdf + h[o + c] * density);
+        grad_h_bf16[o + c] = float_to_bf16(d);
+        bias_acc[c] += d;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void layer_norm_forward(const float* x, float* out, int64_t rows, int64_t channels, const float* weight,
@@ -183,66 +315,60 @@ void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int
   per_image_sums(images, pixels, channels, channels, g, [&](int64_t first, int64_t rows, float* acc) {
     rows_accumulate_squares(x + first * channels, rows, channels, acc);
   });
-  std::vector<float> scale(static_cast<size_t>(images * channels));
-  for (int64_t n = 0; n < images; ++n) {
-    float* gn = g + n * channels;
-    double mean = 0;
-    for (int64_t c = 0; c < channels; ++c) mean += gn[c] = std::sqrt(gn[c]);
-    const float denominator = static_cast<float>(mean / channels) + kGrnEps;
-    for (int64_t c = 0; c < channels; ++c) {
-      nx[n * channels + c] = gn[c] / denominator;
-      scale[n * channels + c] = gamma[c] * nx[n * channels + c] + 1.0f;
-    }
-  }
-  for_row_chunks(images * pixels, channels, [&](int64_t first, int64_t rows) {
-    // Chunks may straddle images: split at image boundaries.
-    while (rows > 0) {
-      const int64_t n = first / pixels, take = std::min(rows, (n + 1) * pixels - first);
-      rows_scale_add(x + first * channels, scale.data() + n * channels, nullptr, nullptr, beta, take, channels,
-                     out + first * channels);
-      first += take;
-      rows -= take;
-    }
+  const auto scale = grn_norms_and_scales(images, channels, gamma, g, nx);
+  for_image_rows(images, pixels, channels, [&](int64_t n, int64_t first, int64_t rows) {
+    rows_scale_add(x + first * channels, scale.data() + n * channels, nullptr, nullptr, beta, rows, channels,
+                   out + first * channels);
   });
 }
 
 void grn_backward(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
                   const float* gamma, const float* g, const float* nx, float* grad_x, float* grad_gamma,
                   float* grad_beta) {
-  // Per image, in one pass: s[c] = sum over pixels of grad_out * x, then the sum of grad_out (the
-  // beta gradient's share): sums[n * 2C + c] and sums[n * 2C + C + c].
-  std::vector<float> sums(static_cast<size_t>(images * 2 * channels));
-  per_image_sums(images, pixels, channels, 2 * channels, sums.data(), [&](int64_t first, int64_t rows, float* acc) {
-    rows_dot_and_sum(grad_out + first * channels, x + first * channels, rows, channels, acc, acc + channels);
+  const auto f = grn_grad_factors(x, grad_out, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
+  for_image_rows(images, pixels, channels, [&](int64_t n, int64_t first, int64_t rows) {
+    rows_scale_add(grad_out + first * channels, f.scale.data() + n * channels, x + first * channels,
+                   f.coef.data() + n * channels, nullptr, rows, channels, grad_x + first * channels);
   });
-  std::fill(grad_gamma, grad_gamma + channels, 0.0f);
-  std::fill(grad_beta, grad_beta + channels, 0.0f);
-  // Per image: the direct scale and the coefficient of x that the norm's gradient adds.
-  std::vector<float> scale(static_cast<size_t>(images * channels)), coef(static_cast<size_t>(images * channels));
-  for (int64_t n = 0; n < images; ++n) {
-    const float *gn = g + n * channels, *nxn = nx + n * channels, *sn = sums.data() + n * 2 * channels;
-    const float* out_sums = sn + channels;
-    double mean = 0, dot = 0;  // dot = sum_c d(nx)[c] * g[c]
-    for (int64_t c = 0; c < channels; ++c) mean += gn[c], dot += static_cast<double>(gamma[c] * sn[c]) * gn[c];
-    const double m = mean / channels + kGrnEps;
-    for (int64_t c = 0; c < channels; ++c) {
-      const int64_t i = n * channels + c;
-      grad_gamma[c] += nxn[c] * sn[c];
-      grad_beta[c] += out_sums[c];
-      scale[i] = gamma[c] * nxn[c] + 1.0f;
-      const double dg = gamma[c] * sn[c] / m - dot / (m * m * channels);
-      coef[i] = gn[c] > 0.0f ? static_cast<float>(dg / gn[c]) : 0.0f;
+}
+
+void gelu_grn_forward(const float* h, float* a, float* out, uint16_t* out_bf16, int64_t images, int64_t pixels,
+                      int64_t channels, const float* gamma, const float* beta, float* g, float* nx) {
+  per_image_sums(images, pixels, channels, channels, g, [&](int64_t first, int64_t rows, float* acc) {
+    rows_gelu_and_squares(h + first * channels, a + first * channels, rows, channels, acc);
+  });
+  const auto scale = grn_norms_and_scales(images, channels, gamma, g, nx);
+  for_image_rows(images, pixels, channels, [&](int64_t n, int64_t first, int64_t rows) {
+    const float* s = scale.data() + n * channels;
+    if (out != nullptr) {
+      rows_scale_add(a + first * channels, s, nullptr, nullptr, beta, rows, channels, out + first * channels);
+    } else {
+      rows_scale_shift_to_bf16(a + first * channels, s, beta, rows, channels, out_bf16 + first * channels);
     }
+  });
+}
+
+void gelu_grn_backward(const float* h, const float* a, const float* grad_out, int64_t images, int64_t pixels,
+                       int64_t channels, const float* gamma, const float* g, const float* nx, float* grad_h,
+                       uint16_t* grad_h_bf16, float* grad_bias, float* grad_gamma, float* grad_beta) {
+  const auto f = grn_grad_factors(a, grad_out, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
+  // grad_h's column sums: per-thread rows of accumulators over static chunks, added in thread order.
+  const int64_t rows = images * pixels, step = chunk_rows(channels), chunks = (rows + step - 1) / step;
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
+  std::vector<float> partial(static_cast<size_t>(threads * channels), 0.0f);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int64_t k = 0; k < chunks; ++k) {
+    float* acc = partial.data() + omp_get_thread_num() * channels;
+    split_at_images(k * step, std::min(step, rows - k * step), pixels, [&](int64_t n, int64_t first, int64_t count) {
+      const int64_t o = first * channels;
+      rows_gelu_grn_grad(grad_out + o, a + o, h + o, f.scale.data() + n * channels, f.coef.data() + n * channels,
+                         count, channels, grad_h != nullptr ? grad_h + o : nullptr,
+                         grad_h != nullptr ? nullptr : grad_h_bf16 + o, acc);
+    });
   }
-  for_row_chunks(images * pixels, channels, [&](int64_t first, int64_t rows) {
-    while (rows > 0) {
-      const int64_t n = first / pixels, take = std::min(rows, (n + 1) * pixels - first);
-      rows_scale_add(grad_out + first * channels, scale.data() + n * channels, x + first * channels,
-                     coef.data() + n * channels, nullptr, take, channels, grad_x + first * channels);
-      first += take;
-      rows -= take;
-    }
-  });
+  std::fill(grad_bias, grad_bias + channels, 0.0f);
+  for (int t = 0; t < threads; ++t)
+    for (int64_t c = 0; c < channels; ++c) grad_bias[c] += partial[t * channels + c];
 }
 
 void depthwise_weight_grad(const float* in, const float* grad_out, int64_t images, int64_t height, int64_t width,

@@ -152,6 +152,59 @@ TEST(TrainingPath, GrnOutputAndGradientsEqualAutograd) {
   }
 }
 
+// The block's channel MLP (Linear, GELU, GRN, Linear) as one fused function against the four
+// LibTorch ops; one hidden channel is 0 everywhere (its GRN norm is 0).
+struct MlpCase {
+  std::vector<int64_t> shape;
+  bool second_bias;
+};
+
+std::vector<torch::Tensor> channel_mlp_step(unirep::models::TrainingOps* ops, const MlpCase& c, uint64_t seed) {
+  torch::manual_seed(seed);
+  const auto channels = c.shape.back(), hidden = 4 * channels;
+  auto x = torch::randn(c.shape), w1 = torch::randn({hidden, channels}) * 0.3, b1 = torch::randn({hidden}) * 0.5;
+  w1[2].zero_();
+  b1[2].zero_();
+  auto gamma = torch::randn({1, 1, 1, hidden}), beta = torch::randn({1, 1, 1, hidden});
+  auto w2 = torch::randn({channels, hidden}) * 0.1, b2 = torch::randn({channels}), dy = torch::randn(c.shape);
+  std::vector<torch::Tensor> leaves{x, w1, b1, gamma, beta, w2, b2};
+  for (auto& t : leaves) t.requires_grad_(true);
+  const auto bias2 = c.second_bias ? b2 : torch::Tensor();
+  auto y = ops ? ops->channel_mlp(x, w1, b1, gamma, beta, w2, bias2)
+               : at::linear(unirep::models::grn(at::gelu(at::linear(x, w1, b1)), gamma, beta), w2, bias2);
+  (y * dy).sum().backward();
+  std::vector<torch::Tensor> out{y.detach()};
+  for (size_t i = 0; i < leaves.size(); ++i)
+    out.push_back(i == 6 && !c.second_bias ? torch::zeros({1}) : leaves[i].grad());
+  return out;
+}
+
+const MlpCase kMlpCases[] = {{{2, 7, 9, 40}, false}, {{3, 1, 1, 17}, true}, {{1, 15, 13, 24}, true}};
+
+TEST(TrainingPath, ChannelMlpOutputAndGradientsEqualAutograd) {
+  unirep::models::FastTrainingOps ops;
+  for (const auto& c : kMlpCases) {
+    SCOPED_TRACE("C " + std::to_string(c.shape.back()) + ", pixels " + std::to_string(c.shape[1] * c.shape[2]));
+    const auto fast = channel_mlp_step(&ops, c, 12), ref = channel_mlp_step(nullptr, c, 12);
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
+  }
+}
+
+// bf16: the GEMM operands (the GRN's output and the GELU's gradient among them) rounded to bfloat16,
+// everything else float32: within bfloat16 rounding of the float32 results.
+TEST(TrainingPath, BFloat16ChannelMlpIsWithinBFloat16RoundingOfFloat32) {
+  if (!unirep::models::cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16 (AVX512-BF16 or AMX)";
+  unirep::models::FastTrainingOps ops(unirep::models::Precision::BFloat16);
+  for (const auto& c : kMlpCases) {
+    const auto bf16 = channel_mlp_step(&ops, c, 13), ref = channel_mlp_step(nullptr, c, 13);
+    for (size_t i = 0; i < ref.size(); ++i) {
+      EXPECT_EQ(bf16[i].scalar_type(), torch::kFloat) << "output " << i;
+      EXPECT_TRUE(within_fixture_tolerance(bf16[i], ref[i], 3e-2)) << "output " << i;
+    }
+    EXPECT_FALSE(within_fixture_tolerance(bf16[0], ref[0], 1e-6)) << "the output was not rounded";
+  }
+}
+
 // A whole train-structure backbone, trained one step each way from the same weights and the same
 // drop-path draws: the loss, every parameter gradient and the BatchNorm running statistics agree.
 // A gradient is held to the fixture tolerance against LibTorch's float32 autograd, or, where float32
