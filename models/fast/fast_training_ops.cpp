@@ -218,8 +218,8 @@ struct GrnFunction : torch::autograd::Function<GrnFunction> {
 // bfloat16 operands directly (docs/performance.md, "Training path").
 struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
-                            const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
-                            const at::Tensor& b2, bool bf16) {
+                            const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2, const at::Tensor& b2,
+                            bool bf16) {
     const auto channels = w1.size(1), hidden = w1.size(0), images = x.size(0);
     auto rows = operand(x.reshape({-1, channels}).contiguous(), bf16);
     const auto count = rows.size(0), pixels = count / std::max<int64_t>(1, images);
@@ -242,8 +242,8 @@ struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto s = ctx->get_saved_variables();
-    const auto &rows = s[0], &w1 = s[1], &h = s[2], &a = s[3], &out = s[4], &w2 = s[5], &gamma = s[6],
-               &norms = s[7], &nx = s[8];
+    const auto &rows = s[0], &w1 = s[1], &h = s[2], &a = s[3], &out = s[4], &w2 = s[5], &gamma = s[6], &norms = s[7],
+               &nx = s[8];
     const bool bf16 = ctx->saved_data["bf16"].toBool();
     const auto count = rows.size(0), channels = w1.size(1), hidden = w1.size(0), images = norms.size(0);
     auto dy32 = grads[0].reshape({count, channels}).contiguous();

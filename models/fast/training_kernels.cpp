@@ -189,9 +189,9 @@ struct GrnGradFactors {
 
 // One pass over x and grad_out for the per-image sums, then the factors; grad_gamma and grad_beta
 // are written on the way.
-GrnGradFactors grn_grad_factors(const float* x, const float* grad_out, int64_t images, int64_t pixels,
-                                int64_t channels, const float* gamma, const float* g, const float* nx,
-                                float* grad_gamma, float* grad_beta) {
+GrnGradFactors grn_grad_factors(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
+                                const float* gamma, const float* g, const float* nx, float* grad_gamma,
+                                float* grad_beta) {
   // Per image: s[c] = sum over pixels of grad_out * x, then the sum of grad_out (the beta
   // gradient's share): sums[n * 2C + c] and sums[n * 2C + C + c].
   std::vector<float> sums(static_cast<size_t>(images * 2 * channels));
@@ -221,8 +221,8 @@ GrnGradFactors grn_grad_factors(const float* x, const float* grad_out, int64_t i
 }
 
 // a = gelu(h); acc[c] += a^2 over the rows.
-UNIREP_CLONES void rows_gelu_and_squares(const float* __restrict h, float* __restrict a, int64_t rows,
-                                         int64_t channels, float* __restrict acc) {
+UNIREP_CLONES void rows_gelu_and_squares(const float* __restrict h, float* __restrict a, int64_t rows, int64_t channels,
+                                         float* __restrict acc) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* hr = h + r * channels;
     float* ar = a + r * channels;
@@ -361,8 +361,8 @@ void gelu_grn_backward(const float* h, const float* a, const float* grad_out, in
     float* acc = partial.data() + omp_get_thread_num() * channels;
     split_at_images(k * step, std::min(step, rows - k * step), pixels, [&](int64_t n, int64_t first, int64_t count) {
       const int64_t o = first * channels;
-      rows_gelu_grn_grad(grad_out + o, a + o, h + o, f.scale.data() + n * channels, f.coef.data() + n * channels,
-                         count, channels, grad_h != nullptr ? grad_h + o : nullptr,
+      rows_gelu_grn_grad(grad_out + o, a + o, h + o, f.scale.data() + n * channels, f.coef.data() + n * channels, count,
+                         channels, grad_h != nullptr ? grad_h + o : nullptr,
                          grad_h != nullptr ? nullptr : grad_h_bf16 + o, acc);
     });
   }
