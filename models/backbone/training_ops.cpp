@@ -1,6 +1,7 @@
 #include "models/backbone/training_ops.h"
 
 #include "models/backbone/dilated_reparam_block.h"
+#include "models/backbone/gelu.h"
 #include "models/backbone/layer_norm.h"
 #include "models/backbone/unireplknet_block.h"
 
@@ -23,6 +24,9 @@ int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops) 
       ++n;
     } else if (auto* norm = dynamic_cast<ChannelsFirstLayerNormImpl*>(m.get())) {
       norm->training_ops = ops;
+      ++n;
+    } else if (auto* gelu = dynamic_cast<GeluImpl*>(m.get())) {
+      gelu->training_ops = ops;
       ++n;
     }
   }

@@ -38,8 +38,9 @@ class TrainingOps {
                                  const at::Tensor& b2);
 };
 
-// Installs `ops` (nullptr: back to LibTorch's) on every block, Dilated Reparam Block and
-// channels-first LayerNorm under `root`, used while in training mode; returns how many modules took them.
+// Installs `ops` (nullptr: back to LibTorch's) on every block, Dilated Reparam Block,
+// channels-first LayerNorm and GELU module (the stem's) under `root`, used while in training mode;
+// returns how many modules took them.
 int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops);
 
 }  // namespace unirep::models

@@ -1,3 +1,4 @@
+#include "models/backbone/gelu.h"
 #include "models/backbone/recompute.h"
 #include "models/backbone/unireplknet.h"
 
@@ -24,8 +25,8 @@ UniRepLKNetImpl::UniRepLKNetImpl(const UniRepLKNetOptions& opts) : options(opts)
   downsample_layers = register_module("downsample_layers", torch::nn::ModuleList());
   // Stem: indices 0..4 = conv, LN, GELU, conv, LN (GELU has no parameters).
   downsample_layers->push_back(
-      torch::nn::Sequential(conv3x3_s2(cfg.in_chans, dims[0] / 2), ChannelsFirstLayerNorm(dims[0] / 2),
-                            torch::nn::GELU(), conv3x3_s2(dims[0] / 2, dims[0]), ChannelsFirstLayerNorm(dims[0])));
+      torch::nn::Sequential(conv3x3_s2(cfg.in_chans, dims[0] / 2), ChannelsFirstLayerNorm(dims[0] / 2), Gelu(),
+                            conv3x3_s2(dims[0] / 2, dims[0]), ChannelsFirstLayerNorm(dims[0])));
   for (int i = 1; i < 4; ++i)
     downsample_layers->push_back(
         torch::nn::Sequential(conv3x3_s2(dims[i - 1], dims[i]), ChannelsFirstLayerNorm(dims[i])));

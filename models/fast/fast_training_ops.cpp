@@ -94,42 +94,20 @@ struct LayerNormFunction : torch::autograd::Function<LayerNormFunction> {
 
 // ---- GELU -----------------------------------------------------------------------------------------
 
-dnnl::memory::desc flat_desc(const at::Tensor& t) {
-  return dnnl::memory::desc({t.numel()}, dnnl::memory::data_type::f32, {1});
-}
-
-dnnl::eltwise_forward::primitive_desc gelu_forward_desc(const at::Tensor& x) {
-  return {{dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_gelu_erf, flat_desc(x)}, cpu_engine()};
-}
-
 struct GeluFunction : torch::autograd::Function<GeluFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x) {
-    auto in = x.contiguous();
+    auto in = x.contiguous(x.suggest_memory_format());
     auto out = at::empty_like(in);
-    auto& engine = cpu_engine();
-    const auto md = flat_desc(in);
-    dnnl::stream stream(engine);
-    dnnl::eltwise_forward(gelu_forward_desc(in))
-        .execute(stream, {{DNNL_ARG_SRC, dnnl::memory(md, engine, in.data_ptr())},
-                          {DNNL_ARG_DST, dnnl::memory(md, engine, out.data_ptr())}});
-    stream.wait();
+    gelu_forward(in.data_ptr<float>(), out.data_ptr<float>(), in.numel());
     ctx->save_for_backward({in});
     return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto x = ctx->get_saved_variables()[0];
-    auto dy = grads[0].contiguous();
+    auto dy = grads[0].contiguous(x.suggest_memory_format());
     auto dx = at::empty_like(x);
-    auto& engine = cpu_engine();
-    const auto md = flat_desc(x);
-    dnnl::eltwise_backward::primitive_desc pd({dnnl::algorithm::eltwise_gelu_erf, md, md}, engine,
-                                              gelu_forward_desc(x));
-    dnnl::stream stream(engine);
-    dnnl::eltwise_backward(pd).execute(stream, {{DNNL_ARG_SRC, dnnl::memory(md, engine, x.data_ptr())},
-                                                {DNNL_ARG_DIFF_DST, dnnl::memory(md, engine, dy.data_ptr())},
-                                                {DNNL_ARG_DIFF_SRC, dnnl::memory(md, engine, dx.data_ptr())}});
-    stream.wait();
+    gelu_backward(x.data_ptr<float>(), dy.data_ptr<float>(), dx.data_ptr<float>(), x.numel());
     return {dx};
   }
 };
@@ -213,8 +191,8 @@ struct GrnFunction : torch::autograd::Function<GrnFunction> {
 // ---- The channel MLP: Linear, GELU, GRN, Linear in one function ----------------------------------
 
 // The block's channel MLP with the activation pair fused (gelu_grn_forward/backward): the GELU's
-// output never makes a separate pass, the first Linear's bias gradient comes with the GELU's
-// gradient, and in bf16 the GRN's output and the GELU's gradient are written as the GEMMs'
+// output is recomputed where needed instead of stored, the first Linear's bias gradient comes with
+// the GELU's gradient, and in bf16 the GRN's output and the GELU's gradient are written as the GEMMs'
 // bfloat16 operands directly (docs/performance.md, "Training path").
 struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
@@ -225,16 +203,16 @@ struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
     const auto count = rows.size(0), pixels = count / std::max<int64_t>(1, images);
     auto w1_op = operand(w1.contiguous(), bf16), w2_op = operand(w2.contiguous(), bf16);
     auto g_ = gamma.contiguous(), beta_ = beta.contiguous();
-    auto h = at::empty({count, hidden}, x.options()), a = at::empty_like(h);
+    auto h = at::empty({count, hidden}, x.options());
     matmul(rows, w1_op.t(), b1.contiguous(), h);
     auto out = at::empty({count, hidden}, x.options().dtype(bf16 ? at::kBFloat16 : at::kFloat));
     auto norms = at::empty({images, hidden}, x.options()), nx = at::empty_like(norms);
-    gelu_grn_forward(h.data_ptr<float>(), a.data_ptr<float>(), bf16 ? nullptr : out.data_ptr<float>(),
+    gelu_grn_forward(h.data_ptr<float>(), bf16 ? nullptr : out.data_ptr<float>(),
                      bf16 ? reinterpret_cast<uint16_t*>(out.data_ptr()) : nullptr, images, pixels, hidden,
                      g_.data_ptr<float>(), beta_.data_ptr<float>(), norms.data_ptr<float>(), nx.data_ptr<float>());
     auto y = at::empty({count, channels}, x.options());
     matmul(out, w2_op.t(), has(b2) ? b2.contiguous() : at::Tensor(), y);
-    ctx->save_for_backward({rows, w1_op, h, a, out, w2_op, g_, norms, nx});
+    ctx->save_for_backward({rows, w1_op, h, out, w2_op, g_, norms, nx});
     ctx->saved_data["bf16"] = bf16;
     ctx->saved_data["has_b2"] = has(b2);
     return y.view(x.sizes());
@@ -242,8 +220,7 @@ struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto s = ctx->get_saved_variables();
-    const auto &rows = s[0], &w1 = s[1], &h = s[2], &a = s[3], &out = s[4], &w2 = s[5], &gamma = s[6], &norms = s[7],
-               &nx = s[8];
+    const auto &rows = s[0], &w1 = s[1], &h = s[2], &out = s[3], &w2 = s[4], &gamma = s[5], &norms = s[6], &nx = s[7];
     const bool bf16 = ctx->saved_data["bf16"].toBool();
     const auto count = rows.size(0), channels = w1.size(1), hidden = w1.size(0), images = norms.size(0);
     auto dy32 = grads[0].reshape({count, channels}).contiguous();
@@ -258,9 +235,9 @@ struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
     if (ctx->saved_data["has_b2"].toBool() && ctx->needs_input_grad(6)) db2 = dy32.sum(0);
     auto dh = at::empty({count, hidden}, dy32.options().dtype(bf16 ? at::kBFloat16 : at::kFloat));
     auto db1 = at::empty({hidden}, dy32.options()), dgamma = at::empty_like(gamma), dbeta = at::empty_like(gamma);
-    gelu_grn_backward(h.data_ptr<float>(), a.data_ptr<float>(), d_out.data_ptr<float>(), images,
-                      count / std::max<int64_t>(1, images), hidden, gamma.data_ptr<float>(), norms.data_ptr<float>(),
-                      nx.data_ptr<float>(), bf16 ? nullptr : dh.data_ptr<float>(),
+    gelu_grn_backward(h.data_ptr<float>(), d_out.data_ptr<float>(), images, count / std::max<int64_t>(1, images),
+                      hidden, gamma.data_ptr<float>(), norms.data_ptr<float>(), nx.data_ptr<float>(),
+                      bf16 ? nullptr : dh.data_ptr<float>(),
                       bf16 ? reinterpret_cast<uint16_t*>(dh.data_ptr()) : nullptr, db1.data_ptr<float>(),
                       dgamma.data_ptr<float>(), dbeta.data_ptr<float>());
     at::Tensor dx, dw1;
@@ -283,16 +260,32 @@ int64_t same_padding(int64_t kernel, int64_t dilation) {
   return dilation * (kernel - 1) / 2;
 }
 
+// The stride-1 "same" depthwise convolution on channels-last tensors. oneDNN 2.7 runs some dilated
+// depthwise convs with more than 4 pixels of padding and a reach beyond the map on a reference
+// kernel in NHWC (S's last stage, 768 channels on 7 x 7, kernel 7 dilation 2: 36 ms against 1 ms;
+// docs/performance.md, "Training path"); with the input padded beforehand it stays on the JIT
+// kernel. The same sums either way; a padded copy costs more than it saves below 5 pixels.
+at::Tensor same_depthwise_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                               int64_t dilation) {
+  const auto k = weight.size(2), pad = same_padding(k, dilation);
+  if (dilation > 1 && pad > 4 && dilation * (k - 1) + 1 > std::min(x.size(2), x.size(3))) {
+    auto padded = at::zeros({x.size(0), x.size(1), x.size(2) + 2 * pad, x.size(3) + 2 * pad},
+                            x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    padded.narrow(2, pad, x.size(2)).narrow(3, pad, x.size(3)).copy_(x);
+    const int64_t no_padding = 0;
+    return at::conv2d(padded, weight, bias, 1, no_padding, dilation, x.size(1));
+  }
+  return at::conv2d(x, weight, bias, 1, pad, dilation, x.size(1));
+}
+
 struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             int64_t dilation) {
-    const auto k = weight.size(2);
     auto input = x.contiguous(at::MemoryFormat::ChannelsLast);
     ctx->save_for_backward({input, weight});
     ctx->saved_data["dilation"] = dilation;
     ctx->saved_data["has_bias"] = has(bias);
-    return at::conv2d(input, weight, has(bias) ? bias : at::Tensor(), 1, same_padding(k, dilation), dilation,
-                      x.size(1));
+    return same_depthwise_conv(input, weight, has(bias) ? bias : at::Tensor(), dilation);
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -303,7 +296,7 @@ struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction> 
     const auto n = x.size(0), c = x.size(1), h = x.size(2), width = x.size(3), k = w.size(2);
     auto dy = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
     at::Tensor dx, dw, db;
-    if (ctx->needs_input_grad(0)) dx = at::conv2d(dy, w.flip({2, 3}), {}, 1, same_padding(k, dilation), dilation, c);
+    if (ctx->needs_input_grad(0)) dx = same_depthwise_conv(dy, w.flip({2, 3}), {}, dilation);
     if (ctx->needs_input_grad(1) || (has_bias && ctx->needs_input_grad(2))) {
       auto taps = at::empty({k * k, c}, x.options());
       if (has_bias) db = at::empty({c}, x.options());

@@ -11,7 +11,7 @@
 //                   of LibTorch's OpenBLAS GEMMs;
 //   LayerNorm:      the channels-first LayerNorm of the stem and downsample layers as one pass per
 //                   row each way (ATen's layer_norm is slow at C = 12..96);
-//   GELU:           oneDNN's eltwise forward and backward (JIT-vectorized erf), in place of ATen's;
+//   GELU:           one vectorized pass each way (gelu_math.h), the stem's GELU in place of ATen's;
 //   GRN:            one kernel forward (two passes: norms, then scale and shift) and one backward
 //                   (two reductions, one pass), in place of about twenty LibTorch ops;
 //   channel MLP:    the block's Linear -> GELU -> GRN -> Linear as one function: GELU and GRN fused

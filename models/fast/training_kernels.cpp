@@ -187,17 +187,15 @@ struct GrnGradFactors {
   std::vector<float> scale, coef;
 };
 
-// One pass over x and grad_out for the per-image sums, then the factors; grad_gamma and grad_beta
-// are written on the way.
-GrnGradFactors grn_grad_factors(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
+// One pass for the per-image sums, then the factors; grad_gamma and grad_beta are written on the
+// way. `dot_and_sum(first_row, rows, acc)` adds, over its rows, grad_out * x into acc[c] and
+// grad_out into acc[C + c] (the beta gradient's share).
+template <class DotAndSum>
+GrnGradFactors grn_grad_factors(DotAndSum&& dot_and_sum, int64_t images, int64_t pixels, int64_t channels,
                                 const float* gamma, const float* g, const float* nx, float* grad_gamma,
                                 float* grad_beta) {
-  // Per image: s[c] = sum over pixels of grad_out * x, then the sum of grad_out (the beta
-  // gradient's share): sums[n * 2C + c] and sums[n * 2C + C + c].
   std::vector<float> sums(static_cast<size_t>(images * 2 * channels));
-  per_image_sums(images, pixels, channels, 2 * channels, sums.data(), [&](int64_t first, int64_t rows, float* acc) {
-    rows_dot_and_sum(grad_out + first * channels, x + first * channels, rows, channels, acc, acc + channels);
-  });
+  per_image_sums(images, pixels, channels, 2 * channels, sums.data(), dot_and_sum);
   std::fill(grad_gamma, grad_gamma + channels, 0.0f);
   std::fill(grad_beta, grad_beta + channels, 0.0f);
   GrnGradFactors f{std::vector<float>(static_cast<size_t>(images * channels)),
@@ -220,60 +218,96 @@ GrnGradFactors grn_grad_factors(const float* x, const float* grad_out, int64_t i
   return f;
 }
 
-// a = gelu(h); acc[c] += a^2 over the rows.
-UNIREP_CLONES void rows_gelu_and_squares(const float* __restrict h, float* __restrict a, int64_t rows, int64_t channels,
-                                         float* __restrict acc) {
+// acc[c] += gelu(h)^2 over the rows.
+UNIREP_CLONES void rows_gelu_squares(const float* __restrict h, int64_t rows, int64_t channels, float* __restrict acc) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* hr = h + r * channels;
-    float* ar = a + r * channels;
 #pragma omp simd
     for (int64_t c = 0; c < channels; ++c) {
       float cdf, density;
       normal_cdf_and_density(hr[c], cdf, density);
-      ar[c] = hr[c] * cdf;
-      acc[c] += ar[c] * ar[c];
+      const float a = hr[c] * cdf;
+      acc[c] += a * a;
     }
   }
 }
 
-// out[r, c] = bf16(a[r, c] * s[c] + shift[c]).
-UNIREP_CLONES void rows_scale_shift_to_bf16(const float* __restrict a, const float* __restrict s,
-                                            const float* __restrict shift, int64_t rows, int64_t channels,
-                                            uint16_t* __restrict out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* ar = a + r * channels;
-    uint16_t* o = out + r * channels;
-    for (int64_t c = 0; c < channels; ++c) o[c] = float_to_bf16(ar[c] * s[c] + shift[c]);
-  }
+// Stores v at out[i]: as float32, or rounded to bfloat16.
+inline void store(float* out, int64_t i, float v) {
+  out[i] = v;
+}
+inline void store(uint16_t* out, int64_t i, float v) {
+  out[i] = float_to_bf16(v);
 }
 
-// grad_h = (grad_out * scale + a * coef) * gelu'(h), written as float32 (grad_h) or bfloat16
-// (grad_h_bf16); bias_acc[c] += grad_h (before rounding).
-UNIREP_CLONES void rows_gelu_grn_grad(const float* __restrict grad_out, const float* __restrict a,
-                                      const float* __restrict h, const float* __restrict scale,
-                                      const float* __restrict coef, int64_t rows, int64_t channels,
-                                      float* __restrict grad_h, uint16_t* __restrict grad_h_bf16,
-                                      float* __restrict bias_acc) {
+// out[r, c] = gelu(h[r, c]) * s[c] + shift[c]; Out is float (float32) or uint16_t (bfloat16).
+template <class Out>
+UNIREP_CLONES void rows_gelu_scale_shift(const float* __restrict h, const float* __restrict s,
+                                         const float* __restrict shift, int64_t rows, int64_t channels,
+                                         Out* __restrict out) {
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o = r * channels;
-    if (grad_h != nullptr) {
 #pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) {
-        float cdf, density;
-        normal_cdf_and_density(h[o + c], cdf, density);
-        grad_h[o + c] = (grad_out[o + c] * scale[c] + a[o + c] * coef[c]) * (cdf + h[o + c] * density);
-        bias_acc[c] += grad_h[o + c];
-      }
-    } else {
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) {
-        float cdf, density;
-        normal_cdf_and_density(h[o + c], cdf, density);
-        const float d = (grad_out[o + c] * scale[c] + a[o + c] * coef[c]) * (cdf + h[o + c] * density);
-        grad_h_bf16[o + c] = float_to_bf16(d);
-        bias_acc[c] += d;
-      }
+    for (int64_t c = 0; c < channels; ++c) {
+      float cdf, density;
+      normal_cdf_and_density(h[o + c], cdf, density);
+      store(out, o + c, h[o + c] * cdf * s[c] + shift[c]);
     }
+  }
+}
+
+// acc[c] += grad_out * gelu(h), acc[C + c] += grad_out over the rows.
+UNIREP_CLONES void rows_dot_gelu_and_sum(const float* __restrict grad_out, const float* __restrict h, int64_t rows,
+                                         int64_t channels, float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) {
+      float cdf, density;
+      normal_cdf_and_density(h[o + c], cdf, density);
+      acc[c] += grad_out[o + c] * (h[o + c] * cdf);
+      acc[channels + c] += grad_out[o + c];
+    }
+  }
+}
+
+// grad_h = (grad_out * scale + gelu(h) * coef) * gelu'(h), stored as Out (float or uint16_t:
+// bfloat16); bias_acc[c] += grad_h (before rounding).
+template <class Out>
+UNIREP_CLONES void rows_gelu_grn_grad(const float* __restrict grad_out, const float* __restrict h,
+                                      const float* __restrict scale, const float* __restrict coef, int64_t rows,
+                                      int64_t channels, Out* __restrict grad_h, float* __restrict bias_acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) {
+      float cdf, density;
+      normal_cdf_and_density(h[o + c], cdf, density);
+      const float d = (grad_out[o + c] * scale[c] + h[o + c] * cdf * coef[c]) * (cdf + h[o + c] * density);
+      store(grad_h, o + c, d);
+      bias_acc[c] += d;
+    }
+  }
+}
+
+// out = gelu(x) over n values.
+UNIREP_CLONES void values_gelu(const float* __restrict x, float* __restrict out, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    float cdf, density;
+    normal_cdf_and_density(x[i], cdf, density);
+    out[i] = x[i] * cdf;
+  }
+}
+
+// grad_x = grad_out * gelu'(x) over n values.
+UNIREP_CLONES void values_gelu_grad(const float* __restrict x, const float* __restrict grad_out,
+                                    float* __restrict grad_x, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    float cdf, density;
+    normal_cdf_and_density(x[i], cdf, density);
+    grad_x[i] = grad_out[i] * (cdf + x[i] * density);
   }
 }
 
@@ -325,33 +359,50 @@ void grn_forward(const float* x, float* out, int64_t images, int64_t pixels, int
 void grn_backward(const float* x, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
                   const float* gamma, const float* g, const float* nx, float* grad_x, float* grad_gamma,
                   float* grad_beta) {
-  const auto f = grn_grad_factors(x, grad_out, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
+  auto dot_and_sum = [&](int64_t first, int64_t rows, float* acc) {
+    rows_dot_and_sum(grad_out + first * channels, x + first * channels, rows, channels, acc, acc + channels);
+  };
+  const auto f = grn_grad_factors(dot_and_sum, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
   for_image_rows(images, pixels, channels, [&](int64_t n, int64_t first, int64_t rows) {
     rows_scale_add(grad_out + first * channels, f.scale.data() + n * channels, x + first * channels,
                    f.coef.data() + n * channels, nullptr, rows, channels, grad_x + first * channels);
   });
 }
 
-void gelu_grn_forward(const float* h, float* a, float* out, uint16_t* out_bf16, int64_t images, int64_t pixels,
-                      int64_t channels, const float* gamma, const float* beta, float* g, float* nx) {
+void gelu_forward(const float* x, float* out, int64_t n) {
+  for_row_chunks(n, 1, [&](int64_t first, int64_t count) { values_gelu(x + first, out + first, count); });
+}
+
+void gelu_backward(const float* x, const float* grad_out, float* grad_x, int64_t n) {
+  for_row_chunks(n, 1, [&](int64_t first, int64_t count) {
+    values_gelu_grad(x + first, grad_out + first, grad_x + first, count);
+  });
+}
+
+void gelu_grn_forward(const float* h, float* out, uint16_t* out_bf16, int64_t images, int64_t pixels, int64_t channels,
+                      const float* gamma, const float* beta, float* g, float* nx) {
   per_image_sums(images, pixels, channels, channels, g, [&](int64_t first, int64_t rows, float* acc) {
-    rows_gelu_and_squares(h + first * channels, a + first * channels, rows, channels, acc);
+    rows_gelu_squares(h + first * channels, rows, channels, acc);
   });
   const auto scale = grn_norms_and_scales(images, channels, gamma, g, nx);
   for_image_rows(images, pixels, channels, [&](int64_t n, int64_t first, int64_t rows) {
-    const float* s = scale.data() + n * channels;
+    const int64_t o = first * channels;
+    const float* sn = scale.data() + n * channels;
     if (out != nullptr) {
-      rows_scale_add(a + first * channels, s, nullptr, nullptr, beta, rows, channels, out + first * channels);
+      rows_gelu_scale_shift(h + o, sn, beta, rows, channels, out + o);
     } else {
-      rows_scale_shift_to_bf16(a + first * channels, s, beta, rows, channels, out_bf16 + first * channels);
+      rows_gelu_scale_shift(h + o, sn, beta, rows, channels, out_bf16 + o);
     }
   });
 }
 
-void gelu_grn_backward(const float* h, const float* a, const float* grad_out, int64_t images, int64_t pixels,
-                       int64_t channels, const float* gamma, const float* g, const float* nx, float* grad_h,
-                       uint16_t* grad_h_bf16, float* grad_bias, float* grad_gamma, float* grad_beta) {
-  const auto f = grn_grad_factors(a, grad_out, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
+void gelu_grn_backward(const float* h, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
+                       const float* gamma, const float* g, const float* nx, float* grad_h, uint16_t* grad_h_bf16,
+                       float* grad_bias, float* grad_gamma, float* grad_beta) {
+  auto dot_and_sum = [&](int64_t first, int64_t rows, float* acc) {
+    rows_dot_gelu_and_sum(grad_out + first * channels, h + first * channels, rows, channels, acc);
+  };
+  const auto f = grn_grad_factors(dot_and_sum, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
   // grad_h's column sums: per-thread rows of accumulators over static chunks, added in thread order.
   const int64_t rows = images * pixels, step = chunk_rows(channels), chunks = (rows + step - 1) / step;
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
@@ -361,9 +412,12 @@ void gelu_grn_backward(const float* h, const float* a, const float* grad_out, in
     float* acc = partial.data() + omp_get_thread_num() * channels;
     split_at_images(k * step, std::min(step, rows - k * step), pixels, [&](int64_t n, int64_t first, int64_t count) {
       const int64_t o = first * channels;
-      rows_gelu_grn_grad(grad_out + o, a + o, h + o, f.scale.data() + n * channels, f.coef.data() + n * channels, count,
-                         channels, grad_h != nullptr ? grad_h + o : nullptr,
-                         grad_h != nullptr ? nullptr : grad_h_bf16 + o, acc);
+      const float *sn = f.scale.data() + n * channels, *cn = f.coef.data() + n * channels;
+      if (grad_h != nullptr) {
+        rows_gelu_grn_grad(grad_out + o, h + o, sn, cn, count, channels, grad_h + o, acc);
+      } else {
+        rows_gelu_grn_grad(grad_out + o, h + o, sn, cn, count, channels, grad_h_bf16 + o, acc);
+      }
     });
   }
   std::fill(grad_bias, grad_bias + channels, 0.0f);

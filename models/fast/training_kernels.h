@@ -40,18 +40,24 @@ void grn_backward(const float* x, const float* grad_out, int64_t images, int64_t
                   const float* gamma, const float* g, const float* nx, float* grad_x, float* grad_gamma,
                   float* grad_beta);
 
+// GELU (erf form) over n values, out = x * cdf(x), and its gradient grad_x = grad_out * (cdf(x) + x
+// density(x)); vectorized (gelu_math.h). out and grad_x may not alias the inputs.
+void gelu_forward(const float* x, float* out, int64_t n);
+void gelu_backward(const float* x, const float* grad_out, float* grad_x, int64_t n);
+
 // GELU (erf form) then GRN with beta, the block's activation pair, in two passes over the hidden
-// rows instead of four (docs/performance.md, "Training path"): a = gelu(h), out = grn_forward(a).
-// Writes a (the backward pass needs it), g and nx, and out as float32 (`out`) or, with `out` null,
-// as bfloat16 (`out_bf16`: the next GEMM's operand).
-void gelu_grn_forward(const float* h, float* a, float* out, uint16_t* out_bf16, int64_t images, int64_t pixels,
-                      int64_t channels, const float* gamma, const float* beta, float* g, float* nx);
+// rows instead of four (docs/performance.md, "Training path"): out = grn_forward(gelu(h)). The
+// GELU's output is never stored: each pass recomputes it from h (cheaper than a memory round trip,
+// and the backward pass keeps h only). Writes g and nx, and out as float32 (`out`) or, with `out`
+// null, as bfloat16 (`out_bf16`: the next GEMM's operand).
+void gelu_grn_forward(const float* h, float* out, uint16_t* out_bf16, int64_t images, int64_t pixels, int64_t channels,
+                      const float* gamma, const float* beta, float* g, float* nx);
 
 // The gradients of gelu_grn_forward from grad_out: grad_h as float32 (`grad_h`) or, with `grad_h`
 // null, as bfloat16 (`grad_h_bf16`), with grad_h's column sums in float32 (`grad_bias`: the gradient
 // of the bias added into h), and grad_gamma, grad_beta; each overwritten.
-void gelu_grn_backward(const float* h, const float* a, const float* grad_out, int64_t images, int64_t pixels,
-                       int64_t channels, const float* gamma, const float* g, const float* nx, float* grad_h,
-                       uint16_t* grad_h_bf16, float* grad_bias, float* grad_gamma, float* grad_beta);
+void gelu_grn_backward(const float* h, const float* grad_out, int64_t images, int64_t pixels, int64_t channels,
+                       const float* gamma, const float* g, const float* nx, float* grad_h, uint16_t* grad_h_bf16,
+                       float* grad_bias, float* grad_gamma, float* grad_beta);
 
 }  // namespace unirep::models
