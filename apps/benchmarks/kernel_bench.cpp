@@ -1,5 +1,6 @@
-// unirep_kernel_bench: each fused kernel of the fast inference path (models/fast) against the LibTorch
-// composition it replaces (models/backbone), one pair of benchmarks per kernel on the same data:
+// unirep_kernel_bench: each fused kernel of the fast inference path (models/fast), and the fused
+// GELU + GRN of the fast training path, against the LibTorch composition it replaces
+// (models/backbone), one pair of benchmarks per kernel on the same data:
 // BM_<Kernel>_Fast is ours, BM_<Kernel>_LibTorch the reference path's code under InferenceMode.
 //
 //   build/release/apps/benchmarks/unirep_kernel_bench --benchmark_min_time=0.2
@@ -14,6 +15,7 @@
 // result. One thread by default (UNIREP_BENCH_THREADS=N for more), as in the single-thread goals of
 // docs/performance.md.
 #include "models/fast/fast_kernels.h"
+#include "models/fast/training_kernels.h"
 #include "models/backbone/grn.h"
 #include "models/backbone/layer_norm.h"
 #include "models/backbone/se_block.h"
@@ -464,6 +466,60 @@ void BM_DepthwiseConv13_LibTorch(benchmark::State& state) {
   count_flops(state, c.flops());
 }
 
+// ---- 7. Training: GELU + GRN (with beta), forward and backward, on the 4C hidden activation ---------
+
+// One training step's share of the block's activation pair: the fused kernels of the channel-MLP
+// function (gelu_grn_forward, gelu_grn_backward) against LibTorch autograd on at::gelu and the GRN.
+struct GeluGrnCase {
+  explicit GeluGrnCase(const benchmark::State& state)
+      : side(state.range(0)),
+        hidden(4 * state.range(1)),
+        h(at::randn({1, side, side, hidden})),
+        grad_out(at::randn({1, side, side, hidden})),
+        gamma(at::randn({1, 1, 1, hidden})),
+        beta(at::randn({1, 1, 1, hidden})) {}
+
+  // LibTorch's output and input gradient.
+  std::pair<at::Tensor, at::Tensor> reference() const {
+    auto x = h.clone().requires_grad_(true);
+    auto y = unirep::models::grn(at::gelu(x), gamma, beta);
+    y.backward(grad_out);
+    return {y.detach(), x.grad()};
+  }
+
+  int64_t side, hidden;
+  at::Tensor h, grad_out, gamma, beta;
+};
+
+void BM_GeluGrnStep_Fast(benchmark::State& state) {
+  GeluGrnCase c(state);
+  const int64_t pixels = c.side * c.side;
+  auto out = at::empty_like(c.h), grad_h = at::empty_like(c.h);
+  auto norms = at::empty({c.hidden}), nx = at::empty({c.hidden}), grad_bias = at::empty({c.hidden});
+  auto grad_gamma = at::empty({c.hidden}), grad_beta = at::empty({c.hidden});
+  auto run = [&] {
+    unirep::models::gelu_grn_forward(data(c.h), data(out), nullptr, 1, pixels, c.hidden, data(c.gamma), data(c.beta),
+                                     data(norms), data(nx));
+    unirep::models::gelu_grn_backward(data(c.h), data(c.grad_out), 1, pixels, c.hidden, data(c.gamma), data(norms),
+                                      data(nx), data(grad_h), nullptr, data(grad_bias), data(grad_gamma),
+                                      data(grad_beta));
+  };
+  run();
+  const auto [y, dx] = c.reference();
+  if (!matches(state, out, y, 1e-4) || !matches(state, grad_h, dx, 1e-4)) return;
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  count_values(state, c.h.numel());
+}
+
+void BM_GeluGrnStep_LibTorch(benchmark::State& state) {
+  GeluGrnCase c(state);
+  for (auto _ : state) benchmark::DoNotOptimize(c.reference());
+  count_values(state, c.h.numel());
+}
+
 // ---- Shapes ---------------------------------------------------------------------------------------
 
 // (side, C) of UniRepLKNet-S activations at 224 x 224: stage 1 (56 x 56 x 96), stage 3 (14 x 14 x
@@ -488,6 +544,8 @@ BENCHMARK(BM_LinearResidual_Fast)->Apply(stage1_and_stage4);
 BENCHMARK(BM_LinearResidual_LibTorch)->Apply(stage1_and_stage4);
 BENCHMARK(BM_DepthwiseConv13_Fast)->Apply(stage1_and_stage4);
 BENCHMARK(BM_DepthwiseConv13_LibTorch)->Apply(stage1_and_stage4);
+BENCHMARK(BM_GeluGrnStep_Fast)->Apply(stage1_and_stage4);
+BENCHMARK(BM_GeluGrnStep_LibTorch)->Apply(stage1_and_stage4);
 
 // Threads for LibTorch, OpenMP (our kernels) and oneDNN alike: at::set_num_threads sets the OpenMP
 // count all three read. From UNIREP_BENCH_THREADS, default 1.
