@@ -47,9 +47,17 @@ DilatedReparamBlockImpl::DilatedReparamBlockImpl(int64_t channels_, int64_t kern
 torch::Tensor DilatedReparamBlockImpl::forward(const torch::Tensor& x) {
   auto* ops = is_training() ? training_ops.get() : nullptr;
   if (merged()) return run_depthwise_conv(*lk_origin, x, ops);
-  auto out = origin_bn->forward(run_depthwise_conv(*lk_origin, x, ops));
-  for (size_t i = 0; i < dil_convs.size(); ++i)
-    out = out + dil_bns[i]->forward(run_depthwise_conv(*dil_convs[i], x, ops));
+  if (ops) {
+    std::vector<at::Tensor> branches{run_depthwise_conv(*lk_origin, x, ops)};
+    std::vector<BatchNorm2dImpl*> norms{origin_bn.get()};
+    for (size_t i = 0; i < dil_convs.size(); ++i) {
+      branches.push_back(run_depthwise_conv(*dil_convs[i], x, ops));
+      norms.push_back(dil_bns[i].get());
+    }
+    return ops->batch_norm_sum(branches, norms);
+  }
+  auto out = origin_bn->forward(lk_origin->forward(x));
+  for (size_t i = 0; i < dil_convs.size(); ++i) out = out + dil_bns[i]->forward(dil_convs[i]->forward(x));
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "models/backbone/training_ops.h"
 
+#include "models/backbone/batch_norm.h"
 #include "models/backbone/dilated_reparam_block.h"
 #include "models/backbone/gelu.h"
 #include "models/backbone/layer_norm.h"
@@ -11,6 +12,13 @@ at::Tensor TrainingOps::channel_mlp(const at::Tensor& x, const at::Tensor& w1, c
                                     const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
                                     const at::Tensor& b2) {
   return linear(grn(gelu(linear(x, w1, b1)), gamma, beta), w2, b2);
+}
+
+at::Tensor TrainingOps::batch_norm_sum(const std::vector<at::Tensor>& branches,
+                                       const std::vector<BatchNorm2dImpl*>& norms) {
+  auto out = norms.at(0)->forward(branches.at(0));
+  for (size_t i = 1; i < branches.size(); ++i) out = out + norms.at(i)->forward(branches.at(i));
+  return out;
 }
 
 int set_training_ops(torch::nn::Module& root, std::shared_ptr<TrainingOps> ops) {

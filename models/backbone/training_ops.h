@@ -7,12 +7,15 @@
 #include <ATen/core/Tensor.h>
 
 #include <memory>
+#include <vector>
 
 namespace torch::nn {
 class Module;
 }
 
 namespace unirep::models {
+
+class BatchNorm2dImpl;
 
 class TrainingOps {
  public:
@@ -36,6 +39,12 @@ class TrainingOps {
   virtual at::Tensor channel_mlp(const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1,
                                  const at::Tensor& gamma, const at::Tensor& beta, const at::Tensor& w2,
                                  const at::Tensor& b2);
+  // The Dilated Reparam Block's sum of batch-normalized branches in training mode:
+  // sum over i of norms[i]->forward(branches[i]), each with its own batch statistics and running
+  // statistics updated as BatchNorm2d updates them. By default those calls and adds one by one; an
+  // implementation may fuse them.
+  virtual at::Tensor batch_norm_sum(const std::vector<at::Tensor>& branches,
+                                    const std::vector<BatchNorm2dImpl*>& norms);
 };
 
 // Installs `ops` (nullptr: back to LibTorch's) on every block, Dilated Reparam Block,

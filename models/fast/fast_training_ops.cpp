@@ -1,5 +1,6 @@
 #include "models/fast/fast_training_ops.h"
 
+#include "models/backbone/batch_norm.h"
 #include "models/backbone/grn.h"
 #include "models/backbone/layer_norm.h"
 #include "models/fast/training_kernels.h"
@@ -254,6 +255,64 @@ struct ChannelMlpFunction : torch::autograd::Function<ChannelMlpFunction> {
   }
 };
 
+// ---- Batch-normalized branches, summed -----------------------------------------------------------
+
+// The Dilated Reparam Block's sum over branches of training-mode batch norms, in one pass forward
+// (scaled_sum) and one reduction plus one pass per branch backward, in place of a batch norm (two
+// passes each way) and an add per branch. The batch statistics come in as constants (means, rstds:
+// K x C); the backward pass is the batch norm's whole gradient, through the statistics too.
+struct BatchNormSumFunction : torch::autograd::Function<BatchNormSumFunction> {
+  // The lists go in as at::TensorList: LibTorch's custom functions track the tensors of a
+  // TensorList argument, not of a std::vector.
+  static at::Tensor forward(AutogradContext* ctx, at::TensorList ys, at::TensorList weights, at::TensorList biases,
+                            const at::Tensor& means, const at::Tensor& rstds) {
+    const auto count = static_cast<int64_t>(ys.size()), channels = ys[0].size(1);
+    auto w = at::stack(weights), scales = (w * rstds).contiguous();
+    auto shift = (at::stack(biases) - means * scales).sum(0).contiguous();
+    std::vector<const float*> inputs;
+    for (const auto& y : ys) inputs.push_back(y.data_ptr<float>());
+    auto out = at::empty_like(ys[0], at::MemoryFormat::ChannelsLast);
+    scaled_sum(inputs.data(), scales.data_ptr<float>(), count, shift.data_ptr<float>(), ys[0].numel() / channels,
+               channels, out.data_ptr<float>());
+    variable_list saved(ys.begin(), ys.end());
+    saved.insert(saved.end(), {w, means, rstds});
+    ctx->save_for_backward(saved);
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto count = static_cast<int64_t>(saved.size()) - 3;
+    const auto &w = saved[count], &means = saved[count + 1], &rstds = saved[count + 2];
+    const auto channels = w.size(1), rows = saved[0].numel() / channels;
+    auto dout = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
+    variable_list dys(count), dws(count), dbs(count);
+    auto dots = at::empty({channels}, dout.options()), sums = at::empty({channels}, dout.options());
+    for (int64_t k = 0; k < count; ++k) {
+      const auto& y = saved[k];
+      channel_dot_and_sum(dout.data_ptr<float>(), y.data_ptr<float>(), rows, channels, dots.data_ptr<float>(),
+                          sums.data_ptr<float>());
+      // With xhat = (y - mean) rstd: k = mean(dout xhat); dy = a (dout - mean(dout) - xhat k), a = w rstd.
+      const auto n = static_cast<double>(rows);
+      auto mean_dout = sums / n, rstd = rstds[k], mean = means[k], a = w[k] * rstd;
+      auto mean_dout_xhat = rstd * (dots / n - mean * mean_dout);
+      auto y_coef = (-a * rstd * mean_dout_xhat).contiguous();
+      auto shift = (-a * mean_dout + a * rstd * mean_dout_xhat * mean).contiguous();
+      auto a_c = a.contiguous();
+      dys[k] = at::empty_like(y, at::MemoryFormat::ChannelsLast);
+      scale_add(dout.data_ptr<float>(), a_c.data_ptr<float>(), y.data_ptr<float>(), y_coef.data_ptr<float>(),
+                shift.data_ptr<float>(), rows, channels, dys[k].data_ptr<float>());
+      dws[k] = mean_dout_xhat * n;
+      dbs[k] = sums.clone();
+    }
+    variable_list out(dys);
+    out.insert(out.end(), dws.begin(), dws.end());
+    out.insert(out.end(), dbs.begin(), dbs.end());
+    out.insert(out.end(), {at::Tensor(), at::Tensor()});
+    return out;
+  }
+};
+
 // ---- Depthwise convolution ------------------------------------------------------------------------
 
 int64_t same_padding(int64_t kernel, int64_t dilation) {
@@ -269,8 +328,9 @@ at::Tensor same_depthwise_conv(const at::Tensor& x, const at::Tensor& weight, co
                                int64_t dilation) {
   const auto k = weight.size(2), pad = same_padding(k, dilation);
   if (dilation > 1 && pad > 4 && dilation * (k - 1) + 1 > std::min(x.size(2), x.size(3))) {
-    auto padded = at::zeros({x.size(0), x.size(1), x.size(2) + 2 * pad, x.size(3) + 2 * pad},
-                            x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    auto padded = at::empty({x.size(0), x.size(1), x.size(2) + 2 * pad, x.size(3) + 2 * pad}, x.options(),
+                            at::MemoryFormat::ChannelsLast)
+                      .zero_();
     padded.narrow(2, pad, x.size(2)).narrow(3, pad, x.size(3)).copy_(x);
     const int64_t no_padding = 0;
     return at::conv2d(padded, weight, bias, 1, no_padding, dilation, x.size(1));
@@ -349,6 +409,52 @@ at::Tensor FastTrainingOps::channel_mlp(const at::Tensor& x, const at::Tensor& w
     return TrainingOps::channel_mlp(x, w1, b1, gamma, beta, w2, b2);
   return ChannelMlpFunction::apply(x, w1, b1, gamma, beta, w2, bias_or_empty(b2, w2),
                                    precision_ == Precision::BFloat16);
+}
+
+namespace {
+
+// Whether batch_norm_sum can run fused: plain training-mode batch norms with weights, running
+// statistics and a fixed momentum (no synchronized statistics), on same-sized float32 CPU maps.
+bool fusable_batch_norms(const std::vector<at::Tensor>& branches, const std::vector<BatchNorm2dImpl*>& norms) {
+  if (branches.empty() || branches.size() != norms.size() || branches[0].dim() != 4) return false;
+  if (branches[0].numel() / std::max<int64_t>(1, branches[0].size(1)) < 2) return false;
+  for (size_t i = 0; i < branches.size(); ++i) {
+    const auto* bn = norms[i];
+    if (!is_cpu_float(branches[i]) || branches[i].sizes() != branches[0].sizes() || !bn->is_training() ||
+        bn->stats_reducer || !bn->options.affine() || !bn->options.track_running_stats() || !bn->options.momentum())
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+at::Tensor FastTrainingOps::batch_norm_sum(const std::vector<at::Tensor>& branches,
+                                           const std::vector<BatchNorm2dImpl*>& norms) {
+  if (!fusable_batch_norms(branches, norms)) return TrainingOps::batch_norm_sum(branches, norms);
+  const auto count = static_cast<int64_t>(branches.size()), channels = branches[0].size(1);
+  const auto rows = branches[0].numel() / channels;
+  std::vector<at::Tensor> ys, weights, biases;
+  auto means = at::empty({count, channels}, branches[0].options()), vars = at::empty_like(means);
+  auto rstds = at::empty_like(means);
+  for (const auto& branch : branches) ys.push_back(branch.contiguous(at::MemoryFormat::ChannelsLast));
+  {
+    // Batch statistics as constants (the function's backward covers their gradient), and the
+    // running statistics updated as BatchNorm2d does (unbiased variance).
+    torch::NoGradGuard no_grad;
+    for (int64_t k = 0; k < count; ++k) {
+      auto* bn = norms[k];
+      channel_mean_var(ys[k].data_ptr<float>(), rows, channels, means[k].data_ptr<float>(), vars[k].data_ptr<float>());
+      const double momentum = *bn->options.momentum();
+      bn->num_batches_tracked.add_(1);
+      bn->running_mean.mul_(1 - momentum).add_(means[k], momentum);
+      bn->running_var.mul_(1 - momentum).add_(vars[k] * (static_cast<double>(rows) / (rows - 1)), momentum);
+      rstds[k].copy_((vars[k] + bn->options.eps()).rsqrt());
+      weights.push_back(bn->weight);
+      biases.push_back(bn->bias);
+    }
+  }
+  return BatchNormSumFunction::apply(at::TensorList(ys), at::TensorList(weights), at::TensorList(biases), means, rstds);
 }
 
 at::Tensor FastTrainingOps::grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) {

@@ -16,7 +16,9 @@
 //                   (two reductions, one pass), in place of about twenty LibTorch ops;
 //   channel MLP:    the block's Linear -> GELU -> GRN -> Linear as one function: GELU and GRN fused
 //                   (two passes over the hidden rows each way, the first bias gradient on the way;
-//                   in bf16 the GEMM operands written directly as bfloat16).
+//                   in bf16 the GEMM operands written directly as bfloat16);
+//   branch batch norms: the Dilated Reparam Block's batch norms and their sum as one function (one
+//                   pass forward after the statistics, one reduction and one pass per branch back).
 //
 // Float32 CPU tensors only; anything else goes to the LibTorch op, which gives the same result.
 #include "models/backbone/training_ops.h"
@@ -39,6 +41,8 @@ class FastTrainingOps : public TrainingOps {
   at::Tensor grn(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta) override;
   at::Tensor channel_mlp(const at::Tensor& x, const at::Tensor& w1, const at::Tensor& b1, const at::Tensor& gamma,
                          const at::Tensor& beta, const at::Tensor& w2, const at::Tensor& b2) override;
+  at::Tensor batch_norm_sum(const std::vector<at::Tensor>& branches,
+                            const std::vector<BatchNorm2dImpl*>& norms) override;
 
  private:
   Precision precision_;

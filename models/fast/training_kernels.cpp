@@ -311,6 +311,25 @@ UNIREP_CLONES void values_gelu_grad(const float* __restrict x, const float* __re
   }
 }
 
+// acc[c] += (x - mean[c])^2 over the rows.
+UNIREP_CLONES void rows_accumulate_centred_squares(const float* __restrict x, const float* __restrict mean,
+                                                   int64_t rows, int64_t channels, float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float d = xr[c] - mean[c];
+      acc[c] += d * d;
+    }
+  }
+}
+
+// out[r, c] += x[r, c] * s[c].
+UNIREP_CLONES void rows_add_scaled(const float* __restrict x, const float* __restrict s, int64_t rows, int64_t channels,
+                                   float* __restrict out) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < channels; ++c) out[r * channels + c] += x[r * channels + c] * s[c];
+}
+
 }  // namespace
 
 void layer_norm_forward(const float* x, float* out, int64_t rows, int64_t channels, const float* weight,
@@ -423,6 +442,45 @@ void gelu_grn_backward(const float* h, const float* grad_out, int64_t images, in
   std::fill(grad_bias, grad_bias + channels, 0.0f);
   for (int t = 0; t < threads; ++t)
     for (int64_t c = 0; c < channels; ++c) grad_bias[c] += partial[t * channels + c];
+}
+
+void channel_mean_var(const float* x, int64_t rows, int64_t channels, float* mean, float* var) {
+  per_image_sums(1, rows, channels, channels, mean, [&](int64_t first, int64_t count, float* acc) {
+    rows_accumulate(x + first * channels, count, channels, acc);
+  });
+  const float inv = 1.0f / static_cast<float>(std::max<int64_t>(1, rows));
+  for (int64_t c = 0; c < channels; ++c) mean[c] *= inv;
+  per_image_sums(1, rows, channels, channels, var, [&](int64_t first, int64_t count, float* acc) {
+    rows_accumulate_centred_squares(x + first * channels, mean, count, channels, acc);
+  });
+  for (int64_t c = 0; c < channels; ++c) var[c] *= inv;
+}
+
+void scaled_sum(const float* const* xs, const float* scales, int64_t count, const float* shift, int64_t rows,
+                int64_t channels, float* out) {
+  // Chunk by chunk, so the output rows stay in cache while every branch is added.
+  for_row_chunks(rows, channels, [&](int64_t first, int64_t n) {
+    const int64_t o = first * channels;
+    rows_scale_add(xs[0] + o, scales, nullptr, nullptr, shift, n, channels, out + o);
+    for (int64_t k = 1; k < count; ++k) rows_add_scaled(xs[k] + o, scales + k * channels, n, channels, out + o);
+  });
+}
+
+void channel_dot_and_sum(const float* a, const float* b, int64_t rows, int64_t channels, float* dots, float* sums) {
+  std::vector<float> both(static_cast<size_t>(2 * channels));
+  per_image_sums(1, rows, channels, 2 * channels, both.data(), [&](int64_t first, int64_t count, float* acc) {
+    rows_dot_and_sum(a + first * channels, b + first * channels, count, channels, acc, acc + channels);
+  });
+  std::copy(both.begin(), both.begin() + channels, dots);
+  std::copy(both.begin() + channels, both.end(), sums);
+}
+
+void scale_add(const float* a, const float* s, const float* b, const float* t, const float* shift, int64_t rows,
+               int64_t channels, float* out) {
+  for_row_chunks(rows, channels, [&](int64_t first, int64_t n) {
+    const int64_t o = first * channels;
+    rows_scale_add(a + o, s, b != nullptr ? b + o : nullptr, t, shift, n, channels, out + o);
+  });
 }
 
 void depthwise_weight_grad(const float* in, const float* grad_out, int64_t images, int64_t height, int64_t width,

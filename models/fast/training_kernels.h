@@ -60,4 +60,20 @@ void gelu_grn_backward(const float* h, const float* grad_out, int64_t images, in
                        const float* gamma, const float* g, const float* nx, float* grad_h, uint16_t* grad_h_bf16,
                        float* grad_bias, float* grad_gamma, float* grad_beta);
 
+// Per-channel mean and biased variance of `rows` x `channels` values (two passes: the mean, then the
+// centred squares), the batch statistics of a training-mode batch norm on NHWC memory.
+void channel_mean_var(const float* x, int64_t rows, int64_t channels, float* mean, float* var);
+
+// out = sum over k < count of xs[k] * scales[k * channels + c], plus shift[c]: batch-normalized
+// branches summed in one pass over the output.
+void scaled_sum(const float* const* xs, const float* scales, int64_t count, const float* shift, int64_t rows,
+                int64_t channels, float* out);
+
+// Per-channel sums over `rows` rows: dots[c] = sum of a * b, sums[c] = sum of a.
+void channel_dot_and_sum(const float* a, const float* b, int64_t rows, int64_t channels, float* dots, float* sums);
+
+// out = a * s[c] + b * t[c] + shift[c] per row (b, t, shift each may be null).
+void scale_add(const float* a, const float* s, const float* b, const float* t, const float* shift, int64_t rows,
+               int64_t channels, float* out);
+
 }  // namespace unirep::models

@@ -2,6 +2,7 @@
 // output and gradients, then whole train-structure backbones (every block kind: kernels 0, 3, 5, 7,
 // 13 with their dilated branches; odd sizes; batch > 1; drop path on and off), held to the
 // fixtures' tolerance, max|fast - ref| <= 5e-5 * max(1, max|ref|) (docs/testing.md).
+#include "models/backbone/batch_norm.h"
 #include "models/backbone/grn.h"
 #include "models/backbone/layer_norm.h"
 #include "models/backbone/randomize.h"
@@ -202,6 +203,54 @@ TEST(TrainingPath, BFloat16ChannelMlpIsWithinBFloat16RoundingOfFloat32) {
       EXPECT_TRUE(within_fixture_tolerance(bf16[i], ref[i], 3e-2)) << "output " << i;
     }
     EXPECT_FALSE(within_fixture_tolerance(bf16[0], ref[0], 1e-6)) << "the output was not rounded";
+  }
+}
+
+// The Dilated Reparam Block's batch-normalized branches and their sum as one function against
+// BatchNorm2d and adds: the output, every gradient and the running statistics.
+std::vector<torch::Tensor> batch_norm_sum_step(unirep::models::TrainingOps* ops, int64_t branches,
+                                               std::vector<int64_t> shape) {
+  torch::manual_seed(21);
+  std::vector<torch::Tensor> ys;
+  std::vector<unirep::models::BatchNorm2d> norms;
+  std::vector<unirep::models::BatchNorm2dImpl*> raw;
+  auto dy = torch::randn(shape);
+  for (int64_t k = 0; k < branches; ++k) {
+    // One branch in NCHW memory: the function must take it through a differentiable copy.
+    auto y = torch::randn(shape) * (k + 1) + k;
+    ys.push_back((k == 1 ? y : y.contiguous(at::MemoryFormat::ChannelsLast)).requires_grad_(true));
+    norms.emplace_back(shape[1]);
+    torch::NoGradGuard no_grad;
+    norms.back()->weight.normal_();
+    norms.back()->bias.normal_();
+    norms.back()->running_mean.normal_();
+    raw.push_back(norms.back().get());
+  }
+  at::Tensor out;
+  if (ops) {
+    out = ops->batch_norm_sum(ys, raw);
+  } else {
+    out = norms[0]->forward(ys[0]);
+    for (int64_t k = 1; k < branches; ++k) out = out + norms[k]->forward(ys[k]);
+  }
+  (out * dy).sum().backward();
+  std::vector<torch::Tensor> result{out.detach()};
+  for (int64_t k = 0; k < branches; ++k)
+    for (const auto& t : {ys[k].grad(), norms[k]->weight.grad(), norms[k]->bias.grad(), norms[k]->running_mean,
+                          norms[k]->running_var, norms[k]->num_batches_tracked.to(torch::kFloat)})
+      result.push_back(t.clone());
+  return result;
+}
+
+TEST(TrainingPath, BranchBatchNormSumEqualsBatchNormsAndAdds) {
+  unirep::models::FastTrainingOps ops;
+  for (const auto& shape : {std::vector<int64_t>{2, 40, 9, 11}, std::vector<int64_t>{3, 17, 1, 2}}) {
+    for (int64_t branches : {1, 6}) {
+      SCOPED_TRACE(std::to_string(branches) + " branches, C " + std::to_string(shape[1]));
+      const auto fast = batch_norm_sum_step(&ops, branches, shape), ref = batch_norm_sum_step(nullptr, branches, shape);
+      ASSERT_EQ(fast.size(), ref.size());
+      for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(within_fixture_tolerance(fast[i], ref[i])) << "output " << i;
+    }
   }
 }
 
