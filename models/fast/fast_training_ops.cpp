@@ -288,13 +288,16 @@ struct BatchNormSumFunction : torch::autograd::Function<BatchNormSumFunction> {
     auto dout = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
     variable_list dys(count), dws(count), dbs(count);
     auto dots = at::empty({channels}, dout.options()), sums = at::empty({channels}, dout.options());
+    // The output gradient's sums are every branch's bias gradient: taken with the first branch's dots.
+    const auto n = static_cast<double>(rows);
+    at::Tensor mean_dout;
     for (int64_t k = 0; k < count; ++k) {
       const auto& y = saved[k];
       channel_dot_and_sum(dout.data_ptr<float>(), y.data_ptr<float>(), rows, channels, dots.data_ptr<float>(),
-                          sums.data_ptr<float>());
+                          k == 0 ? sums.data_ptr<float>() : nullptr);
+      if (k == 0) mean_dout = sums / n;
       // With xhat = (y - mean) rstd: k = mean(dout xhat); dy = a (dout - mean(dout) - xhat k), a = w rstd.
-      const auto n = static_cast<double>(rows);
-      auto mean_dout = sums / n, rstd = rstds[k], mean = means[k], a = w[k] * rstd;
+      auto rstd = rstds[k], mean = means[k], a = w[k] * rstd;
       auto mean_dout_xhat = rstd * (dots / n - mean * mean_dout);
       auto y_coef = (-a * rstd * mean_dout_xhat).contiguous();
       auto shift = (-a * mean_dout + a * rstd * mean_dout_xhat * mean).contiguous();
@@ -303,7 +306,7 @@ struct BatchNormSumFunction : torch::autograd::Function<BatchNormSumFunction> {
       scale_add(dout.data_ptr<float>(), a_c.data_ptr<float>(), y.data_ptr<float>(), y_coef.data_ptr<float>(),
                 shift.data_ptr<float>(), rows, channels, dys[k].data_ptr<float>());
       dws[k] = mean_dout_xhat * n;
-      dbs[k] = sums.clone();
+      dbs[k] = sums;
     }
     variable_list out(dys);
     out.insert(out.end(), dws.begin(), dws.end());

@@ -422,15 +422,12 @@ void gelu_grn_backward(const float* h, const float* grad_out, int64_t images, in
     rows_dot_gelu_and_sum(grad_out + first * channels, h + first * channels, rows, channels, acc);
   };
   const auto f = grn_grad_factors(dot_and_sum, images, pixels, channels, gamma, g, nx, grad_gamma, grad_beta);
-  // grad_h's column sums: per-thread rows of accumulators over static chunks, added in thread order.
-  const int64_t rows = images * pixels, step = chunk_rows(channels), chunks = (rows + step - 1) / step;
-  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(chunks)));
-  std::vector<float> partial(static_cast<size_t>(threads * channels), 0.0f);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-  for (int64_t k = 0; k < chunks; ++k) {
-    float* acc = partial.data() + omp_get_thread_num() * channels;
-    split_at_images(k * step, std::min(step, rows - k * step), pixels, [&](int64_t n, int64_t first, int64_t count) {
-      const int64_t o = first * channels;
+  // grad_h's column sums come with the pass that writes grad_h: all rows as one "image" of
+  // per_image_sums (per-thread accumulators, added in thread order), each chunk cut at images for
+  // the per-image factors.
+  per_image_sums(1, images * pixels, channels, channels, grad_bias, [&](int64_t first, int64_t rows, float* acc) {
+    split_at_images(first, rows, pixels, [&](int64_t n, int64_t start, int64_t count) {
+      const int64_t o = start * channels;
       const float *sn = f.scale.data() + n * channels, *cn = f.coef.data() + n * channels;
       if (grad_h != nullptr) {
         rows_gelu_grn_grad(grad_out + o, h + o, sn, cn, count, channels, grad_h + o, acc);
@@ -438,10 +435,7 @@ void gelu_grn_backward(const float* h, const float* grad_out, int64_t images, in
         rows_gelu_grn_grad(grad_out + o, h + o, sn, cn, count, channels, grad_h_bf16 + o, acc);
       }
     });
-  }
-  std::fill(grad_bias, grad_bias + channels, 0.0f);
-  for (int t = 0; t < threads; ++t)
-    for (int64_t c = 0; c < channels; ++c) grad_bias[c] += partial[t * channels + c];
+  });
 }
 
 void channel_mean_var(const float* x, int64_t rows, int64_t channels, float* mean, float* var) {
@@ -472,7 +466,7 @@ void channel_dot_and_sum(const float* a, const float* b, int64_t rows, int64_t c
     rows_dot_and_sum(a + first * channels, b + first * channels, count, channels, acc, acc + channels);
   });
   std::copy(both.begin(), both.begin() + channels, dots);
-  std::copy(both.begin() + channels, both.end(), sums);
+  if (sums != nullptr) std::copy(both.begin() + channels, both.end(), sums);
 }
 
 void scale_add(const float* a, const float* s, const float* b, const float* t, const float* shift, int64_t rows,

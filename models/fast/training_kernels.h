@@ -69,7 +69,7 @@ void channel_mean_var(const float* x, int64_t rows, int64_t channels, float* mea
 void scaled_sum(const float* const* xs, const float* scales, int64_t count, const float* shift, int64_t rows,
                 int64_t channels, float* out);
 
-// Per-channel sums over `rows` rows: dots[c] = sum of a * b, sums[c] = sum of a.
+// Per-channel sums over `rows` rows: dots[c] = sum of a * b, sums[c] = sum of a (skipped when sums is null).
 void channel_dot_and_sum(const float* a, const float* b, int64_t rows, int64_t channels, float* dots, float* sums);
 
 // out = a * s[c] + b * t[c] + shift[c] per row (b, t, shift each may be null).
