@@ -51,15 +51,17 @@ at::Tensor BatchNorm2dImpl::synchronized_forward(const at::Tensor& input) {
   if (options.affine()) scale = scale * weight;
   auto out = centred * scale.view({1, c, 1, 1});
   if (options.affine()) out = out + bias.view({1, c, 1, 1});
-  if (options.track_running_stats()) {
-    torch::NoGradGuard no_grad;
-    num_batches_tracked.add_(1);
-    const double n = count.item<double>();
-    const double momentum = options.momentum() ? *options.momentum() : 1.0 / num_batches_tracked.item<double>();
-    running_mean.mul_(1 - momentum).add_(mean.detach(), momentum);
-    running_var.mul_(1 - momentum).add_(var.detach() * (n / std::max(1.0, n - 1)), momentum);
-  }
+  track_batch_statistics(mean.detach(), var.detach(), count.item<double>());
   return out;
+}
+
+void BatchNorm2dImpl::track_batch_statistics(const at::Tensor& mean, const at::Tensor& biased_var, double count) {
+  if (!options.track_running_stats()) return;
+  torch::NoGradGuard no_grad;
+  num_batches_tracked.add_(1);
+  const double momentum = options.momentum() ? *options.momentum() : 1.0 / num_batches_tracked.item<double>();
+  running_mean.mul_(1 - momentum).add_(mean, momentum);
+  running_var.mul_(1 - momentum).add_(biased_var * (count / std::max(1.0, count - 1)), momentum);
 }
 
 void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {

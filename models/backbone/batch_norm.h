@@ -32,6 +32,12 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
   void reset() override;
   at::Tensor forward(const at::Tensor& input);
   void pretty_print(std::ostream& stream) const override;
+  // A training-mode batch's bookkeeping, given its per-channel mean and biased variance over
+  // `count` values: num_batches_tracked + 1 and the running statistics moved by the momentum (the
+  // cumulative average without one), the variance unbiased, as at::batch_norm does. No-op without
+  // running statistics. For implementations that compute the statistics themselves (synchronized
+  // ones, the fast training path's fused batch norms).
+  void track_batch_statistics(const at::Tensor& mean, const at::Tensor& biased_var, double count);
 
   torch::nn::BatchNormOptions options;
   at::Tensor weight, bias, running_mean, running_var, num_batches_tracked;

@@ -416,15 +416,15 @@ at::Tensor FastTrainingOps::channel_mlp(const at::Tensor& x, const at::Tensor& w
 
 namespace {
 
-// Whether batch_norm_sum can run fused: plain training-mode batch norms with weights, running
-// statistics and a fixed momentum (no synchronized statistics), on same-sized float32 CPU maps.
+// Whether batch_norm_sum can run fused: training-mode batch norms with weights and without
+// synchronized statistics, on same-sized float32 CPU maps.
 bool fusable_batch_norms(const std::vector<at::Tensor>& branches, const std::vector<BatchNorm2dImpl*>& norms) {
   if (branches.empty() || branches.size() != norms.size() || branches[0].dim() != 4) return false;
   if (branches[0].numel() / std::max<int64_t>(1, branches[0].size(1)) < 2) return false;
   for (size_t i = 0; i < branches.size(); ++i) {
     const auto* bn = norms[i];
     if (!is_cpu_float(branches[i]) || branches[i].sizes() != branches[0].sizes() || !bn->is_training() ||
-        bn->stats_reducer || !bn->options.affine() || !bn->options.track_running_stats() || !bn->options.momentum())
+        bn->stats_reducer || !bn->options.affine())
       return false;
   }
   return true;
@@ -443,15 +443,12 @@ at::Tensor FastTrainingOps::batch_norm_sum(const std::vector<at::Tensor>& branch
   for (const auto& branch : branches) ys.push_back(branch.contiguous(at::MemoryFormat::ChannelsLast));
   {
     // Batch statistics as constants (the function's backward covers their gradient), and the
-    // running statistics updated as BatchNorm2d does (unbiased variance).
+    // running statistics updated by the module's own bookkeeping.
     torch::NoGradGuard no_grad;
     for (int64_t k = 0; k < count; ++k) {
       auto* bn = norms[k];
       channel_mean_var(ys[k].data_ptr<float>(), rows, channels, means[k].data_ptr<float>(), vars[k].data_ptr<float>());
-      const double momentum = *bn->options.momentum();
-      bn->num_batches_tracked.add_(1);
-      bn->running_mean.mul_(1 - momentum).add_(means[k], momentum);
-      bn->running_var.mul_(1 - momentum).add_(vars[k] * (static_cast<double>(rows) / (rows - 1)), momentum);
+      bn->track_batch_statistics(means[k], vars[k], static_cast<double>(rows));
       rstds[k].copy_((vars[k] + bn->options.eps()).rsqrt());
       weights.push_back(bn->weight);
       biases.push_back(bn->bias);
