@@ -20,6 +20,7 @@
 #include "models/backbone/recompute.h"
 #include "models/fast/sgemm_rate.h"
 #include "models/backbone/unireplknet.h"
+#include "models/points/point_cloud_net.h"
 #include "sdk/threads.h"
 
 #include <ATen/ATen.h>
@@ -67,6 +68,7 @@ struct BenchArgs {
   int64_t micro_batch = 1, accumulate = 1;
   bool json = false, fbank = false, train_step = false, profile = false, recompute = false;
   int64_t fps_points = 0, fps_samples = 4096, sgemm = 0;
+  int64_t point_cloud = 0;                               // --train-step of the point-cloud classifier: points per shape
   std::string image, video, path, structure = "deploy";  // path: fast for --train-step, else reference
   models::Precision precision = models::Precision::Float32;
 };
@@ -103,6 +105,10 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_flag(
       "--train-step", a.train_step,
       "Measure a training step instead: forward + backward of the train structure (train mode, loss = sum of logits)");
+  app.add_option("--point-cloud", a.point_cloud,
+                 "--train-step: the whole point-cloud classifier instead (projection, backbone on 4 views of --size, "
+                 "head; the CLI's default projection sizes) on --batch shapes of this many points")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--fbank", a.fbank, "Measure the Kaldi log-mel front end instead (60 s of 16 kHz audio per run)");
   app.add_option("--fps", a.fps_points,
                  "Measure farthest point sampling instead: from this many random points (e.g. 100000)")
@@ -205,30 +211,53 @@ void print_train_step_profile(const std::function<void()>& step, const BenchArgs
       "(the rest)", rest, a.json ? rest / total : 100.0 * rest / total);
 }
 
+// --point-cloud: the point classifier with the projection sizes `unirep train points` defaults to
+// (sdk/points/point_recipe.cpp), 4 views of size x size, 11 classes.
+models::PointCloudNet point_cloud_net(const models::BackboneConfig& config, int64_t size) {
+  models::PointToPixelOptions projection;
+  projection.image_size(size).neighbours(16).graph_dim(32).fusion_dim(64).heads(4).head_dim(32).mlp_dim(128);
+  models::PointCloudNet net(models::PointCloudNetOptions(config, 11).projection(projection));
+  models::randomize_for_checks(*net->backbone, 0);
+  return net;
+}
+
 // --train-step: forward + backward of the train structure, on the fast training path or (--path
 // reference) on LibTorch's ops alone.
 void bench_train_step(const BenchArgs& a, int threads) {
   auto config = models::resolve_config(a.model);
   models::UniRepLKNet model{models::UniRepLKNetOptions(config)};
   models::randomize_for_checks(*model, 0);
-  model->train();
+  std::shared_ptr<torch::nn::Module> net = model.ptr();
+  std::function<at::Tensor(const at::Tensor&)> forward = [&](const at::Tensor& in) { return model->forward(in); };
+  auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
+  models::PointCloudNet points{nullptr};
+  if (a.point_cloud > 0) {
+    points = point_cloud_net(config, a.size);
+    model = points->backbone;
+    net = points.ptr();
+    forward = [&](const at::Tensor& in) { return points->forward(in); };
+    x = torch::rand({a.batch, a.point_cloud, 6}) * 2 - 1;
+  }
+  net->train();
   if (a.path == "fast") models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>(a.precision));
   models::set_activation_recomputation(*model, a.recompute);
-  auto x = torch::randn({a.batch, config.in_chans, a.size, a.size});
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
   auto step = [&] {
     const int64_t parts = std::min(a.accumulate, a.batch);
     for (int64_t p = 0; p < parts; ++p)
-      model->forward(x.slice(0, a.batch * p / parts, a.batch * (p + 1) / parts)).sum().backward();
+      forward(x.slice(0, a.batch * p / parts, a.batch * (p + 1) / parts)).sum().backward();
   };
-  const auto t = time_calls(a.warmup, a.runs, step, [&] { model->zero_grad(/*set_to_none=*/true); });
+  const auto t = time_calls(a.warmup, a.runs, step, [&] { net->zero_grad(/*set_to_none=*/true); });
   const double median = t.median_ms;
   const double ips = static_cast<double>(a.batch) * 1000.0 / median, rss = peak_rss_mb();
   // A step's FLOPs as docs/performance.md counts them ("Training path"): the train structure's
   // forward multiply-accumulates, and twice that backward (input and weight gradients), x 2.
   const auto cx = models::count_complexity(config, /*deploy=*/false, a.size, a.size, config.layer_scale_init_value);
-  const double step_gflop = 3.0 * 2.0 * static_cast<double>(cx.macs) * static_cast<double>(a.batch) / 1e9;
+  // (The point classifier: the backbone's FLOPs on its 4 views only.)
+  const int64_t images = a.point_cloud > 0 ? 4 * a.batch : a.batch;
+  const double step_gflop = 3.0 * 2.0 * static_cast<double>(cx.macs) * static_cast<double>(images) / 1e9;
   const double gflops = step_gflop / (median / 1000.0);
+  const std::string name = a.point_cloud > 0 ? "point classifier (" + a.model + ")" : a.model;
   if (a.json)
     std::printf(
         "{\"model\": \"%s\", \"step\": \"train\", \"path\": \"%s\", \"precision\": \"%s\", \"size\": %ld, \"batch\": "
@@ -236,14 +265,14 @@ void bench_train_step(const BenchArgs& a, int threads) {
         "\"iters\": %d, "
         "\"ms_median\": %.3f, \"ms_min\": %.3f, \"images_per_s\": %.2f, \"gflop_per_step\": %.3f, \"gflops_per_s\": "
         "%.2f, \"peak_rss_mb\": %.1f}\n",
-        a.model.c_str(), a.path.c_str(), models::precision_name(a.precision), (long)a.size, (long)a.batch,
+        name.c_str(), a.path.c_str(), models::precision_name(a.precision), (long)a.size, (long)a.batch,
         (long)a.accumulate, a.recompute ? "true" : "false", threads, a.runs, median, t.min_ms, ips, step_gflop, gflops,
         rss);
   else
     std::printf(
         "train step (forward + backward) %s %ldx%ld batch %ld, %d threads, %s path, %s: median %.1f ms (min %.1f), "
         "%.1f images/s, %.1f GFLOP/s, peak RSS %.0f MB\n",
-        a.model.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(),
+        name.c_str(), (long)a.size, (long)a.size, (long)a.batch, threads, a.path.c_str(),
         models::precision_name(a.precision), median, t.min_ms, ips, gflops, rss);
   if (a.profile) print_train_step_profile(step, a);
 }
