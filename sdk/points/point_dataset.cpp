@@ -7,11 +7,55 @@
 #include <random>
 
 namespace unirep::sdk {
+namespace {
+
+// Uniform on SO(3): a unit quaternion from four standard normals (Shoemake's method).
+at::Tensor uniform_rotation(std::mt19937_64& rng) {
+  std::normal_distribution<double> N(0.0, 1.0);
+  double q[4], norm = 0;
+  for (double& v : q) norm += (v = N(rng)) * v;
+  norm = std::sqrt(std::max(norm, 1e-300));
+  const double w = q[0] / norm, x = q[1] / norm, y = q[2] / norm, z = q[3] / norm;
+  const std::vector<float> r = {static_cast<float>(1 - 2 * (y * y + z * z)), static_cast<float>(2 * (x * y - z * w)),
+                                static_cast<float>(2 * (x * z + y * w)),     static_cast<float>(2 * (x * y + z * w)),
+                                static_cast<float>(1 - 2 * (x * x + z * z)), static_cast<float>(2 * (y * z - x * w)),
+                                static_cast<float>(2 * (x * z - y * w)),     static_cast<float>(2 * (y * z + x * w)),
+                                static_cast<float>(1 - 2 * (x * x + y * y))};
+  return at::tensor(r).view({3, 3});
+}
+
+// Keeps the points on one side of a random plane (60-95% of them), then refills N by repeating
+// random survivors, so the model sees a partially hidden shape at the usual point count.
+at::Tensor cut_by_plane(const at::Tensor& p, std::mt19937_64& rng) {
+  std::normal_distribution<double> N(0.0, 1.0);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  const double nx = N(rng), ny = N(rng), nz = N(rng);
+  auto depth = p.matmul(at::tensor({static_cast<float>(nx), static_cast<float>(ny), static_cast<float>(nz)}));
+  const int64_t n = p.size(0), keep = std::max<int64_t>(1, static_cast<int64_t>(n * (0.6 + 0.35 * U(rng))));
+  auto kept = std::get<1>(depth.topk(keep, 0, /*largest=*/false));
+  std::uniform_int_distribution<int64_t> pick(0, keep - 1);
+  std::vector<int64_t> fill(static_cast<size_t>(n - keep));
+  for (auto& i : fill) i = pick(rng);
+  auto index = at::cat({kept, kept.index_select(0, at::tensor(fill, at::kLong))});
+  return p.index_select(0, index);
+}
+
+// N x 3 normal noise from the example's own generator (reproducible whatever the loader threads).
+at::Tensor gaussian_noise(int64_t n, double sigma, std::mt19937_64& rng) {
+  std::normal_distribution<float> N(0.0f, static_cast<float>(sigma));
+  std::vector<float> noise(static_cast<size_t>(3 * n));
+  for (auto& v : noise) v = N(rng);
+  return at::tensor(noise).view({n, 3});
+}
+
+}  // namespace
+
 PointDataset::PointDataset(std::vector<modalities::PointItem> items, modalities::PointInputOptions input, bool augment,
-                           uint64_t seed, int rotation)
+                           uint64_t seed, int rotation, PointAugmentation extra)
     : items_(std::move(items)),
       input_(input),
       augment_(augment),
+      extra_(extra),
       seed_(seed),
       rotation_(rotation),
       cache_(items_.size()),
@@ -48,6 +92,9 @@ Example PointDataset::get(size_t index) const {
   for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
   std::shuffle(perm.begin(), perm.end(), rng);
   p = p.index_select(0, at::tensor(perm, at::kLong));
+  if (extra_.random_orientation) p = p.matmul(uniform_rotation(rng).t());
+  if (extra_.cut > 0 && U(rng) < extra_.cut) p = cut_by_plane(p, rng);
+  if (extra_.jitter > 0) p = p + gaussian_noise(p.size(0), extra_.jitter, rng);
   const double theta = (0.04 + 1.9 * U(rng)) * M_PI, phi = (-0.4 + 0.2 * U(rng)) * M_PI;
   const auto r = modalities::theta_phi_rotation(theta, phi);
   auto R = at::tensor(at::ArrayRef<float>(r.data(), r.size())).view({3, 3});

@@ -3,7 +3,9 @@
 // cached), and every example is B x N x 6 (points, placed points). Training examples follow the
 // official recipe (docs/reference.md, Point clouds): the point order shuffled, the placement
 // rotated by a random theta/phi rotation and scaled (U[2/3, 3/2] per axis) and shifted
-// (U[-0.2, 0.2] per axis); evaluation examples use one of the 8 fixed test rotations.
+// (U[-0.2, 0.2] per axis); evaluation examples use one of the 8 fixed test rotations. Beyond the
+// official recipe, `PointAugmentation` can vary what another sensor or generator varies
+// (docs/points.md, "Training").
 #include "modalities/points/point_file_list.h"
 #include "modalities/points/point_input.h"
 #include "sdk/train/dataset.h"
@@ -14,11 +16,22 @@
 
 namespace unirep::sdk {
 
+struct PointAugmentation {
+  // Turn the whole cloud (features and placement) by a uniformly random 3-D rotation: for data
+  // without a canonical orientation, where the per-point features must not depend on it.
+  bool random_orientation = false;
+  // Gaussian noise on every point, sigma as a fraction of the unit-sphere radius (0 = off).
+  double jitter = 0.0;
+  // Probability of cutting the cloud by a random plane (a side hidden from the sensor), keeping
+  // 60-95% of the points and refilling N by repeating random survivors.
+  double cut = 0.0;
+};
+
 class PointDataset : public Dataset {
  public:
-  // `augment`: the training recipe; otherwise test rotation `rotation` (0..7).
+  // With `augment`, the training recipe (and `extra`); otherwise test rotation `rotation` (0..7).
   PointDataset(std::vector<modalities::PointItem> items, modalities::PointInputOptions input, bool augment,
-               uint64_t seed = 0, int rotation = 0);
+               uint64_t seed = 0, int rotation = 0, PointAugmentation extra = {});
   size_t size() const override { return items_.size(); }
   Example get(size_t index) const override;
   at::Tensor points(size_t index) const;  // N x 3, cached
@@ -27,6 +40,7 @@ class PointDataset : public Dataset {
   std::vector<modalities::PointItem> items_;
   modalities::PointInputOptions input_;
   bool augment_;
+  PointAugmentation extra_;
   uint64_t seed_;
   int rotation_;
   mutable std::mutex mu_;

@@ -33,7 +33,13 @@ class PointRecipe : public TaskRecipe {
          integer_option("neighbours", 16, "k of the kNN edge features (the paper: 32)", 1, 1024),
          integer_option("graph_dim", 32, "Per-point feature width (the paper: 64)", 1, 4096),
          integer_option("fusion_dim", 64, "Multi-view transformer width (the paper: 128)", 1, 4096),
-         flag_option("modelnet_axes", false, "ModelNet's axis convention (x, y, z) <- (-z, -x, y)")});
+         flag_option("modelnet_axes", false, "ModelNet's axis convention (x, y, z) <- (-z, -x, y)"),
+         flag_option("random_orientation", false,
+                     "Augmentation: turn each training cloud by a uniformly random 3-D rotation (data without an up "
+                     "axis)"),
+         number_option("jitter", 0.0, "Augmentation: Gaussian noise on the points, sigma in unit-sphere radii", 0, 1),
+         number_option("cut", 0.0, "Augmentation: probability of cutting a cloud by a random plane (60-95% kept)", 0,
+                       1)});
     return options;
   }
 
@@ -61,7 +67,11 @@ class PointRecipe : public TaskRecipe {
     if (s.given("weights"))
       load_initial_weights(task->model(), s.text("weights"), std::nullopt, s.flag("strict"), note);
     p.task = std::move(task);
-    p.train = std::make_shared<PointDataset>(list.train, spec.input, s.flag("augment"), t.seed);
+    PointAugmentation extra;
+    extra.random_orientation = s.flag("random_orientation");
+    extra.jitter = s.number("jitter");
+    extra.cut = s.number("cut");
+    p.train = std::make_shared<PointDataset>(list.train, spec.input, s.flag("augment"), t.seed, 0, extra);
     // No validation split in these layouts: the model of the last epoch is exported, and scored on
     // the test split after training (never used to choose it).
     if (!list.test.empty())

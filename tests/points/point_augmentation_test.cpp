@@ -1,0 +1,105 @@
+// The training augmentation beyond the official recipe (sdk/points/point_dataset.h): a random
+// orientation turns the cloud rigidly, a cut keeps one side of a plane at the same point count,
+// jitter moves points by about its sigma, and every draw repeats for the same seed.
+#include "sdk/points/point_dataset.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+#include "support/test_support.h"
+
+namespace {
+
+using unirep::sdk::PointAugmentation;
+using unirep::sdk::PointDataset;
+
+constexpr int64_t kPoints = 200;
+
+// A lopsided random cloud as an x y z text file (one shape of one class).
+std::vector<unirep::modalities::PointItem> one_cloud(const unirep::testing::TempDir& dir) {
+  const std::string path = dir.file("cloud.xyz");
+  std::ofstream out(path);
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+  for (int i = 0; i < 400; ++i) out << 2.0f * U(rng) << ' ' << U(rng) << ' ' << 0.5f * U(rng) << '\n';
+  return {{path, 0}};
+}
+
+PointDataset dataset(const std::vector<unirep::modalities::PointItem>& items, PointAugmentation extra, uint64_t seed = 3) {
+  unirep::modalities::PointInputOptions input;
+  input.points = kPoints;
+  return PointDataset(items, input, /*augment=*/true, seed, 0, extra);
+}
+
+// For each row of `a`, the distance to the nearest row of `b`.
+at::Tensor nearest_distances(const at::Tensor& a, const at::Tensor& b) {
+  return std::get<0>(at::cdist(a, b, 2.0, /*compute_mode: exact*/ 2).min(1));
+}
+
+PointAugmentation random_orientation() {
+  PointAugmentation a;
+  a.random_orientation = true;
+  return a;
+}
+
+PointAugmentation cut_always() {
+  PointAugmentation a;
+  a.cut = 1.0;
+  return a;
+}
+
+PointAugmentation jittered(double sigma) {
+  PointAugmentation a;
+  a.jitter = sigma;
+  return a;
+}
+
+at::Tensor features_copy(const PointDataset& ds) { return ds.get(0).input.narrow(1, 0, 3); }
+
+}  // namespace
+
+TEST(PointAugmentation, RandomOrientationTurnsTheWholeCloudRigidly) {
+  unirep::testing::TempDir dir;
+  const auto items = one_cloud(dir);
+  const auto ds = dataset(items, random_orientation());
+  const auto original = ds.points(0), turned = features_copy(ds);
+  ASSERT_EQ(turned.sizes(), original.sizes());
+  // A rotation about the origin keeps every point's distance to it...
+  const auto radii = std::get<0>(original.norm(2, 1).sort()), turned_radii = std::get<0>(turned.norm(2, 1).sort());
+  EXPECT_TRUE(at::allclose(radii, turned_radii, 1e-5, 1e-5));
+  // ...but the cloud does not sit where it was (its long axis was x).
+  EXPECT_GT(nearest_distances(turned, original).max().item<double>(), 0.05);
+  // Draws repeat for the same seed, and differ from read to read.
+  const auto again = dataset(items, random_orientation());
+  EXPECT_TRUE(at::equal(features_copy(again), turned));
+  EXPECT_FALSE(at::equal(features_copy(again), turned));  // the second read of `again`
+}
+
+TEST(PointAugmentation, CutKeepsOneSideOfAPlaneAtTheSamePointCount) {
+  unirep::testing::TempDir dir;
+  const auto items = one_cloud(dir);
+  const auto ds = dataset(items, cut_always());
+  for (int read = 0; read < 5; ++read) {
+    const auto original = ds.points(0), cut = features_copy(ds);
+    ASSERT_EQ(cut.size(0), kPoints);
+    // Every point is one of the cloud's own, and 60-95% of them survive (the rest repeat).
+    EXPECT_LT(nearest_distances(cut, original).max().item<double>(), 1e-6);
+    const auto covered = nearest_distances(original, cut).lt(1e-6).sum().item<int64_t>();
+    EXPECT_GE(covered, kPoints * 6 / 10 - 1);
+    EXPECT_LE(covered, kPoints * 95 / 100 + 1);
+  }
+}
+
+TEST(PointAugmentation, JitterMovesPointsByAboutSigma) {
+  unirep::testing::TempDir dir;
+  const auto items = one_cloud(dir);
+  const auto ds = dataset(items, jittered(0.01));
+  const auto moved = nearest_distances(features_copy(ds), ds.points(0));
+  // A 3-D Gaussian step of sigma 0.01 has mean length 0.016; the nearest original point can only be closer.
+  const double mean = moved.mean().item<double>();
+  EXPECT_GT(mean, 0.004);
+  EXPECT_LT(mean, 0.02);
+}
