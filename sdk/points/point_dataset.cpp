@@ -102,6 +102,7 @@ Example PointDataset::get(size_t index) const {
   for (int a = 0; a < 3; ++a)
     scale[a] = static_cast<float>(2.0 / 3 + (1.5 - 2.0 / 3) * U(rng)),
     shift[a] = static_cast<float>(-0.2 + 0.4 * U(rng));
+  if (extra_.isotropic_scale) scale[1] = scale[2] = scale[0];
   auto placed =
       p.matmul(R.t()) * at::tensor({scale[0], scale[1], scale[2]}) + at::tensor({shift[0], shift[1], shift[2]});
   return {at::cat({p, placed}, 1), label};

@@ -20,6 +20,10 @@ struct PointAugmentation {
   // Turn the whole cloud (features and placement) by a uniformly random 3-D rotation: for data
   // without a canonical orientation, where the per-point features must not depend on it.
   bool random_orientation = false;
+  // One scale factor for the three axes of the placement instead of one per axis: the official
+  // anisotropic scale changes a shape's proportions, which tell some classes apart (a cube from a
+  // box).
+  bool isotropic_scale = false;
   // Gaussian noise on every point, sigma as a fraction of the unit-sphere radius (0 = off).
   double jitter = 0.0;
   // Probability of cutting the cloud by a random plane (a side hidden from the sensor), keeping

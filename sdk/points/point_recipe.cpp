@@ -37,6 +37,8 @@ class PointRecipe : public TaskRecipe {
          flag_option("random_orientation", false,
                      "Augmentation: turn each training cloud by a uniformly random 3-D rotation (data without an up "
                      "axis)"),
+         flag_option("isotropic_scale", false,
+                     "Augmentation: scale the placement by one factor, not one per axis (keeps proportions)"),
          number_option("jitter", 0.0, "Augmentation: Gaussian noise on the points, sigma in unit-sphere radii", 0, 1),
          number_option("cut", 0.0, "Augmentation: probability of cutting a cloud by a random plane (60-95% kept)", 0,
                        1)});
@@ -69,6 +71,7 @@ class PointRecipe : public TaskRecipe {
     p.task = std::move(task);
     PointAugmentation extra;
     extra.random_orientation = s.flag("random_orientation");
+    extra.isotropic_scale = s.flag("isotropic_scale");
     extra.jitter = s.number("jitter");
     extra.cut = s.number("cut");
     p.train = std::make_shared<PointDataset>(list.train, spec.input, s.flag("augment"), t.seed, 0, extra);

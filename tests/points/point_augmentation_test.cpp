@@ -28,7 +28,8 @@ std::vector<unirep::modalities::PointItem> one_cloud(const unirep::testing::Temp
   return {{path, 0}};
 }
 
-PointDataset dataset(const std::vector<unirep::modalities::PointItem>& items, PointAugmentation extra, uint64_t seed = 3) {
+PointDataset dataset(const std::vector<unirep::modalities::PointItem>& items, PointAugmentation extra,
+                     uint64_t seed = 3) {
   unirep::modalities::PointInputOptions input;
   input.points = kPoints;
   return PointDataset(items, input, /*augment=*/true, seed, 0, extra);
@@ -57,7 +58,9 @@ PointAugmentation jittered(double sigma) {
   return a;
 }
 
-at::Tensor features_copy(const PointDataset& ds) { return ds.get(0).input.narrow(1, 0, 3); }
+at::Tensor features_copy(const PointDataset& ds) {
+  return ds.get(0).input.narrow(1, 0, 3);
+}
 
 }  // namespace
 
@@ -102,4 +105,20 @@ TEST(PointAugmentation, JitterMovesPointsByAboutSigma) {
   const double mean = moved.mean().item<double>();
   EXPECT_GT(mean, 0.004);
   EXPECT_LT(mean, 0.02);
+}
+
+TEST(PointAugmentation, IsotropicScaleKeepsTheProportionsOfThePlacement) {
+  unirep::testing::TempDir dir;
+  const auto items = one_cloud(dir);
+  // Rows of one example are the same point in both copies: compare each point's distance to point 0.
+  auto distance_ratios = [](const at::Tensor& example) {
+    const auto a = example.narrow(1, 0, 3), b = example.narrow(1, 3, 3);
+    return (b - b[0]).norm(2, 1).narrow(0, 1, kPoints - 1) / (a - a[0]).norm(2, 1).narrow(0, 1, kPoints - 1);
+  };
+  PointAugmentation iso;
+  iso.isotropic_scale = true;
+  const auto ratios = distance_ratios(dataset(items, iso).get(0).input);
+  EXPECT_LT((ratios.max() / ratios.min()).item<double>(), 1.0 + 1e-4);
+  const auto official = distance_ratios(dataset(items, {}).get(0).input);  // one factor per axis
+  EXPECT_GT((official.max() / official.min()).item<double>(), 1.05);
 }
