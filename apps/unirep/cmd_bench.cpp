@@ -239,7 +239,7 @@ void bench_train_step(const BenchArgs& a, int threads) {
     x = torch::rand({a.batch, a.point_cloud, 6}) * 2 - 1;
   }
   net->train();
-  if (a.path == "fast") models::set_training_ops(*model, std::make_shared<models::FastTrainingOps>(a.precision));
+  if (a.path == "fast") models::set_training_ops(*net, std::make_shared<models::FastTrainingOps>(a.precision));
   models::set_activation_recomputation(*model, a.recompute);
   // Gradients cleared before each step, untimed (as official_bench.py --train-step does).
   auto step = [&] {

@@ -79,6 +79,8 @@ PointToPixelImpl::PointToPixelImpl(const PointToPixelOptions& o) : options(o) {
   fusion_up = register_module("fusion_up", conv(D, G, 3, 1, true));
   fusion_merge = register_module("fusion_merge", conv(2 * G, G, 1, 1, true));
   to_rgb = register_module("to_rgb", conv(G, 3, 1, 1, true));
+  fusion_up_gelu = register_module("fusion_up_gelu", Gelu());
+  fusion_merge_gelu = register_module("fusion_merge_gelu", Gelu());
 }
 
 torch::Tensor PointToPixelImpl::point_features(const torch::Tensor& xyz) {
@@ -136,8 +138,8 @@ torch::Tensor PointToPixelImpl::forward(const torch::Tensor& points) {
   }
   auto fused = tokens.reshape({B * V, h, w, D}).permute({0, 3, 1, 2});  // channels-last, as x
   fused = F::interpolate(fused, F::InterpolateFuncOptions().size(std::vector<int64_t>{S, S}).mode(torch::kNearest));
-  fused = at::gelu(fusion_up->forward(fused));
-  x = at::gelu(fusion_merge->forward(at::cat({fused, x}, 1)));
+  fused = fusion_up_gelu->forward(fusion_up->forward(fused));
+  x = fusion_merge_gelu->forward(fusion_merge->forward(at::cat({fused, x}, 1)));
   // To an ImageNet-normalized RGB image.
   auto rgb = at::sigmoid(to_rgb->forward(x));
   auto mean = at::tensor({0.485f, 0.456f, 0.406f}, rgb.options()).view({1, 3, 1, 1});

@@ -10,6 +10,8 @@
 //
 // Input: B x N x 6 = the original points (features) and the placed points (rasterization), the
 // official code's original_pc and pc. Output: (B V) x 3 x S x S, sample-major (s0v0, s0v1, ...).
+#include "models/backbone/gelu.h"
+
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -58,6 +60,9 @@ class PointToPixelImpl : public torch::nn::Module {
   torch::nn::LayerNorm attn_norm{nullptr}, mlp_norm{nullptr};
   torch::nn::Linear qkv{nullptr}, attn_out{nullptr}, mlp_in{nullptr}, mlp_out{nullptr};
   torch::nn::Conv2d fusion_up{nullptr}, fusion_merge{nullptr}, to_rgb{nullptr};
+  // The GELUs after fusion_up and fusion_merge run on full-size maps: modules, so that the fast
+  // training path's GELU takes them over (no parameters: state dicts are unaffected).
+  Gelu fusion_up_gelu{nullptr}, fusion_merge_gelu{nullptr};
 };
 TORCH_MODULE(PointToPixel);
 
