@@ -32,4 +32,10 @@ at::Tensor load_point_input(const std::string& path, const PointInputOptions& o)
   }
 }
 
+at::Tensor tile_to_count(const at::Tensor& points, int64_t count) {
+  const int64_t n = points.size(0);
+  if (n >= count || n == 0) return points;
+  return points.repeat({(count + n - 1) / n, 1}).narrow(0, 0, count);
+}
+
 }  // namespace unirep::modalities

@@ -23,4 +23,9 @@ at::Tensor cloud_to_input(PointCloud cloud, const PointInputOptions& options);
 // read_point_file + cloud_to_input.
 at::Tensor load_point_input(const std::string& path, const PointInputOptions& options);
 
+// A cloud of fewer than `count` points repeated cyclically up to `count` rows (a cloud with enough
+// points is returned as it is): training batches need one point count, and inference presents a
+// small cloud the same way, so the model sees in use what it saw in training (docs/points.md).
+at::Tensor tile_to_count(const at::Tensor& points, int64_t count);
+
 }  // namespace unirep::modalities

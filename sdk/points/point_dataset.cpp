@@ -66,11 +66,9 @@ at::Tensor PointDataset::points(size_t index) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (cache_.at(index).defined()) return cache_[index];
   }
-  auto p = modalities::load_point_input(items_[index].path, input_);
-  // Too few points: repeat them (the official data always has enough points; docs/reference.md,
+  // Too few points: repeated (the official data always has enough points; docs/reference.md,
   // Point clouds).
-  if (p.size(0) < input_.points)
-    p = p.repeat({(input_.points + p.size(0) - 1) / p.size(0), 1}).narrow(0, 0, input_.points);
+  auto p = modalities::tile_to_count(modalities::load_point_input(items_[index].path, input_), input_.points);
   std::lock_guard<std::mutex> lock(mu_);
   cache_[index] = p;
   return p;
@@ -94,6 +92,11 @@ Example PointDataset::get(size_t index) const {
   p = p.index_select(0, at::tensor(perm, at::kLong));
   if (extra_.random_orientation) p = p.matmul(uniform_rotation(rng).t());
   if (extra_.cut > 0 && U(rng) < extra_.cut) p = cut_by_plane(p, rng);
+  if (extra_.thin > 0 && U(rng) < extra_.thin) {
+    // The shuffled order makes the first rows a random subset.
+    const auto kept = std::max<int64_t>(8, static_cast<int64_t>(p.size(0) * (0.1 + 0.9 * U(rng))));
+    p = modalities::tile_to_count(p.narrow(0, 0, std::min(kept, p.size(0))), p.size(0));
+  }
   if (extra_.jitter > 0) p = p + gaussian_noise(p.size(0), extra_.jitter, rng);
   const double theta = (0.04 + 1.9 * U(rng)) * M_PI, phi = (-0.4 + 0.2 * U(rng)) * M_PI;
   const auto r = modalities::theta_phi_rotation(theta, phi);

@@ -26,6 +26,9 @@ struct PointAugmentation {
   bool isotropic_scale = false;
   // Gaussian noise on every point, sigma as a fraction of the unit-sphere radius (0 = off).
   double jitter = 0.0;
+  // Probability of keeping only a random 10-100% of the points, repeated up to N as a smaller
+  // cloud is at inference (modalities::tile_to_count): sparser scans than the training data.
+  double thin = 0.0;
   // Probability of cutting the cloud by a random plane (a side hidden from the sensor), keeping
   // 60-95% of the points and refilling N by repeating random survivors.
   double cut = 0.0;

@@ -110,19 +110,22 @@ at::Tensor PointCloudRecognizer::logits(const at::Tensor& inputs) const {
 at::Tensor PointCloudRecognizer::rotation_probabilities(const at::Tensor& points) const {
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> batch;
-  for (int k = 0; k < 8; ++k) batch.push_back(with_test_rotation(points, k));
+  const auto p = modalities::tile_to_count(points, spec_.input.points);
+  for (int k = 0; k < 8; ++k) batch.push_back(with_test_rotation(p, k));
   return at::softmax(logits(at::stack(batch)), 1);
 }
 
 at::Tensor PointCloudRecognizer::probabilities(const at::Tensor& points, bool all_rotations) const {
   if (all_rotations) return rotation_probabilities(points).mean(0);
   torch::NoGradGuard no_grad;
-  return at::softmax(logits(with_test_rotation(points, 0).unsqueeze(0)), 1).squeeze(0);
+  const auto p = modalities::tile_to_count(points, spec_.input.points);
+  return at::softmax(logits(with_test_rotation(p, 0).unsqueeze(0)), 1).squeeze(0);
 }
 
 at::Tensor PointCloudRecognizer::view_images(const at::Tensor& points) const {
   torch::NoGradGuard no_grad;
-  return net_.ptr()->images(with_test_rotation(points, 0).unsqueeze(0));
+  const auto p = modalities::tile_to_count(points, spec_.input.points);
+  return net_.ptr()->images(with_test_rotation(p, 0).unsqueeze(0));
 }
 
 }  // namespace unirep::sdk

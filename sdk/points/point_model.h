@@ -53,7 +53,8 @@ class PointCloudRecognizer {
   // `inference`: which network runs, in which precision (see sdk/inference_backbone.h).
   static PointCloudRecognizer load(const std::string& path, const InferenceSettings& inference = {});
   const PointModelSpec& spec() const { return spec_; }
-  // Class probabilities of one file's points (N x 3 from load_point_input): softmax of the logits
+  // Class probabilities of one file's points (N x 3 from load_point_input; a cloud with fewer
+  // points than the model's is repeated up to its count, as in training): softmax of the logits
   // under test rotation 0, or averaged over all 8 rotations when `all_rotations`.
   at::Tensor probabilities(const at::Tensor& points, bool all_rotations = false) const;
   // 8 x K: the class probabilities under each of the 8 test rotations.

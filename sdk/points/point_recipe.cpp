@@ -40,6 +40,8 @@ class PointRecipe : public TaskRecipe {
          flag_option("isotropic_scale", false,
                      "Augmentation: scale the placement by one factor, not one per axis (keeps proportions)"),
          number_option("jitter", 0.0, "Augmentation: Gaussian noise on the points, sigma in unit-sphere radii", 0, 1),
+         number_option("thin", 0.0,
+                       "Augmentation: probability of keeping only 10-100% of a cloud's points (sparser scans)", 0, 1),
          number_option("cut", 0.0, "Augmentation: probability of cutting a cloud by a random plane (60-95% kept)", 0,
                        1)});
     return options;
@@ -74,6 +76,7 @@ class PointRecipe : public TaskRecipe {
     extra.isotropic_scale = s.flag("isotropic_scale");
     extra.jitter = s.number("jitter");
     extra.cut = s.number("cut");
+    extra.thin = s.number("thin");
     p.train = std::make_shared<PointDataset>(list.train, spec.input, s.flag("augment"), t.seed, 0, extra);
     // No validation split in these layouts: the model of the last epoch is exported, and scored on
     // the test split after training (never used to choose it).

@@ -3,10 +3,13 @@
 // jitter moves points by about its sigma, and every draw repeats for the same seed.
 #include "sdk/points/point_dataset.h"
 
+#include "modalities/points/point_input.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <random>
 
 #include "support/test_support.h"
@@ -121,4 +124,32 @@ TEST(PointAugmentation, IsotropicScaleKeepsTheProportionsOfThePlacement) {
   EXPECT_LT((ratios.max() / ratios.min()).item<double>(), 1.0 + 1e-4);
   const auto official = distance_ratios(dataset(items, {}).get(0).input);  // one factor per axis
   EXPECT_GT((official.max() / official.min()).item<double>(), 1.05);
+}
+
+TEST(PointAugmentation, ThinKeepsARandomSubsetRepeatedAsASmallCloudIsAtInference) {
+  unirep::testing::TempDir dir;
+  const auto items = one_cloud(dir);
+  PointAugmentation thin;
+  thin.thin = 1.0;
+  const auto ds = dataset(items, thin);
+  std::set<int64_t> kept_counts;
+  for (int read = 0; read < 6; ++read) {
+    const auto original = ds.points(0), thinned = features_copy(ds);
+    ASSERT_EQ(thinned.size(0), kPoints);
+    EXPECT_LT(nearest_distances(thinned, original).max().item<double>(), 1e-6);
+    const auto kept = nearest_distances(original, thinned).lt(1e-6).sum().item<int64_t>();
+    EXPECT_GE(kept, std::max<int64_t>(8, kPoints / 10) - 1);
+    // The kept points repeat cyclically: row i is row i mod kept.
+    EXPECT_TRUE(at::equal(thinned.narrow(0, kept, kPoints - kept), thinned.narrow(0, 0, kPoints - kept)));
+    kept_counts.insert(kept);
+  }
+  EXPECT_GT(kept_counts.size(), 1u);  // the fraction is drawn per read
+}
+
+TEST(TileToCount, RepeatsASmallCloudCyclicallyAndLeavesALargeOneAlone) {
+  const auto small = at::arange(12, at::kFloat).view({4, 3});
+  const auto tiled = unirep::modalities::tile_to_count(small, 10);
+  ASSERT_EQ(tiled.size(0), 10);
+  for (int64_t i = 0; i < 10; ++i) EXPECT_TRUE(at::equal(tiled[i], small[i % 4])) << i;
+  EXPECT_TRUE(at::equal(unirep::modalities::tile_to_count(small, 3), small));
 }
