@@ -140,7 +140,8 @@ void AtomicFile::open_direct(const std::string& target, bool fifo) {
 void AtomicFile::open_temporary(const std::string& target, bool target_exists, unsigned mode, unsigned uid,
                                 unsigned gid) {
   // open(O_EXCL) rather than mkstemp: a new file gets 0666 minus the umask like any other output,
-  // where mkstemp would leave it 0600.
+  // where mkstemp would leave it 0600. Signals wait until the file is registered for cleanup.
+  CleanupSignalsHeld held;
   for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
     temp_path_ = temp_name(target);
     fd_ = open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

@@ -82,8 +82,13 @@ void OutputTransaction::commit() {
   std::vector<Replaced> replaced;
   try {
     for (const auto& s : staged_) {
-      const std::string backup = keep_old_file(s.target, s.temp);
-      const int slot = backup.empty() ? -1 : register_backup_for_cleanup(backup.c_str(), s.target.c_str());
+      std::string backup;
+      int slot = -1;
+      {
+        CleanupSignalsHeld held;  // the backup link is never left unregistered by a signal
+        backup = keep_old_file(s.target, s.temp);
+        if (!backup.empty()) slot = register_backup_for_cleanup(backup.c_str(), s.target.c_str());
+      }
       if (std::rename(s.temp.c_str(), s.target.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         if (!backup.empty()) unlink(backup.c_str());

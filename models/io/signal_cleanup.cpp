@@ -9,7 +9,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <initializer_list>
+#include <pthread.h>
 
 namespace unirep::io {
 namespace {
@@ -35,6 +35,8 @@ int add(const char* path, const char* target) noexcept {
   }
   return -1;
 }
+
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 
 void on_signal(int sig) {
   remove_outputs_now();
@@ -66,7 +68,18 @@ void remove_outputs_on_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &sa, nullptr);
+  for (int sig : kCleanupSignals) sigaction(sig, &sa, nullptr);
+}
+
+CleanupSignalsHeld::CleanupSignalsHeld() noexcept {
+  sigset_t held;
+  sigemptyset(&held);
+  for (int sig : kCleanupSignals) sigaddset(&held, sig);
+  pthread_sigmask(SIG_BLOCK, &held, &previous_);
+}
+
+CleanupSignalsHeld::~CleanupSignalsHeld() {
+  pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 
 }  // namespace unirep::io
