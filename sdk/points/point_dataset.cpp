@@ -48,6 +48,20 @@ at::Tensor gaussian_noise(int64_t n, double sigma, std::mt19937_64& rng) {
   return at::tensor(noise).view({n, 3});
 }
 
+// The augmentation beyond the official recipe, on a shuffled cloud.
+at::Tensor varied(at::Tensor p, const PointAugmentation& extra, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  if (extra.random_orientation) p = p.matmul(uniform_rotation(rng).t());
+  if (extra.cut > 0 && U(rng) < extra.cut) p = cut_by_plane(p, rng);
+  if (extra.thin > 0 && U(rng) < extra.thin) {
+    // The shuffled order makes the first rows a random subset.
+    const auto kept = std::max<int64_t>(8, static_cast<int64_t>(p.size(0) * (0.1 + 0.9 * U(rng))));
+    p = modalities::tile_to_count(p.narrow(0, 0, std::min(kept, p.size(0))), p.size(0));
+  }
+  if (extra.jitter > 0) p = p + gaussian_noise(p.size(0), extra.jitter, rng);
+  return p;
+}
+
 }  // namespace
 
 PointDataset::PointDataset(std::vector<modalities::PointItem> items, modalities::PointInputOptions input, bool augment,
@@ -90,14 +104,7 @@ Example PointDataset::get(size_t index) const {
   for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
   std::shuffle(perm.begin(), perm.end(), rng);
   p = p.index_select(0, at::tensor(perm, at::kLong));
-  if (extra_.random_orientation) p = p.matmul(uniform_rotation(rng).t());
-  if (extra_.cut > 0 && U(rng) < extra_.cut) p = cut_by_plane(p, rng);
-  if (extra_.thin > 0 && U(rng) < extra_.thin) {
-    // The shuffled order makes the first rows a random subset.
-    const auto kept = std::max<int64_t>(8, static_cast<int64_t>(p.size(0) * (0.1 + 0.9 * U(rng))));
-    p = modalities::tile_to_count(p.narrow(0, 0, std::min(kept, p.size(0))), p.size(0));
-  }
-  if (extra_.jitter > 0) p = p + gaussian_noise(p.size(0), extra_.jitter, rng);
+  p = varied(p, extra_, rng);
   const double theta = (0.04 + 1.9 * U(rng)) * M_PI, phi = (-0.4 + 0.2 * U(rng)) * M_PI;
   const auto r = modalities::theta_phi_rotation(theta, phi);
   auto R = at::tensor(at::ArrayRef<float>(r.data(), r.size())).view({3, 3});
