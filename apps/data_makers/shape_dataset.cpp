@@ -5,6 +5,7 @@
 
 #include "models/io/atomic_file.h"
 #include "modalities/points/point_file.h"
+#include "modalities/points/point_file_list.h"
 
 #include <algorithm>
 #include <array>
@@ -184,16 +185,10 @@ std::vector<Vec> sample_shape(const std::string& cls, int count, std::mt19937_64
   return out;
 }
 
-// A uniformly random rotation (from a random unit quaternion).
+// A uniformly random rotation, as its three rows.
 std::array<Vec, 3> random_rotation(std::mt19937_64& rng) {
-  std::normal_distribution<double> G(0.0, 1.0);
-  double q[4] = {G(rng), G(rng), G(rng), G(rng)};
-  const double l = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-  for (auto& x : q) x /= l;
-  const double w = q[0], x = q[1], y = q[2], z = q[3];
-  return {{{1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)},
-           {2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)},
-           {2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)}}};
+  const auto r = modalities::uniform_rotation(rng);
+  return {{{r[0], r[1], r[2]}, {r[3], r[4], r[5]}, {r[6], r[7], r[8]}}};
 }
 
 void write_ply(const std::string& path, const std::vector<Vec>& points) {

@@ -121,4 +121,15 @@ std::array<float, 9> test_rotation(int k) {
   return theta_phi_rotation((0.1 + 0.2375 * k) * M_PI, -0.35 * M_PI);
 }
 
+std::array<double, 9> uniform_rotation(std::mt19937_64& rng) {
+  std::normal_distribution<double> G(0.0, 1.0);
+  double q[4] = {G(rng), G(rng), G(rng), G(rng)};
+  const double l = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
+  for (auto& x : q) x /= l;
+  const double w = q[0], x = q[1], y = q[2], z = q[3];
+  return {1 - 2 * (y * y + z * z), 2 * (x * y - w * z),     2 * (x * z + w * y),
+          2 * (x * y + w * z),     1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+          2 * (x * z - w * y),     2 * (y * z + w * x),     1 - 2 * (x * x + y * y)};
+}
+
 }  // namespace unirep::modalities

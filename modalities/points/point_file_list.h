@@ -5,6 +5,7 @@
 //    is `<class>/<name>.txt` (or .ply, .off, .obj, .xyz);
 //  * a CSV of `path,label` rows (paths relative to the CSV's folder unless absolute): all "train".
 #include <array>
+#include <random>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,5 +30,8 @@ PointFileList list_point_dataset(const std::string& path);
 std::array<float, 9> theta_phi_rotation(double theta, double phi);
 // The k-th of the 8 fixed test rotations: phi = -0.35 pi, theta = (0.1 + 0.2375 k) pi.
 std::array<float, 9> test_rotation(int k);
+// A rotation uniform on SO(3) (row-major), from a unit quaternion of four standard normals drawn
+// from `rng`: the shape generator's orientations and the training's --random-orientation.
+std::array<double, 9> uniform_rotation(std::mt19937_64& rng);
 
 }  // namespace unirep::modalities

@@ -9,23 +9,14 @@
 namespace unirep::sdk {
 namespace {
 
-// Uniform on SO(3): a unit quaternion from four standard normals (Shoemake's method).
+// A uniformly random rotation as a 3 x 3 float tensor.
 at::Tensor uniform_rotation(std::mt19937_64& rng) {
-  std::normal_distribution<double> N(0.0, 1.0);
-  double q[4], norm = 0;
-  for (double& v : q) norm += (v = N(rng)) * v;
-  norm = std::sqrt(std::max(norm, 1e-300));
-  const double w = q[0] / norm, x = q[1] / norm, y = q[2] / norm, z = q[3] / norm;
-  const std::vector<float> r = {static_cast<float>(1 - 2 * (y * y + z * z)), static_cast<float>(2 * (x * y - z * w)),
-                                static_cast<float>(2 * (x * z + y * w)),     static_cast<float>(2 * (x * y + z * w)),
-                                static_cast<float>(1 - 2 * (x * x + z * z)), static_cast<float>(2 * (y * z - x * w)),
-                                static_cast<float>(2 * (x * z - y * w)),     static_cast<float>(2 * (y * z + x * w)),
-                                static_cast<float>(1 - 2 * (x * x + y * y))};
-  return at::tensor(r).view({3, 3});
+  const auto r = modalities::uniform_rotation(rng);
+  return at::tensor(at::ArrayRef<double>(r.data(), r.size())).to(at::kFloat).view({3, 3});
 }
 
-// Keeps the points on one side of a random plane (60-95% of them), then refills N by repeating
-// random survivors, so the model sees a partially hidden shape at the usual point count.
+// Keeps the points on one side of a random plane (60-95% of them), repeated up to N as a smaller
+// cloud is at inference, so the model sees a partially hidden shape at the usual point count.
 at::Tensor cut_by_plane(const at::Tensor& p, std::mt19937_64& rng) {
   std::normal_distribution<double> N(0.0, 1.0);
   std::uniform_real_distribution<double> U(0.0, 1.0);
@@ -33,11 +24,7 @@ at::Tensor cut_by_plane(const at::Tensor& p, std::mt19937_64& rng) {
   auto depth = p.matmul(at::tensor({static_cast<float>(nx), static_cast<float>(ny), static_cast<float>(nz)}));
   const int64_t n = p.size(0), keep = std::max<int64_t>(1, static_cast<int64_t>(n * (0.6 + 0.35 * U(rng))));
   auto kept = std::get<1>(depth.topk(keep, 0, /*largest=*/false));
-  std::uniform_int_distribution<int64_t> pick(0, keep - 1);
-  std::vector<int64_t> fill(static_cast<size_t>(n - keep));
-  for (auto& i : fill) i = pick(rng);
-  auto index = at::cat({kept, kept.index_select(0, at::tensor(fill, at::kLong))});
-  return p.index_select(0, index);
+  return modalities::tile_to_count(p.index_select(0, kept), n);
 }
 
 // N x 3 normal noise from the example's own generator (reproducible whatever the loader threads).

@@ -30,7 +30,7 @@ struct PointAugmentation {
   // cloud is at inference (modalities::tile_to_count): sparser scans than the training data.
   double thin = 0.0;
   // Probability of cutting the cloud by a random plane (a side hidden from the sensor), keeping
-  // 60-95% of the points and refilling N by repeating random survivors.
+  // 60-95% of the points, repeated up to N (modalities::tile_to_count).
   double cut = 0.0;
 };
 
