@@ -8,6 +8,7 @@ UNIREP_PACKAGES=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsndfile1-dev libpcl-dev libeigen3-dev
   libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev libcairo2-dev zlib1g-dev
+  portaudio19-dev  # optional for the build: `unirep listen --mic` (docs/dependencies.md)
 )
 # The keyword data set is real speech made by two synthesizers.
 UNIREP_DATA_PACKAGES=(espeak-ng flite)

@@ -2,6 +2,7 @@
 
 #include "fashion_mnist.h"
 #include "keyword_dataset.h"
+#include "keyword_stream_data.h"
 #include "motion_dataset.h"
 #include "shape_dataset.h"
 
@@ -15,6 +16,7 @@ using sdk::integer_option;
 using sdk::number_option;
 using sdk::Option;
 using sdk::Settings;
+using sdk::text_option;
 
 constexpr double kMaxSeed = 9.2e18;  // below INT64_MAX, where Settings::integer reads it
 constexpr double kMaxThreads = 4096;
@@ -44,6 +46,10 @@ DataSetMaker keywords_maker() {
                     "Training clips: random speed x0.8..x1.25 for 0.25 (pitch and formants move too); 0 = off", 0, 1),
       number_option("accent_vowels", 0,
                     "Probability that a training espeak-ng clip has its stressed vowel moved as accents move it", 0, 1),
+      integer_option("unknown", 2, "Clips of other words (_unknown_) per voice, in multiples of --clips; 0 = none", 0,
+                     1e4),
+      integer_option("silence", 1, "Clips of noise alone (_silence_) per voice, in multiples of --clips; 0 = none", 0,
+                     1e4),
       seed_option(),
       number_option("min_snr_db", 5, "Lowest speech-to-noise ratio of the background noise"),
       number_option("max_snr_db", 30, "Highest speech-to-noise ratio (e.g. 60 and 60 for nearly clean clips)"),
@@ -55,6 +61,8 @@ DataSetMaker keywords_maker() {
     o.clips_per_word_per_voice = static_cast<int>(s.integer("clips"));
     o.speed_perturbation = s.number("speed_perturbation");
     o.accent_vowels = s.number("accent_vowels");
+    o.unknown_per_voice = static_cast<int>(s.integer("unknown"));
+    o.silence_per_voice = static_cast<int>(s.integer("silence"));
     o.seed = static_cast<uint64_t>(s.integer("seed"));
     o.min_snr_db = s.number("min_snr_db");
     o.max_snr_db = s.number("max_snr_db");
@@ -66,6 +74,43 @@ DataSetMaker keywords_maker() {
     for (const auto& missing : summary.missing_synthesizers)
       report.notes.push_back(missing + " is not installed; its voices are missing");
     return report;
+  };
+  return m;
+}
+
+DataSetMaker keyword_stream_maker() {
+  DataSetMaker m{"keyword-stream",
+                 "A long recording of keywords among other speech and noise, with the truth (for unirep listen)",
+                 "audio",
+                 "utterance",
+                 {},
+                 {}};
+  m.options = {
+      out_option("stream.wav and truth.json"),
+      number_option("minutes", 10, "Length of the stream in minutes", 0.05, 1440),
+      text_option("split", "test", "Whose voices speak: the keyword data set's train, validation or test voices",
+                  {"train", "validation", "test"}),
+      number_option("keyword_share", 0.35, "Share of the utterances that are keywords", 0, 1),
+      seed_option(),
+      number_option("min_snr_db", 5, "Lowest speech-to-noise ratio of the background noise"),
+      number_option("max_snr_db", 30, "Highest speech-to-noise ratio"),
+      threads_option("Synthesizer processes"),
+  };
+  m.make = [](const Settings& s, const DataSetProgress& progress) {
+    KeywordStreamDataOptions o;
+    o.out_dir = s.text("out");
+    o.minutes = s.number("minutes");
+    o.split = s.text("split");
+    o.keyword_share = s.number("keyword_share");
+    o.seed = static_cast<uint64_t>(s.integer("seed"));
+    o.min_snr_db = s.number("min_snr_db");
+    o.max_snr_db = s.number("max_snr_db");
+    o.threads = static_cast<int>(s.integer("threads"));
+    const auto summary = generate_keyword_stream(o, progress);
+    return DataSetReport{o.out_dir + ": " + std::to_string(static_cast<int>(summary.duration_s)) + " s, " +
+                             count(summary.keywords, "keywords, ") +
+                             count(summary.other_utterances, "other utterances"),
+                         {}};
   };
   return m;
 }
@@ -154,8 +199,8 @@ DataSetMaker motions_maker() {
 }  // namespace
 
 const std::vector<DataSetMaker>& data_set_makers() {
-  static const std::vector<DataSetMaker> makers = {keywords_maker(), shapes_maker(), fashion_mnist_maker(),
-                                                   motions_maker()};
+  static const std::vector<DataSetMaker> makers = {keywords_maker(), keyword_stream_maker(), shapes_maker(),
+                                                   fashion_mnist_maker(), motions_maker()};
   return makers;
 }
 

@@ -53,10 +53,13 @@ const std::vector<std::vector<std::string>>& accent_vowel_variants() {
   return variants;
 }
 
+// A clip to make: a keyword (word < keyword_words().size()), an unknown word or background noise.
 struct Clip {
   size_t voice, word;
   int take;
 };
+
+enum class ClipKind { Keyword, Unknown, Silence };
 
 std::string safe(std::string s) {
   for (auto& c : s)
@@ -68,6 +71,15 @@ std::string safe(std::string s) {
 
 const std::vector<std::string>& keyword_words() {
   static const std::vector<std::string> words = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"};
+  return words;
+}
+
+const std::vector<std::string>& non_keyword_words() {
+  static const std::vector<std::string> words = {
+      "bed",   "bird",   "cat",     "dog",      "eight",  "five",  "four", "happy", "house", "marvin",
+      "nine",  "one",    "seven",   "sheila",   "six",    "three", "tree", "two",   "wow",   "zero",
+      "learn", "follow", "forward", "backward", "visual", "yet",   "now",  "cup",   "town",  "lift",
+      "write", "own",    "top",     "goal",     "yellow", "note",  "dawn", "light", "often", "below"};
   return words;
 }
 
@@ -109,41 +121,72 @@ std::vector<SynthVoice> installed_voices(std::vector<std::string>& missing) {
   return voices;
 }
 
-// Every (voice, word, take), in the order that numbers the clips (and so seeds them).
-std::vector<Clip> list_clips(size_t voices, size_t words, int takes) {
+// Every (voice, word, take), in the order that numbers the clips (and so seeds them): the keyword
+// clips first, then the unknown words (word index words), then the noise (words + 1).
+std::vector<Clip> list_clips(size_t voices, size_t words, const KeywordDataOptions& o) {
+  const int takes = o.clips_per_word_per_voice;
   std::vector<Clip> clips;
   for (size_t v = 0; v < voices; ++v)
     for (size_t w = 0; w < words; ++w)
       for (int k = 0; k < takes; ++k) clips.push_back({v, w, k});
+  for (size_t v = 0; v < voices; ++v)
+    for (int k = 0; k < o.unknown_per_voice * takes; ++k) clips.push_back({v, words, k});
+  for (size_t v = 0; v < voices; ++v)
+    for (int k = 0; k < o.silence_per_voice * takes; ++k) clips.push_back({v, words + 1, k});
   return clips;
 }
 
-// Has the clip's synthesizer speak its word into `raw` at a random speed and pitch (and, for
-// espeak-ng, a random voice variant); returns that variant ("" for flite).
-std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c, const std::string& raw,
-                            std::mt19937_64& rng) {
+ClipKind kind_of(const Clip& c) {
+  const size_t words = keyword_words().size();
+  return c.word < words ? ClipKind::Keyword : c.word == words ? ClipKind::Unknown : ClipKind::Silence;
+}
+
+const std::string& folder_of(const Clip& c) {
+  static const std::string unknown = kUnknownLabel, silence = kSilenceLabel;
+  const auto kind = kind_of(c);
+  return kind == ClipKind::Keyword ? keyword_words()[c.word] : kind == ClipKind::Unknown ? unknown : silence;
+}
+
+// Has `voice` say a text into `raw` at a random speed and pitch (and, for espeak-ng, in a random
+// voice variant, which it returns; "" for flite). `text_for` picks the text once those are drawn
+// (the order of the draws fixes the data of a seed).
+std::string speak_to_file(const SynthVoice& voice, const std::function<std::string()>& text_for, const std::string& raw,
+                          std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  const std::string& word = keyword_words()[c.word];
   std::string variant;
   int rc;
   if (voice.synthesizer == "espeak-ng") {
     variant = kEspeakVariants[rng() % (sizeof(kEspeakVariants) / sizeof(kEspeakVariants[0]))];
     const int speed = 110 + static_cast<int>(u(rng) * 100), pitch = 15 + static_cast<int>(u(rng) * 70);
-    std::string text = word;
-    // Drawn for training clips only, so validation and test clips stay as they are.
-    if (voice.split == "train" && o.accent_vowels > 0 && u(rng) < o.accent_vowels) {
-      const auto& alternatives = accent_vowel_variants()[c.word];
-      text = "[[" + alternatives[1 + rng() % (alternatives.size() - 1)] + "]]";
-    }
     rc = run({"espeak-ng", "-v", voice.name + "+" + variant, "-s", std::to_string(speed), "-p", std::to_string(pitch),
-              "-w", raw, text});
+              "-w", raw, text_for()});
   } else {
     const double stretch = 0.75 + 0.6 * u(rng), f0 = 80 + 140 * u(rng);
     rc = run({"flite", "-voice", voice.name, "--setf", "duration_stretch=" + std::to_string(stretch), "--setf",
-              "int_f0_target_mean=" + std::to_string(f0), "-t", word, "-o", raw});
+              "int_f0_target_mean=" + std::to_string(f0), "-t", text_for(), "-o", raw});
   }
   if (rc != 0) throw std::runtime_error(voice.synthesizer + " failed for voice " + voice.name);
   return variant;
+}
+
+// The clip's word said into `raw`; training espeak-ng keyword clips may have their stressed vowel
+// moved (--accent-vowels). Returns the espeak-ng variant.
+std::string synthesize_word(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c,
+                            const std::string& word, const std::string& raw, std::mt19937_64& rng) {
+  return speak_to_file(
+      voice,
+      [&]() -> std::string {
+        if (voice.synthesizer != "espeak-ng") return word;
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        // Drawn for training clips only, so validation and test clips stay as they are.
+        if (kind_of(c) == ClipKind::Keyword && voice.split == "train" && o.accent_vowels > 0 &&
+            u(rng) < o.accent_vowels) {
+          const auto& alternatives = accent_vowel_variants()[c.word];
+          return "[[" + alternatives[1 + rng() % (alternatives.size() - 1)] + "]]";
+        }
+        return word;
+      },
+      raw, rng);
 }
 
 // The synthesized speech at 16 kHz. Training clips get speed perturbation as in Kaldi's recipes,
@@ -162,18 +205,29 @@ std::vector<float> speech_at_16khz(const modalities::DecodedAudio& audio, const 
   return source_rate == kRate ? audio.samples : modalities::resample(audio.samples, source_rate, kRate);
 }
 
+float peak_of(const std::vector<float>& x) {
+  float peak = 0;
+  for (float v : x) peak = std::max(peak, std::abs(v));
+  return peak;
+}
+
+// The speech without the silence before and after it (below 2% of the peak).
+std::vector<float> trim_silence(const std::vector<float>& speech, const SynthVoice& voice, const std::string& text) {
+  const float peak = peak_of(speech);
+  if (peak <= 0) throw std::runtime_error(voice.synthesizer + " produced silence for '" + text + "'");
+  size_t first = 0, last = speech.size();
+  while (first < last && std::abs(speech[first]) < 0.02f * peak) ++first;
+  while (last > first && std::abs(speech[last - 1]) < 0.02f * peak) --last;
+  return {speech.begin() + static_cast<std::ptrdiff_t>(first), speech.begin() + static_cast<std::ptrdiff_t>(last)};
+}
+
 // One second of audio: the word with its leading and trailing silence trimmed, at a random level
 // and offset, over background noise at a random SNR.
 std::vector<float> one_second_clip(const std::vector<float>& speech, const SynthVoice& voice, const std::string& word,
                                    const KeywordDataOptions& o, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  float peak = 0;
-  for (float s : speech) peak = std::max(peak, std::abs(s));
-  if (peak <= 0) throw std::runtime_error(voice.synthesizer + " produced silence for '" + word + "'");
-  size_t first = 0, last = speech.size();
-  while (first < last && std::abs(speech[first]) < 0.02f * peak) ++first;
-  while (last > first && std::abs(speech[last - 1]) < 0.02f * peak) --last;
-  std::vector<float> word_audio(speech.begin() + first, speech.begin() + last);
+  std::vector<float> word_audio = trim_silence(speech, voice, word);
+  const float peak = peak_of(word_audio);
   if (word_audio.size() > kRate) word_audio.erase(word_audio.begin() + kRate, word_audio.end());
   const float level = static_cast<float>(0.3 + 0.6 * u(rng)) / peak;
   std::vector<float> clip(kRate, 0.0f);
@@ -191,22 +245,41 @@ std::vector<float> one_second_clip(const std::vector<float>& speech, const Synth
   return clip;
 }
 
+// One second of background noise alone (white, pink, brown or hum) at a random level from about
+// -60 to -15 dB below full scale: the _silence_ class.
+std::vector<float> noise_clip(std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const auto noise = modalities::make_random_noise(kRate, kRate, rng);  // unit RMS
+  const auto gain = static_cast<float>(std::pow(10.0, (-60.0 + 45.0 * u(rng)) / 20.0));
+  std::vector<float> clip(noise.begin(), noise.end());
+  for (auto& x : clip) x *= gain;
+  return clip;
+}
+
 // Makes clip number `i` and writes it under `root`; returns its path relative to `root`
 // (WORD/NAME.wav, as the split lists name it).
 std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, const Clip& c, size_t i,
                        const fs::path& root, const fs::path& tmp_dir) {
-  const std::string& word = keyword_words()[c.word];
   // Every clip's randomness derives from (seed, clip), so the data do not depend on threading.
   std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + i * 7919 + 17);
-  const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
-  const std::string variant = synthesize_word(o, voice, c, raw, rng);
-  auto audio = modalities::decode_audio(raw);
-  fs::remove(raw);
-  const auto speech = speech_at_16khz(audio, voice, o, rng);
-  const auto clip = one_second_clip(speech, voice, word, o, rng);
+  const auto kind = kind_of(c);
+  std::vector<float> clip;
+  std::string variant;
+  if (kind == ClipKind::Silence) {
+    clip = noise_clip(rng);
+  } else {
+    const std::string& word =
+        kind == ClipKind::Keyword ? keyword_words()[c.word] : non_keyword_words()[rng() % non_keyword_words().size()];
+    const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
+    variant = synthesize_word(o, voice, c, word, raw, rng);
+    auto audio = modalities::decode_audio(raw);
+    fs::remove(raw);
+    const auto speech = speech_at_16khz(audio, voice, o, rng);
+    clip = one_second_clip(speech, voice, word, o, rng);
+  }
   const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
                            "_nohash_" + std::to_string(c.take) + ".wav";
-  const std::string relative = word + "/" + name;
+  const std::string relative = folder_of(c) + "/" + name;
   modalities::write_wav((root / relative).string(), clip, kRate);
   return relative;
 }
@@ -238,11 +311,24 @@ std::vector<std::string> write_split_lists(const fs::path& root, const std::vect
 
 }  // namespace
 
+std::vector<float> say(const SynthVoice& voice, const std::string& text, const std::string& scratch,
+                       std::mt19937_64& rng) {
+  speak_to_file(
+      voice, [&] { return text; }, scratch, rng);
+  const auto audio = modalities::decode_audio(scratch);
+  fs::remove(scratch);
+  const auto speech =
+      audio.sample_rate == kRate ? audio.samples : modalities::resample(audio.samples, audio.sample_rate, kRate);
+  return trim_silence(speech, voice, text);
+}
+
 KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o,
                                             const std::function<void(size_t, size_t)>& progress) {
   if (o.out_dir.empty()) throw std::invalid_argument("keyword data: an output folder is required");
   if (!(o.min_snr_db <= o.max_snr_db))
     throw std::invalid_argument("keyword data: --min-snr-db must not exceed --max-snr-db");
+  if (o.unknown_per_voice < 0 || o.silence_per_voice < 0)
+    throw std::invalid_argument("keyword data: --unknown and --silence must not be negative");
   KeywordDataSummary summary;
   const std::vector<SynthVoice> voices = installed_voices(summary.missing_synthesizers);
   const auto& words = keyword_words();
@@ -251,8 +337,10 @@ KeywordDataSummary generate_keyword_dataset(const KeywordDataOptions& o,
   StagingFolder staging(o.out_dir, WhenDestinationHoldsFiles::add_files);
   const fs::path& root = staging.path();
   for (const auto& w : words) fs::create_directories(root / w);
+  if (o.unknown_per_voice > 0) fs::create_directories(root / kUnknownLabel);
+  if (o.silence_per_voice > 0) fs::create_directories(root / kSilenceLabel);
 
-  const std::vector<Clip> clips = list_clips(voices.size(), words.size(), o.clips_per_word_per_voice);
+  const std::vector<Clip> clips = list_clips(voices.size(), words.size(), o);
   std::vector<std::string> relative(clips.size());
   // The synthesizers' raw output goes inside the staging folder too, so a stopped run leaves none.
   const fs::path tmp_dir = root / ".synthesizer-output";

@@ -8,6 +8,7 @@
 // to unseen speakers.
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,18 @@ struct KeywordDataOptions {
   // neighbouring one, as accents move vowels ("up" as "op", "off" as "uff"), so that a model has to
   // hear the consonants too; 0 = off.
   double accent_vowels = 0.0;
+  // Speech Commands' two extra classes, in folders _unknown_ and _silence_ (docs/audio.md, "The
+  // keyword data set"): per voice, unknown_per_voice x clips of other words (one of
+  // non_keyword_words(), drawn per clip) and silence_per_voice x clips of background noise alone.
+  // 0 leaves the class out. Their clips are numbered after the keywords', so the keyword clips keep
+  // their bytes whatever these are.
+  int unknown_per_voice = 2;
+  int silence_per_voice = 1;
   int threads = 0;  // synthesizer processes at once; 0: all cores
 };
+
+inline constexpr const char* kUnknownLabel = "_unknown_";
+inline constexpr const char* kSilenceLabel = "_silence_";
 
 struct SynthVoice {
   std::string synthesizer;  // "espeak-ng" or "flite"
@@ -35,9 +46,18 @@ struct SynthVoice {
 };
 
 const std::vector<std::string>& keyword_words();
+// The words of the _unknown_ class: Speech Commands' auxiliary words and words that sound like the
+// keywords ("yet", "now", "cup", "lift", "top"), so a model learns what is not a keyword.
+const std::vector<std::string>& non_keyword_words();
 // The voices and their split: test holds out flite "rms" and the espeak-ng accents en-gb-scotland
 // and en-029; validation holds out flite "kal16" and espeak-ng en-gb-x-gbcwmd.
 std::vector<SynthVoice> keyword_voices();
+
+// `text` said by `voice` at a random speed and pitch (espeak-ng: in a random voice variant), at
+// 16 kHz, the silence around it trimmed: the utterances of the keyword stream. `scratch` is a file
+// the synthesizer may write (removed after). Throws when the synthesizer fails or says nothing.
+std::vector<float> say(const SynthVoice& voice, const std::string& text, const std::string& scratch,
+                       std::mt19937_64& rng);
 
 struct KeywordDataSummary {
   size_t train = 0, validation = 0, test = 0;

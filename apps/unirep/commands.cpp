@@ -18,6 +18,7 @@ std::map<CLI::App*, Command> add_commands(CLI::App& app) {
   add("bench", "Measure inference speed of both structures", add_bench);
   add("preprocess", "Turn a file into the backbone input (.npy)", add_preprocess);
   add("classify-audio", "Classify audio files with a trained model (labels, scores, timeline)", add_classify_audio);
+  add("listen", "Spot keywords in a stream: a file, standard input or the microphone", add_listen);
   add("features", "Write the four stage maps of an image (dense-task features, strides 4..32)", add_features);
   add("classify-image", "Classify images with an ImageNet checkpoint or a fine-tuned image model", add_classify_image);
   add("classify-video", "Classify videos with a trained video model (1 or 15 views)", add_classify_video);

@@ -19,6 +19,7 @@ Command add_evaluate(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_preprocess(CLI::App& app);
 Command add_classify_audio(CLI::App& app);
+Command add_listen(CLI::App& app);
 Command add_data(CLI::App& app);
 Command add_forecast(CLI::App& app);
 Command add_classify_points(CLI::App& app);

@@ -107,6 +107,64 @@ UNIREP_C_API unirep_status unirep_classify_points(const unirep_classifier* class
                                                   size_t count_points, unirep_label_score* results, size_t capacity,
                                                   size_t* count);
 
+/* ---- Keyword spotting on a stream (docs/audio.md, "Streaming") ------------------------------- */
+
+/* One spotter (a loaded audio model) serves any number of streams:
+ *   unirep_keyword_spotter_load(...); unirep_keyword_stream_create(spotter, NULL, &stream);
+ *   for each chunk: unirep_keyword_stream_accept_waveform(stream, 16000, chunk, n);
+ *                   while (unirep_keyword_stream_is_ready(stream)) unirep_keyword_stream_decode(stream);
+ *                   unirep_keyword_stream_get_events(stream, events, 8, &count);
+ * A stream may be fed from one thread while another decodes it. Free the streams before their spotter. */
+typedef struct unirep_keyword_spotter unirep_keyword_spotter;
+typedef struct unirep_keyword_stream unirep_keyword_stream;
+
+/* Zero-initialize, then set what you need: hop_s 0 = 0.1 s, threshold 0 = 0.5 (set
+ * threshold_is_set to use 0 itself), smoothing 0 = 3 decisions, refractory_s 0 = 1 s (negative:
+ * none). Per-keyword thresholds: num_thresholds labels and values. */
+typedef struct unirep_keyword_stream_options {
+  double hop_s;
+  float threshold;
+  int threshold_is_set;
+  int smoothing;
+  double refractory_s;
+  size_t num_thresholds;
+  const char* const* threshold_labels;
+  const float* threshold_values;
+} unirep_keyword_stream_options;
+
+typedef struct unirep_keyword_event {
+  int32_t index;  /* label index; the name is unirep_keyword_spotter_label(spotter, index) */
+  float score;    /* smoothed probability */
+  double start_s; /* the keyword's sound in the stream */
+  double end_s;
+  double time_s; /* stream time at which it was decided */
+} unirep_keyword_event;
+
+UNIREP_C_API unirep_status unirep_keyword_spotter_load(const char* model_file, const unirep_options* options,
+                                                       unirep_keyword_spotter** out);
+UNIREP_C_API void unirep_keyword_spotter_free(unirep_keyword_spotter* spotter);
+UNIREP_C_API size_t unirep_keyword_spotter_num_labels(const unirep_keyword_spotter* spotter);
+UNIREP_C_API const char* unirep_keyword_spotter_label(const unirep_keyword_spotter* spotter, size_t index);
+
+/* options NULL: the defaults. */
+UNIREP_C_API unirep_status unirep_keyword_stream_create(const unirep_keyword_spotter* spotter,
+                                                        const unirep_keyword_stream_options* options,
+                                                        unirep_keyword_stream** out);
+UNIREP_C_API void unirep_keyword_stream_free(unirep_keyword_stream* stream);
+/* Mono samples at sample_rate Hz (the first push fixes the rate until a reset). */
+UNIREP_C_API unirep_status unirep_keyword_stream_accept_waveform(unirep_keyword_stream* stream, int sample_rate,
+                                                                 const float* samples, size_t n);
+UNIREP_C_API unirep_status unirep_keyword_stream_accept_pcm16(unirep_keyword_stream* stream, int sample_rate,
+                                                              const int16_t* samples, size_t n);
+UNIREP_C_API unirep_status unirep_keyword_stream_input_finished(unirep_keyword_stream* stream);
+/* 1 when a window waits for decoding, 0 otherwise (and for NULL). */
+UNIREP_C_API int unirep_keyword_stream_is_ready(const unirep_keyword_stream* stream);
+UNIREP_C_API unirep_status unirep_keyword_stream_decode(unirep_keyword_stream* stream);
+/* Moves up to `capacity` events, oldest first, into `events` (*count = how many); the rest wait. */
+UNIREP_C_API unirep_status unirep_keyword_stream_get_events(unirep_keyword_stream* stream, unirep_keyword_event* events,
+                                                            size_t capacity, size_t* count);
+UNIREP_C_API unirep_status unirep_keyword_stream_reset(unirep_keyword_stream* stream);
+
 /* ---- Forecaster -------------------------------------------------------------------------------- */
 
 typedef struct unirep_forecaster unirep_forecaster;

@@ -11,6 +11,7 @@
 #include <unirep/api/error.h>
 #include <unirep/api/forecaster.h>
 #include <unirep/api/image_classifier.h>
+#include <unirep/api/keyword_spotter.h>
 #include <unirep/api/point_cloud_recognizer.h>
 #include <unirep/api/results.h>
 #include <unirep/api/runtime_options.h>

@@ -67,7 +67,9 @@ AudioFileList list_class_folders(const std::string& dir, const std::vector<std::
   std::vector<std::string> class_dirs;
   for (const auto& e : fs::directory_iterator(dir)) {
     const auto name = e.path().filename().string();
-    if (e.is_directory() && !name.empty() && name[0] != '_' && name[0] != '.') class_dirs.push_back(name);
+    // Speech Commands' _background_noise_ holds long recordings, not a class; its _unknown_ and
+    // _silence_ are classes like any other (docs/audio.md, "The keyword data set").
+    if (e.is_directory() && !name.empty() && name != "_background_noise_" && name[0] != '.') class_dirs.push_back(name);
   }
   std::sort(class_dirs.begin(), class_dirs.end());
   if (class_dirs.empty()) throw std::runtime_error(dir + ": no class folders (expected DIR/<label>/<clip>)");

@@ -1,8 +1,8 @@
 #pragma once
 // Where labelled audio clips are and which split each belongs to. Two layouts:
 //
-//  * A folder per class (the Speech Commands layout): DIR/<label>/<clip>. Folders whose names start
-//    with '_' or '.' (e.g. _background_noise_) are not classes. When DIR/validation_list.txt and
+//  * A folder per class (the Speech Commands layout): DIR/<label>/<clip>. Hidden folders ('.') and
+//    _background_noise_ are not classes; _unknown_ and _silence_ are. When DIR/validation_list.txt and
 //    DIR/testing_list.txt exist, the clips they name (paths relative to DIR, one per line) form the
 //    validation and test splits and every other clip is training data, as the official recipe does.
 //  * A CSV of `path,label` rows (paths relative to the CSV's folder unless absolute; an optional

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,15 @@ struct unirep_classifier {
     if (video) return video->labels();
     return points->labels();
   }
+};
+
+struct unirep_keyword_spotter {
+  unirep::KeywordSpotter spotter;
+};
+
+struct unirep_keyword_stream {
+  unirep::KeywordStream stream;
+  std::deque<unirep::KeywordEvent> events;  // taken from the stream, not yet given to the caller
 };
 
 struct unirep_forecaster {
@@ -131,6 +141,34 @@ void check_frames(size_t frames, int sample_rate) {
 [[noreturn]] void wrong_kind(const unirep_classifier* c, const char* what) {
   throw unirep::Error(unirep::StatusCode::kInvalidArgument,
                       std::string(what) + " needs a classifier of that modality; this one is a " + c->kind);
+}
+
+}  // namespace
+
+namespace {
+
+// The keyword stream's options from the C struct (its zero values mean the defaults).
+
+unirep::KeywordStreamOptions stream_options(const unirep_keyword_stream_options* o) {
+  unirep::KeywordStreamOptions r;
+  if (!o) return r;
+  if (o->hop_s != 0) r.hop_s = o->hop_s;
+  if (o->threshold != 0 || o->threshold_is_set) r.threshold = o->threshold;
+  if (o->smoothing != 0) r.smoothing = o->smoothing;
+  if (o->refractory_s > 0) r.refractory_s = o->refractory_s;
+  if (o->refractory_s < 0) r.refractory_s = 0;
+  if (o->num_thresholds > 0 && (!o->threshold_labels || !o->threshold_values))
+    invalid("options.threshold_labels and threshold_values: null with num_thresholds " +
+            std::to_string(o->num_thresholds));
+  for (size_t i = 0; i < o->num_thresholds; ++i)
+    r.thresholds[text(o->threshold_labels[i], "options.threshold_labels[i]")] = o->threshold_values[i];
+  return r;
+}
+
+template <class T>
+T& handle(T* h, const char* what) {
+  if (!h) invalid(std::string(what) + ": null handle");
+  return *h;
 }
 
 }  // namespace
@@ -258,6 +296,106 @@ unirep_status unirep_classify_points(const unirep_classifier* c, const float* xy
       invalid("unirep_classify_points: count_points " + std::to_string(count_points) + " exceeds the limit of " +
               std::to_string(unirep::api_detail::kMaxPoints) + " points");
     return write_scores(c->points->recognize_points(xyz, count_points, top_k(capacity)), results, capacity, count);
+  });
+}
+
+// ---- keyword spotting ----
+
+unirep_status unirep_keyword_spotter_load(const char* model_file, const unirep_options* options,
+                                          unirep_keyword_spotter** out) {
+  return call(__func__, [&] {
+    if (!out) invalid("out: null pointer");
+    *out = nullptr;
+    *out = new unirep_keyword_spotter{unirep::KeywordSpotter(text(model_file, "model_file"), runtime_options(options))};
+    return UNIREP_OK;
+  });
+}
+
+void unirep_keyword_spotter_free(unirep_keyword_spotter* spotter) {
+  delete spotter;
+}
+
+size_t unirep_keyword_spotter_num_labels(const unirep_keyword_spotter* s) {
+  return s ? s->spotter.labels().size() : 0;
+}
+
+const char* unirep_keyword_spotter_label(const unirep_keyword_spotter* s, size_t index) {
+  if (!s || index >= s->spotter.labels().size()) return nullptr;
+  return s->spotter.labels()[index].c_str();
+}
+
+unirep_status unirep_keyword_stream_create(const unirep_keyword_spotter* spotter,
+                                           const unirep_keyword_stream_options* options, unirep_keyword_stream** out) {
+  return call(__func__, [&] {
+    if (!out) invalid("out: null pointer");
+    *out = nullptr;
+    const auto& s = handle(spotter, "spotter");
+    *out = new unirep_keyword_stream{s.spotter.create_stream(stream_options(options)), {}};
+    return UNIREP_OK;
+  });
+}
+
+void unirep_keyword_stream_free(unirep_keyword_stream* stream) {
+  delete stream;
+}
+
+unirep_status unirep_keyword_stream_accept_waveform(unirep_keyword_stream* stream, int sample_rate,
+                                                    const float* samples, size_t n) {
+  return call(__func__, [&] {
+    handle(stream, "stream").stream.accept_waveform(sample_rate, samples, n);
+    return UNIREP_OK;
+  });
+}
+
+unirep_status unirep_keyword_stream_accept_pcm16(unirep_keyword_stream* stream, int sample_rate, const int16_t* samples,
+                                                 size_t n) {
+  return call(__func__, [&] {
+    handle(stream, "stream").stream.accept_waveform(sample_rate, samples, n);
+    return UNIREP_OK;
+  });
+}
+
+unirep_status unirep_keyword_stream_input_finished(unirep_keyword_stream* stream) {
+  return call(__func__, [&] {
+    handle(stream, "stream").stream.input_finished();
+    return UNIREP_OK;
+  });
+}
+
+int unirep_keyword_stream_is_ready(const unirep_keyword_stream* stream) {
+  return stream && stream->stream.is_ready() ? 1 : 0;
+}
+
+unirep_status unirep_keyword_stream_decode(unirep_keyword_stream* stream) {
+  return call(__func__, [&] {
+    handle(stream, "stream").stream.decode();
+    return UNIREP_OK;
+  });
+}
+
+unirep_status unirep_keyword_stream_get_events(unirep_keyword_stream* stream, unirep_keyword_event* events,
+                                               size_t capacity, size_t* count) {
+  return call(__func__, [&] {
+    auto& s = handle(stream, "stream");
+    if (!count) invalid("count: null pointer");
+    *count = 0;
+    if (!events && capacity > 0) invalid("events: null buffer with capacity " + std::to_string(capacity));
+    for (auto& e : s.stream.take_events()) s.events.push_back(std::move(e));
+    while (*count < capacity && !s.events.empty()) {
+      const auto& e = s.events.front();
+      events[(*count)++] = {e.index, e.score, e.start_s, e.end_s, e.time_s};
+      s.events.pop_front();
+    }
+    return UNIREP_OK;
+  });
+}
+
+unirep_status unirep_keyword_stream_reset(unirep_keyword_stream* stream) {
+  return call(__func__, [&] {
+    auto& s = handle(stream, "stream");
+    s.stream.reset();
+    s.events.clear();
+    return UNIREP_OK;
   });
 }
 

@@ -36,18 +36,20 @@ void touch_wav(const std::string& path, double hz = 440) {
 
 TEST(AudioFileList, ClassFoldersHonourSpeechCommandsSplitLists) {
   TempDir d;
-  for (const char* f : {"yes/a.wav", "yes/b.wav", "yes/c.wav", "no/a.wav", "no/b.wav", "_background_noise_/n.wav"})
+  for (const char* f : {"yes/a.wav", "yes/b.wav", "yes/c.wav", "no/a.wav", "no/b.wav", "_background_noise_/n.wav",
+                        "_unknown_/u.wav", ".hidden/h.wav"})
     touch_wav(d.file(f));
   std::ofstream(d.file("yes/readme.txt")) << "not audio";
   std::ofstream(d.file("validation_list.txt")) << "yes/b.wav\n";
   std::ofstream(d.file("testing_list.txt")) << "no/b.wav\nyes/c.wav\n";
   auto list = unirep::modalities::list_class_folders(d.path());
-  EXPECT_EQ(list.labels, (std::vector<std::string>{"no", "yes"}));  // sorted, no _background_noise_
-  ASSERT_EQ(list.train.size(), 2u);
+  // Sorted; _unknown_ is a class, _background_noise_ and hidden folders are not.
+  EXPECT_EQ(list.labels, (std::vector<std::string>{"_unknown_", "no", "yes"}));
+  ASSERT_EQ(list.train.size(), 3u);
   ASSERT_EQ(list.validation.size(), 1u);
   ASSERT_EQ(list.test.size(), 2u);
   EXPECT_NE(list.validation[0].path.find("yes/b.wav"), std::string::npos);
-  EXPECT_EQ(list.validation[0].labels, std::vector<int>{1});
+  EXPECT_EQ(list.validation[0].labels, std::vector<int>{2});
   EXPECT_FALSE(list.multi_label);
 }
 
