@@ -46,7 +46,7 @@ DataSetMaker keywords_maker() {
                     "Training clips: random speed x0.8..x1.25 for 0.25 (pitch and formants move too); 0 = off", 0, 1),
       number_option("accent_vowels", 0,
                     "Probability that a training espeak-ng clip has its stressed vowel moved as accents move it", 0, 1),
-      integer_option("unknown", 2, "Clips of other words (_unknown_) per voice, in multiples of --clips; 0 = none", 0,
+      integer_option("unknown", 3, "Clips of other speech (_unknown_) per voice, in multiples of --clips; 0 = none", 0,
                      1e4),
       integer_option("silence", 1, "Clips of noise alone (_silence_) per voice, in multiples of --clips; 0 = none", 0,
                      1e4),

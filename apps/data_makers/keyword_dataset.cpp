@@ -83,6 +83,41 @@ const std::vector<std::string>& non_keyword_words() {
   return words;
 }
 
+const std::vector<std::string>& phrase_words() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> w = non_keyword_words();
+    for (const char* x :
+         {"the",     "weather", "today",  "please",  "open",     "window",   "music",  "call",    "mother",  "later",
+          "maybe",   "coffee",  "table",  "morning", "thank",    "you",      "where",  "is",      "my",      "phone",
+          "what",    "time",    "we",     "should",  "leave",    "soon",     "dinner", "ready",   "nice",    "very",
+          "good",    "idea",    "little", "garden",  "green",    "water",    "about",  "after",   "again",   "always",
+          "animal",  "another", "apple",  "around",  "baby",     "back",     "ball",   "because", "before",  "began",
+          "being",   "better",  "big",    "black",   "book",     "both",     "boy",    "bread",   "brother", "brown",
+          "build",   "but",     "can",    "car",     "carry",    "children", "city",   "clean",   "come",    "could",
+          "country", "cut",     "day",    "did",     "does",     "draw",     "drink",  "each",    "early",   "earth",
+          "eat",     "end",     "even",   "every",   "eye",      "face",     "far",    "farm",    "fast",    "father",
+          "feel",    "find",    "fire",   "first",   "fish",     "fly",      "food",   "found",   "from",    "full",
+          "funny",   "gave",    "girl",   "give",    "glass",    "great",    "ground", "grow",    "hand",    "hard",
+          "have",    "head",    "hear",   "help",    "here",     "high",     "hold",   "horse",   "hot",     "how",
+          "hurt",    "just",    "keep",   "kind",    "know",     "land",     "lady",   "laugh",   "live",    "long",
+          "look",    "made",    "make",   "many",    "may",      "men",      "milk",   "money",   "more",    "most",
+          "much",    "must",    "name",   "near",    "never",    "new",      "night",  "old",     "only",    "other",
+          "our",     "out",     "over",   "ocean",   "paint",    "party",    "people", "place",   "plant",   "play",
+          "pretty",  "pull",    "push",   "put",     "rain",     "read",     "red",    "ride",    "river",   "room",
+          "round",   "run",     "said",   "same",    "saw",      "school",   "sea",    "see",     "seem",    "shall",
+          "she",     "ship",    "show",   "sing",    "sister",   "sit",      "sleep",  "snow",    "some",    "song",
+          "sound",   "start",   "still",  "story",   "street",   "such",     "sun",    "take",    "talk",    "tell",
+          "ten",     "than",    "that",   "them",    "then",     "there",    "these",  "they",    "thing",   "think",
+          "this",    "those",   "though", "through", "together", "too",      "took",   "toy",     "try",     "turn",
+          "under",   "until",   "upon",   "use",     "walk",     "want",     "was",    "wash",    "way",     "well",
+          "went",    "were",    "when",   "which",   "white",    "who",      "why",    "will",    "wish",    "with",
+          "work",    "would",   "year"})
+      w.push_back(x);
+    return w;
+  }();
+  return words;
+}
+
 std::vector<SynthVoice> keyword_voices() {
   return {
       {"espeak-ng", "en-us", "train"},
@@ -223,12 +258,18 @@ std::vector<float> trim_silence(const std::vector<float>& speech, const SynthVoi
 
 // One second of audio: the word with its leading and trailing silence trimmed, at a random level
 // and offset, over background noise at a random SNR.
+// `crop`: a longer utterance (a phrase) gives a random second of itself, as a stream's window
+// would hear it; otherwise its first second.
 std::vector<float> one_second_clip(const std::vector<float>& speech, const SynthVoice& voice, const std::string& word,
-                                   const KeywordDataOptions& o, std::mt19937_64& rng) {
+                                   const KeywordDataOptions& o, std::mt19937_64& rng, bool crop = false) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<float> word_audio = trim_silence(speech, voice, word);
   const float peak = peak_of(word_audio);
-  if (word_audio.size() > kRate) word_audio.erase(word_audio.begin() + kRate, word_audio.end());
+  if (word_audio.size() > kRate) {
+    const size_t start = crop ? static_cast<size_t>(rng() % (word_audio.size() - kRate + 1)) : 0;
+    word_audio = std::vector<float>(word_audio.begin() + static_cast<std::ptrdiff_t>(start),
+                                    word_audio.begin() + static_cast<std::ptrdiff_t>(start + kRate));
+  }
   const float level = static_cast<float>(0.3 + 0.6 * u(rng)) / peak;
   std::vector<float> clip(kRate, 0.0f);
   const size_t offset = static_cast<size_t>(u(rng) * (kRate - word_audio.size() + 1)) % (kRate - word_audio.size() + 1);
@@ -243,6 +284,18 @@ std::vector<float> one_second_clip(const std::vector<float>& speech, const Synth
   const float noise_gain = static_cast<float>(speech_rms / std::pow(10.0, snr_db / 20.0));
   for (size_t t = 0; t < clip.size(); ++t) clip[t] += noise_gain * noise[t];
   return clip;
+}
+
+// What an _unknown_ clip says: half of them one other word, half a phrase of 2-4 other words (of
+// which the clip keeps a random second), as the speech around keywords sounds in a stream.
+std::string unknown_text(std::mt19937_64& rng) {
+  const auto& single = non_keyword_words();
+  if (rng() % 2 == 0) return single[rng() % single.size()];
+  const auto& words = phrase_words();
+  const int n = 2 + static_cast<int>(rng() % 3);
+  std::string text;
+  for (int i = 0; i < n; ++i) text += (i ? " " : "") + words[rng() % words.size()];
+  return text;
 }
 
 // One second of background noise alone (white, pink, brown or hum) at a random level from about
@@ -268,14 +321,13 @@ std::string write_clip(const KeywordDataOptions& o, const SynthVoice& voice, con
   if (kind == ClipKind::Silence) {
     clip = noise_clip(rng);
   } else {
-    const std::string& word =
-        kind == ClipKind::Keyword ? keyword_words()[c.word] : non_keyword_words()[rng() % non_keyword_words().size()];
+    const std::string word = kind == ClipKind::Keyword ? keyword_words()[c.word] : unknown_text(rng);
     const std::string raw = (tmp_dir / ("clip" + std::to_string(i) + ".wav")).string();
     variant = synthesize_word(o, voice, c, word, raw, rng);
     auto audio = modalities::decode_audio(raw);
     fs::remove(raw);
     const auto speech = speech_at_16khz(audio, voice, o, rng);
-    clip = one_second_clip(speech, voice, word, o, rng);
+    clip = one_second_clip(speech, voice, word, o, rng, /*crop=*/kind == ClipKind::Unknown);
   }
   const std::string name = safe(voice.synthesizer + "-" + voice.name + (variant.empty() ? "" : "-" + variant)) +
                            "_nohash_" + std::to_string(c.take) + ".wav";

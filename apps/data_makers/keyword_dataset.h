@@ -27,11 +27,11 @@ struct KeywordDataOptions {
   // hear the consonants too; 0 = off.
   double accent_vowels = 0.0;
   // Speech Commands' two extra classes, in folders _unknown_ and _silence_ (docs/audio.md, "The
-  // keyword data set"): per voice, unknown_per_voice x clips of other words (one of
-  // non_keyword_words(), drawn per clip) and silence_per_voice x clips of background noise alone.
+  // keyword data set"): per voice, unknown_per_voice x clips of other speech (one other word or a
+  // second of a phrase, drawn per clip) and silence_per_voice x clips of background noise alone.
   // 0 leaves the class out. Their clips are numbered after the keywords', so the keyword clips keep
   // their bytes whatever these are.
-  int unknown_per_voice = 2;
+  int unknown_per_voice = 3;
   int silence_per_voice = 1;
   int threads = 0;  // synthesizer processes at once; 0: all cores
 };
@@ -49,6 +49,8 @@ const std::vector<std::string>& keyword_words();
 // The words of the _unknown_ class: Speech Commands' auxiliary words and words that sound like the
 // keywords ("yet", "now", "cup", "lift", "top"), so a model learns what is not a keyword.
 const std::vector<std::string>& non_keyword_words();
+// The words of the _unknown_ class's phrases: non_keyword_words() and everyday ones, never a keyword.
+const std::vector<std::string>& phrase_words();
 // The voices and their split: test holds out flite "rms" and the espeak-ng accents en-gb-scotland
 // and en-029; validation holds out flite "kal16" and espeak-ng en-gb-x-gbcwmd.
 std::vector<SynthVoice> keyword_voices();

@@ -23,14 +23,16 @@ namespace {
 
 constexpr int kRate = 16000;
 
-// Words of the other speech: the _unknown_ words and everyday ones, never a keyword.
+// Words of the other speech: the _unknown_ class's single words and everyday words that no
+// training clip says (the keyword data's phrases use others), never a keyword.
 const std::vector<std::string>& filler_words() {
   static const std::vector<std::string> words = [] {
     std::vector<std::string> w = non_keyword_words();
-    for (const char* x : {"the",   "weather", "today",  "please", "open",    "window", "music",  "call",  "mother",
-                          "later", "maybe",   "coffee", "table",  "morning", "thank",  "you",    "where", "is",
-                          "my",    "phone",   "what",   "time",   "we",      "should", "leave",  "soon",  "dinner",
-                          "ready", "nice",    "very",   "good",   "idea",    "little", "garden", "green", "water"})
+    for (const char* x :
+         {"bring",   "chair",  "paper",  "number",   "summer",   "kitchen", "button", "station", "blue",   "small",
+          "large",   "pick",   "send",   "message",  "tomorrow", "evening", "family", "friend",  "letter", "minute",
+          "quiet",   "listen", "answer", "question", "simple",   "market",  "travel", "picture", "camera", "volume",
+          "channel", "switch", "lamp",   "door",     "close",    "heat",    "cold",   "warm",    "hello",  "thanks"})
       w.push_back(x);
     return w;
   }();
@@ -121,7 +123,8 @@ KeywordStreamDataSummary generate_keyword_stream(const KeywordStreamDataOptions&
       said.size(), o.threads,
       [&](size_t i) {
         std::mt19937_64 r(o.seed * 0x9E3779B97F4A7C15ULL + i * 104729 + 99);
-        said[i].audio = say(voices[said[i].voice], said[i].text, (root / ("say" + std::to_string(i) + ".wav")).string(), r);
+        said[i].audio =
+            say(voices[said[i].voice], said[i].text, (root / ("say" + std::to_string(i) + ".wav")).string(), r);
       },
       progress);
 

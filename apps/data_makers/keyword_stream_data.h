@@ -13,8 +13,8 @@ namespace unirep::data_makers {
 struct KeywordStreamDataOptions {
   std::string out_dir;
   double minutes = 10;
-  std::string split = "test";     // whose voices speak: "train", "validation" or "test"
-  double keyword_share = 0.35;    // of the utterances; the others are 1-4 words of other speech
+  std::string split = "test";                  // whose voices speak: "train", "validation" or "test"
+  double keyword_share = 0.35;                 // of the utterances; the others are 1-4 words of other speech
   double min_snr_db = 5.0, max_snr_db = 30.0;  // speech to noise, drawn per 10 s of noise
   uint64_t seed = 0;
   int threads = 0;

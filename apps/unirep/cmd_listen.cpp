@@ -155,12 +155,16 @@ void print_score(const std::vector<sdk::WindowScores>& windows, const std::vecto
   std::sort(thresholds.begin(), thresholds.end());
   const auto curve = sdk::stream_score_curve(windows, labels, a.stream, truth, thresholds);
   auto to_json = [](const sdk::StreamScore& s) {
-    return nlohmann::json{{"threshold", s.threshold},         {"said", s.said},
-                          {"hits", s.hits},                   {"false_alarms", s.false_alarms},
-                          {"recall", s.recall},               {"false_alarms_per_hour", s.false_alarms_per_hour},
+    return nlohmann::json{{"threshold", s.threshold},
+                          {"said", s.said},
+                          {"hits", s.hits},
+                          {"false_alarms", s.false_alarms},
+                          {"recall", s.recall},
+                          {"false_alarms_per_hour", s.false_alarms_per_hour},
                           {"median_latency_s", s.median_latency_s}};
   };
-  const auto chosen = *std::find_if(curve.begin(), curve.end(), [&](const auto& s) { return s.threshold == a.stream.threshold; });
+  const auto chosen =
+      *std::find_if(curve.begin(), curve.end(), [&](const auto& s) { return s.threshold == a.stream.threshold; });
   if (a.json) {
     nlohmann::json j{{"duration_s", truth.duration_s}, {"score", to_json(chosen)}};
     for (const auto& s : curve) j["curve"].push_back(to_json(s));

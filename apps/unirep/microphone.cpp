@@ -34,7 +34,8 @@ Microphone::Microphone(int sample_rate, int64_t block) : impl_(std::make_unique<
   impl_->block = block;
   check(Pa_Initialize(), "PortAudio does not start");
   impl_->initialized = true;
-  if (Pa_GetDefaultInputDevice() == paNoDevice) throw std::runtime_error("microphone: this machine has no input device");
+  if (Pa_GetDefaultInputDevice() == paNoDevice)
+    throw std::runtime_error("microphone: this machine has no input device");
   check(Pa_OpenDefaultStream(&impl_->stream, 1, 0, paFloat32, sample_rate, static_cast<unsigned long>(block), nullptr,
                              nullptr),
         "the default input device does not open");

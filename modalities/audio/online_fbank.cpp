@@ -13,8 +13,7 @@ const FbankOptions& check_streamable(const FbankOptions& o) {
     throw std::invalid_argument("OnlineFbank: snip_edges=false needs the end of the input before its first frame");
   if (o.frame_opts.dither != 0)
     throw std::invalid_argument("OnlineFbank: dither must be 0 (a stream has no reproducible dither seed)");
-  if (o.subtract_mean)
-    throw std::invalid_argument("OnlineFbank: subtract_mean needs the whole utterance");
+  if (o.subtract_mean) throw std::invalid_argument("OnlineFbank: subtract_mean needs the whole utterance");
   return o;
 }
 

@@ -40,7 +40,7 @@ class OnlineFbank {
  private:
   Fbank fbank_;
   int64_t dim_ = 0;
-  std::vector<float> pending_;          // samples from the start of the next frame on
+  std::vector<float> pending_;           // samples from the start of the next frame on
   std::deque<std::vector<float>> rows_;  // frames first_kept_ .. num_frames_ready() - 1
   int64_t first_kept_ = 0;
   bool finished_ = false;

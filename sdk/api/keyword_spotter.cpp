@@ -64,7 +64,8 @@ KeywordStream KeywordSpotter::create_stream(const KeywordStreamOptions& options)
     o.refractory_s = options.refractory_s;
     o.silence_gate_db = options.silence_gate_db;
     o.batch = impl_->options.batch_size;
-    return KeywordStream(std::make_unique<KeywordStream::Impl>(KeywordStream::Impl{impl_, impl_->spotter.create_stream(o)}));
+    return KeywordStream(
+        std::make_unique<KeywordStream::Impl>(KeywordStream::Impl{impl_, impl_->spotter.create_stream(o)}));
   });
 }
 

@@ -66,8 +66,12 @@ std::optional<KeywordEvent> KeywordDetector::push(const ScoredWindow& w) {
       best = static_cast<int>(j);
   if (best < 0) return std::nullopt;
   refractory_until_ = w.end_s + refractory_s_;
-  return KeywordEvent{labels_[static_cast<size_t>(best)], best, smooth[static_cast<size_t>(best)],
-                      w.loud_begin_s, w.loud_end_s, w.end_s};
+  return KeywordEvent{labels_[static_cast<size_t>(best)],
+                      best,
+                      smooth[static_cast<size_t>(best)],
+                      w.loud_begin_s,
+                      w.loud_end_s,
+                      w.end_s};
 }
 
 void KeywordDetector::reset() {

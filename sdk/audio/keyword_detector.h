@@ -14,16 +14,16 @@
 namespace unirep::sdk {
 
 struct KeywordStreamOptions {
-  double hop_s = 0.1;              // a decision every hop; rounded to whole frames (10 ms)
+  double hop_s = 0.1;  // a decision every hop; rounded to whole frames (10 ms)
   // The audio each decision hears: 1 s, the length of a Speech Commands clip, padded to the model's
   // input like a training clip (docs/audio.md, "Streaming": the window). At most the model's input
   // (128 frames, 1.295 s); longer asks for that.
   double window_s = 1.0;
-  float threshold = 0.5f;          // smoothed probability a keyword needs to fire
+  float threshold = 0.5f;                   // smoothed probability a keyword needs to fire
   std::map<std::string, float> thresholds;  // per keyword, overriding `threshold`
-  int smoothing = 3;               // decisions averaged (1: none)
-  double refractory_s = 1.0;       // no event within this long after an event
-  int batch = 8;                   // windows per forward pass when several are ready
+  int smoothing = 3;                        // decisions averaged (1: none)
+  double refractory_s = 1.0;                // no event within this long after an event
+  int batch = 8;                            // windows per forward pass when several are ready
   // Windows whose loudest 25 ms frame is quieter than a sine of this RMS level (dB below full scale)
   // skip the network and count as _silence_ (docs/audio.md, "Streaming": a muted or silent stream
   // costs only its front end). -200 turns the gate off.
@@ -33,11 +33,11 @@ struct KeywordStreamOptions {
 
 struct KeywordEvent {
   std::string keyword;
-  int index = 0;        // label index in the model
-  float score = 0;      // smoothed probability when it fired
-  double start_s = 0;   // where the keyword's sound lies in the stream (the loud part of the window)
+  int index = 0;       // label index in the model
+  float score = 0;     // smoothed probability when it fired
+  double start_s = 0;  // where the keyword's sound lies in the stream (the loud part of the window)
   double end_s = 0;
-  double time_s = 0;    // stream time at which the event was decided (end of its window)
+  double time_s = 0;  // stream time at which the event was decided (end of its window)
 };
 
 // One scored window: its end in stream time, the loud part of it, and a probability per label.

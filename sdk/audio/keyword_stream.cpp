@@ -38,7 +38,7 @@ void check_streamable(const AudioModelSpec& spec) {
 // whether it is quiet enough to skip the network.
 struct PendingWindow {
   at::Tensor input;
-  int64_t start = 0, length = 0;  // samples
+  int64_t start = 0, length = 0;         // samples
   int64_t loud_begin = 0, loud_end = 0;  // samples
   bool silent = false;
 };
@@ -101,22 +101,22 @@ struct KeywordStream::State {
   int64_t shift = 160, frame_length = 400, window_frames = 128, window_samples = 0, hop_frames = 10;
   KeywordDetector detector;
 
-  mutable std::mutex mutex;   // everything below
-  std::mutex decode_mutex;    // one decode() at a time, so windows are applied in order
-  uint64_t generation = 0;    // bumped by reset(): a decode that straddles it drops its results
+  mutable std::mutex mutex;  // everything below
+  std::mutex decode_mutex;   // one decode() at a time, so windows are applied in order
+  uint64_t generation = 0;   // bumped by reset(): a decode that straddles it drops its results
   modalities::OnlineFbank fbank;
   std::unique_ptr<modalities::Resampler> resampler;
-  int input_rate = 0;         // the rate of the first push (0: none yet)
-  int64_t total = 0;          // samples at the model's rate
-  std::vector<float> tail;    // the last window_samples samples, for the end-aligned last window
-  int64_t next_window = 0;    // index of the next full window
+  int input_rate = 0;       // the rate of the first push (0: none yet)
+  int64_t total = 0;        // samples at the model's rate
+  std::vector<float> tail;  // the last window_samples samples, for the end-aligned last window
+  int64_t next_window = 0;  // index of the next full window
   int64_t emitted = 0, last_end = 0;
   bool finished = false;
   std::deque<PendingWindow> flush;  // windows made by input_finished()
   std::vector<KeywordEvent> events;
   std::vector<WindowScores> window_scores;
-  float gate = 0;            // silence gate in frame energy units
-  int silence_label = -1;    // the model's _silence_ label, if it has one
+  float gate = 0;          // silence gate in frame energy units
+  int silence_label = -1;  // the model's _silence_ label, if it has one
 
   State(std::shared_ptr<const AudioClassifier> c, const KeywordStreamOptions& opts)
       : clf(std::move(c)), o(opts), detector(clf->labels(), opts), fbank(clf->spec().input.fbank) {
@@ -161,15 +161,15 @@ struct KeywordStream::State {
     fbank.accept_waveform(x, n);
     total += n;
     tail.insert(tail.end(), x, x + n);
-    if (static_cast<int64_t>(tail.size()) > 2 * window_samples)
-      tail.erase(tail.begin(), tail.end() - window_samples);
+    if (static_cast<int64_t>(tail.size()) > 2 * window_samples) tail.erase(tail.begin(), tail.end() - window_samples);
   }
 
   void accept(int sample_rate, const float* x, int64_t n) {
     if (finished) throw std::invalid_argument("keyword stream: samples pushed after input_finished() (reset() first)");
     if (n <= 0) return;
     if (!x) throw std::invalid_argument("keyword stream: null samples");
-    if (sample_rate <= 0) throw std::invalid_argument("keyword stream: sample rate must be positive, got " + std::to_string(sample_rate));
+    if (sample_rate <= 0)
+      throw std::invalid_argument("keyword stream: sample rate must be positive, got " + std::to_string(sample_rate));
     if (input_rate != 0 && sample_rate != input_rate)
       throw std::invalid_argument("keyword stream: the sample rate changed from " + std::to_string(input_rate) +
                                   " to " + std::to_string(sample_rate) + " Hz mid-stream (reset() first)");
@@ -185,9 +185,7 @@ struct KeywordStream::State {
     take(out.data(), static_cast<int64_t>(out.size()));
   }
 
-  bool full_window_ready() const {
-    return fbank.num_frames_ready() >= next_window * hop_frames + window_frames;
-  }
+  bool full_window_ready() const { return fbank.num_frames_ready() >= next_window * hop_frames + window_frames; }
   bool ready() const { return full_window_ready() || !flush.empty(); }
 
   PendingWindow next_full_window() {
@@ -309,9 +307,10 @@ void KeywordStream::decode() {
     // The network runs without the state lock, so an audio thread can keep pushing meanwhile.
     const auto scored = s.clf->predict(at::stack(inputs));
     if (!at::isfinite(scored).all().item<bool>())
-      throw std::runtime_error("keyword stream: the model gives NaN or infinite scores for the audio from " +
-                               number_text(static_cast<double>(batch[static_cast<size_t>(rows.front())].start) / s.rate) +
-                               " s on (its weights overflow on this input)");
+      throw std::runtime_error(
+          "keyword stream: the model gives NaN or infinite scores for the audio from " +
+          number_text(static_cast<double>(batch[static_cast<size_t>(rows.front())].start) / s.rate) +
+          " s on (its weights overflow on this input)");
     probs.index_copy_(0, at::tensor(rows, at::kLong), scored);
   }
   std::lock_guard lock(s.mutex);

@@ -21,7 +21,8 @@ StreamTruth read_stream_truth(const std::string& path) {
     const auto j = nlohmann::json::parse(text.str());
     truth.duration_s = j.at("duration_s").get<double>();
     for (const auto& k : j.at("keywords"))
-      truth.keywords.push_back({k.at("keyword").get<std::string>(), k.at("start_s").get<double>(), k.at("end_s").get<double>()});
+      truth.keywords.push_back(
+          {k.at("keyword").get<std::string>(), k.at("start_s").get<double>(), k.at("end_s").get<double>()});
   } catch (const nlohmann::json::exception& e) {
     throw io::FormatError(path, std::string("is not a stream truth file (duration_s, keywords[]): ") + e.what());
   }
@@ -29,7 +30,8 @@ StreamTruth read_stream_truth(const std::string& path) {
     throw io::FormatError(path, "duration_s must be a positive number of seconds");
   for (const auto& k : truth.keywords)
     if (!(std::isfinite(k.start_s) && std::isfinite(k.end_s) && k.start_s <= k.end_s))
-      throw io::FormatError(path, "keyword '" + k.keyword + "' has a start after its end or a time that is not a number");
+      throw io::FormatError(path,
+                            "keyword '" + k.keyword + "' has a start after its end or a time that is not a number");
   return truth;
 }
 

@@ -57,8 +57,9 @@ TEST(KeywordStreamApi, CAndCppGiveTheSameEvents) {
   unirep_keyword_event events[2];
   size_t count = 0;
   for (size_t pos = 0; pos < x.size(); pos += 320) {
-    ASSERT_EQ(unirep_keyword_stream_accept_waveform(stream, 16000, x.data() + pos, std::min<size_t>(320, x.size() - pos)),
-              UNIREP_OK);
+    ASSERT_EQ(
+        unirep_keyword_stream_accept_waveform(stream, 16000, x.data() + pos, std::min<size_t>(320, x.size() - pos)),
+        UNIREP_OK);
     while (unirep_keyword_stream_is_ready(stream)) ASSERT_EQ(unirep_keyword_stream_decode(stream), UNIREP_OK);
     do {  // a capacity of 2: the rest wait for the next call
       ASSERT_EQ(unirep_keyword_stream_get_events(stream, events, 2, &count), UNIREP_OK);
@@ -83,7 +84,8 @@ TEST(KeywordStreamApi, CAndCppGiveTheSameEvents) {
   std::vector<float> bad(10, 0.0f);
   bad[3] = std::numeric_limits<float>::infinity();
   EXPECT_EQ(unirep_keyword_stream_reset(stream), UNIREP_OK);
-  EXPECT_EQ(unirep_keyword_stream_accept_waveform(stream, 16000, bad.data(), bad.size()), UNIREP_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(unirep_keyword_stream_accept_waveform(stream, 16000, bad.data(), bad.size()),
+            UNIREP_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(unirep_last_error()).find("inf"), std::string::npos) << unirep_last_error();
   EXPECT_EQ(unirep_keyword_stream_accept_waveform(stream, 16000, x.data(), 100), UNIREP_OK);
   EXPECT_EQ(unirep_keyword_stream_accept_waveform(stream, 44100, x.data(), 100), UNIREP_ERROR_INVALID_ARGUMENT);

@@ -3,15 +3,19 @@
 #include "modalities/audio/decode.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "keyword_dataset.h"
+#include "keyword_stream_data.h"
 #include "support/test_support.h"
 
 namespace {
@@ -52,9 +56,9 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
   const auto summary = data_makers::generate_keyword_dataset(o, [&](size_t, size_t) { ++calls; });
   const size_t voices = data_makers::keyword_voices().size();
   const size_t words = data_makers::keyword_words().size();
-  // The keywords, then per voice 2 clips of other words (_unknown_) and 1 of noise (_silence_).
-  EXPECT_EQ(summary.train + summary.validation + summary.test, voices * (words + 3));
-  EXPECT_EQ(calls, voices * (words + 3));
+  // The keywords, then per voice 3 clips of other speech (_unknown_) and 1 of noise (_silence_).
+  EXPECT_EQ(summary.train + summary.validation + summary.test, voices * (words + 4));
+  EXPECT_EQ(calls, voices * (words + 4));
   EXPECT_TRUE(summary.missing_synthesizers.empty());
 
   const auto val = read_list(a.file("validation_list.txt"));
@@ -96,7 +100,7 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
     }
   }
   EXPECT_EQ(files, voices * words);
-  for (const auto& [folder, expected] : {std::pair{std::string("_unknown_"), 2 * voices}, {"_silence_", voices}}) {
+  for (const auto& [folder, expected] : {std::pair{std::string("_unknown_"), 3 * voices}, {"_silence_", voices}}) {
     size_t n = 0;
     for (const auto& entry : fs::directory_iterator(a.file(folder))) {
       ++n;
@@ -106,8 +110,11 @@ TEST(KeywordData, LayoutSplitsByVoiceAndIsDeterministic) {
     EXPECT_EQ(n, expected) << folder;
   }
 
-  // A clip is 1 s at 16 kHz, within [-1, 1], and not silent.
-  const auto clip = modalities::decode_audio(a.file(*test.begin()));
+  // A keyword clip is 1 s at 16 kHz, within [-1, 1], and not silent.
+  const auto keyword_clip =
+      std::find_if(test.begin(), test.end(), [](const std::string& rel) { return rel[0] != '_'; });
+  ASSERT_NE(keyword_clip, test.end());
+  const auto clip = modalities::decode_audio(a.file(*keyword_clip));
   EXPECT_EQ(clip.sample_rate, 16000);
   ASSERT_EQ(clip.samples.size(), 16000u);
   float peak = 0;
@@ -191,3 +198,49 @@ TEST(KeywordData, InvertedNoiseRangeIsAnErrorAndWritesNothing) {
 }
 
 }  // namespace
+
+// The keyword stream: the truth lies inside the recording, in order, without overlaps; keywords are
+// keywords and the other speech says none; the same seed gives the same bytes.
+TEST(KeywordStreamData, TruthMatchesTheRecording) {
+  if (!have_tool("espeak-ng") || !have_tool("flite")) {
+    if (unirep::testing::ci_mode())
+      FAIL() << "espeak-ng and flite are needed (CI=true): apt-get install espeak-ng flite";
+    GTEST_SKIP() << "espeak-ng and flite are not installed (apt-get install espeak-ng flite)";
+  }
+  TempDir a, b;
+  data_makers::KeywordStreamDataOptions o;
+  o.minutes = 0.5;
+  o.seed = 4;
+  o.threads = 2;
+  o.out_dir = a.path();
+  const auto summary = data_makers::generate_keyword_stream(o);
+  EXPECT_NEAR(summary.duration_s, 30.0, 1e-9);
+  EXPECT_GE(summary.keywords + summary.other_utterances, 6u);
+  const auto audio = modalities::decode_audio(a.file("stream.wav"));
+  EXPECT_EQ(audio.sample_rate, 16000);
+  EXPECT_EQ(audio.samples.size(), 16000u * 30);
+  const auto truth = nlohmann::json::parse(unirep::testing::read_bytes(a.file("truth.json")));
+  EXPECT_EQ(truth["keywords"].size(), summary.keywords);
+  std::vector<std::pair<double, double>> spans;
+  const auto& words = data_makers::keyword_words();
+  for (const auto& k : truth["keywords"]) {
+    EXPECT_NE(std::find(words.begin(), words.end(), k["keyword"].get<std::string>()), words.end()) << k;
+    spans.emplace_back(k["start_s"].get<double>(), k["end_s"].get<double>());
+  }
+  for (const auto& x : truth["other_speech"]) {
+    std::istringstream text(x["text"].get<std::string>());
+    for (std::string w; text >> w;) EXPECT_EQ(std::find(words.begin(), words.end(), w), words.end()) << x;
+    spans.emplace_back(x["start_s"].get<double>(), x["end_s"].get<double>());
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 0; i < spans.size(); ++i) {
+    EXPECT_LT(spans[i].first, spans[i].second);
+    EXPECT_LE(spans[i].second, 30.0);
+    if (i > 0) EXPECT_LE(spans[i - 1].second, spans[i].first) << "utterances overlap";
+  }
+  o.out_dir = b.path();
+  o.threads = 1;
+  data_makers::generate_keyword_stream(o);
+  EXPECT_EQ(unirep::testing::read_bytes(a.file("stream.wav")), unirep::testing::read_bytes(b.file("stream.wav")));
+  EXPECT_EQ(unirep::testing::read_bytes(a.file("truth.json")), unirep::testing::read_bytes(b.file("truth.json")));
+}

@@ -199,9 +199,9 @@ TEST(KeywordStream, BadPushesAreClearErrorsAndTheStreamGoesOn) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("nan"), std::string::npos) << e.what();
   }
-  EXPECT_NEAR(stream.time_s(), 0.5, 1e-9);  // nothing of the bad push was taken
+  EXPECT_NEAR(stream.time_s(), 0.5, 1e-9);                                          // nothing of the bad push was taken
   EXPECT_THROW(stream.accept_waveform(8000, x.data(), 10), std::invalid_argument);  // the rate changed
-  stream.accept_waveform(16000, x.data(), 0);                                          // empty: nothing
+  stream.accept_waveform(16000, x.data(), 0);                                       // empty: nothing
   stream.accept_waveform(16000, x.data() + 8000, 8000);
   EXPECT_NEAR(stream.time_s(), 1.0, 1e-9);
   stream.input_finished();

@@ -102,8 +102,8 @@ TEST(CliListen, TruthGivesRecallFalseAlarmsAndACurve) {
   truth["keywords"].push_back({{"keyword", labels[0]}, {"start_s", 0.5}, {"end_s", 1.0}});
   truth["keywords"].push_back({{"keyword", labels[1]}, {"start_s", 3.0}, {"end_s", 3.5}});
   unirep::testing::write_bytes(d.file("truth.json"), truth.dump());
-  const auto r = run_cli({"listen", d.file("x.wav"), "--model-file", model, "--truth", d.file("truth.json"), "--json",
-                          "--threads", "1"});
+  const auto r = run_cli(
+      {"listen", d.file("x.wav"), "--model-file", model, "--truth", d.file("truth.json"), "--json", "--threads", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto lines = json_lines(r.output);
   ASSERT_EQ(lines.size(), 1u) << r.output;
@@ -112,10 +112,11 @@ TEST(CliListen, TruthGivesRecallFalseAlarmsAndACurve) {
   EXPECT_EQ(j["score"]["threshold"].get<double>(), 0.5);
   ASSERT_GE(j["curve"].size(), 20u);
   // Lower thresholds never give fewer events: hits + false alarms fall as the threshold rises.
-  size_t previous = std::numeric_limits<size_t>::max();
+  size_t previous = 0;
   for (const auto& s : j["curve"]) {
     const size_t events = s["hits"].get<size_t>() + s["false_alarms"].get<size_t>();
-    EXPECT_LE(events, previous + 1) << s;  // the refractory period can let one more through
+    // The refractory period can let one more through at a higher threshold.
+    if (&s != &j["curve"].front()) EXPECT_LE(events, previous + 1) << s;
     previous = events;
     EXPECT_NEAR(s["false_alarms_per_hour"].get<double>(), s["false_alarms"].get<double>() * 600.0, 1e-6);
   }

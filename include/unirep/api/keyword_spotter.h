@@ -34,11 +34,11 @@ struct KeywordStreamOptions {
 
 struct KeywordEvent {
   std::string keyword;
-  int index = 0;        // label index
-  float score = 0;      // smoothed probability
-  double start_s = 0;   // the keyword's sound in the stream
+  int index = 0;       // label index
+  float score = 0;     // smoothed probability
+  double start_s = 0;  // the keyword's sound in the stream
   double end_s = 0;
-  double time_s = 0;    // stream time at which it was decided
+  double time_s = 0;  // stream time at which it was decided
 };
 
 class KeywordStream;
@@ -80,8 +80,8 @@ class UNIREP_API KeywordStream {
   bool is_ready() const;
   void decode();
   std::vector<KeywordEvent> take_events();
-  void reset();            // equal to a new stream
-  double time_s() const;   // stream time of the samples accepted
+  void reset();           // equal to a new stream
+  double time_s() const;  // stream time of the samples accepted
 
  private:
   friend class KeywordSpotter;
