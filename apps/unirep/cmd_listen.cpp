@@ -145,8 +145,7 @@ void listen_stdin(Listener& l, const ListenArgs& a) {
 
 // With --truth: the score at the chosen threshold, then the curve over thresholds.
 void print_score(const std::vector<sdk::WindowScores>& windows, const std::vector<std::string>& labels,
-                 const ListenArgs& a) {
-  const auto truth = sdk::read_stream_truth(a.truth);
+                 const sdk::StreamTruth& truth, const ListenArgs& a) {
   std::vector<float> thresholds;
   for (int i = 1; i <= 19; ++i) thresholds.push_back(0.05f * static_cast<float>(i));
   for (const float t : {0.96f, 0.97f, 0.98f, 0.99f}) thresholds.push_back(t);
@@ -229,6 +228,8 @@ Command add_listen(CLI::App& app) {
     if (!a->truth.empty() && (a->mic || a->input == "-"))
       throw std::invalid_argument("listen: --truth scores a recorded file (from unirep data keyword-stream)");
     a->stream.keep_window_scores = !a->truth.empty();
+    // Read before listening, so a bad truth file fails before the whole stream is scored.
+    const auto truth = a->truth.empty() ? sdk::StreamTruth{} : sdk::read_stream_truth(a->truth);
     sdk::configure_threads(a->threads);
     const auto spotter = sdk::KeywordSpotter::load(a->model_file, a->inference);
     auto stream = spotter.create_stream(a->stream);
@@ -240,7 +241,7 @@ Command add_listen(CLI::App& app) {
     else
       listen_file(listener, a->input, a->realtime);
     listener.finish();
-    if (!a->truth.empty()) print_score(listener.windows(), spotter.classifier().labels(), *a);
+    if (!a->truth.empty()) print_score(listener.windows(), spotter.classifier().labels(), truth, *a);
     return 0;
   };
 }

@@ -1,4 +1,5 @@
 #include "api_support.h"
+#include "input_limits.h"
 
 #include "failure_message.h"
 
@@ -112,6 +113,13 @@ void check_options(const RuntimeOptions& options) {
 
 void check_top_k(int top_k) {
   if (top_k < 1) throw Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
+}
+
+void check_sample_rate(int sample_rate) {
+  if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate)
+    throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) +
+                                                  " Hz is out of range (supported: " + std::to_string(kMinSampleRate) +
+                                                  " to " + std::to_string(kMaxSampleRate) + " Hz)");
 }
 
 CallThreads::CallThreads(int threads) : previous_(at::get_num_threads()) {

@@ -36,6 +36,8 @@ void check_options(const RuntimeOptions& options);
 sdk::InferenceSettings inference_settings(const RuntimeOptions& options);
 // Top-k argument check (k >= 1).
 void check_top_k(int top_k);
+// kInvalidArgument naming sample_rate outside [kMinSampleRate, kMaxSampleRate] (input_limits.h).
+void check_sample_rate(int sample_rate);
 
 // LibTorch's intra-op threads of the calling thread for the length of one call (0: all cores):
 // set through sdk::configure_threads, and the thread's previous count restored when the call ends,

@@ -10,15 +10,6 @@
 #include "sdk/audio/audio_classifier.h"
 
 namespace unirep {
-namespace {
-
-// Rates an app's buffer may have (said in the error when it has another): the resampler reaches
-// a 16 kHz model from 1000 Hz, and the decoders read files up to 768000 Hz.
-constexpr int kMinSampleRate = 1000;
-constexpr int kMaxSampleRate = 768000;
-
-}  // namespace
-
 struct AudioClassifier::Impl {
   RuntimeOptions options;
   // Its classify methods are const: a call only reads the network and streams through a session of
@@ -84,10 +75,7 @@ AudioClassification AudioClassifier::classify_samples(const float* samples, size
   if (!samples && frames > 0) throw Error(StatusCode::kInvalidArgument, "samples: null buffer");
   if (frames == 0) throw Error(StatusCode::kInvalidArgument, "samples: no audio (0 frames)");
   if (channels < 1) throw Error(StatusCode::kInvalidArgument, "samples: channels must be at least 1");
-  if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate)
-    throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) +
-                                                  " Hz is out of range (supported: " + std::to_string(kMinSampleRate) +
-                                                  " to " + std::to_string(kMaxSampleRate) + " Hz)");
+  api_detail::check_sample_rate(sample_rate);
   // A count past what one file may hold is a wrong argument (a wrapped size_t), refused before the
   // buffer is read (docs/api.md, Input limits).
   if (const auto limit = static_cast<size_t>(api_detail::kMaxAudioSeconds * sample_rate); frames > limit)

@@ -130,7 +130,8 @@ int top_k(size_t capacity) {
 // The audio a call may pass: as long as the decoder reads from one file. A larger count is a
 // wrong argument (a wrapped size_t), refused before a buffer of that size is allocated.
 void check_frames(size_t frames, int sample_rate) {
-  const double rate = std::clamp(sample_rate, 1000, 768000);  // the C++ call names a bad rate itself
+  const double rate = std::clamp(sample_rate, unirep::api_detail::kMinSampleRate,
+                                 unirep::api_detail::kMaxSampleRate);  // the C++ call names a bad rate itself
   const auto limit = static_cast<size_t>(unirep::api_detail::kMaxAudioSeconds * rate);
   if (frames > limit)
     invalid("unirep_classify_samples: frames " + std::to_string(frames) + " exceeds the limit of " +

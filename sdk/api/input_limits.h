@@ -21,6 +21,10 @@ inline constexpr size_t kMaxHistoryValues = modalities::kDefaultMaxInputBytes / 
 // Each dimension of a backbone input shape (N, C, H, W), and all of them together.
 inline constexpr int64_t kMaxShapeDimension = int64_t{1} << 20;
 inline constexpr int64_t kMaxShapeValues = int64_t{1} << 34;
+// Sample rates of an app's audio buffers: the resampler reaches a 16 kHz model from 1000 Hz, and
+// the decoders read files up to 768000 Hz.
+inline constexpr int kMinSampleRate = 1000;
+inline constexpr int kMaxSampleRate = 768000;
 // Inputs per forward pass (RuntimeOptions::batch_size): official evaluation uses 8 to 128.
 inline constexpr int kMaxBatchSize = 4096;
 

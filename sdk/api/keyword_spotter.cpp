@@ -6,21 +6,6 @@
 #include "sdk/audio/keyword_stream.h"
 
 namespace unirep {
-namespace {
-
-// Rates an app's buffer may have (as for AudioClassifier::classify_samples).
-constexpr int kMinSampleRate = 1000;
-constexpr int kMaxSampleRate = 768000;
-
-void check_rate(int sample_rate) {
-  if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate)
-    throw Error(StatusCode::kInvalidArgument, "sample_rate: " + std::to_string(sample_rate) +
-                                                  " Hz is out of range (supported: " + std::to_string(kMinSampleRate) +
-                                                  " to " + std::to_string(kMaxSampleRate) + " Hz)");
-}
-
-}  // namespace
-
 struct KeywordSpotter::Impl {
   RuntimeOptions options;
   sdk::KeywordSpotter spotter;
@@ -77,14 +62,14 @@ KeywordStream& KeywordStream::operator=(KeywordStream&&) noexcept = default;
 void KeywordStream::accept_waveform(int sample_rate, const float* samples, size_t n) {
   if (n == 0) return;
   if (!samples) throw Error(StatusCode::kInvalidArgument, "samples: null buffer");
-  check_rate(sample_rate);
+  api_detail::check_sample_rate(sample_rate);
   api_detail::guarded([&] { impl_->stream.accept_waveform(sample_rate, samples, static_cast<int64_t>(n)); });
 }
 
 void KeywordStream::accept_waveform(int sample_rate, const int16_t* samples, size_t n) {
   if (n == 0) return;
   if (!samples) throw Error(StatusCode::kInvalidArgument, "samples: null buffer");
-  check_rate(sample_rate);
+  api_detail::check_sample_rate(sample_rate);
   api_detail::guarded([&] { impl_->stream.accept_waveform(sample_rate, samples, static_cast<int64_t>(n)); });
 }
 

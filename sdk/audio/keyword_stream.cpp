@@ -338,9 +338,4 @@ double KeywordStream::time_s() const {
   return static_cast<double>(state_->total) / state_->rate;
 }
 
-double KeywordStream::decided_to_s() const {
-  std::lock_guard lock(state_->mutex);
-  return static_cast<double>(state_->last_end) / state_->rate;
-}
-
 }  // namespace unirep::sdk

@@ -72,8 +72,7 @@ class KeywordStream {
   // Back to a new stream's state; the options stay.
   void reset();
 
-  double time_s() const;        // stream time of the samples accepted so far
-  double decided_to_s() const;  // end of the last decided window
+  double time_s() const;  // stream time of the samples accepted so far
 
  private:
   struct State;
